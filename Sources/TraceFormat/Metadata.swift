@@ -1,0 +1,87 @@
+/// Names of the metadata blobs a recording carries beside its event tables. A reader ignores
+/// names it does not know.
+public enum MetadataName {
+    /// JSON `HostInfo`.
+    public static let host = "host"
+    /// JSON `ClockAnchors`.
+    public static let clock = "clock"
+    /// JSON `RecordingInfo`.
+    public static let recording = "recording"
+    /// Text of /proc/kallsyms text symbols (`address type name [module]` lines).
+    public static let kernelSymbols = "kallsyms"
+    /// JSON `{ "nr": "name" }` of this architecture's syscalls.
+    public static let syscallNames = "syscall_names"
+    /// JSON `[{ "dev": major<<20|minor, "name": "vda" }]`.
+    public static let blockDevices = "block_devices"
+    /// Text of /proc/self/mountinfo.
+    public static let mounts = "mounts"
+    /// Prefix of per-binary symbol tables: `elf_symbols/<build-id hex>`.
+    public static let elfSymbolsPrefix = "elf_symbols/"
+}
+
+/// The machine a recording was made on.
+public struct HostInfo: Codable, Sendable, Equatable {
+    public var hostname: String
+    public var kernelRelease: String
+    public var machine: String
+    public var cpuCount: Int
+    public var pageSize: Int
+    public var bootID: String?
+
+    public init(hostname: String, kernelRelease: String, machine: String, cpuCount: Int, pageSize: Int, bootID: String? = nil) {
+        self.hostname = hostname
+        self.kernelRelease = kernelRelease
+        self.machine = machine
+        self.cpuCount = cpuCount
+        self.pageSize = pageSize
+        self.bootID = bootID
+    }
+}
+
+/// The same instant read on three clocks, so that event times (CLOCK_MONOTONIC) can be printed
+/// as wall-clock time and related to boot time. Taken at start and again at stop.
+public struct ClockAnchors: Codable, Sendable, Equatable {
+    public struct Anchor: Codable, Sendable, Equatable {
+        public var monotonic: Int64
+        public var realtime: Int64
+        public var boottime: Int64
+        public init(monotonic: Int64, realtime: Int64, boottime: Int64) {
+            self.monotonic = monotonic
+            self.realtime = realtime
+            self.boottime = boottime
+        }
+    }
+    public var start: Anchor
+    public var stop: Anchor?
+    /// Minutes east of UTC of the recording host's local time zone at start, for `-T` columns.
+    public var utcOffsetSeconds: Int?
+
+    public init(start: Anchor, stop: Anchor? = nil, utcOffsetSeconds: Int? = nil) {
+        self.start = start
+        self.stop = stop
+        self.utcOffsetSeconds = utcOffsetSeconds
+    }
+
+    /// Wall-clock nanoseconds since the epoch for a CLOCK_MONOTONIC timestamp.
+    public func realtime(ofMonotonic t: Int64) -> Int64 { t - start.monotonic + start.realtime }
+}
+
+/// What the recorder was asked to do and when it ran.
+public struct RecordingInfo: Codable, Sendable, Equatable {
+    public var tool: String
+    public var version: String
+    public var commandLine: [String]
+    public var families: [String]
+    /// CLOCK_MONOTONIC time the probes were attached and detached.
+    public var startTime: Int64
+    public var stopTime: Int64?
+
+    public init(tool: String, version: String, commandLine: [String], families: [String], startTime: Int64, stopTime: Int64? = nil) {
+        self.tool = tool
+        self.version = version
+        self.commandLine = commandLine
+        self.families = families
+        self.startTime = startTime
+        self.stopTime = stopTime
+    }
+}

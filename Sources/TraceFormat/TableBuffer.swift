@@ -1,0 +1,90 @@
+/// Rows of one table being gathered for the next chunk. Column-major: the recorder appends a
+/// field at a time; `takeColumns()` hands the finished columns to the encoder and starts over.
+public struct TableBuffer: Sendable {
+    public let tableID: UInt32
+    public let schema: TableSchema
+    private var ints: [[Int64]]
+    private var blobs: [BlobBuilder]
+
+    public init(tableID: UInt32, schema: TableSchema, reserve: Int = 0) {
+        self.tableID = tableID
+        self.schema = schema
+        ints = schema.columns.map { c in
+            var a: [Int64] = []
+            if c.type.isInteger { a.reserveCapacity(reserve) }
+            return a
+        }
+        blobs = schema.columns.map { _ in BlobBuilder() }
+    }
+
+    /// Rows appended so far (the length of the first column).
+    public var rowCount: Int {
+        guard let first = schema.columns.first else { return 0 }
+        return first.type.isInteger ? ints[0].count : blobs[0].codes.count
+    }
+
+    public mutating func append(int value: Int64, column: Int) { ints[column].append(value) }
+    public mutating func append(uint value: UInt64, column: Int) { ints[column].append(Int64(bitPattern: value)) }
+
+    /// Appends a byte string, cut to the column's `max`.
+    public mutating func append(bytes: UnsafeRawBufferPointer, column: Int) {
+        let limit = schema.columns[column].max ?? Int.max
+        let cut = bytes.count > limit ? UnsafeRawBufferPointer(rebasing: bytes[0..<limit]) : bytes
+        blobs[column].append(cut)
+    }
+    public mutating func append(bytes: [UInt8], column: Int) {
+        bytes.withUnsafeBytes { append(bytes: $0, column: column) }
+    }
+    public mutating func append(string: String, column: Int) {
+        var s = string
+        s.withUTF8 { append(bytes: UnsafeRawBufferPointer($0), column: column) }
+    }
+
+    /// Appends one whole row; values must match the column types in order.
+    public mutating func append(row: [ColumnValue]) {
+        precondition(row.count == schema.columns.count, "row of \(row.count) values for \(schema.name) with \(schema.columns.count) columns")
+        for (i, v) in row.enumerated() {
+            switch (v, schema.columns[i].type.isInteger) {
+            case (.int(let x), true): append(int: x, column: i)
+            case (.bytes(let b), false): append(bytes: b, column: i)
+            default: preconditionFailure("value \(v) does not fit column \(schema.columns[i].name) of \(schema.name)")
+            }
+        }
+    }
+
+    /// The gathered columns in schema order, leaving the buffer empty.
+    public mutating func takeColumns() -> [ColumnData] {
+        var out: [ColumnData] = []
+        out.reserveCapacity(schema.columns.count)
+        for (i, c) in schema.columns.enumerated() {
+            if c.type.isInteger {
+                out.append(.ints(ints[i]))
+                ints[i].removeAll(keepingCapacity: true)
+            } else {
+                out.append(.blobs(blobs[i].column))
+                blobs[i] = BlobBuilder()
+            }
+        }
+        return out
+    }
+}
+
+/// Builds a dictionary column: each distinct byte string is stored once.
+struct BlobBuilder: Sendable {
+    private var index: [[UInt8]: UInt32] = [:]
+    private(set) var column = BlobColumn()
+
+    var codes: [UInt32] { column.codes }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        let key = Array(bytes)
+        if let code = index[key] {
+            column.codes.append(code)
+        } else {
+            let code = UInt32(column.dictionary.count)
+            index[key] = code
+            column.dictionary.append(key)
+            column.codes.append(code)
+        }
+    }
+}
