@@ -26,9 +26,11 @@ var targets: [Target] = [
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: strict),
     .executableTarget(name: "bpfan", dependencies: ["TraceTools"], swiftSettings: strict),
-    .executableTarget(name: "schemagen", dependencies: [], swiftSettings: strict),
+    // Reads schemas/*.json and writes the Swift catalog and the C record header from it.
+    .target(name: "SchemaCodegen", dependencies: ["TraceFormat"], swiftSettings: strict),
+    .executableTarget(name: "schemagen", dependencies: ["SchemaCodegen"], swiftSettings: strict),
     .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
-    .testTarget(name: "TraceSchemaTests", dependencies: ["TraceSchema", "TraceFormat"], swiftSettings: strict),
+    .testTarget(name: "TraceSchemaTests", dependencies: ["TraceSchema", "TraceFormat", "SchemaCodegen"], swiftSettings: strict),
     .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "TraceSchema"], swiftSettings: strict),
     .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema"], swiftSettings: strict),
 ]

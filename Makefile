@@ -1,0 +1,49 @@
+SHELL := /bin/bash
+# bpfrec / bpfan. The two commands of the contract: `make demo` and `make test`.
+# Both install the Debian packages they need when run as root on a fresh machine.
+
+SWIFT       ?= swift
+PREFIX      ?= /usr/local
+CONFIG      ?= release
+BUILD_DIR   := .build/$(CONFIG)
+SAMPLE      ?= samples/mixed.trc
+DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev zlib1g-dev pkg-config bpftool
+
+.PHONY: all deps build test demo generate check-generated install fuzz bench clean bpf
+
+all: build
+
+# Installs what is missing, in one apt-get call; as non-root it only reports what is missing.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (run make as root to install them; bpfan builds without libbpf)"; fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+# Regenerates the Swift catalog and C record header from schemas/*.json.
+generate:
+	$(SWIFT) run schemagen
+
+check-generated:
+	$(SWIFT) run schemagen --check
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+
+demo: build
+	$(BUILD_DIR)/bpfan info $(SAMPLE)
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD_DIR)/bpfan $(DESTDIR)$(PREFIX)/bin/bpfan
+	if [ -x $(BUILD_DIR)/bpfrec ]; then install -m 0755 $(BUILD_DIR)/bpfrec $(DESTDIR)$(PREFIX)/bin/bpfrec; fi
+
+clean:
+	rm -rf .build
