@@ -13,7 +13,7 @@
 #include "proc.skel.h"
 #include "syscalls.skel.h"
 #include "sched.skel.h"
-#ifdef BPFREC_HAVE_BLOCK
+#if 1
 #include "block.skel.h"
 #endif
 #ifdef BPFREC_HAVE_TCP
@@ -40,7 +40,7 @@ struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cf
 	case BPFREC_FAMILY_PROC: OPEN_SKEL(proc_bpf);
 	case BPFREC_FAMILY_SYSCALLS: OPEN_SKEL(syscalls_bpf);
 	case BPFREC_FAMILY_SCHED: OPEN_SKEL(sched_bpf);
-#ifdef BPFREC_HAVE_BLOCK
+#if 1
 	case BPFREC_FAMILY_BLOCK: OPEN_SKEL(block_bpf);
 #endif
 #ifdef BPFREC_HAVE_TCP
@@ -63,7 +63,7 @@ void bpfrec_destroy_family(int family, void *skel)
 	case BPFREC_FAMILY_PROC: proc_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_SYSCALLS: syscalls_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_SCHED: sched_bpf__destroy(skel); break;
-#ifdef BPFREC_HAVE_BLOCK
+#if 1
 	case BPFREC_FAMILY_BLOCK: block_bpf__destroy(skel); break;
 #endif
 #ifdef BPFREC_HAVE_TCP
