@@ -16,7 +16,7 @@
 #if 1
 #include "block.skel.h"
 #endif
-#ifdef BPFREC_HAVE_TCP
+#if 1
 #include "tcp.skel.h"
 #endif
 #ifdef BPFREC_HAVE_STACKS
@@ -43,7 +43,7 @@ struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cf
 #if 1
 	case BPFREC_FAMILY_BLOCK: OPEN_SKEL(block_bpf);
 #endif
-#ifdef BPFREC_HAVE_TCP
+#if 1
 	case BPFREC_FAMILY_TCP: OPEN_SKEL(tcp_bpf);
 #endif
 #ifdef BPFREC_HAVE_STACKS
@@ -66,7 +66,7 @@ void bpfrec_destroy_family(int family, void *skel)
 #if 1
 	case BPFREC_FAMILY_BLOCK: block_bpf__destroy(skel); break;
 #endif
-#ifdef BPFREC_HAVE_TCP
+#if 1
 	case BPFREC_FAMILY_TCP: tcp_bpf__destroy(skel); break;
 #endif
 #ifdef BPFREC_HAVE_STACKS

@@ -49,8 +49,8 @@ public enum Family: Int32, CaseIterable, Sendable, CustomStringConvertible {
 
     var isBuilt: Bool {
         switch self {
-        case .proc, .syscalls, .sched, .block: true
-        case .tcp, .stacks: false
+        case .proc, .syscalls, .sched, .block, .tcp: true
+        case .stacks: false
         }
     }
 
