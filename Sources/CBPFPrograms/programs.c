@@ -19,7 +19,7 @@
 #if 1
 #include "tcp.skel.h"
 #endif
-#ifdef BPFREC_HAVE_STACKS
+#if 1
 #include "stacks.skel.h"
 #endif
 
@@ -46,7 +46,7 @@ struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cf
 #if 1
 	case BPFREC_FAMILY_TCP: OPEN_SKEL(tcp_bpf);
 #endif
-#ifdef BPFREC_HAVE_STACKS
+#if 1
 	case BPFREC_FAMILY_STACKS: OPEN_SKEL(stacks_bpf);
 #endif
 	default:
@@ -69,7 +69,7 @@ void bpfrec_destroy_family(int family, void *skel)
 #if 1
 	case BPFREC_FAMILY_TCP: tcp_bpf__destroy(skel); break;
 #endif
-#ifdef BPFREC_HAVE_STACKS
+#if 1
 	case BPFREC_FAMILY_STACKS: stacks_bpf__destroy(skel); break;
 #endif
 	}

@@ -49,8 +49,7 @@ public enum Family: Int32, CaseIterable, Sendable, CustomStringConvertible {
 
     var isBuilt: Bool {
         switch self {
-        case .proc, .syscalls, .sched, .block, .tcp: true
-        case .stacks: false
+        case .proc, .syscalls, .sched, .block, .tcp, .stacks: true
         }
     }
 

@@ -26,7 +26,8 @@ final class LoadedFamily {
     }
 
     /// Opens and loads the family with `config` in its rodata and the shared maps.
-    static func load(_ family: Family, config: bpfrec_config, maps: SharedMaps) throws(RecorderError) -> LoadedFamily {
+    /// Programs whose name starts with one of `skipping` are not loaded (switched-off parts).
+    static func load(_ family: Family, config: bpfrec_config, maps: SharedMaps, skipping: [String] = []) throws(RecorderError) -> LoadedFamily {
         var firstError = ""
         for typed in [true, false] {
             var cfg = config
@@ -44,6 +45,8 @@ final class LoadedFamily {
                 } else if section.hasPrefix("tp_btf/") {
                     bpf_program__set_autoload(p, typed)
                 }
+                let name = String(cString: bpf_program__name(p))
+                if skipping.contains(where: { name.hasPrefix($0) }) { bpf_program__set_autoload(p, false) }
                 prog = bpf_object__next_program(obj, p)
             }
             do throws(RecorderError) {

@@ -73,7 +73,7 @@ public enum Recorder {
         var loaded: [LoadedFamily] = []
         for f in o.families {
             do throws(RecorderError) {
-                let l = try LoadedFamily.load(f, config: cfg, maps: maps)
+                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: o.offCPUStacks ? [] : ["offcpu_"])
                 loaded.append(l)
             } catch {
                 if o.familiesExplicit { throw error }
