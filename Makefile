@@ -76,7 +76,7 @@ $(SKEL_DIR)/%.skel.h: $(BPF_OBJ_DIR)/%.bpf.o
 # CI: the committed skeletons must be what the sources build to.
 check-bpf:
 	rm -rf $(BPF_OBJ_DIR)
-	$(MAKE) bpf
+	$(MAKE) -B bpf
 	git diff --exit-code -- $(SKEL_DIR)
 
 # The x86_64 syscall number -> name table embedded in the recorder.
