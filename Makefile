@@ -54,8 +54,8 @@ clean:
 # do not depend on where the tree is checked out.
 BPF_FAMILIES := proc syscalls sched block tcp stacks
 BPF_CLANG    ?= clang
-BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -ffile-prefix-map=$(CURDIR)/= -I bpf
-SKEL_DIR     := Sources/CBPFPrograms/include
+BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -ffile-prefix-map=$(CURDIR)=. -I bpf
+SKEL_DIR     := Sources/CBPFPrograms/skeletons
 BPF_OBJ_DIR  := .build/bpf
 
 bpf: $(foreach f,$(BPF_FAMILIES),$(SKEL_DIR)/$(f).skel.h)

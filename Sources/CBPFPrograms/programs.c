@@ -10,18 +10,12 @@
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 
-#include "proc.skel.h"
-#include "syscalls.skel.h"
-#include "sched.skel.h"
-#if 1
-#include "block.skel.h"
-#endif
-#if 1
-#include "tcp.skel.h"
-#endif
-#if 1
-#include "stacks.skel.h"
-#endif
+#include "skeletons/proc.skel.h"
+#include "skeletons/syscalls.skel.h"
+#include "skeletons/sched.skel.h"
+#include "skeletons/block.skel.h"
+#include "skeletons/tcp.skel.h"
+#include "skeletons/stacks.skel.h"
 
 /* Each skeleton has its own type; the macro writes the same open sequence for each. */
 #define OPEN_SKEL(prefix)                                   \
@@ -40,15 +34,9 @@ struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cf
 	case BPFREC_FAMILY_PROC: OPEN_SKEL(proc_bpf);
 	case BPFREC_FAMILY_SYSCALLS: OPEN_SKEL(syscalls_bpf);
 	case BPFREC_FAMILY_SCHED: OPEN_SKEL(sched_bpf);
-#if 1
 	case BPFREC_FAMILY_BLOCK: OPEN_SKEL(block_bpf);
-#endif
-#if 1
 	case BPFREC_FAMILY_TCP: OPEN_SKEL(tcp_bpf);
-#endif
-#if 1
 	case BPFREC_FAMILY_STACKS: OPEN_SKEL(stacks_bpf);
-#endif
 	default:
 		errno = ENOENT;
 		return NULL;
@@ -63,15 +51,9 @@ void bpfrec_destroy_family(int family, void *skel)
 	case BPFREC_FAMILY_PROC: proc_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_SYSCALLS: syscalls_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_SCHED: sched_bpf__destroy(skel); break;
-#if 1
 	case BPFREC_FAMILY_BLOCK: block_bpf__destroy(skel); break;
-#endif
-#if 1
 	case BPFREC_FAMILY_TCP: tcp_bpf__destroy(skel); break;
-#endif
-#if 1
 	case BPFREC_FAMILY_STACKS: stacks_bpf__destroy(skel); break;
-#endif
 	}
 }
 
