@@ -12,6 +12,9 @@ final class RecordDecoder {
         var buffer: TableBuffer
         /// CLOCK_MONOTONIC ns when the buffer got its first row since the last flush.
         var firstRowAt: UInt64 = 0
+        /// For stack tables: offsets of pid and of the user stack's length, to note the
+        /// processes whose user addresses need their memory maps.
+        var userStack: (pid: Int, length: Int)?
     }
 
     private(set) var slots: [Slot] = []
@@ -19,6 +22,8 @@ final class RecordDecoder {
     private var slotByKind: [Int]
     private(set) var eventsByFamily = [UInt64](repeating: 0, count: Family.allCases.count)
     private(set) var malformed: UInt64 = 0
+    /// Processes seen with a non-empty user stack since the last `takeUserStackPids()`.
+    private var userStackPids: Set<UInt32> = []
 
     /// `tableIDs` maps each recorded BPF table's name to its id in the writer.
     init(families: [Family], tableIDs: [String: UInt32]) {
@@ -27,7 +32,12 @@ final class RecordDecoder {
             guard let schema = EventTables.named(layout.table), let family = Family(name: schema.family),
                   families.contains(family), let id = tableIDs[layout.table] else { continue }
             slotByKind[Int(layout.kind)] = slots.count
-            slots.append(Slot(layout: layout, family: family, buffer: TableBuffer(tableID: id, schema: schema, reserve: 1024)))
+            var slot = Slot(layout: layout, family: family, buffer: TableBuffer(tableID: id, schema: schema, reserve: 1024))
+            if let u = schema.columnIndex("ustack"), let p = schema.columnIndex("pid"),
+               let uf = layout.fields.first(where: { $0.column == u }), let pf = layout.fields.first(where: { $0.column == p }) {
+                slot.userStack = (pf.offset, uf.lengthOffset)
+            }
+            slots.append(slot)
         }
     }
 
@@ -60,8 +70,16 @@ final class RecordDecoder {
                 }
             }
             eventsByFamily[Int(slot.pointee.family.rawValue)] += 1
+            if let u = slot.pointee.userStack, (base + u.length).loadUnaligned(as: UInt16.self) > 0 {
+                userStackPids.insert((base + u.pid).loadUnaligned(as: UInt32.self))
+            }
         }
         return true
+    }
+
+    func takeUserStackPids() -> [UInt32] {
+        defer { userStackPids.removeAll(keepingCapacity: true) }
+        return Array(userStackPids)
     }
 
     /// Hands out the columns of every slot that `due` selects, leaving those buffers empty.

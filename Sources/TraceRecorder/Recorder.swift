@@ -93,6 +93,8 @@ public enum Recorder {
         // Drain loop.
         var loss = LossAccounting(cpus: cpus, start: startTime)
         var lostRows = buffer("lost_events")
+        var mapsRows = buffer("process_maps")
+        let processMaps = ProcessMaps(pipeline: pipeline)
         let flushNs = UInt64(o.flushIntervalMs) * 1_000_000
         let deadline = o.duration.map { startTime + UInt64($0 * 1e9) }
         let stallUntil = startTime + UInt64(o.stallDrainMs) * 1_000_000
@@ -106,6 +108,8 @@ public enum Recorder {
             if stopping { break }
             if now < stallUntil { continue }
             drain.drain(now: now)
+            // Maps are read as soon as a process shows up in a user stack: it may exit soon.
+            processMaps.record(pids: decoder.takeUserStackPids(), at: now, into: &mapsRows)
             for c in decoder.take(where: { $0.buffer.rowCount >= o.chunkRows || now &- $0.firstRowAt >= flushNs }) {
                 pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
             }
@@ -113,6 +117,7 @@ public enum Recorder {
                 lastWindow = now
                 loss.window(maps: maps, families: loaded, now: now, into: &lostRows)
                 if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
+                if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
                 if let e = pipeline.error { failure = e; break }
             }
         }
@@ -121,6 +126,9 @@ public enum Recorder {
         for l in loaded { l.detach() }
         let stopTime = HostMetadata.monotonic()
         drain.drain(now: stopTime)
+        processMaps.record(pids: decoder.takeUserStackPids(), at: stopTime, into: &mapsRows)
+        if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
+        processMaps.finish()
         for c in decoder.take(where: { _ in true }) {
             pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
         }
