@@ -100,17 +100,21 @@ public enum Recorder {
         let stallUntil = startTime + UInt64(o.stallDrainMs) * 1_000_000
         var lastWindow = startTime
         var failure: Error?
+        var behind = false
         while true {
-            var ts = timespec(tv_sec: 0, tv_nsec: o.drainIntervalMs * 1_000_000)
-            nanosleep(&ts, nil)
+            // Sleep between drains unless the last one stopped at its budget with more waiting.
+            if !behind {
+                var ts = timespec(tv_sec: 0, tv_nsec: o.drainIntervalMs * 1_000_000)
+                nanosleep(&ts, nil)
+            }
             let now = HostMetadata.monotonic()
             let stopping = bpfrec_stop_requested() != 0 || (deadline.map { now >= $0 } ?? false)
             if stopping { break }
             if now < stallUntil { continue }
-            drain.drain(now: now)
+            behind = drain.drain(now: now)
             // Maps are read as soon as a process shows up in a user stack: it may exit soon.
             processMaps.record(pids: decoder.takeUserStackPids(), at: now, into: &mapsRows)
-            for c in decoder.take(where: { $0.buffer.rowCount >= o.chunkRows || now &- $0.firstRowAt >= flushNs }) {
+            for c in decoder.take(where: { rows, first in rows >= o.chunkRows || now &- first >= flushNs }) {
                 pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
             }
             if now &- lastWindow >= flushNs {
@@ -125,11 +129,11 @@ public enum Recorder {
         // Stop: detach first so nothing new arrives, then take what is left in the ring.
         for l in loaded { l.detach() }
         let stopTime = HostMetadata.monotonic()
-        drain.drain(now: stopTime)
+        drain.drainAll(now: stopTime)
         processMaps.record(pids: decoder.takeUserStackPids(), at: stopTime, into: &mapsRows)
         if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
         processMaps.finish()
-        for c in decoder.take(where: { _ in true }) {
+        for c in decoder.take(where: { _, _ in true }) {
             pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
         }
         loss.window(maps: maps, families: loaded, now: stopTime, into: &lostRows)
