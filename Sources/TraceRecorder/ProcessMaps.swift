@@ -11,6 +11,10 @@ final class ProcessMaps {
     private var written: Set<[UInt8]> = []
     private let symbolQueue = DispatchQueue(label: "bpfrec.elf-symbols", qos: .background)
     private let pipeline: ChunkPipeline
+    /// Extracted symbol tables waiting to be written. Writing one compresses it on the writer
+    /// queue, which would delay chunks (and, with the drain loop waiting on them, overflow the
+    /// ring): they go out one at a time when the writer is idle, and all at stop.
+    private let pending = PendingSymbols()
 
     init(pipeline: ChunkPipeline) { self.pipeline = pipeline }
 
@@ -33,16 +37,37 @@ final class ProcessMaps {
                 buildIDs[path] = id
                 buffer.append(row: [.u64(ts), .int(Int64(pid)), .u64(start), .u64(end), .u64(offset), .string(path), .bytes(id)])
                 if !id.isEmpty && written.insert(id).inserted {
-                    let pipeline = self.pipeline
+                    let pending = self.pending
                     symbolQueue.async {
                         guard let syms = ElfSymbols.read(path: file) else { return }
-                        pipeline.metadata(name: MetadataName.elfSymbolsPrefix + hex(syms.buildID), bytes: syms.text)
+                        pending.push(syms)
                     }
                 }
             }
         }
     }
 
-    /// Waits for symbol extraction still running (before the file is closed).
-    func finish() { symbolQueue.sync {} }
+    /// Writes one pending symbol table if the writer has nothing else to do.
+    func writeWhenIdle() {
+        guard pipeline.chunksInFlight == 0, let next = pending.pop() else { return }
+        pipeline.metadata(name: MetadataName.elfSymbolsPrefix + hex(next.buildID), bytes: next.text)
+    }
+
+    /// Waits for symbol extraction still running and writes every pending table (at stop).
+    func finish() {
+        symbolQueue.sync {}
+        while let syms = pending.pop() {
+            pipeline.metadata(name: MetadataName.elfSymbolsPrefix + hex(syms.buildID), bytes: syms.text)
+        }
+    }
+}
+
+/// Symbol tables extracted on the background queue, handed to the drain thread.
+final class PendingSymbols: @unchecked Sendable {
+    // @unchecked: `items` is only touched under `lock`.
+    private let lock = NSLock()
+    private var items: [ElfSymbols] = []
+
+    func push(_ s: ElfSymbols) { lock.withLock { items.append(s) } }
+    func pop() -> ElfSymbols? { lock.withLock { items.popLast() } }
 }

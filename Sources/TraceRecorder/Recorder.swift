@@ -122,6 +122,7 @@ public enum Recorder {
                 loss.window(maps: maps, families: loaded, now: now, into: &lostRows)
                 if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
                 if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
+                processMaps.writeWhenIdle()
                 if let e = pipeline.error { failure = e; break }
             }
         }

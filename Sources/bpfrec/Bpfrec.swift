@@ -9,5 +9,5 @@ struct Bpfrec: ParsableCommand {
             Needs CAP_BPF and CAP_PERFMON (or root): `setcap cap_bpf,cap_perfmon+ep bpfrec`. \
             Without CAP_SYS_PTRACE the process snapshot has no exe paths of other users' processes.
             """,
-        subcommands: [Record.self, Families.self])
+        subcommands: [Record.self, Families.self, Inspect.self])
 }
