@@ -71,8 +71,10 @@ public enum Recorder {
         cfg.cgroup_id = cgroupID ?? 0
         cfg.offcpu_stacks = o.offCPUStacks ? 1 : 0
         var loaded: [LoadedFamily] = []
+        let tracefsProblem = o.families.contains(.proc) ? Tracefs.ensureMounted() : nil
         for f in o.families {
             do throws(RecorderError) {
+                if f == .proc, let why = tracefsProblem { throw RecorderError("proc: \(why)") }
                 let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: o.offCPUStacks ? [] : ["offcpu_"])
                 loaded.append(l)
             } catch {
