@@ -54,7 +54,11 @@ public enum Recorder {
         try writer.writeMetadata(name: MetadataName.syscallNames, bytes: SystemTables.syscallNamesJSON())
         try writer.writeMetadata(name: MetadataName.blockDevices, json: SystemTables.blockDevices())
         try writer.writeMetadata(name: MetadataName.mounts, bytes: SystemTables.mountInfo())
-        pipeline.metadata(name: MetadataName.kernelSymbols, bytes: SystemTables.kernelTextSymbols())
+        let kallsyms = SystemTables.kernelTextSymbols()
+        if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {
+            warn("bpfrec: warning: /proc/kallsyms shows no addresses (needs CAP_SYSLOG): kernel stacks will not symbolize")
+        }
+        pipeline.metadata(name: MetadataName.kernelSymbols, bytes: kallsyms)
 
         // The snapshot is read before the probes attach: a process born in between is seen
         // by both, never by neither.
@@ -71,11 +75,14 @@ public enum Recorder {
         cfg.cgroup_id = cgroupID ?? 0
         cfg.offcpu_stacks = o.offCPUStacks ? 1 : 0
         var loaded: [LoadedFamily] = []
-        let tracefsProblem = o.families.contains(.proc) ? Tracefs.ensureMounted() : nil
+        let tracefs = o.families.contains(.proc) && Tracefs.ensureMounted()
         for f in o.families {
             do throws(RecorderError) {
-                if f == .proc, let why = tracefsProblem { throw RecorderError("proc: \(why)") }
-                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: o.offCPUStacks ? [] : ["offcpu_"])
+                var skipping = o.offCPUStacks ? [] : ["offcpu_"]
+                // proc's execve capture: per-syscall tracepoints when tracefs is readable (cheap),
+                // else the raw_syscalls fallback.
+                skipping += tracefs ? ["exec_sys_"] : ["enter_exec", "exit_exec"]
+                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: skipping)
                 loaded.append(l)
             } catch {
                 if o.familiesExplicit { throw error }
@@ -174,7 +181,7 @@ extension Recorder {
                 let maps = try SharedMaps(ringBytes: 1 << 20)
                 var cfg = bpfrec_config()
                 cfg.own_tgid = UInt32(getpid())
-                let l = try LoadedFamily.load(f, config: cfg, maps: maps)
+                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: Tracefs.available ? ["exec_sys_"] : ["enter_exec", "exit_exec"])
                 return (f, .success(l.attachMode))
             } catch {
                 return (f, .failure(error))

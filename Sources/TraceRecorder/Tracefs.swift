@@ -10,10 +10,10 @@ enum Tracefs {
         paths.contains { FileManager.default.fileExists(atPath: $0 + "/events") }
     }
 
-    /// Returns nil when tracefs is usable, else why not.
-    static func ensureMounted() -> String? {
-        if available { return nil }
-        if mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil) == 0, available { return nil }
-        return "tracefs is not mounted and cannot be (\(errnoText())): run `mount -t tracefs tracefs /sys/kernel/tracing` as root"
+    /// True when tracefs is (or could be made) readable. Without it (not mounted, or root-only
+    /// and we run with capabilities alone) the proc family uses its raw_syscalls fallback.
+    static func ensureMounted() -> Bool {
+        if available { return true }
+        return mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil) == 0 && available
     }
 }
