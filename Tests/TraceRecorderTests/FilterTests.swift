@@ -1,0 +1,42 @@
+import Foundation
+import Glibc
+import Testing
+import TraceFormat
+
+/// -p PID records that process and the children it forks after the start, and nothing else
+/// (for the process-context families).
+extension RecorderTests {
+    @Test func pidFilterFollowsDescendantsOnly() throws {
+        if Harness.skipped("pidFilterFollowsDescendantsOnly") { return }
+        // The target waits, then forks a marked child and exits with a known code.
+        let target = spawn("/bin/sh", ["sh", "-c", "sleep 3; /bin/true marker-\(getpid()); exit 5"])
+        #expect(target.rc == 0)
+        let path = Harness.tempPath("pid")
+        defer { unlink(path) }
+        let rec = try RecorderRun(path: path, arguments: ["--families", "proc,syscalls", "-p", String(target.pid), "--flush-interval", "200"])
+        #expect(rec.waitReady())
+        // Unrelated activity meanwhile: must not be recorded.
+        let other = spawn("/bin/true", ["true", "unrelated-\(getpid())"])
+        _ = waitStatus(other.pid)
+        let status = waitStatus(target.pid)
+        #expect(status == 5 << 8)
+        usleep(300_000)
+        let (st, err) = rec.stop()
+        #expect(st == 0, "\(err)")
+
+        let file = try TraceFile(path: path)
+        let execs = try Rows(file, "process_exec")
+        let argvs = (0..<execs.count).map { String(decoding: execs.bytes("argv", $0), as: UTF8.self) }
+        #expect(argvs.contains("/bin/true\u{0}marker-\(getpid())\u{0}"), "\(argvs)") // sh passes the path as argv[0]
+        #expect(!argvs.contains { $0.contains("unrelated-") })
+        let forks = try Rows(file, "process_fork")
+        let family = Set([Int64(target.pid)] + (0..<forks.count).map { forks.int("child_pid", $0) })
+        for r in 0..<forks.count { #expect(forks.int("pid", r) == Int64(target.pid)) }
+        let calls = try Rows(file, "syscall")
+        #expect(calls.count > 0)
+        for r in 0..<calls.count { #expect(family.contains(calls.int("pid", r)), "syscall of pid \(calls.int("pid", r))") }
+        let exits = try Rows(file, "process_exit")
+        let targetExit = exits.rows(where: "pid", is: Int64(target.pid))
+        #expect(targetExit.count == 1 && exits.int("exit_code", targetExit[0]) == 5 << 8)
+    }
+}
