@@ -39,6 +39,7 @@ final class ProcessMaps {
                 if !id.isEmpty && written.insert(id).inserted {
                     let pending = self.pending
                     symbolQueue.async {
+                        guard !pending.pastDeadline() else { return pending.skip() }
                         guard let syms = ElfSymbols.read(path: file) else { return }
                         pending.push(syms)
                     }
@@ -53,12 +54,17 @@ final class ProcessMaps {
         pipeline.metadata(name: MetadataName.elfSymbolsPrefix + hex(next.buildID), bytes: next.text)
     }
 
-    /// Waits for symbol extraction still running and writes every pending table (at stop).
-    func finish() {
+    /// Waits for symbol extraction still running, at most about `grace` seconds (binaries not
+    /// reached by then are skipped and counted), and writes every pending table (at stop).
+    /// Returns how many binaries were skipped.
+    @discardableResult
+    func finish(grace: Double = 3) -> Int {
+        pending.setDeadline(HostMetadata.monotonic() + UInt64(grace * 1e9))
         symbolQueue.sync {}
         while let syms = pending.pop() {
             pipeline.metadata(name: MetadataName.elfSymbolsPrefix + hex(syms.buildID), bytes: syms.text)
         }
+        return pending.skipped
     }
 }
 
@@ -67,7 +73,13 @@ final class PendingSymbols: @unchecked Sendable {
     // @unchecked: `items` is only touched under `lock`.
     private let lock = NSLock()
     private var items: [ElfSymbols] = []
+    private var deadline = UInt64.max
+    private var skippedCount = 0
 
     func push(_ s: ElfSymbols) { lock.withLock { items.append(s) } }
     func pop() -> ElfSymbols? { lock.withLock { items.popLast() } }
+    func setDeadline(_ t: UInt64) { lock.withLock { deadline = t } }
+    func pastDeadline() -> Bool { lock.withLock { HostMetadata.monotonic() > deadline } }
+    func skip() { lock.withLock { skippedCount += 1 } }
+    var skipped: Int { lock.withLock { skippedCount } }
 }

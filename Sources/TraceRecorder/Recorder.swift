@@ -142,7 +142,10 @@ public enum Recorder {
         drain.drainAll(now: stopTime)
         processMaps.record(pids: decoder.takeUserStackPids(), at: stopTime, into: &mapsRows)
         if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
-        processMaps.finish()
+        let skippedSymbols = processMaps.finish()
+        if skippedSymbols > 0 {
+            warn("bpfrec: warning: symbol tables of \(skippedSymbols) binaries not extracted in time at stop (their process_maps rows keep the build-ids)")
+        }
         for c in decoder.take(where: { _, _ in true }) {
             pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
         }
