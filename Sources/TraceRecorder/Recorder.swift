@@ -142,7 +142,7 @@ public enum Recorder {
         drain.drainAll(now: stopTime)
         processMaps.record(pids: decoder.takeUserStackPids(), at: stopTime, into: &mapsRows)
         if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
-        let skippedSymbols = processMaps.finish()
+        let skippedSymbols = processMaps.finish(grace: o.symbolGraceSeconds)
         if skippedSymbols > 0 {
             warn("bpfrec: warning: symbol tables of \(skippedSymbols) binaries not extracted in time at stop (their process_maps rows keep the build-ids)")
         }

@@ -26,6 +26,8 @@ public struct RecorderOptions: Sendable {
     /// small ring overflows on purpose and the loss accounting can be checked.
     public var stallDrainMs = 0
     public var verbose = false
+    /// At stop, how long symbol extraction may still run before binaries are skipped.
+    public var symbolGraceSeconds = 3.0
 
     public init(output: String, families: [Family]) {
         self.output = output

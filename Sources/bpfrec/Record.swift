@@ -43,6 +43,10 @@ struct Record: ParsableCommand {
     @Option(name: .customLong("debug-stall-drain"), help: .hidden)
     var stallDrain = 0
 
+    // At stop, seconds symbol extraction may still run (tests on slow debug builds raise it).
+    @Option(name: .customLong("symbol-grace"), help: .hidden)
+    var symbolGrace = 3.0
+
     func validate() throws {
         if let d = duration, !(d > 0) { throw ValidationError("-d: expected a positive number of seconds, got \(d)") }
         guard ringSize >= 1, ringSize <= 1024, ringSize & (ringSize - 1) == 0 else {
@@ -74,6 +78,7 @@ struct Record: ParsableCommand {
         o.commandLine = CommandLine.arguments
         o.stallDrainMs = stallDrain
         o.verbose = verbose
+        o.symbolGraceSeconds = symbolGrace
         do {
             let summary = try Recorder.record(o, ready: { printError($0) }, warn: { printError($0) })
             printError(summary.line)

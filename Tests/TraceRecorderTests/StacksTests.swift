@@ -10,7 +10,7 @@ extension RecorderTests {
         if Harness.skipped("samplesAndOffCPUStacks") { return }
         let path = Harness.tempPath("stacks")
         defer { unlink(path) }
-        let rec = try RecorderRun(path: path, arguments: ["--families", "stacks", "--stack-freq", "99", "--flush-interval", "200"])
+        let rec = try RecorderRun(path: path, arguments: ["--families", "stacks", "--stack-freq", "99", "--flush-interval", "200", "--symbol-grace", "120"])
         #expect(rec.waitReady())
         let tid = Int64(gettidNow())
         // Spin for 1 s on a CPU, then sleep 20 times.
