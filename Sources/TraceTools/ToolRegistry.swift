@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// Every `bpfan` subcommand. Add a tool here when its file lands.
+public enum ToolRegistry {
+    public static let commands: [ParsableCommand.Type] = [
+        InfoCommand.self,
+        CheckCommand.self,
+    ]
+}
