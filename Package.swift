@@ -29,6 +29,8 @@ var targets: [Target] = [
     // Reads schemas/*.json and writes the Swift catalog and the C record header from it.
     .target(name: "SchemaCodegen", dependencies: ["TraceFormat"], swiftSettings: strict),
     .executableTarget(name: "schemagen", dependencies: ["SchemaCodegen"], swiftSettings: strict),
+    // libFuzzer target for the reader (`make fuzz`); without -DFUZZING it replays corpus files.
+    .executableTarget(name: "trc-fuzz", dependencies: ["TraceFormat"], swiftSettings: strict),
     .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
     .testTarget(name: "TraceSchemaTests", dependencies: ["TraceSchema", "TraceFormat", "SchemaCodegen"], swiftSettings: strict),
     .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "TraceSchema"], swiftSettings: strict),
