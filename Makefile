@@ -35,7 +35,7 @@ check-generated:
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	$(SWIFT) test --skip-build
 
 demo: build
 	$(BUILD_DIR)/bpfan info $(SAMPLE)
