@@ -1,9 +1,11 @@
 import ArgumentParser
 
-/// Every `bpfan` subcommand. Add a tool here when its file lands.
+/// Every `bpfan` subcommand. Add a tool here (and its status in ToolCatalog) when its file lands.
 public enum ToolRegistry {
     public static let commands: [ParsableCommand.Type] = [
         InfoCommand.self,
         CheckCommand.self,
+        ToolsCommand.self,
+        Biolatency.self,
     ]
 }

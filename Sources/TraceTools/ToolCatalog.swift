@@ -1,0 +1,47 @@
+/// Every tool issue 4 asks for, whether this build implements it, and the tables it reads. The
+/// `tools` command prints this; a tool is marked implemented only when its command is registered.
+public enum ToolCatalog {
+    public struct Entry: Sendable {
+        public var name: String
+        public var tables: [String]
+        public var implemented: Bool
+        public var note: String
+    }
+
+    static func e(_ name: String, _ tables: [String], _ implemented: Bool, _ note: String = "") -> Entry {
+        Entry(name: name, tables: tables, implemented: implemented, note: note)
+    }
+
+    public static let entries: [Entry] = [
+        e("biolatency", ["block_rq_issue", "block_rq_complete"], true, "-Q also needs block_rq_insert"),
+        e("biolatency.bt", ["block_io_start", "block_io_done"], false),
+        e("biosnoop", ["block_rq_issue", "block_rq_complete"], false),
+        e("biotop", ["block_io_start", "block_io_done"], false),
+        e("bitesize", ["block_rq_issue"], false),
+        e("bitesize.bt", ["block_rq_issue"], false),
+        e("biopattern", ["block_rq_complete"], false),
+        e("syscount", ["syscall"], false),
+        e("syscount.bt", ["syscall"], false),
+        e("opensnoop", ["syscall_detail"], false),
+        e("opensnoop.bt", ["syscall_detail"], false),
+        e("execsnoop", ["process_exec"], false),
+        e("execsnoop.bt", ["process_exec"], false),
+        e("exitsnoop", ["process_exit"], false),
+        e("killsnoop", ["syscall_detail"], false),
+        e("killsnoop.bt", ["syscall_detail"], false),
+        e("sigsnoop", ["syscall_detail"], false),
+        e("statsnoop", ["syscall_detail"], false),
+        e("statsnoop.bt", ["syscall_detail"], false),
+        e("runqlat", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], false),
+        e("runqlat.bt", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], false),
+        e("runqslower", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], false),
+        e("cpudist", ["sched_switch"], false),
+        e("offcputime", ["sched_switch", "offcpu_stack"], false),
+        e("tcplife", ["tcp_state"], false),
+        e("tcplife.bt", ["tcp_state"], false),
+        e("tcpstates", ["tcp_state"], false),
+        e("tcpconnect", ["tcp_state"], false),
+        e("tcpaccept", ["tcp_state", "syscall_detail"], false),
+        e("tcpretrans", ["tcp_retransmit"], false),
+    ]
+}
