@@ -14,7 +14,7 @@ public enum ToolCatalog {
 
     public static let entries: [Entry] = [
         e("biolatency", ["block_rq_issue", "block_rq_complete"], true, "-Q also needs block_rq_insert"),
-        e("biolatency.bt", ["block_io_start", "block_io_done"], false),
+        e("biolatency.bt", ["block_io_start", "block_io_done"], true),
         e("biosnoop", ["block_rq_issue", "block_rq_complete"], false),
         e("biotop", ["block_io_start", "block_io_done"], false),
         e("bitesize", ["block_rq_issue"], false),

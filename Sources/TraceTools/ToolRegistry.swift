@@ -7,5 +7,6 @@ public enum ToolRegistry {
         CheckCommand.self,
         ToolsCommand.self,
         Biolatency.self,
+        BiolatencyBt.self,
     ]
 }
