@@ -20,7 +20,7 @@ public enum ToolCatalog {
         e("bitesize", ["block_rq_issue"], false),
         e("bitesize.bt", ["block_rq_issue"], false),
         e("biopattern", ["block_rq_complete"], false),
-        e("syscount", ["syscall"], false),
+        e("syscount", ["syscall"], true, "-P reads the proc family for names"),
         e("syscount.bt", ["syscall"], false),
         e("opensnoop", ["syscall_detail"], false),
         e("opensnoop.bt", ["syscall_detail"], false),

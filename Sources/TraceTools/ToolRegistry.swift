@@ -8,5 +8,6 @@ public enum ToolRegistry {
         ToolsCommand.self,
         Biolatency.self,
         BiolatencyBt.self,
+        Syscount.self,
     ]
 }
