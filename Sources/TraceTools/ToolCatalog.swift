@@ -21,7 +21,7 @@ public enum ToolCatalog {
         e("bitesize.bt", ["block_rq_issue"], false),
         e("biopattern", ["block_rq_complete"], false),
         e("syscount", ["syscall"], true, "-P reads the proc family for names"),
-        e("syscount.bt", ["syscall"], false),
+        e("syscount.bt", ["syscall"], true, "exit_group and successful execve are not counted (no exit row)"),
         e("opensnoop", ["syscall_detail"], false),
         e("opensnoop.bt", ["syscall_detail"], false),
         e("execsnoop", ["process_exec"], false),

@@ -9,5 +9,6 @@ public enum ToolRegistry {
         Biolatency.self,
         BiolatencyBt.self,
         Syscount.self,
+        SyscountBt.self,
     ]
 }
