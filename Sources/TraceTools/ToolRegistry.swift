@@ -10,5 +10,15 @@ public enum ToolRegistry {
         BiolatencyBt.self,
         Syscount.self,
         SyscountBt.self,
+        Opensnoop.self,
+        OpensnoopBt.self,
+        Execsnoop.self,
+        ExecsnoopBt.self,
+        Exitsnoop.self,
+        Killsnoop.self,
+        KillsnoopBt.self,
+        Sigsnoop.self,
+        Statsnoop.self,
+        StatsnoopBt.self,
     ]
 }
