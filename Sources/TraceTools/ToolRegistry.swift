@@ -20,5 +20,10 @@ public enum ToolRegistry {
         Sigsnoop.self,
         Statsnoop.self,
         StatsnoopBt.self,
+        Bitesize.self,
+        BitesizeBt.self,
+        Biosnoop.self,
+        Biotop.self,
+        Biopattern.self,
     ]
 }
