@@ -58,7 +58,23 @@ public struct Syscount: RecordingTool {
 
     public var requiredTables: [String] { list ? [] : ["syscall"] }
 
-    struct Stat { var count: UInt64 = 0; var totalNs: UInt64 = 0; var comm = "" }
+    struct Stat: Sendable {
+        var count: UInt64 = 0
+        var totalNs: UInt64 = 0
+        var comm = ""
+    }
+
+    /// Per-interval counts of one chunk (or, merged, of the whole window), with the last exit
+    /// time of each process so that -P can name it as it was then.
+    struct SyscountPartial: Sendable {
+        var counters: [KeyedCounter]
+        var lastSeen: [Int64: Int64] = [:]
+        init(buckets: Int) { counters = Array(repeating: KeyedCounter(), count: buckets) }
+        mutating func merge(_ other: SyscountPartial) {
+            for (i, c) in other.counters.enumerated() { counters[i].merge(c) }
+            for (key, t) in other.lastSeen { lastSeen[key] = max(lastSeen[key] ?? t, t) }
+        }
+    }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
@@ -70,33 +86,34 @@ public struct Syscount: RecordingTool {
         var end = rec.effectiveEnd
         if let duration { end = min(end, rec.effectiveStart + Int64(duration) * 1_000_000_000) }
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: end, intervalSeconds: interval > 0 ? interval : nil, count: nil)
-        var stats = Array(repeating: [Int64: Stat](), count: buckets.bucketCount)
-        var tracker = ProcessTracker()
-        let trackerCount = ProcessTracker.sources.count
-        let sources = (byProcess ? ProcessTracker.sources : []) + [ScanSource("syscall", ["ts", "pid", "tid", "id", "ret", "duration"])]
-        let syscallSource = sources.count - 1
         let filter = ScanFilter(pids: pid.map { [Int64($0)] })
-        try rec.scanMerged(sources, filter: filter) { row in
-            let b = row.batch, r = row.row
-            if row.source != syscallSource {
-                if row.source < trackerCount { tracker.apply(source: row.source, batch: b, row: r) }
-                return
-            }
-            let id = b.ints("id")[r]
-            if id == -1 { return }
-            let ret = b.ints("ret")[r]
-            if failures && ret >= 0 { return }
-            if let wantErrno, ret != -Int64(wantErrno) { return }
-            let dur = b.ints("duration")[r]
-            // Counted at sys_exit, so the exit time decides the interval.
-            guard let i = buckets.index(of: row.ts + dur) else { return }
-            let p = b.ints("pid")[r]
-            let key = byProcess ? p : id
-            var s = stats[i][key] ?? Stat()
-            s.count += 1
-            if latency { s.totalNs &+= UInt64(bitPattern: dur) }
-            if byProcess { s.comm = tracker.comm(p) ?? s.comm }
-            stats[i][key] = s
+        // Counting does not depend on row order: fold chunks in parallel, one partial per chunk.
+        let (byProcess, failures, latency) = (self.byProcess, self.failures, self.latency)
+        let nbuckets = buckets.bucketCount
+        let counted = try rec.aggregate("syscall", columns: ["ts", "pid", "id", "ret", "duration"], filter: filter,
+            initial: { SyscountPartial(buckets: nbuckets) },
+            fold: { part, b in
+                let ts = b.ints("ts"), pids = b.ints("pid"), ids = b.ints("id"), rets = b.ints("ret"), durs = b.ints("duration")
+                for r in 0..<b.count {
+                    let id = ids[r]
+                    if id == -1 { continue }
+                    let ret = rets[r]
+                    if failures && ret >= 0 { continue }
+                    if let wantErrno, ret != -Int64(wantErrno) { continue }
+                    // Counted at sys_exit, so the exit time decides the interval.
+                    let exit = ts[r] &+ durs[r]
+                    guard let i = buckets.index(of: exit) else { continue }
+                    let key = byProcess ? pids[r] : id
+                    part.counters[i].add(key, ns: latency ? UInt64(bitPattern: durs[r]) : 0)
+                    if byProcess { part.lastSeen[key] = max(part.lastSeen[key] ?? exit, exit) }
+                }
+            },
+            merge: { total, part in total.merge(part) })
+        let names = byProcess ? try rec.comms(at: counted.lastSeen) : [:]
+        let stats: [[Int64: Stat]] = counted.counters.map { counter in
+            var perKey: [Int64: Stat] = [:]
+            for e in counter.entries { perKey[e.key] = Stat(count: e.count, totalNs: e.ns, comm: names[e.key] ?? "") }
+            return perKey
         }
         if common.json {
             var rows: [[JSONText]] = []
