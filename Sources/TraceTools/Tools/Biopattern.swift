@@ -46,9 +46,9 @@ public struct Biopattern: RecordingTool {
             var c = counters[i][dev] ?? Counter()
             if c.lastSector != 0 {
                 if c.lastSector == sector { c.sequential += 1 } else { c.random += 1 }
-                c.bytes += nrSector * 512
+                c.bytes &+= nrSector * 512
             }
-            c.lastSector = sector + nrSector
+            c.lastSector = sector &+ nrSector
             counters[i][dev] = c
         }
         var jsonRows: [[JSONText]] = []

@@ -61,9 +61,9 @@ public struct Biotop: RecordingTool {
                 let flags = UInt32(truncatingIfNeeded: b.ints("cmd_flags")[r])
                 let key = Key(pid: w?.pid ?? 0, comm: w?.comm ?? "", write: flags & 0xff == 1, dev: UInt32(truncatingIfNeeded: b.ints("dev")[r]))
                 var v = stats[i][key] ?? Value()
-                v.us += (row.ts - start.ts) / 1000
-                v.bytes += start.len
-                v.io += 1
+                v.us &+= (row.ts &- start.ts) / 1000
+                v.bytes &+= start.len
+                v.io &+= 1
                 stats[i][key] = v
             }
         }
