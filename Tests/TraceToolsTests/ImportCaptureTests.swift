@@ -23,6 +23,7 @@ func importCapture() throws {
     }
     var start: (Int64, Int64) = (0, 0), stop: Int64 = 0
     var syscalls: [[String: ColumnValue]] = [], issues: [[String: ColumnValue]] = [], completes: [[String: ColumnValue]] = []
+    var details: [[String: ColumnValue]] = [], exits: [[String: ColumnValue]] = []
     // Numbers as printed by bpftrace: signed, or u64 beyond Int64 (a flush's sector is ~0).
     func n(_ s: String) -> Int64 { Int64(s) ?? UInt64(s).map { Int64(bitPattern: $0) } ?? 0 }
     for l in lines {
@@ -40,6 +41,17 @@ func importCapture() throws {
                                               "nr_bytes": .int(n(f[4])), "rwbs": .string(f[5])]
             if f.count >= 7 { row["comm"] = .string(f[6...].joined(separator: " ")) }
             if f[0] == "I" { issues.append(row) } else { completes.append(row) }
+        case "D" where f.count >= 12:
+            // capture-snoop.bt: D ts dur pid tid uid id ret a0 a1 a2 comm|path
+            let rest = l.split(separator: " ", maxSplits: 11).last.map(String.init) ?? ""
+            let commPath = rest.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            details.append(["ts": .int(n(f[1])), "duration": .int(n(f[2])), "pid": .int(n(f[3])), "tid": .int(n(f[4])), "uid": .int(n(f[5])),
+                            "id": .int(n(f[6])), "ret": .int(n(f[7])), "arg0": .int(n(f[8])), "arg1": .int(n(f[9])), "arg2": .int(n(f[10])),
+                            "comm": .string(commPath.first ?? ""), "path": .string(commPath.count > 1 ? commPath[1] : "")])
+        case "X" where f.count >= 8:
+            // X ts pid tid ppid exit_code start_time comm
+            exits.append(["ts": .int(n(f[1])), "pid": .int(n(f[2])), "tid": .int(n(f[3])), "ppid": .int(n(f[4])), "exit_code": .int(n(f[5])),
+                          "start_time": .int(n(f[6])), "comm": .string(f[7...].joined(separator: " ")), "group_dead": 1])
         default: break
         }
     }
@@ -51,7 +63,8 @@ func importCapture() throws {
                                                                         families: ["syscalls", "block"], startTime: start.0, stopTime: stop))
     try w.writeMetadata(name: MetadataName.syscallNames, json: names)
     try w.writeMetadata(name: MetadataName.blockDevices, json: devs)
-    for (table, rows) in [("syscall", syscalls), ("block_rq_issue", issues), ("block_rq_complete", completes)] {
+    for (table, rows) in [("syscall", syscalls), ("block_rq_issue", issues), ("block_rq_complete", completes),
+                          ("syscall_detail", details), ("process_exit", exits)] where !rows.isEmpty || table == "syscall" {
         let schema = EventTables.named(table)!
         var buffer = TableBuffer(tableID: try w.defineTable(schema), schema: schema)
         for values in rows {
