@@ -23,7 +23,8 @@ func importCapture() throws {
     }
     var start: (Int64, Int64) = (0, 0), stop: Int64 = 0
     var syscalls: [[String: ColumnValue]] = [], issues: [[String: ColumnValue]] = [], completes: [[String: ColumnValue]] = []
-    var details: [[String: ColumnValue]] = [], exits: [[String: ColumnValue]] = []
+    var details: [[String: ColumnValue]] = [], exits: [[String: ColumnValue]] = [], execs: [[String: ColumnValue]] = []
+    var execArgs: [String: (filename: String, args: [String])] = [:]
     // Numbers as printed by bpftrace: signed, or u64 beyond Int64 (a flush's sector is ~0).
     func n(_ s: String) -> Int64 { Int64(s) ?? UInt64(s).map { Int64(bitPattern: $0) } ?? 0 }
     for l in lines {
@@ -48,6 +49,19 @@ func importCapture() throws {
             details.append(["ts": .int(n(f[1])), "duration": .int(n(f[2])), "pid": .int(n(f[3])), "tid": .int(n(f[4])), "uid": .int(n(f[5])),
                             "id": .int(n(f[6])), "ret": .int(n(f[7])), "arg0": .int(n(f[8])), "arg1": .int(n(f[9])), "arg2": .int(n(f[10])),
                             "comm": .string(commPath.first ?? ""), "path": .string(commPath.count > 1 ? commPath[1] : "")])
+        case "F" where f.count >= 2:
+            execArgs[f[1]] = (f.count > 2 ? l.split(separator: " ", maxSplits: 2).last.map(String.init) ?? "" : "", [])
+        case "A" where f.count >= 3:
+            let arg = f.count > 3 ? String(l.split(separator: " ", maxSplits: 3).last ?? "") : ""
+            execArgs[f[1], default: ("", [])].args.append(arg)
+        case "P" where f.count >= 9:
+            // P ts dur pid tid ppid uid ret comm
+            let pending = execArgs.removeValue(forKey: f[4]) ?? ("", [])
+            let kept = Array(pending.args.prefix(20))
+            execs.append(["ts": .int(n(f[1])), "duration": .int(n(f[2])), "pid": .int(n(f[3])), "tid": .int(n(f[4])), "ppid": .int(n(f[5])),
+                          "uid": .int(n(f[6])), "ret": .int(n(f[7])), "comm": .string(f[8...].joined(separator: " ")), "filename": .string(pending.filename),
+                          "argv": .bytes(Array(kept.map { $0 + "\0" }.joined().utf8)), "argc": .int(Int64(pending.args.count)),
+                          "args_truncated": .int(pending.args.count > 20 ? 1 : 0)])
         case "X" where f.count >= 8:
             // X ts pid tid ppid exit_code start_time comm
             exits.append(["ts": .int(n(f[1])), "pid": .int(n(f[2])), "tid": .int(n(f[3])), "ppid": .int(n(f[4])), "exit_code": .int(n(f[5])),
@@ -64,7 +78,7 @@ func importCapture() throws {
     try w.writeMetadata(name: MetadataName.syscallNames, json: names)
     try w.writeMetadata(name: MetadataName.blockDevices, json: devs)
     for (table, rows) in [("syscall", syscalls), ("block_rq_issue", issues), ("block_rq_complete", completes),
-                          ("syscall_detail", details), ("process_exit", exits)] where !rows.isEmpty || table == "syscall" {
+                          ("syscall_detail", details), ("process_exit", exits), ("process_exec", execs)] where !rows.isEmpty || table == "syscall" {
         let schema = EventTables.named(table)!
         var buffer = TableBuffer(tableID: try w.defineTable(schema), schema: schema)
         for values in rows {
