@@ -44,6 +44,6 @@ echo "== syscount -L -p $wl: counts (latencies differ by the stand-in recorder's
 awk '{print $1, $2}' "$out/live.syscount-L.table" | sort > "$out/live.L.counts"
 awk '{print $1, $2}' "$out/bpfan.syscount-L.table" | sort > "$out/bpfan.L.counts"
 diff "$out/live.L.counts" "$out/bpfan.L.counts" && echo "identical counts"
-echo "== bitesize -c dd: diff live bpfan"; diff "$out/live.bitesize" "$out/bpfan.bitesize" && echo identical
+echo "== bitesize -c dd: diff live bpfan"; diff "$out/live.bitesize" "$out/bpfan.bitesize" && echo "identical ($(grep -c ' : [1-9]' "$out/live.bitesize") non-empty slots)"
 echo "== biolatency -D (whole system: other I/O in the slightly different windows may differ): diff live bpfan"
 diff "$out/live.biolatency" "$out/bpfan.biolatency" || true
