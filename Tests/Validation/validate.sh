@@ -18,8 +18,10 @@ stdbuf -oL /usr/sbin/syscount -p "$wl" -T 500 -d 8 > live.syscount-all 2>&1 &
 stdbuf -oL /usr/sbin/syscount -p "$wl" -L -d 8 > live.syscount-L 2>&1 &
 stdbuf -oL /usr/sbin/biolatency -D 8 1 > live.biolatency 2>&1 &
 stdbuf -oL /usr/sbin/bitesize -c dd 8 1 > live.bitesize 2>&1 &
+stdbuf -oL bpftrace /usr/sbin/bitesize.bt > live.bitesize.bt 2>/dev/null &
+btb=$!
 sleep 9
-kill -INT "$bt" 2>/dev/null || true
+kill -INT "$bt" "$btb" 2>/dev/null || true
 sleep 1
 python3 -c 'import time; print("E", time.clock_gettime_ns(time.CLOCK_MONOTONIC))' >> capture.txt
 grep -E '^[0-9]+' /usr/include/x86_64-linux-gnu/asm/unistd_64.h >/dev/null 2>&1 || true
@@ -47,3 +49,7 @@ diff "$out/live.L.counts" "$out/bpfan.L.counts" && echo "identical counts"
 echo "== bitesize -c dd: diff live bpfan"; diff "$out/live.bitesize" "$out/bpfan.bitesize" && echo "identical ($(grep -c ' : [1-9]' "$out/live.bitesize") non-empty slots)"
 echo "== biolatency -D (whole system: other I/O in the slightly different windows may differ): diff live bpfan"
 diff "$out/live.biolatency" "$out/bpfan.biolatency" || true
+echo "== bitesize.bt, the @[dd] histogram: diff live bpfan"
+awk '/^@\[dd\]: /{p=1} p&&/^$/{exit} p' "$out/live.bitesize.bt" > "$out/live.bitesize.bt.dd"
+$bpfan bitesize.bt "$out/run.trc" | awk '/^@\[dd\]: /{p=1} p&&/^$/{exit} p' > "$out/bpfan.bitesize.bt.dd"
+diff "$out/live.bitesize.bt.dd" "$out/bpfan.bitesize.bt.dd" && echo "identical ($(wc -l < "$out/live.bitesize.bt.dd") lines)"
