@@ -19,8 +19,6 @@ extension Recording {
         calls.reduce(into: Set<Int64>()) { $0.formUnion(syscallIDs(named: $1.0, x86_64: $1.1)) }
     }
 
-    func isCall(_ id: Int64, _ call: ([String], [Int])) -> Bool { syscallIDs(named: call.0, x86_64: call.1).contains(id) }
-
     /// `HH:MM:SS` of a monotonic instant on the recording host's wall clock (strftime %H:%M:%S).
     func hms(_ ts: Int64) -> String { clock?.hms(ofMonotonic: ts) ?? "??:??:??" }
 
