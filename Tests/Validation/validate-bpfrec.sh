@@ -24,6 +24,7 @@ for t in opensnoop killsnoop exitsnoop; do stdbuf -oL /usr/sbin/$t > live.$t 2>&
 stdbuf -oL /usr/sbin/execsnoop -x > live.execsnoop 2>&1 &
 stdbuf -oL /usr/sbin/syscount -p "$wl" -T 500 -d 15 > live.syscount 2>&1 &
 stdbuf -oL /usr/sbin/syscount -p "$wl" -L -T 500 -d 15 > live.syscount-L 2>&1 &
+stdbuf -oL /usr/sbin/syscount -p "$wl" -P -d 15 > live.syscount-P 2>&1 &
 for t in biolatency biopattern bitesize; do stdbuf -oL /usr/sbin/$t -d "$ln" 15 1 > live.$t-loop 2>&1 & done
 stdbuf -oL /usr/sbin/biolatency -d "$ln" -F 15 1 > live.biolatency-F-loop 2>&1 &
 stdbuf -oL /usr/sbin/biolatency -d "$ln" -Q 15 1 > live.biolatency-Q-loop 2>&1 &
@@ -70,6 +71,9 @@ echo "== syscount -L -p $wl (counts)"; same live.syscount-L.counts bpfan.syscoun
 echo "   latencies (live | bpfan):"; paste live.syscount-L bpfan.syscount-L 2>/dev/null | head -0
 $bpfan syscount -L -p "$wl" -T 5 run.trc | tail -n +4 > bpfan.syscount-L.top; tail -n +4 live.syscount-L | head -5 > live.syscount-L.top
 paste -d'|' live.syscount-L.top bpfan.syscount-L.top
+tail -n +3 live.syscount-P > live.syscount-P.table
+$bpfan syscount -P -p "$wl" run.trc | tail -n +3 > bpfan.syscount-P.table
+echo "== syscount -P -p $wl (the name is the process's after its exec)"; same live.syscount-P.table bpfan.syscount-P.table
 for t in biolatency biopattern bitesize; do
   $bpfan $t -d "$ln" run.trc > bpfan.$t-loop
   echo "== $t -d $ln"; same live.$t-loop bpfan.$t-loop
