@@ -37,6 +37,9 @@ import Testing
     // Opens entered at 0.5, 0.6, 1.2 and 4.8 s; kills at 3.0-3.2 s.
     #expect(try runTool(Opensnoop.self, ["--from", "1", "--to", "4", snoop]).stdout == "PID    COMM              FD ERR PATH\n200    python3           -1   2 relative.txt\n")
     #expect(try runTool(Killsnoop.self, ["--from", "22:06:43.15", snoop]).stdout.split(separator: "\n").count == 2)
+    // Relative times count from --from, as if the live tool had been started then.
+    #expect(try runTool(Execsnoop.self, ["-t", "--from", "2", snoop]).stdout.split(separator: "\n")[1].hasPrefix("0.500   echo "))
+    #expect(try runTool(ExecsnoopBt.self, ["--from", "2", snoop]).stdout.split(separator: "\n")[2].hasPrefix("500        702 "))
     let bad = try runTool(Opensnoop.self, ["--from", "3", "--to", "2", snoop])
     #expect(bad.failed && bad.stderr == ["bpfan opensnoop: --to (2) is not after --from (3)"])
 }
