@@ -65,24 +65,24 @@ public struct Biosnoop: RecordingTool {
             default:
                 guard let stage = stages.removeValue(forKey: rq) else { return }
                 let submitter = who.removeValue(forKey: rq)
-                let delta = row.ts - stage.issue
+                let delta = row.ts &- stage.issue
                 guard delta >= 0 else { return }
                 if firstTs == nil { firstTs = row.ts }
                 let flags = UInt32(truncatingIfNeeded: b.ints("cmd_flags")[r])
                 let name = rec.diskName(stage.dev) ?? "Unknown"
                 // Without an insert the request went straight to the driver (no I/O scheduler):
                 // the live tool leaves its queued time at 0.
-                let qdelta = stage.insert == 0 ? 0 : stage.issue - stage.insert
+                let qdelta = stage.insert == 0 ? 0 : stage.issue &- stage.insert
                 let sector = b.ints("sector")[r], bytes = b.ints("nr_bytes")[r]
                 if common.json {
                     out.write(JSONShapes.event(tool: Self.toolName, [
-                        ("time_s", .double(Double(row.ts - firstTs!) / 1e9)), ("comm", .string(submitter?.comm ?? "?")), ("pid", .int(submitter?.pid ?? 0)),
+                        ("time_s", .double(Double(row.ts &- firstTs!) / 1e9)), ("comm", .string(submitter?.comm ?? "?")), ("pid", .int(submitter?.pid ?? 0)),
                         ("disk", .string(name)), ("rwbs", .string(Self.rwbs(flags))), ("sector", .int(sector)), ("bytes", .int(bytes)),
                         ("queued_ms", .double(Double(qdelta) / 1e6)), ("latency_ms", .double(Double(delta) / 1e6)),
                     ]))
                     return
                 }
-                var line = left(String(format: "%.6f", Double(row.ts - firstTs!) / 1e9), 11) + " " + left(submitter?.comm ?? "?", 14) + " "
+                var line = left(String(format: "%.6f", Double(row.ts &- firstTs!) / 1e9), 11) + " " + left(submitter?.comm ?? "?", 14) + " "
                     + left(submitter?.pid ?? 0, 7) + " " + left(name, 7) + " " + left(Self.rwbs(flags), 4) + " " + left(sector, 10) + " "
                     + left(cInt(bytes), 7) + " "
                 if queued { line += right(String(format: "%.3f", Double(qdelta) / 1e6), 7) + " " }
