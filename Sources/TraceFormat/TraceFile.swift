@@ -31,6 +31,7 @@ public final class TraceFile: @unchecked Sendable {
     private let metadataBlocks: [String: (offset: Int, length: Int)]
     private let base: UnsafeRawPointer
     private let release: @Sendable (UnsafeRawPointer) -> Void
+    private let mapped: Bool
 
     public convenience init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -46,7 +47,7 @@ public final class TraceFile: @unchecked Sendable {
         guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
             throw FormatError(path: path, offset: nil, "cannot map: \(String(cString: strerror(errno)))")
         }
-        try self.init(path: path, base: UnsafeRawPointer(map), size: size, release: { munmap(UnsafeMutableRawPointer(mutating: $0), size) })
+        try self.init(path: path, base: UnsafeRawPointer(map), size: size, mapped: true, release: { munmap(UnsafeMutableRawPointer(mutating: $0), size) })
     }
 
     /// Reads a recording held in memory (tests, fuzzing); `name` stands for the path in messages.
@@ -57,11 +58,12 @@ public final class TraceFile: @unchecked Sendable {
             copy.deallocate()
             throw FormatError(path: name, offset: 0, "not a bpfrec recording: \(bytes.count) bytes, shorter than the 32-byte file header")
         }
-        try self.init(path: name, base: UnsafeRawPointer(copy), size: bytes.count, release: { UnsafeMutableRawPointer(mutating: $0).deallocate() })
+        try self.init(path: name, base: UnsafeRawPointer(copy), size: bytes.count, mapped: false, release: { UnsafeMutableRawPointer(mutating: $0).deallocate() })
     }
 
-    private init(path: String, base: UnsafeRawPointer, size: Int, release: @escaping @Sendable (UnsafeRawPointer) -> Void) throws {
+    private init(path: String, base: UnsafeRawPointer, size: Int, mapped: Bool, release: @escaping @Sendable (UnsafeRawPointer) -> Void) throws {
         self.path = path
+        self.mapped = mapped
         self.base = base
         self.release = release
         fileSize = size
@@ -139,6 +141,9 @@ public final class TraceFile: @unchecked Sendable {
         do throws(DecodeError) { header = try ChunkHeader.parse(payload) } catch {
             throw FormatError(path: path, offset: payloadStart + error.relativeOffset, error.message)
         }
+        // The decoded columns are copies: let the kernel drop the chunk's file pages from this
+        // process, so resident memory follows the chunks in flight, not the bytes read so far.
+        defer { forget(offset: chunk.offset, length: chunk.length) }
         var out: [String: ColumnData] = [:]
         for column in header.columns {
             guard column.index < schema.columns.count else { continue }
@@ -149,6 +154,15 @@ public final class TraceFile: @unchecked Sendable {
             }
         }
         return out
+    }
+
+    private func forget(offset: Int, length: Int) {
+        guard mapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset / page) * page
+        let end = min(fileSize, offset + length)
+        guard end > start else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
     /// Checks every block's CRC and every chunk's structure; returns all damage (indexing damage
