@@ -8,5 +8,7 @@ public enum ToolRegistry {
         ToolsCommand.self,
         Biolatency.self,
         BiolatencyBt.self,
+        Runqlat.self,
+        RunqlatBt.self,
     ]
 }
