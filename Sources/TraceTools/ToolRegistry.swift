@@ -10,5 +10,6 @@ public enum ToolRegistry {
         BiolatencyBt.self,
         Runqlat.self,
         RunqlatBt.self,
+        Cpudist.self,
     ]
 }

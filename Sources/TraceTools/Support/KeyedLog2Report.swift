@@ -26,16 +26,16 @@ struct KeyedLog2Report {
         intervals[i][key]!.hist.add(value)
     }
 
-    /// `header`, then per interval a blank line, the `-T` time, and per key (ascending)
-    /// `\n<label> = <key> <comm>` (when keyed) and the histogram.
-    func text(header: String, keyLabel: String?, unit: String, timestamp: Bool, clock: ClockAnchorsView?) -> String {
+    /// `header`, then per interval a blank line, the `-T` time, and per key (ascending) a
+    /// `\n<label> = <key> <comm>` line per label (none when not keyed) and the histogram.
+    func text(header: String, keyLabels: [String], unit: String, timestamp: Bool, clock: ClockAnchorsView?) -> String {
         var out = header + "\n"
         for (i, perKey) in intervals.enumerated() {
             out += "\n"
             if timestamp { out += BccHistogramPrinter.pad(clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "??:??:??", 8) + "\n" }
             for key in perKey.keys.sorted() {
                 let e = perKey[key]!
-                if let keyLabel { out += "\n\(keyLabel) = \(key) \(e.comm)\n" }
+                for label in keyLabels { out += "\n\(label) = \(key) \(e.comm)\n" }
                 out += BccHistogramPrinter.log2(e.hist.slots, unit: unit)
             }
         }

@@ -63,7 +63,7 @@ public struct Runqlat: RecordingTool {
         if common.json {
             out.write(report.json(tool: Self.toolName, keyLabel: label, unit: unit, timestamp: timestamp, intervalGiven: !numbers.isEmpty, clock: rec.clock))
         } else {
-            out.write(report.text(header: "Tracing run queue latency... Hit Ctrl-C to end.", keyLabel: label, unit: unit, timestamp: timestamp, clock: rec.clock))
+            out.write(report.text(header: "Tracing run queue latency... Hit Ctrl-C to end.", keyLabels: label.map { [$0] } ?? [], unit: unit, timestamp: timestamp, clock: rec.clock))
         }
     }
 }
