@@ -34,7 +34,7 @@ public enum ToolCatalog {
         e("statsnoop.bt", ["syscall_detail"], false),
         e("runqlat", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], true, "--pidnss and -c are refused (not recorded)"),
         e("runqlat.bt", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], true),
-        e("runqslower", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], false),
+        e("runqslower", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], true),
         e("cpudist", ["sched_switch"], true, "-c is refused (not recorded)"),
         e("offcputime", ["sched_switch", "offcpu_stack"], false),
         e("tcplife", ["tcp_state"], false),

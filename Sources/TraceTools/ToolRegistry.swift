@@ -11,5 +11,6 @@ public enum ToolRegistry {
         Runqlat.self,
         RunqlatBt.self,
         Cpudist.self,
+        Runqslower.self,
     ]
 }
