@@ -103,8 +103,10 @@ public enum BpftracePrinter {
     }
 
     /// A count/sum map: ascending by value (ties by key), optionally only the `top` largest.
+    /// Stable in the order given for equal values: pass entries sorted by key (numerically for
+    /// integer keys) so ties print in bpftrace's key order, reproducibly.
     public static func valueMap(name: String, entries: [(key: String?, value: Int64)], top: Int = 0) -> String {
-        var sorted = entries.sorted { ($0.value, $0.key ?? "") < ($1.value, $1.key ?? "") }
+        var sorted = entries.enumerated().sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }.map(\.element)
         if top > 0 && sorted.count > top { sorted.removeFirst(sorted.count - top) }
         return sorted.map { mapKey(name, $0.key) + ": " + String($0.value) }.joined(separator: "\n") + "\n"
     }

@@ -3,9 +3,14 @@ import TraceFormat
 
 /// What rows a scan keeps beyond the recording's time window.
 public struct ScanFilter: Sendable {
-    /// Keep only these tgids (the `pid` column); nil keeps all.
-    public var pids: Set<Int64>?
-    public init(pids: Set<Int64>? = nil) { self.pids = pids }
+    /// Keep only rows whose integer column holds one of the listed values (`pid` → tgids,
+    /// `id` → syscall numbers). Chunks whose min/max exclude every value are not decoded.
+    public var values: [String: Set<Int64>]
+    public init(pids: Set<Int64>? = nil, values: [String: Set<Int64>] = [:]) {
+        self.values = values
+        if let pids { self.values["pid"] = pids }
+    }
+    public var pids: Set<Int64>? { values["pid"] }
     public static let none = ScanFilter()
 }
 
@@ -19,13 +24,13 @@ extension Recording {
     public func plannedChunks(table: String, filter: ScanFilter = .none, window: TimeWindow? = nil) -> [ChunkInfo] {
         let window = window ?? self.window
         guard let schema = file.schema(named: table) else { return [] }
-        let pidIndex = schema.columnIndex("pid")
         return file.chunks(ofTable: table).filter { chunk in
             if chunk.rowCount == 0 { return false }
             if schema.columnIndex("ts") != nil, window.excludes(minTime: chunk.summary.minTime, maxTime: chunk.summary.maxTime) { return false }
-            if let pids = filter.pids, let pi = pidIndex, pi < chunk.summary.stats.count {
-                let s = chunk.summary.stats[pi]
-                if !pids.contains(where: { $0 >= s.min && $0 <= s.max }) { return false }
+            for (column, allowed) in filter.values {
+                guard let ci = schema.columnIndex(column), ci < chunk.summary.stats.count else { continue }
+                let s = chunk.summary.stats[ci]
+                if !allowed.contains(where: { $0 >= s.min && $0 <= s.max }) { return false }
             }
             return true
         }
@@ -36,17 +41,20 @@ extension Recording {
         let window = window ?? self.window
         var wanted = columns
         if !wanted.contains("ts") { wanted.append("ts") }
-        if filter.pids != nil, !wanted.contains("pid") { wanted.append("pid") }
+        for column in filter.values.keys where !wanted.contains(column) { wanted.append(column) }
         let cols = try file.read(chunk, columns: wanted)
         let rows = cols.values.first?.count ?? 0
         let batch = Batch(table: table, count: rows, columns: cols)
         var keep: [Int] = []
         keep.reserveCapacity(rows)
         let ts: [Int64]? = { if case .ints(let v)? = cols["ts"] { return v }; return nil }()
-        let pid: [Int64]? = { if case .ints(let v)? = cols["pid"] { return v }; return nil }()
-        for i in 0..<rows {
+        let checks: [(values: [Int64], allowed: Set<Int64>)] = filter.values.compactMap { column, allowed in
+            if case .ints(let v)? = cols[column] { return (v, allowed) }
+            return nil
+        }
+        rows: for i in 0..<rows {
             if let ts, !window.contains(ts[i]) { continue }
-            if let pids = filter.pids, let pid, !pids.contains(pid[i]) { continue }
+            for c in checks where !c.allowed.contains(c.values[i]) { continue rows }
             keep.append(i)
         }
         return batch.selecting(keep)
