@@ -41,8 +41,8 @@ public struct Runqslower: RecordingTool {
         var tracker = RunQueueTracker(rule: .taskStateRunning, tgid: pid.map(Int64.init), tid: tid.map(Int64.init))
         if !common.json {
             out.line("Tracing run queue latency higher than \(minUs) us")
-            var header = pad("TIME", 8) + " " + pad("COMM", 16) + " " + pad("TID", 6) + " " + padLeft("LAT(us)", 14)
-            if previous { header += " " + pad("PREV COMM", 16) + " " + pad("PREV TID", 6) }
+            var header = left("TIME", 8) + " " + left("COMM", 16) + " " + left("TID", 6) + " " + right("LAT(us)", 14)
+            if previous { header += " " + left("PREV COMM", 16) + " " + left("PREV TID", 6) }
             out.line(header)
         }
         try rec.scanMerged(RunQueueTracker.sources) { row in
@@ -58,13 +58,9 @@ public struct Runqslower: RecordingTool {
                 out.write(JSONShapes.event(tool: Self.toolName, fields))
                 return
             }
-            var line = pad(time, 8) + " " + pad(comm, 16) + " " + pad(String(d.tid), 6) + " " + padLeft(String(latencyUs), 14)
-            if previous { line += " " + pad(prevComm, 16) + " " + pad(String(prevTid), 6) }
+            var line = left(time, 8) + " " + left(comm, 16) + " " + left(String(d.tid), 6) + " " + right(String(latencyUs), 14)
+            if previous { line += " " + left(prevComm, 16) + " " + left(String(prevTid), 6) }
             out.line(line)
         }
     }
 }
-
-/// printf's `%-Ns` / `%-Nd` and `%Ns` / `%Nd`.
-func pad(_ s: String, _ w: Int) -> String { BccHistogramPrinter.pad(s, w) }
-func padLeft(_ s: String, _ w: Int) -> String { BccHistogramPrinter.padLeft(s, w) }
