@@ -24,5 +24,7 @@ public enum ToolRegistry {
         RunqlatBt.self,
         Cpudist.self,
         Runqslower.self,
+        Tcplife.self,
+        TcplifeBt.self,
     ]
 }
