@@ -39,7 +39,7 @@ public enum ToolCatalog {
         e("offcputime", ["sched_switch", "offcpu_stack"], false),
         e("tcplife", ["tcp_state"], true),
         e("tcplife.bt", ["tcp_state"], true, "changes made outside tcp_set_state (listen, request clone) are skipped as the kprobe would"),
-        e("tcpstates", ["tcp_state"], false),
+        e("tcpstates", ["tcp_state"], true),
         e("tcpconnect", ["tcp_state"], false),
         e("tcpaccept", ["tcp_state", "syscall_detail"], false),
         e("tcpretrans", ["tcp_retransmit"], false),

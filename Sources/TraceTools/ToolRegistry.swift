@@ -26,5 +26,6 @@ public enum ToolRegistry {
         Runqslower.self,
         Tcplife.self,
         TcplifeBt.self,
+        Tcpstates.self,
     ]
 }

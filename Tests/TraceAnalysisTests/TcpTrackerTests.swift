@@ -41,3 +41,12 @@ func change(_ ts: Int64, _ sk: UInt64, _ old: Int, _ new: Int, pid: Int64 = 0, c
     #expect(InetAddress.format(family: 10, Array(repeating: 0, count: 10) + [0xff, 0xff, 127, 0, 0, 1]) == "::ffff:127.0.0.1")
     #expect(TcpState.name(1) == "ESTABLISHED" && TcpState.name(13) == "UNKNOWN" && TcpState.name(14) == "(null)")
 }
+
+@Test func tcpStateTimerMeasuresFromThePreviousChangeAndForgetsAtClose() {
+    var t = TcpStateTimer()
+    #expect(t.apply(change(100, 9, 7, 2)) == 0)
+    #expect(t.apply(change(350, 9, 2, 1)) == 250)
+    #expect(t.apply(change(400, 9, 1, 7)) == 50)
+    #expect(t.tracked == 0)
+    #expect(t.apply(change(900, 9, 7, 2)) == 0)
+}
