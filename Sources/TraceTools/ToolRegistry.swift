@@ -27,5 +27,6 @@ public enum ToolRegistry {
         Tcplife.self,
         TcplifeBt.self,
         Tcpstates.self,
+        Offcputime.self,
     ]
 }
