@@ -42,6 +42,6 @@ public enum ToolCatalog {
         e("tcpstates", ["tcp_state"], true),
         e("tcpconnect", ["tcp_state"], false),
         e("tcpaccept", ["tcp_state", "syscall_detail"], false),
-        e("tcpretrans", ["tcp_retransmit"], false),
+        e("tcpretrans", ["tcp_retransmit"], true, "bcc output; -l (tail loss probes) needs a kprobe: refused"),
     ]
 }

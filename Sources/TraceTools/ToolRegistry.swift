@@ -28,5 +28,6 @@ public enum ToolRegistry {
         TcplifeBt.self,
         Tcpstates.self,
         Offcputime.self,
+        Tcpretrans.self,
     ]
 }
