@@ -15,7 +15,7 @@ public struct ExecEvent: Sendable, Equatable {
     public var argc: Int
     public var truncated: Bool
 
-    public var exitTime: Int64 { ts + duration }
+    public var exitTime: Int64 { ts &+ duration }  // wrapping: hostile values must not trap
 }
 
 extension Recording {

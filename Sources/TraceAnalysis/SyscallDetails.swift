@@ -14,7 +14,7 @@ public struct SyscallDetail: Sendable, Equatable {
     public var data: [UInt8]
 
     /// When the syscall returned: when the live tools, which emit at sys_exit, print it.
-    public var exitTime: Int64 { ts + duration }
+    public var exitTime: Int64 { ts &+ duration }  // wrapping: hostile values must not trap
 }
 
 extension Recording {

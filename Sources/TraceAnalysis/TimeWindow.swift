@@ -37,7 +37,7 @@ public enum TimeSpec {
         let t = text.trimmingCharacters(in: .whitespaces)
         if let seconds = Double(t), seconds.isFinite, seconds >= 0, !t.contains(":") {
             guard seconds < 1e9 else { throw AnalysisError("'\(text)': too many seconds") }
-            return recordingStart + Int64((seconds * 1e9).rounded())
+            return recordingStart &+ Int64((seconds * 1e9).rounded())
         }
         guard let clock else {
             throw AnalysisError("'\(text)': wall-clock times need the recording's clock anchors, which it lacks; give seconds from the start instead")
@@ -45,13 +45,13 @@ public enum TimeSpec {
         let offset = Int64(clock.utcOffsetSeconds)
         if let tod = timeOfDay(t) {
             // Local wall clock of the recording's first instant, then the same day at `tod`.
-            let startLocal = clock.realtime(ofMonotonic: recordingStart) + offset * 1_000_000_000
+            let startLocal = clock.realtime(ofMonotonic: recordingStart) &+ offset &* 1_000_000_000
             let day: Int64 = 86_400 * 1_000_000_000
             let midnight = startLocal - ((startLocal % day) + day) % day
             var local = midnight + tod
             // A time of day before the start (minus a minute of slack) means the next day.
             if local < startLocal - 60 * 1_000_000_000 { local += day }
-            return clock.monotonic(ofRealtime: local - offset * 1_000_000_000)
+            return clock.monotonic(ofRealtime: local &- offset &* 1_000_000_000)
         }
         if let utcNs = isoDateTime(t, defaultOffsetSeconds: offset) {
             return clock.monotonic(ofRealtime: utcNs)
@@ -114,12 +114,12 @@ public struct ClockAnchorsView: Sendable, Equatable {
         self.utcOffsetSeconds = utcOffsetSeconds
     }
 
-    public func realtime(ofMonotonic t: Int64) -> Int64 { t - monotonicAtStart + realtimeAtStart }
-    public func monotonic(ofRealtime t: Int64) -> Int64 { t - realtimeAtStart + monotonicAtStart }
+    public func realtime(ofMonotonic t: Int64) -> Int64 { t &- monotonicAtStart &+ realtimeAtStart }
+    public func monotonic(ofRealtime t: Int64) -> Int64 { t &- realtimeAtStart &+ monotonicAtStart }
 
     /// The recording host's local time of day of a monotonic instant: (hour, minute, second, nanosecond).
     public func localTimeOfDay(ofMonotonic t: Int64) -> (h: Int, m: Int, s: Int, ns: Int) {
-        let local = realtime(ofMonotonic: t) + Int64(utcOffsetSeconds) * 1_000_000_000
+        let local = realtime(ofMonotonic: t) &+ Int64(utcOffsetSeconds) &* 1_000_000_000
         let day: Int64 = 86_400 * 1_000_000_000
         let inDay = ((local % day) + day) % day
         let secs = Int(inDay / 1_000_000_000)

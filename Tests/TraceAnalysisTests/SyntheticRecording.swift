@@ -19,11 +19,18 @@ final class SyntheticRecording {
         rows[table, default: []].append(values)
     }
 
+    /// One directory per test process, removed when the process exits.
+    static let directory: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfan-tests-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("bpfan-tests-\(getpid())")) }
+        return dir
+    }()
+
     /// `t0 + seconds`, in ns.
     static func at(_ seconds: Double) -> Int64 { t0 + Int64((seconds * 1e9).rounded()) }
 
     func write(lost: [(family: String, lost: Int64, at: Double)] = []) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfan-tests-\(getpid())")
+        let dir = Self.directory
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("\(UUID().uuidString).trc").path
         let w = try TraceWriter(path: path)

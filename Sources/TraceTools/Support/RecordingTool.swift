@@ -46,6 +46,9 @@ extension RecordingTool {
                 out.failed = true
                 return out
             }
+            if !file.damage.isEmpty {
+                out.warn("bpfan \(name): warning: \(path) is damaged (\(file.damage.count) problem(s); first: \(file.damage[0])); output covers the readable part")
+            }
             let losses = rec.losses(families: lossFamilies)
             if !losses.isEmpty {
                 let total = losses.reduce(0) { $0 + $1.lost }

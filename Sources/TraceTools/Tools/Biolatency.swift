@@ -71,7 +71,7 @@ public struct Biolatency: RecordingTool {
                 if queued && sources[row.source].table == "block_rq_issue" { starts.startIfAbsent(rq, row.ts) } else { starts.start(rq, row.ts) }
             default:
                 guard let start = starts.finish(rq) else { return }
-                let delta = row.ts - start
+                let delta = row.ts &- start
                 guard delta >= 0, let i = buckets.index(of: row.ts) else { return }
                 let key = Key(dev: perDisk ? UInt32(truncatingIfNeeded: b.ints("dev")[r]) : 0,
                               flags: perFlag ? UInt32(truncatingIfNeeded: b.ints("cmd_flags")[r]) : 0)

@@ -58,7 +58,7 @@ public struct Exitsnoop: RecordingTool {
             let status = cInt(e.code)
             if failed && status == 0 { continue }
             let sig = status & 0xff, code = status >> 8
-            let age = Double(e.ts - e.start) / 1e9
+            let age = Double(e.ts &- e.start) / 1e9
             var what: String
             if sig == 0 {
                 what = code == 0 ? "0" : "code \(code)"

@@ -47,7 +47,7 @@ public struct Statsnoop: RecordingTool {
             let fd = ret >= 0 ? ret : -1, err = ret >= 0 ? 0 : -ret
             // Timestamps count from the first event the tool printed.
             if first == nil { first = e.exitTime }
-            let rel = Double(e.exitTime - first!) / 1e9
+            let rel = Double(e.exitTime &- first!) / 1e9
             if common.json {
                 out.write(JSONShapes.event(tool: Self.toolName, [("time_s", .double(rel)), ("pid", .int(e.pid)), ("comm", .string(e.comm)),
                                                                  ("ret", .int(fd)), ("err", .int(err)), ("path", .string(e.path))]))

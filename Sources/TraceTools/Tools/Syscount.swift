@@ -89,7 +89,7 @@ public struct Syscount: RecordingTool {
             if let wantErrno, ret != -Int64(wantErrno) { return }
             let dur = b.ints("duration")[r]
             // Counted at sys_exit, so the exit time decides the interval.
-            guard let i = buckets.index(of: row.ts + dur) else { return }
+            guard let i = buckets.index(of: row.ts &+ dur) else { return }
             let p = b.ints("pid")[r]
             let key = byProcess ? p : id
             var s = stats[i][key] ?? Stat()
