@@ -48,6 +48,8 @@ public struct CpuTimeTracker: Sendable {
     private func measure(_ tid: Int64, _ g: Int64, _ ts: Int64, isPrev: Bool) -> Span? {
         if let tgid, tgid != g { return nil }
         guard let s = start[tid], ts >= s else { return nil }
-        return Span(tid: tid, tgid: g, isPrev: isPrev, duration: ts - s)
+        // Wrapping: hostile timestamps must not trap; a wrapped span is dropped.
+        let d = ts &- s
+        return d < 0 ? nil : Span(tid: tid, tgid: g, isPrev: isPrev, duration: d)
     }
 }

@@ -31,6 +31,7 @@ public struct OffCpuTracker: Sendable {
     /// The span that ends as `tid` runs again, with its key (nil when stackless).
     public mutating func switchedIn(ts: Int64, tid: Int64) -> (key: Key?, duration: Int64)? {
         guard let b = blocked.removeValue(forKey: tid), ts >= b.ts else { return nil }
-        return (b.key, ts - b.ts)
+        let d = ts &- b.ts
+        return d < 0 ? nil : (b.key, d)
     }
 }

@@ -62,7 +62,8 @@ public struct RunQueueTracker: Sendable {
     public mutating func switched(ts: Int64, prevTid: Int64, prevTgid: Int64, prevState: Int64, preempt: Bool, nextTid: Int64) -> Dequeue? {
         if Self.requeues(rule, prevState: prevState, preempt: preempt) { enqueue(ts: ts, tid: prevTid, tgid: prevTgid) }
         guard let start = queued.removeValue(forKey: nextTid) else { return nil }
-        let latency = ts - start
+        // Wrapping: hostile timestamps must not trap; a wrapped (negative) wait is dropped.
+        let latency = ts &- start
         return latency < 0 ? nil : Dequeue(tid: nextTid, latency: latency)
     }
 

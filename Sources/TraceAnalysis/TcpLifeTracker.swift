@@ -19,7 +19,7 @@ public struct TcpLifeTracker: Sendable {
         /// The change to CLOSE (ports, addresses, byte counts).
         public var close: TcpStateChange
         public var birth: Int64
-        public var span: Int64 { close.ts - birth }
+        public var span: Int64 { close.ts &- birth }
     }
 
     public let flavor: Flavor

@@ -12,7 +12,7 @@ public struct TcpStateTimer: Sendable {
     /// Nanoseconds since the socket's previous change (0 when none was seen), then remembers
     /// this change.
     public mutating func apply(_ e: TcpStateChange) -> Int64 {
-        let delta = last[e.skaddr].map { e.ts - $0 } ?? 0
+        let delta = last[e.skaddr].map { e.ts &- $0 } ?? 0
         if e.newState == TcpState.close { last[e.skaddr] = nil } else { last[e.skaddr] = e.ts }
         return delta
     }

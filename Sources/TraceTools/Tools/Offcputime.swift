@@ -87,7 +87,7 @@ public struct Offcputime: RecordingTool {
         try validate(numbers: numbers)
         let ksyms = try KernelSymbols.load(rec.file)
         if ksyms == nil { out.warn("bpfan offcputime: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
-        let end: Int64? = numbers.first.map { rec.effectiveStart + Int64($0) * 1_000_000_000 }
+        let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
         var tracker = OffCpuTracker()
         var totals: [OffCpuTracker.Key: UInt64] = [:]
         var stackless = (spans: 0, us: UInt64(0))
@@ -112,7 +112,7 @@ public struct Offcputime: RecordingTool {
             guard let span = tracker.switchedIn(ts: row.ts, tid: b.ints("next_tid")[r]) else { return }
             let us = UInt64(span.duration / 1000)
             guard us >= minBlock && us <= maxBlock else { return }
-            if let key = span.key { totals[key, default: 0] += us } else { stackless.spans += 1; stackless.us += us }
+            if let key = span.key { totals[key, default: 0] &+= us } else { stackless.spans += 1; stackless.us &+= us }
         }
         if stackless.spans > 0 {
             out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (the task was runnable when switched out: preempted, yielding or idle) and are not shown")
