@@ -34,5 +34,6 @@ public enum ToolRegistry {
         Tcpstates.self,
         Offcputime.self,
         Tcpretrans.self,
+        Tcpconnect.self,
     ]
 }

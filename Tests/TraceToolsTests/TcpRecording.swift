@@ -17,7 +17,7 @@ let v6b: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [
 /// - sk 0x..01 reused by curl for a refused connect to 10.0.0.2:81: SYN_SENT 4.0 (port 0),
 ///   CLOSE 4.000161 (port 42716).
 /// Changes in softirq run as the idle task (pid 0, "swapper/1").
-func tcpRecording(lost: [(family: String, lost: Int64, at: Double)] = []) throws -> String {
+func tcpRecording(extra: (SyntheticRecording) -> Void = { _ in }, lost: [(family: String, lost: Int64, at: Double)] = []) throws -> String {
     let s = SyntheticRecording()
     let c = ip4(10, 0, 0, 1), sv = ip4(10, 0, 0, 2)
     func st(_ t: Double, _ sk: Int64, _ old: Int64, _ new: Int64, pid: Int64 = 0, comm: String = "swapper/1", family: Int64 = 2,
@@ -46,5 +46,6 @@ func tcpRecording(lost: [(family: String, lost: Int64, at: Double)] = []) throws
     st(4.0, cli, 7, 2, pid: 300, comm: "curl", 0, 81, c, sv)
     st(4.000161, cli, 2, 7, pid: 300, comm: "curl", 42716, 81, c, sv)
     st(4.5, lis, 10, 7, pid: 400, comm: "nginx", 80, 0, sv, ip4(0, 0, 0, 0))
+    extra(s)
     return try s.write(lost: lost)
 }
