@@ -41,7 +41,7 @@ public enum ToolCatalog {
         e("tcplife.bt", ["tcp_state"], true, "changes made outside tcp_set_state (listen, request clone) are skipped as the kprobe would"),
         e("tcpstates", ["tcp_state"], true),
         e("tcpconnect", ["tcp_state"], true, "-U/-u read uids from the proc family; connects failing inside tcp_v4_connect after SYN_SENT are still listed"),
-        e("tcpaccept", ["tcp_state", "syscall_detail"], false),
+        e("tcpaccept", ["tcp_state", "syscall_detail"], true, "bcc output; accept/accept4 calls matched to passive opens; io_uring and in-kernel accepts are not seen"),
         e("tcpretrans", ["tcp_retransmit"], true, "bcc output; -l (tail loss probes) needs a kprobe: refused"),
     ]
 }

@@ -35,5 +35,6 @@ public enum ToolRegistry {
         Offcputime.self,
         Tcpretrans.self,
         Tcpconnect.self,
+        Tcpaccept.self,
     ]
 }

@@ -5,12 +5,12 @@ import TraceFormat
 /// Random flag soup against the scheduler and TCP tools: each run either fails to parse or runs
 /// to an answer or a one-line error; a trap would end the test process.
 @Test func schedAndTcpToolsSurviveFuzzedFlags() throws {
-    let recordings = [try schedRecording(), try cpuRecording(), try tcpRecording(), try retransRecording(), try offcpuRecording()]
+    let recordings = [try schedRecording(), try cpuRecording(), try tcpRecording(), try retransRecording(), try offcpuRecording(), try acceptRecording()]
     let tokens = ["-T", "-m", "-M", "-P", "-L", "-D", "-p", "-t", "-O", "-u", "-k", "-U", "-K", "-f", "-d", "-c", "-l", "-4", "-6", "-w",
                   "--pidnss", "--state", "--json", "--from", "--to", "0", "1", "2", "-1", "80,81", "0,80", "70000", "x", "99999999999999999999",
-                  "0.5", "22:06:42", "", "-", "--", "-PT", "-mL", "-Of"]
+                  "0.5", "22:06:42", "", "-", "--", "-PT", "-mL", "-Of", "-s", "-Tt", "-U", "1000"]
     let tools: [any RecordingTool.Type] = [Runqlat.self, RunqlatBt.self, Cpudist.self, Runqslower.self, Tcplife.self, TcplifeBt.self,
-                                           Tcpstates.self, Offcputime.self, Tcpretrans.self]
+                                           Tcpstates.self, Offcputime.self, Tcpretrans.self, Tcpconnect.self, Tcpaccept.self]
     var generator = SplitMix(seed: 7)
     var ran = 0, rejected = 0
     for _ in 0..<300 {
