@@ -8,6 +8,11 @@ public struct MergedRow: Sendable {
     public let batch: Batch
     public let row: Int
     public let ts: Int64
+
+    /// Integer column `i` of the source's column list, for this row.
+    @inline(__always) public func int(_ i: Int) -> Int64 { batch.ordered[i][row] }
+    /// String column `i` of the source's column list, for this row.
+    public func string(_ i: Int) -> String { batch.orderedBlobs[i].string(row) }
 }
 
 /// A table and the columns to read from it, for `scanMerged`.
@@ -45,8 +50,11 @@ extension Recording {
 
         struct Pending { var ts: Int64; var source: Int; var seq: Int; var batch: Int; var row: Int }
         var pending: [Pending] = []
-        var batches: [Int: (batch: Batch, left: Int)] = [:]
-        var nextBatch = 0
+        // Batches by id (ids only grow; `base` is the id of store[0]), freed once all their rows
+        // are emitted. Arrays, not a dictionary: this is touched once per row.
+        var store: [Batch?] = []
+        var left: [Int] = []
+        var base = 0
         var seq = 0
         let group = Self.chunksInFlight
         var index = 0
@@ -67,9 +75,9 @@ extension Recording {
                     throw AnalysisError("internal: chunk not decoded")
                 }
                 guard b.count > 0 else { continue }
-                let id = nextBatch
-                nextBatch += 1
-                batches[id] = (b, b.count)
+                let id = base + store.count
+                store.append(b)
+                left.append(b.count)
                 let ts = b.ints("ts")
                 for row in 0..<b.count {
                     pending.append(Pending(ts: ts[row], source: slice[i].source, seq: seq, batch: id, row: row))
@@ -81,12 +89,20 @@ extension Recording {
             var emitted = 0
             for p in pending {
                 if p.ts >= watermark && watermark != Int64.max { break }
-                let entry = batches[p.batch]!
-                try body(MergedRow(source: p.source, batch: entry.batch, row: p.row, ts: p.ts))
-                if entry.left == 1 { batches[p.batch] = nil } else { batches[p.batch]!.left -= 1 }
+                let slot = p.batch - base
+                try body(MergedRow(source: p.source, batch: store[slot]!, row: p.row, ts: p.ts))
+                left[slot] -= 1
+                if left[slot] == 0 { store[slot] = nil }
                 emitted += 1
             }
             pending.removeFirst(emitted)
+            // Drop the fully emitted batches at the front.
+            let done = left.prefix { $0 == 0 }.count
+            if done > 0 {
+                store.removeFirst(done)
+                left.removeFirst(done)
+                base += done
+            }
         }
     }
 }

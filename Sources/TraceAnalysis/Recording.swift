@@ -46,7 +46,8 @@ public final class Recording: @unchecked Sendable {
         blockDevices = devices
         let summary = RecordingSummary(file)
         startTime = info?.startTime ?? anchors?.start.monotonic ?? summary.firstTime ?? 0
-        stopTime = info?.stopTime ?? anchors?.stop?.monotonic ?? summary.lastTime ?? startTime
+        // Without a recorded stop, the last event ends the span (inclusive: the window is half-open).
+        stopTime = info?.stopTime ?? anchors?.stop?.monotonic ?? summary.lastTime.map { $0 &+ 1 } ?? startTime
         self.window = window
     }
 

@@ -57,7 +57,7 @@ extension Recording {
             for c in checks where !c.allowed.contains(c.values[i]) { continue rows }
             keep.append(i)
         }
-        return batch.selecting(keep)
+        return batch.selecting(keep, order: columns)
     }
 
     /// Decodes `chunks` on all cores, a group at a time, and hands the batches to `body` in the

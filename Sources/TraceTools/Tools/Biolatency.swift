@@ -60,21 +60,26 @@ public struct Biolatency: RecordingTool {
         let cols = ["ts", "rq", "dev", "cmd_flags"]
         let sources = (queued ? [ScanSource("block_rq_insert", cols)] : []) + [ScanSource("block_rq_issue", cols), ScanSource("block_rq_complete", cols)]
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
+        // Flags copied out of their property wrappers (read per row otherwise).
+        let queued = queued, perDisk = perDisk, perFlag = perFlag
+        let issueSource = queued ? 1 : 0
         try rec.scanMerged(sources) { row in
-            let b = row.batch, r = row.row
-            let rq = b.ints("rq")[r]
-            switch sources[row.source].table {
-            case "block_rq_insert", "block_rq_issue":
-                if let targetDev, UInt32(truncatingIfNeeded: b.ints("dev")[r]) != targetDev { return }
+            let rq = row.int(1)
+            switch row.source {
+            case ..<issueSource:
+                if let targetDev, UInt32(truncatingIfNeeded: row.int(2)) != targetDev { return }
+                starts.start(rq, row.ts)
+            case issueSource:
+                if let targetDev, UInt32(truncatingIfNeeded: row.int(2)) != targetDev { return }
                 // With -Q the insert time stands; the issue only starts requests that were never
                 // inserted (no I/O scheduler), as the live tool's elevator check does.
-                if queued && sources[row.source].table == "block_rq_issue" { starts.startIfAbsent(rq, row.ts) } else { starts.start(rq, row.ts) }
+                if queued { starts.startIfAbsent(rq, row.ts) } else { starts.start(rq, row.ts) }
             default:
                 guard let start = starts.finish(rq) else { return }
                 let delta = row.ts &- start
                 guard delta >= 0, let i = buckets.index(of: row.ts) else { return }
-                let key = Key(dev: perDisk ? UInt32(truncatingIfNeeded: b.ints("dev")[r]) : 0,
-                              flags: perFlag ? UInt32(truncatingIfNeeded: b.ints("cmd_flags")[r]) : 0)
+                let key = Key(dev: perDisk ? UInt32(truncatingIfNeeded: row.int(2)) : 0,
+                              flags: perFlag ? UInt32(truncatingIfNeeded: row.int(3)) : 0)
                 hists[i][key, default: Log2Histogram(slotCount: 27)].add(UInt64(delta / divisor))
             }
         }

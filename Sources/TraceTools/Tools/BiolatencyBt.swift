@@ -21,7 +21,7 @@ public struct BiolatencyBt: RecordingTool {
         var hist = BpftraceHistogram()
         var starts = StartFinishPairer<Int64, Int64>()
         try rec.scanMerged([ScanSource("block_io_start", ["ts", "rq"]), ScanSource("block_io_done", ["ts", "rq"])]) { row in
-            let rq = row.batch.ints("rq")[row.row]
+            let rq = row.int(1)
             if row.source == 0 {
                 starts.start(rq, row.ts)
             } else if let start = starts.finish(rq) {

@@ -38,11 +38,10 @@ public struct Biopattern: RecordingTool {
         // Completions from different CPUs reach the file slightly out of order; the live tool sees
         // them in time order.
         try rec.scanMerged([ScanSource("block_rq_complete", ["ts", "dev", "sector", "nr_bytes"])]) { row in
-            let b = row.batch, r = row.row
-            let dev = UInt32(truncatingIfNeeded: b.ints("dev")[r])
+            let dev = UInt32(truncatingIfNeeded: row.int(1))
             if let targetDev, dev != targetDev { return }
             guard let i = buckets.index(of: row.ts) else { return }
-            let sector = b.ints("sector")[r], nrSector = Int64(UInt32(truncatingIfNeeded: b.ints("nr_bytes")[r])) / 512
+            let sector = row.int(2), nrSector = Int64(UInt32(truncatingIfNeeded: row.int(3))) / 512
             var c = counters[i][dev] ?? Counter()
             if c.lastSector != 0 {
                 if c.lastSector == sector { c.sequential += 1 } else { c.random += 1 }

@@ -49,17 +49,16 @@ public struct Biotop: RecordingTool {
         let sources = [ScanSource("block_io_start", ["ts", "rq", "pid", "comm"]), ScanSource("block_rq_issue", ["ts", "rq", "nr_bytes"]),
                        ScanSource("block_io_done", ["ts", "rq", "dev", "cmd_flags"])]
         try rec.scanMerged(sources) { row in
-            let b = row.batch, r = row.row
-            let rq = b.ints("rq")[r]
+            let rq = row.int(1)
             switch row.source {
-            case 0: who[rq] = (b.ints("pid")[r], b.blobs("comm").string(r))
-            case 1: starts[rq] = (row.ts, Int64(UInt32(truncatingIfNeeded: b.ints("nr_bytes")[r])))
+            case 0: who[rq] = (row.int(2), row.string(3))
+            case 1: starts[rq] = (row.ts, Int64(UInt32(truncatingIfNeeded: row.int(2))))
             default:
                 guard let start = starts.removeValue(forKey: rq) else { return }
                 let w = who.removeValue(forKey: rq)
                 guard let i = buckets.index(of: row.ts) else { return }
-                let flags = UInt32(truncatingIfNeeded: b.ints("cmd_flags")[r])
-                let key = Key(pid: w?.pid ?? 0, comm: w?.comm ?? "", write: flags & 0xff == 1, dev: UInt32(truncatingIfNeeded: b.ints("dev")[r]))
+                let flags = UInt32(truncatingIfNeeded: row.int(3))
+                let key = Key(pid: w?.pid ?? 0, comm: w?.comm ?? "", write: flags & 0xff == 1, dev: UInt32(truncatingIfNeeded: row.int(2)))
                 var v = stats[i][key] ?? Value()
                 v.us &+= (row.ts &- start.ts) / 1000
                 v.bytes &+= start.len

@@ -71,32 +71,46 @@ public struct Syscount: RecordingTool {
         if let duration { end = min(end, rec.effectiveStart + Int64(duration) * 1_000_000_000) }
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: end, intervalSeconds: interval > 0 ? interval : nil, count: nil)
         var stats = Array(repeating: [Int64: Stat](), count: buckets.bucketCount)
-        var tracker = ProcessTracker()
-        let trackerCount = ProcessTracker.sources.count
-        let sources = (byProcess ? ProcessTracker.sources : []) + [ScanSource("syscall", ["ts", "pid", "tid", "id", "ret", "duration"])]
-        let syscallSource = sources.count - 1
+        // Flags copied out of their property wrappers: read once per row otherwise.
+        let byProcess = byProcess, latency = latency, failures = failures
         let filter = ScanFilter(pids: pid.map { [Int64($0)] })
-        try rec.scanMerged(sources, filter: filter) { row in
-            let b = row.batch, r = row.row
-            if row.source != syscallSource {
-                if row.source < trackerCount { tracker.apply(source: row.source, batch: b, row: r) }
-                return
-            }
-            let id = b.ints("id")[r]
-            if id == -1 { return }
-            let ret = b.ints("ret")[r]
-            if failures && ret >= 0 { return }
-            if let wantErrno, ret != -Int64(wantErrno) { return }
-            let dur = b.ints("duration")[r]
-            // Counted at sys_exit, so the exit time decides the interval.
-            guard let i = buckets.index(of: row.ts &+ dur) else { return }
-            let p = b.ints("pid")[r]
-            let key = byProcess ? p : id
+        func count(_ i: Int, key: Int64, dur: Int64, comm: String?) {
             var s = stats[i][key] ?? Stat()
             s.count += 1
             if latency { s.totalNs &+= UInt64(bitPattern: dur) }
-            if byProcess { s.comm = tracker.comm(p) ?? s.comm }
+            if let comm { s.comm = comm }
             stats[i][key] = s
+        }
+        func keep(id: Int64, ret: Int64) -> Bool {
+            if id == -1 { return false }
+            if failures && ret >= 0 { return false }
+            if let wantErrno, ret != -Int64(wantErrno) { return false }
+            return true
+        }
+        if byProcess {
+            // Names need process state at the time of each call: a time-ordered merge.
+            var tracker = ProcessTracker()
+            let sources = ProcessTracker.sources + [ScanSource("syscall", ["ts", "pid", "tid", "id", "ret", "duration"])]
+            let syscallSource = sources.count - 1
+            try rec.scanMerged(sources, filter: filter) { row in
+                guard row.source == syscallSource else {
+                    tracker.apply(source: row.source, batch: row.batch, row: row.row)
+                    return
+                }
+                guard keep(id: row.int(3), ret: row.int(4)), let i = buckets.index(of: row.ts &+ row.int(5)) else { return }
+                let p = row.int(1)
+                count(i, key: p, dur: row.int(5), comm: tracker.comm(p))
+            }
+        } else {
+            // Counting by syscall needs no order: batches in file order, columns hoisted.
+            try rec.scan("syscall", columns: ["ts", "id", "ret", "duration"], filter: filter) { b in
+                let ts = b.ordered[0], id = b.ordered[1], ret = b.ordered[2], dur = b.ordered[3]
+                for r in 0..<b.count {
+                    // Counted at sys_exit, so the exit time decides the interval.
+                    guard keep(id: id[r], ret: ret[r]), let i = buckets.index(of: ts[r] &+ dur[r]) else { continue }
+                    count(i, key: id[r], dur: dur[r], comm: nil)
+                }
+            }
         }
         if common.json {
             var rows: [[JSONText]] = []

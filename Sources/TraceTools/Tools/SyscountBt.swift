@@ -29,8 +29,8 @@ public struct SyscountBt: RecordingTool {
                 tracker.apply(source: row.source, batch: row.batch, row: row.row)
                 return
             }
-            bySyscall[row.batch.ints("id")[row.row], default: 0] += 1
-            byComm[tracker.comm(row.batch.ints("tid")[row.row]) ?? "", default: 0] += 1
+            bySyscall[row.int(2), default: 0] += 1
+            byComm[tracker.comm(row.int(1)) ?? "", default: 0] += 1
         }
         let syscalls = bySyscall.map { (key: Optional(String($0.key)), value: $0.value) }
         let comms = byComm.map { (key: Optional($0.key), value: $0.value) }
