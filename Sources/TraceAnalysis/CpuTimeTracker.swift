@@ -25,8 +25,11 @@ public struct CpuTimeTracker: Sendable {
         self.tgid = tgid
     }
 
-    /// The columns of sched_switch the tools read.
+    /// The columns of sched_switch the tools read, and their positions for `row.int(_:)`.
     public static let columns = ["ts", "pid", "tid", "prev_comm", "prev_state", "next_pid", "next_tid", "next_comm"]
+    public enum Column {
+        public static let pid = 1, tid = 2, prevComm = 3, prevState = 4, nextPid = 5, nextTid = 6, nextComm = 7
+    }
 
     public mutating func switched(ts: Int64, prevTid: Int64, prevTgid: Int64, prevState: Int64, nextTid: Int64, nextTgid: Int64) -> Span? {
         switch mode {

@@ -77,16 +77,22 @@ public struct RunQueueTracker: Sendable {
         }
     }
 
+    /// Column positions in `sources` (sched_switch): for `row.int(_:)` / `row.string(_:)`.
+    public enum SwitchColumn {
+        public static let pid = 1, tid = 2, prevComm = 3, prevState = 4, preempt = 5, nextPid = 6, nextTid = 7, nextComm = 8
+    }
+
     /// Applies a row of a merged scan over `sources`; returns the wait that ended, if any.
     public mutating func apply(_ row: MergedRow) -> Dequeue? {
-        let b = row.batch, r = row.row
         switch row.source {
         case 0, 1:
-            enqueue(ts: row.ts, tid: b.ints("target_tid")[r], tgid: b.ints("target_pid")[r])
+            // target_pid, target_tid
+            enqueue(ts: row.ts, tid: row.int(2), tgid: row.int(1))
             return nil
         default:
-            return switched(ts: row.ts, prevTid: b.ints("tid")[r], prevTgid: b.ints("pid")[r], prevState: b.ints("prev_state")[r],
-                            preempt: b.ints("preempt")[r] != 0, nextTid: b.ints("next_tid")[r])
+            typealias C = SwitchColumn
+            return switched(ts: row.ts, prevTid: row.int(C.tid), prevTgid: row.int(C.pid), prevState: row.int(C.prevState),
+                            preempt: row.int(C.preempt) != 0, nextTid: row.int(C.nextTid))
         }
     }
 }

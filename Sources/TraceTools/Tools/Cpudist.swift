@@ -52,12 +52,12 @@ public struct Cpudist: RecordingTool {
         var tracker = CpuTimeTracker(mode: offCPU ? .offCPU : .onCPU, tgid: pid.flatMap { $0 == -1 ? nil : Int64($0) })
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
         try rec.scanMerged([ScanSource("sched_switch", CpuTimeTracker.columns)]) { row in
-            let b = row.batch, r = row.row
-            guard let span = tracker.switched(ts: row.ts, prevTid: b.ints("tid")[r], prevTgid: b.ints("pid")[r], prevState: b.ints("prev_state")[r],
-                                              nextTid: b.ints("next_tid")[r], nextTgid: b.ints("next_pid")[r]) else { return }
+            typealias C = CpuTimeTracker.Column
+            guard let span = tracker.switched(ts: row.ts, prevTid: row.int(C.tid), prevTgid: row.int(C.pid), prevState: row.int(C.prevState),
+                                              nextTid: row.int(C.nextTid), nextTgid: row.int(C.nextPid)) else { return }
             // -P wins over -L, as in the BPF program's if/else.
             let key: Int64 = perProcess ? span.tgid : perThread ? span.tid : -1
-            report.add(ts: row.ts, key: key, comm: b.blobs(span.isPrev ? "prev_comm" : "next_comm").string(r), value: UInt64(span.duration / divisor))
+            report.add(ts: row.ts, key: key, comm: row.string(span.isPrev ? C.prevComm : C.nextComm), value: UInt64(span.duration / divisor))
         }
         let unit = milliseconds ? "msecs" : "usecs"
         if common.json {

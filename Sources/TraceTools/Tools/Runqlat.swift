@@ -54,9 +54,8 @@ public struct Runqlat: RecordingTool {
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
         try rec.scanMerged(RunQueueTracker.sources) { row in
             guard let d = tracker.apply(row) else { return }
-            let b = row.batch, r = row.row
-            let key: Int64 = perProcess ? b.ints("next_pid")[r] : perThread ? d.tid : -1
-            report.add(ts: row.ts, key: key, comm: b.blobs("next_comm").string(r), value: UInt64(d.latency / divisor))
+            let key: Int64 = perProcess ? row.int(RunQueueTracker.SwitchColumn.nextPid) : perThread ? d.tid : -1
+            report.add(ts: row.ts, key: key, comm: row.string(RunQueueTracker.SwitchColumn.nextComm), value: UInt64(d.latency / divisor))
         }
         let label: String? = perProcess ? "pid" : perThread ? "tid" : nil
         let unit = milliseconds ? "msecs" : "usecs"

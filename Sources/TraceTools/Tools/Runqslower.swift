@@ -49,9 +49,9 @@ public struct Runqslower: RecordingTool {
             guard let d = tracker.apply(row) else { return }
             let latencyUs = d.latency / 1000
             guard latencyUs > minUs else { return }
-            let b = row.batch, r = row.row
+            typealias C = RunQueueTracker.SwitchColumn
             let time = rec.clock?.hms(ofMonotonic: row.ts) ?? "??:??:??"
-            let comm = b.blobs("next_comm").string(r), prevComm = b.blobs("prev_comm").string(r), prevTid = b.ints("tid")[r]
+            let comm = row.string(C.nextComm), prevComm = row.string(C.prevComm), prevTid = row.int(C.tid)
             if common.json {
                 var fields: [(String, JSONText)] = [("time", .string(time)), ("comm", .string(comm)), ("tid", .int(d.tid)), ("lat_us", .int(latencyUs))]
                 if previous { fields += [("prev_comm", .string(prevComm)), ("prev_tid", .int(prevTid))] }
