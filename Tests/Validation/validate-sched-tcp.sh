@@ -9,7 +9,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 cd "$out"
 python3 -c 'import time; print("M", time.clock_gettime_ns(time.CLOCK_MONOTONIC), time.clock_gettime_ns(time.CLOCK_REALTIME), sep="\t")' > capture.txt
-bpftrace "$repo/Tests/Validation/capture-sched-tcp.bt" >> capture.txt 2>/dev/null &
+bpftrace "$repo/Tests/Validation/capture-sched-tcp.bt" >> capture.txt 2> bt.err &
 bt=$!
 # A single-threaded sleeper (tid = tgid, so the stand-in's missing tgids do not matter), started
 # once every tracer is attached and done before they stop; exec keeps its pid.
@@ -27,17 +27,24 @@ timeout -s INT 9 stdbuf -oL /usr/sbin/runqslower -p "$wl" 100 > live.runqslower-
 timeout -s INT 7 stdbuf -oL /usr/sbin/tcplife > live.tcplife 2>&1 &
 timeout -s INT 7 stdbuf -oL /usr/sbin/tcpstates > live.tcpstates 2>&1 &
 sleep 2
-# Workload: five loopback sessions with known byte counts, and a refused connect.
-python3 - <<'PY'
-import socket, time
+# Workload: five loopback sessions with known byte counts, and a refused connect. It writes the
+# tcpconnect -s rows it expects (no live tcpconnect here: it needs kprobes).
+python3 - "$out/truth.tcpconnect" <<'PY'
+import os, socket, sys, time
+rows = []
+def note(c, dport):
+    laddr, sport = c.getsockname()[:2]
+    # A refused connect resets the local address the kernel had chosen; it was 127.0.0.1.
+    rows.append("%-6d %-12.12s %-2d %-16s %-16s %-5d %-5d" % (os.getpid(), "python3", 4, "127.0.0.1", "127.0.0.1", sport, dport))
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(8); port = srv.getsockname()[1]
 for i in range(5):
-    c = socket.create_connection(("127.0.0.1", port)); a, _ = srv.accept()
+    c = socket.create_connection(("127.0.0.1", port)); note(c, port); a, _ = srv.accept()
     c.sendall(b"x" * (1000 * (i + 1))); a.recv(100000); a.sendall(b"y" * (10 * (i + 1))); c.recv(1000)
     time.sleep(0.05 * i); c.close(); a.close()
 srv.close()
-try: socket.create_connection(("127.0.0.1", 1))
-except OSError: pass
+r = socket.socket(); r.connect_ex(("127.0.0.1", 1)); note(r, 1); r.close()
+open(sys.argv[1], "w").write("".join(x + "\n" for x in rows))
+print(os.getpid(), file=open(sys.argv[1] + ".pid", "w"))
 PY
 sleep 8
 kill -INT "$bt" 2>/dev/null || true
@@ -62,12 +69,19 @@ grep -E 'python3|PID' live.tcplife | awk '{NF--; print}' > live.tcplife.cut
 grep -E 'python3|PID' bpfan.tcplife | awk '{NF--; print}' > bpfan.tcplife.cut
 diff live.tcplife.cut bpfan.tcplife.cut && echo identical
 echo "== tcplife MS, live vs bpfan"; paste <(grep python3 live.tcplife | awk '{print $NF}') <(grep python3 bpfan.tcplife | awk '{print $NF}') 2>/dev/null || true
+echo "== tcpconnect -s -p (the workload's own record of its connects): diff truth bpfan"
+$bpfan tcpconnect -s -p "$(cat truth.tcpconnect.pid)" run.trc | tail -n +2 > bpfan.tcpconnect
+diff truth.tcpconnect bpfan.tcpconnect && echo identical
 echo "== tcpstates, python3 rows without MS: diff live bpfan"
 grep -E 'python3' live.tcpstates | awk '{NF--; print}' > live.tcpstates.cut
 grep -E 'python3' bpfan.tcpstates | awk '{NF--; print}' > bpfan.tcpstates.cut
 diff live.tcpstates.cut bpfan.tcpstates.cut && echo identical
+echo "== stand-in losses (nonzero: the bpftrace capture dropped events, so bpfan sees fewer)"
+grep -i lost capture.txt bt.err || echo "none reported"
 for t in runqlat-p cpudist-p cpudist-O-p; do
-  echo "== $t (the sleeper $wl only, inside every window): diff live bpfan"
+  echo "== $t (the sleeper $wl only, inside every window): totals live / bpfan, then diff"
+  awk -F: '/->/ {split($2, a, " "); s += a[1]} END {print s}' live.$t
+  awk -F: '/->/ {split($2, a, " "); s += a[1]} END {print s}' bpfan.$t
   diff live.$t bpfan.$t && echo identical
 done
 echo "== runqslower -p $wl 100: rows live / bpfan, then diff without TIME"
