@@ -11,7 +11,7 @@ func importSchedTcpCapture() throws {
     let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["BPFAN_IMPORT_SCHED"]!)
     let text = try String(contentsOf: dir.appendingPathComponent("capture.txt"), encoding: .utf8)
     var start: (Int64, Int64) = (0, 0), stop: Int64 = 0
-    var tables: [String: [[String: ColumnValue]]] = ["sched_wakeup": [], "sched_wakeup_new": [], "sched_switch": [], "tcp_state": []]
+    var tables: [String: [[String: ColumnValue]]] = ["sched_wakeup": [], "sched_wakeup_new": [], "sched_switch": [], "tcp_state": [], "syscall_detail": []]
     func n(_ s: Substring) -> Int64 { Int64(s) ?? UInt64(s).map { Int64(bitPattern: $0) } ?? 0 }
     func ip(_ s: Substring) -> [UInt8] { s.split(separator: ".").map { UInt8($0) ?? 0 } + Array(repeating: 0, count: 12) }
     for l in text.split(separator: "\n") {
@@ -32,6 +32,10 @@ func importSchedTcpCapture() throws {
                                          "sport": .int(n(f[5])), "dport": .int(n(f[6])), "saddr": .bytes(ip(f[7])), "daddr": .bytes(ip(f[8])),
                                          "old_state": .int(n(f[9])), "new_state": .int(n(f[10])), "bytes_acked": .int(n(f[11])),
                                          "bytes_received": .int(n(f[12])), "comm": .string(String(f[13]))])
+        case "A" where f.count == 9:
+            tables["syscall_detail"]!.append(["ts": .int(n(f[1])), "pid": .int(n(f[2])), "tid": .int(n(f[3])), "id": .int(n(f[4])),
+                                              "ret": .int(n(f[5])), "duration": .int(n(f[6])), "comm": .string(String(f[7])),
+                                              "data": .bytes(unescape(f[8]))])
         default: break
         }
     }
@@ -41,7 +45,7 @@ func importSchedTcpCapture() throws {
                                                                      utcOffsetSeconds: TimeZone.current.secondsFromGMT()))
     try w.writeMetadata(name: MetadataName.recording, json: RecordingInfo(tool: "capture-sched-tcp.bt", version: "validation", commandLine: [],
                                                                         families: ["sched", "tcp"], startTime: start.0, stopTime: stop))
-    for table in ["sched_wakeup", "sched_wakeup_new", "sched_switch", "tcp_state"] {
+    for table in ["sched_wakeup", "sched_wakeup_new", "sched_switch", "tcp_state", "syscall_detail"] {
         let schema = EventTables.named(table)!
         var buffer = TableBuffer(tableID: try w.defineTable(schema), schema: schema)
         for values in tables[table]! {
@@ -51,4 +55,21 @@ func importSchedTcpCapture() throws {
         try w.flush(&buffer)
     }
     try w.close()
+}
+
+/// bpftrace's `%r`: printable bytes as themselves, others as `\xNN` (a backslash is not escaped).
+private func unescape(_ s: Substring) -> [UInt8] {
+    let b = Array(s.utf8)
+    var out: [UInt8] = []
+    var i = 0
+    while i < b.count {
+        if b[i] == UInt8(ascii: "\\"), i + 3 < b.count, b[i + 1] == UInt8(ascii: "x"), let v = UInt8(String(decoding: b[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) {
+            out.append(v)
+            i += 4
+        } else {
+            out.append(b[i])
+            i += 1
+        }
+    }
+    return out
 }
