@@ -29,6 +29,8 @@ var targets: [Target] = [
     // Reads schemas/*.json and writes the Swift catalog and the C record header from it.
     .target(name: "SchemaCodegen", dependencies: ["TraceFormat"], swiftSettings: strict),
     .executableTarget(name: "schemagen", dependencies: ["SchemaCodegen"], swiftSettings: strict),
+    // libFuzzer target for the reader (`make fuzz`); without -DFUZZING it replays corpus files.
+    .executableTarget(name: "trc-fuzz", dependencies: ["TraceFormat"], swiftSettings: strict),
     .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
     .testTarget(name: "TraceSchemaTests", dependencies: ["TraceSchema", "TraceFormat", "SchemaCodegen"], swiftSettings: strict),
     .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "TraceSchema"], swiftSettings: strict),
@@ -39,12 +41,14 @@ if hasLibBPF {
     products.append(.executable(name: "bpfrec", targets: ["bpfrec"]))
     targets += [
         .systemLibrary(name: "CLibBPF", path: "Sources/CLibBPF", providers: [.apt(["libbpf-dev", "libelf-dev"])]),
-        .target(name: "TraceRecorder", dependencies: ["CLibBPF", "TraceFormat", "TraceSchema"], swiftSettings: strict),
+        // The BPF objects (embedded by their committed bpftool skeletons) and a small C shim.
+        .target(name: "CBPFPrograms", dependencies: ["CLibBPF"]),
+        .target(name: "TraceRecorder", dependencies: ["CLibBPF", "CBPFPrograms", "TraceFormat", "TraceSchema"], swiftSettings: strict),
         .executableTarget(name: "bpfrec", dependencies: [
             "TraceRecorder",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
-        .testTarget(name: "TraceRecorderTests", dependencies: ["TraceRecorder", "TraceFormat", "TraceSchema"], swiftSettings: strict),
+        .testTarget(name: "TraceRecorderTests", dependencies: ["TraceRecorder", "CBPFPrograms", "TraceFormat", "TraceSchema"], swiftSettings: strict),
     ]
 }
 

@@ -73,6 +73,10 @@ public struct Syscount: RecordingTool {
         var stats = Array(repeating: [Int64: Stat](), count: buckets.bucketCount)
         // Flags copied out of their property wrappers: read once per row otherwise.
         let byProcess = byProcess, latency = latency, failures = failures
+        // rt_sigreturn restores the interrupted registers, orig_ax = -1 included, so its
+        // sys_exit reports id -1 and the live tool (which keys on the exit's id and drops -1)
+        // never counts it. The recording keeps the id from sys_enter: drop it here.
+        let sigreturn = rec.syscallIDs(named: ["rt_sigreturn"], x86_64: [15])
         let filter = ScanFilter(pids: pid.map { [Int64($0)] })
         func count(_ i: Int, key: Int64, dur: Int64, comm: String?) {
             var s = stats[i][key] ?? Stat()
@@ -82,7 +86,7 @@ public struct Syscount: RecordingTool {
             stats[i][key] = s
         }
         func keep(id: Int64, ret: Int64) -> Bool {
-            if id == -1 { return false }
+            if id == -1 || sigreturn.contains(id) { return false }
             if failures && ret >= 0 { return false }
             if let wantErrno, ret != -Int64(wantErrno) { return false }
             return true
