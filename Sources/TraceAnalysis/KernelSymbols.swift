@@ -30,15 +30,22 @@ public struct KernelSymbols: Sendable {
 
     public var count: Int { addresses.count }
 
-    /// The name of the function holding `address`, nil below the first symbol.
+    /// The name of the function holding `address`, nil below the first symbol or past a
+    /// section's end marker (BPF programs and modules loaded after the snapshot live above the
+    /// kernel image: naming them `_einittext` would be wrong, so they print as unknown).
     public func name(of address: UInt64) -> String? {
         var lo = 0, hi = addresses.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if addresses[mid] <= address { lo = mid + 1 } else { hi = mid }
         }
-        return lo == 0 ? nil : names[lo - 1]
+        guard lo > 0 else { return nil }
+        let name = names[lo - 1]
+        return Self.endMarkers.contains(name) ? nil : name
     }
+
+    /// Linker symbols that end a section rather than start a function.
+    static let endMarkers: Set<String> = ["_etext", "_einittext", "_end", "_edata", "__end_rodata", "__init_end", "__bss_stop", "__end_of_kernel_reserve"]
 }
 
 /// A `kstack`/`ustack` column: little-endian u64 instruction pointers, innermost first, ending

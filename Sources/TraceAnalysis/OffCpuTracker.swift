@@ -28,6 +28,16 @@ public struct OffCpuTracker: Sendable {
 
     public mutating func switchedOut(ts: Int64, tid: Int64, key: Key?) { blocked[tid] = (ts, key) }
 
+    /// Gives a stackless blocked span of `tid` its stack when the stack was stamped within
+    /// `tolerance` ns after the switch-out (the recorder takes the stack in a second program on
+    /// the same tracepoint, with its own clock read). True when it was attached.
+    @discardableResult
+    public mutating func attachStack(ts: Int64, tid: Int64, key: Key, tolerance: Int64) -> Bool {
+        guard let b = blocked[tid], b.key == nil, ts >= b.ts, ts &- b.ts <= tolerance else { return false }
+        blocked[tid] = (b.ts, key)
+        return true
+    }
+
     /// The span that ends as `tid` runs again, with its key (nil when stackless).
     public mutating func switchedIn(ts: Int64, tid: Int64) -> (key: Key?, duration: Int64)? {
         guard let b = blocked.removeValue(forKey: tid), ts >= b.ts else { return nil }

@@ -8,8 +8,10 @@ import Testing
     ffffffff81100000 T schedule
     ffffffff81300000 t ext4_sync_file\t[ext4]
     ffffffff81100400 T schedule_timeout
+    ffffffff83000000 T _einittext
     """)
-    #expect(k.count == 4)
+    #expect(k.count == 5)
+    #expect(k.name(of: 0xffff_ffff_c000_1234) == nil)  // a BPF program above the kernel image
     #expect(k.name(of: 0xffff_ffff_8110_0000) == "schedule")
     #expect(k.name(of: 0xffff_ffff_8110_03ff) == "schedule")
     #expect(k.name(of: 0xffff_ffff_8110_0404) == "schedule_timeout")

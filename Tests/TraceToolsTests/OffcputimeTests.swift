@@ -11,7 +11,7 @@ func le(_ addrs: [UInt64]) -> ColumnValue {
 /// back at 0.30002 (20 us, stackless). kworker/0:1 (201, no user stack) blocks at 0.30002 (S2,
 /// state 2) and is back at 1.0 (699980 us). The idle task's spans (0.1005 → 0.2, 0.2003 → 0.4)
 /// are stackless too.
-func offcpuRecording(symbols: Bool = true) throws -> String {
+func offcpuRecording(symbols: Bool = true, stackDelay: Double = 0) throws -> String {
     let s = SyntheticRecording()
     if symbols {
         s.metadata[MetadataName.kernelSymbols] = Array("""
@@ -28,7 +28,7 @@ func offcpuRecording(symbols: Bool = true) throws -> String {
     let idle: (Int64, Int64, String) = (0, 0, "swapper/0"), app: (Int64, Int64, String) = (101, 100, "app"), kw: (Int64, Int64, String) = (201, 200, "kworker/0:1")
     func sw(_ t: Double, _ prev: (Int64, Int64, String), _ state: Int64, _ next: (Int64, Int64, String), stack: ([UInt64], [UInt64])? = nil) {
         if let stack {
-            s.add("offcpu_stack", ["ts": ns(t), "pid": .int(prev.1), "tid": .int(prev.0), "comm": .string(prev.2), "kstack": le(stack.0), "ustack": le(stack.1), "state": .int(state)])
+            s.add("offcpu_stack", ["ts": ns(t + stackDelay), "pid": .int(prev.1), "tid": .int(prev.0), "comm": .string(prev.2), "kstack": le(stack.0), "ustack": le(stack.1), "state": .int(state)])
         }
         s.add("sched_switch", ["ts": ns(t), "pid": .int(prev.1), "tid": .int(prev.0), "prev_comm": .string(prev.2), "prev_state": .int(state),
                                "preempt": .int(state == 0 ? 1 : 0), "next_pid": .int(next.1), "next_tid": .int(next.0), "next_comm": .string(next.2)])
@@ -119,4 +119,17 @@ let stacklessWarning = "bpfan offcputime: 3 off-CPU spans (299220 us) have no re
     #expect(out.stderr.first?.hasSuffix("has no kallsyms metadata; kernel frames print as [unknown]") == true)
     let json = try runTool(Offcputime.self, ["--json", "-k", try offcpuRecording()])
     #expect(json.stdout == #"{"kind":"event","tool":"offcputime","pid":200,"tid":201,"comm":"kworker/0:1","kernel_stack":["schedule","schedule_timeout"],"user_stack":[],"us":699980}"# + "\n")
+}
+
+/// bpfrec takes the stack in a second program on the same tracepoint: its row is stamped a few
+/// microseconds before or after the sched_switch row, and must still join it.
+@Test func offcputimeJoinsStacksStampedApartFromTheirSwitch() throws {
+    let expected = try runTool(Offcputime.self, ["-f", try offcpuRecording()]).stdout
+    for delay in [0.000003, -0.000002] {
+        let out = try runTool(Offcputime.self, ["-f", try offcpuRecording(stackDelay: delay)])
+        #expect(out.stdout == expected)
+        #expect(out.stderr == [stacklessWarning])
+        #expect(try runTool(Offcputime.self, ["-f", "-u", try offcpuRecording(stackDelay: delay)]).stdout == "app;[unknown];[unknown];do_nanosleep;schedule 1100800\n")
+        #expect(try runTool(Offcputime.self, ["-f", "-k", try offcpuRecording(stackDelay: delay)]).stdout == "kworker/0:1;schedule_timeout;schedule 699980\n")
+    }
 }

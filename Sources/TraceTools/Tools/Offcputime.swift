@@ -91,25 +91,40 @@ public struct Offcputime: RecordingTool {
         var tracker = OffCpuTracker()
         var totals: [OffCpuTracker.Key: UInt64] = [:]
         var stackless = (spans: 0, us: UInt64(0))
-        // Stack rows carry the ts of their sched_switch row and come first at equal times.
+        // A stack row and its sched_switch row come from two programs on one tracepoint, each
+        // reading the clock: they are microseconds apart, in either order. A stack joins the
+        // switch-out of its thread within this tolerance.
+        let tolerance: Int64 = 100_000
         var stacks: [Int64: (ts: Int64, key: OffCpuTracker.Key)] = [:]
-        let sources = [ScanSource("offcpu_stack", ["ts", "pid", "tid", "comm", "kstack", "ustack"]),
+        let sources = [ScanSource("offcpu_stack", ["ts", "pid", "tid", "comm", "kstack", "ustack", "state"]),
                        ScanSource("sched_switch", ["ts", "pid", "tid", "prev_comm", "prev_state", "next_tid"])]
         try rec.scanMerged(sources) { row in
             if let end, row.ts >= end { return }
             let b = row.batch, r = row.row
             let t = b.ints("tid")[r]
             if row.source == 0 {
-                stacks[t] = (row.ts, OffCpuTracker.Key(tid: t, tgid: b.ints("pid")[r], comm: b.blobs("comm").string(r),
-                                                       kernelStack: StackFrames.decode(b.blobs("kstack")[r]),
-                                                       userStack: StackFrames.decode(b.blobs("ustack")[r])))
+                let key = OffCpuTracker.Key(tid: t, tgid: b.ints("pid")[r], comm: b.blobs("comm").string(r),
+                                            kernelStack: StackFrames.decode(b.blobs("kstack")[r]),
+                                            userStack: StackFrames.decode(b.blobs("ustack")[r]))
+                // After its switch-out row: attach it (when that switch-out was recorded by the
+                // filters, which need the user stack to tell kernel threads: re-check them).
+                if records(tgid: key.tgid, tid: t, prevState: b.ints("state")[r], userStack: key.userStack) {
+                    if tracker.attachStack(ts: row.ts, tid: t, key: key, tolerance: tolerance) { return }
+                }
+                stacks[t] = (row.ts, key)
                 return
             }
-            let stack = stacks.removeValue(forKey: t).flatMap { $0.ts == row.ts ? $0.key : nil }
-            if records(tgid: b.ints("pid")[r], tid: t, prevState: b.ints("prev_state")[r], userStack: stack?.userStack ?? []) {
+            let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts && row.ts &- $0.ts <= tolerance ? $0.key : nil }
+            // -u/-k need the user stack, which may come after this row: a stackless switch-out
+            // is stamped and filtered when its stack arrives.
+            let threadFilter = userThreadsOnly || kernelThreadsOnly
+            if stack != nil ? records(tgid: b.ints("pid")[r], tid: t, prevState: b.ints("prev_state")[r], userStack: stack!.userStack)
+                            : (threadFilter || records(tgid: b.ints("pid")[r], tid: t, prevState: b.ints("prev_state")[r], userStack: [])) {
                 tracker.switchedOut(ts: row.ts, tid: t, key: stack)
             }
-            guard let span = tracker.switchedIn(ts: row.ts, tid: b.ints("next_tid")[r]) else { return }
+            let next = b.ints("next_tid")[r]
+            stacks[next] = nil
+            guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
             let us = UInt64(span.duration / 1000)
             guard us >= minBlock && us <= maxBlock else { return }
             if let key = span.key { totals[key, default: 0] &+= us } else { stackless.spans += 1; stackless.us &+= us }
