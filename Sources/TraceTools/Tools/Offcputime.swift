@@ -100,15 +100,17 @@ public struct Offcputime: RecordingTool {
                        ScanSource("sched_switch", ["ts", "pid", "tid", "prev_comm", "prev_state", "next_tid"])]
         try rec.scanMerged(sources) { row in
             if let end, row.ts >= end { return }
+            // Column positions in `sources`: stack rows ts pid tid comm kstack ustack state,
+            // switch rows ts pid tid prev_comm prev_state next_tid.
             let b = row.batch, r = row.row
-            let t = b.ints("tid")[r]
+            let t = row.int(2), tgid = row.int(1)
             if row.source == 0 {
-                let key = OffCpuTracker.Key(tid: t, tgid: b.ints("pid")[r], comm: b.blobs("comm").string(r),
-                                            kernelStack: StackFrames.decode(b.blobs("kstack")[r]),
-                                            userStack: StackFrames.decode(b.blobs("ustack")[r]))
+                let key = OffCpuTracker.Key(tid: t, tgid: tgid, comm: row.string(3),
+                                            kernelStack: StackFrames.decode(b.orderedBlobs[4][r]),
+                                            userStack: StackFrames.decode(b.orderedBlobs[5][r]))
                 // After its switch-out row: attach it (when that switch-out was recorded by the
                 // filters, which need the user stack to tell kernel threads: re-check them).
-                if records(tgid: key.tgid, tid: t, prevState: b.ints("state")[r], userStack: key.userStack) {
+                if records(tgid: tgid, tid: t, prevState: row.int(6), userStack: key.userStack) {
                     if tracker.attachStack(ts: row.ts, tid: t, key: key, tolerance: tolerance) { return }
                 }
                 stacks[t] = (row.ts, key)
@@ -118,11 +120,12 @@ public struct Offcputime: RecordingTool {
             // -u/-k need the user stack, which may come after this row: a stackless switch-out
             // is stamped and filtered when its stack arrives.
             let threadFilter = userThreadsOnly || kernelThreadsOnly
-            if stack != nil ? records(tgid: b.ints("pid")[r], tid: t, prevState: b.ints("prev_state")[r], userStack: stack!.userStack)
-                            : (threadFilter || records(tgid: b.ints("pid")[r], tid: t, prevState: b.ints("prev_state")[r], userStack: [])) {
+            let prevState = row.int(4)
+            if stack != nil ? records(tgid: tgid, tid: t, prevState: prevState, userStack: stack!.userStack)
+                            : (threadFilter || records(tgid: tgid, tid: t, prevState: prevState, userStack: [])) {
                 tracker.switchedOut(ts: row.ts, tid: t, key: stack)
             }
-            let next = b.ints("next_tid")[r]
+            let next = row.int(5)
             stacks[next] = nil
             guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
             let us = UInt64(span.duration / 1000)
