@@ -25,5 +25,16 @@ public enum ToolRegistry {
         Biosnoop.self,
         Biotop.self,
         Biopattern.self,
+        Runqlat.self,
+        RunqlatBt.self,
+        Cpudist.self,
+        Runqslower.self,
+        Tcplife.self,
+        TcplifeBt.self,
+        Tcpstates.self,
+        Offcputime.self,
+        Tcpretrans.self,
+        Tcpconnect.self,
+        Tcpaccept.self,
     ]
 }

@@ -11,6 +11,8 @@ final class SyntheticRecording {
     var order: [String] = []
     var syscallNames: [String: String] = [:]
     var devices: [(UInt32, String)] = []
+    /// Raw metadata blobs by name (e.g. `kallsyms` text).
+    var metadata: [String: [UInt8]] = [:]
     var duration: Int64 = 5_000_000_000
     var rowsPerChunk = 3
 
@@ -41,6 +43,7 @@ final class SyntheticRecording {
         try w.writeMetadata(name: MetadataName.recording, json: RecordingInfo(tool: "bpfrec", version: "test", commandLine: ["bpfrec", "record"],
                                                                             families: [], startTime: Self.t0, stopTime: Self.t0 + duration))
         if !syscallNames.isEmpty { try w.writeMetadata(name: MetadataName.syscallNames, json: syscallNames) }
+        for (name, bytes) in metadata.sorted(by: { $0.key < $1.key }) { try w.writeMetadata(name: name, bytes: bytes) }
         struct Dev: Encodable { var dev: UInt32; var name: String }
         if !devices.isEmpty { try w.writeMetadata(name: MetadataName.blockDevices, json: devices.map { Dev(dev: $0.0, name: $0.1) }) }
         var tables = order
