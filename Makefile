@@ -35,7 +35,7 @@ check-generated:
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	$(SWIFT) test --skip-build
 
 demo: build
 	$(BUILD_DIR)/bpfan info $(SAMPLE)
@@ -47,6 +47,17 @@ install: build
 
 clean:
 	rm -rf .build
+
+# libFuzzer over the recording reader (not part of `make test`): FUZZ_RUNS executions from a
+# seed recording. A crash leaves its input in .build-fuzz/ and fails the target.
+FUZZ_RUNS ?= 1000000
+fuzz: deps
+	$(SWIFT) build --product trc-fuzz
+	mkdir -p .build-fuzz/corpus
+	.build/debug/trc-fuzz --write-seed .build-fuzz/corpus/seed.trc
+	swiftc -O -sanitize=fuzzer,address -parse-as-library -DFUZZING -module-name TraceFuzz -I Sources/CZstd \
+	  Sources/TraceFormat/*.swift Sources/trc-fuzz/FuzzReader.swift -o .build-fuzz/trc-fuzz 2>&1 | grep -v 'Cannot export local symbol' || true
+	cd .build-fuzz && ./trc-fuzz -runs=$(FUZZ_RUNS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 corpus
 
 # BPF programs: bpf/<family>.bpf.c -> .build/bpf/<family>.bpf.o -> the skeleton header that embeds
 # the object, committed under Sources/CBPFPrograms so `swift build` needs no BPF toolchain.

@@ -84,15 +84,28 @@ static __always_inline bool skip_current(__u32 tgid)
 	return false;
 }
 
-/* Filter for events about another task (sched): record unless every task involved is skipped;
- * the recorder is never recorded. */
-static __always_inline bool skip_pair(__u32 a, __u32 b)
+static __always_inline bool pid_filtered_out(__u32 a, __u32 b)
 {
-	if (a == cfg.own_tgid || b == cfg.own_tgid)
+	return cfg.filter_pids && !bpf_map_lookup_elem(&pid_filter, &a) && !bpf_map_lookup_elem(&pid_filter, &b);
+}
+
+/* A context switch is an event of both tasks: one between two recorder threads is the
+ * recorder's alone and dropped, but a switch from or to the recorder is the other task's
+ * switch-in or switch-out, which runqlat, cpudist and offcputime need. */
+static __always_inline bool skip_switch(__u32 prev_tgid, __u32 next_tgid)
+{
+	if (prev_tgid == cfg.own_tgid && next_tgid == cfg.own_tgid)
 		return true;
-	if (cfg.filter_pids)
-		return !bpf_map_lookup_elem(&pid_filter, &a) && !bpf_map_lookup_elem(&pid_filter, &b);
-	return false;
+	return pid_filtered_out(prev_tgid, next_tgid);
+}
+
+/* A wakeup or migration is an event of the task it moves: dropped when that is the recorder,
+ * kept when the recorder merely happens to be current (interrupt context, or the waker). */
+static __always_inline bool skip_moved_task(__u32 current_tgid, __u32 target_tgid)
+{
+	if (target_tgid == cfg.own_tgid)
+		return true;
+	return pid_filtered_out(current_tgid, target_tgid);
 }
 
 #define FILL_HEADER(r, k, tgid_, tid_) do {            \

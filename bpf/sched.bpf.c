@@ -1,5 +1,5 @@
-/* sched family: context switches, wakeups and migrations. Events name two tasks; they are
- * dropped only when the recorder is one of them (or neither passes the -p filter). */
+/* sched family: context switches, wakeups and migrations. Events name two tasks; see
+ * skip_switch and skip_moved_task for which of them the recorder leaves out. */
 #include "common.bpf.h"
 
 #define FAMILY BPFREC_FAMILY_SCHED
@@ -8,7 +8,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 {
 	__u32 ptgid = BPF_CORE_READ(prev, tgid);
 	__u32 ntgid = BPF_CORE_READ(next, tgid);
-	if (skip_pair(ptgid, ntgid))
+	if (skip_switch(ptgid, ntgid))
 		return 0;
 	struct sched_switch_record *r = reserve(sizeof(*r), FAMILY);
 	if (!r)
@@ -32,7 +32,7 @@ static __always_inline int on_wakeup(struct task_struct *p, __u32 kind)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	__u32 tgid = BPF_CORE_READ(p, tgid);
-	if (skip_pair(pt >> 32, tgid))
+	if (skip_moved_task(pt >> 32, tgid))
 		return 0;
 	/* Same layout for both tables (checked below), so one writer serves both. */
 	struct sched_wakeup_record *r = reserve(sizeof(*r), FAMILY);
@@ -57,7 +57,7 @@ static __always_inline int on_migrate(struct task_struct *p, int dest_cpu)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	__u32 tgid = BPF_CORE_READ(p, tgid);
-	if (skip_pair(pt >> 32, tgid))
+	if (skip_moved_task(pt >> 32, tgid))
 		return 0;
 	struct sched_migrate_task_record *r = reserve(sizeof(*r), FAMILY);
 	if (!r)

@@ -104,6 +104,52 @@ enum ColumnCodec {
         return out
     }
 
+    /// One byte plane at a time into the output (sequential reads and writes), then the base.
+    /// This is the analyzer's inner loop: every integer it reads passes through here.
+    static func unpackOffsets(_ bytes: UnsafeRawBufferPointer, count n: Int, width: Int, base: UInt64) -> [Int64] {
+        [Int64](unsafeUninitializedCapacity: n) { out, initialized in
+            guard n > 0, let src = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), let o = out.baseAddress else {
+                initialized = 0
+                return
+            }
+            // Plane b of the shuffled data starts at src + b * n. Wrapping shifts and pointer
+            // arithmetic keep the loops free of checks so they vectorise.
+            switch width {
+            case 1:
+                for i in 0..<n { o[i] = Int64(bitPattern: base &+ UInt64(src[i])) }
+            case 2:
+                let p1 = src + n
+                for i in 0..<n { o[i] = Int64(bitPattern: base &+ (UInt64(src[i]) | UInt64(p1[i]) &<< 8)) }
+            case 4:
+                let p1 = src + n, p2 = src + 2 * n, p3 = src + 3 * n
+                for i in 0..<n {
+                    let v = UInt64(src[i]) | UInt64(p1[i]) &<< 8 | UInt64(p2[i]) &<< 16 | UInt64(p3[i]) &<< 24
+                    o[i] = Int64(bitPattern: base &+ v)
+                }
+            default:
+                for i in 0..<n { o[i] = Int64(bitPattern: base &+ UInt64(src[i])) }
+                for b in 1..<width {
+                    let plane = src + b * n
+                    let shift = UInt64(8 * b)
+                    for i in 0..<n { o[i] = Int64(bitPattern: UInt64(bitPattern: o[i]) &+ (UInt64(plane[i]) &<< shift)) }
+                }
+            }
+            initialized = n
+        }
+    }
+
+    static func unpackDeltas(_ bytes: UnsafeRawBufferPointer, count n: Int, width: Int, base: UInt64) -> [Int64] {
+        var values = unpackOffsets(bytes, count: n, width: width, base: 0)
+        values.withUnsafeMutableBufferPointer { v in
+            var previous = base
+            for i in 0..<n {
+                previous = previous &+ unzigzag(UInt64(bitPattern: v[i]))
+                v[i] = Int64(bitPattern: previous)
+            }
+        }
+        return values
+    }
+
     static func encodeInts(_ values: [Int64], unsigned: Bool) -> EncodedColumn {
         let stats = stats(values, unsigned: unsigned)
         let base = UInt64(bitPattern: stats.min)
@@ -153,16 +199,9 @@ enum ColumnCodec {
         case .offset, .delta:
             guard [1, 2, 4, 8].contains(width) else { throw DecodeError(relativeOffset: 0, message: "integer width \(width) is not 1, 2, 4 or 8") }
             guard raw.count == rows * width else { throw DecodeError(relativeOffset: 0, message: "column holds \(raw.count) bytes, \(rows) rows of \(width) need \(rows * width)") }
-            let u = unshuffle(raw, count: rows, width: width)
             let base = UInt64(bitPattern: stats.min)
-            if encoding == .offset {
-                return .ints(u.map { Int64(bitPattern: $0 &+ base) })
-            }
-            var previous = base
-            return .ints(u.map { z in
-                previous = previous &+ unzigzag(z)
-                return Int64(bitPattern: previous)
-            })
+            return .ints(encoding == .offset ? unpackOffsets(raw, count: rows, width: width, base: base)
+                                             : unpackDeltas(raw, count: rows, width: width, base: base))
         case .dictionary:
             var r = ByteReader(raw)
             let count = Int(try r.u32("dictionary size"))

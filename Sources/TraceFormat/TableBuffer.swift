@@ -69,22 +69,77 @@ public struct TableBuffer: Sendable {
     }
 }
 
-/// Builds a dictionary column: each distinct byte string is stored once.
+/// Builds a dictionary column: each distinct byte string is stored once. This is on the
+/// recorder's hot path (two comm strings per context switch), so values of up to 32 bytes are
+/// looked up by an inline key without allocating, and a repeat of the previous value skips the
+/// lookup altogether.
 struct BlobBuilder: Sendable {
-    private var index: [[UInt8]: UInt32] = [:]
+    private var small: [SmallKey: UInt32] = [:]
+    private var large: [[UInt8]: UInt32] = [:]
+    /// Direct-mapped cache in front of `small`: comm strings of a busy CPU repeat from a small set,
+    /// and Swift's seeded hashing costs more than the whole append.
+    private var recent = [CachedCode](repeating: CachedCode(), count: 64)
     private(set) var column = BlobColumn()
 
     var codes: [UInt32] { column.codes }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        if let key = SmallKey(bytes) {
+            let slot = key.slot
+            if recent[slot].valid && recent[slot].key == key {
+                column.codes.append(recent[slot].code)
+                return
+            }
+            let code: UInt32
+            if let c = small[key] {
+                code = c
+            } else {
+                code = UInt32(column.dictionary.count)
+                small[key] = code
+                column.dictionary.append(Array(bytes))
+            }
+            recent[slot] = CachedCode(key: key, code: code, valid: true)
+            column.codes.append(code)
+            return
+        }
         let key = Array(bytes)
-        if let code = index[key] {
+        if let code = large[key] {
             column.codes.append(code)
         } else {
             let code = UInt32(column.dictionary.count)
-            index[key] = code
+            large[key] = code
             column.dictionary.append(key)
             column.codes.append(code)
         }
+    }
+}
+
+struct CachedCode: Sendable {
+    var key = SmallKey()
+    var code: UInt32 = 0
+    var valid = false
+}
+
+/// Up to 32 bytes held inline, with the length, as a dictionary key.
+struct SmallKey: Hashable, Sendable {
+    var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
+    var length: UInt8
+
+    init() { length = 0 }
+
+    /// Index into a 64-entry cache.
+    var slot: Int {
+        let h = (a ^ (b &* 31) ^ (c &* 961) ^ d ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(h >> 58)
+    }
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count <= 32 else { return nil }
+        length = UInt8(bytes.count)
+        var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &words) { w in
+            if let base = bytes.baseAddress, bytes.count > 0 { w.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+        }
+        (a, b, c, d) = words
     }
 }

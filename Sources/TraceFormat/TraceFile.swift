@@ -29,10 +29,11 @@ public final class TraceFile: @unchecked Sendable {
     /// True when the footer was found and used; false when the index was rebuilt by scanning.
     public let hasFooter: Bool
     private let metadataBlocks: [String: (offset: Int, length: Int)]
-    private let base: UnsafeRawPointer?
+    private let base: UnsafeRawPointer
+    private let release: @Sendable (UnsafeRawPointer) -> Void
+    private let mapped: Bool
 
-    public init(path: String) throws {
-        self.path = path
+    public convenience init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FormatError(path: path, offset: nil, "cannot open: \(String(cString: strerror(errno)))") }
         defer { Glibc.close(fd) }
@@ -40,34 +41,52 @@ public final class TraceFile: @unchecked Sendable {
         guard fstat(fd, &st) == 0 else { throw FormatError(path: path, offset: nil, "cannot stat: \(String(cString: strerror(errno)))") }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw FormatError(path: path, offset: nil, "not a regular file") }
         let size = Int(st.st_size)
-        fileSize = size
         guard size >= FileLayout.fileHeaderSize else {
             throw FormatError(path: path, offset: 0, "not a bpfrec recording: \(size) bytes, shorter than the 32-byte file header")
         }
         guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
             throw FormatError(path: path, offset: nil, "cannot map: \(String(cString: strerror(errno)))")
         }
-        base = UnsafeRawPointer(map)
-        let bytes = UnsafeRawBufferPointer(start: map, count: size)
+        try self.init(path: path, base: UnsafeRawPointer(map), size: size, mapped: true, release: { munmap(UnsafeMutableRawPointer(mutating: $0), size) })
+    }
+
+    /// Reads a recording held in memory (tests, fuzzing); `name` stands for the path in messages.
+    public convenience init(bytes: [UInt8], name: String = "<memory>") throws {
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
+        bytes.withUnsafeBytes { if let b = $0.baseAddress { copy.copyMemory(from: b, byteCount: bytes.count) } }
+        guard bytes.count >= FileLayout.fileHeaderSize else {
+            copy.deallocate()
+            throw FormatError(path: name, offset: 0, "not a bpfrec recording: \(bytes.count) bytes, shorter than the 32-byte file header")
+        }
+        try self.init(path: name, base: UnsafeRawPointer(copy), size: bytes.count, mapped: false, release: { UnsafeMutableRawPointer(mutating: $0).deallocate() })
+    }
+
+    private init(path: String, base: UnsafeRawPointer, size: Int, mapped: Bool, release: @escaping @Sendable (UnsafeRawPointer) -> Void) throws {
+        self.path = path
+        self.mapped = mapped
+        self.base = base
+        self.release = release
+        fileSize = size
+        let bytes = UnsafeRawBufferPointer(start: base, count: size)
         do {
             let header = try Self.readFileHeader(bytes, path: path)
             majorVersion = header.major
             minorVersion = header.minor
-            var indexer = Indexer(path: path, bytes: bytes)
-            hasFooter = indexer.indexFromFooter()
-            if !hasFooter { indexer.indexByScanning() }
-            tables = indexer.tables
-            chunks = indexer.chunks
-            damage = indexer.damage
-            metadataBlocks = indexer.metadata
         } catch {
-            munmap(map, size)
+            release(base)
             throw error
         }
+        var indexer = Indexer(path: path, bytes: bytes)
+        hasFooter = indexer.indexFromFooter()
+        if !hasFooter { indexer.indexByScanning() }
+        tables = indexer.tables
+        chunks = indexer.chunks
+        damage = indexer.damage
+        metadataBlocks = indexer.metadata
     }
 
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), fileSize) }
+        release(base)
     }
 
     private var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: fileSize) }
@@ -122,6 +141,9 @@ public final class TraceFile: @unchecked Sendable {
         do throws(DecodeError) { header = try ChunkHeader.parse(payload) } catch {
             throw FormatError(path: path, offset: payloadStart + error.relativeOffset, error.message)
         }
+        // The decoded columns are copies: let the kernel drop the chunk's file pages from this
+        // process, so resident memory follows the chunks in flight, not the bytes read so far.
+        defer { forget(offset: chunk.offset, length: chunk.length) }
         var out: [String: ColumnData] = [:]
         for column in header.columns {
             guard column.index < schema.columns.count else { continue }
@@ -132,6 +154,15 @@ public final class TraceFile: @unchecked Sendable {
             }
         }
         return out
+    }
+
+    private func forget(offset: Int, length: Int) {
+        guard mapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset / page) * page
+        let end = min(fileSize, offset + length)
+        guard end > start else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
     /// Checks every block's CRC and every chunk's structure; returns all damage (indexing damage

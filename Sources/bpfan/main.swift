@@ -1,1 +1,3 @@
-print("bpfan")
+import TraceTools
+
+BpfanCommand.main()

@@ -10,13 +10,6 @@ let eventSchema = TableSchema(name: "sched_switch", family: "sched", doc: "test"
     ColumnSchema(name: "comm", type: .str, max: 16),
 ])
 
-func temporaryPath(_ name: String = #function) -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfrec-tests-\(getpid())")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let safe = name.filter { $0.isLetter || $0.isNumber }
-    return dir.appendingPathComponent("\(safe)-\(UUID().uuidString).trc").path
-}
-
 @Test func writesAndReadsBackOneTable() throws {
     let path = temporaryPath()
     let writer = try TraceWriter(path: path)

@@ -1,0 +1,66 @@
+import TraceFormat
+
+/// Kernel addresses to function names from the recording's `kallsyms` metadata (the text of
+/// /proc/kallsyms at record time), resolved as bcc and libbpf-tools do: the symbol with the
+/// greatest address not above the instruction pointer.
+public struct KernelSymbols: Sendable {
+    private let addresses: [UInt64]
+    private let names: [String]
+
+    /// Parses `address type name [module]` lines; zero addresses (kptr_restrict) are skipped.
+    public init(kallsyms text: String) {
+        var entries: [(UInt64, String)] = []
+        for line in text.split(separator: "\n") {
+            let f = line.split(maxSplits: 3, omittingEmptySubsequences: true) { $0 == " " || $0 == "\t" }
+            guard f.count >= 3, let addr = UInt64(f[0], radix: 16), addr != 0 else { continue }
+            entries.append((addr, String(f[2])))
+        }
+        // Stable by address: the first of several symbols at one address wins, as in a sorted
+        // /proc/kallsyms read.
+        let sorted = entries.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+        addresses = sorted.map(\.0)
+        names = sorted.map(\.1)
+    }
+
+    /// The recording's kernel symbols, or nil when it carries none.
+    public static func load(_ file: TraceFile) throws -> KernelSymbols? {
+        guard let bytes = try file.metadata(named: MetadataName.kernelSymbols) else { return nil }
+        return KernelSymbols(kallsyms: String(decoding: bytes, as: UTF8.self))
+    }
+
+    public var count: Int { addresses.count }
+
+    /// The name of the function holding `address`, nil below the first symbol or past a
+    /// section's end marker (BPF programs and modules loaded after the snapshot live above the
+    /// kernel image: naming them `_einittext` would be wrong, so they print as unknown).
+    public func name(of address: UInt64) -> String? {
+        var lo = 0, hi = addresses.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if addresses[mid] <= address { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let name = names[lo - 1]
+        return Self.endMarkers.contains(name) ? nil : name
+    }
+
+    /// Linker symbols that end a section rather than start a function.
+    static let endMarkers: Set<String> = ["_etext", "_einittext", "_end", "_edata", "__end_rodata", "__init_end", "__bss_stop", "__end_of_kernel_reserve"]
+}
+
+/// A `kstack`/`ustack` column: little-endian u64 instruction pointers, innermost first, ending
+/// at the first zero (as the stack-map walkers stop).
+public enum StackFrames {
+    public static func decode(_ bytes: [UInt8]) -> [UInt64] {
+        var out: [UInt64] = []
+        var i = 0
+        while i + 8 <= bytes.count {
+            var v: UInt64 = 0
+            for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
+            if v == 0 { break }
+            out.append(v)
+            i += 8
+        }
+        return out
+    }
+}

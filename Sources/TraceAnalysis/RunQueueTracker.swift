@@ -1,0 +1,98 @@
+/// Run-queue latency: the time from a task becoming runnable to it running. A task is queued
+/// when it is woken (sched_wakeup, sched_wakeup_new) and again when it is switched out while
+/// still runnable (preempted); it leaves the queue when it is switched in. This is the
+/// derivation of libbpf-tools runqlat/runqslower and of bpftrace's runqlat.bt, which differ
+/// only in what "still runnable" means (see `RequeueRule`).
+///
+/// Feed events in time order (a merged scan of `sources`).
+public struct RunQueueTracker: Sendable {
+    /// When a task switched out counts as queued again.
+    public enum RequeueRule: Sendable {
+        /// The task's `__state` is TASK_RUNNING (libbpf-tools `get_task_state(prev) == 0`):
+        /// every preempted task, whatever the tracepoint reports.
+        case taskStateRunning
+        /// The tracepoint's `prev_state` is 0 (runqlat.bt `args->prev_state == TASK_RUNNING`).
+        /// The tracepoint reports TASK_REPORT_MAX for a preemption and the state's report bits
+        /// otherwise, so this holds only for a voluntary switch of a runnable task (yield, idle).
+        case tracepointStateZero
+    }
+
+    /// A task that waited and now runs.
+    public struct Dequeue: Sendable, Equatable {
+        public var tid: Int64
+        public var latency: Int64
+    }
+
+    public let rule: RequeueRule
+    /// Only tasks of this process are queued (`-p`), and only this thread (`-t`).
+    public let tgid: Int64?
+    public let tid: Int64?
+    /// libbpf-tools never queue tid 0 (the idle tasks); runqlat.bt does.
+    public let skipIdle: Bool
+    private var queued: [Int64: Int64] = [:]
+
+    public init(rule: RequeueRule = .taskStateRunning, tgid: Int64? = nil, tid: Int64? = nil, skipIdle: Bool = true) {
+        self.rule = rule
+        self.tgid = tgid
+        self.tid = tid
+        self.skipIdle = skipIdle
+    }
+
+    /// The tables and columns a merged scan must give `apply` (wakeups before the switch at an
+    /// equal timestamp, as a wakeup precedes the switch it causes).
+    public static let sources: [ScanSource] = [
+        ScanSource("sched_wakeup", ["ts", "target_pid", "target_tid"]),
+        ScanSource("sched_wakeup_new", ["ts", "target_pid", "target_tid"]),
+        ScanSource("sched_switch", ["ts", "pid", "tid", "prev_comm", "prev_state", "preempt", "next_pid", "next_tid", "next_comm"]),
+    ]
+
+    /// Tasks waiting to run.
+    public var pending: Int { queued.count }
+
+    /// A task became runnable at `ts`.
+    public mutating func enqueue(ts: Int64, tid t: Int64, tgid g: Int64) {
+        if skipIdle && t == 0 { return }
+        if let tgid, tgid != g { return }
+        if let tid, tid != t { return }
+        queued[t] = ts
+    }
+
+    /// A CPU switched from prev to next at `ts`: prev may be queued again, and next's wait (if
+    /// its queueing was seen) ends. A negative wait is dropped, as the live tools do.
+    public mutating func switched(ts: Int64, prevTid: Int64, prevTgid: Int64, prevState: Int64, preempt: Bool, nextTid: Int64) -> Dequeue? {
+        if Self.requeues(rule, prevState: prevState, preempt: preempt) { enqueue(ts: ts, tid: prevTid, tgid: prevTgid) }
+        guard let start = queued.removeValue(forKey: nextTid) else { return nil }
+        // Wrapping: hostile timestamps must not trap; a wrapped (negative) wait is dropped.
+        let latency = ts &- start
+        return latency < 0 ? nil : Dequeue(tid: nextTid, latency: latency)
+    }
+
+    static func requeues(_ rule: RequeueRule, prevState: Int64, preempt: Bool) -> Bool {
+        switch rule {
+        case .taskStateRunning: return prevState == 0
+        // __trace_sched_switch_state: TASK_REPORT_MAX when preempted, else the report bits of
+        // __state | exit_state (0 only when runnable; a dying task's TASK_DEAD comes with an
+        // exit_state, so it reports non-zero too).
+        case .tracepointStateZero: return !preempt && prevState & 0xff == 0
+        }
+    }
+
+    /// Column positions in `sources` (sched_switch): for `row.int(_:)` / `row.string(_:)`.
+    public enum SwitchColumn {
+        public static let pid = 1, tid = 2, prevComm = 3, prevState = 4, preempt = 5, nextPid = 6, nextTid = 7, nextComm = 8
+    }
+
+    /// Applies a row of a merged scan over `sources`; returns the wait that ended, if any.
+    public mutating func apply(_ row: MergedRow) -> Dequeue? {
+        switch row.source {
+        case 0, 1:
+            // target_pid, target_tid
+            enqueue(ts: row.ts, tid: row.int(2), tgid: row.int(1))
+            return nil
+        default:
+            typealias C = SwitchColumn
+            return switched(ts: row.ts, prevTid: row.int(C.tid), prevTgid: row.int(C.pid), prevState: row.int(C.prevState),
+                            preempt: row.int(C.preempt) != 0, nextTid: row.int(C.nextTid))
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// Active TCP opens from state changes, as tcpconnect reports them: a socket going CLOSE →
+/// SYN_SENT in the connecting task's context is a connect. The source port is bound only after
+/// that change (inet_hash_connect follows tcp_set_state), so it is taken from the socket's next
+/// change (ESTABLISHED, or CLOSE when refused).
+public struct TcpConnectTracker: Sendable {
+    public struct Connect: Sendable, Equatable {
+        /// The CLOSE → SYN_SENT change (task, addresses, destination port).
+        public var syn: TcpStateChange
+        /// The bound source port; nil while the socket has not changed again.
+        public var sourcePort: Int?
+        /// Caller's annotation (the task's uid when known).
+        public var uid: Int64?
+    }
+
+    public private(set) var connects: [Connect] = []
+    private var pending: [UInt64: Int] = [:]
+
+    public init() {}
+
+    /// True when `e` is a connect (the caller may then drop it again with `removeLast`).
+    @discardableResult
+    public mutating func apply(_ e: TcpStateChange, uid: Int64? = nil) -> Bool {
+        if let i = pending.removeValue(forKey: e.skaddr) { connects[i].sourcePort = e.sport }
+        guard e.oldState == TcpState.close && e.newState == TcpState.synSent else { return false }
+        pending[e.skaddr] = connects.count
+        connects.append(Connect(syn: e, sourcePort: nil, uid: uid))
+        return true
+    }
+}

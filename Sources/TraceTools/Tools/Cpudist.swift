@@ -1,0 +1,74 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// libbpf-tools cpudist: on-CPU (or, with -O, off-CPU) time per task as log2 histograms,
+/// optionally per process or thread, per interval.
+public struct Cpudist: RecordingTool {
+    public static let toolName = "cpudist"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Summarize on-CPU time per task as a histogram.",
+        discussion: """
+        EXAMPLES:
+            bpfan cpudist run.trc              # summarize on-CPU time as a histogram
+            bpfan cpudist -O run.trc           # summarize off-CPU time as a histogram
+            bpfan cpudist run.trc 1 10         # print 1 second summaries, 10 times
+            bpfan cpudist -mT run.trc 1        # 1s summaries, milliseconds, and timestamps
+            bpfan cpudist -P run.trc           # show each PID separately
+            bpfan cpudist -p 185 run.trc       # trace PID 185 only
+        """)
+    public static let numericPositionals = ["interval", "count"]
+
+    @Flag(name: [.customShort("O"), .customLong("offcpu")], help: "Measure off-CPU time")
+    var offCPU = false
+    @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
+    var timestamp = false
+    @Flag(name: [.customShort("m"), .customLong("milliseconds")], help: "Millisecond histogram")
+    var milliseconds = false
+    @Flag(name: [.customShort("P"), .customLong("pids")], help: "Print a histogram per process ID")
+    var perProcess = false
+    @Flag(name: [.customShort("L"), .customLong("tids")], help: "Print a histogram per thread ID")
+    var perThread = false
+    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Trace this PID only", valueName: "PID"))
+    var pid: Int32?
+    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    var cgroup: String?
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Verbose debug output (no effect)")
+    var verbose = false
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time).", valueName: "recording [interval] [count]"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { ["sched_switch"] }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
+                                      intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
+        var report = KeyedLog2Report(buckets: buckets, slotCount: 36)
+        // cpudist filters with `targ_tgid != -1`: every other value, 0 included, is a filter.
+        var tracker = CpuTimeTracker(mode: offCPU ? .offCPU : .onCPU, tgid: pid.flatMap { $0 == -1 ? nil : Int64($0) })
+        let divisor: Int64 = milliseconds ? 1_000_000 : 1000
+        try rec.scanMerged([ScanSource("sched_switch", CpuTimeTracker.columns)]) { row in
+            typealias C = CpuTimeTracker.Column
+            guard let span = tracker.switched(ts: row.ts, prevTid: row.int(C.tid), prevTgid: row.int(C.pid), prevState: row.int(C.prevState),
+                                              nextTid: row.int(C.nextTid), nextTgid: row.int(C.nextPid)) else { return }
+            // -P wins over -L, as in the BPF program's if/else.
+            let key: Int64 = perProcess ? span.tgid : perThread ? span.tid : -1
+            report.add(ts: row.ts, key: key, comm: row.string(span.isPrev ? C.prevComm : C.nextComm), value: UInt64(span.duration / divisor))
+        }
+        let unit = milliseconds ? "msecs" : "usecs"
+        if common.json {
+            let label: String? = perProcess ? "pid" : perThread ? "tid" : nil
+            out.write(report.json(tool: Self.toolName, keyLabel: label, unit: unit, timestamp: timestamp, intervalGiven: !numbers.isEmpty, clock: rec.clock))
+            return
+        }
+        // With both -P and -L the live tool prints both labels (two independent ifs) over each
+        // per-process histogram.
+        let labels = (perProcess ? ["pid"] : []) + (perThread ? ["tid"] : [])
+        out.write(report.text(header: "Tracing \(offCPU ? "off" : "on")-CPU time... Hit Ctrl-C to end.",
+                              keyLabels: labels, unit: unit, timestamp: timestamp, clock: rec.clock))
+    }
+}

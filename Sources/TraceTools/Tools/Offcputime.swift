@@ -1,0 +1,192 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// offcputime: total off-CPU time (us) per blocked stack, thread and name, printed as bcc's
+/// offcputime prints it (multi-line stacks sorted by time, or -f folded), measured as
+/// libbpf-tools' sched_switch version does (stack taken as the task switches out).
+public struct Offcputime: RecordingTool {
+    public static let toolName = "offcputime"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Summarize off-CPU time by stack trace.",
+        discussion: """
+        EXAMPLES:
+            bpfan offcputime run.trc             # off-CPU stack time over the whole recording
+            bpfan offcputime run.trc 5           # the first 5 seconds only
+            bpfan offcputime -f run.trc 5        # 5 seconds, and output in folded format
+            bpfan offcputime -m 1000 run.trc     # only events that last more than 1000 usec
+            bpfan offcputime -M 10000 run.trc    # only events that last less than 10000 usec
+            bpfan offcputime -p 185 run.trc      # only threads for PID 185
+            bpfan offcputime -t 188 run.trc      # only thread 188
+            bpfan offcputime -u run.trc          # only user threads (no kernel)
+            bpfan offcputime -k run.trc          # only kernel threads (no user)
+            bpfan offcputime -U run.trc          # only show user space stacks (no kernel)
+            bpfan offcputime -K run.trc          # only show kernel space stacks (no user)
+        """)
+    public static let numericPositionals = ["duration"]
+
+    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    var pid: Int64?
+    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
+    var tid: Int64?
+    @Flag(name: [.customShort("u"), .customLong("user-threads-only")], help: "user threads only (no kernel threads)")
+    var userThreadsOnly = false
+    @Flag(name: [.customShort("k"), .customLong("kernel-threads-only")], help: "kernel threads only (no user threads)")
+    var kernelThreadsOnly = false
+    @Flag(name: [.customShort("U"), .customLong("user-stacks-only")], help: "show stacks from user space only (no kernel space stacks)")
+    var userStacksOnly = false
+    @Flag(name: [.customShort("K"), .customLong("kernel-stacks-only")], help: "show stacks from kernel space only (no user space stacks)")
+    var kernelStacksOnly = false
+    @Flag(name: [.customShort("d"), .customLong("delimited")], help: "insert delimiter between kernel/user stacks")
+    var delimited = false
+    @Flag(name: [.customShort("f"), .customLong("folded")], help: "output folded format")
+    var folded = false
+    @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (no effect: nothing is dropped)", valueName: "N"))
+    var stackStorageSize: Int = 1024
+    @Option(name: [.customShort("m"), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces (default 1)", valueName: "US"))
+    var minBlock: UInt64 = 1
+    @Option(name: [.customShort("M"), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces (default U64_MAX)", valueName: "US"))
+    var maxBlock: UInt64 = .max
+    @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
+    var state: Int64?
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording, then the live tool's [duration] (seconds from the start of the window).", valueName: "recording [duration]"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { ["sched_switch", "offcpu_stack"] }
+
+    func validate(numbers: [Int]) throws {
+        let threadFlags = [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil,
+                           userThreadsOnly ? "-u/--user-threads-only" : nil, kernelThreadsOnly ? "-k/--kernel-threads-only" : nil].compactMap { $0 }
+        if threadFlags.count > 1 { throw AnalysisError("argument \(threadFlags[1]): not allowed with argument \(threadFlags[0])") }
+        if userStacksOnly && kernelStacksOnly { throw AnalysisError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only") }
+        if let pid, pid < 0 { throw AnalysisError("argument -p/--pid: must be positive") }
+        if let tid, tid < 0 { throw AnalysisError("argument -t/--tid: must be positive") }
+        if let state, state < 0 { throw AnalysisError("argument --state: must be positive") }
+        if minBlock == 0 { throw AnalysisError("argument -m/--min-block-time: must be nonzero") }
+        if maxBlock == 0 { throw AnalysisError("argument -M/--max-block-time: must be nonzero") }
+        if stackStorageSize <= 0 { throw AnalysisError("argument --stack-storage-size: must be nonzero") }
+        if kernelThreadsOnly && userStacksOnly { throw AnalysisError("ERROR: Displaying user stacks for kernel threads doesn't make sense.") }
+    }
+
+    /// bcc's THREAD_FILTER and STATE_FILTER on the task switched out. A kernel thread is one
+    /// with no user stack (the recording has no PF_KTHREAD flag; the live tool's user stack of
+    /// a kernel thread is empty too).
+    func records(tgid: Int64, tid t: Int64, prevState: Int64, userStack: [UInt64]) -> Bool {
+        if let pid, tgid != pid { return false }
+        if let tid, t != tid { return false }
+        if userThreadsOnly && userStack.isEmpty { return false }
+        if kernelThreadsOnly && !userStack.isEmpty { return false }
+        if let state { return state == 0 ? prevState == 0 : prevState & state != 0 }
+        return true
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        try validate(numbers: numbers)
+        let ksyms = try KernelSymbols.load(rec.file)
+        if ksyms == nil { out.warn("bpfan offcputime: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
+        let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
+        var tracker = OffCpuTracker()
+        var totals: [OffCpuTracker.Key: UInt64] = [:]
+        var stackless = (spans: 0, us: UInt64(0))
+        // A stack row and its sched_switch row come from two programs on one tracepoint, each
+        // reading the clock: they are microseconds apart, in either order. A stack joins the
+        // switch-out of its thread within this tolerance.
+        let tolerance: Int64 = 100_000
+        var stacks: [Int64: (ts: Int64, key: OffCpuTracker.Key)] = [:]
+        let sources = [ScanSource("offcpu_stack", ["ts", "pid", "tid", "comm", "kstack", "ustack", "state"]),
+                       ScanSource("sched_switch", ["ts", "pid", "tid", "prev_comm", "prev_state", "next_tid"])]
+        try rec.scanMerged(sources) { row in
+            if let end, row.ts >= end { return }
+            // Column positions in `sources`: stack rows ts pid tid comm kstack ustack state,
+            // switch rows ts pid tid prev_comm prev_state next_tid.
+            let b = row.batch, r = row.row
+            let t = row.int(2), tgid = row.int(1)
+            if row.source == 0 {
+                let key = OffCpuTracker.Key(tid: t, tgid: tgid, comm: row.string(3),
+                                            kernelStack: StackFrames.decode(b.orderedBlobs[4][r]),
+                                            userStack: StackFrames.decode(b.orderedBlobs[5][r]))
+                // After its switch-out row: attach it (when that switch-out was recorded by the
+                // filters, which need the user stack to tell kernel threads: re-check them).
+                if records(tgid: tgid, tid: t, prevState: row.int(6), userStack: key.userStack) {
+                    if tracker.attachStack(ts: row.ts, tid: t, key: key, tolerance: tolerance) { return }
+                }
+                stacks[t] = (row.ts, key)
+                return
+            }
+            let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts && row.ts &- $0.ts <= tolerance ? $0.key : nil }
+            // -u/-k need the user stack, which may come after this row: a stackless switch-out
+            // is stamped and filtered when its stack arrives.
+            let threadFilter = userThreadsOnly || kernelThreadsOnly
+            let prevState = row.int(4)
+            if stack != nil ? records(tgid: tgid, tid: t, prevState: prevState, userStack: stack!.userStack)
+                            : (threadFilter || records(tgid: tgid, tid: t, prevState: prevState, userStack: [])) {
+                tracker.switchedOut(ts: row.ts, tid: t, key: stack)
+            }
+            let next = row.int(5)
+            stacks[next] = nil
+            guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
+            let us = UInt64(span.duration / 1000)
+            guard us >= minBlock && us <= maxBlock else { return }
+            if let key = span.key { totals[key, default: 0] &+= us } else { stackless.spans += 1; stackless.us &+= us }
+        }
+        if stackless.spans > 0 {
+            out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (the task was runnable when switched out: preempted, yielding or idle) and are not shown")
+        }
+        // bcc sorts by time alone (ties in hash order); ties here go by thread, name, stacks.
+        let sorted = totals.sorted { a, b in
+            if (a.value, a.key.tgid, a.key.tid, a.key.comm) != (b.value, b.key.tgid, b.key.tid, b.key.comm) {
+                return (a.value, a.key.tgid, a.key.tid, a.key.comm) < (b.value, b.key.tgid, b.key.tid, b.key.comm)
+            }
+            if a.key.kernelStack != b.key.kernelStack { return a.key.kernelStack.lexicographicallyPrecedes(b.key.kernelStack) }
+            return a.key.userStack.lexicographicallyPrecedes(b.key.userStack)
+        }
+        func ksym(_ a: UInt64) -> String { ksyms?.name(of: a) ?? "[unknown]" }
+        let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
+        let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
+        if common.json {
+            for (key, us) in sorted {
+                out.write(JSONShapes.event(tool: Self.toolName, [
+                    ("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm)),
+                    ("kernel_stack", showKernel ? .array(key.kernelStack.map { .string(ksym($0)) }) : .null),
+                    ("user_stack", showUser ? .array(key.userStack.map { _ in .string("[unknown]") }) : .null),
+                    ("us", .int(Int64(us))),
+                ]))
+            }
+            return
+        }
+        if !folded {
+            let context = pid.map { "PID \($0)" } ?? tid.map { "TID \($0)" } ?? (userThreadsOnly ? "user threads" : kernelThreadsOnly ? "kernel threads" : "all threads")
+            let stackContext = userStacksOnly ? "user" : kernelStacksOnly ? "kernel" : "user + kernel"
+            out.write("Tracing off-CPU time (us) of \(context) by \(stackContext) stack")
+            out.line(numbers.first.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.")
+            out.line()
+        }
+        for (key, us) in sorted {
+            // User frames cannot be symbolized from the recording: bcc prints an unresolved
+            // address as [unknown].
+            let user = key.userStack.map { _ in "[unknown]" }
+            let kernel = key.kernelStack.map(ksym)
+            let both = !key.userStack.isEmpty && !key.kernelStack.isEmpty
+            if folded {
+                var parts = [key.comm]
+                if showUser { parts += user.reversed() }
+                if showKernel {
+                    if needDelimiter && both { parts.append("-") }
+                    parts += kernel.reversed()
+                }
+                out.line(parts.joined(separator: ";") + " \(us)")
+            } else {
+                if showKernel { for f in kernel { out.line("    " + f) } }
+                if showUser {
+                    if needDelimiter && both { out.line("    --") }
+                    for f in user { out.line("    " + f) }
+                }
+                out.line("    " + left("-", 16) + " \(key.comm) (\(key.tid))")
+                out.line("        \(us)\n")
+            }
+        }
+    }
+}

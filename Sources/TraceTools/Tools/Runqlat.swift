@@ -1,0 +1,68 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// libbpf-tools runqlat: run-queue (scheduler) latency as log2 histograms, from wakeup (or
+/// preemption) to switch-in, optionally per process or thread, per interval.
+public struct Runqlat: RecordingTool {
+    public static let toolName = "runqlat"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Summarize run queue (scheduler) latency as a histogram.",
+        discussion: """
+        EXAMPLES:
+            bpfan runqlat run.trc         # summarize run queue latency as a histogram
+            bpfan runqlat run.trc 1 10    # print 1 second summaries, 10 times
+            bpfan runqlat -mT run.trc 1   # 1s summaries, milliseconds, and timestamps
+            bpfan runqlat -P run.trc      # show each PID separately
+            bpfan runqlat -p 185 run.trc  # trace PID 185 only
+        """)
+    public static let numericPositionals = ["interval", "count"]
+
+    @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
+    var timestamp = false
+    @Flag(name: [.customShort("m"), .customLong("milliseconds")], help: "Millisecond histogram")
+    var milliseconds = false
+    @Flag(name: .customLong("pidnss"), help: "Print a histogram per PID namespace (not recorded: refused)")
+    var perPidns = false
+    @Flag(name: [.customShort("P"), .customLong("pids")], help: "Print a histogram per process ID")
+    var perProcess = false
+    @Flag(name: [.customShort("L"), .customLong("tids")], help: "Print a histogram per thread ID")
+    var perThread = false
+    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Trace this PID only", valueName: "PID"))
+    var pid: Int32?
+    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    var cgroup: String?
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Verbose debug output (no effect)")
+    var verbose = false
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time).", valueName: "recording [interval] [count]"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { ["sched_switch", "sched_wakeup", "sched_wakeup_new"] }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        if [perThread, perProcess, perPidns].filter({ $0 }).count > 1 { throw AnalysisError("pidnss, pids, tids cann't be used together.") }
+        if perPidns { throw AnalysisError("--pidnss: recordings carry no PID namespace of the woken tasks; cannot group by PID namespace") }
+        if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
+                                      intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
+        var report = KeyedLog2Report(buckets: buckets, slotCount: 26)
+        // runqlat's -p 0 means "no filter" (targ_tgid is tested for non-zero).
+        var tracker = RunQueueTracker(rule: .taskStateRunning, tgid: pid.flatMap { $0 == 0 ? nil : Int64($0) })
+        let divisor: Int64 = milliseconds ? 1_000_000 : 1000
+        try rec.scanMerged(RunQueueTracker.sources) { row in
+            guard let d = tracker.apply(row) else { return }
+            let key: Int64 = perProcess ? row.int(RunQueueTracker.SwitchColumn.nextPid) : perThread ? d.tid : -1
+            report.add(ts: row.ts, key: key, comm: row.string(RunQueueTracker.SwitchColumn.nextComm), value: UInt64(d.latency / divisor))
+        }
+        let label: String? = perProcess ? "pid" : perThread ? "tid" : nil
+        let unit = milliseconds ? "msecs" : "usecs"
+        if common.json {
+            out.write(report.json(tool: Self.toolName, keyLabel: label, unit: unit, timestamp: timestamp, intervalGiven: !numbers.isEmpty, clock: rec.clock))
+        } else {
+            out.write(report.text(header: "Tracing run queue latency... Hit Ctrl-C to end.", keyLabels: label.map { [$0] } ?? [], unit: unit, timestamp: timestamp, clock: rec.clock))
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// bpftrace's runqlat.bt (0.17): `@usecs = hist(...)` of the wait from sched_wakeup(_new), or
+/// from a switch-out whose tracepoint `prev_state` is TASK_RUNNING, to the switch-in, keyed by
+/// tid (idle included), printed at exit after the cleared `@qtime` map.
+public struct RunqlatBt: RecordingTool {
+    public static let toolName = "runqlat.bt"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "CPU scheduler run queue latency as a histogram (bpftrace runqlat.bt output).")
+
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { ["sched_switch", "sched_wakeup", "sched_wakeup_new"] }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        var hist = BpftraceHistogram()
+        var tracker = RunQueueTracker(rule: .tracepointStateZero, skipIdle: false)
+        try rec.scanMerged(RunQueueTracker.sources) { row in
+            if let d = tracker.apply(row) { hist.add(d.latency / 1000) }
+        }
+        if common.json {
+            out.write(JSONShapes.histograms(tool: Self.toolName, unit: "usecs", [([("map", .string("@usecs"))], bpftraceBuckets(hist))]))
+            return
+        }
+        out.line("Attaching 5 probes...")
+        out.line("Tracing CPU scheduler... Hit Ctrl-C to end.")
+        out.write("\n\n")
+        out.write("\n")  // @qtime, cleared in END, prints as an empty map
+        out.write(hist.total == 0 ? "\n" : BpftracePrinter.histMap(name: "@usecs", entries: [(nil, BpftracePrinter.hist(hist), hist.total)]))
+    }
+}

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import TraceAnalysis
+
+/// libbpf-tools syscount: syscalls counted (and with -L timed) by syscall or by process, top N,
+/// once at the end or every -i seconds of recording time.
+public struct Syscount: RecordingTool {
+    public static let toolName = "syscount"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Summarize syscall counts and latencies.",
+        discussion: """
+        EXAMPLES:
+            bpfan syscount run.trc             # print top 10 syscalls by count every second
+            bpfan syscount -p 1234 run.trc     # only syscalls of PID 1234
+            bpfan syscount -i 5 run.trc        # print top 10 every 5 seconds of recording time
+            bpfan syscount -d 10 run.trc       # only the first 10 seconds
+            bpfan syscount -L run.trc          # measure syscall latency
+            bpfan syscount -P run.trc          # count by process, not syscall
+            bpfan syscount -x -e ENOENT run.trc # failed syscalls with ENOENT only
+        """)
+
+    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    var cgroup: String?
+    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("Total tracing duration (seconds)", valueName: "DURATION"))
+    var duration: Int?
+    @Option(name: [.customShort("e"), .customLong("errno")], help: ArgumentHelp("Trace only syscalls that return this error (numeric or EPERM, etc.)", valueName: "ERRNO"))
+    var errnoFilter: String?
+    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("Print summary at this interval (seconds), 0 for infinite wait (default)", valueName: "INTERVAL"))
+    var interval: Int = 0
+    @Flag(name: [.customShort("l"), .customLong("list")], help: "Print list of recognized syscalls and exit")
+    var list = false
+    @Flag(name: [.customShort("L"), .customLong("latency")], help: "Collect syscall latency")
+    var latency = false
+    @Flag(name: [.customShort("m"), .customLong("milliseconds")], help: "Display latency in milliseconds (default: microseconds)")
+    var milliseconds = false
+    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
+    var pid: Int?
+    @Flag(name: [.customShort("P"), .customLong("process")], help: "Count by process and not by syscall")
+    var byProcess = false
+    @Option(name: [.customShort("T"), .customLong("top")], help: ArgumentHelp("Print only the top syscalls (default 10)", valueName: "TOP"))
+    var top: Int = 10
+    @Flag(name: [.customShort("x"), .customLong("failures")], help: "Trace only failed syscalls")
+    var failures = false
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public func validate() throws {
+        if top < 1 { throw ValidationError("invalid TOP: \(top)") }
+        if interval < 0 { throw ValidationError("invalid INTERVAL: \(interval)") }
+        if let duration, duration < 1 { throw ValidationError("invalid DURATION: \(duration)") }
+        if let pid, pid < 1 { throw ValidationError("invalid PID: \(pid)") }
+        if let e = errnoFilter, ErrnoNames.parse(e) == nil { throw ValidationError("invalid errno: \(e)") }
+    }
+
+    public var requiredTables: [String] { list ? [] : ["syscall"] }
+
+    struct Stat: Sendable {
+        var count: UInt64 = 0
+        var totalNs: UInt64 = 0
+        var comm = ""
+    }
+
+    /// Per-interval counts of one chunk (or, merged, of the whole window), with the last exit
+    /// time of each process so that -P can name it as it was then.
+    struct SyscountPartial: Sendable {
+        var counters: [KeyedCounter]
+        var lastSeen: [Int64: Int64] = [:]
+        init(buckets: Int) { counters = Array(repeating: KeyedCounter(), count: buckets) }
+        mutating func merge(_ other: SyscountPartial) {
+            for (i, c) in other.counters.enumerated() { counters[i].merge(c) }
+            for (key, t) in other.lastSeen { lastSeen[key] = max(lastSeen[key] ?? t, t) }
+        }
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        if list {
+            for nr in rec.syscallNames.keys.sorted() { out.line(right(String(nr), 3) + ": " + rec.syscallNames[nr]!) }
+            return
+        }
+        let wantErrno = errnoFilter.flatMap(ErrnoNames.parse)
+        var end = rec.effectiveEnd
+        if let duration { end = min(end, rec.effectiveStart + Int64(duration) * 1_000_000_000) }
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: end, intervalSeconds: interval > 0 ? interval : nil, count: nil)
+        // rt_sigreturn restores the interrupted registers, orig_ax = -1 included, so its
+        // sys_exit reports id -1 and the live tool (which keys on the exit's id and drops -1)
+        // never counts it. The recording keeps the id from sys_enter: drop it here.
+        let sigreturn = rec.syscallIDs(named: ["rt_sigreturn"], x86_64: [15])
+        let filter = ScanFilter(pids: pid.map { [Int64($0)] })
+        // Counting does not depend on row order: fold chunks in parallel, one partial per chunk.
+        let (byProcess, failures, latency) = (self.byProcess, self.failures, self.latency)
+        let nbuckets = buckets.bucketCount
+        let counted = try rec.aggregate("syscall", columns: ["ts", "pid", "id", "ret", "duration"], filter: filter,
+            initial: { SyscountPartial(buckets: nbuckets) },
+            fold: { part, b in
+                let ts = b.ints("ts"), pids = b.ints("pid"), ids = b.ints("id"), rets = b.ints("ret"), durs = b.ints("duration")
+                for r in 0..<b.count {
+                    let id = ids[r]
+                    if id == -1 || sigreturn.contains(id) { continue }
+                    let ret = rets[r]
+                    if failures && ret >= 0 { continue }
+                    if let wantErrno, ret != -Int64(wantErrno) { continue }
+                    // Counted at sys_exit, so the exit time decides the interval.
+                    let exit = ts[r] &+ durs[r]
+                    guard let i = buckets.index(of: exit) else { continue }
+                    let key = byProcess ? pids[r] : id
+                    part.counters[i].add(key, ns: latency ? UInt64(bitPattern: durs[r]) : 0)
+                    if byProcess { part.lastSeen[key] = max(part.lastSeen[key] ?? exit, exit) }
+                }
+            },
+            merge: { total, part in total.merge(part) })
+        let names = byProcess ? try rec.comms(at: counted.lastSeen) : [:]
+        let stats: [[Int64: Stat]] = counted.counters.map { counter in
+            var perKey: [Int64: Stat] = [:]
+            for e in counter.entries { perKey[e.key] = Stat(count: e.count, totalNs: e.ns, comm: names[e.key] ?? "") }
+            return perKey
+        }
+        if common.json {
+            var rows: [[JSONText]] = []
+            for (i, perKey) in stats.enumerated() {
+                for (key, s) in sorted(perKey).prefix(top) {
+                    var row: [JSONText] = [.int(Int64(i)), .string(rec.clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "")]
+                    row += byProcess ? [.int(key), .string(s.comm)] : [.string(name(key, rec))]
+                    row.append(.int(Int64(s.count)))
+                    if latency { row.append(.double(Double(s.totalNs) / (milliseconds ? 1e6 : 1e3))) }
+                    rows.append(row)
+                }
+            }
+            let cols = ["interval", "time"] + (byProcess ? ["pid", "comm"] : ["syscall"]) + ["count"] + (latency ? [milliseconds ? "time_ms" : "time_us"] : [])
+            out.write(JSONShapes.table(tool: Self.toolName, columns: cols, rows: rows))
+            return
+        }
+        out.line("Tracing syscalls, printing top \(top)... Ctrl+C to quit.")
+        for (i, perKey) in stats.enumerated() where !perKey.isEmpty {
+            out.line("[" + (rec.clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "??:??:??") + "]")
+            let aggName = byProcess ? "PID    COMM" : "SYSCALL"
+            if latency {
+                out.line(left(aggName, 22) + " " + right("COUNT", 8) + " " + right(milliseconds ? "TIME (ms)" : "TIME (us)", 16))
+            } else {
+                out.line(left(aggName, 22) + " " + right("COUNT", 8))
+            }
+            for (key, s) in sorted(perKey).prefix(top) {
+                let agg = byProcess ? left(key, 6) + " " + left(s.comm, 15) : name(key, rec)
+                var line = left(agg, 22) + " " + right(String(s.count), 8)
+                if latency { line += " " + right(String(format: "%.3f", Double(s.totalNs) / (milliseconds ? 1_000_000.0 : 1000.0)), 16) }
+                out.line(line)
+            }
+            out.line()
+        }
+    }
+
+    /// Descending by count (or total time with -L); ties by key so the order is reproducible.
+    func sorted(_ perKey: [Int64: Stat]) -> [(Int64, Stat)] {
+        perKey.sorted { a, b in
+            let x = latency ? a.value.totalNs : a.value.count, y = latency ? b.value.totalNs : b.value.count
+            return x != y ? x > y : a.key < b.key
+        }
+    }
+
+    func name(_ id: Int64, _ rec: Recording) -> String { rec.syscallNames[Int(id)] ?? "[unknown: \(id)]" }
+}

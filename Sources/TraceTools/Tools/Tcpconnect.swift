@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import TraceAnalysis
+
+/// libbpf-tools tcpconnect: active TCP connects (or -c counts per flow), from the CLOSE →
+/// SYN_SENT changes of tcp_state.
+public struct Tcpconnect: RecordingTool {
+    public static let toolName = "tcpconnect"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Count/Trace active tcp connections",
+        discussion: """
+        EXAMPLES:
+            bpfan tcpconnect run.trc             # trace all TCP connect()s
+            bpfan tcpconnect -t run.trc          # include timestamps
+            bpfan tcpconnect -p 181 run.trc      # only trace PID 181
+            bpfan tcpconnect -P 80 run.trc       # only trace port 80
+            bpfan tcpconnect -P 80,81 run.trc    # only trace port 80 and 81
+            bpfan tcpconnect -U run.trc          # include UID
+            bpfan tcpconnect -u 1000 run.trc     # only trace UID 1000
+            bpfan tcpconnect -c run.trc          # count connects per src, dest, port
+        """)
+
+    @Flag(name: [.customShort("c"), .customLong("count")], help: "Count connects per src ip and dst ip/port")
+    var count = false
+    @Option(name: [.customShort("C"), .customLong("cgroupmap")], help: ArgumentHelp("trace cgroups in this map (not recorded: refused)", valueName: "PATH"))
+    var cgroupMap: String?
+    @Option(name: [.customShort("M"), .customLong("mntnsmap")], help: ArgumentHelp("trace mount namespaces in this map (not recorded: refused)", valueName: "PATH"))
+    var mntnsMap: String?
+    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
+    var pid: String?
+    @Option(name: [.customShort("P"), .customLong("port")], help: ArgumentHelp("Comma-separated list of destination ports to trace", valueName: "PORTS"))
+    var ports: String?
+    @Flag(name: [.customShort("s"), .customLong("source-port")], help: "Consider source port when counting")
+    var sourcePort = false
+    @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "Include timestamp on output")
+    var timestamp = false
+    @Option(name: [.customShort("u"), .customLong("uid")], help: ArgumentHelp("Process UID to trace", valueName: "UID"))
+    var uid: String?
+    @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "Include UID on output")
+    var printUID = false
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Verbose debug output (no effect)")
+    var verbose = false
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { ["tcp_state"] }
+
+    struct Flow: Hashable {
+        var family: Int
+        var saddr: [UInt8]
+        var daddr: [UInt8]
+        var sport: Int
+        var dport: Int
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        if cgroupMap != nil || mntnsMap != nil { throw AnalysisError("-C/-M: recordings carry no cgroup or mount namespace maps; cannot filter by them") }
+        // get_pid_t / get_uint / get_ints: the whole argument must be a number in range.
+        let pidFilter = try pid.map { p -> Int64 in
+            guard let v = Int64(p), v >= 1, v <= Int64(Int32.max) else { throw AnalysisError("invalid PID: \(p)") }
+            return v
+        }
+        let uidFilter = try uid.map { u -> Int64 in
+            guard let v = Int64(u), v >= 0, v <= Int64(UInt32.max) - 2 else { throw AnalysisError("invalid UID: \(u)") }
+            return v
+        }
+        let portFilter = try ports.map { list -> Set<Int> in
+            let items = list.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard !items.isEmpty, items.allSatisfy({ $0.map { (1...65535).contains($0) } ?? false }) else { throw AnalysisError("invalid PORT_LIST: \(list)") }
+            return Set(items.compactMap { $0 })
+        }
+        let needUID = printUID || uidFilter != nil
+        if needUID && rec.missingTables(["process_snapshot"]).count == 1 && rec.missingTables(["process_exec"]).count == 1 {
+            throw AnalysisError("-U/-u: the uid of a connecting task comes from the proc family (process_snapshot, process_exec), which \(rec.path) lacks; record it with `bpfrec record --families proc,tcp`")
+        }
+        var tasks = ProcessTracker()
+        let taskSources = needUID ? ProcessTracker.sources : []
+        var tracker = TcpConnectTracker()
+        try rec.scanMerged(taskSources + [ScanSource("tcp_state", TcpStateChange.columns)]) { row in
+            if row.source < taskSources.count { tasks.apply(source: row.source, batch: row.batch, row: row.row); return }
+            let e = TcpStateChange(row.batch, row.row)
+            let isConnect = e.oldState == TcpState.close && e.newState == TcpState.synSent
+            // The live tool's filters (pid, uid, destination port, family) drop a connect before it is
+            // recorded; later changes of any socket still complete pending source ports.
+            if isConnect {
+                let taskUID = needUID ? tasks.task(e.tid)?.uid : nil
+                if let pidFilter, e.pid != pidFilter { return }
+                if let uidFilter, taskUID != uidFilter { return }
+                if let portFilter, !portFilter.contains(e.dport) { return }
+                guard e.family == InetAddress.inet || e.family == InetAddress.inet6 else { return }
+                tracker.apply(e, uid: taskUID)
+            } else {
+                tracker.apply(e)
+            }
+        }
+        let connects = tracker.connects
+        if printUID, case let unknown = connects.filter({ $0.uid == nil }).count, unknown > 0 {
+            out.warn("bpfan tcpconnect: warning: \(unknown) connects by tasks the recording's process events do not name; their UID prints as -1")
+        }
+        if count {
+            var counts: [Flow: UInt64] = [:]
+            var order: [Flow] = []
+            for c in connects {
+                let f = Flow(family: c.syn.family, saddr: c.syn.saddr, daddr: c.syn.daddr, sport: sourcePort ? c.sourcePort ?? 0 : 0, dport: c.syn.dport)
+                if counts[f] == nil { order.append(f) }
+                counts[f, default: 0] += 1
+            }
+            // IPv4 map first, then IPv6, each in first-seen order (the live tool dumps hash order).
+            let rows = order.filter { $0.family == InetAddress.inet } + order.filter { $0.family == InetAddress.inet6 }
+            if common.json {
+                out.write(JSONShapes.table(tool: Self.toolName, columns: ["laddr", "raddr"] + (sourcePort ? ["lport"] : []) + ["rport", "connects"], rows: rows.map { f in
+                    [.string(InetAddress.format(family: f.family, f.saddr)), .string(InetAddress.format(family: f.family, f.daddr))]
+                        + (sourcePort ? [.int(Int64(f.sport))] : []) + [.int(Int64(f.dport)), .int(Int64(counts[f]!))]
+                }))
+                return
+            }
+            out.write("\n" + left("LADDR", 25) + " " + left("RADDR", 25) + (sourcePort ? " " + left("LPORT", 20) : "") + " " + left("RPORT", 20) + " " + left("CONNECTS", 10) + "\n")
+            for f in rows {
+                out.write(left(InetAddress.format(family: f.family, f.saddr), 25) + " " + left(InetAddress.format(family: f.family, f.daddr), 25))
+                if sourcePort { out.write(" " + left(String(f.sport), 20)) }
+                out.write(" " + left(String(f.dport), 20) + " " + left(String(counts[f]!), 10) + "\n")
+            }
+            return
+        }
+        if !common.json {
+            var h = timestamp ? left("TIME(s)", 9) : ""
+            if printUID { h += left("UID", 6) }
+            h += left("PID", 6) + " " + left("COMM", 12) + " " + left("IP", 2) + " " + left("SADDR", 16) + " " + left("DADDR", 16)
+            if sourcePort { h += " " + left("SPORT", 5) }
+            out.line(h + " " + left("DPORT", 5))
+        }
+        let first = connects.first?.syn.ts ?? 0
+        for c in connects {
+            let e = c.syn
+            // The live tool's clock starts at its first printed event, in whole microseconds.
+            let rel = Double(e.ts / 1000 - first / 1000) / 1_000_000
+            if common.json {
+                var fields: [(String, JSONText)] = [("time_s", .double(rel))]
+                if printUID { fields.append(("uid", c.uid.map { .int($0) } ?? .null)) }
+                fields += [("pid", .int(e.pid)), ("comm", .string(e.comm)), ("ip", .int(e.family == InetAddress.inet ? 4 : 6)),
+                           ("saddr", .string(e.localAddress)), ("daddr", .string(e.remoteAddress))]
+                if sourcePort { fields.append(("sport", .int(Int64(c.sourcePort ?? 0)))) }
+                fields.append(("dport", .int(Int64(e.dport))))
+                out.write(JSONShapes.event(tool: Self.toolName, fields))
+                continue
+            }
+            var line = timestamp ? left(String(format: "%.3f", rel), 9) : ""
+            if printUID { line += left(c.uid.map(String.init) ?? "-1", 6) }
+            line += left(String(e.pid), 6) + " " + left(String(e.comm.prefix(12)), 12) + " " + left(e.family == InetAddress.inet ? "4" : "6", 2) + " "
+                + left(e.localAddress, 16) + " " + left(e.remoteAddress, 16)
+            if sourcePort { line += " " + left(String(c.sourcePort ?? 0), 5) }
+            out.line(line + " " + left(String(e.dport), 5))
+        }
+    }
+}

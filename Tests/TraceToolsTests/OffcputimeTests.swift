@@ -1,0 +1,135 @@
+import Testing
+import TraceFormat
+@testable import TraceTools
+
+func le(_ addrs: [UInt64]) -> ColumnValue {
+    .bytes(addrs.flatMap { a in (0..<8).map { UInt8(truncatingIfNeeded: a >> (8 * UInt64($0))) } })
+}
+
+/// One CPU: app (101, pid 100) blocks in nanosleep (stack S1) at 0.1, 0.2 and 0.4 and is back at
+/// 0.1005, 0.2003 and 1.5 (500 + 300 + 1100000 us); it is preempted at 0.3 (no stack row) and
+/// back at 0.30002 (20 us, stackless). kworker/0:1 (201, no user stack) blocks at 0.30002 (S2,
+/// state 2) and is back at 1.0 (699980 us). The idle task's spans (0.1005 → 0.2, 0.2003 → 0.4)
+/// are stackless too.
+func offcpuRecording(symbols: Bool = true, stackDelay: Double = 0) throws -> String {
+    let s = SyntheticRecording()
+    if symbols {
+        s.metadata[MetadataName.kernelSymbols] = Array("""
+        ffffffff81000000 T _stext
+        ffffffff81100000 T schedule
+        ffffffff81100400 T schedule_timeout
+        ffffffff81200000 T do_nanosleep
+        ffffffff81300000 t ext4_sync_file\t[ext4]
+
+        """.utf8)
+    }
+    let s1k: [UInt64] = [0xffff_ffff_8110_0010, 0xffff_ffff_8120_0020], s1u: [UInt64] = [0x401000, 0x402000]
+    let s2k: [UInt64] = [0xffff_ffff_8110_0000, 0xffff_ffff_8110_0404]
+    let idle: (Int64, Int64, String) = (0, 0, "swapper/0"), app: (Int64, Int64, String) = (101, 100, "app"), kw: (Int64, Int64, String) = (201, 200, "kworker/0:1")
+    func sw(_ t: Double, _ prev: (Int64, Int64, String), _ state: Int64, _ next: (Int64, Int64, String), stack: ([UInt64], [UInt64])? = nil) {
+        if let stack {
+            s.add("offcpu_stack", ["ts": ns(t + stackDelay), "pid": .int(prev.1), "tid": .int(prev.0), "comm": .string(prev.2), "kstack": le(stack.0), "ustack": le(stack.1), "state": .int(state)])
+        }
+        s.add("sched_switch", ["ts": ns(t), "pid": .int(prev.1), "tid": .int(prev.0), "prev_comm": .string(prev.2), "prev_state": .int(state),
+                               "preempt": .int(state == 0 ? 1 : 0), "next_pid": .int(next.1), "next_tid": .int(next.0), "next_comm": .string(next.2)])
+    }
+    sw(0.1, app, 1, idle, stack: (s1k, s1u))
+    sw(0.1005, idle, 0, app)
+    sw(0.2, app, 1, idle, stack: (s1k, s1u))
+    sw(0.2003, idle, 0, app)
+    sw(0.3, app, 0, kw)
+    sw(0.30002, kw, 2, app, stack: (s2k, []))
+    sw(0.4, app, 1, idle, stack: (s1k, s1u))
+    sw(1.0, idle, 0, kw)
+    sw(1.5, kw, 1, app, stack: (s2k, []))
+    return try s.write()
+}
+
+let stacklessWarning = "bpfan offcputime: 3 off-CPU spans (299220 us) have no recorded stack (the task was runnable when switched out: preempted, yielding or idle) and are not shown"
+
+@Test func offcputimeStacksSortedByTotal() throws {
+    let out = try runTool(Offcputime.self, [try offcpuRecording()])
+    #expect(out.stderr == [stacklessWarning] && !out.failed)
+    #expect(out.stdout == """
+    Tracing off-CPU time (us) of all threads by user + kernel stack... Hit Ctrl-C to end.
+
+        schedule
+        schedule_timeout
+        -                kworker/0:1 (201)
+            699980
+
+        schedule
+        do_nanosleep
+        [unknown]
+        [unknown]
+        -                app (101)
+            1100800
+
+
+    """)
+}
+
+@Test func offcputimeFoldedDelimitedAndStackSelection() throws {
+    let path = try offcpuRecording()
+    #expect(try runTool(Offcputime.self, ["-f", path]).stdout == """
+    kworker/0:1;schedule_timeout;schedule 699980
+    app;[unknown];[unknown];do_nanosleep;schedule 1100800
+
+    """)
+    #expect(try runTool(Offcputime.self, ["-f", "-d", path]).stdout.hasSuffix("app;[unknown];[unknown];-;do_nanosleep;schedule 1100800\n"))
+    let kernelOnly = try runTool(Offcputime.self, ["-K", "-p", "100", path])
+    #expect(kernelOnly.stdout == """
+    Tracing off-CPU time (us) of PID 100 by kernel stack... Hit Ctrl-C to end.
+
+        schedule
+        do_nanosleep
+        -                app (101)
+            1100800
+
+
+    """)
+    let userOnly = try runTool(Offcputime.self, ["-U", "-d", "-k", path])
+    #expect(userOnly.failed && userOnly.stderr.last == "bpfan offcputime: ERROR: Displaying user stacks for kernel threads doesn't make sense.")
+    let user = try runTool(Offcputime.self, ["-U", "-f", path])
+    #expect(user.stdout == "kworker/0:1 699980\napp;[unknown];[unknown] 1100800\n")
+}
+
+@Test func offcputimeThreadStateAndTimeFilters() throws {
+    let path = try offcpuRecording()
+    func folded(_ args: [String]) throws -> String { try runTool(Offcputime.self, ["-f"] + args + [path]).stdout }
+    #expect(try folded(["-u"]) == "app;[unknown];[unknown];do_nanosleep;schedule 1100800\n")
+    #expect(try folded(["-k"]) == "kworker/0:1;schedule_timeout;schedule 699980\n")
+    #expect(try folded(["-t", "201"]) == "kworker/0:1;schedule_timeout;schedule 699980\n")
+    #expect(try folded(["--state", "2"]) == "kworker/0:1;schedule_timeout;schedule 699980\n")
+    // Each span is filtered alone: only app's 1100000 us span is at least 700000 us.
+    #expect(try folded(["-m", "700000"]) == "app;[unknown];[unknown];do_nanosleep;schedule 1100000\n")
+    #expect(try folded(["-M", "1000"]) == "app;[unknown];[unknown];do_nanosleep;schedule 800\n")
+    // The first second only: app's last span and kworker's end after it.
+    let first = try runTool(Offcputime.self, ["-f", path, "1"])
+    #expect(first.stdout == "app;[unknown];[unknown];do_nanosleep;schedule 800\n")
+    let header = try runTool(Offcputime.self, [path, "1"])
+    #expect(header.stdout.hasPrefix("Tracing off-CPU time (us) of all threads by user + kernel stack for 1 secs.\n\n"))
+    let both = try runTool(Offcputime.self, ["-p", "100", "-t", "101", path])
+    #expect(both.failed && both.stderr.last == "bpfan offcputime: argument -t/--tid: not allowed with argument -p/--pid")
+}
+
+@Test func offcputimeWithoutKallsymsAndJSON() throws {
+    let out = try runTool(Offcputime.self, ["-f", "-k", try offcpuRecording(symbols: false)])
+    #expect(out.stdout == "kworker/0:1;[unknown];[unknown] 699980\n")
+    #expect(out.stderr.first?.hasSuffix("has no kallsyms metadata; kernel frames print as [unknown]") == true)
+    let json = try runTool(Offcputime.self, ["--json", "-k", try offcpuRecording()])
+    #expect(json.stdout == #"{"kind":"event","tool":"offcputime","pid":200,"tid":201,"comm":"kworker/0:1","kernel_stack":["schedule","schedule_timeout"],"user_stack":[],"us":699980}"# + "\n")
+}
+
+/// bpfrec takes the stack in a second program on the same tracepoint: its row is stamped a few
+/// microseconds before or after the sched_switch row, and must still join it.
+@Test func offcputimeJoinsStacksStampedApartFromTheirSwitch() throws {
+    let expected = try runTool(Offcputime.self, ["-f", try offcpuRecording()]).stdout
+    for delay in [0.000003, -0.000002] {
+        let out = try runTool(Offcputime.self, ["-f", try offcpuRecording(stackDelay: delay)])
+        #expect(out.stdout == expected)
+        #expect(out.stderr == [stacklessWarning])
+        #expect(try runTool(Offcputime.self, ["-f", "-u", try offcpuRecording(stackDelay: delay)]).stdout == "app;[unknown];[unknown];do_nanosleep;schedule 1100800\n")
+        #expect(try runTool(Offcputime.self, ["-f", "-k", try offcpuRecording(stackDelay: delay)]).stdout == "kworker/0:1;schedule_timeout;schedule 699980\n")
+    }
+}
