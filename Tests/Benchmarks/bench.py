@@ -143,7 +143,7 @@ def expected_counts(w, truth):
     if w == "w2":
         rt = int(truth["round_trips"])
         switches = (int(truth["nvcsw"]) + int(truth["nivcsw"]) + int(truth["child_nvcsw"])
-                    + int(truth["child_nivcsw"]) + 2)  # + each process's last switch, as it dies
+                    + int(truth["child_nivcsw"]))  # from wait4: exact, the last switch included
         return {"1-byte read/write enter+exit": 8 * rt, "sched_switch from w2": switches}
     if w == "w3":
         return {"block_rq_issue+complete in file": 2 * int(truth["ios"])}
@@ -413,12 +413,12 @@ class Bench:
         p = sh([self.bpfan, "info", path])
         txt = p.stdout
         res["info"] = txt[-3000:]
-        m = re.search(r"(?i)(?:events|rows)[^\n0-9]*?([\d,]+)", txt)
+        m = re.search(r"^total\s+(\d+)", txt, re.M)  # all tables' rows
         if m:
-            res["events"] = int(m.group(1).replace(",", ""))
-        m = re.search(r"(?i)lost[^\n0-9]*?([\d,]+)", txt)
+            res["events"] = int(m.group(1))
+        m = re.search(r"^lost:\s+(\d+) events", txt, re.M)  # absent: "unknown"
         if m:
-            res["lost"] = int(m.group(1).replace(",", ""))
+            res["lost"] = int(m.group(1))
         return res
 
     # -- preflight
@@ -638,8 +638,9 @@ class Bench:
                 truth = R["truth"].get(key)
                 exp = expected_counts(w, truth) if truth else {}
                 got = cap.get("got", {})
+                keys = [k for k in exp if k in got] + [k for k in got if k not in exp]
                 capcell = "; ".join(f"{got[k]:,} / {exp[k]:,} {k}" if k in exp else f"{got[k]:,} {k}"
-                                    for k in got) or "not counted"
+                                    for k in keys) or "not counted"
                 last = runs[-1]
                 events = cap.get("events") or last.get("events")
                 lost = cap.get("lost", last.get("lost"))
