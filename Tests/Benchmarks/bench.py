@@ -154,40 +154,68 @@ def expected_counts(w, truth):
 # Counting a workload's events in each tool's output
 
 
-PERF_PREFIX = rb"^ *.*? (\d+) +\[\d+\] +[\d.]+: +"
-TC_PREFIX = rb"^(?:\S+: +)?.*?-(\d+) +\[\d+\] +[\d.]+: +"
+def text_events(text, fmt):
+    """Yields (tid, event name without its system, arguments) of each event line of `perf script`
+    (fmt 'perf': "comm tid [cpu] ts: sys:event: args") or `trace-cmd report` (fmt 'tc':
+    "[instance:] comm-tid [cpu] ts: event: args")."""
+    for line in text.split(b"\n"):
+        i = line.find(b" [")
+        if i < 0:
+            continue
+        j = line.find(b": ", i)
+        if j < 0:
+            continue
+        head = line[:i].rstrip()
+        tid = head.rsplit(None, 1)[-1] if fmt == "perf" else head.rsplit(b"-", 1)[-1]
+        rest = line[j + 2:].lstrip()
+        k = rest.find(b": ")
+        if k < 0:
+            continue
+        ev = rest[:k]
+        c = ev.find(b":")
+        if c >= 0:
+            ev = ev[c + 1:]
+        yield tid, ev, rest[k + 2:].lstrip()
+
+
+BLOCK_ARGS = re.compile(rb"^(\d+),(\d+) \S+ (?:\d+ )?\(.*?\) (\d+) \+ (\d+)")
+SWITCH_PREV_PERF = re.compile(rb"prev_pid=(\d+) ")
+SWITCH_PREV_TC = re.compile(rb"^.*?:(\d+) \[\d+\] \S+ ==>")
 
 
 def count_text(w, truth, text, fmt):
     """Counts the workload's events in `perf script` (fmt 'perf') or `trace-cmd report`
     (fmt 'tc') output."""
-    pre = PERF_PREFIX if fmt == "perf" else TC_PREFIX
-    sc = rb"(?:raw_syscalls:)?"
-    got = {}
+    got = collections.Counter()
     if w == "w1":
-        pid, nr = truth["pid"].encode(), truth["nr"].encode()
-        pat = re.compile(pre + sc + rb"sys_(?:enter|exit): +NR " + nr + rb"\b", re.M)
-        got["getppid enter+exit"] = sum(1 for m in pat.finditer(text) if m.group(1) == pid)
+        pid = truth["pid"].encode()
+        nr = b"NR " + truth["nr"].encode() + b" "
+        for tid, ev, args in text_events(text, fmt):
+            if tid == pid and ev in (b"sys_enter", b"sys_exit") and args.startswith(nr):
+                got["getppid enter+exit"] += 1
     elif w == "w2":
         pids = {truth["pid"].encode(), truth["child"].encode()}
-        enter = re.compile(pre + sc + rb"sys_enter: +NR [01] \([0-9a-f]+, [0-9a-f]+, 1,", re.M)
-        exit_ = re.compile(pre + sc + rb"sys_exit: +NR [01] = 1$", re.M)
-        got["1-byte read/write enter+exit"] = (sum(1 for m in enter.finditer(text) if m.group(1) in pids)
-                                               + sum(1 for m in exit_.finditer(text) if m.group(1) in pids))
-        if fmt == "perf":
-            sw = re.compile(rb"sched:sched_switch: prev_comm=.*? prev_pid=(\d+) ", re.M)
-        else:
-            sw = re.compile(rb"sched_switch: +.*?:(\d+) \[\d+\] \S+ ==>", re.M)
-        got["sched_switch from w2"] = sum(1 for m in sw.finditer(text) if m.group(1) in pids)
+        sw = SWITCH_PREV_PERF if fmt == "perf" else SWITCH_PREV_TC
+        for tid, ev, args in text_events(text, fmt):
+            if ev == b"sched_switch":
+                m = sw.search(args)
+                if m and m.group(1) in pids:
+                    got["sched_switch from w2"] += 1
+            elif tid in pids and args[:5] in (b"NR 0 ", b"NR 1 "):
+                if ev == b"sys_enter":
+                    a = args[args.find(b"(") + 1:].split(b", ")
+                    if len(a) > 2 and a[2] == b"1":
+                        got["1-byte read/write enter+exit"] += 1
+                elif ev == b"sys_exit" and args.endswith(b" = 1"):
+                    got["1-byte read/write enter+exit"] += 1
     elif w == "w3":
         (maj, mnr), ranges = block_target(truth)
-        pat = re.compile(rb"(?:block:)?block_rq_(?:issue|complete): +(\d+),(\d+) \S+ (?:\d+ )?\(.*?\) (\d+) \+ (\d+)")
-        n = 0
-        for m in pat.finditer(text):
-            if int(m.group(1)) == maj and int(m.group(2)) == mnr and in_ranges(int(m.group(3)), ranges):
-                n += 1
-        got["block_rq_issue+complete in file"] = n
-    return got
+        for tid, ev, args in text_events(text, fmt):
+            if ev in (b"block_rq_issue", b"block_rq_complete"):
+                m = BLOCK_ARGS.match(args)
+                if m and int(m.group(1)) == maj and int(m.group(2)) == mnr and in_ranges(int(m.group(3)), ranges):
+                    got["block_rq_issue+complete in file"] += 1
+    return dict(got)
 
 
 FLOOR_REC = struct.Struct("<QIIHHIQQQ")
