@@ -41,12 +41,14 @@ if hasLibBPF {
     products.append(.executable(name: "bpfrec", targets: ["bpfrec"]))
     targets += [
         .systemLibrary(name: "CLibBPF", path: "Sources/CLibBPF", providers: [.apt(["libbpf-dev", "libelf-dev"])]),
-        .target(name: "TraceRecorder", dependencies: ["CLibBPF", "TraceFormat", "TraceSchema"], swiftSettings: strict),
+        // The BPF objects (embedded by their committed bpftool skeletons) and a small C shim.
+        .target(name: "CBPFPrograms", dependencies: ["CLibBPF"]),
+        .target(name: "TraceRecorder", dependencies: ["CLibBPF", "CBPFPrograms", "TraceFormat", "TraceSchema"], swiftSettings: strict),
         .executableTarget(name: "bpfrec", dependencies: [
             "TraceRecorder",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
-        .testTarget(name: "TraceRecorderTests", dependencies: ["TraceRecorder", "TraceFormat", "TraceSchema"], swiftSettings: strict),
+        .testTarget(name: "TraceRecorderTests", dependencies: ["TraceRecorder", "CBPFPrograms", "TraceFormat", "TraceSchema"], swiftSettings: strict),
     ]
 }
 

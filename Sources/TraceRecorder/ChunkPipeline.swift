@@ -1,0 +1,56 @@
+import Dispatch
+import TraceFormat
+
+/// Encodes chunks and appends every block to the one `TraceWriter`, on a background queue, in
+/// submission order, so draining never waits on compression or the disk. At most `maxInFlight`
+/// chunks wait at a time: when the disk or the encoder falls behind, `submit` blocks the drain
+/// loop, the ring buffer fills, and the BPF side counts the loss: memory stays bounded.
+final class ChunkPipeline: @unchecked Sendable {
+    // @unchecked: `writer`, `failure` and `bytesByFamily` are touched only on `queue`;
+    // the owner reads them after `finish()` has drained the queue.
+    private let writer: TraceWriter
+    private let queue = DispatchQueue(label: "bpfrec.chunks", qos: .utility)
+    private let slots: DispatchSemaphore
+    private var failure: Error?
+    private var bytesByFamily = [Int](repeating: 0, count: Family.allCases.count)
+    private var closed = false
+
+    init(writer: TraceWriter, maxInFlight: Int = 8) {
+        self.writer = writer
+        slots = DispatchSemaphore(value: maxInFlight)
+    }
+
+    func submit(tableID: UInt32, schema: TableSchema, family: Family?, columns: [ColumnData], zstdLevel: Int32 = 1) {
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard failure == nil else { return }
+            let payload = ChunkEncoder.encode(tableID: tableID, schema: schema, columns: columns, zstdLevel: zstdLevel)
+            do {
+                try writer.writeChunk(payload)
+                if let family { bytesByFamily[Int(family.rawValue)] += payload.count }
+            } catch { failure = error }
+        }
+    }
+
+    func metadata(name: String, bytes: [UInt8]) {
+        queue.async { [self] in
+            guard failure == nil else { return }
+            do { try writer.writeMetadata(name: name, bytes: bytes) } catch { failure = error }
+        }
+    }
+
+    /// The first write error, if any (checked by the drain loop to stop early).
+    var error: Error? { queue.sync { failure } }
+
+    /// Waits for queued work, closes the file (footer) and returns what each family's chunks took.
+    func finish() -> (bytesByFamily: [Int], totalBytes: Int, error: Error?) {
+        queue.sync {
+            if failure == nil && !closed {
+                do { try writer.close() } catch { failure = error }
+                closed = true
+            }
+            return (bytesByFamily, writer.bytesWritten, failure)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import TraceFormat
+
+/// Turns the cumulative BPF loss counters (failed reserves per CPU and family, recursion misses
+/// per family) into lost_events rows per window, and keeps the totals for the summary.
+struct LossAccounting {
+    private let cpus: Int
+    private var lastReserve: [[UInt64]]
+    private var lastRecursion: [UInt64]
+    private var lastWindowEnd: UInt64
+    private(set) var totalByFamily = [UInt64](repeating: 0, count: Family.allCases.count)
+
+    init(cpus: Int, start: UInt64) {
+        self.cpus = cpus
+        lastReserve = Array(repeating: [UInt64](repeating: 0, count: cpus), count: Family.allCases.count)
+        lastRecursion = [UInt64](repeating: 0, count: Family.allCases.count)
+        lastWindowEnd = start
+    }
+
+    /// Appends a row for every (CPU, family, reason) that lost events since the last window.
+    mutating func window(maps: SharedMaps, families: [LoadedFamily], now: UInt64, into buffer: inout TableBuffer) {
+        let window = now &- lastWindowEnd
+        lastWindowEnd = now
+        let counts = maps.lostCounts(cpus: cpus)
+        for f in Family.allCases {
+            let fi = Int(f.rawValue)
+            for cpu in 0..<cpus {
+                let delta = counts[fi][cpu] &- lastReserve[fi][cpu]
+                guard delta > 0 else { continue }
+                lastReserve[fi][cpu] = counts[fi][cpu]
+                totalByFamily[fi] += delta
+                buffer.append(row: [.u64(now), .u64(window), .int(Int64(cpu)), .string(f.name), "ringbuf_full", .u64(delta)])
+            }
+        }
+        for loaded in families {
+            let fi = Int(loaded.family.rawValue)
+            let misses = loaded.recursionMisses()
+            let delta = misses &- lastRecursion[fi]
+            guard delta > 0 else { continue }
+            lastRecursion[fi] = misses
+            totalByFamily[fi] += delta
+            buffer.append(row: [.u64(now), .u64(window), .int(Int64(UInt32.max)), .string(loaded.family.name), "recursion_miss", .u64(delta)])
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import CBPFPrograms
+import CLibBPF
+import Foundation
+import Glibc
+import TraceFormat
+import TraceSchema
+
+/// `bpfrec record`: snapshot, load and attach the families, drain the ring on a timer into
+/// chunks until the duration ends or a stop signal arrives, then detach, drain the rest and
+/// close the file with its footer.
+public enum Recorder {
+    public static func missingCapabilities() -> [String] { Privileges.missing() }
+
+    /// Records; `ready` is called once every probe is attached (the workload may start).
+    public static func record(_ o: RecorderOptions, ready: (String) -> Void, warn: (String) -> Void) throws -> RecordingSummary {
+        let missing = Privileges.missing()
+        guard missing.isEmpty else {
+            throw RecorderError("missing capability \(missing.joined(separator: " and ")): run as root or grant it with `setcap cap_bpf,cap_perfmon+ep bpfrec`")
+        }
+        bpfrec_setup_libbpf_logging(o.verbose ? 1 : 0)
+        bpfrec_install_stop_handler()
+        let cpus = Int(libbpf_num_possible_cpus())
+        let ringBytes = o.ringSizeMB << 20
+
+        let cgroupID = try o.cgroupPath.map { path throws(RecorderError) -> UInt64 in
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw RecorderError("--cgroup \(path): not a cgroup v2 directory (\(errnoText()))")
+            }
+            return UInt64(st.st_ino)
+        }
+
+        let writer: TraceWriter
+        do { writer = try TraceWriter(path: o.output, overwrite: o.overwrite) } catch {
+            throw RecorderError("-o \(o.output): \((error as? FormatError)?.message ?? "\(error)")")
+        }
+        let pipeline = ChunkPipeline(writer: writer)
+        let startAnchor = HostMetadata.anchor()
+
+        // Tables: every table of the recorded families, plus the recorder's own.
+        var tableIDs: [String: UInt32] = [:]
+        let recorded = EventTables.all.filter { t in
+            o.families.contains { $0.name == t.family } || t.family == "recorder" || t.name == "process_snapshot"
+        }
+        for t in recorded { tableIDs[t.name] = try writer.defineTable(t) }
+        func buffer(_ name: String) -> TableBuffer {
+            TableBuffer(tableID: tableIDs[name]!, schema: EventTables.named(name)!)
+        }
+
+        // Facts that do not change while recording go in first, so a killed recording has them.
+        let host = HostMetadata.host()
+        try writer.writeMetadata(name: MetadataName.host, json: host)
+        try writer.writeMetadata(name: MetadataName.clock, json: ClockAnchors(start: startAnchor, utcOffsetSeconds: HostMetadata.utcOffsetSeconds()))
+        try writer.writeMetadata(name: MetadataName.syscallNames, bytes: SystemTables.syscallNamesJSON())
+        try writer.writeMetadata(name: MetadataName.blockDevices, json: SystemTables.blockDevices())
+        try writer.writeMetadata(name: MetadataName.mounts, bytes: SystemTables.mountInfo())
+        pipeline.metadata(name: MetadataName.kernelSymbols, bytes: SystemTables.kernelTextSymbols())
+
+        // The snapshot is read before the probes attach: a process born in between is seen
+        // by both, never by neither.
+        var snapshot = buffer("process_snapshot")
+        ProcessSnapshot.rows(ProcessSnapshot.take(), at: HostMetadata.monotonic(), into: &snapshot)
+        pipeline.submit(tableID: snapshot.tableID, schema: snapshot.schema, family: nil, columns: snapshot.takeColumns())
+
+        // Load and attach.
+        let maps = try SharedMaps(ringBytes: ringBytes)
+        for pid in o.pids { try maps.addPidFilter(pid) }
+        var cfg = bpfrec_config()
+        cfg.own_tgid = UInt32(getpid())
+        cfg.filter_pids = o.pids.isEmpty ? 0 : 1
+        cfg.cgroup_id = cgroupID ?? 0
+        cfg.offcpu_stacks = o.offCPUStacks ? 1 : 0
+        var loaded: [LoadedFamily] = []
+        for f in o.families {
+            do throws(RecorderError) {
+                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: o.offCPUStacks ? [] : ["offcpu_"])
+                loaded.append(l)
+            } catch {
+                if o.familiesExplicit { throw error }
+                warn("bpfrec: warning: \(error.message); recording without it")
+            }
+        }
+        guard !loaded.isEmpty else { throw RecorderError("no family could be loaded") }
+        let decoder = RecordDecoder(families: loaded.map(\.family), tableIDs: tableIDs)
+        let drain = try RingDrain(ringFD: maps.ringFD, decoder: decoder)
+        for l in loaded { try l.attach(cpus: cpus, sampleFrequency: o.stackFrequency) }
+        let startTime = HostMetadata.monotonic()
+        var info = RecordingInfo(tool: "bpfrec", version: "0.1", commandLine: o.commandLine, families: loaded.map(\.family.name), startTime: Int64(startTime))
+        pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
+
+        ready("bpfrec: recording \(loaded.map { "\($0.family)(\($0.attachMode))" }.joined(separator: " ")) to \(o.output)")
+
+        // Drain loop.
+        var loss = LossAccounting(cpus: cpus, start: startTime)
+        var lostRows = buffer("lost_events")
+        let flushNs = UInt64(o.flushIntervalMs) * 1_000_000
+        let deadline = o.duration.map { startTime + UInt64($0 * 1e9) }
+        let stallUntil = startTime + UInt64(o.stallDrainMs) * 1_000_000
+        var lastWindow = startTime
+        var failure: Error?
+        while true {
+            var ts = timespec(tv_sec: 0, tv_nsec: o.drainIntervalMs * 1_000_000)
+            nanosleep(&ts, nil)
+            let now = HostMetadata.monotonic()
+            let stopping = bpfrec_stop_requested() != 0 || (deadline.map { now >= $0 } ?? false)
+            if stopping { break }
+            if now < stallUntil { continue }
+            drain.drain(now: now)
+            for c in decoder.take(where: { $0.buffer.rowCount >= o.chunkRows || now &- $0.firstRowAt >= flushNs }) {
+                pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
+            }
+            if now &- lastWindow >= flushNs {
+                lastWindow = now
+                loss.window(maps: maps, families: loaded, now: now, into: &lostRows)
+                if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
+                if let e = pipeline.error { failure = e; break }
+            }
+        }
+
+        // Stop: detach first so nothing new arrives, then take what is left in the ring.
+        for l in loaded { l.detach() }
+        let stopTime = HostMetadata.monotonic()
+        drain.drain(now: stopTime)
+        for c in decoder.take(where: { _ in true }) {
+            pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
+        }
+        loss.window(maps: maps, families: loaded, now: stopTime, into: &lostRows)
+        if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
+        info.stopTime = Int64(stopTime)
+        pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
+        let clock = ClockAnchors(start: startAnchor, stop: HostMetadata.anchor(), utcOffsetSeconds: HostMetadata.utcOffsetSeconds())
+        pipeline.metadata(name: MetadataName.clock, bytes: Array(try JSONEncoder.sortedKeys.encode(clock)))
+        let done = pipeline.finish()
+        withExtendedLifetime(drain) {}
+        loaded.removeAll()
+        if let e = failure ?? done.error { throw RecorderError("-o \(o.output): \((e as? FormatError)?.message ?? "\(e)")") }
+
+        var events: [Family: UInt64] = [:], bytes: [Family: Int] = [:], lost: [Family: UInt64] = [:]
+        for f in o.families {
+            events[f] = decoder.eventsByFamily[Int(f.rawValue)]
+            bytes[f] = done.bytesByFamily[Int(f.rawValue)]
+            lost[f] = loss.totalByFamily[Int(f.rawValue)]
+        }
+        return RecordingSummary(path: o.output, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
+                                chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: done.totalBytes, families: loaded.isEmpty ? o.families : o.families)
+    }
+}
+
+extension Recorder {
+    /// For `bpfrec families`: whether each built family loads on this kernel, and how
+    /// ("tp_btf" or "raw_tp"), without attaching anything.
+    public static func probeFamilies() -> [(family: Family, result: Result<String, RecorderError>)] {
+        bpfrec_setup_libbpf_logging(0)
+        let missing = Privileges.missing()
+        return Family.allCases.map { f in
+            guard f.isBuilt else { return (f, .failure(RecorderError("not built into this bpfrec"))) }
+            guard missing.isEmpty else { return (f, .failure(RecorderError("unknown: needs \(missing.joined(separator: " and "))"))) }
+            do throws(RecorderError) {
+                let maps = try SharedMaps(ringBytes: 1 << 20)
+                var cfg = bpfrec_config()
+                cfg.own_tgid = UInt32(getpid())
+                let l = try LoadedFamily.load(f, config: cfg, maps: maps)
+                return (f, .success(l.attachMode))
+            } catch {
+                return (f, .failure(error))
+            }
+        }
+    }
+}

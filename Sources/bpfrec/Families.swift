@@ -1,0 +1,19 @@
+import ArgumentParser
+import TraceRecorder
+
+struct Families: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the event families, their tracepoints, and whether they load on this kernel.")
+
+    func run() throws {
+        for (family, result) in Recorder.probeFamilies() {
+            let status: String
+            switch result {
+            case .success(let mode): status = "loads (\(mode))"
+            case .failure(let e): status = "does not load: \(e.message)"
+            }
+            print("\(family.name): \(status)")
+            for tp in family.tracepoints { print("    \(tp)") }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import TraceRecorder
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record events system-wide (or for -p / --cgroup) until the duration ends or SIGINT/SIGTERM.")
+
+    @Option(name: .short, help: ArgumentHelp("Output file (created with mode 0600).", valueName: "FILE"))
+    var output: String
+
+    @Option(name: [.short, .customLong("duration")], help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
+    var duration: Double?
+
+    @Option(help: ArgumentHelp("Comma-separated families to record (see `bpfrec families`); default all.", valueName: "LIST"))
+    var families: String?
+
+    @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("Record only this process and its descendants (repeatable).", valueName: "PID"))
+    var pids: [Int32] = []
+
+    @Option(help: ArgumentHelp("Record process-context events only from this cgroup v2 directory.", valueName: "PATH"))
+    var cgroup: String?
+
+    @Option(name: .customLong("ring-size"), help: ArgumentHelp("Ring buffer size in MiB, a power of two (1-1024).", valueName: "MB"))
+    var ringSize = 16
+
+    @Option(name: .customLong("flush-interval"), help: ArgumentHelp("Write buffered rows at least this often (50-60000 ms).", valueName: "MS"))
+    var flushInterval = 1000
+
+    @Option(name: .customLong("stack-freq"), help: ArgumentHelp("cpu-clock stack samples per second per CPU (1-1000).", valueName: "HZ"))
+    var stackFreq = 49
+
+    @Flag(name: .customLong("no-offcpu-stacks"), help: "Do not record stacks of tasks as they block (stacks family).")
+    var noOffCPUStacks = false
+
+    @Flag(help: "Overwrite FILE if it exists.")
+    var force = false
+
+    @Flag(name: .customLong("verbose"), help: "Print libbpf's messages.")
+    var verbose = false
+
+    // Testing aid: leave the ring undrained this long after attaching (forces a counted overflow).
+    @Option(name: .customLong("debug-stall-drain"), help: .hidden)
+    var stallDrain = 0
+
+    func validate() throws {
+        if let d = duration, !(d > 0) { throw ValidationError("-d: expected a positive number of seconds, got \(d)") }
+        guard ringSize >= 1, ringSize <= 1024, ringSize & (ringSize - 1) == 0 else {
+            throw ValidationError("--ring-size: expected a power of two between 1 and 1024 MiB, got \(ringSize)")
+        }
+        guard (50...60000).contains(flushInterval) else { throw ValidationError("--flush-interval: expected 50-60000 ms, got \(flushInterval)") }
+        guard (1...1000).contains(stackFreq) else { throw ValidationError("--stack-freq: expected 1-1000 Hz, got \(stackFreq)") }
+        for p in pids where p <= 0 || !FileManager.default.fileExists(atPath: "/proc/\(p)") {
+            throw ValidationError("-p \(p): no such process")
+        }
+        if let c = cgroup, !FileManager.default.fileExists(atPath: c) { throw ValidationError("--cgroup \(c): no such directory") }
+    }
+
+    func run() throws {
+        var families = Family.available
+        if let list = families_ {
+            do { families = try Family.parseList(list) } catch { throw ValidationError(error.message) }
+        }
+        var o = RecorderOptions(output: output, families: families)
+        o.familiesExplicit = families_ != nil
+        o.duration = duration
+        o.pids = pids.map { UInt32($0) }
+        o.cgroupPath = cgroup
+        o.ringSizeMB = ringSize
+        o.flushIntervalMs = flushInterval
+        o.stackFrequency = stackFreq
+        o.offCPUStacks = !noOffCPUStacks
+        o.overwrite = force
+        o.commandLine = CommandLine.arguments
+        o.stallDrainMs = stallDrain
+        o.verbose = verbose
+        do {
+            let summary = try Recorder.record(o, ready: { printError($0) }, warn: { printError($0) })
+            printError(summary.line)
+        } catch let e as RecorderError {
+            printError("bpfrec: error: \(e.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    private var families_: String? { families }
+}
+
+/// One line to fd 2 (Swift 6 refuses the global `stderr`).
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,113 @@
+/* Shared by every family's BPF object: the ring buffer, the loss counters, the recorder's
+ * filters and the helpers that fill the common record header. The maps are created once by the
+ * loader and shared between the family objects (bpf_map__reuse_fd), so all records of a
+ * recording go through one ring buffer and are drained by one loop. */
+#ifndef BPFREC_COMMON_BPF_H
+#define BPFREC_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.gen.h"
+#include "families.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* One ring buffer for all families: a single drain loop, one memory bound (--ring-size), and
+ * per-CPU order kept across families. Its size is set by the loader before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} events SEC(".maps");
+
+/* Failed reserves, per CPU and family (key = enum bpfrec_family). Incremented atomically:
+ * task and interrupt context share a CPU's slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BPFREC_FAMILY_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Process filter for -p: tgids to record. Children of a recorded tgid are added at fork by the
+ * proc family, so a filtered command's descendants are followed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_filter SEC(".maps");
+
+/* Knobs, set in rodata by the loader before load so the verifier drops dead branches. */
+const volatile struct bpfrec_config cfg = {};
+
+static __always_inline __u64 now_ns(void) { return bpf_ktime_get_ns(); }
+
+static __always_inline void count_lost(__u32 family)
+{
+	__u64 *n = bpf_map_lookup_elem(&lost, &family);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Reserves a record of `size` bytes for `family`, counting the failure when the ring is full. */
+static __always_inline void *reserve(__u64 size, __u32 family)
+{
+	void *r = bpf_ringbuf_reserve(&events, size, 0);
+	if (!r)
+		count_lost(family);
+	return r;
+}
+
+/* No wakeup: the recorder drains on a timer; a wakeup per record costs more than the probe. */
+static __always_inline void submit(void *r) { bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP); }
+
+/* True when events of this tgid (in process context, the current task's) must not be recorded:
+ * the recorder itself, and anything outside the -p / --cgroup selection. */
+static __always_inline bool skip_tgid(__u32 tgid)
+{
+	if (tgid == cfg.own_tgid)
+		return true;
+	if (cfg.filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
+		return true;
+	return false;
+}
+
+/* Filter for events that happen in the context of the task they describe (syscalls, exec). */
+static __always_inline bool skip_current(__u32 tgid)
+{
+	if (skip_tgid(tgid))
+		return true;
+	if (cfg.cgroup_id && bpf_get_current_cgroup_id() != cfg.cgroup_id)
+		return true;
+	return false;
+}
+
+/* Filter for events about another task (sched): record unless every task involved is skipped;
+ * the recorder is never recorded. */
+static __always_inline bool skip_pair(__u32 a, __u32 b)
+{
+	if (a == cfg.own_tgid || b == cfg.own_tgid)
+		return true;
+	if (cfg.filter_pids)
+		return !bpf_map_lookup_elem(&pid_filter, &a) && !bpf_map_lookup_elem(&pid_filter, &b);
+	return false;
+}
+
+#define FILL_HEADER(r, k, tgid_, tid_) do {            \
+	(r)->kind = (k);                                   \
+	(r)->cpu = bpf_get_smp_processor_id();             \
+	(r)->ts = now_ns();                                \
+	(r)->pid = (tgid_);                                \
+	(r)->tid = (tid_);                                 \
+} while (0)
+
+/* tp_btf gives typed, trusted pointers; raw_tp is the fallback on kernels where tp_btf does not
+ * load. Handlers read through BPF_CORE_READ so they are valid under both; DUAL_TP writes the two
+ * thin entry points, and the loader enables one set. */
+#define DUAL_TP(tp, handler, args...)                                  \
+	SEC("tp_btf/" #tp) int BPF_PROG(tp##_btf, args) { return handler; } \
+	SEC("raw_tp/" #tp) int BPF_PROG(tp##_raw, args) { return handler; }
+
+#endif
