@@ -1,0 +1,41 @@
+/// One execve/execveat from `process_exec`, with its argv split.
+public struct ExecEvent: Sendable, Equatable {
+    public var ts: Int64
+    public var duration: Int64
+    public var pid: Int64
+    public var tid: Int64
+    public var ppid: Int64
+    public var uid: Int64
+    public var ret: Int64
+    public var comm: String
+    public var filename: String
+    /// The arguments the recorder kept (at most 20).
+    public var argv: [String]
+    /// How many arguments the caller passed.
+    public var argc: Int
+    public var truncated: Bool
+
+    public var exitTime: Int64 { ts &+ duration }  // wrapping: hostile values must not trap
+}
+
+extension Recording {
+    /// Every exec inside the window, in the order the calls returned.
+    public func execEvents(filter: ScanFilter = .none) throws -> [ExecEvent] {
+        var out: [ExecEvent] = []
+        let cols = ["ts", "duration", "pid", "tid", "ppid", "uid", "ret", "comm", "filename", "argv", "argc", "args_truncated"]
+        try scan("process_exec", columns: cols, filter: filter) { b in
+            let ts = b.ints("ts"), dur = b.ints("duration"), pid = b.ints("pid"), tid = b.ints("tid"), ppid = b.ints("ppid")
+            let uid = b.ints("uid"), ret = b.ints("ret"), argc = b.ints("argc"), trunc = b.ints("args_truncated")
+            let comm = b.blobs("comm"), filename = b.blobs("filename"), argv = b.blobs("argv")
+            for r in 0..<b.count {
+                var raw = argv[r]
+                if raw.last == 0 { raw.removeLast() }
+                let args = raw.isEmpty && argc[r] == 0 ? [] : raw.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                out.append(ExecEvent(ts: ts[r], duration: dur[r], pid: pid[r], tid: tid[r], ppid: ppid[r], uid: uid[r], ret: ret[r],
+                                     comm: comm.string(r), filename: filename.string(r), argv: args, argc: Int(argc[r]), truncated: trunc[r] != 0))
+            }
+        }
+        out.sort { ($0.exitTime, $0.ts, $0.tid) < ($1.exitTime, $1.ts, $1.tid) }
+        return out
+    }
+}

@@ -1,0 +1,50 @@
+/// The `interval [count]` arguments of the live tools, in recording time: interval k covers
+/// `[start + k*interval, start + (k+1)*interval)`. Without an interval, one bucket spans the
+/// whole analysed window (the live tool's single report at Ctrl-C).
+public struct IntervalBuckets: Sendable, Equatable {
+    /// More intervals than this (11 days of 1 s reports) are not kept: a hostile or broken
+    /// recording must not make a tool allocate without bound.
+    public static let maxBuckets = 1_000_000
+
+    public let start: Int64
+    public let end: Int64
+    public let interval: Int64?
+    public let count: Int?
+    public let bucketCount: Int
+
+    public init(start: Int64, end: Int64, intervalSeconds: Int?, count: Int?) {
+        self.start = start
+        self.end = max(start, end)
+        let interval = intervalSeconds.map { Int64(min($0, 1 << 30)) * 1_000_000_000 }
+        self.interval = interval
+        self.count = count
+        // Differences in UInt64: start <= end, so the wrapped difference is the true one.
+        if let interval {
+            let span = UInt64(bitPattern: self.end &- start), step = UInt64(interval)
+            let n = span / step + (span % step == 0 ? 0 : 1)
+            var c = Int(min(n, UInt64(Self.maxBuckets)))
+            c = max(1, c)
+            if let count { c = min(c, count) }
+            bucketCount = c
+        } else {
+            bucketCount = 1
+        }
+    }
+
+    /// Bucket of a timestamp, or nil when it falls after the last bucket.
+    public func index(of ts: Int64) -> Int? {
+        guard let interval else { return ts >= end ? nil : 0 }
+        if ts >= end { return nil }
+        if ts < start { return 0 }
+        let i = UInt64(bitPattern: ts &- start) / UInt64(interval)
+        return i < UInt64(bucketCount) ? Int(i) : nil
+    }
+
+    /// When bucket `i` is reported: its end, or the window's end for a partial last bucket.
+    public func reportTime(of i: Int) -> Int64 {
+        guard let interval else { return end }
+        let offset = UInt64(i + 1).multipliedReportingOverflow(by: UInt64(interval))
+        if offset.overflow || offset.partialValue >= UInt64(bitPattern: end &- start) { return end }
+        return start &+ Int64(offset.partialValue)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import TraceFormat
+
+/// One row of a time-ordered scan across several tables.
+public struct MergedRow: Sendable {
+    /// Index of the row's table in the list given to `scanMerged`.
+    public let source: Int
+    public let batch: Batch
+    public let row: Int
+    public let ts: Int64
+
+    /// Integer column `i` of the source's column list, for this row.
+    @inline(__always) public func int(_ i: Int) -> Int64 { batch.ordered[i][row] }
+    /// String column `i` of the source's column list, for this row.
+    public func string(_ i: Int) -> String { batch.orderedBlobs[i].string(row) }
+}
+
+/// A table and the columns to read from it, for `scanMerged`.
+public struct ScanSource: Sendable {
+    public var table: String
+    public var columns: [String]
+    /// Read from the start of the recording whatever `--from` says: state trackers (processes)
+    /// need the history before the window. The window's end still applies.
+    public var history: Bool
+    public init(_ table: String, _ columns: [String], history: Bool = false) {
+        self.table = table
+        self.columns = columns
+        self.history = history
+    }
+}
+
+extension Recording {
+    func windowFor(_ s: ScanSource) -> TimeWindow {
+        s.history ? TimeWindow(start: nil, end: window.end) : window
+    }
+
+    /// Streams the rows of several tables in timestamp order (ties: the order of `sources`, then
+    /// file order). Rows from different CPUs reach the file slightly out of order and chunks of
+    /// different tables overlap in time, so rows wait in a buffer until no chunk not yet read can
+    /// hold an earlier row: chunks are read in order of their first timestamp, and every row
+    /// before the next chunk's first timestamp is final. Memory is bounded by the chunks that
+    /// overlap in time, not by the recording.
+    public func scanMerged(_ sources: [ScanSource], filter: ScanFilter = .none, _ body: (MergedRow) throws -> Void) throws {
+        struct Planned { var chunk: ChunkInfo; var source: Int }
+        var planned: [Planned] = []
+        for (i, s) in sources.enumerated() {
+            planned += plannedChunks(table: s.table, filter: s.history ? .none : filter, window: windowFor(s)).map { Planned(chunk: $0, source: i) }
+        }
+        planned.sort { ($0.chunk.summary.minTime, $0.source, $0.chunk.offset) < ($1.chunk.summary.minTime, $1.source, $1.chunk.offset) }
+
+        struct Pending { var ts: Int64; var source: Int; var seq: Int; var batch: Int; var row: Int }
+        var pending: [Pending] = []
+        // Batches by id (ids only grow; `base` is the id of store[0]), freed once all their rows
+        // are emitted. Arrays, not a dictionary: this is touched once per row.
+        var store: [Batch?] = []
+        var left: [Int] = []
+        var base = 0
+        var seq = 0
+        let group = Self.chunksInFlight
+        var index = 0
+        while index < planned.count {
+            let slice = Array(planned[index..<min(index + group, planned.count)])
+            index += slice.count
+            // Decode this group on all cores (every chunk of a group may share a table or not).
+            let results = ResultSlots<Batch>(count: slice.count)
+            let srcs = sources
+            DispatchQueue.concurrentPerform(iterations: slice.count) { i in
+                let p = slice[i]
+                let s = srcs[p.source]
+                results.set(i, Result { try self.decode(p.chunk, table: s.table, columns: s.columns, filter: s.history ? .none : filter, window: self.windowFor(s)) })
+            }
+            for (i, r) in results.values.enumerated() {
+                guard case .success(let b)? = r else {
+                    if case .failure(let e)? = r { throw AnalysisError("\(e)") }
+                    throw AnalysisError("internal: chunk not decoded")
+                }
+                guard b.count > 0 else { continue }
+                let id = base + store.count
+                store.append(b)
+                left.append(b.count)
+                let ts = b.ints("ts")
+                for row in 0..<b.count {
+                    pending.append(Pending(ts: ts[row], source: slice[i].source, seq: seq, batch: id, row: row))
+                    seq += 1
+                }
+            }
+            let watermark = index < planned.count ? planned[index].chunk.summary.minTime : Int64.max
+            pending.sort { ($0.ts, $0.source, $0.seq) < ($1.ts, $1.source, $1.seq) }
+            var emitted = 0
+            for p in pending {
+                if p.ts >= watermark && watermark != Int64.max { break }
+                let slot = p.batch - base
+                try body(MergedRow(source: p.source, batch: store[slot]!, row: p.row, ts: p.ts))
+                left[slot] -= 1
+                if left[slot] == 0 { store[slot] = nil }
+                emitted += 1
+            }
+            pending.removeFirst(emitted)
+            // Drop the fully emitted batches at the front.
+            let done = left.prefix { $0 == 0 }.count
+            if done > 0 {
+                store.removeFirst(done)
+                left.removeFirst(done)
+                base += done
+            }
+        }
+    }
+}
+

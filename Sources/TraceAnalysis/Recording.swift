@@ -1,0 +1,126 @@
+import Foundation
+import TraceFormat
+import TraceSchema
+
+/// A recording opened for analysis: the file, its decoded metadata, and the time window the
+/// user asked for. Immutable and shareable across the scan's worker threads.
+public final class Recording: @unchecked Sendable {
+    // @unchecked: every stored property is immutable after init (TraceFile is itself read-only).
+    public let file: TraceFile
+    public let path: String
+    public let host: HostInfo?
+    public let info: RecordingInfo?
+    /// Clock anchors when the recording has them (wall-clock printing, `--from 22:30:00`).
+    public let clock: ClockAnchorsView?
+    /// Syscall number → name from the recording host (`syscall_names`).
+    public let syscallNames: [Int: String]
+    /// Device number (major << 20 | minor) → disk name (`block_devices`).
+    public let blockDevices: [UInt32: String]
+    /// CLOCK_MONOTONIC time recording started and stopped (from the metadata, else the events).
+    public let startTime: Int64
+    public let stopTime: Int64
+    /// The part of the recording tools look at.
+    public let window: TimeWindow
+
+    public convenience init(path: String) throws {
+        try self.init(file: TraceFile(path: path), window: .all)
+    }
+
+    public init(file: TraceFile, window: TimeWindow) throws {
+        self.file = file
+        self.path = file.path
+        host = try file.metadata(named: MetadataName.host, as: HostInfo.self)
+        info = try file.metadata(named: MetadataName.recording, as: RecordingInfo.self)
+        let anchors = try file.metadata(named: MetadataName.clock, as: ClockAnchors.self)
+        clock = anchors.map {
+            ClockAnchorsView(monotonicAtStart: $0.start.monotonic, realtimeAtStart: $0.start.realtime, utcOffsetSeconds: $0.utcOffsetSeconds ?? 0)
+        }
+        var names: [Int: String] = [:]
+        if let raw = try file.metadata(named: MetadataName.syscallNames, as: [String: String].self) {
+            for (k, v) in raw { if let n = Int(k) { names[n] = v } }
+        }
+        syscallNames = names
+        struct Device: Decodable { var dev: UInt32; var name: String }
+        var devices: [UInt32: String] = [:]
+        for d in try file.metadata(named: MetadataName.blockDevices, as: [Device].self) ?? [] { devices[d.dev] = d.name }
+        blockDevices = devices
+        let summary = RecordingSummary(file)
+        startTime = info?.startTime ?? anchors?.start.monotonic ?? summary.firstTime ?? 0
+        // Without a recorded stop, the last event ends the span (inclusive: the window is half-open).
+        stopTime = info?.stopTime ?? anchors?.stop?.monotonic ?? summary.lastTime.map { $0 &+ 1 } ?? startTime
+        self.window = window
+    }
+
+    private init(copying other: Recording, window: TimeWindow) {
+        file = other.file
+        path = other.path
+        host = other.host
+        info = other.info
+        clock = other.clock
+        syscallNames = other.syscallNames
+        blockDevices = other.blockDevices
+        startTime = other.startTime
+        stopTime = other.stopTime
+        self.window = window
+    }
+
+    /// The same recording seen through `--from`/`--to` (either may be nil).
+    public func windowed(from: String?, to: String?) throws -> Recording {
+        var w = TimeWindow.all
+        if let from { w.start = try TimeSpec.parse(from, recordingStart: startTime, clock: clock) }
+        if let to { w.end = try TimeSpec.parse(to, recordingStart: startTime, clock: clock) }
+        if let s = w.start, let e = w.end, e <= s {
+            throw AnalysisError("--to (\(to ?? "")) is not after --from (\(from ?? ""))")
+        }
+        return Recording(copying: self, window: w)
+    }
+
+    /// Where the analysed span begins: the window's start, or the recording's start.
+    public var effectiveStart: Int64 { window.start ?? startTime }
+    /// Where it ends: the window's end, or the recording's stop.
+    public var effectiveEnd: Int64 { window.end ?? stopTime }
+
+    public func hasTable(_ name: String) -> Bool { file.tableID(named: name) != nil }
+
+    /// The family that records a table, from the compiled-in schemas (for "record it with ...").
+    public static func family(ofTable name: String) -> String {
+        EventTables.all.first { $0.name == name }?.family ?? "?"
+    }
+
+    /// Tables among `names` the recording does not have.
+    public func missingTables(_ names: [String]) -> [String] { names.filter { !hasTable($0) } }
+
+    /// Events lost inside the window for the given families, summed by family and reason.
+    public func losses(families: Set<String>) -> [LossCount] {
+        var out: [String: LossCount] = [:]
+        for chunk in file.chunks(ofTable: "lost_events") {
+            guard let cols = try? file.read(chunk, columns: ["ts", "window", "family", "reason", "lost"]),
+                  case .ints(let ts)? = cols["ts"], case .ints(let win)? = cols["window"],
+                  case .blobs(let fam)? = cols["family"], case .blobs(let reason)? = cols["reason"],
+                  case .ints(let lost)? = cols["lost"] else { continue }
+            for i in 0..<ts.count {
+                let family = fam.string(i)
+                guard families.contains(family) else { continue }
+                // A loss window overlapping the analysed span counts.
+                let begin = ts[i] - win[i]
+                if let s = window.start, ts[i] < s { continue }
+                if let e = window.end, begin >= e { continue }
+                let key = family + "\u{0}" + reason.string(i)
+                out[key, default: LossCount(family: family, reason: reason.string(i), lost: 0)].lost += lost[i]
+            }
+        }
+        return out.values.sorted { ($0.family, $0.reason) < ($1.family, $1.reason) }
+    }
+}
+
+/// Events a family lost, for the warning a tool prints before its output.
+public struct LossCount: Sendable, Equatable {
+    public var family: String
+    public var reason: String
+    public var lost: Int64
+    public init(family: String, reason: String, lost: Int64) {
+        self.family = family
+        self.reason = reason
+        self.lost = lost
+    }
+}

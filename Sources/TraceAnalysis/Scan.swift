@@ -1,0 +1,112 @@
+import Foundation
+import TraceFormat
+
+/// What rows a scan keeps beyond the recording's time window.
+public struct ScanFilter: Sendable {
+    /// Keep only rows whose integer column holds one of the listed values (`pid` → tgids,
+    /// `id` → syscall numbers). Chunks whose min/max exclude every value are not decoded.
+    public var values: [String: Set<Int64>]
+    public init(pids: Set<Int64>? = nil, values: [String: Set<Int64>] = [:]) {
+        self.values = values
+        if let pids { self.values["pid"] = pids }
+    }
+    public var pids: Set<Int64>? { values["pid"] }
+    public static let none = ScanFilter()
+}
+
+extension Recording {
+    /// How many chunks are decoded at once: enough to keep every core busy, few enough that
+    /// memory stays at a handful of chunks whatever the recording's size.
+    static var chunksInFlight: Int { max(2, ProcessInfo.processInfo.activeProcessorCount * 2) }
+
+    /// The chunks of `table` that can hold rows inside the window and filter, by the footer's
+    /// per-chunk statistics alone (nothing decoded).
+    public func plannedChunks(table: String, filter: ScanFilter = .none, window: TimeWindow? = nil) -> [ChunkInfo] {
+        let window = window ?? self.window
+        guard let schema = file.schema(named: table) else { return [] }
+        return file.chunks(ofTable: table).filter { chunk in
+            if chunk.rowCount == 0 { return false }
+            if schema.columnIndex("ts") != nil, window.excludes(minTime: chunk.summary.minTime, maxTime: chunk.summary.maxTime) { return false }
+            for (column, allowed) in filter.values {
+                guard let ci = schema.columnIndex(column), ci < chunk.summary.stats.count else { continue }
+                let s = chunk.summary.stats[ci]
+                if !allowed.contains(where: { $0 >= s.min && $0 <= s.max }) { return false }
+            }
+            return true
+        }
+    }
+
+    /// Decodes one chunk's projected columns and drops rows outside the window and filter.
+    func decode(_ chunk: ChunkInfo, table: String, columns: [String], filter: ScanFilter, window: TimeWindow? = nil) throws -> Batch {
+        let window = window ?? self.window
+        var wanted = columns
+        if !wanted.contains("ts") { wanted.append("ts") }
+        for column in filter.values.keys where !wanted.contains(column) { wanted.append(column) }
+        let cols = try file.read(chunk, columns: wanted)
+        let rows = cols.values.first?.count ?? 0
+        let batch = Batch(table: table, count: rows, columns: cols)
+        var keep: [Int] = []
+        keep.reserveCapacity(rows)
+        let ts: [Int64]? = { if case .ints(let v)? = cols["ts"] { return v }; return nil }()
+        let checks: [(values: [Int64], allowed: Set<Int64>)] = filter.values.compactMap { column, allowed in
+            if case .ints(let v)? = cols[column] { return (v, allowed) }
+            return nil
+        }
+        rows: for i in 0..<rows {
+            if let ts, !window.contains(ts[i]) { continue }
+            for c in checks where !c.allowed.contains(c.values[i]) { continue rows }
+            keep.append(i)
+        }
+        return batch.selecting(keep, order: columns)
+    }
+
+    /// Decodes `chunks` on all cores, a group at a time, and hands the batches to `body` in the
+    /// order given. A damaged chunk stops the scan with an error naming the file offset.
+    func decodeInOrder(_ chunks: [ChunkInfo], table: (ChunkInfo) -> String, columns: [String], filter: ScanFilter,
+                       _ body: (ChunkInfo, Batch) throws -> Void) throws {
+        let group = Self.chunksInFlight
+        var index = 0
+        while index < chunks.count {
+            let slice = Array(chunks[index..<min(index + group, chunks.count)])
+            let names = slice.map(table)
+            let results = ResultSlots<Batch>(count: slice.count)
+            DispatchQueue.concurrentPerform(iterations: slice.count) { i in
+                results.set(i, Result { try self.decode(slice[i], table: names[i], columns: columns, filter: filter) })
+            }
+            for (i, r) in results.values.enumerated() {
+                switch r {
+                case .success(let b): try body(slice[i], b)
+                case .failure(let e): throw AnalysisError("\(e)")
+                case nil: throw AnalysisError("internal: chunk \(i) not decoded")
+                }
+            }
+            index += group
+        }
+    }
+
+    /// Streams the rows of one table inside the window, batch by batch in file order. Missing
+    /// columns read as zeros/empty strings; a missing table yields nothing (tools check first).
+    public func scan(_ table: String, columns: [String], filter: ScanFilter = .none, _ body: (Batch) throws -> Void) throws {
+        try decodeInOrder(plannedChunks(table: table, filter: filter), table: { _ in table }, columns: columns, filter: filter) { _, b in
+            if b.count > 0 { try body(b) }
+        }
+    }
+}
+
+/// Fixed slots written once each from concurrent workers, read after they all finish.
+final class ResultSlots<T>: @unchecked Sendable {
+    // @unchecked: each index is written by exactly one worker, under the lock, before any read.
+    private var slots: [Result<T, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<T, Error>) {
+        lock.lock()
+        slots[i] = r
+        lock.unlock()
+    }
+    var values: [Result<T, Error>?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots
+    }
+}

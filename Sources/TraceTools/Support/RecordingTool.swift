@@ -1,0 +1,95 @@
+import ArgumentParser
+import TraceAnalysis
+import TraceFormat
+
+/// A tool that reads a recording: the live tool's flags, then the shared `--from/--to/--json`,
+/// then trailing positionals holding the recording and the live tool's own positionals
+/// (`interval count`), in either order.
+public protocol RecordingTool: ParsableCommand {
+    /// The name the user types (`biolatency`, `biolatency.bt`).
+    static var toolName: String { get }
+    var common: CommonOptions { get }
+    var positionals: [String] { get }
+    /// How many numeric positionals the live tool takes (interval, count).
+    static var numericPositionals: [String] { get }
+    /// Tables this invocation needs (may depend on flags).
+    var requiredTables: [String] { get }
+    /// Families whose lost events make this tool's numbers incomplete.
+    var lossFamilies: Set<String> { get }
+    /// Produces the output from the windowed recording and the numeric positionals.
+    func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws
+}
+
+extension RecordingTool {
+    public static var numericPositionals: [String] { [] }
+    public var lossFamilies: Set<String> { Set(requiredTables.map { Recording.family(ofTable: $0) }) }
+
+    public func run() throws {
+        let result = execute()
+        if !result.stdout.isEmpty { StandardOutput.write(result.stdout) }
+        for line in result.stderr { StandardError.write(line) }
+        if result.failed { throw ExitCode.failure }
+    }
+
+    /// Runs the tool and captures everything it would print.
+    public func execute() -> ToolOutput {
+        var out = ToolOutput()
+        let name = Self.toolName
+        do {
+            let (path, numbers) = try splitPositionals()
+            let file = try TraceFile(path: path)
+            let rec = try Recording(file: file, window: .all).windowed(from: common.from, to: common.to)
+            let missing = rec.missingTables(requiredTables)
+            if !missing.isEmpty {
+                let families = Set(missing.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
+                out.warn("bpfan \(name): \(path) has no \(missing.joined(separator: ", ")) table\(missing.count > 1 ? "s" : ""); record it with `bpfrec record --families \(families)`")
+                out.failed = true
+                return out
+            }
+            if !file.damage.isEmpty {
+                out.warn("bpfan \(name): warning: \(path) is damaged (\(file.damage.count) problem(s); first: \(file.damage[0])); output covers the readable part")
+            }
+            let losses = rec.losses(families: lossFamilies)
+            if !losses.isEmpty {
+                let total = losses.reduce(0) { $0 + $1.lost }
+                let detail = losses.map { "\($0.family) \($0.reason) \($0.lost)" }.joined(separator: ", ")
+                out.warn("bpfan \(name): warning: \(total) events lost in this window (\(detail)); counts below are incomplete")
+            }
+            try render(rec, numbers: numbers, into: &out)
+        } catch let e as AnalysisError {
+            out.warn("bpfan \(name): \(e.message)")
+            out.failed = true
+        } catch let e as FormatError {
+            out.warn("bpfan \(name): \(e)")
+            out.failed = true
+        } catch {
+            out.warn("bpfan \(name): \(error)")
+            out.failed = true
+        }
+        return out
+    }
+
+    /// Finds the recording among the trailing positionals (the one that is not a number) and
+    /// parses the rest as the live tool's numeric positionals, in order.
+    func splitPositionals() throws -> (String, [Int]) {
+        var path: String?
+        var numbers: [Int] = []
+        let names = Self.numericPositionals
+        for arg in positionals {
+            if let n = Int(arg) {
+                guard numbers.count < names.count else {
+                    throw AnalysisError("unexpected positional argument '\(arg)'" + (names.isEmpty ? "; this tool takes only the recording" : "; it takes \(names.joined(separator: " ")) and the recording"))
+                }
+                guard n > 0 else { throw AnalysisError("invalid \(names[numbers.count]) '\(arg)': must be a positive integer") }
+                numbers.append(n)
+            } else {
+                if let path {
+                    throw AnalysisError("two recordings given ('\(path)' and '\(arg)'), or '\(arg)' is not a valid \(names.isEmpty ? "argument" : names[min(numbers.count, names.count - 1)])")
+                }
+                path = arg
+            }
+        }
+        guard let path else { throw AnalysisError("missing the recording (.trc) argument") }
+        return (path, numbers)
+    }
+}

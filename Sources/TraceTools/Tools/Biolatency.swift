@@ -1,0 +1,118 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// libbpf-tools biolatency: block I/O latency (issue → complete, or insert → complete with -Q)
+/// as log2 histograms, optionally per disk and per flag set, per interval.
+public struct Biolatency: RecordingTool {
+    public static let toolName = "biolatency"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Summarize block device I/O latency as a histogram.",
+        discussion: """
+        EXAMPLES:
+            bpfan biolatency run.trc          # summarize block I/O latency as a histogram
+            bpfan biolatency run.trc 1 10     # print 1 second summaries, 10 times
+            bpfan biolatency -mT run.trc 1    # 1s summaries, milliseconds, and timestamps
+            bpfan biolatency -Q run.trc       # include OS queued time in I/O time
+            bpfan biolatency -D run.trc       # show each disk device separately
+            bpfan biolatency -F run.trc       # show I/O flags separately
+            bpfan biolatency -d sdc run.trc   # Trace sdc only
+        """)
+    public static let numericPositionals = ["interval", "count"]
+
+    @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
+    var timestamp = false
+    @Flag(name: [.customShort("m"), .customLong("milliseconds")], help: "Millisecond histogram")
+    var milliseconds = false
+    @Flag(name: [.customShort("Q"), .customLong("queued")], help: "Include OS queued time in I/O time")
+    var queued = false
+    @Flag(name: [.customShort("D"), .customLong("disk")], help: "Print a histogram per disk device")
+    var perDisk = false
+    @Flag(name: [.customShort("F"), .customLong("flag")], help: "Print a histogram per set of I/O flags")
+    var perFlag = false
+    @Option(name: [.customShort("d")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    var disk: String?
+    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    var cgroup: String?
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time).", valueName: "recording [interval] [count]"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] {
+        (queued ? ["block_rq_insert"] : []) + ["block_rq_issue", "block_rq_complete"]
+    }
+
+    struct Key: Hashable, Comparable {
+        var dev: UInt32
+        var flags: UInt32
+        static func < (a: Key, b: Key) -> Bool { (a.dev, a.flags) < (b.dev, b.flags) }
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        let targetDev = try disk.map { try rec.device(named: $0) }
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
+                                      intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
+        var hists = Array(repeating: [Key: Log2Histogram](), count: buckets.bucketCount)
+        var starts = StartFinishPairer<Int64, Int64>()
+        let cols = ["ts", "rq", "dev", "cmd_flags"]
+        let sources = (queued ? [ScanSource("block_rq_insert", cols)] : []) + [ScanSource("block_rq_issue", cols), ScanSource("block_rq_complete", cols)]
+        let divisor: Int64 = milliseconds ? 1_000_000 : 1000
+        // Flags copied out of their property wrappers (read per row otherwise).
+        let queued = queued, perDisk = perDisk, perFlag = perFlag
+        let issueSource = queued ? 1 : 0
+        try rec.scanMerged(sources) { row in
+            let rq = row.int(1)
+            switch row.source {
+            case ..<issueSource:
+                if let targetDev, UInt32(truncatingIfNeeded: row.int(2)) != targetDev { return }
+                starts.start(rq, row.ts)
+            case issueSource:
+                if let targetDev, UInt32(truncatingIfNeeded: row.int(2)) != targetDev { return }
+                // With -Q the insert time stands; the issue only starts requests that were never
+                // inserted (no I/O scheduler), as the live tool's elevator check does.
+                if queued { starts.startIfAbsent(rq, row.ts) } else { starts.start(rq, row.ts) }
+            default:
+                guard let start = starts.finish(rq) else { return }
+                let delta = row.ts &- start
+                guard delta >= 0, let i = buckets.index(of: row.ts) else { return }
+                let key = Key(dev: perDisk ? UInt32(truncatingIfNeeded: row.int(2)) : 0,
+                              flags: perFlag ? UInt32(truncatingIfNeeded: row.int(3)) : 0)
+                hists[i][key, default: Log2Histogram(slotCount: 27)].add(UInt64(delta / divisor))
+            }
+        }
+        let unit = milliseconds ? "msecs" : "usecs"
+        if common.json {
+            var items: [(labels: [(String, JSONText)], buckets: [(low: Int64, high: Int64, count: UInt64)])] = []
+            for (i, perKey) in hists.enumerated() {
+                for key in perKey.keys.sorted() {
+                    var labels: [(String, JSONText)] = [("interval", .int(Int64(i)))]
+                    if timestamp || numbers.first != nil, let clock = rec.clock { labels.append(("time", .string(clock.hms(ofMonotonic: buckets.reportTime(of: i))))) }
+                    if perDisk { labels.append(("disk", .string(rec.diskName(key.dev) ?? "Unknown"))) }
+                    if perFlag { labels.append(("flags", .string(String(BlockRequestFlags.describe(key.flags).dropFirst(8))))) }
+                    let slots = perKey[key]!.slots
+                    let last = slots.lastIndex { $0 > 0 } ?? -1
+                    items.append((labels, (0..<(last + 1)).map { s in
+                        let r = Log2Histogram.range(ofSlot: s)
+                        return (Int64(r.low), Int64(r.high), slots[s])
+                    }))
+                }
+            }
+            out.write(JSONShapes.histograms(tool: Self.toolName, unit: unit, items))
+            return
+        }
+        out.line("Tracing block device I/O... Hit Ctrl-C to end.")
+        for (i, perKey) in hists.enumerated() {
+            out.line()
+            if timestamp { out.line(BccHistogramPrinter.pad(rec.clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "??:??:??", 8)) }
+            for key in perKey.keys.sorted() {
+                if perDisk { out.write("\ndisk = \(rec.diskName(key.dev) ?? "Unknown")\t") }
+                if perFlag { out.write(BlockRequestFlags.describe(key.flags)) }
+                out.line()
+                out.write(BccHistogramPrinter.log2(perKey[key]!.slots, unit: unit))
+            }
+        }
+    }
+}

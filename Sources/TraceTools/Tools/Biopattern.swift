@@ -1,0 +1,77 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// libbpf-tools biopattern: per disk, the share of completions that continue where the previous
+/// one ended (sequential) versus not (random), per interval.
+public struct Biopattern: RecordingTool {
+    public static let toolName = "biopattern"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Show block device I/O pattern.",
+        discussion: """
+        EXAMPLES:
+            bpfan biopattern run.trc            # show block I/O pattern
+            bpfan biopattern run.trc 1 10       # print 1 second summaries, 10 times
+            bpfan biopattern -T run.trc 1       # 1s summaries with timestamps
+            bpfan biopattern -d sdc run.trc     # trace sdc only
+        """)
+    public static let numericPositionals = ["interval", "count"]
+
+    @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
+    var timestamp = false
+    @Option(name: [.customShort("d"), .customLong("disk")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    var disk: String?
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time).", valueName: "recording [interval] [count]"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { ["block_rq_complete"] }
+
+    struct Counter { var lastSector: Int64 = 0; var sequential: Int64 = 0; var random: Int64 = 0; var bytes: Int64 = 0 }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let targetDev = try disk.map { try rec.device(named: $0) }
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
+        var counters = Array(repeating: [UInt32: Counter](), count: buckets.bucketCount)
+        // Completions from different CPUs reach the file slightly out of order; the live tool sees
+        // them in time order.
+        try rec.scanMerged([ScanSource("block_rq_complete", ["ts", "dev", "sector", "nr_bytes"])]) { row in
+            let dev = UInt32(truncatingIfNeeded: row.int(1))
+            if let targetDev, dev != targetDev { return }
+            guard let i = buckets.index(of: row.ts) else { return }
+            let sector = row.int(2), nrSector = Int64(UInt32(truncatingIfNeeded: row.int(3))) / 512
+            var c = counters[i][dev] ?? Counter()
+            if c.lastSector != 0 {
+                if c.lastSector == sector { c.sequential += 1 } else { c.random += 1 }
+                c.bytes &+= nrSector * 512
+            }
+            c.lastSector = sector &+ nrSector
+            counters[i][dev] = c
+        }
+        var jsonRows: [[JSONText]] = []
+        if !common.json {
+            out.line("Tracing block device I/O requested seeks... Hit Ctrl-C to end.")
+            out.line((timestamp ? left("TIME", 9) + " " : "") + left("DISK", 7) + " " + right("%RND", 5) + " " + right("%SEQ", 5) + " " + right("COUNT", 8) + " " + right("KBYTES", 10))
+        }
+        for (i, perDev) in counters.enumerated() {
+            for dev in perDev.keys.sorted() {
+                let c = perDev[dev]!
+                let total = c.sequential + c.random
+                guard total > 0 else { continue }
+                let name = rec.diskName(dev) ?? "Unknown"
+                if common.json {
+                    jsonRows.append([.int(Int64(i)), .string(rec.hms(buckets.reportTime(of: i))), .string(name), .int(c.random * 100 / total),
+                                     .int(c.sequential * 100 / total), .int(total), .int(c.bytes / 1024)])
+                    continue
+                }
+                out.line((timestamp ? left(rec.hms(buckets.reportTime(of: i)), 9) + " " : "") + left(name, 7) + " " + right(c.random * 100 / total, 5) + " "
+                         + right(c.sequential * 100 / total, 5) + " " + right(total, 8) + " " + right(c.bytes / 1024, 10))
+            }
+        }
+        if common.json {
+            out.write(JSONShapes.table(tool: Self.toolName, columns: ["interval", "time", "disk", "rnd_pct", "seq_pct", "count", "kbytes"], rows: jsonRows))
+        }
+    }
+}

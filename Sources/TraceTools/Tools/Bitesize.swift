@@ -1,0 +1,74 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// libbpf-tools bitesize: I/O sizes (Kbytes, at issue) per issuing process name, per interval.
+public struct Bitesize: RecordingTool {
+    public static let toolName = "bitesize"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Summarize block device I/O size as a histogram.",
+        discussion: """
+        EXAMPLES:
+            bpfan bitesize run.trc             # trace block I/O size
+            bpfan bitesize run.trc 1 10        # print 1 second summaries, 10 times
+            bpfan bitesize -T run.trc 1        # 1s summaries with timestamps
+            bpfan bitesize -c fio run.trc      # trace fio only
+            bpfan bitesize -d sdc run.trc      # trace sdc only
+        """)
+    public static let numericPositionals = ["interval", "count"]
+
+    @Option(name: [.customShort("c"), .customLong("comm")], help: ArgumentHelp("Trace this comm only", valueName: "COMM"))
+    var comm: String?
+    @Option(name: [.customShort("d"), .customLong("disk")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    var disk: String?
+    @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
+    var timestamp = false
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time).", valueName: "recording [interval] [count]"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { ["block_rq_issue"] }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let targetDev = try disk.map { try rec.device(named: $0) }
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
+        var hists = Array(repeating: [String: Log2Histogram](), count: buckets.bucketCount)
+        // The BPF side compares only the bytes of the given name: a prefix match.
+        let prefix = comm.map { Array($0.utf8.prefix(16)) }
+        try rec.scan("block_rq_issue", columns: ["ts", "dev", "nr_bytes", "comm"]) { b in
+            let ts = b.ints("ts"), dev = b.ints("dev"), bytes = b.ints("nr_bytes"), comms = b.blobs("comm")
+            for r in 0..<b.count {
+                if let targetDev, UInt32(truncatingIfNeeded: dev[r]) != targetDev { continue }
+                if let prefix, !comms[r].starts(with: prefix) { continue }
+                guard let i = buckets.index(of: ts[r]) else { continue }
+                hists[i][comms.string(r), default: Log2Histogram(slotCount: 20)].add(UInt64(UInt32(truncatingIfNeeded: bytes[r])) / 1024)
+            }
+        }
+        if common.json {
+            var items: [(labels: [(String, JSONText)], buckets: [(low: Int64, high: Int64, count: UInt64)])] = []
+            for (i, perComm) in hists.enumerated() {
+                for name in perComm.keys.sorted() {
+                    let slots = perComm[name]!.slots
+                    let last = slots.lastIndex { $0 > 0 } ?? -1
+                    items.append(([("interval", .int(Int64(i))), ("comm", .string(name))], (0..<(last + 1)).map {
+                        let r = Log2Histogram.range(ofSlot: $0)
+                        return (Int64(r.low), Int64(r.high), slots[$0])
+                    }))
+                }
+            }
+            out.write(JSONShapes.histograms(tool: Self.toolName, unit: "Kbytes", items))
+            return
+        }
+        out.line("Tracing block device I/O... Hit Ctrl-C to end.")
+        for (i, perComm) in hists.enumerated() {
+            out.line()
+            if timestamp { out.line(left(rec.hms(buckets.reportTime(of: i)), 8)) }
+            for name in perComm.keys.sorted() {
+                out.write("\nProcess Name = \(name)\n")
+                out.write(BccHistogramPrinter.log2(perComm[name]!.slots, unit: "Kbytes"))
+            }
+        }
+    }
+}

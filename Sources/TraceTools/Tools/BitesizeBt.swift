@@ -1,0 +1,35 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// bpftrace's bitesize.bt (0.17): `@[args->comm] = hist(args->bytes)` on block_rq_issue.
+public struct BitesizeBt: RecordingTool {
+    public static let toolName = "bitesize.bt"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Show disk I/O size bytes as a histogram (bpftrace bitesize.bt output).")
+
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { ["block_rq_issue"] }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        var hists: [String: BpftraceHistogram] = [:]
+        try rec.scan("block_rq_issue", columns: ["ts", "nr_bytes", "comm"]) { b in
+            let bytes = b.ints("nr_bytes"), comms = b.blobs("comm")
+            for r in 0..<b.count { hists[comms.string(r), default: BpftraceHistogram()].add(bytes[r]) }
+        }
+        if common.json {
+            out.write(JSONShapes.histograms(tool: Self.toolName, unit: "bytes", hists.keys.sorted().map { ([("comm", .string($0))], bpftraceBuckets(hists[$0]!)) }))
+            return
+        }
+        out.line("Attaching 3 probes...")
+        out.line("Tracing block device I/O... Hit Ctrl-C to end.")
+        out.write("\nI/O size (bytes) histograms by process name:")
+        out.write("\n\n")
+        out.write(hists.isEmpty ? "\n" : BpftracePrinter.histMap(name: "@", entries: hists.keys.sorted().map { ($0, BpftracePrinter.hist(hists[$0]!), hists[$0]!.total) }))
+    }
+}

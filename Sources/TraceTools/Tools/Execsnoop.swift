@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import TraceAnalysis
+
+/// libbpf-tools execsnoop (0.26): successful (with -x, all) execs as rows, printed at return.
+public struct Execsnoop: RecordingTool {
+    public static let toolName = "execsnoop"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Trace exec syscalls",
+        discussion: """
+        EXAMPLES:
+            bpfan execsnoop run.trc             # trace all exec() syscalls
+            bpfan execsnoop -x run.trc          # include failed exec()s
+            bpfan execsnoop -T run.trc          # include time (HH:MM:SS)
+            bpfan execsnoop -U run.trc          # include UID
+            bpfan execsnoop -u 1000 run.trc     # only trace UID 1000
+            bpfan execsnoop -t run.trc          # include timestamps
+            bpfan execsnoop -q run.trc          # add "quotemarks" around arguments
+            bpfan execsnoop -n main run.trc     # only print command lines containing "main"
+            bpfan execsnoop -l tpkg run.trc     # only print commands where arg contains "tpkg"
+        """)
+
+    @Flag(name: [.customShort("T"), .customLong("time")], help: "include time column on output (HH:MM:SS)")
+    var time = false
+    @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "include timestamp on output")
+    var timestamp = false
+    @Flag(name: [.customShort("x"), .customLong("fails")], help: "include failed exec()s")
+    var fails = false
+    @Option(name: [.customShort("u"), .customLong("uid")], help: ArgumentHelp("trace this UID only", valueName: "UID"))
+    var uid: Int?
+    @Flag(name: [.customShort("q"), .customLong("quote")], help: "Add quotemarks (\") around arguments")
+    var quote = false
+    @Option(name: [.customShort("n"), .customLong("name")], help: ArgumentHelp("only print commands matching this name, any arg", valueName: "NAME"))
+    var name: String?
+    @Option(name: [.customShort("l"), .customLong("line")], help: ArgumentHelp("only print commands where arg contains this line (like the live tool, matched against the command name)", valueName: "LINE"))
+    var line: String?
+    @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "print UID column")
+    var printUID = false
+    @Option(name: .customLong("max-args"), help: ArgumentHelp("maximum number of arguments parsed and displayed, defaults to 20", valueName: "MAX_ARGS"))
+    var maxArgs: Int = 20
+    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    var cgroup: String?
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public func validate() throws {
+        if maxArgs < 1 || maxArgs > 60 { throw ValidationError("Invalid MAX_ARGS \(maxArgs), should be in [1, 60] range") }
+        if let uid, uid < 0 || uid >= Int(UInt32.max) { throw ValidationError("Invalid UID \(uid)") }
+    }
+
+    public var requiredTables: [String] { ["process_exec"] }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        var incomplete = 0
+        if !common.json {
+            var header = ""
+            if time { header += left("TIME", 9) }
+            if timestamp { header += left("TIME(s)", 8) + " " }
+            if printUID { header += left("UID", 6) + " " }
+            out.line(header + left("PCOMM", 16) + " " + left("PID", 6) + " " + left("PPID", 6) + " " + right("RET", 3) + " ARGS")
+        }
+        for e in try rec.execEvents() {
+            if let uid, e.uid != Int64(uid) { continue }
+            if !fails && e.ret < 0 { continue }
+            if let name, !e.comm.contains(name) { continue }
+            if let line, !e.comm.contains(line) { continue }
+            // The live tool's args: the filename, then argv[1...], max_args in all, and a count one
+            // higher when more were passed (printed as " ...").
+            var args = [e.filename] + e.argv.dropFirst().prefix(maxArgs - 1)
+            let wanted = min(max(e.argc, 1), maxArgs)
+            if args.count < wanted { incomplete += 1 }
+            args = args.map(Self.cut)
+            let more = e.argc > maxArgs
+            if common.json {
+                out.write(JSONShapes.event(tool: Self.toolName, [
+                    ("time", .string(rec.hms(e.exitTime))), ("ts", .int(e.exitTime)), ("uid", .int(e.uid)), ("comm", .string(e.comm)), ("pid", .int(e.pid)),
+                    ("ppid", .int(e.ppid)), ("ret", .int(e.ret)), ("args", .array(args.map { .string($0) })), ("more", .bool(more)),
+                ]))
+                continue
+            }
+            var text = ""
+            if time { text += left(rec.hms(e.exitTime), 8) + " " }
+            if timestamp { text += left(String(format: "%.3f", Double(e.exitTime &- rec.startTime) / 1e9), 8) }
+            if printUID { text += left(e.uid, 6) }
+            text += left(e.comm, 16) + " " + left(e.pid, 6) + " " + left(e.ppid, 6) + " " + right(cInt(e.ret), 3) + " "
+            if quote {
+                text += "\"" + args.map { Self.escaped($0) + "\" " }.joined(separator: "\"")
+            } else {
+                text += args.map { $0 + " " }.joined()
+            }
+            if more { text += " ..." }
+            out.line(text)
+        }
+        if incomplete > 0 {
+            out.warn("bpfan execsnoop: \(incomplete) exec(s) had more arguments than the recording kept (20); their ARGS are cut short")
+        }
+    }
+
+    /// An argument as the BPF side reads it: at most ARGSIZE (128) bytes with the NUL.
+    static func cut(_ s: String) -> String {
+        let b = Array(s.utf8)
+        return b.count <= 127 ? s : String(decoding: b[0..<127], as: UTF8.self)
+    }
+
+    static func escaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

@@ -1,0 +1,88 @@
+import Testing
+import TraceFormat
+@testable import TraceAnalysis
+
+@Test func pairerMatchesLatestStartAndConsumesIt() {
+    var p = StartFinishPairer<Int64, Int64>()
+    p.start(7, 100)
+    p.start(7, 150)          // a reused key: the newer start wins
+    #expect(p.finish(7) == 150)
+    #expect(p.finish(7) == nil)  // consumed
+    p.start(8, 1)
+    p.startIfAbsent(8, 2)
+    #expect(p.finish(8) == 1)
+}
+
+@Test func intervalBucketsCountFromTheStart() {
+    let b = IntervalBuckets(start: 1000, end: 1000 + 2_500_000_000, intervalSeconds: 1, count: nil)
+    #expect(b.bucketCount == 3)
+    #expect(b.index(of: 1000) == 0)
+    #expect(b.index(of: 1000 + 1_000_000_000) == 1)
+    #expect(b.index(of: 1000 + 2_600_000_000) == nil)
+    #expect(b.reportTime(of: 2) == 1000 + 2_500_000_000)
+    let limited = IntervalBuckets(start: 0, end: 10_000_000_000, intervalSeconds: 2, count: 2)
+    #expect(limited.bucketCount == 2)
+    #expect(limited.index(of: 4_000_000_000) == nil)
+    let whole = IntervalBuckets(start: 0, end: 10, intervalSeconds: nil, count: nil)
+    #expect(whole.bucketCount == 1 && whole.index(of: 9) == 0 && whole.index(of: 10) == nil)
+}
+
+@Test func timeSpecsParseSecondsWallClockAndISO() throws {
+    let clock = ClockAnchorsView(monotonicAtStart: 5_000_000_000, realtimeAtStart: 1_795_990_000_000_000_000, utcOffsetSeconds: 3600)
+    // 22:06:40 UTC = 23:06:40 local (+01:00)
+    #expect(try TimeSpec.parse("1.5", recordingStart: 5_000_000_000, clock: clock) == 6_500_000_000)
+    #expect(try TimeSpec.parse("23:06:42", recordingStart: 5_000_000_000, clock: clock) == 7_000_000_000)
+    #expect(try TimeSpec.parse("23:06:42.250", recordingStart: 5_000_000_000, clock: clock) == 7_250_000_000)
+    #expect(try TimeSpec.parse("2026-11-29T22:06:43Z", recordingStart: 5_000_000_000, clock: clock) == 8_000_000_000)
+    #expect(try TimeSpec.parse("2026-11-29T23:06:43+01:00", recordingStart: 5_000_000_000, clock: clock) == 8_000_000_000)
+    #expect(clock.hms(ofMonotonic: 5_000_000_000) == "23:06:40")
+    #expect(throws: AnalysisError.self) { try TimeSpec.parse("yesterday", recordingStart: 0, clock: clock) }
+    #expect(throws: AnalysisError.self) { try TimeSpec.parse("22:00", recordingStart: 0, clock: nil) }
+}
+
+@Test func scanHonoursWindowAndPidPushdown() throws {
+    let s = SyntheticRecording()
+    for i in 0..<10 { s.add("syscall", ["ts": .int(SyntheticRecording.at(Double(i) * 0.5)), "pid": .int(Int64(100 + i % 2)), "id": 0]) }
+    let rec = try Recording(path: try s.write())
+    var seen: [Int64] = []
+    try rec.windowed(from: "1", to: "3").scan("syscall", columns: ["ts"]) { seen += $0.ints("ts") }
+    #expect(seen == [2, 3, 4, 5].map { SyntheticRecording.at(Double($0) * 0.5) })
+    var pids: [Int64] = []
+    try rec.scan("syscall", columns: ["pid"], filter: ScanFilter(pids: [101])) { pids += $0.ints("pid") }
+    #expect(pids == [101, 101, 101, 101, 101])
+    // Chunks of 3 rows: [100,101,100] [101,100,101] [100,101,100] [101]; pid 101 alone skips none
+    // but pid 7 skips every chunk without decoding.
+    #expect(rec.plannedChunks(table: "syscall", filter: ScanFilter(pids: [7])).isEmpty)
+}
+
+@Test func mergedScanOrdersRowsAcrossTablesAndChunks() throws {
+    let s = SyntheticRecording()
+    s.rowsPerChunk = 2
+    // Out of order within a table (two CPUs), interleaved across tables.
+    for t in [0.3, 0.1, 0.5, 0.4] { s.add("block_rq_issue", ["ts": .int(SyntheticRecording.at(t)), "rq": 1]) }
+    for t in [0.2, 0.6, 0.35] { s.add("block_rq_complete", ["ts": .int(SyntheticRecording.at(t)), "rq": 2]) }
+    let rec = try Recording(path: try s.write())
+    var got: [(Int, Int64)] = []
+    try rec.scanMerged([ScanSource("block_rq_issue", ["ts"]), ScanSource("block_rq_complete", ["ts"])]) { got.append(($0.source, $0.ts)) }
+    let want: [(Int, Double)] = [(0, 0.1), (1, 0.2), (0, 0.3), (1, 0.35), (0, 0.4), (0, 0.5), (1, 0.6)]
+    #expect(got.map(\.0) == want.map(\.0))
+    #expect(got.map(\.1) == want.map { SyntheticRecording.at($0.1) })
+}
+
+@Test func processTrackerFollowsForkExecRename() throws {
+    let s = SyntheticRecording()
+    s.add("process_snapshot", ["ts": .int(SyntheticRecording.t0), "pid": 10, "tid": 10, "ppid": 1, "comm": "bash"])
+    s.add("process_fork", ["ts": .int(SyntheticRecording.at(1)), "pid": 10, "tid": 10, "comm": "bash", "child_pid": 20, "child_tid": 20])
+    s.add("process_exec", ["ts": .int(SyntheticRecording.at(2)), "pid": 20, "tid": 20, "ppid": 10, "comm": "ls", "ret": 0])
+    s.add("comm_change", ["ts": .int(SyntheticRecording.at(3)), "pid": 20, "tid": 20, "new_comm": "ls-renamed"])
+    let rec = try Recording(path: try s.write())
+    var tracker = ProcessTracker()
+    var commAt: [String] = []
+    try rec.windowed(from: "2.5", to: nil).scanMerged(ProcessTracker.sources) { row in
+        tracker.apply(source: row.source, batch: row.batch, row: row.row)
+        commAt.append(tracker.comm(20) ?? "-")
+    }
+    // History before --from still feeds the tracker.
+    #expect(commAt == ["-", "bash", "ls", "ls-renamed"])
+    #expect(tracker.task(20)?.ppid == 10)
+}
