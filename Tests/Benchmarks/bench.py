@@ -399,7 +399,7 @@ class Bpfrec(Recorder):
 
     def record(self, wl_argv, out):
         cmd = [self.ctx.bpfrec, "record", "-o", out, "--force", "--families", self.families]
-        p, lines = start_background(cmd, r".", 60)  # its first stderr line says it is recording
+        p, lines = start_background(cmd, r"^bpfrec: recording ", 60)  # printed once every probe is attached
         time.sleep(0.2)
         w = sh(wl_argv)
         err = stop_background(p)
@@ -422,7 +422,7 @@ class Bench:
         self.bpfan = a.bpfan if a.bpfan and os.access(a.bpfan, os.X_OK) else None
         self.bpfan_tools = self.list_bpfan_tools()
         self.wl = Workloads(self.bin, a.w3_file, a.scale)
-        self.results = {"runs": {}, "kept": {}, "truth": {}, "captured": {}, "readers": [],
+        self.results = {"runs": {}, "kept": {}, "truth": {}, "captured": {}, "readers": [], "scaling": [],
                         "notes": [], "machine": {}}
 
     # -- bpfan helpers
@@ -624,6 +624,64 @@ class Bench:
                         self.results["readers"].append({"workload": w, "recorder": "bpfrec",
                                                         "reader": f"bpfan {tool}", "error": "not available yet"})
 
+    def scaling(self):
+        """bpfan syscount over recordings of ~10 M, 100 M and 1 G events, synthesised from the
+        W1 bpfrec recording: its schema and metadata blocks, then its chunk blocks repeated, and no
+        footer (the reader then indexes by scanning; schemas/FORMAT.md). Stops early when the next
+        size would not fit the time budget."""
+        key = "w1/bpfrec"
+        src = self.results["kept"].get(key)
+        if not src or "syscount" not in self.bpfan_tools:
+            self.results["scaling_note"] = "not measured (needs the W1 bpfrec recording and bpfan syscount)"
+            return
+        run = self.results["runs"][key][-1]
+        per_copy = 2 * run.get("tables", {}).get("syscall", ("", 0))[1]  # syscall rows, as events
+        if not per_copy:
+            self.results["scaling_note"] = "not measured (the W1 recording has no syscall rows)"
+            return
+        data = open(src, "rb").read()
+        pos, head, chunks = 32, [], []
+        while pos + 24 <= len(data):
+            tag = data[pos:pos + 4]
+            length = struct.unpack_from("<Q", data, pos + 8)[0]
+            if tag == b"FOOT":
+                break
+            (chunks if tag == b"CHNK" else head).append(data[pos:pos + 24 + length])
+            pos += 24 + length
+        body = b"".join(chunks)
+        del data
+        budget = self.a.scaling_budget
+        t_start = time.monotonic()
+        prev = None
+        for target in (10_000_000, 100_000_000, 1_000_000_000):
+            copies = max(1, round(target / per_copy))
+            need = copies * len(body)
+            if prev:  # extrapolate linearly from the previous size
+                est = prev["seconds"] * copies / prev["copies"]
+                left = budget - (time.monotonic() - t_start)
+                if est > left or need > shutil.disk_usage(self.out).free // 2:
+                    self.results["scaling"].append({"target": target, "skipped":
+                        f"skipped: ~{est:.0f} s expected, {max(left, 0):.0f} s of the {budget} s budget left"
+                        if est > left else "skipped: not enough space"})
+                    continue
+            path = os.path.join(self.out, f"scale-{target // 1_000_000}M.trc")
+            with open(path, "wb") as f:
+                f.write(open(src, "rb").read(32))
+                for blk in head:
+                    f.write(blk)
+                for _ in range(copies):
+                    f.write(body)
+            wall, rss, rc, err = timed([self.bpfan, "syscount", path])
+            row = {"target": target, "events": copies * per_copy, "copies": copies,
+                   "bytes": os.path.getsize(path), "seconds": wall, "rss": rss, "rc": rc,
+                   "error": err.strip()[-200:] if rc else None}
+            self.results["scaling"].append(row)
+            log(f"   scaling: {row['events']:,} events, {row['bytes'] / 1e9:.2f} GB: {wall:.2f} s, {rss / 2**20:.0f} MB")
+            os.unlink(path)
+            if rc:
+                break
+            prev = row
+
     def count_bpfrec(self, w, truth, path):
         """Counts through bpfan itself where a tool answers the question (else nothing)."""
         got = {}
@@ -735,6 +793,20 @@ class Bench:
             rate = f"{row['rate'] / 1e6:.2f} M" if row.get("rate") else (row.get("error") or "?")
             P(f"| {row['workload']} | {row['reader']} | {row['events'] or 0:,} | {row['seconds']:.2f} | "
               f"{rate} | {row['rss'] / 2**20:.0f} |")
+        P("\n### Scaling: `bpfan syscount` over synthesised recordings (W1 chunks repeated)\n")
+        if R.get("scaling_note") or not R["scaling"]:
+            P(R.get("scaling_note", "not measured"))
+        else:
+            P("| events | file GB | seconds | events/s | peak RSS MB |")
+            P("|---:|---:|---:|---:|---:|")
+            for row in R["scaling"]:
+                if "skipped" in row:
+                    P(f"| ~{row['target']:,} | | {row['skipped']} | | |")
+                elif row["rc"]:
+                    P(f"| {row['events']:,} | {row['bytes'] / 1e9:.2f} | failed: {row['error']} | | |")
+                else:
+                    P(f"| {row['events']:,} | {row['bytes'] / 1e9:.2f} | {row['seconds']:.2f} | "
+                      f"{row['events'] / row['seconds'] / 1e6:.1f} M | {row['rss'] / 2**20:.0f} |")
         P("\n### Verdicts (issue 5 targets)\n")
         for v in self.verdicts(summary, skipped):
             P(f"- {v}")
@@ -796,6 +868,18 @@ class Bench:
                 extra += f", {r['rate'] / ps[0]['rate']:.1f}× perf script (target 60×)"
             out.append(f"{r['workload'].upper()} {r['reader']} ≥ 50 M events/s, RSS < 200 MB: "
                        f"{'met' if ok else 'MISSED'} ({r['rate'] / 1e6:.1f} M/s, {r['rss'] / 2**20:.0f} MB{extra})")
+        sc = [r for r in self.results["scaling"] if "seconds" in r and not r["rc"]]
+        if len(sc) >= 2:
+            lin = [(b["seconds"] / a["seconds"]) / (b["events"] / a["events"]) for a, b in zip(sc, sc[1:])]
+            rss_ok = all(r["rss"] < 200 * 2**20 for r in sc)
+            sub = sc[-1]["rss"] / sc[0]["rss"] < sc[-1]["events"] / sc[0]["events"]
+            out.append("scaling: time linear (time ratio / events ratio per step: "
+                       + ", ".join(f"{x:.2f}" for x in lin) + f"), peak RSS "
+                       + ("sub-linear" if sub else "NOT sub-linear") + " and "
+                       + ("under 200 MB: met" if rss_ok else "over 200 MB: MISSED")
+                       + " (" + ", ".join(f"{r['rss'] / 2**20:.0f}" for r in sc) + " MB)")
+        elif sc:
+            out.append("scaling: one size only (the others did not fit the time budget)")
         return out
 
 
@@ -810,6 +894,8 @@ def main():
     ap.add_argument("--bpfrec", default=None)
     ap.add_argument("--bpfan", default=None)
     ap.add_argument("--scale", type=float, default=1.0, help="scale workload sizes (development only)")
+    ap.add_argument("--scaling-budget", type=int, default=120,
+                    help="seconds for the bpfan syscount scaling curve (0: skip it)")
     ap.add_argument("--report", default=None, help="also write the markdown report here")
     a = ap.parse_args()
     a.workloads = [w for w in a.workloads.split(",") if w]
@@ -834,6 +920,8 @@ def main():
     try:
         b.overhead(recorders)
         b.analyse(recorders)
+        if a.scaling_budget > 0:
+            b.scaling()
     finally:
         inst = f"/sys/kernel/tracing/instances/{TRACECMD_INSTANCE}"
         if os.path.isdir(inst):
