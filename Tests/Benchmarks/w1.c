@@ -16,8 +16,8 @@ int main(int argc, char **argv)
 		syscall(SYS_getppid);
 	uint64_t t1 = now_ns();
 	getrusage(RUSAGE_SELF, &r1);
-	printf("workload=w1 pid=%d nr=%d calls=%ld loop_ns=%llu nvcsw=%ld nivcsw=%ld\n",
-	       getpid(), SYS_getppid, n, (unsigned long long)(t1 - t0),
+	printf("workload=w1 pid=%d nr=%d calls=%ld loop_ns=%llu cpu_ns=%llu nvcsw=%ld nivcsw=%ld\n",
+	       getpid(), SYS_getppid, n, (unsigned long long)(t1 - t0), cpu_ns(&r0, &r1),
 	       r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * and one 1-byte read in each process (8 raw_syscalls events) and at least two context switches.
  * The main process only forks the two and reaps them, so wait4 gives each one's exact rusage:
  * every sched_switch with prev = ping or pong, including its last one as it dies, is counted in
- * nvcsw + nivcsw. Ping times the loop and sends the time to main (an 8-byte write). */
+ * nvcsw + nivcsw. Ping times the loop and sends the time to main (an 8-byte write); cpu_ns is
+ * both processes' whole CPU time. */
 #include "workload.h"
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -58,9 +59,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "w2: a child failed\n");
 		return 1;
 	}
-	printf("workload=w2 pid=%d child=%d main=%d round_trips=%ld loop_ns=%llu read_nr=%d write_nr=%d "
+	struct rusage zero = { 0 };
+	printf("workload=w2 pid=%d child=%d main=%d round_trips=%ld loop_ns=%llu cpu_ns=%llu read_nr=%d write_nr=%d "
 	       "nvcsw=%ld nivcsw=%ld child_nvcsw=%ld child_nivcsw=%ld\n",
-	       ping, pong, getpid(), n, (unsigned long long)loop_ns, SYS_read, SYS_write,
+	       ping, pong, getpid(), n, (unsigned long long)loop_ns,
+	       cpu_ns(&zero, &r_ping) + cpu_ns(&zero, &r_pong), SYS_read, SYS_write,
 	       r_ping.ru_nvcsw, r_ping.ru_nivcsw, r_pong.ru_nvcsw, r_pong.ru_nivcsw);
 	return 0;
 }

@@ -101,9 +101,9 @@ int main(int argc, char **argv)
 	}
 	uint64_t t1 = now_ns();
 	getrusage(RUSAGE_SELF, &r1);
-	printf("workload=w3 pid=%d ios=%ld reads=%ld writes=%ld loop_ns=%llu prepared=%d dev=%u:%u "
+	printf("workload=w3 pid=%d ios=%ld reads=%ld writes=%ld loop_ns=%llu cpu_ns=%llu prepared=%d dev=%u:%u "
 	       "nvcsw=%ld nivcsw=%ld",
-	       getpid(), n, reads, writes, (unsigned long long)(t1 - t0), prepared,
+	       getpid(), n, reads, writes, (unsigned long long)(t1 - t0), cpu_ns(&r0, &r1), prepared,
 	       major(st.st_dev), minor(st.st_dev), r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
 	print_extents(fd);
 	printf("\n");

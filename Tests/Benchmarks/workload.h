@@ -1,6 +1,9 @@
 /* Shared helpers of the benchmark workloads (w1.c, w2.c, w3.c).
  * Each workload times only its own loop (CLOCK_MONOTONIC) and prints one line of
- * key=value ground truth on stdout, which Tests/Benchmarks/bench.py parses. */
+ * key=value ground truth on stdout, which Tests/Benchmarks/bench.py parses. Besides the loop's
+ * wall time (loop_ns) they print the CPU time the workload spent (cpu_ns, user + system): tracing
+ * probes run in the traced task, so cpu_ns shows their cost even when other work on a busy
+ * machine stretches the wall time. */
 #ifndef BENCH_WORKLOAD_H
 #define BENCH_WORKLOAD_H
 #define _GNU_SOURCE
@@ -35,6 +38,14 @@ static inline void die(const char *what)
 {
 	fprintf(stderr, "%s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* CPU time (user + system) between two rusage samples, in ns. */
+static inline unsigned long long cpu_ns(const struct rusage *a, const struct rusage *b)
+{
+	long long us = (b->ru_utime.tv_sec - a->ru_utime.tv_sec) * 1000000LL + (b->ru_utime.tv_usec - a->ru_utime.tv_usec) +
+		       (b->ru_stime.tv_sec - a->ru_stime.tv_sec) * 1000000LL + (b->ru_stime.tv_usec - a->ru_stime.tv_usec);
+	return (unsigned long long)us * 1000ull;
 }
 
 /* A count from argv[i] if given (for short development runs), else the default. */
