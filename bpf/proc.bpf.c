@@ -111,6 +111,22 @@ int exit_execve(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx->re
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exit_execveat(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx->ret); }
 
+/* Fallback when tracefs is unreadable (CAP_BPF + CAP_PERFMON without root: classic tracepoints
+ * attach by an id read from tracefs): the same capture from raw_syscalls, at the price of a
+ * program run on every syscall. The loader enables one set or the other. */
+static __always_inline int exec_sys_enter(struct pt_regs *regs, long id)
+{
+	if (id == 59) /* execve */
+		return exec_enter((const char *)BPF_CORE_READ(regs, di), (const char *const *)BPF_CORE_READ(regs, si));
+	if (id == 322) /* execveat */
+		return exec_enter((const char *)BPF_CORE_READ(regs, si), (const char *const *)BPF_CORE_READ(regs, dx));
+	return 0;
+}
+SEC("tp_btf/sys_enter") int BPF_PROG(exec_sys_enter_btf, struct pt_regs *regs, long id) { return exec_sys_enter(regs, id); }
+SEC("raw_tp/sys_enter") int BPF_PROG(exec_sys_enter_raw, struct pt_regs *regs, long id) { return exec_sys_enter(regs, id); }
+SEC("tp_btf/sys_exit") int BPF_PROG(exec_sys_exit_btf, struct pt_regs *regs, long ret) { return exec_exit(ret); }
+SEC("raw_tp/sys_exit") int BPF_PROG(exec_sys_exit_raw, struct pt_regs *regs, long ret) { return exec_exit(ret); }
+
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);

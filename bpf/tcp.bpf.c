@@ -1,6 +1,7 @@
 /* tcp family: TCP state changes (with the byte counts tcplife prints), retransmits, resets
  * and drops of TCP packets. Most of these run in softirq context, so the current task is
- * whatever was interrupted: only the recorder's own tgid is filtered, never -p. */
+ * whatever was interrupted (the recorder included): nothing is filtered by the current task.
+ * The recorder has no TCP sockets of its own. */
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>
 
@@ -37,14 +38,9 @@
 	bpf_get_current_comm((r)->comm, sizeof((r)->comm));                             \
 } while (0)
 
-static __always_inline bool own_current(void)
-{
-	return (bpf_get_current_pid_tgid() >> 32) == cfg.own_tgid;
-}
-
 static __always_inline int on_state(struct sock *sk, int oldstate, int newstate)
 {
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || own_current())
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	struct tcp_state_record *r = reserve(sizeof(*r), FAMILY);
 	if (!r)

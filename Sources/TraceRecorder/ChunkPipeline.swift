@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import TraceFormat
 
 /// Encodes chunks and appends every block to the one `TraceWriter`, on a background queue, in
@@ -14,16 +15,25 @@ final class ChunkPipeline: @unchecked Sendable {
     private var failure: Error?
     private var bytesByFamily = [Int](repeating: 0, count: Family.allCases.count)
     private var closed = false
+    private let countLock = NSLock()
+    private var queued = 0
 
-    init(writer: TraceWriter, maxInFlight: Int = 8) {
+    /// Chunks submitted and not yet written (to schedule low-priority work when idle).
+    var chunksInFlight: Int { countLock.withLock { queued } }
+
+    init(writer: TraceWriter, maxInFlight: Int = 16) {
         self.writer = writer
         slots = DispatchSemaphore(value: maxInFlight)
     }
 
     func submit(tableID: UInt32, schema: TableSchema, family: Family?, columns: [ColumnData], zstdLevel: Int32 = 1) {
         slots.wait()
+        countLock.withLock { queued += 1 }
         queue.async { [self] in
-            defer { slots.signal() }
+            defer {
+                countLock.withLock { queued -= 1 }
+                slots.signal()
+            }
             guard failure == nil else { return }
             let payload = ChunkEncoder.encode(tableID: tableID, schema: schema, columns: columns, zstdLevel: zstdLevel)
             do {

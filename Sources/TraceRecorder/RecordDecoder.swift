@@ -2,33 +2,113 @@ import Glibc
 import TraceFormat
 import TraceSchema
 
-/// Moves fixed-layout ring-buffer records (bpf/events.gen.h) into per-table column buffers,
+/// Moves fixed-layout ring-buffer records (bpf/events.gen.h) into per-table column storage,
 /// generically: `RecordLayout.forKind` says where each column sits, the table's schema says
-/// its type. Only the drain thread touches it.
+/// its type. Only the drain thread touches it. The per-record path works on unsafe storage
+/// allocated once, so it does no reference counting or exclusivity checks.
 final class RecordDecoder {
-    struct Slot {
-        var layout: RecordLayout
-        var family: Family
-        var buffer: TableBuffer
-        /// CLOCK_MONOTONIC ns when the buffer got its first row since the last flush.
-        var firstRowAt: UInt64 = 0
+    /// How to move one field: a flattened `RecordLayout.Field`.
+    struct FieldOp {
+        var type: UInt8      // 0 u8, 1 u16, 2 u32, 3 i32, 4 u64, 5 i64, 6 str, 7 bytes
+        var offset: Int
+        var size: Int
+        var lengthOffset: Int
+        var column: Int      // index into the slot's ints or blobs
     }
 
-    private(set) var slots: [Slot] = []
+    struct Slot {
+        var recordSize: Int
+        var family: Int
+        var ops: UnsafeMutableBufferPointer<FieldOp>
+        var ints: UnsafeMutablePointer<IntColumn>
+        var blobs: UnsafeMutablePointer<BlobStaging>
+        var intCount: Int
+        var blobCount: Int
+        var rows = 0
+        /// CLOCK_MONOTONIC ns when the buffer got its first row since the last flush.
+        var firstRowAt: UInt64 = 0
+        /// For stack tables: offsets of pid and of the user stack's length, to note the
+        /// processes whose user addresses need their memory maps.
+        var userStackPid = -1
+        var userStackLength = -1
+    }
+
+    struct TableInfo {
+        var tableID: UInt32
+        var schema: TableSchema
+        var family: Family
+        /// For each schema column: (isInteger, index into ints or blobs).
+        var columns: [(Bool, Int)]
+    }
+
+    private let slots: UnsafeMutablePointer<Slot>
+    private let slotCount: Int
+    private var tables: [TableInfo] = []
     /// Slot index by record kind; -1 for kinds of families not recorded.
-    private var slotByKind: [Int]
+    private let slotByKind: UnsafeMutableBufferPointer<Int>
     private(set) var eventsByFamily = [UInt64](repeating: 0, count: Family.allCases.count)
     private(set) var malformed: UInt64 = 0
+    /// Processes seen with a non-empty user stack since the last `takeUserStackPids()`.
+    private var userStackPids: Set<UInt32> = []
 
     /// `tableIDs` maps each recorded BPF table's name to its id in the writer.
     init(families: [Family], tableIDs: [String: UInt32]) {
-        slotByKind = [Int](repeating: -1, count: RecordLayout.all.count + 1)
+        slotByKind = .allocate(capacity: RecordLayout.all.count + 1)
+        slotByKind.initialize(repeating: -1)
+        var built: [Slot] = []
         for layout in RecordLayout.all {
             guard let schema = EventTables.named(layout.table), let family = Family(name: schema.family),
                   families.contains(family), let id = tableIDs[layout.table] else { continue }
-            slotByKind[Int(layout.kind)] = slots.count
-            slots.append(Slot(layout: layout, family: family, buffer: TableBuffer(tableID: id, schema: schema, reserve: 1024)))
+            var columns: [(Bool, Int)] = []
+            var ni = 0, nb = 0
+            for c in schema.columns {
+                if c.type.isInteger { columns.append((true, ni)); ni += 1 } else { columns.append((false, nb)); nb += 1 }
+            }
+            let ops = UnsafeMutableBufferPointer<FieldOp>.allocate(capacity: layout.fields.count)
+            for (i, f) in layout.fields.enumerated() {
+                let t: UInt8
+                switch f.type {
+                case .u8: t = 0
+                case .u16: t = 1
+                case .u32: t = 2
+                case .i32: t = 3
+                case .u64: t = 4
+                case .i64: t = 5
+                case .str: t = 6
+                case .bytes: t = 7
+                }
+                ops[i] = FieldOp(type: t, offset: f.offset, size: f.size, lengthOffset: f.lengthOffset, column: columns[f.column].1)
+            }
+            let ints = UnsafeMutablePointer<IntColumn>.allocate(capacity: max(1, ni))
+            ints.initialize(repeating: IntColumn(), count: max(1, ni))
+            let blobs = UnsafeMutablePointer<BlobStaging>.allocate(capacity: max(1, nb))
+            blobs.initialize(repeating: BlobStaging(), count: max(1, nb))
+            var slot = Slot(recordSize: layout.size, family: Int(family.rawValue), ops: ops, ints: ints, blobs: blobs, intCount: ni, blobCount: nb)
+            if let u = schema.columnIndex("ustack"), let p = schema.columnIndex("pid"),
+               let uf = layout.fields.first(where: { $0.column == u }), let pf = layout.fields.first(where: { $0.column == p }) {
+                slot.userStackPid = pf.offset
+                slot.userStackLength = uf.lengthOffset
+            }
+            slotByKind[Int(layout.kind)] = built.count
+            built.append(slot)
+            tables.append(TableInfo(tableID: id, schema: schema, family: family, columns: columns))
         }
+        slotCount = built.count
+        slots = .allocate(capacity: max(1, built.count))
+        slots.initialize(from: built, count: built.count)
+    }
+
+    deinit {
+        for i in 0..<slotCount {
+            let s = slots[i]
+            for c in 0..<max(1, s.intCount) { s.ints[c].free() }
+            for c in 0..<max(1, s.blobCount) { s.blobs[c].free() }
+            s.ints.deinitialize(count: max(1, s.intCount)).deallocate()
+            s.blobs.deinitialize(count: max(1, s.blobCount)).deallocate()
+            s.ops.deallocate()
+        }
+        slots.deinitialize(count: slotCount).deallocate()
+        slotByKind.deallocate()
     }
 
     /// Decodes one record; false when it is not a record this recording knows.
@@ -37,39 +117,54 @@ final class RecordDecoder {
         guard size >= 4 else { malformed += 1; return false }
         let kind = Int(base.loadUnaligned(as: UInt32.self))
         guard kind < slotByKind.count, case let s = slotByKind[kind], s >= 0 else { malformed += 1; return false }
-        guard size >= slots[s].layout.size else { malformed += 1; return false }
-        slots.withUnsafeMutableBufferPointer { all in
-            let slot = all.baseAddress! + s
-            if slot.pointee.buffer.rowCount == 0 { slot.pointee.firstRowAt = now }
-            for f in slot.pointee.layout.fields {
-                let p = base + f.offset
-                switch f.type {
-                case .u8: slot.pointee.buffer.append(int: Int64(p.load(as: UInt8.self)), column: f.column)
-                case .u16: slot.pointee.buffer.append(int: Int64(p.loadUnaligned(as: UInt16.self)), column: f.column)
-                case .u32: slot.pointee.buffer.append(int: Int64(p.loadUnaligned(as: UInt32.self)), column: f.column)
-                case .i32: slot.pointee.buffer.append(int: Int64(p.loadUnaligned(as: Int32.self)), column: f.column)
-                case .u64: slot.pointee.buffer.append(uint: p.loadUnaligned(as: UInt64.self), column: f.column)
-                case .i64: slot.pointee.buffer.append(int: p.loadUnaligned(as: Int64.self), column: f.column)
-                case .str:
-                    // Up to the first NUL, never past the array.
-                    let n = memchr(p, 0, f.size).map { UnsafeRawPointer($0) - p } ?? f.size
-                    slot.pointee.buffer.append(bytes: UnsafeRawBufferPointer(start: p, count: n), column: f.column)
-                case .bytes:
-                    let n = min(Int((base + f.lengthOffset).loadUnaligned(as: UInt16.self)), f.size)
-                    slot.pointee.buffer.append(bytes: UnsafeRawBufferPointer(start: p, count: n), column: f.column)
-                }
+        let slot = slots + s
+        guard size >= slot.pointee.recordSize else { malformed += 1; return false }
+        if slot.pointee.rows == 0 { slot.pointee.firstRowAt = now }
+        let ints = slot.pointee.ints, blobs = slot.pointee.blobs
+        for op in slot.pointee.ops {
+            let p = base + op.offset
+            switch op.type {
+            case 0: ints[op.column].append(Int64(p.load(as: UInt8.self)))
+            case 1: ints[op.column].append(Int64(p.loadUnaligned(as: UInt16.self)))
+            case 2: ints[op.column].append(Int64(p.loadUnaligned(as: UInt32.self)))
+            case 3: ints[op.column].append(Int64(p.loadUnaligned(as: Int32.self)))
+            case 4, 5: ints[op.column].append(p.loadUnaligned(as: Int64.self))
+            case 6:
+                // Up to the first NUL, never past the array.
+                let n = memchr(p, 0, op.size).map { UnsafeRawPointer($0) - p } ?? op.size
+                blobs[op.column].append(p, n)
+            default:
+                let n = min(Int((base + op.lengthOffset).loadUnaligned(as: UInt16.self)), op.size)
+                blobs[op.column].append(p, n)
             }
-            eventsByFamily[Int(slot.pointee.family.rawValue)] += 1
+        }
+        slot.pointee.rows += 1
+        eventsByFamily[slot.pointee.family] &+= 1
+        if slot.pointee.userStackLength >= 0, (base + slot.pointee.userStackLength).loadUnaligned(as: UInt16.self) > 0 {
+            userStackPids.insert((base + slot.pointee.userStackPid).loadUnaligned(as: UInt32.self))
         }
         return true
     }
 
-    /// Hands out the columns of every slot that `due` selects, leaving those buffers empty.
-    func take(where due: (Slot) -> Bool) -> [(tableID: UInt32, schema: TableSchema, family: Family, columns: [ColumnData])] {
+    /// Hands out the columns of every table whose (rows, firstRowAt) `due` selects, leaving
+    /// those tables empty.
+    func take(where due: (_ rows: Int, _ firstRowAt: UInt64) -> Bool) -> [(tableID: UInt32, schema: TableSchema, family: Family, columns: [ColumnData])] {
         var out: [(UInt32, TableSchema, Family, [ColumnData])] = []
-        for i in slots.indices where slots[i].buffer.rowCount > 0 && due(slots[i]) {
-            out.append((slots[i].buffer.tableID, slots[i].buffer.schema, slots[i].family, slots[i].buffer.takeColumns()))
+        for i in 0..<slotCount {
+            let slot = slots + i
+            guard slot.pointee.rows > 0, due(slot.pointee.rows, slot.pointee.firstRowAt) else { continue }
+            let t = tables[i]
+            let columns: [ColumnData] = t.columns.map { isInt, j in
+                isInt ? .ints(slot.pointee.ints[j].take()) : .blobs(slot.pointee.blobs[j].take())
+            }
+            slot.pointee.rows = 0
+            out.append((t.tableID, t.schema, t.family, columns))
         }
         return out
+    }
+
+    func takeUserStackPids() -> [UInt32] {
+        defer { userStackPids.removeAll(keepingCapacity: true) }
+        return Array(userStackPids)
     }
 }

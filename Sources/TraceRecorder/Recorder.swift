@@ -54,7 +54,11 @@ public enum Recorder {
         try writer.writeMetadata(name: MetadataName.syscallNames, bytes: SystemTables.syscallNamesJSON())
         try writer.writeMetadata(name: MetadataName.blockDevices, json: SystemTables.blockDevices())
         try writer.writeMetadata(name: MetadataName.mounts, bytes: SystemTables.mountInfo())
-        pipeline.metadata(name: MetadataName.kernelSymbols, bytes: SystemTables.kernelTextSymbols())
+        let kallsyms = SystemTables.kernelTextSymbols()
+        if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {
+            warn("bpfrec: warning: /proc/kallsyms shows no addresses (needs CAP_SYSLOG): kernel stacks will not symbolize")
+        }
+        pipeline.metadata(name: MetadataName.kernelSymbols, bytes: kallsyms)
 
         // The snapshot is read before the probes attach: a process born in between is seen
         // by both, never by neither.
@@ -71,9 +75,14 @@ public enum Recorder {
         cfg.cgroup_id = cgroupID ?? 0
         cfg.offcpu_stacks = o.offCPUStacks ? 1 : 0
         var loaded: [LoadedFamily] = []
+        let tracefs = o.families.contains(.proc) && Tracefs.ensureMounted()
         for f in o.families {
             do throws(RecorderError) {
-                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: o.offCPUStacks ? [] : ["offcpu_"])
+                var skipping = o.offCPUStacks ? [] : ["offcpu_"]
+                // proc's execve capture: per-syscall tracepoints when tracefs is readable (cheap),
+                // else the raw_syscalls fallback.
+                skipping += tracefs ? ["exec_sys_"] : ["enter_exec", "exit_exec"]
+                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: skipping)
                 loaded.append(l)
             } catch {
                 if o.familiesExplicit { throw error }
@@ -93,26 +102,36 @@ public enum Recorder {
         // Drain loop.
         var loss = LossAccounting(cpus: cpus, start: startTime)
         var lostRows = buffer("lost_events")
+        var mapsRows = buffer("process_maps")
+        let processMaps = ProcessMaps(pipeline: pipeline)
         let flushNs = UInt64(o.flushIntervalMs) * 1_000_000
         let deadline = o.duration.map { startTime + UInt64($0 * 1e9) }
         let stallUntil = startTime + UInt64(o.stallDrainMs) * 1_000_000
         var lastWindow = startTime
         var failure: Error?
+        var behind = false
         while true {
-            var ts = timespec(tv_sec: 0, tv_nsec: o.drainIntervalMs * 1_000_000)
-            nanosleep(&ts, nil)
+            // Sleep between drains unless the last one stopped at its budget with more waiting.
+            if !behind {
+                var ts = timespec(tv_sec: 0, tv_nsec: o.drainIntervalMs * 1_000_000)
+                nanosleep(&ts, nil)
+            }
             let now = HostMetadata.monotonic()
             let stopping = bpfrec_stop_requested() != 0 || (deadline.map { now >= $0 } ?? false)
             if stopping { break }
             if now < stallUntil { continue }
-            drain.drain(now: now)
-            for c in decoder.take(where: { $0.buffer.rowCount >= o.chunkRows || now &- $0.firstRowAt >= flushNs }) {
+            behind = drain.drain(now: now)
+            // Maps are read as soon as a process shows up in a user stack: it may exit soon.
+            processMaps.record(pids: decoder.takeUserStackPids(), at: now, into: &mapsRows)
+            for c in decoder.take(where: { rows, first in rows >= o.chunkRows || now &- first >= flushNs }) {
                 pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
             }
             if now &- lastWindow >= flushNs {
                 lastWindow = now
                 loss.window(maps: maps, families: loaded, now: now, into: &lostRows)
                 if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
+                if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
+                processMaps.writeWhenIdle()
                 if let e = pipeline.error { failure = e; break }
             }
         }
@@ -120,8 +139,11 @@ public enum Recorder {
         // Stop: detach first so nothing new arrives, then take what is left in the ring.
         for l in loaded { l.detach() }
         let stopTime = HostMetadata.monotonic()
-        drain.drain(now: stopTime)
-        for c in decoder.take(where: { _ in true }) {
+        drain.drainAll(now: stopTime)
+        processMaps.record(pids: decoder.takeUserStackPids(), at: stopTime, into: &mapsRows)
+        if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
+        processMaps.finish()
+        for c in decoder.take(where: { _, _ in true }) {
             pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
         }
         loss.window(maps: maps, families: loaded, now: stopTime, into: &lostRows)
@@ -159,7 +181,7 @@ extension Recorder {
                 let maps = try SharedMaps(ringBytes: 1 << 20)
                 var cfg = bpfrec_config()
                 cfg.own_tgid = UInt32(getpid())
-                let l = try LoadedFamily.load(f, config: cfg, maps: maps)
+                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: Tracefs.available ? ["exec_sys_"] : ["enter_exec", "exit_exec"])
                 return (f, .success(l.attachMode))
             } catch {
                 return (f, .failure(error))

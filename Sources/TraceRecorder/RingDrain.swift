@@ -7,6 +7,10 @@ final class RingDrain {
     private var ring: OpaquePointer?
     /// Time of the current drain, stamped on buffers that get their first row.
     fileprivate var now: UInt64 = 0
+    /// Records left in this drain's budget. ring_buffer__consume would otherwise keep going as
+    /// long as producers keep up, starving the flush, loss and stop checks of the loop.
+    fileprivate var budget = 0
+    static let budgetExhausted: Int32 = -11 // -EAGAIN, returned by the callback to stop early
 
     init(ringFD: Int32, decoder: RecordDecoder) throws(RecorderError) {
         self.decoder = decoder
@@ -15,7 +19,8 @@ final class RingDrain {
             guard let ctx, let data else { return 0 }
             let drain = Unmanaged<RingDrain>.fromOpaque(ctx).takeUnretainedValue()
             _ = drain.decoder.decode(UnsafeRawPointer(data), size: Int(size), now: drain.now)
-            return 0
+            drain.budget -= 1
+            return drain.budget > 0 ? 0 : RingDrain.budgetExhausted
         }
         // Unretained: the ring is freed in deinit, before self goes away.
         ring = ring_buffer__new(ringFD, callback, Unmanaged.passUnretained(self).toOpaque(), nil)
@@ -24,11 +29,17 @@ final class RingDrain {
 
     deinit { ring_buffer__free(ring) }
 
-    /// Consumes every record available now; returns how many.
+    /// Consumes up to `limit` records; true when it stopped at the limit (more are waiting).
     @discardableResult
-    func drain(now: UInt64) -> Int {
+    func drain(now: UInt64, limit: Int = 1 << 16) -> Bool {
         self.now = now
-        return Int(ring_buffer__consume(ring))
+        budget = limit
+        return ring_buffer__consume(ring) == RingDrain.budgetExhausted
+    }
+
+    /// Consumes everything (at stop, after the probes are detached).
+    func drainAll(now: UInt64) {
+        while drain(now: now) {}
     }
 }
 

@@ -7,7 +7,10 @@ struct Bpfrec: ParsableCommand {
         abstract: "Record kernel events (processes, syscalls, block I/O, scheduler, TCP, stacks) into a trace file for bpfan.",
         discussion: """
             Needs CAP_BPF and CAP_PERFMON (or root): `setcap cap_bpf,cap_perfmon+ep bpfrec`. \
-            Without CAP_SYS_PTRACE the process snapshot has no exe paths of other users' processes.
+            Optional: CAP_SYSLOG, so the kallsyms metadata has addresses (kernel stacks symbolize); \
+            CAP_SYS_PTRACE, so exe paths and memory maps of other users' processes are readable \
+            (user stacks symbolize). Without root, tracefs is unreadable and the proc family \
+            captures execve from raw_syscalls instead (slightly more overhead per syscall).
             """,
-        subcommands: [Record.self, Families.self])
+        subcommands: [Record.self, Families.self, Inspect.self])
 }

@@ -34,6 +34,33 @@ extension RecorderTests {
         #expect(mine.filter { samples.bytes("ustack", $0).count >= 8 }.count >= mine.count / 2)
         for r in mine { #expect(samples.int("pid", r) == Int64(getpid())) }
 
+        // The spinning process's executable mappings were recorded, and the innermost user
+        // frames fall inside them; its binaries' symbols are in elf_symbols metadata.
+        let maps = try Rows(file, "process_maps")
+        let myMaps = maps.rows(where: "pid", is: Int64(getpid()))
+        #expect(myMaps.count > 0)
+        var inside = 0, framesSeen = 0
+        for r in mine {
+            let u = samples.bytes("ustack", r)
+            guard u.count >= 8 else { continue }
+            let ip = UInt64(bitPattern: Int64(u.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
+            framesSeen += 1
+            if myMaps.contains(where: { UInt64(bitPattern: maps.int("start", $0)) <= ip && ip < UInt64(bitPattern: maps.int("end", $0)) }) { inside += 1 }
+        }
+        #expect(framesSeen > 0 && inside == framesSeen, "\(inside) of \(framesSeen) innermost user frames inside a recorded mapping")
+        let ids = Set(myMaps.map { maps.bytes("build_id", $0) }.filter { !$0.isEmpty })
+        #expect(!ids.isEmpty)
+        var symbolTables = 0
+        for id in ids {
+            let name = MetadataName.elfSymbolsPrefix + id.map { String(format: "%02x", $0) }.joined()
+            if let blob = try file.metadata(named: name) {
+                let text = String(decoding: blob, as: UTF8.self)
+                #expect(text.hasPrefix("# bpfrec elf_symbols 1\n"))
+                if text.contains("\nsym ") { symbolTables += 1 }
+            }
+        }
+        #expect(symbolTables > 0, "no elf_symbols for \(ids.count) build-ids")
+
         let off = try Rows(file, "offcpu_stack")
         let sleeps = off.rows(where: "tid", is: tid)
         #expect(sleeps.count >= 20, "\(sleeps.count) off-CPU stacks")

@@ -73,7 +73,7 @@ extension RecorderTests {
         usleep(50_000)
         close(server)
         close(listener)
-        usleep(300_000)
+        usleep(500_000) // the last state changes run in softirq after the closes
         let (status, err) = rec.stop()
         #expect(status == 0, "\(err)")
 
