@@ -59,6 +59,46 @@ fuzz: deps
 	  Sources/TraceFormat/*.swift Sources/trc-fuzz/FuzzReader.swift -o .build-fuzz/trc-fuzz 2>&1 | grep -v 'Cannot export local symbol' || true
 	cd .build-fuzz && ./trc-fuzz -runs=$(FUZZ_RUNS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 corpus
 
+# BPF programs: bpf/<family>.bpf.c -> .build/bpf/<family>.bpf.o -> the skeleton header that embeds
+# the object, committed under Sources/CBPFPrograms so `swift build` needs no BPF toolchain.
+# Paths are made relative (-ffile-prefix-map) so the embedded BTF, and the committed headers,
+# do not depend on where the tree is checked out.
+BPF_FAMILIES := proc syscalls sched block tcp stacks
+BPF_CLANG    ?= clang
+BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -ffile-prefix-map=$(CURDIR)=. -I bpf
+SKEL_DIR     := Sources/CBPFPrograms/skeletons
+BPF_OBJ_DIR  := .build/bpf
+
+bpf: $(foreach f,$(BPF_FAMILIES),$(SKEL_DIR)/$(f).skel.h)
+
+# vmlinux.h is committed; regenerate it from the running kernel's BTF on purpose only.
+vmlinux:
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
+
+$(BPF_OBJ_DIR)/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/families.h bpf/events.gen.h bpf/vmlinux.h
+	@mkdir -p $(BPF_OBJ_DIR)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@.full
+	bpftool gen object $@ $@.full
+
+$(SKEL_DIR)/%.skel.h: $(BPF_OBJ_DIR)/%.bpf.o
+	@mkdir -p $(SKEL_DIR)
+	bpftool gen skeleton $< name $*_bpf > $@
+
+# CI: the committed skeletons must be what the sources build to.
+check-bpf:
+	rm -rf $(BPF_OBJ_DIR)
+	$(MAKE) -B bpf
+	git diff --exit-code -- $(SKEL_DIR)
+
+# The x86_64 syscall number -> name table embedded in the recorder.
+syscall-names:
+	{ echo '// Generated from /usr/include/x86_64-linux-gnu/asm/unistd_64.h (linux-libc-dev 6.1) by'; \
+	  echo '// `awk` in the Makefile target `syscall-names`; the x86_64 syscall table, embedded because the'; \
+	  echo '// hosts that record need not have kernel headers.'; echo 'enum SyscallNamesX86_64 {'; \
+	  echo '    static let table: [Int: String] = ['; \
+	  awk '/^#define __NR_/ {sub("__NR_","",$$2); printf "        %s: \"%s\",\n", $$3, $$2}' /usr/include/x86_64-linux-gnu/asm/unistd_64.h; \
+	  echo '    ]'; echo '}'; } > Sources/TraceRecorder/SyscallNamesX86_64.swift
+
 # make bench (issue 5): recorder overhead, bytes/event and analyzer speed against perf, trace-cmd
 # and a bare ring-buffer floor. Tests/Benchmarks/PERFORMANCE.md explains the figures.
 # BENCH_RUNS pairs (untraced, traced) per workload and recorder; BENCH_ARGS go to bench.py
@@ -100,43 +140,3 @@ bench: bench-tools deps
 	-$(SWIFT) build -c release
 	python3 $(BENCH_DIR)/bench.py --bin $(BENCH_BUILD) --runs $(BENCH_RUNS) --out $(BENCH_OUT) \
 	  --bpfrec .build/release/bpfrec --bpfan .build/release/bpfan $(BENCH_ARGS)
-
-# BPF programs: bpf/<family>.bpf.c -> .build/bpf/<family>.bpf.o -> the skeleton header that embeds
-# the object, committed under Sources/CBPFPrograms so `swift build` needs no BPF toolchain.
-# Paths are made relative (-ffile-prefix-map) so the embedded BTF, and the committed headers,
-# do not depend on where the tree is checked out.
-BPF_FAMILIES := proc syscalls sched block tcp stacks
-BPF_CLANG    ?= clang
-BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -ffile-prefix-map=$(CURDIR)=. -I bpf
-SKEL_DIR     := Sources/CBPFPrograms/skeletons
-BPF_OBJ_DIR  := .build/bpf
-
-bpf: $(foreach f,$(BPF_FAMILIES),$(SKEL_DIR)/$(f).skel.h)
-
-# vmlinux.h is committed; regenerate it from the running kernel's BTF on purpose only.
-vmlinux:
-	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
-
-$(BPF_OBJ_DIR)/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/families.h bpf/events.gen.h bpf/vmlinux.h
-	@mkdir -p $(BPF_OBJ_DIR)
-	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@.full
-	bpftool gen object $@ $@.full
-
-$(SKEL_DIR)/%.skel.h: $(BPF_OBJ_DIR)/%.bpf.o
-	@mkdir -p $(SKEL_DIR)
-	bpftool gen skeleton $< name $*_bpf > $@
-
-# CI: the committed skeletons must be what the sources build to.
-check-bpf:
-	rm -rf $(BPF_OBJ_DIR)
-	$(MAKE) -B bpf
-	git diff --exit-code -- $(SKEL_DIR)
-
-# The x86_64 syscall number -> name table embedded in the recorder.
-syscall-names:
-	{ echo '// Generated from /usr/include/x86_64-linux-gnu/asm/unistd_64.h (linux-libc-dev 6.1) by'; \
-	  echo '// `awk` in the Makefile target `syscall-names`; the x86_64 syscall table, embedded because the'; \
-	  echo '// hosts that record need not have kernel headers.'; echo 'enum SyscallNamesX86_64 {'; \
-	  echo '    static let table: [Int: String] = ['; \
-	  awk '/^#define __NR_/ {sub("__NR_","",$$2); printf "        %s: \"%s\",\n", $$3, $$2}' /usr/include/x86_64-linux-gnu/asm/unistd_64.h; \
-	  echo '    ]'; echo '}'; } > Sources/TraceRecorder/SyscallNamesX86_64.swift

@@ -76,15 +76,18 @@ public struct TableBuffer: Sendable {
 struct BlobBuilder: Sendable {
     private var small: [SmallKey: UInt32] = [:]
     private var large: [[UInt8]: UInt32] = [:]
-    private var previous: (key: SmallKey, code: UInt32)?
+    /// Direct-mapped cache in front of `small`: comm strings of a busy CPU repeat from a small set,
+    /// and Swift's seeded hashing costs more than the whole append.
+    private var recent = [CachedCode](repeating: CachedCode(), count: 64)
     private(set) var column = BlobColumn()
 
     var codes: [UInt32] { column.codes }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if let key = SmallKey(bytes) {
-            if let p = previous, p.key == key {
-                column.codes.append(p.code)
+            let slot = key.slot
+            if recent[slot].valid && recent[slot].key == key {
+                column.codes.append(recent[slot].code)
                 return
             }
             let code: UInt32
@@ -95,7 +98,7 @@ struct BlobBuilder: Sendable {
                 small[key] = code
                 column.dictionary.append(Array(bytes))
             }
-            previous = (key, code)
+            recent[slot] = CachedCode(key: key, code: code, valid: true)
             column.codes.append(code)
             return
         }
@@ -111,10 +114,24 @@ struct BlobBuilder: Sendable {
     }
 }
 
+struct CachedCode: Sendable {
+    var key = SmallKey()
+    var code: UInt32 = 0
+    var valid = false
+}
+
 /// Up to 32 bytes held inline, with the length, as a dictionary key.
 struct SmallKey: Hashable, Sendable {
     var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
     var length: UInt8
+
+    init() { length = 0 }
+
+    /// Index into a 64-entry cache.
+    var slot: Int {
+        let h = (a ^ (b &* 31) ^ (c &* 961) ^ d ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(h >> 58)
+    }
 
     init?(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count <= 32 else { return nil }

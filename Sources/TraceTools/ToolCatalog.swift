@@ -30,7 +30,7 @@ public enum ToolCatalog {
         e("killsnoop", ["syscall_detail"], true),
         e("killsnoop.bt", ["syscall_detail"], true),
         e("sigsnoop", ["syscall_detail"], true, "only -k: signal_generate is not recorded"),
-        e("statsnoop", ["syscall_detail"], true),
+        e("statsnoop", ["syscall_detail"], true, "the live libbpf-tools 0.26 statsnoop prints no rows on 6.x syscall tracepoints (fixed upstream, bcc #4920); bpfan prints what the fixed tool does"),
         e("statsnoop.bt", ["syscall_detail"], true),
         e("runqlat", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], false),
         e("runqlat.bt", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], false),

@@ -1,6 +1,7 @@
 import Testing
 @testable import TraceTools
 
+/// syscount.bt counts at sys_enter, so rt_sigreturn (15) counts here, unlike in libbpf syscount.
 @Test func syscountBtCountsByIdAndThreadComm() throws {
     let out = try runTool(SyscountBt.self, [try syscallRecording()])
     #expect(out.stdout == """
@@ -9,14 +10,15 @@ import Testing
 
     Top 10 syscalls IDs:
     @syscall[1]: 1
+    @syscall[15]: 1
     @syscall[999]: 1
     @syscall[39]: 2
     @syscall[257]: 2
     @syscall[0]: 3
 
     Top 10 processes:
-    @process[db]: 2
     @process[db-worker]: 2
+    @process[db]: 3
     @process[app]: 5
 
 

@@ -25,15 +25,20 @@ extension RecordingTool {
     public var lossFamilies: Set<String> { Set(requiredTables.map { Recording.family(ofTable: $0) }) }
 
     public func run() throws {
-        let result = execute()
-        if !result.stdout.isEmpty { StandardOutput.write(result.stdout) }
-        for line in result.stderr { StandardError.write(line) }
-        if result.failed { throw ExitCode.failure }
+        var out = ToolOutput(streaming: true)
+        execute(into: &out)
+        out.flush()
+        if out.failed { throw ExitCode.failure }
     }
 
     /// Runs the tool and captures everything it would print.
     public func execute() -> ToolOutput {
         var out = ToolOutput()
+        execute(into: &out)
+        return out
+    }
+
+    func execute(into out: inout ToolOutput) {
         let name = Self.toolName
         do {
             let (path, numbers) = try splitPositionals()
@@ -44,7 +49,7 @@ extension RecordingTool {
                 let families = Set(missing.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
                 out.warn("bpfan \(name): \(path) has no \(missing.joined(separator: ", ")) table\(missing.count > 1 ? "s" : ""); record it with `bpfrec record --families \(families)`")
                 out.failed = true
-                return out
+                return
             }
             if !file.damage.isEmpty {
                 out.warn("bpfan \(name): warning: \(path) is damaged (\(file.damage.count) problem(s); first: \(file.damage[0])); output covers the readable part")
@@ -66,7 +71,6 @@ extension RecordingTool {
             out.warn("bpfan \(name): \(error)")
             out.failed = true
         }
-        return out
     }
 
     /// Finds the recording among the trailing positionals (the one that is not a number) and

@@ -9,7 +9,7 @@ public struct Biotop: RecordingTool {
     public static let toolName = "biotop"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
-        abstract: "Trace file reads/writes by process.",
+        abstract: "Block device I/O top: I/O count, Kbytes and average latency by process and disk.",
         discussion: """
         EXAMPLES:
             bpfan biotop run.trc            # file I/O top, refresh every 1s

@@ -85,7 +85,8 @@ public struct Execsnoop: RecordingTool {
             }
             var text = ""
             if time { text += left(rec.hms(e.exitTime), 8) + " " }
-            if timestamp { text += left(String(format: "%.3f", Double(e.exitTime &- rec.startTime) / 1e9), 8) }
+            // Seconds since the tool started: the window start stands for it.
+            if timestamp { text += left(String(format: "%.3f", Double(e.exitTime &- rec.effectiveStart) / 1e9), 8) }
             if printUID { text += left(e.uid, 6) }
             text += left(e.comm, 16) + " " + left(e.pid, 6) + " " + left(e.ppid, 6) + " " + right(cInt(e.ret), 3) + " "
             if quote {

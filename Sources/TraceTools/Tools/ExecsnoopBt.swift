@@ -30,7 +30,7 @@ public struct ExecsnoopBt: RecordingTool {
                 if a.isEmpty { break }
                 joined.append(a)
             }
-            let ms = (e.ts &- rec.startTime) / 1_000_000
+            let ms = (e.ts &- rec.effectiveStart) / 1_000_000  // as if started at --from
             if common.json {
                 out.write(JSONShapes.event(tool: Self.toolName, [("time_ms", .int(ms)), ("pid", .int(e.pid)), ("args", .array(joined.map { .string($0) }))]))
             } else {

@@ -78,11 +78,12 @@ struct SignalSnoopOptions: ParsableArguments {
 
     func render(_ rec: Recording, tool: String, json: Bool, into out: inout ToolOutput) throws {
         let rows = try rec.syscallDetails(ids: rec.ids(Syscalls.kill, Syscalls.tkill, Syscalls.tgkill), filter: ScanFilter(pids: pid.map { [Int64($0)] }))
+        let tgkillIDs = rec.ids(Syscalls.tgkill)  // once: resolving a name walks the whole table
         if !json {
             out.line(left("TIME", 8) + " " + left("PID", 7) + " " + left("COMM", 16) + " " + left("SIG", 9) + " " + left("TPID", 7) + " " + left("RESULT", 6))
         }
         for e in rows {
-            let tgkill = rec.isCall(e.id, Syscalls.tgkill)
+            let tgkill = tgkillIDs.contains(e.id)
             let tpid = cInt(tgkill ? e.args[1] : e.args[0]), sig = cInt(tgkill ? e.args[2] : e.args[1])
             if let signal, sig != Int64(signal) { continue }
             let ret = cInt(e.ret)

@@ -60,6 +60,7 @@ public struct Opensnoop: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let rows = try rec.syscallDetails(ids: rec.ids(Syscalls.open, Syscalls.openat), filter: ScanFilter(pids: pid.map { [Int64($0)] }))
         let end = rec.durationEnd(duration)
+        let openIDs = rec.ids(Syscalls.open)  // once: resolving a name walks the whole table
         var relative = 0
         if !common.json {
             var header = ""
@@ -76,7 +77,7 @@ public struct Opensnoop: RecordingTool {
             if failed && ret >= 0 { continue }
             if let name, !e.comm.contains(name) { continue }
             let fd = ret >= 0 ? ret : -1, err = ret >= 0 ? 0 : -ret
-            let flags = cInt(rec.isCall(e.id, Syscalls.open) ? e.args[1] : e.args[2])
+            let flags = cInt(openIDs.contains(e.id) ? e.args[1] : e.args[2])
             if fullPath && !e.path.hasPrefix("/") { relative += 1 }
             if common.json {
                 out.write(JSONShapes.event(tool: Self.toolName, [

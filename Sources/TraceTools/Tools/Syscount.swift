@@ -63,7 +63,7 @@ public struct Syscount: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         if list {
-            for nr in rec.syscallNames.keys.sorted() { out.line(pad3(nr) + ": " + rec.syscallNames[nr]!) }
+            for nr in rec.syscallNames.keys.sorted() { out.line(right(String(nr), 3) + ": " + rec.syscallNames[nr]!) }
             return
         }
         let wantErrno = errnoFilter.flatMap(ErrnoNames.parse)
@@ -73,6 +73,10 @@ public struct Syscount: RecordingTool {
         var stats = Array(repeating: [Int64: Stat](), count: buckets.bucketCount)
         // Flags copied out of their property wrappers: read once per row otherwise.
         let byProcess = byProcess, latency = latency, failures = failures
+        // rt_sigreturn restores the interrupted registers, orig_ax = -1 included, so its
+        // sys_exit reports id -1 and the live tool (which keys on the exit's id and drops -1)
+        // never counts it. The recording keeps the id from sys_enter: drop it here.
+        let sigreturn = rec.syscallIDs(named: ["rt_sigreturn"], x86_64: [15])
         let filter = ScanFilter(pids: pid.map { [Int64($0)] })
         func count(_ i: Int, key: Int64, dur: Int64, comm: String?) {
             var s = stats[i][key] ?? Stat()
@@ -82,7 +86,7 @@ public struct Syscount: RecordingTool {
             stats[i][key] = s
         }
         func keep(id: Int64, ret: Int64) -> Bool {
-            if id == -1 { return false }
+            if id == -1 || sigreturn.contains(id) { return false }
             if failures && ret >= 0 { return false }
             if let wantErrno, ret != -Int64(wantErrno) { return false }
             return true
@@ -132,14 +136,14 @@ public struct Syscount: RecordingTool {
             out.line("[" + (rec.clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "??:??:??") + "]")
             let aggName = byProcess ? "PID    COMM" : "SYSCALL"
             if latency {
-                out.line(pad(aggName, 22) + " " + padLeft("COUNT", 8) + " " + padLeft(milliseconds ? "TIME (ms)" : "TIME (us)", 16))
+                out.line(left(aggName, 22) + " " + right("COUNT", 8) + " " + right(milliseconds ? "TIME (ms)" : "TIME (us)", 16))
             } else {
-                out.line(pad(aggName, 22) + " " + padLeft("COUNT", 8))
+                out.line(left(aggName, 22) + " " + right("COUNT", 8))
             }
             for (key, s) in sorted(perKey).prefix(top) {
-                let agg = byProcess ? pad(String(key), 6) + " " + pad(s.comm, 15) : name(key, rec)
-                var line = pad(agg, 22) + " " + pad(String(s.count), 8, left: true)
-                if latency { line += " " + padLeft(formatFixed3(Double(s.totalNs) / (milliseconds ? 1_000_000.0 : 1000.0)), 16) }
+                let agg = byProcess ? left(key, 6) + " " + left(s.comm, 15) : name(key, rec)
+                var line = left(agg, 22) + " " + right(String(s.count), 8)
+                if latency { line += " " + right(String(format: "%.3f", Double(s.totalNs) / (milliseconds ? 1_000_000.0 : 1000.0)), 16) }
                 out.line(line)
             }
             out.line()
@@ -156,9 +160,3 @@ public struct Syscount: RecordingTool {
 
     func name(_ id: Int64, _ rec: Recording) -> String { rec.syscallNames[Int(id)] ?? "[unknown: \(id)]" }
 }
-
-func pad(_ s: String, _ w: Int, left: Bool = false) -> String { left ? BccHistogramPrinter.padLeft(s, w) : BccHistogramPrinter.pad(s, w) }
-func padLeft(_ s: String, _ w: Int) -> String { BccHistogramPrinter.padLeft(s, w) }
-func pad3(_ n: Int) -> String { padLeft(String(n), 3) }
-/// printf("%.3f"), through the C formatter so rounding matches the live tool's.
-func formatFixed3(_ v: Double) -> String { String(format: "%.3f", v) }

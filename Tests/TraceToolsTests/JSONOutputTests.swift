@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import TraceTools
+
+/// Every tool's --json output is valid JSON (one document, or one object per line for events)
+/// and carries the same numbers as its text.
+@Test func everyToolPrintsValidJSON() throws {
+    let block = try blockToolsRecording(), snoop = try snoopRecording(), sys = try syscallRecording(), lat = try blockRecording()
+    let runs: [(any RecordingTool.Type, [String])] = [
+        (Biolatency.self, ["-D", lat]), (BiolatencyBt.self, [block]), (Syscount.self, ["-L", sys]), (SyscountBt.self, [sys]),
+        (Opensnoop.self, [snoop]), (OpensnoopBt.self, [snoop]), (Execsnoop.self, ["-x", snoop]), (ExecsnoopBt.self, [snoop]),
+        (Exitsnoop.self, [snoop]), (Killsnoop.self, [snoop]), (KillsnoopBt.self, [snoop]), (Statsnoop.self, [snoop]),
+        (StatsnoopBt.self, [snoop]), (Bitesize.self, [block]), (BitesizeBt.self, [block]), (Biosnoop.self, [block]),
+        (Biotop.self, [block, "1", "2"]), (Biopattern.self, [block]),
+    ]
+    for (tool, args) in runs {
+        guard let command = try tool.parseAsRoot(args + ["--json"]) as? any RecordingTool else { continue }
+        let out = command.execute()
+        #expect(!out.failed, "\(tool.toolName)")
+        let lines = out.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty, "\(tool.toolName) printed nothing")
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["tool"] as? String == tool.toolName)
+        }
+    }
+    // Numbers agree with the text: opensnoop's rows, syscount's counts.
+    let events = try runTool(Opensnoop.self, ["--json", snoop]).stdout.split(separator: "\n")
+    #expect(events.count == 4)
+    let syscount = try JSONSerialization.jsonObject(with: Data(try runTool(Syscount.self, ["--json", sys]).stdout.utf8)) as? [String: Any]
+    let rows = syscount?["rows"] as? [[Any]]
+    #expect(rows?.first?[2] as? String == "read" && rows?.first?[3] as? Int == 3)
+}
+
+@Test func windowsApplyToSnoops() throws {
+    let snoop = try snoopRecording()
+    // Opens entered at 0.5, 0.6, 1.2 and 4.8 s; kills at 3.0-3.2 s.
+    #expect(try runTool(Opensnoop.self, ["--from", "1", "--to", "4", snoop]).stdout == "PID    COMM              FD ERR PATH\n200    python3           -1   2 relative.txt\n")
+    #expect(try runTool(Killsnoop.self, ["--from", "22:06:43.15", snoop]).stdout.split(separator: "\n").count == 2)
+    // Relative times count from --from, as if the live tool had been started then.
+    #expect(try runTool(Execsnoop.self, ["-t", "--from", "2", snoop]).stdout.split(separator: "\n")[1].hasPrefix("0.500   echo "))
+    #expect(try runTool(ExecsnoopBt.self, ["--from", "2", snoop]).stdout.split(separator: "\n")[2].hasPrefix("500        702 "))
+    let bad = try runTool(Opensnoop.self, ["--from", "3", "--to", "2", snoop])
+    #expect(bad.failed && bad.stderr == ["bpfan opensnoop: --to (2) is not after --from (3)"])
+}
