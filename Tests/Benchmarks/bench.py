@@ -927,6 +927,8 @@ def main():
                     help="seconds for the bpfan syscount scaling curve (0: skip it)")
     ap.add_argument("--time-limit", type=int, default=540,
                     help="seconds the whole run should take at most: the scaling curve gets what is left")
+    ap.add_argument("--keep-recordings", action="store_true",
+                    help="leave the last recording of each workload and recorder in --out")
     ap.add_argument("--report", default=None, help="also write the markdown report here")
     a = ap.parse_args()
     a.workloads = [w for w in a.workloads.split(",") if w]
@@ -974,6 +976,11 @@ def main():
             f.write(text)
     with open(os.path.join(b.out, "results.json"), "w") as f:
         json.dump(b.results, f, indent=1, default=str)
+    if not a.keep_recordings:  # they take ~1.5 GB of tmpfs (RAM)
+        for path in b.results["kept"].values():
+            if os.path.exists(path):
+                os.unlink(path)
+        shutil.rmtree(os.path.join(b.out, "text"), ignore_errors=True)
 
 
 if __name__ == "__main__":
