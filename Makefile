@@ -98,3 +98,45 @@ syscall-names:
 	  echo '    static let table: [Int: String] = ['; \
 	  awk '/^#define __NR_/ {sub("__NR_","",$$2); printf "        %s: \"%s\",\n", $$3, $$2}' /usr/include/x86_64-linux-gnu/asm/unistd_64.h; \
 	  echo '    ]'; echo '}'; } > Sources/TraceRecorder/SyscallNamesX86_64.swift
+
+# make bench (issue 5): recorder overhead, bytes/event and analyzer speed against perf, trace-cmd
+# and a bare ring-buffer floor. Tests/Benchmarks/PERFORMANCE.md explains the figures.
+# BENCH_RUNS pairs (untraced, traced) per workload and recorder; BENCH_ARGS go to bench.py
+# (e.g. BENCH_ARGS="--workloads w1 --tools floor,perf").
+BENCH_DIR      := Tests/Benchmarks
+BENCH_BUILD    := .build/bench
+BENCH_RUNS     ?= 3
+BENCH_ARGS     ?=
+BENCH_OUT      ?= /dev/shm/bpfrec-bench
+BENCH_CC       ?= cc
+BPF_CLANG      ?= clang
+BENCH_PACKAGES := linux-perf trace-cmd libbpf-dev libelf-dev zlib1g-dev bpftool zstd time
+
+.PHONY: bench-deps bench-tools
+bench-deps:
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "make bench needs root (missing Debian packages:$$missing)"; exit 1; fi; \
+	fi
+
+bench-tools: bench-deps
+	@mkdir -p $(BENCH_BUILD)
+	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w1 $(BENCH_DIR)/w1.c
+	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w2 $(BENCH_DIR)/w2.c
+	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w3 $(BENCH_DIR)/w3.c
+	$(BENCH_CC) -O2 -Wall -shared -fPIC -o $(BENCH_BUILD)/tracecmd_shim.so $(BENCH_DIR)/tracecmd_shim.c -ldl
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(BENCH_BUILD)/vmlinux.h
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BENCH_BUILD) -I$(BENCH_DIR) \
+	  -c $(BENCH_DIR)/floor.bpf.c -o $(BENCH_BUILD)/floor.bpf.o
+	bpftool gen object $(BENCH_BUILD)/floor.o $(BENCH_BUILD)/floor.bpf.o
+	bpftool gen skeleton $(BENCH_BUILD)/floor.o name floor_bpf > $(BENCH_BUILD)/floor.skel.h
+	$(BENCH_CC) -O2 -Wall -I$(BENCH_BUILD) -I$(BENCH_DIR) -o $(BENCH_BUILD)/floor $(BENCH_DIR)/floor.c -lbpf -lelf -lz
+
+# bpfrec/bpfan are measured when they build; the rest of the benchmark runs either way.
+bench: bench-tools deps
+	-$(SWIFT) build -c release
+	python3 $(BENCH_DIR)/bench.py --bin $(BENCH_BUILD) --runs $(BENCH_RUNS) --out $(BENCH_OUT) \
+	  --bpfrec .build/release/bpfrec --bpfan .build/release/bpfan $(BENCH_ARGS)
