@@ -37,8 +37,15 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The main job on the bundled sample: what the recording holds, then a few live tools' output.
 demo: build
 	$(BUILD_DIR)/bpfan info $(SAMPLE)
+	$(BUILD_DIR)/bpfan check $(SAMPLE)
+	$(BUILD_DIR)/bpfan execsnoop $(SAMPLE)
+	$(BUILD_DIR)/bpfan tcplife $(SAMPLE)
+	$(BUILD_DIR)/bpfan biolatency $(SAMPLE)
+	$(BUILD_DIR)/bpfan runqlat -m $(SAMPLE)
+	$(BUILD_DIR)/bpfan syscount -T 5 $(SAMPLE)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
