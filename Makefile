@@ -33,9 +33,11 @@ generate:
 check-generated:
 	$(SWIFT) run schemagen --check
 
+# Every test, then proof that the committed BPF skeletons are what bpf/ builds to.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory check-bpf
 
 # The main job on the bundled sample: what the recording holds, then a few live tools' output.
 demo: build
