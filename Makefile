@@ -95,7 +95,7 @@ $(SKEL_DIR)/%.skel.h: $(BPF_OBJ_DIR)/%.bpf.o
 
 # CI: the committed skeletons must be what the sources build to.
 check-bpf:
-	@if ! command -v bpftool >/dev/null || ! command -v $(BPF_CLANG) >/dev/null || [ ! -d .git ]; then \
+	@if ! command -v bpftool >/dev/null || ! command -v $(BPF_CLANG) >/dev/null || ! git rev-parse --git-dir >/dev/null 2>&1; then \
 	  echo "check-bpf: skipped: needs bpftool, $(BPF_CLANG) and a git checkout"; \
 	else \
 	  rm -rf $(BPF_OBJ_DIR) && $(MAKE) --no-print-directory -B bpf >/dev/null && \
