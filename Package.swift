@@ -33,8 +33,10 @@ var targets: [Target] = [
     .executableTarget(name: "trc-fuzz", dependencies: ["TraceFormat"], swiftSettings: strict),
     .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
     .testTarget(name: "TraceSchemaTests", dependencies: ["TraceSchema", "TraceFormat", "SchemaCodegen"], swiftSettings: strict),
-    .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "TraceSchema"], swiftSettings: strict),
-    .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema"], swiftSettings: strict),
+    // Builds small recordings with known events for the engine's and the tools' tests.
+    .target(name: "TraceTestSupport", dependencies: ["TraceFormat", "TraceSchema"], path: "Tests/TraceTestSupport", swiftSettings: strict),
+    .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "TraceSchema", "TraceTestSupport"], swiftSettings: strict),
+    .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceTestSupport"], swiftSettings: strict),
 ]
 
 if hasLibBPF {

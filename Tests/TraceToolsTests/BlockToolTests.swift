@@ -1,3 +1,4 @@
+import TraceTestSupport
 import Testing
 import TraceFormat
 @testable import TraceTools

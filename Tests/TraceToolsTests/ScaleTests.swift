@@ -1,3 +1,4 @@
+import TraceTestSupport
 import Foundation
 import Testing
 import TraceFormat

@@ -1,3 +1,4 @@
+import TraceTestSupport
 @testable import TraceTools
 
 /// Scheduler events whose waits are known:

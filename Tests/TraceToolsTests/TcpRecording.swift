@@ -1,3 +1,4 @@
+import TraceTestSupport
 import TraceFormat
 @testable import TraceTools
 

@@ -1,3 +1,4 @@
+import TraceTestSupport
 import Testing
 @testable import TraceTools
 

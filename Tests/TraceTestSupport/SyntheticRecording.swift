@@ -3,35 +3,37 @@ import TraceFormat
 import TraceSchema
 
 /// Builds a small recording whose every event the test chose, with the compiled-in schemas.
-/// Columns a row leaves out are 0 / empty.
-final class SyntheticRecording {
-    static let t0: Int64 = 1_000_000_000_000          // CLOCK_MONOTONIC at recording start
-    static let wall0: Int64 = 1_795_990_000_000_000_000 // 2026-11-29 22:06:40 UTC at t0
-    var rows: [String: [[String: ColumnValue]]] = [:]
-    var order: [String] = []
-    var syscallNames: [String: String] = [:]
-    var devices: [(UInt32, String)] = []
+/// Columns a row leaves out are 0 / empty. Shared by the engine's and the tools' tests.
+public final class SyntheticRecording {
+    public static let t0: Int64 = 1_000_000_000_000          // CLOCK_MONOTONIC at recording start
+    public static let wall0: Int64 = 1_795_990_000_000_000_000 // 2026-11-29 22:06:40 UTC at t0
+    public var rows: [String: [[String: ColumnValue]]] = [:]
+    public var order: [String] = []
+    public var syscallNames: [String: String] = [:]
+    public var devices: [(UInt32, String)] = []
     /// Raw metadata blobs by name (e.g. `kallsyms` text).
-    var metadata: [String: [UInt8]] = [:]
-    var duration: Int64 = 5_000_000_000
-    var rowsPerChunk = 3
+    public var metadata: [String: [UInt8]] = [:]
+    public var duration: Int64 = 5_000_000_000
+    public var rowsPerChunk = 3
 
-    func add(_ table: String, _ values: [String: ColumnValue]) {
+    public init() {}
+
+    public func add(_ table: String, _ values: [String: ColumnValue]) {
         if rows[table] == nil { order.append(table) }
         rows[table, default: []].append(values)
     }
 
     /// One directory per test process, removed when the process exits.
-    static let directory: URL = {
+    public static let directory: URL = {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpfan-tests-\(getpid())")
         atexit { try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("bpfan-tests-\(getpid())")) }
         return dir
     }()
 
     /// `t0 + seconds`, in ns.
-    static func at(_ seconds: Double) -> Int64 { t0 + Int64((seconds * 1e9).rounded()) }
+    public static func at(_ seconds: Double) -> Int64 { t0 + Int64((seconds * 1e9).rounded()) }
 
-    func write(lost: [(family: String, lost: Int64, at: Double)] = []) throws -> String {
+    public func write(lost: [(family: String, lost: Int64, at: Double)] = []) throws -> String {
         let dir = Self.directory
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("\(UUID().uuidString).trc").path
