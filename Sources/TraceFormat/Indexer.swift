@@ -10,6 +10,10 @@ struct Indexer {
     var metadata: [String: (offset: Int, length: Int)] = [:]
     var damage: [FormatError] = []
 
+    /// Called with (offset, length) of each block the scan has checked, so a mapped file's pages
+    /// need not stay resident: indexing a footer-less recording reads every byte of it.
+    var scanned: (Int, Int) -> Void = { _, _ in }
+
     init(path: String, bytes: UnsafeRawBufferPointer) {
         self.path = path
         self.bytes = bytes
@@ -133,6 +137,8 @@ struct Indexer {
                 offset += length
                 continue
             }
+            let blockStart = offset
+            defer { scanned(blockStart, length) }
             if tag == .chunk {
                 do throws(DecodeError) {
                     let ch = try ChunkHeader.parse(p)

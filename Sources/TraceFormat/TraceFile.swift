@@ -77,6 +77,9 @@ public final class TraceFile: @unchecked Sendable {
             throw error
         }
         var indexer = Indexer(path: path, bytes: bytes)
+        if mapped {
+            indexer.scanned = { offset, length in Self.dropPages(base: base, fileSize: size, offset: offset, length: length) }
+        }
         hasFooter = indexer.indexFromFooter()
         if !hasFooter { indexer.indexByScanning() }
         tables = indexer.tables
@@ -158,6 +161,10 @@ public final class TraceFile: @unchecked Sendable {
 
     private func forget(offset: Int, length: Int) {
         guard mapped else { return }
+        Self.dropPages(base: base, fileSize: fileSize, offset: offset, length: length)
+    }
+
+    private static func dropPages(base: UnsafeRawPointer, fileSize: Int, offset: Int, length: Int) {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (offset / page) * page
         let end = min(fileSize, offset + length)
