@@ -6,7 +6,7 @@ import TraceSchema
 /// Turns Tests/Validation/capture.bt output into a recording (`BPFAN_IMPORT=dir swift test
 /// --filter importCapture`): dir holds capture.txt, syscalls.txt ("nr name") and disks.txt
 /// ("major:minor name"); run.trc is written there. Only for validate.sh, skipped otherwise.
-@Test(.enabled(if: ProcessInfo.processInfo.environment["BPFAN_IMPORT"] != nil))
+@Test(.enabled(if: ProcessInfo.processInfo.environment["BPFAN_IMPORT"] != nil, "an import step of Tests/Validation/validate.sh: runs only with BPFAN_IMPORT=dir"))
 func importCapture() throws {
     let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["BPFAN_IMPORT"]!)
     let lines = try String(contentsOf: dir.appendingPathComponent("capture.txt"), encoding: .utf8).split(separator: "\n")

@@ -6,7 +6,7 @@ import TraceSchema
 /// Turns Tests/Validation/capture-sched-tcp.bt output into a recording
 /// (`BPFAN_IMPORT_SCHED=dir swift test --filter importSchedTcpCapture`): dir holds capture.txt;
 /// run.trc is written there. Only for validate-sched-tcp.sh, skipped otherwise.
-@Test(.enabled(if: ProcessInfo.processInfo.environment["BPFAN_IMPORT_SCHED"] != nil))
+@Test(.enabled(if: ProcessInfo.processInfo.environment["BPFAN_IMPORT_SCHED"] != nil, "an import step of Tests/Validation/validate-sched-tcp.sh: runs only with BPFAN_IMPORT_SCHED=dir"))
 func importSchedTcpCapture() throws {
     let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["BPFAN_IMPORT_SCHED"]!)
     let text = try String(contentsOf: dir.appendingPathComponent("capture.txt"), encoding: .utf8)

@@ -9,7 +9,7 @@ import TraceSchema
 /// syscall rows in 64 Ki-row chunks, two CPUs interleaved out of order, analysed by syscount
 /// (streaming aggregation) and syscount -P (time-ordered merge with the process tracker). Prints
 /// wall time and peak RSS; checks the totals.
-@Test(.enabled(if: ProcessInfo.processInfo.environment["BPFAN_SCALE"] != nil))
+@Test(.enabled(if: ProcessInfo.processInfo.environment["BPFAN_SCALE"] != nil, "opt-in scale check: runs only with BPFAN_SCALE=rows"))
 func scaleSyscount() throws {
     let rows = Int(ProcessInfo.processInfo.environment["BPFAN_SCALE"] ?? "") ?? 2_000_000
     let path = ProcessInfo.processInfo.environment["BPFAN_SCALE_PATH"] ?? SyntheticRecording.directory.appendingPathComponent("scale.trc").path
