@@ -12,8 +12,24 @@ func le(_ addrs: [UInt64]) -> ColumnValue {
 /// back at 0.30002 (20 us, stackless). kworker/0:1 (201, no user stack) blocks at 0.30002 (S2,
 /// state 2) and is back at 1.0 (699980 us). The idle task's spans (0.1005 → 0.2, 0.2003 → 0.4)
 /// are stackless too.
-func offcpuRecording(symbols: Bool = true, stackDelay: Double = 0) throws -> String {
+func offcpuRecording(symbols: Bool = true, stackDelay: Double = 0, userSymbols: Bool = false) throws -> String {
     let s = SyntheticRecording()
+    if userSymbols {
+        // app (pid 100) maps its binary (build-id aabb) at 0x400000; the file's executable
+        // segment is loaded at vaddr 0x400000 from offset 0.
+        s.add("process_maps", ["ts": ns(0.05), "pid": 100, "start": 0x400000, "end": 0x500000, "offset": 0,
+                               "path": "/usr/bin/app", "build_id": .bytes([0xaa, 0xbb])])
+        s.metadata[MetadataName.elfSymbolsPrefix + "aabb"] = Array("""
+        # bpfrec elf_symbols 1
+        path /usr/bin/app
+        build_id aabb
+        load 0 400000 100000
+        sym 400f00 80 _start
+        sym 401000 100 wait_for_work
+        sym 402000 40 main
+
+        """.utf8)
+    }
     if symbols {
         s.metadata[MetadataName.kernelSymbols] = Array("""
         ffffffff81000000 T _stext
@@ -133,4 +149,18 @@ let stacklessWarning = "bpfan offcputime: 3 off-CPU spans (299220 us) have no re
         #expect(try runTool(Offcputime.self, ["-f", "-u", try offcpuRecording(stackDelay: delay)]).stdout == "app;[unknown];[unknown];do_nanosleep;schedule 1100800\n")
         #expect(try runTool(Offcputime.self, ["-f", "-k", try offcpuRecording(stackDelay: delay)]).stdout == "kworker/0:1;schedule_timeout;schedule 699980\n")
     }
+}
+
+@Test func offcputimeNamesUserFramesFromTheRecordedMapsAndSymbols() throws {
+    let out = try runTool(Offcputime.self, [try offcpuRecording(userSymbols: true)])
+    #expect(out.stdout.contains("""
+        schedule
+        do_nanosleep
+        wait_for_work
+        main
+        -                app (101)
+            1100800
+    """), "\(out.stdout)")
+    // An address no symbol covers still prints as bcc prints it.
+    #expect(!out.stdout.contains("[unknown]"))
 }

@@ -144,6 +144,10 @@ public struct Offcputime: RecordingTool {
             return a.key.userStack.lexicographicallyPrecedes(b.key.userStack)
         }
         func ksym(_ a: UInt64) -> String { ksyms?.name(of: a) ?? "[unknown]" }
+        // User frames resolve through the recording's process maps and ELF symbol tables; an
+        // address they do not cover prints as bcc prints an unresolved one.
+        let usyms = try UserSymbols.load(rec)
+        func usym(_ pid: Int64, _ a: UInt64) -> String { usyms?.name(pid: pid, address: a) ?? "[unknown]" }
         let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
         let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
         if common.json {
@@ -151,7 +155,7 @@ public struct Offcputime: RecordingTool {
                 out.write(JSONShapes.event(tool: Self.toolName, [
                     ("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm)),
                     ("kernel_stack", showKernel ? .array(key.kernelStack.map { .string(ksym($0)) }) : .null),
-                    ("user_stack", showUser ? .array(key.userStack.map { _ in .string("[unknown]") }) : .null),
+                    ("user_stack", showUser ? .array(key.userStack.map { .string(usym(key.tgid, $0)) }) : .null),
                     ("us", .int(Int64(us))),
                 ]))
             }
@@ -165,9 +169,7 @@ public struct Offcputime: RecordingTool {
             out.line()
         }
         for (key, us) in sorted {
-            // User frames cannot be symbolized from the recording: bcc prints an unresolved
-            // address as [unknown].
-            let user = key.userStack.map { _ in "[unknown]" }
+            let user = key.userStack.map { usym(key.tgid, $0) }
             let kernel = key.kernelStack.map(ksym)
             let both = !key.userStack.isEmpty && !key.kernelStack.isEmpty
             if folded {

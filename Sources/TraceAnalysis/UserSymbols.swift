@@ -1,0 +1,76 @@
+import TraceFormat
+
+/// Names user-space addresses offline: the recording's `process_maps` rows give, per process,
+/// which file (by build-id) is mapped where, and its `elf_symbols/<build-id>` metadata gives that
+/// file's executable segments and function symbols (format in the recorder's ElfSymbols.swift).
+public struct UserSymbols: Sendable {
+    struct Mapping: Sendable {
+        var start: UInt64, end: UInt64, offset: UInt64
+        var buildID: String
+    }
+
+    struct Image: Sendable {
+        var loads: [(offset: UInt64, vaddr: UInt64, size: UInt64)] = []
+        /// Sorted by value.
+        var symbols: [(value: UInt64, size: UInt64, name: String)] = []
+    }
+
+    var maps: [Int64: [Mapping]] = [:]
+    var images: [String: Image] = [:]
+
+    /// Nil when the recording carries no process maps (no stacks family, or an older recorder).
+    public static func load(_ rec: Recording) throws -> UserSymbols? {
+        guard rec.file.tableID(named: "process_maps") != nil else { return nil }
+        var s = UserSymbols()
+        try rec.scan("process_maps", columns: ["pid", "start", "end", "offset", "build_id"]) { b in
+            let pid = b.ints("pid"), start = b.ints("start"), end = b.ints("end"), offset = b.ints("offset")
+            let ids = b.blobs("build_id")
+            for r in 0..<b.count where !ids[r].isEmpty {
+                s.maps[pid[r], default: []].append(Mapping(start: UInt64(bitPattern: start[r]), end: UInt64(bitPattern: end[r]),
+                                                            offset: UInt64(bitPattern: offset[r]), buildID: hex(ids[r])))
+            }
+        }
+        for name in rec.file.metadataNames where name.hasPrefix(MetadataName.elfSymbolsPrefix) {
+            guard let bytes = try rec.file.metadata(named: name) else { continue }
+            s.images[String(name.dropFirst(MetadataName.elfSymbolsPrefix.count))] = parse(String(decoding: bytes, as: UTF8.self))
+        }
+        return s
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    }
+
+    static func parse(_ text: String) -> Image {
+        var image = Image()
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", maxSplits: 3)
+            if f.first == "load", f.count == 4, let o = UInt64(f[1], radix: 16), let v = UInt64(f[2], radix: 16), let n = UInt64(f[3], radix: 16) {
+                image.loads.append((o, v, n))
+            } else if f.first == "sym", f.count == 4, let v = UInt64(f[1], radix: 16), let n = UInt64(f[2], radix: 16) {
+                image.symbols.append((v, n, String(f[3])))
+            }
+        }
+        image.symbols.sort { $0.value < $1.value }
+        return image
+    }
+
+    /// The function containing `address` in process `pid`, or nil (bcc prints `[unknown]`).
+    public func name(pid: Int64, address: UInt64) -> String? {
+        guard let m = maps[pid]?.last(where: { address >= $0.start && address < $0.end }), let image = images[m.buildID] else { return nil }
+        let fileOffset = address - m.start + m.offset
+        guard let seg = image.loads.first(where: { fileOffset >= $0.offset && fileOffset < $0.offset + $0.size }) else { return nil }
+        let vaddr = fileOffset - seg.offset + seg.vaddr
+        // Greatest symbol start not above vaddr, and vaddr inside it when its size is known.
+        var lo = 0, hi = image.symbols.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if image.symbols[mid].value <= vaddr { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let sym = image.symbols[lo - 1]
+        if sym.size > 0 && vaddr >= sym.value + sym.size { return nil }
+        return sym.name
+    }
+}
