@@ -36,7 +36,7 @@ public enum ToolCatalog {
         e("runqlat.bt", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], true),
         e("runqslower", ["sched_switch", "sched_wakeup", "sched_wakeup_new"], true),
         e("cpudist", ["sched_switch"], true, "-c is refused (not recorded)"),
-        e("offcputime", ["sched_switch", "offcpu_stack"], true, "bcc output; only blocked (not preempted) switch-outs have stacks; user frames print as [unknown]"),
+        e("offcputime", ["sched_switch", "offcpu_stack"], true, "bcc output; only blocked (not preempted) switch-outs have stacks; user frames need process_maps and elf_symbols (stacks family), else [unknown]"),
         e("tcplife", ["tcp_state"], true),
         e("tcplife.bt", ["tcp_state"], true, "changes made outside tcp_set_state (listen, request clone) are skipped as the kprobe would"),
         e("tcpstates", ["tcp_state"], true),
