@@ -48,6 +48,7 @@ demo: build
 	$(BUILD_DIR)/bpfan biolatency $(SAMPLE)
 	$(BUILD_DIR)/bpfan runqlat -m $(SAMPLE)
 	$(BUILD_DIR)/bpfan syscount -T 5 $(SAMPLE)
+	$(BUILD_DIR)/bpfan offcputime -f -p $$($(BUILD_DIR)/bpfan execsnoop samples/offcpu.trc | awk '$$1 == "python3" { print $$2; exit }') samples/offcpu.trc
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Records the bundled sample recordings on this machine (root needed): a short mixed workload
 # with disk I/O, process churn, loopback TCP and CPU contention, recorded by bpfrec with every
-# family. Re-run with `samples/make-samples.sh` from the repository root after `swift build -c release`.
+# family. Re-run with `samples/make-samples.sh [mixed] [offcpu]` (default both) from the
+# repository root after `swift build -c release`; tests pin facts of the committed ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BPFREC=${BPFREC:-.build/release/bpfrec}
@@ -23,7 +24,7 @@ workload() {
   for i in $(seq 1 20); do cat "$work/missing-$i" 2>/dev/null || true; done
   cat /etc/hostname /etc/os-release > /dev/null
   # Loopback TCP: a server on 127.0.0.1 receives 1 MiB and answers 64 KiB.
-  python3 - <<'PY'
+  /usr/bin/python3 - <<'PY'
 import socket, threading
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.1", 0)); srv.listen(1); port = srv.getsockname()[1]
@@ -65,7 +66,56 @@ record() {
   wait "$rec"
 }
 
+# Off-CPU and CPU stacks of one process tree: a Python program that sleeps, reads a pipe and
+# spins, and a dd that waits for its writes to reach the disk.
+stacks_workload() {
+  /usr/bin/python3 - <<'PY'
+import os, time
+def nap():                     # off-CPU in clock_nanosleep, 50 times
+    for _ in range(50):
+        time.sleep(0.01)
+def pipe_wait():               # off-CPU in read on a pipe, 20 times
+    r, w = os.pipe()
+    for _ in range(20):
+        if os.fork() == 0:
+            time.sleep(0.005); os.write(w, b"x"); os._exit(0)
+        os.read(r, 1); os.wait()
+def spin():                    # on-CPU for about half a second
+    end = time.monotonic() + 0.5
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+nap(); pipe_wait(); spin()
+PY
+  dd if=/dev/zero of="$work/synced" bs=64k count=64 oflag=dsync status=none
+}
+
+# Only that process tree (-p): its binaries' symbol tables are what the sample carries, and
+# the recorder must be attached before the workload starts.
+record_stacks() {
+  local out=$1
+  rm -f "$out"
+  mkfifo "$work/go"
+  ( read -r _ < "$work/go"; stacks_workload ) & local wl=$!
+  "$BPFREC" record -o "$out" --families proc,sched,stacks -p "$wl" 2> "$work/rec.log" &
+  local rec=$!
+  for _ in $(seq 1 300); do grep -q '^bpfrec: recording' "$work/rec.log" && break; sleep 0.1; done
+  grep -q '^bpfrec: recording' "$work/rec.log" || { cat "$work/rec.log" >&2; exit 1; }
+  echo go > "$work/go"
+  wait "$wl"
+  sleep 0.3
+  kill -INT "$rec"
+  wait "$rec"
+  cat "$work/rec.log" >&2
+}
+
 # Every family but stacks: the ELF symbol tables that make user stacks portable cost ~5 MB
 # for a system-wide recording, and samples stay under 2 MB.
-record samples/mixed.trc --families proc,syscalls,block,sched,tcp
-echo "samples/mixed.trc: $(stat -c %s samples/mixed.trc) bytes"
+for name in ${*:-mixed offcpu}; do
+  case $name in
+    mixed) record samples/mixed.trc --families proc,syscalls,block,sched,tcp ;;
+    offcpu) record_stacks samples/offcpu.trc ;;
+    *) echo "make-samples.sh: no sample named $name (mixed, offcpu)" >&2; exit 2 ;;
+  esac
+  echo "samples/$name.trc: $(stat -c %s "samples/$name.trc") bytes"
+done

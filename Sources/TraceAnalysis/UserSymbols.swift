@@ -29,6 +29,10 @@ public struct UserSymbols: Sendable {
     var maps: [Int64: [Snapshot]] = [:]
     /// Successful execs by pid, in time order (empty without the proc family).
     var execs: [Int64: [Int64]] = [:]
+    /// Forks by child pid, in time order (a pid can be reused): (ts, parent pid). A child that
+    /// has not exec'd runs its parent's program with its parent's maps, which is how a short-
+    /// lived child gets named frames when it exits before its own maps are read.
+    var forks: [Int64: [(ts: Int64, parent: Int64)]] = [:]
     var images: [String: Image] = [:]
 
     /// Nil when the recording carries no process maps (no stacks family, or an older recorder).
@@ -53,13 +57,20 @@ public struct UserSymbols: Sendable {
         if rec.file.tableID(named: "process_exec") != nil {
             try rec.scan("process_exec", columns: ["ts", "pid", "ret"]) { b in
                 let ts = b.ints("ts"), pid = b.ints("pid"), ret = b.ints("ret")
-                for r in 0..<b.count where ret[r] == 0 && s.maps[pid[r]] != nil { s.execs[pid[r], default: []].append(ts[r]) }
+                for r in 0..<b.count where ret[r] == 0 { s.execs[pid[r], default: []].append(ts[r]) }
             }
             for pid in s.execs.keys { s.execs[pid]!.sort() }
         }
+        if rec.file.tableID(named: "process_fork") != nil {
+            try rec.scan("process_fork", columns: ["ts", "pid", "child_pid"]) { b in
+                let ts = b.ints("ts"), pid = b.ints("pid"), child = b.ints("child_pid")
+                for r in 0..<b.count where child[r] != pid[r] { s.forks[child[r], default: []].append((ts[r], pid[r])) }
+            }
+            for pid in s.forks.keys { s.forks[pid]!.sort { $0.ts < $1.ts } }
+        }
         for name in rec.file.metadataNames where name.hasPrefix(MetadataName.elfSymbolsPrefix) {
             guard let bytes = try rec.file.metadata(named: name) else { continue }
-            s.images[String(name.dropFirst(MetadataName.elfSymbolsPrefix.count))] = parse(String(decoding: bytes, as: UTF8.self))
+            s.images[String(name.dropFirst(MetadataName.elfSymbolsPrefix.count))] = parse(bytes)
         }
         return s
     }
@@ -69,14 +80,56 @@ public struct UserSymbols: Sendable {
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
     }
 
-    static func parse(_ text: String) -> Image {
+    static func parse(_ text: String) -> Image { parse(Array(text.utf8)) }
+
+    /// Byte-level: a large binary's table has 100k+ `sym` lines, and every recording with user
+    /// stacks carries a few of them.
+    static func parse(_ bytes: [UInt8]) -> Image {
         var image = Image()
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ", maxSplits: 3)
-            if f.first == "load", f.count == 4, let o = UInt64(f[1], radix: 16), let v = UInt64(f[2], radix: 16), let n = UInt64(f[3], radix: 16) {
-                image.loads.append((o, v, n))
-            } else if f.first == "sym", f.count == 4, let v = UInt64(f[1], radix: 16), let n = UInt64(f[2], radix: 16) {
-                image.symbols.append((v, n, String(f[3])))
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            let n = b.count
+            func hexField() -> UInt64? {
+                var v: UInt64 = 0, digits = 0
+                while i < n {
+                    let c = b[i]
+                    let d: UInt8
+                    switch c {
+                    case 0x30...0x39: d = c - 0x30
+                    case 0x61...0x66: d = c - 0x57
+                    case 0x41...0x46: d = c - 0x37
+                    default: return digits > 0 && digits <= 16 ? v : nil
+                    }
+                    v = v << 4 | UInt64(d)
+                    digits += 1
+                    i += 1
+                }
+                return digits > 0 && digits <= 16 ? v : nil
+            }
+            func space() -> Bool {
+                guard i < n, b[i] == 0x20 else { return false }
+                i += 1
+                return true
+            }
+            func restOfLine() -> Int {
+                var j = i
+                while j < n && b[j] != 0x0a { j += 1 }
+                return j
+            }
+            while i < n {
+                let lineEnd = restOfLine()
+                defer { i = lineEnd + 1 }
+                // "sym " and "load " are told apart by their first two bytes.
+                if lineEnd - i > 4, b[i] == 0x73, b[i + 1] == 0x79, b[i + 2] == 0x6d, b[i + 3] == 0x20 {
+                    i += 4
+                    guard let v = hexField(), space(), let size = hexField(), space(), i < lineEnd else { continue }
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: b[i..<lineEnd]), as: UTF8.self)
+                    image.symbols.append((v, size, name))
+                } else if lineEnd - i > 5, b[i] == 0x6c, b[i + 1] == 0x6f, b[i + 2] == 0x61, b[i + 3] == 0x64, b[i + 4] == 0x20 {
+                    i += 5
+                    guard let o = hexField(), space(), let v = hexField(), space(), let size = hexField() else { continue }
+                    image.loads.append((o, v, size))
+                }
             }
         }
         image.symbols.sort { $0.value < $1.value }
@@ -85,12 +138,19 @@ public struct UserSymbols: Sendable {
 
     /// The maps of `pid` read in the exec generation that contains time `ts`: between the last
     /// exec at or before `ts` and the next one. Nil when none was read then.
-    func snapshot(pid: Int64, at ts: Int64) -> Snapshot? {
-        guard let snapshots = maps[pid] else { return nil }
+    func snapshot(pid: Int64, at ts: Int64, depth: Int = 0) -> Snapshot? {
         let execs = self.execs[pid] ?? []
-        let from = execs.last(where: { $0 <= ts }) ?? .min
+        let exec = execs.last(where: { $0 <= ts })
         let to = execs.first(where: { $0 > ts }) ?? .max
-        return snapshots.first { $0.ts >= from && $0.ts < to }
+        let fork = forks[pid]?.last(where: { $0.ts <= ts })
+        // The generation starts at the exec or fork (of this use of the pid) before ts.
+        let from = max(exec ?? .min, fork?.ts ?? .min)
+        if let own = maps[pid]?.first(where: { $0.ts >= from && $0.ts < to }) { return own }
+        // Not exec'd since its fork: the parent's maps at the fork.
+        if let fork, exec.map({ $0 < fork.ts }) ?? true, depth < 16 {
+            return snapshot(pid: fork.parent, at: fork.ts, depth: depth + 1)
+        }
+        return nil
     }
 
     /// The function containing `address` in process `pid` at time `ts` (a sample's), or nil

@@ -28,3 +28,25 @@ import TraceFormat
     #expect(syms.name(pid: 100, address: 0x601010, at: 50_000_000) == "app_main")
     #expect(syms.name(pid: 101, address: 0x601010, at: after) == nil)
 }
+
+/// A child forked by pid 100 (before its exec) and gone before its own maps were read runs sh
+/// with sh's maps; a child forked after the exec runs app; one that exec'd has none known.
+@Test func aForkedChildUsesItsParentsMapsUntilItExecs() throws {
+    let s = SyntheticRecording()
+    func ns(_ t: Double) -> ColumnValue { .u64(UInt64(t * 1e9)) }
+    s.add("process_maps", ["ts": ns(0.01), "pid": 100, "start": 0x400000, "end": 0x500000, "offset": 0,
+                           "path": "/bin/sh", "build_id": .bytes([0xaa])])
+    s.add("process_fork", ["ts": ns(0.012), "pid": 100, "tid": 100, "child_pid": 200, "child_tid": 200])
+    s.add("process_exec", ["ts": ns(0.02), "pid": 100, "tid": 100, "ret": 0, "comm": "app", "filename": "/usr/bin/app"])
+    s.add("process_maps", ["ts": ns(0.03), "pid": 100, "start": 0x600000, "end": 0x700000, "offset": 0,
+                           "path": "/usr/bin/app", "build_id": .bytes([0xcc])])
+    s.add("process_fork", ["ts": ns(0.05), "pid": 100, "tid": 100, "child_pid": 300, "child_tid": 300])
+    s.add("process_exec", ["ts": ns(0.06), "pid": 300, "tid": 300, "ret": 0, "comm": "other", "filename": "/usr/bin/other"])
+    s.metadata[MetadataName.elfSymbolsPrefix + "aa"] = Array("load 0 400000 100000\nsym 401000 100 sh_wait\n".utf8)
+    s.metadata[MetadataName.elfSymbolsPrefix + "cc"] = Array("load 0 600000 100000\nsym 601000 100 app_main\n".utf8)
+    let syms = try #require(try UserSymbols.load(try Recording(path: try s.write())))
+    #expect(syms.name(pid: 200, address: 0x401010, at: 40_000_000) == "sh_wait")
+    #expect(syms.name(pid: 200, address: 0x601010, at: 40_000_000) == nil)
+    #expect(syms.name(pid: 300, address: 0x601010, at: 55_000_000) == "app_main")
+    #expect(syms.name(pid: 300, address: 0x601010, at: 70_000_000) == nil)
+}
