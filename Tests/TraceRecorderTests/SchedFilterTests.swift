@@ -6,7 +6,9 @@ import TraceFormat
 /// The recorder leaves out its own events, but a context switch from or to one of its threads
 /// is also the other task's switch-in or switch-out: dropping it made run-queue latencies of
 /// other tasks go missing (runqlat counted 1,139 samples where the live tool saw 1,604).
-@Suite(.serialized) struct SchedFilterTests {
+/// In the serialized RecorderTests suite: another recorder test's workload running beside it
+/// once made it miss switch-ins under load.
+extension RecorderTests {
     @Test func switchesWithTheRecorderKeepTheOtherTask() throws {
         if Harness.skipped("switchesWithTheRecorderKeepTheOtherTask") { return }
         let path = Harness.tempPath("schedfilter")
