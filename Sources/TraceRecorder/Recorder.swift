@@ -54,11 +54,15 @@ public enum Recorder {
         try writer.writeMetadata(name: MetadataName.syscallNames, bytes: SystemTables.syscallNamesJSON())
         try writer.writeMetadata(name: MetadataName.blockDevices, json: SystemTables.blockDevices())
         try writer.writeMetadata(name: MetadataName.mounts, bytes: SystemTables.mountInfo())
-        let kallsyms = SystemTables.kernelTextSymbols()
-        if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {
-            warn("bpfrec: warning: /proc/kallsyms shows no addresses (needs CAP_SYSLOG): kernel stacks will not symbolize")
+        // Kernel symbols (~5 MB of text, ~0.8 MB compressed) serve only the kernel stacks of the
+        // stacks family (cpu samples, off-CPU stacks): other recordings do without them.
+        if o.families.contains(.stacks) {
+            let kallsyms = SystemTables.kernelTextSymbols()
+            if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {
+                warn("bpfrec: warning: /proc/kallsyms shows no addresses (needs CAP_SYSLOG): kernel stacks will not symbolize")
+            }
+            pipeline.metadata(name: MetadataName.kernelSymbols, bytes: kallsyms)
         }
-        pipeline.metadata(name: MetadataName.kernelSymbols, bytes: kallsyms)
 
         // The snapshot is read before the probes attach: a process born in between is seen
         // by both, never by neither.
