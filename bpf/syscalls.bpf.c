@@ -1,6 +1,7 @@
 /* syscalls family: every system call as one row (sys_enter merged with sys_exit per task), and
  * for selected syscalls a detail row with arguments, path strings and a raw user struct. */
 #include "common.bpf.h"
+#include "exec_capture.bpf.h"
 
 #define FAMILY BPFREC_FAMILY_SYSCALLS
 
@@ -120,6 +121,12 @@ static __always_inline int on_enter(bool btf, struct pt_regs *regs, long id)
 		count_lost(FAMILY);
 		return 0;
 	}
+	if (cfg.exec_in_syscalls && (id == 59 || id == 322)) {
+		if (id == 59) /* execve */
+			exec_enter((const char *)RD(btf, regs, di), (const char *const *)RD(btf, regs, si));
+		else /* execveat */
+			exec_enter((const char *)RD(btf, regs, si), (const char *const *)RD(btf, regs, dx));
+	}
 	__u32 rule = detail_rule(id);
 	st->ts = now_ns();
 	st->id = id;
@@ -218,6 +225,8 @@ static __always_inline int on_exit(bool btf, struct pt_regs *regs, long ret)
 	__u64 start = st->ts;
 	__u32 rule = st->detail;
 	st->ts = 0;
+	if (cfg.exec_in_syscalls && (st->id == 59 || st->id == 322))
+		exec_exit(ret);
 
 	struct syscall_record *r = reserve(sizeof(*r), FAMILY);
 	if (r) {
