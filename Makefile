@@ -85,7 +85,7 @@ bpf: $(foreach f,$(BPF_FAMILIES),$(SKEL_DIR)/$(f).skel.h)
 vmlinux:
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
 
-$(BPF_OBJ_DIR)/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/families.h bpf/events.gen.h bpf/vmlinux.h
+$(BPF_OBJ_DIR)/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/exec_capture.bpf.h bpf/families.h bpf/events.gen.h bpf/vmlinux.h
 	@mkdir -p $(BPF_OBJ_DIR)
 	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@.full
 	bpftool gen object $@ $@.full

@@ -66,7 +66,7 @@ static __always_inline int status_errno(__u8 status)
 _Static_assert(sizeof(struct block_rq_insert_record) == sizeof(struct block_rq_complete_record), "block layouts");
 _Static_assert(sizeof(struct block_rq_insert_record) == sizeof(struct block_io_done_record), "block layouts");
 
-static __always_inline int on_rq(struct request *rq, __u32 kind, int error, __s64 nr_bytes)
+static __always_inline int on_rq(bool btf, struct request *rq, __u32 kind, int error, __s64 nr_bytes)
 {
 	struct block_rq_insert_record *r = reserve(sizeof(*r), FAMILY);
 	if (!r)
@@ -75,11 +75,11 @@ static __always_inline int on_rq(struct request *rq, __u32 kind, int error, __s6
 	FILL_HEADER(r, kind, pt >> 32, (__u32)pt);
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	r->rq = (__u64)rq;
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
-	r->dev = disk ? ((__u32)BPF_CORE_READ(disk, major) << 20) | (__u32)BPF_CORE_READ(disk, first_minor) : 0;
-	r->sector = BPF_CORE_READ(rq, __sector);
-	r->nr_bytes = nr_bytes >= 0 ? nr_bytes : BPF_CORE_READ(rq, __data_len);
-	__u32 opf = BPF_CORE_READ(rq, cmd_flags);
+	struct gendisk *disk = btf ? rq->q->disk : BPF_CORE_READ(rq, q, disk);
+	r->dev = disk ? ((__u32)RD(btf, disk, major) << 20) | (__u32)RD(btf, disk, first_minor) : 0;
+	r->sector = RD(btf, rq, __sector);
+	r->nr_bytes = nr_bytes >= 0 ? nr_bytes : RD(btf, rq, __data_len);
+	__u32 opf = RD(btf, rq, cmd_flags);
 	r->cmd_flags = opf;
 	__builtin_memset(r->rwbs, 0, sizeof(r->rwbs));
 	fill_rwbs(r->rwbs, opf);
@@ -88,10 +88,10 @@ static __always_inline int on_rq(struct request *rq, __u32 kind, int error, __s6
 	return 0;
 }
 
-DUAL_TP(block_rq_insert, on_rq(rq, EVENT_BLOCK_RQ_INSERT, 0, -1), struct request *rq)
-DUAL_TP(block_rq_issue, on_rq(rq, EVENT_BLOCK_RQ_ISSUE, 0, -1), struct request *rq)
-DUAL_TP(block_rq_requeue, on_rq(rq, EVENT_BLOCK_RQ_REQUEUE, 0, -1), struct request *rq)
-DUAL_TP(block_rq_complete, on_rq(rq, EVENT_BLOCK_RQ_COMPLETE, status_errno(error), nr_bytes),
+DUAL_TP(block_rq_insert, on_rq(is_btf, rq, EVENT_BLOCK_RQ_INSERT, 0, -1), struct request *rq)
+DUAL_TP(block_rq_issue, on_rq(is_btf, rq, EVENT_BLOCK_RQ_ISSUE, 0, -1), struct request *rq)
+DUAL_TP(block_rq_requeue, on_rq(is_btf, rq, EVENT_BLOCK_RQ_REQUEUE, 0, -1), struct request *rq)
+DUAL_TP(block_rq_complete, on_rq(is_btf, rq, EVENT_BLOCK_RQ_COMPLETE, status_errno(error), nr_bytes),
 	struct request *rq, blk_status_t error, unsigned int nr_bytes)
-DUAL_TP(block_io_start, on_rq(rq, EVENT_BLOCK_IO_START, 0, -1), struct request *rq)
-DUAL_TP(block_io_done, on_rq(rq, EVENT_BLOCK_IO_DONE, 0, -1), struct request *rq)
+DUAL_TP(block_io_start, on_rq(is_btf, rq, EVENT_BLOCK_IO_START, 0, -1), struct request *rq)
+DUAL_TP(block_io_done, on_rq(is_btf, rq, EVENT_BLOCK_IO_DONE, 0, -1), struct request *rq)

@@ -117,10 +117,18 @@ static __always_inline bool skip_moved_task(__u32 current_tgid, __u32 target_tgi
 } while (0)
 
 /* tp_btf gives typed, trusted pointers; raw_tp is the fallback on kernels where tp_btf does not
- * load. Handlers read through BPF_CORE_READ so they are valid under both; DUAL_TP writes the two
- * thin entry points, and the loader enables one set. */
-#define DUAL_TP(tp, handler, args...)                                  \
-	SEC("tp_btf/" #tp) int BPF_PROG(tp##_btf, args) { return handler; } \
-	SEC("raw_tp/" #tp) int BPF_PROG(tp##_raw, args) { return handler; }
+ * load. DUAL_TP writes the two thin entry points, each with a constant is_btf the handler may take
+ * to read fields directly (RD) under tp_btf and through BPF_CORE_READ under raw_tp; the loader
+ * enables one set. */
+#define DUAL_TP(tp, handler, args...)                                              \
+	SEC("tp_btf/" #tp) int BPF_PROG(tp##_btf, args)                                \
+	{ const bool is_btf __attribute__((unused)) = true; return handler; }          \
+	SEC("raw_tp/" #tp) int BPF_PROG(tp##_raw, args)                                \
+	{ const bool is_btf __attribute__((unused)) = false; return handler; }
+
+/* Reads ptr->field: directly under tp_btf, where ptr is a trusted typed pointer (a plain load,
+ * no helper call), through bpf_probe_read_kernel under raw_tp. `btf` is DUAL_TP's constant
+ * is_btf, so each entry point compiles only its own branch. */
+#define RD(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ(ptr, field))
 
 #endif

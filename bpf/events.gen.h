@@ -464,7 +464,7 @@ _Static_assert(__builtin_offsetof(struct offcpu_stack_record, kstack_len) == 32,
 _Static_assert(__builtin_offsetof(struct offcpu_stack_record, ustack) == 1068, "offcpu_stack.ustack");
 _Static_assert(__builtin_offsetof(struct offcpu_stack_record, ustack_len) == 34, "offcpu_stack.ustack_len");
 
-/* syscall: One finished system call (sys_enter paired with sys_exit by thread in BPF). Calls that never return (exit, exit_group, a successful execve's old image) have no row. */
+/* syscall: One finished system call (sys_enter paired with sys_exit by thread in BPF). Calls that never return (exit, exit_group, a successful execve's old image) have no row. A sys_exit whose sys_enter was not seen (a call in flight when recording started, or a new task's first return from fork/clone) is a row with unpaired = 1: counted like the live tools count at sys_exit, but it has no enter time and no duration, so latency tools skip it. */
 struct syscall_record {
 	__u32 kind;
 	__u32 cpu;
@@ -474,7 +474,8 @@ struct syscall_record {
 	__u32 pid;
 	__u32 tid;
 	__s32 id;
-	__u8 __pad0[4];
+	__u8 unpaired;
+	__u8 __pad0[3];
 };
 _Static_assert(sizeof(struct syscall_record) == 48, "syscall_record size");
 _Static_assert(__builtin_offsetof(struct syscall_record, cpu) == 4, "syscall.cpu");
@@ -484,8 +485,9 @@ _Static_assert(__builtin_offsetof(struct syscall_record, duration) == 24, "sysca
 _Static_assert(__builtin_offsetof(struct syscall_record, pid) == 32, "syscall.pid");
 _Static_assert(__builtin_offsetof(struct syscall_record, tid) == 36, "syscall.tid");
 _Static_assert(__builtin_offsetof(struct syscall_record, id) == 40, "syscall.id");
+_Static_assert(__builtin_offsetof(struct syscall_record, unpaired) == 44, "syscall.unpaired");
 
-/* syscall_detail: Arguments of selected syscalls (open*, creat, stat family, access, unlink*, rename*, mkdir*, execve*, mount, umount, kill, tkill, tgkill, connect, bind, accept*, nanosleep, setuid family, sync family, listen), emitted at sys_exit. Strings are read from user memory at sys_enter; data holds the raw user struct the syscall took or returned (sockaddr, struct open_how, struct timespec). */
+/* syscall_detail: Arguments of selected syscalls (open*, creat, stat family, access, unlink*, rename*, mkdir*, execve*, mount, umount, kill, tkill, tgkill, connect, bind, accept*, nanosleep, setuid family, sync family, listen), emitted at sys_exit. Strings are read from user memory at sys_enter, and again at sys_exit when that read failed (the page was not faulted in yet); no row for a call whose sys_enter was not seen; data holds the raw user struct the syscall took or returned (sockaddr, struct open_how, struct timespec). */
 struct syscall_detail_record {
 	__u32 kind;
 	__u32 cpu;

@@ -22,7 +22,8 @@ struct bpfrec_config {
 	unsigned long long cgroup_id;
 	/* stacks: also record stacks of tasks switched out in a sleeping state. */
 	unsigned int offcpu_stacks;
-	unsigned int pad;
+	/* syscalls: also capture exec for the proc family (which then loads no exec programs). */
+	unsigned int exec_in_syscalls;
 };
 
 #endif

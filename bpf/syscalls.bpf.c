@@ -1,6 +1,7 @@
 /* syscalls family: every system call as one row (sys_enter merged with sys_exit per task), and
  * for selected syscalls a detail row with arguments, path strings and a raw user struct. */
 #include "common.bpf.h"
+#include "exec_capture.bpf.h"
 
 #define FAMILY BPFREC_FAMILY_SYSCALLS
 
@@ -40,53 +41,62 @@ struct {
 #define D_TIMESPEC2 (5 << D_SHIFT)      /* arg2 = struct timespec (clock_nanosleep) */
 #define D_STR2 (6 << D_SHIFT)           /* arg2 = string (mount's filesystem type) */
 
+/* Retry marks kept in call_state.detail (above the rule bits): the enter-time read of the path
+ * (bit 11) or of the second path (bit 12) failed, because the user page was not faulted in yet;
+ * sys_exit reads it again, after the kernel has touched it (libbpf-tools opensnoop reads at exit). */
+#define RETRY_P (1 << 11)
+#define RETRY_P2 (1 << 12)
+
+/* Rules by syscall number: one bounded load instead of a tree of compares on every sys_enter. */
+#define NR_RULES 512
+static const __u16 rules[NR_RULES] = {
+	/* open, stat, lstat, access, truncate, chdir, mkdir, rmdir, creat, unlink, readlink, chmod,
+	 * chown, statfs, chroot, umount2, execve */
+	[2] = P(0), [4] = P(0), [6] = P(0), [21] = P(0), [76] = P(0), [80] = P(0), [83] = P(0),
+	[84] = P(0), [85] = P(0), [87] = P(0), [89] = P(0), [90] = P(0), [92] = P(0), [137] = P(0),
+	[161] = P(0), [166] = P(0), [59] = P(0),
+	/* openat, mkdirat, mknodat, fchownat, newfstatat, unlinkat, readlinkat, fchmodat, faccessat,
+	 * statx, faccessat2, execveat */
+	[257] = P(1), [258] = P(1), [259] = P(1), [260] = P(1), [262] = P(1), [263] = P(1),
+	[267] = P(1), [268] = P(1), [269] = P(1), [332] = P(1), [439] = P(1), [322] = P(1),
+	[437] = P(1) | D_OPEN_HOW,                          /* openat2 */
+	[82] = P(0) | P2(1), [86] = P(0) | P2(1), [88] = P(0) | P2(1), /* rename, link, symlink */
+	[264] = P(1) | P2(3), [265] = P(1) | P2(3), [316] = P(1) | P2(3), /* renameat, linkat, renameat2 */
+	[266] = P(0) | P2(2),                               /* symlinkat */
+	[165] = P(0) | P2(1) | D_STR2,                      /* mount */
+	[42] = D_SOCKADDR_ENTER, [49] = D_SOCKADDR_ENTER,   /* connect, bind */
+	[43] = D_SOCKADDR_EXIT, [288] = D_SOCKADDR_EXIT,    /* accept, accept4 */
+	[35] = D_TIMESPEC0,                                 /* nanosleep */
+	[230] = D_TIMESPEC2,                                /* clock_nanosleep */
+	/* kill, tkill, tgkill, set*id, sync, syncfs, fsync, fdatasync, sync_file_range, msync,
+	 * listen, shm* */
+	[62] = DETAIL_ONLY, [200] = DETAIL_ONLY, [234] = DETAIL_ONLY,
+	[105] = DETAIL_ONLY, [106] = DETAIL_ONLY, [113] = DETAIL_ONLY, [114] = DETAIL_ONLY,
+	[117] = DETAIL_ONLY, [119] = DETAIL_ONLY, [122] = DETAIL_ONLY, [123] = DETAIL_ONLY,
+	[162] = DETAIL_ONLY, [306] = DETAIL_ONLY, [74] = DETAIL_ONLY, [75] = DETAIL_ONLY,
+	[277] = DETAIL_ONLY, [26] = DETAIL_ONLY, [50] = DETAIL_ONLY,
+	[29] = DETAIL_ONLY, [30] = DETAIL_ONLY, [31] = DETAIL_ONLY, [67] = DETAIL_ONLY,
+};
+
 static __always_inline __u32 detail_rule(long id)
 {
-	switch (id) {
-	case 2: /* open */ case 4: /* stat */ case 6: /* lstat */ case 21: /* access */
-	case 76: /* truncate */ case 80: /* chdir */ case 83: /* mkdir */ case 84: /* rmdir */
-	case 85: /* creat */ case 87: /* unlink */ case 89: /* readlink */ case 90: /* chmod */
-	case 92: /* chown */ case 137: /* statfs */ case 161: /* chroot */ case 166: /* umount2 */
-	case 59: /* execve */
-		return P(0);
-	case 257: /* openat */ case 258: /* mkdirat */ case 259: /* mknodat */ case 260: /* fchownat */
-	case 262: /* newfstatat */ case 263: /* unlinkat */ case 267: /* readlinkat */
-	case 268: /* fchmodat */ case 269: /* faccessat */ case 332: /* statx */
-	case 439: /* faccessat2 */ case 322: /* execveat */
-		return P(1);
-	case 437: /* openat2 */
-		return P(1) | D_OPEN_HOW;
-	case 82: /* rename */ case 86: /* link */ case 88: /* symlink */
-		return P(0) | P2(1);
-	case 264: /* renameat */ case 265: /* linkat */ case 316: /* renameat2 */
-		return P(1) | P2(3);
-	case 266: /* symlinkat */
-		return P(0) | P2(2);
-	case 165: /* mount */
-		return P(0) | P2(1) | D_STR2;
-	case 42: /* connect */ case 49: /* bind */
-		return D_SOCKADDR_ENTER;
-	case 43: /* accept */ case 288: /* accept4 */
-		return D_SOCKADDR_EXIT;
-	case 35: /* nanosleep */
-		return D_TIMESPEC0;
-	case 230: /* clock_nanosleep */
-		return D_TIMESPEC2;
-	case 62: /* kill */ case 200: /* tkill */ case 234: /* tgkill */
-	case 105: case 106: case 113: case 114: case 117: case 119: case 122: case 123: /* set*id */
-	case 162: /* sync */ case 306: /* syncfs */ case 74: /* fsync */ case 75: /* fdatasync */
-	case 277: /* sync_file_range */ case 26: /* msync */ case 50: /* listen */
-	case 29: case 30: case 31: case 67: /* shm* */
-		return DETAIL_ONLY;
-	default:
+	if ((unsigned long)id >= NR_RULES)
 		return NO_DETAIL;
-	}
+	return rules[id];
 }
 
-static __always_inline void read_path(char *dst, __u32 size, __u64 ptr)
+/* Reads a user string; false (and an empty string) when the pointer is set but the read failed. */
+static __always_inline bool read_path(char *dst, __u32 size, __u64 ptr)
 {
-	if (!ptr || bpf_probe_read_user_str(dst, size, (const void *)ptr) < 0)
+	if (!ptr) {
 		dst[0] = 0;
+		return true;
+	}
+	if (bpf_probe_read_user_str(dst, size, (const void *)ptr) < 0) {
+		dst[0] = 0;
+		return false;
+	}
+	return true;
 }
 
 static __always_inline void read_data(struct syscall_detail_record *d, __u64 ptr, __u64 len)
@@ -100,7 +110,7 @@ static __always_inline void read_data(struct syscall_detail_record *d, __u64 ptr
 	d->data_len = n;
 }
 
-static __always_inline int on_enter(struct pt_regs *regs, long id)
+static __always_inline int on_enter(bool btf, struct pt_regs *regs, long id)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	if (skip_current(pt >> 32))
@@ -111,9 +121,15 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 		count_lost(FAMILY);
 		return 0;
 	}
+	if (cfg.exec_in_syscalls && (id == 59 || id == 322)) {
+		if (id == 59) /* execve */
+			exec_enter((const char *)RD(btf, regs, di), (const char *const *)RD(btf, regs, si));
+		else /* execveat */
+			exec_enter((const char *)RD(btf, regs, si), (const char *const *)RD(btf, regs, dx));
+	}
+	__u32 rule = detail_rule(id);
 	st->ts = now_ns();
 	st->id = id;
-	__u32 rule = detail_rule(id);
 	st->detail = rule;
 	if (!rule)
 		return 0;
@@ -125,12 +141,12 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 		return 0;
 	}
 	__u64 args[6];
-	args[0] = BPF_CORE_READ(regs, di);
-	args[1] = BPF_CORE_READ(regs, si);
-	args[2] = BPF_CORE_READ(regs, dx);
-	args[3] = BPF_CORE_READ(regs, r10);
-	args[4] = BPF_CORE_READ(regs, r8);
-	args[5] = BPF_CORE_READ(regs, r9);
+	args[0] = RD(btf, regs, di);
+	args[1] = RD(btf, regs, si);
+	args[2] = RD(btf, regs, dx);
+	args[3] = RD(btf, regs, r10);
+	args[4] = RD(btf, regs, r8);
+	args[5] = RD(btf, regs, r9);
 	d->ts = st->ts;
 	d->id = id;
 	d->uid = (__u32)bpf_get_current_uid_gid();
@@ -142,14 +158,15 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 	d->arg5 = args[5];
 	d->data_len = 0;
 	__u32 p = rule & 7, p2 = (rule >> 3) & 7;
-	if (p)
-		read_path(d->path, sizeof(d->path), args[(p - 1) & 3]);
-	else
+	if (!p)
 		d->path[0] = 0;
-	if (p2)
-		read_path(d->path2, sizeof(d->path2), args[(p2 - 1) & 3]);
-	else
+	else if (!read_path(d->path, sizeof(d->path), args[(p - 1) & 3]))
+		rule |= RETRY_P;
+	if (!p2)
 		d->path2[0] = 0;
+	else if (!read_path(d->path2, sizeof(d->path2), args[(p2 - 1) & 3]))
+		rule |= RETRY_P2;
+	st->detail = rule;
 	switch (rule & (0xf << D_SHIFT)) {
 	case D_SOCKADDR_ENTER:
 		read_data(d, args[1], args[2]);
@@ -172,17 +189,44 @@ static __always_inline int on_enter(struct pt_regs *regs, long id)
 	return 0;
 }
 
-static __always_inline int on_exit(long ret)
+/* A sys_exit whose sys_enter was not seen: the call was in flight when the probes attached, or
+ * this is a new task's first return from fork/clone. The live tools count it at sys_exit, so it
+ * becomes a row marked unpaired (no enter time, no duration); its arguments are unknown, so no
+ * detail row. */
+static __always_inline int on_unpaired_exit(bool btf, struct pt_regs *regs, long ret)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	if (skip_current(pt >> 32))
+		return 0;
+	struct syscall_record *r = reserve(sizeof(*r), FAMILY);
+	if (!r)
+		return 0;
+	r->kind = EVENT_SYSCALL;
+	r->cpu = bpf_get_smp_processor_id();
+	r->ts = now_ns();
+	r->pid = pt >> 32;
+	r->tid = (__u32)pt;
+	r->id = RD(btf, regs, orig_ax);
+	r->ret = ret;
+	r->duration = 0;
+	r->unpaired = 1;
+	submit(r);
+	return 0;
+}
+
+static __always_inline int on_exit(bool btf, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct call_state *st = bpf_task_storage_get(&call_state, task, 0, 0);
 	if (!st || !st->ts)
-		return 0;
+		return on_unpaired_exit(btf, regs, ret);
 	__u64 pt = bpf_get_current_pid_tgid();
 	__u64 now = now_ns();
 	__u64 start = st->ts;
 	__u32 rule = st->detail;
 	st->ts = 0;
+	if (cfg.exec_in_syscalls && (st->id == 59 || st->id == 322))
+		exec_exit(ret);
 
 	struct syscall_record *r = reserve(sizeof(*r), FAMILY);
 	if (r) {
@@ -194,6 +238,7 @@ static __always_inline int on_exit(long ret)
 		r->id = st->id;
 		r->ret = ret;
 		r->duration = now - start;
+		r->unpaired = 0;
 		submit(r);
 	}
 	if (!rule)
@@ -201,6 +246,16 @@ static __always_inline int on_exit(long ret)
 	struct syscall_detail_record *d = bpf_task_storage_get(&detail_state, task, 0, 0);
 	if (!d || d->ts != start)
 		return 0;
+	/* Paths whose enter-time read failed: the kernel has faulted their pages in by now. Not
+	 * after a successful execve, whose old image (and the pointers into it) is gone. */
+	if ((rule & (RETRY_P | RETRY_P2)) && !((d->id == 59 || d->id == 322) && ret == 0)) {
+		__u64 args[4] = {d->arg0, d->arg1, d->arg2, d->arg3};
+		__u32 p = rule & 7, p2 = (rule >> 3) & 7;
+		if (rule & RETRY_P)
+			read_path(d->path, sizeof(d->path), args[(p - 1) & 3]);
+		if (rule & RETRY_P2)
+			read_path(d->path2, sizeof(d->path2), args[(p2 - 1) & 3]);
+	}
 	if ((rule & (0xf << D_SHIFT)) == D_SOCKADDR_EXIT && ret >= 0) {
 		int len = 0;
 		if (d->arg2)
@@ -222,5 +277,5 @@ static __always_inline int on_exit(long ret)
 	return 0;
 }
 
-DUAL_TP(sys_enter, on_enter(regs, id), struct pt_regs *regs, long id)
-DUAL_TP(sys_exit, on_exit(ret), struct pt_regs *regs, long ret)
+DUAL_TP(sys_enter, on_enter(is_btf, regs, id), struct pt_regs *regs, long id)
+DUAL_TP(sys_exit, on_exit(is_btf, regs, ret), struct pt_regs *regs, long ret)

@@ -29,6 +29,7 @@ public enum Family: Int32, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .proc:
             ["syscalls:sys_enter_execve", "syscalls:sys_exit_execve", "syscalls:sys_enter_execveat", "syscalls:sys_exit_execveat",
+             "  (exec through the syscalls family's raw_syscalls programs instead when both are recorded)",
              "sched:sched_process_fork", "sched:sched_process_exit", "task:task_rename"]
         case .syscalls:
             ["raw_syscalls:sys_enter", "raw_syscalls:sys_exit"]

@@ -54,11 +54,15 @@ public enum Recorder {
         try writer.writeMetadata(name: MetadataName.syscallNames, bytes: SystemTables.syscallNamesJSON())
         try writer.writeMetadata(name: MetadataName.blockDevices, json: SystemTables.blockDevices())
         try writer.writeMetadata(name: MetadataName.mounts, bytes: SystemTables.mountInfo())
-        let kallsyms = SystemTables.kernelTextSymbols()
-        if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {
-            warn("bpfrec: warning: /proc/kallsyms shows no addresses (needs CAP_SYSLOG): kernel stacks will not symbolize")
+        // Kernel symbols (~5 MB of text, ~0.8 MB compressed) serve only the kernel stacks of the
+        // stacks family (cpu samples, off-CPU stacks): other recordings do without them.
+        if o.families.contains(.stacks) {
+            let kallsyms = SystemTables.kernelTextSymbols()
+            if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {
+                warn("bpfrec: warning: /proc/kallsyms shows no addresses (needs CAP_SYSLOG): kernel stacks will not symbolize")
+            }
+            pipeline.metadata(name: MetadataName.kernelSymbols, bytes: kallsyms)
         }
-        pipeline.metadata(name: MetadataName.kernelSymbols, bytes: kallsyms)
 
         // The snapshot is read before the probes attach: a process born in between is seen
         // by both, never by neither.
@@ -75,20 +79,33 @@ public enum Recorder {
         cfg.cgroup_id = cgroupID ?? 0
         cfg.offcpu_stacks = o.offCPUStacks ? 1 : 0
         var loaded: [LoadedFamily] = []
-        let tracefs = o.families.contains(.proc) && Tracefs.ensureMounted()
-        for f in o.families {
+        // Exec capture (proc's process_exec rows): with the syscalls family, its raw_syscalls
+        // programs do it (they run on every syscall anyway); alone, proc uses the per-syscall
+        // exec tracepoints when tracefs is readable, else a raw_syscalls fallback. Attaching a
+        // per-syscall tracepoint puts a callback on every syscall (~100 ns each here), which is
+        // why it is left out when syscalls is recorded. syscalls loads first so that proc knows.
+        let execInSyscalls = o.families.contains(.proc) && o.families.contains(.syscalls)
+        let loadOrder = o.families.filter { $0 == .syscalls } + o.families.filter { $0 != .syscalls }
+        for f in loadOrder {
             do throws(RecorderError) {
                 var skipping = o.offCPUStacks ? [] : ["offcpu_"]
-                // proc's execve capture: per-syscall tracepoints when tracefs is readable (cheap),
-                // else the raw_syscalls fallback.
-                skipping += tracefs ? ["exec_sys_"] : ["enter_exec", "exit_exec"]
-                let l = try LoadedFamily.load(f, config: cfg, maps: maps, skipping: skipping)
+                var config = cfg
+                if f == .syscalls { config.exec_in_syscalls = execInSyscalls ? 1 : 0 }
+                if f == .proc {
+                    if execInSyscalls && loaded.contains(where: { $0.family == .syscalls }) {
+                        skipping += ["enter_exec", "exit_exec", "exec_sys_"]
+                    } else {
+                        skipping += Tracefs.ensureMounted() ? ["exec_sys_"] : ["enter_exec", "exit_exec"]
+                    }
+                }
+                let l = try LoadedFamily.load(f, config: config, maps: maps, skipping: skipping)
                 loaded.append(l)
             } catch {
                 if o.familiesExplicit { throw error }
                 warn("bpfrec: warning: \(error.message); recording without it")
             }
         }
+        loaded.sort { (o.families.firstIndex(of: $0.family) ?? 0) < (o.families.firstIndex(of: $1.family) ?? 0) }
         guard !loaded.isEmpty else { throw RecorderError("no family could be loaded") }
         let decoder = RecordDecoder(families: loaded.map(\.family), tableIDs: tableIDs)
         let drain = try RingDrain(ringFD: maps.ringFD, decoder: decoder)

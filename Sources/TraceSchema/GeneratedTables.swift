@@ -226,16 +226,17 @@ extension EventTables {
             ColumnSchema(name: "ustack", type: .bytes, max: 1016, doc: "user stack: little-endian u64 addresses, innermost first"),
             ColumnSchema(name: "state", type: .u64, doc: "the task's __state as it blocks"),
         ]),
-        TableSchema(name: "syscall", family: "syscalls", source: .bpf, doc: "One finished system call (sys_enter paired with sys_exit by thread in BPF). Calls that never return (exit, exit_group, a successful execve's old image) have no row.", columns: [
-            ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of sys_enter"),
+        TableSchema(name: "syscall", family: "syscalls", source: .bpf, doc: "One finished system call (sys_enter paired with sys_exit by thread in BPF). Calls that never return (exit, exit_group, a successful execve's old image) have no row. A sys_exit whose sys_enter was not seen (a call in flight when recording started, or a new task's first return from fork/clone) is a row with unpaired = 1: counted like the live tools count at sys_exit, but it has no enter time and no duration, so latency tools skip it.", columns: [
+            ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of sys_enter (of sys_exit when unpaired = 1)"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU sys_exit ran on"),
             ColumnSchema(name: "pid", type: .u32, doc: "tgid of the caller"),
             ColumnSchema(name: "tid", type: .u32, doc: "thread id of the caller"),
-            ColumnSchema(name: "id", type: .i32, doc: "syscall number of this architecture (names in the syscall_names metadata)"),
+            ColumnSchema(name: "id", type: .i32, doc: "syscall number of this architecture (names in the syscall_names metadata); for unpaired rows the sys_exit's (orig_ax: -1 after rt_sigreturn)"),
             ColumnSchema(name: "ret", type: .i64, doc: "return value; -errno on failure"),
-            ColumnSchema(name: "duration", type: .u64, unit: "ns", doc: "sys_exit time minus sys_enter time"),
+            ColumnSchema(name: "duration", type: .u64, unit: "ns", doc: "sys_exit time minus sys_enter time (0 when unpaired = 1)"),
+            ColumnSchema(name: "unpaired", type: .u8, doc: "1 when sys_enter was not seen (enter time unknown: ts is the sys_exit time, duration 0, no syscall_detail row); 0 for a paired call. Recordings made before this column read as 0."),
         ]),
-        TableSchema(name: "syscall_detail", family: "syscalls", source: .bpf, doc: "Arguments of selected syscalls (open*, creat, stat family, access, unlink*, rename*, mkdir*, execve*, mount, umount, kill, tkill, tgkill, connect, bind, accept*, nanosleep, setuid family, sync family, listen), emitted at sys_exit. Strings are read from user memory at sys_enter; data holds the raw user struct the syscall took or returned (sockaddr, struct open_how, struct timespec).", columns: [
+        TableSchema(name: "syscall_detail", family: "syscalls", source: .bpf, doc: "Arguments of selected syscalls (open*, creat, stat family, access, unlink*, rename*, mkdir*, execve*, mount, umount, kill, tkill, tgkill, connect, bind, accept*, nanosleep, setuid family, sync family, listen), emitted at sys_exit. Strings are read from user memory at sys_enter, and again at sys_exit when that read failed (the page was not faulted in yet); no row for a call whose sys_enter was not seen; data holds the raw user struct the syscall took or returned (sockaddr, struct open_how, struct timespec).", columns: [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of sys_enter (same as the syscall row)"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU sys_exit ran on"),
             ColumnSchema(name: "pid", type: .u32, doc: "tgid of the caller"),
@@ -251,7 +252,7 @@ extension EventTables {
             ColumnSchema(name: "arg4", type: .u64, doc: "fifth argument register"),
             ColumnSchema(name: "arg5", type: .u64, doc: "sixth argument register"),
             ColumnSchema(name: "comm", type: .str, max: 16, doc: "comm of the calling thread at sys_exit"),
-            ColumnSchema(name: "path", type: .str, max: 256, doc: "first path argument, read at sys_enter (empty when the syscall takes none)"),
+            ColumnSchema(name: "path", type: .str, max: 256, doc: "first path argument, read at sys_enter, or at sys_exit when the enter-time read failed (empty when the syscall takes none, or when both reads failed)"),
             ColumnSchema(name: "path2", type: .str, max: 256, doc: "second path argument (rename/link target, mount target)"),
             ColumnSchema(name: "data", type: .bytes, max: 128, doc: "raw user struct: sockaddr for connect/bind (at enter) and accept (at exit), struct open_how for openat2, struct timespec for nanosleep"),
         ]),
@@ -526,6 +527,7 @@ extension RecordLayout {
             .init(column: 2, type: .u32, offset: 32, size: 4, lengthOffset: -1),
             .init(column: 3, type: .u32, offset: 36, size: 4, lengthOffset: -1),
             .init(column: 4, type: .i32, offset: 40, size: 4, lengthOffset: -1),
+            .init(column: 7, type: .u8, offset: 44, size: 1, lengthOffset: -1),
         ]),
         RecordLayout(kind: 18, table: "syscall_detail", size: 760, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),

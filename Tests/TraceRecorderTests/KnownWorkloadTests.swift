@@ -170,7 +170,8 @@ struct RecorderTests {
         #expect(try Rows(file, "lost_events").count == 0)
         #expect(try Rows(file, "process_snapshot").rows(where: "pid", is: me).count > 0)
         #expect(try file.metadata(named: MetadataName.syscallNames) != nil)
-        #expect(try file.metadata(named: MetadataName.kernelSymbols).map { $0.count > 1000 } == true)
+        // Kernel symbols serve only the stacks family's kernel stacks, which this recording has not.
+        #expect(try file.metadata(named: MetadataName.kernelSymbols) == nil)
     }
 }
 

@@ -21,7 +21,13 @@ enum Harness {
         return true
     }
 
+    /// The recorder under test: $BPFREC_TEST_BINARY when set (to run these tests against
+    /// another build, e.g. to check that a test fails on the code before a fix), else the
+    /// `bpfrec` built next to the test bundle.
     static let binary: String? = {
+        if let b = ProcessInfo.processInfo.environment["BPFREC_TEST_BINARY"], !b.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: b) ? b : nil
+        }
         var dirs = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
         dirs.append(URL(fileURLWithPath: Bundle.main.bundlePath).deletingLastPathComponent())
         dirs.append(URL(fileURLWithPath: Bundle.main.bundlePath))

@@ -27,6 +27,8 @@ extension RecorderTests {
         #expect(status == 0, "\(err)")
 
         let file = try TraceFile(path: path)
+        // The stacks family brings the kernel symbols its kernel stacks are named with.
+        #expect(try file.metadata(named: MetadataName.kernelSymbols).map { $0.count > 1000 } == true)
         let samples = try Rows(file, "cpu_sample")
         let mine = samples.rows(where: "tid", is: tid)
         // 99 Hz of the CPU time the thread got (other load shares the CPUs); slack for jitter.

@@ -40,7 +40,7 @@ func writeSyntheticRecording(_ path: String, close: Bool = true) throws {
         var b = TableBuffer(tableID: sid, schema: syscall)
         for i in 0..<500 {
             let ts = start + Int64(half * 500 + i) * 1_000_000
-            b.append(row: [.int(ts), .int(Int64(i % 2)), 100, 101, .int(Int64(i % 3)), 0, 2_000])
+            b.append(row: [.int(ts), .int(Int64(i % 2)), 100, 101, .int(Int64(i % 3)), 0, 2_000, 0])
         }
         try w.flush(&b)
     }

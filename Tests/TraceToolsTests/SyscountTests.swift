@@ -93,3 +93,47 @@ func syscallRecording() throws -> String {
     #expect(throws: (any Error).self) { _ = try Syscount.parse(["-e", "EBOGUS", path]) }
     #expect(throws: (any Error).self) { _ = try Syscount.parse(["-p", "abc", path]) }
 }
+
+/// Unpaired rows (a sys_exit whose sys_enter the recording did not see: a call in flight at the
+/// start, a fork child's first return) count like the live syscount, which counts at sys_exit;
+/// with -L the live tool has no start time for them and skips them; syscount.bt counts at
+/// sys_enter and never sees them.
+@Test func syscountCountsUnpairedExitsExceptForLatency() throws {
+    let s = SyntheticRecording()
+    s.syscallNames = ["0": "read", "56": "clone", "61": "wait4"]
+    s.add("process_snapshot", ["ts": .int(SyntheticRecording.t0), "pid": 100, "tid": 100, "ppid": 1, "comm": "app"])
+    s.add("syscall", ["ts": ns(0.05), "pid": 100, "tid": 100, "id": 61, "ret": 0, "duration": 0, "unpaired": 1])
+    s.add("syscall", ["ts": ns(0.1), "pid": 100, "tid": 100, "id": 0, "ret": 1, "duration": 1000])
+    s.add("syscall", ["ts": ns(0.2), "pid": 100, "tid": 100, "id": 56, "ret": 101, "duration": 50_000])
+    s.add("syscall", ["ts": ns(0.25), "pid": 101, "tid": 101, "id": 56, "ret": 0, "duration": 0, "unpaired": 1])
+    let path = try s.write()
+    #expect(try runTool(Syscount.self, [path]).stdout == """
+    Tracing syscalls, printing top 10... Ctrl+C to quit.
+    [22:06:45]
+    SYSCALL                   COUNT
+    clone                         2
+    read                          1
+    wait4                         1
+
+
+    """)
+    #expect(try runTool(Syscount.self, ["-p", "100", path]).stdout.hasSuffix("""
+    read                          1
+    clone                         1
+    wait4                         1
+
+
+    """))
+    #expect(try runTool(Syscount.self, ["-L", path]).stdout == """
+    Tracing syscalls, printing top 10... Ctrl+C to quit.
+    [22:06:45]
+    SYSCALL                   COUNT        TIME (us)
+    clone                         1           50.000
+    read                          1            1.000
+
+
+    """)
+    let bt = try runTool(SyscountBt.self, [path]).stdout
+    #expect(bt.contains("@syscall[0]: 1\n@syscall[56]: 1\n"), "\(bt)")
+    #expect(!bt.contains("@syscall[61]"), "\(bt)")
+}

@@ -94,11 +94,15 @@ public struct Syscount: RecordingTool {
         // Counting does not depend on row order: fold chunks in parallel, one partial per chunk.
         let (byProcess, failures, latency) = (self.byProcess, self.failures, self.latency)
         let nbuckets = buckets.bucketCount
-        let counted = try rec.aggregate("syscall", columns: ["ts", "pid", "id", "ret", "duration"], filter: filter,
+        // Unpaired rows (sys_exit without a seen sys_enter) count like any exit, as the live tool
+        // counts at sys_exit; but with -L the live tool finds no start time and skips them.
+        let counted = try rec.aggregate("syscall", columns: ["ts", "pid", "id", "ret", "duration", "unpaired"], filter: filter,
             initial: { SyscountPartial(buckets: nbuckets) },
             fold: { part, b in
                 let ts = b.ints("ts"), pids = b.ints("pid"), ids = b.ints("id"), rets = b.ints("ret"), durs = b.ints("duration")
+                let unpaired = b.ints("unpaired")
                 for r in 0..<b.count {
+                    if latency && unpaired[r] != 0 { continue }
                     let id = ids[r]
                     if id == -1 || sigreturn.contains(id) { continue }
                     let ret = rets[r]

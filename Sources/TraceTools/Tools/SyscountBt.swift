@@ -4,7 +4,7 @@ import TraceAnalysis
 /// bpftrace's syscount.bt (0.17): `@syscall[args->id]` and `@process[comm]` counted at
 /// sys_enter, the ten largest of each printed in END, then the cleared maps at exit. Syscalls
 /// that never return (exit_group, a successful execve) have no row in the recording and are not
-/// counted.
+/// counted; neither are unpaired rows (exits whose sys_enter came before the recording).
 public struct SyscountBt: RecordingTool {
     public static let toolName = "syscount.bt"
     public static let configuration = CommandConfiguration(
@@ -23,12 +23,14 @@ public struct SyscountBt: RecordingTool {
         var bySyscall: [Int64: Int64] = [:]
         var byComm: [String: Int64] = [:]
         var tracker = ProcessTracker()
-        let sources = ProcessTracker.sources + [ScanSource("syscall", ["ts", "tid", "id"])]
+        let sources = ProcessTracker.sources + [ScanSource("syscall", ["ts", "tid", "id", "unpaired"])]
         try rec.scanMerged(sources) { row in
             guard row.source == sources.count - 1 else {
                 tracker.apply(source: row.source, batch: row.batch, row: row.row)
                 return
             }
+            // Counted at sys_enter: a row whose enter was not seen is not counted.
+            if row.int(3) != 0 { return }
             bySyscall[row.int(2), default: 0] += 1
             byComm[tracker.comm(row.int(1)) ?? "", default: 0] += 1
         }
