@@ -139,6 +139,7 @@ bench-tools: bench-deps
 	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w1 $(BENCH_DIR)/w1.c
 	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w2 $(BENCH_DIR)/w2.c
 	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w3 $(BENCH_DIR)/w3.c
+	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w4 $(BENCH_DIR)/w4.c
 	$(BENCH_CC) -O2 -Wall -shared -fPIC -o $(BENCH_BUILD)/tracecmd_shim.so $(BENCH_DIR)/tracecmd_shim.c -ldl
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(BENCH_BUILD)/vmlinux.h
 	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BENCH_BUILD) -I$(BENCH_DIR) \

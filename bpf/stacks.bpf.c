@@ -29,7 +29,8 @@ SEC("perf_event")
 int cpu_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
-	if ((pt >> 32) == cfg.own_tgid)
+	/* -p: like profile -p, only the selected processes (the idle task is none of them). */
+	if (skip_tgid(pt >> 32))
 		return 0;
 	struct cpu_sample_record *r = reserve(sizeof(*r), FAMILY);
 	if (!r)

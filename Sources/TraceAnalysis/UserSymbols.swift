@@ -3,10 +3,20 @@ import TraceFormat
 /// Names user-space addresses offline: the recording's `process_maps` rows give, per process,
 /// which file (by build-id) is mapped where, and its `elf_symbols/<build-id>` metadata gives that
 /// file's executable segments and function symbols (format in the recorder's ElfSymbols.swift).
+///
+/// A process's maps are read when it first shows up in a user stack and again after each exec
+/// (which replaces them); an address is named with the maps read within the same exec
+/// generation as the sample, never with another program's.
 public struct UserSymbols: Sendable {
     struct Mapping: Sendable {
         var start: UInt64, end: UInt64, offset: UInt64
         var buildID: String
+    }
+
+    /// One reading of a process's maps.
+    struct Snapshot: Sendable {
+        var ts: Int64
+        var mappings: [Mapping]
     }
 
     struct Image: Sendable {
@@ -15,20 +25,37 @@ public struct UserSymbols: Sendable {
         var symbols: [(value: UInt64, size: UInt64, name: String)] = []
     }
 
-    var maps: [Int64: [Mapping]] = [:]
+    /// By pid, in time order.
+    var maps: [Int64: [Snapshot]] = [:]
+    /// Successful execs by pid, in time order (empty without the proc family).
+    var execs: [Int64: [Int64]] = [:]
     var images: [String: Image] = [:]
 
     /// Nil when the recording carries no process maps (no stacks family, or an older recorder).
     public static func load(_ rec: Recording) throws -> UserSymbols? {
         guard rec.file.tableID(named: "process_maps") != nil else { return nil }
         var s = UserSymbols()
-        try rec.scan("process_maps", columns: ["pid", "start", "end", "offset", "build_id"]) { b in
-            let pid = b.ints("pid"), start = b.ints("start"), end = b.ints("end"), offset = b.ints("offset")
+        try rec.scan("process_maps", columns: ["ts", "pid", "start", "end", "offset", "build_id"]) { b in
+            let ts = b.ints("ts"), pid = b.ints("pid"), start = b.ints("start"), end = b.ints("end"), offset = b.ints("offset")
             let ids = b.blobs("build_id")
             for r in 0..<b.count where !ids[r].isEmpty {
-                s.maps[pid[r], default: []].append(Mapping(start: UInt64(bitPattern: start[r]), end: UInt64(bitPattern: end[r]),
-                                                            offset: UInt64(bitPattern: offset[r]), buildID: hex(ids[r])))
+                let m = Mapping(start: UInt64(bitPattern: start[r]), end: UInt64(bitPattern: end[r]),
+                                offset: UInt64(bitPattern: offset[r]), buildID: hex(ids[r]))
+                // Rows of one reading share its timestamp.
+                if let last = s.maps[pid[r]]?.last, last.ts == ts[r] {
+                    s.maps[pid[r]]![s.maps[pid[r]]!.count - 1].mappings.append(m)
+                } else {
+                    s.maps[pid[r], default: []].append(Snapshot(ts: ts[r], mappings: [m]))
+                }
             }
+        }
+        for pid in s.maps.keys { s.maps[pid]!.sort { $0.ts < $1.ts } }
+        if rec.file.tableID(named: "process_exec") != nil {
+            try rec.scan("process_exec", columns: ["ts", "pid", "ret"]) { b in
+                let ts = b.ints("ts"), pid = b.ints("pid"), ret = b.ints("ret")
+                for r in 0..<b.count where ret[r] == 0 && s.maps[pid[r]] != nil { s.execs[pid[r], default: []].append(ts[r]) }
+            }
+            for pid in s.execs.keys { s.execs[pid]!.sort() }
         }
         for name in rec.file.metadataNames where name.hasPrefix(MetadataName.elfSymbolsPrefix) {
             guard let bytes = try rec.file.metadata(named: name) else { continue }
@@ -56,9 +83,21 @@ public struct UserSymbols: Sendable {
         return image
     }
 
-    /// The function containing `address` in process `pid`, or nil (bcc prints `[unknown]`).
-    public func name(pid: Int64, address: UInt64) -> String? {
-        guard let m = maps[pid]?.last(where: { address >= $0.start && address < $0.end }), let image = images[m.buildID] else { return nil }
+    /// The maps of `pid` read in the exec generation that contains time `ts`: between the last
+    /// exec at or before `ts` and the next one. Nil when none was read then.
+    func snapshot(pid: Int64, at ts: Int64) -> Snapshot? {
+        guard let snapshots = maps[pid] else { return nil }
+        let execs = self.execs[pid] ?? []
+        let from = execs.last(where: { $0 <= ts }) ?? .min
+        let to = execs.first(where: { $0 > ts }) ?? .max
+        return snapshots.first { $0.ts >= from && $0.ts < to }
+    }
+
+    /// The function containing `address` in process `pid` at time `ts` (a sample's), or nil
+    /// (bcc prints `[unknown]`).
+    public func name(pid: Int64, address: UInt64, at ts: Int64) -> String? {
+        guard let m = snapshot(pid: pid, at: ts)?.mappings.first(where: { address >= $0.start && address < $0.end }),
+              let image = images[m.buildID] else { return nil }
         let fileOffset = address - m.start + m.offset
         guard let seg = image.loads.first(where: { fileOffset >= $0.offset && fileOffset < $0.offset + $0.size }) else { return nil }
         let vaddr = fileOffset - seg.offset + seg.vaddr

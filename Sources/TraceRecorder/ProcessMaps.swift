@@ -18,7 +18,13 @@ final class ProcessMaps {
 
     init(pipeline: ChunkPipeline) { self.pipeline = pipeline }
 
-    /// Reads the maps of `pids` not seen before into `buffer`.
+    /// Processes that exec'd have new maps: read them again when next seen in a user stack.
+    /// (Without the proc family no exec is seen, and a process keeps its first maps.)
+    func forget(pids: [UInt32]) {
+        for pid in pids { seen.remove(pid) }
+    }
+
+    /// Reads the maps of `pids` not seen before (or since their exec) into `buffer`.
     func record(pids: [UInt32], at ts: UInt64, into buffer: inout TableBuffer) {
         for pid in pids where seen.insert(pid).inserted && pid != 0 {
             guard let text = readFileText("/proc/\(pid)/maps") else { continue }

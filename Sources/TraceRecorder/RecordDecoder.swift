@@ -31,6 +31,9 @@ final class RecordDecoder {
         /// processes whose user addresses need their memory maps.
         var userStackPid = -1
         var userStackLength = -1
+        /// For process_exec: offset of pid. An exec replaces the memory maps, so they are read
+        /// again the next time the process shows up in a user stack.
+        var execPid = -1
     }
 
     struct TableInfo {
@@ -50,6 +53,8 @@ final class RecordDecoder {
     private(set) var malformed: UInt64 = 0
     /// Processes seen with a non-empty user stack since the last `takeUserStackPids()`.
     private var userStackPids: Set<UInt32> = []
+    /// Processes that exec'd since the last `takeExecPids()`.
+    private var execPids: Set<UInt32> = []
 
     /// `tableIDs` maps each recorded BPF table's name to its id in the writer.
     init(families: [Family], tableIDs: [String: UInt32]) {
@@ -88,6 +93,10 @@ final class RecordDecoder {
                let uf = layout.fields.first(where: { $0.column == u }), let pf = layout.fields.first(where: { $0.column == p }) {
                 slot.userStackPid = pf.offset
                 slot.userStackLength = uf.lengthOffset
+            }
+            if layout.table == "process_exec", let p = schema.columnIndex("pid"),
+               let pf = layout.fields.first(where: { $0.column == p }) {
+                slot.execPid = pf.offset
             }
             slotByKind[Int(layout.kind)] = built.count
             built.append(slot)
@@ -143,6 +152,9 @@ final class RecordDecoder {
         if slot.pointee.userStackLength >= 0, (base + slot.pointee.userStackLength).loadUnaligned(as: UInt16.self) > 0 {
             userStackPids.insert((base + slot.pointee.userStackPid).loadUnaligned(as: UInt32.self))
         }
+        if slot.pointee.execPid >= 0 {
+            execPids.insert((base + slot.pointee.execPid).loadUnaligned(as: UInt32.self))
+        }
         return true
     }
 
@@ -166,5 +178,10 @@ final class RecordDecoder {
     func takeUserStackPids() -> [UInt32] {
         defer { userStackPids.removeAll(keepingCapacity: true) }
         return Array(userStackPids)
+    }
+
+    func takeExecPids() -> [UInt32] {
+        defer { execPids.removeAll(keepingCapacity: true) }
+        return Array(execPids)
     }
 }

@@ -122,6 +122,7 @@ public enum Recorder {
             if now < stallUntil { continue }
             behind = drain.drain(now: now)
             // Maps are read as soon as a process shows up in a user stack: it may exit soon.
+            processMaps.forget(pids: decoder.takeExecPids())
             processMaps.record(pids: decoder.takeUserStackPids(), at: now, into: &mapsRows)
             for c in decoder.take(where: { rows, first in rows >= o.chunkRows || now &- first >= flushNs }) {
                 pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
@@ -140,6 +141,7 @@ public enum Recorder {
         for l in loaded { l.detach() }
         let stopTime = HostMetadata.monotonic()
         drain.drainAll(now: stopTime)
+        processMaps.forget(pids: decoder.takeExecPids())
         processMaps.record(pids: decoder.takeUserStackPids(), at: stopTime, into: &mapsRows)
         if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
         let skippedSymbols = processMaps.finish(grace: o.symbolGraceSeconds)

@@ -38,6 +38,8 @@ import TraceFormat
         let myWakeups = (wakeups.ints["target_tid"] ?? []).filter { $0 == me }.count
         let mySwitchIns = (switches.ints["next_tid"] ?? []).filter { $0 == me }.count
         #expect(myWakeups >= 150, "expected about 200 wakeups of the sleeping thread, got \(myWakeups)")
-        #expect(mySwitchIns >= myWakeups, "\(mySwitchIns) switch-ins for \(myWakeups) wakeups")
+        let lost = try Rows(file, "lost_events")
+        let lostCount = (lost.ints["lost"] ?? []).reduce(0, +)
+        #expect(mySwitchIns >= myWakeups, "\(mySwitchIns) switch-ins for \(myWakeups) wakeups; \(lostCount) events lost; \(stop.stderr)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TraceAnalysis
 import TraceFormat
 
 /// The cpu-clock sampler catches a thread spinning on a CPU with its user stack; a thread that
@@ -74,6 +75,55 @@ extension RecorderTests {
             #expect(off.int("state", r) & 0xff != 0)
         }
         #expect(try Rows(file, "lost_events").count == 0)
+    }
+}
+
+/// A process that execs keeps its pid and gets new maps: the recorder reads them again, and
+/// the user frames of its off-CPU stacks before and after the exec are named from its own
+/// program's maps (libc's wait in sh, then nanosleep in sleep). Recorded with -p, which keeps
+/// the symbol extraction to this test's processes.
+extension RecorderTests {
+    @Test func execReadsTheNewMaps() throws {
+        if Harness.skipped("execReadsTheNewMaps") { return }
+        let path = Harness.tempPath("stacks-exec")
+        defer { unlink(path) }
+        let rec = try RecorderRun(path: path, arguments: ["--families", "proc,stacks", "-p", "\(getpid())", "--flush-interval", "100", "--symbol-grace", "120"])
+        #expect(rec.waitReady())
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // sh waits for one sleep (forked), then becomes another (exec): same pid, new program.
+        child.arguments = ["-c", "/bin/sleep 0.4; exec /bin/sleep 0.6"]
+        try child.run()
+        child.waitUntilExit()
+        usleep(300_000)
+        let (status, err) = rec.stop()
+        #expect(status == 0, "\(err)")
+
+        let pid = Int64(child.processIdentifier)
+        let file = try TraceFile(path: path)
+        let maps = try Rows(file, "process_maps")
+        let readings = Set(maps.rows(where: "pid", is: pid).map { maps.int("ts", $0) })
+        #expect(readings.count >= 2, "maps of \(pid) read \(readings.count) times")
+
+        let recording = try Recording(path: path)
+        let syms = try #require(try UserSymbols.load(recording))
+        let off = try Rows(file, "offcpu_stack")
+        var names: [String: Set<String>] = [:]
+        for r in off.rows(where: "pid", is: pid) {
+            let u = off.bytes("ustack", r)
+            guard u.count >= 8 else { continue }
+            let ip = u.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            let name = syms.name(pid: pid, address: ip, at: off.int("ts", r)) ?? "[unknown]"
+            names[off.string("comm", r), default: []].insert(name)
+        }
+        #expect(names["sh"]?.contains { $0.contains("wait") } == true, "\(names)")
+        #expect(names["sleep"]?.contains { $0.contains("nanosleep") } == true, "\(names)")
+
+        // -p applies to the sampler too, as to profile -p: only this process and its descendants.
+        let samples = try Rows(file, "cpu_sample"), forks = try Rows(file, "process_fork")
+        let ours = Set([Int64(getpid())] + (0..<forks.count).map { forks.int("child_pid", $0) })
+        let others = (0..<samples.count).filter { !ours.contains(samples.int("pid", $0)) }
+        #expect(others.isEmpty, "\(others.count) of \(samples.count) cpu samples from other processes")
     }
 }
 

@@ -96,6 +96,10 @@ public struct Offcputime: RecordingTool {
         // switch-out of its thread within this tolerance.
         let tolerance: Int64 = 100_000
         var stacks: [Int64: (ts: Int64, key: OffCpuTracker.Key)] = [:]
+        // When each stack was first seen: its user frames are named with the maps of the program
+        // the process ran then (an exec keeps the pid and changes the maps; the comm in the key
+        // usually changes too, so one key spans one program).
+        var sampledAt: [OffCpuTracker.Key: Int64] = [:]
         let sources = [ScanSource("offcpu_stack", ["ts", "pid", "tid", "comm", "kstack", "ustack", "state"]),
                        ScanSource("sched_switch", ["ts", "pid", "tid", "prev_comm", "prev_state", "next_tid"])]
         try rec.scanMerged(sources) { row in
@@ -130,7 +134,10 @@ public struct Offcputime: RecordingTool {
             guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
             let us = UInt64(span.duration / 1000)
             guard us >= minBlock && us <= maxBlock else { return }
-            if let key = span.key { totals[key, default: 0] &+= us } else { stackless.spans += 1; stackless.us &+= us }
+            if let key = span.key {
+                totals[key, default: 0] &+= us
+                if sampledAt[key] == nil { sampledAt[key] = row.ts }
+            } else { stackless.spans += 1; stackless.us &+= us }
         }
         if stackless.spans > 0 {
             out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (the task was runnable when switched out: preempted, yielding or idle) and are not shown")
@@ -147,7 +154,9 @@ public struct Offcputime: RecordingTool {
         // User frames resolve through the recording's process maps and ELF symbol tables; an
         // address they do not cover prints as bcc prints an unresolved one.
         let usyms = try UserSymbols.load(rec)
-        func usym(_ pid: Int64, _ a: UInt64) -> String { usyms?.name(pid: pid, address: a) ?? "[unknown]" }
+        func usym(_ key: OffCpuTracker.Key, _ a: UInt64) -> String {
+            usyms?.name(pid: key.tgid, address: a, at: sampledAt[key] ?? 0) ?? "[unknown]"
+        }
         let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
         let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
         if common.json {
@@ -155,7 +164,7 @@ public struct Offcputime: RecordingTool {
                 out.write(JSONShapes.event(tool: Self.toolName, [
                     ("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm)),
                     ("kernel_stack", showKernel ? .array(key.kernelStack.map { .string(ksym($0)) }) : .null),
-                    ("user_stack", showUser ? .array(key.userStack.map { .string(usym(key.tgid, $0)) }) : .null),
+                    ("user_stack", showUser ? .array(key.userStack.map { .string(usym(key, $0)) }) : .null),
                     ("us", .int(Int64(us))),
                 ]))
             }
@@ -169,7 +178,7 @@ public struct Offcputime: RecordingTool {
             out.line()
         }
         for (key, us) in sorted {
-            let user = key.userStack.map { usym(key.tgid, $0) }
+            let user = key.userStack.map { usym(key, $0) }
             let kernel = key.kernelStack.map(ksym)
             let both = !key.userStack.isEmpty && !key.kernelStack.isEmpty
             if folded {

@@ -1,0 +1,30 @@
+import TraceTestSupport
+import Testing
+import TraceFormat
+@testable import TraceAnalysis
+
+/// pid 100 runs sh (maps read at 0.01), execs app at 0.02 (maps read again at 0.03): each
+/// sample is named with its own program's maps, never with the other's.
+@Test func userFramesUseTheMapsOfTheirExecGeneration() throws {
+    let s = SyntheticRecording()
+    func ns(_ t: Double) -> ColumnValue { .u64(UInt64(t * 1e9)) }
+    s.add("process_maps", ["ts": ns(0.01), "pid": 100, "start": 0x400000, "end": 0x500000, "offset": 0,
+                           "path": "/bin/sh", "build_id": .bytes([0xaa])])
+    s.add("process_exec", ["ts": ns(0.02), "pid": 100, "tid": 100, "ret": 0, "comm": "app", "filename": "/usr/bin/app"])
+    s.add("process_exec", ["ts": ns(0.04), "pid": 100, "tid": 100, "ret": -2, "comm": "app", "filename": "/nonexistent"])
+    s.add("process_maps", ["ts": ns(0.03), "pid": 100, "start": 0x600000, "end": 0x700000, "offset": 0,
+                           "path": "/usr/bin/app", "build_id": .bytes([0xcc])])
+    s.metadata[MetadataName.elfSymbolsPrefix + "aa"] = Array("load 0 400000 100000\nsym 401000 100 sh_wait\n".utf8)
+    s.metadata[MetadataName.elfSymbolsPrefix + "cc"] = Array("load 0 600000 100000\nsym 601000 100 app_main\n".utf8)
+    let rec = try Recording(path: try s.write())
+    let syms = try #require(try UserSymbols.load(rec))
+    let before: Int64 = 15_000_000, after: Int64 = 100_000_000
+    #expect(syms.name(pid: 100, address: 0x401010, at: before) == "sh_wait")
+    #expect(syms.name(pid: 100, address: 0x601010, at: before) == nil)
+    #expect(syms.name(pid: 100, address: 0x601010, at: after) == "app_main")
+    // The old program's maps would name this address; after the exec they are not its maps.
+    #expect(syms.name(pid: 100, address: 0x401010, at: after) == nil)
+    // A failed exec (ret -2 at 0.04) changes nothing.
+    #expect(syms.name(pid: 100, address: 0x601010, at: 50_000_000) == "app_main")
+    #expect(syms.name(pid: 101, address: 0x601010, at: after) == nil)
+}
