@@ -32,13 +32,15 @@ public struct UserSymbols: Sendable {
     var images: [String: Image] = [:]
 
     /// Nil when the recording carries no process maps (no stacks family, or an older recorder).
-    public static func load(_ rec: Recording) throws -> UserSymbols? {
+    /// With `pids`, only those processes' maps are kept and only the symbol tables they map are
+    /// parsed (a system-wide recording holds dozens; parsing them all costs seconds).
+    public static func load(_ rec: Recording, pids: Set<Int64>? = nil) throws -> UserSymbols? {
         guard rec.file.tableID(named: "process_maps") != nil else { return nil }
         var s = UserSymbols()
         try rec.scan("process_maps", columns: ["ts", "pid", "start", "end", "offset", "build_id"]) { b in
             let ts = b.ints("ts"), pid = b.ints("pid"), start = b.ints("start"), end = b.ints("end"), offset = b.ints("offset")
             let ids = b.blobs("build_id")
-            for r in 0..<b.count where !ids[r].isEmpty {
+            for r in 0..<b.count where !ids[r].isEmpty && pids?.contains(pid[r]) != false {
                 let m = Mapping(start: UInt64(bitPattern: start[r]), end: UInt64(bitPattern: end[r]),
                                 offset: UInt64(bitPattern: offset[r]), buildID: hex(ids[r]))
                 // Rows of one reading share its timestamp.
@@ -57,9 +59,11 @@ public struct UserSymbols: Sendable {
             }
             for pid in s.execs.keys { s.execs[pid]!.sort() }
         }
+        let mapped = Set(s.maps.values.joined().flatMap { $0.mappings.map(\.buildID) })
         for name in rec.file.metadataNames where name.hasPrefix(MetadataName.elfSymbolsPrefix) {
-            guard let bytes = try rec.file.metadata(named: name) else { continue }
-            s.images[String(name.dropFirst(MetadataName.elfSymbolsPrefix.count))] = parse(String(decoding: bytes, as: UTF8.self))
+            let buildID = String(name.dropFirst(MetadataName.elfSymbolsPrefix.count))
+            guard mapped.contains(buildID), let bytes = try rec.file.metadata(named: name) else { continue }
+            s.images[buildID] = parse(String(decoding: bytes, as: UTF8.self))
         }
         return s
     }
