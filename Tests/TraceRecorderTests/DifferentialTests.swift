@@ -16,11 +16,11 @@ extension RecorderTests {
         let name = "differentialAgainstLiveTools"
         let missing = DiffSession.missingLiveTools()
         if let why = Harness.skipReason() {
-            print("\(name): skipped: \(why)" + (missing.isEmpty ? "" : "; the live tools are missing too: \(missing.joined(separator: ", ")) (root: make deps installs libbpf-tools and bpftrace)"))
+            print("\(name): skipped: \(why)" + (missing.isEmpty ? "" : "; the live tools are missing too: \(missing.joined(separator: ", ")) (as root, `make test` installs libbpf-tools and bpftrace)"))
             return
         }
         guard missing.isEmpty else {
-            Issue.record("\(name): the live tools are missing: \(missing.joined(separator: ", ")). Install libbpf-tools and bpftrace (`make deps` does, as root).")
+            Issue.record("\(name): the live tools are missing: \(missing.joined(separator: ", ")). Install libbpf-tools and bpftrace (`make test` does, as root: TEST_DEB_PACKAGES).")
             return
         }
         guard let bpfan = Harness.builtBinary("bpfan") else {
