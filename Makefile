@@ -8,20 +8,28 @@ CONFIG      ?= release
 BUILD_DIR   := .build/$(CONFIG)
 SAMPLE      ?= samples/mixed.trc
 DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev zlib1g-dev pkg-config bpftool
+# The live reference tools of the differential test (Tests/TraceRecorderTests/DifferentialTests):
+# libbpf-tools in /usr/sbin, bpftrace and its /usr/sbin/*.bt tools; losetup for its loop device.
+TEST_DEB_PACKAGES := libbpf-tools bpftrace mount
 
-.PHONY: all deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf
+.PHONY: all deps test-deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf
 
 all: build
 
-# Installs what is missing, in one apt-get call; as non-root it only reports what is missing.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs what is missing of $(1), in one apt-get call; as non-root it only reports what is missing.
+install-missing = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else echo "missing Debian packages:$$missing (run make as root to install them; bpfan builds without libbpf)"; fi; \
+	  else echo "missing Debian packages:$$missing ($(2))"; fi; \
 	fi
+
+deps:
+	@$(call install-missing,$(DEB_PACKAGES),run make as root to install them; bpfan builds without libbpf)
+
+test-deps:
+	@$(call install-missing,$(TEST_DEB_PACKAGES),the differential test needs them and root; it says why it skips)
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
@@ -34,7 +42,7 @@ check-generated:
 	$(SWIFT) run schemagen --check
 
 # Every test, then proof that the committed BPF skeletons are what bpf/ builds to.
-test: deps
+test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory check-bpf

@@ -36,13 +36,30 @@ public struct UserSymbols: Sendable {
     var images: [String: Image] = [:]
 
     /// Nil when the recording carries no process maps (no stacks family, or an older recorder).
-    public static func load(_ rec: Recording) throws -> UserSymbols? {
+    /// With `pids`, only those processes' maps (and their fork ancestors', which a child that
+    /// has not exec'd uses) are kept and only the symbol tables they map are parsed (a
+    /// system-wide recording holds dozens; parsing them all costs seconds).
+    public static func load(_ rec: Recording, pids: Set<Int64>? = nil) throws -> UserSymbols? {
         guard rec.file.tableID(named: "process_maps") != nil else { return nil }
         var s = UserSymbols()
+        if rec.file.tableID(named: "process_fork") != nil {
+            try rec.scan("process_fork", columns: ["ts", "pid", "child_pid"]) { b in
+                let ts = b.ints("ts"), pid = b.ints("pid"), child = b.ints("child_pid")
+                for r in 0..<b.count where child[r] != pid[r] { s.forks[child[r], default: []].append((ts[r], pid[r])) }
+            }
+            for pid in s.forks.keys { s.forks[pid]!.sort { $0.ts < $1.ts } }
+        }
+        var wanted = pids
+        if let pids {
+            var todo = Array(pids)
+            while let pid = todo.popLast() {
+                for parent in s.forks[pid]?.map(\.parent) ?? [] where wanted!.insert(parent).inserted { todo.append(parent) }
+            }
+        }
         try rec.scan("process_maps", columns: ["ts", "pid", "start", "end", "offset", "build_id"]) { b in
             let ts = b.ints("ts"), pid = b.ints("pid"), start = b.ints("start"), end = b.ints("end"), offset = b.ints("offset")
             let ids = b.blobs("build_id")
-            for r in 0..<b.count where !ids[r].isEmpty {
+            for r in 0..<b.count where !ids[r].isEmpty && wanted?.contains(pid[r]) != false {
                 let m = Mapping(start: UInt64(bitPattern: start[r]), end: UInt64(bitPattern: end[r]),
                                 offset: UInt64(bitPattern: offset[r]), buildID: hex(ids[r]))
                 // Rows of one reading share its timestamp.
@@ -57,20 +74,15 @@ public struct UserSymbols: Sendable {
         if rec.file.tableID(named: "process_exec") != nil {
             try rec.scan("process_exec", columns: ["ts", "pid", "ret"]) { b in
                 let ts = b.ints("ts"), pid = b.ints("pid"), ret = b.ints("ret")
-                for r in 0..<b.count where ret[r] == 0 { s.execs[pid[r], default: []].append(ts[r]) }
+                for r in 0..<b.count where ret[r] == 0 && wanted?.contains(pid[r]) != false { s.execs[pid[r], default: []].append(ts[r]) }
             }
             for pid in s.execs.keys { s.execs[pid]!.sort() }
         }
-        if rec.file.tableID(named: "process_fork") != nil {
-            try rec.scan("process_fork", columns: ["ts", "pid", "child_pid"]) { b in
-                let ts = b.ints("ts"), pid = b.ints("pid"), child = b.ints("child_pid")
-                for r in 0..<b.count where child[r] != pid[r] { s.forks[child[r], default: []].append((ts[r], pid[r])) }
-            }
-            for pid in s.forks.keys { s.forks[pid]!.sort { $0.ts < $1.ts } }
-        }
+        let mapped = Set(s.maps.values.joined().flatMap { $0.mappings.map(\.buildID) })
         for name in rec.file.metadataNames where name.hasPrefix(MetadataName.elfSymbolsPrefix) {
-            guard let bytes = try rec.file.metadata(named: name) else { continue }
-            s.images[String(name.dropFirst(MetadataName.elfSymbolsPrefix.count))] = parse(bytes)
+            let buildID = String(name.dropFirst(MetadataName.elfSymbolsPrefix.count))
+            guard mapped.contains(buildID), let bytes = try rec.file.metadata(named: name) else { continue }
+            s.images[buildID] = parse(bytes)
         }
         return s
     }

@@ -49,4 +49,28 @@ import TraceFormat
     #expect(syms.name(pid: 200, address: 0x601010, at: 40_000_000) == nil)
     #expect(syms.name(pid: 300, address: 0x601010, at: 55_000_000) == "app_main")
     #expect(syms.name(pid: 300, address: 0x601010, at: 70_000_000) == nil)
+    // Loading only the child's maps keeps its parent's, which it uses.
+    let child = try #require(try UserSymbols.load(try Recording(path: try s.write()), pids: [200]))
+    #expect(child.name(pid: 200, address: 0x401010, at: 40_000_000) == "sh_wait")
+}
+
+/// With `pids`, only those processes' maps are kept and only the symbol tables they map are
+/// parsed; the names they give are the same.
+@Test func userSymbolsLoadOnlyThePrintedProcesses() throws {
+    let s = SyntheticRecording()
+    s.add("process_maps", ["ts": .u64(10), "pid": 100, "start": 0x400000, "end": 0x500000, "offset": 0,
+                           "path": "/bin/sh", "build_id": .bytes([0xaa])])
+    s.add("process_maps", ["ts": .u64(10), "pid": 200, "start": 0x600000, "end": 0x700000, "offset": 0,
+                           "path": "/usr/bin/app", "build_id": .bytes([0xcc])])
+    s.metadata[MetadataName.elfSymbolsPrefix + "aa"] = Array("load 0 400000 100000\nsym 401000 100 sh_wait\n".utf8)
+    s.metadata[MetadataName.elfSymbolsPrefix + "cc"] = Array("load 0 600000 100000\nsym 601000 100 app_main\n".utf8)
+    let rec = try Recording(path: try s.write())
+    let all = try #require(try UserSymbols.load(rec))
+    let one = try #require(try UserSymbols.load(rec, pids: [100]))
+    #expect(Set(all.images.keys) == ["aa", "cc"])
+    #expect(Set(one.images.keys) == ["aa"])
+    #expect(one.name(pid: 100, address: 0x401010, at: 20) == "sh_wait")
+    #expect(all.name(pid: 100, address: 0x401010, at: 20) == "sh_wait")
+    #expect(one.name(pid: 200, address: 0x601010, at: 20) == nil)
+    #expect(all.name(pid: 200, address: 0x601010, at: 20) == "app_main")
 }

@@ -28,19 +28,24 @@ enum Harness {
         if let b = ProcessInfo.processInfo.environment["BPFREC_TEST_BINARY"], !b.isEmpty {
             return FileManager.default.isExecutableFile(atPath: b) ? b : nil
         }
+        return builtBinary("bpfrec")
+    }()
+
+    /// A product of this package built next to the test bundle (bpfrec, bpfan).
+    static func builtBinary(_ name: String) -> String? {
         var dirs = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
         dirs.append(URL(fileURLWithPath: Bundle.main.bundlePath).deletingLastPathComponent())
         dirs.append(URL(fileURLWithPath: Bundle.main.bundlePath))
         for d in dirs {
             var dir = d
             for _ in 0..<4 {
-                let candidate = dir.appendingPathComponent("bpfrec").path
+                let candidate = dir.appendingPathComponent(name).path
                 if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
                 dir = dir.deletingLastPathComponent()
             }
         }
         return nil
-    }()
+    }
 
     static func tempPath(_ name: String) -> String {
         "/tmp/bpfrec-test-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max)).trc"

@@ -153,11 +153,12 @@ public struct Offcputime: RecordingTool {
         func ksym(_ a: UInt64) -> String { ksyms?.name(of: a) ?? "[unknown]" }
         // User frames resolve through the recording's process maps and ELF symbol tables; an
         // address they do not cover prints as bcc prints an unresolved one.
-        let usyms = try UserSymbols.load(rec)
+        // Only the printed processes' symbol tables are parsed, and none for -K.
+        let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
+        let usyms = showUser ? try UserSymbols.load(rec, pids: Set(sorted.map(\.key.tgid))) : nil
         func usym(_ key: OffCpuTracker.Key, _ a: UInt64) -> String {
             usyms?.name(pid: key.tgid, address: a, at: sampledAt[key] ?? 0) ?? "[unknown]"
         }
-        let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
         let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
         if common.json {
             for (key, us) in sorted {
