@@ -9,8 +9,8 @@ import Testing
 /// per-run tag), a private loop device, fixed loopback TCP ports, and one pinger process (a
 /// 1 ms sleep loop) for the -p tools. Event rows are compared by key fields as multisets;
 /// histograms by total and bucket (one bucket of slack where two programs took their own
-/// timestamps); syscount counts exactly but for the one syscall the pinger has in flight when
-/// tracing starts. Known differences are STATUS.md's; each tolerated one is printed.
+/// timestamps); syscount counts exactly, the syscall the pinger has in flight when tracing
+/// starts included. Known differences are STATUS.md's; each tolerated one is printed.
 extension RecorderTests {
     @Test func differentialAgainstLiveTools() throws {
         let name = "differentialAgainstLiveTools"
@@ -379,10 +379,10 @@ final class DiffSession {
         switch t.tool {
         case "opensnoop", "opensnoop.bt":
             // PID COMM FD ERR PATH
-            return compareRows(t, live, bpfan, fields: 5, keep: { isOurs($0[1]) || pid($0[0]) }, key: { $0 }, pathTolerance: true)
+            return compareRows(t, live, bpfan, fields: 5, keep: { isOurs($0[1]) || pid($0[0]) }, key: { $0 })
         case "statsnoop.bt":
             // PID COMM ERR PATH
-            return compareRows(t, live, bpfan, fields: 4, keep: { isOurs($0[1]) || pid($0[0]) }, key: { $0 }, pathTolerance: true)
+            return compareRows(t, live, bpfan, fields: 4, keep: { isOurs($0[1]) || pid($0[0]) }, key: { $0 })
         case "execsnoop":
             // PCOMM PID PPID RET ARGS
             return compareRows(t, live, bpfan, fields: 5, keep: { isOurs($0[0]) || pid($0[1]) || pid($0[2]) }, key: { $0 })
@@ -422,11 +422,11 @@ final class DiffSession {
             return "\(key): live \(a.sorted { $0.key < $1.key }) vs bpfan \(b.sorted { $0.key < $1.key })"
         case "syscount":
             if t.flags.contains("-P") {
-                // PID COMM COUNT: the pinger, by its name after the exec, count within one.
+                // PID COMM COUNT: the pinger, by its name after the exec, the same count.
                 let a = rows(live, fields: 3).filter { $0[0] == pingerPid }, b = rows(bpfan, fields: 3).filter { $0[0] == pingerPid }
                 guard a.count == 1, b.count == 1 else { return "pinger row: live \(a) vs bpfan \(b)" }
-                guard a[0][1] == b[0][1], let x = Int(a[0][2]), let y = Int(b[0][2]), abs(x - y) <= 1 else { return "live \(a[0]) vs bpfan \(b[0])" }
-                if x != y { print("differential: \(t.label): tolerated: count \(x) live vs \(y) bpfan (the syscall in flight when tracing began)") }
+                guard a[0] == b[0] else { return "live \(a[0]) vs bpfan \(b[0])" }
+                print("differential: \(t.label): the pinger's row identical (\(a[0].joined(separator: " ")))")
                 return nil
             }
             return compareSyscount(t, live, bpfan, latency: t.flags.contains("-L"))
@@ -452,37 +452,18 @@ final class DiffSession {
         }
     }
 
-    private func compareRows(_ t: DiffTool, _ live: String, _ bpfan: String, fields: Int, keep: ([String]) -> Bool, key: ([String]) -> [String], pathTolerance: Bool = false) -> String? {
+    private func compareRows(_ t: DiffTool, _ live: String, _ bpfan: String, fields: Int, keep: ([String]) -> Bool, key: ([String]) -> [String]) -> String? {
         let a = rows(live, fields: fields).filter(keep).map(key)
         let b = rows(bpfan, fields: fields).filter(keep).map(key)
-        return multisetReport(t, a, b, pathTolerance: pathTolerance)
+        return multisetReport(t, a, b)
     }
 
-    private func multisetReport(_ t: DiffTool, _ a: [[String]], _ b: [[String]], pathTolerance: Bool = false) -> String? {
+    private func multisetReport(_ t: DiffTool, _ a: [[String]], _ b: [[String]]) -> String? {
         if a.isEmpty { return "the live tool printed no row of the workload (nothing to compare)" }
         let (onlyLive, onlyBpfan) = multisetDiff(a, b)
         if onlyLive.isEmpty && onlyBpfan.isEmpty {
             print("differential: \(t.label): \(a.count) workload rows identical")
             return nil
-        }
-        // STATUS.md: a path bpfrec could not read at sys_enter (the string's page not yet
-        // faulted in: a process's first open of a libc string such as locale-archive); the live
-        // tools read it at sys_exit. bpfan prints it empty; at most one such row per process.
-        if pathTolerance {
-            var restLive: [[String]] = [], restBpfan = onlyBpfan, tolerated: [String] = [], perPid: [String: Int] = [:]
-            for row in onlyLive {
-                if let k = restBpfan.firstIndex(where: { $0.last == "" && $0.dropLast() == row.dropLast() }), perPid[row[0], default: 0] == 0 {
-                    perPid[row[0]] = 1
-                    restBpfan.remove(at: k)
-                    tolerated.append(row.joined(separator: " "))
-                } else {
-                    restLive.append(row)
-                }
-            }
-            if restLive.isEmpty && restBpfan.isEmpty {
-                print("differential: \(t.label): \(a.count) workload rows identical but \(tolerated.count) whose path bpfrec could not read at sys_enter (bpfan prints it empty; STATUS.md): \(tolerated.joined(separator: "; "))")
-                return nil
-            }
         }
         func show(_ rs: [[String]]) -> String { rs.isEmpty ? "  (none)" : rs.map { "  " + $0.joined(separator: " | ") }.joined(separator: "\n") }
         return "\(a.count) live rows, \(b.count) bpfan rows of the workload\nonly in live:\n\(show(onlyLive))\nonly in bpfan:\n\(show(onlyBpfan))"
@@ -507,9 +488,8 @@ final class DiffSession {
         return out.joined(separator: "\n")
     }
 
-    /// Counts exactly, but one syscall may differ by one: the one the pinger had in flight when
-    /// tracing began (the live tool counts its exit; bpfrec keeps only calls it saw enter).
-    /// With -L, each total latency within 5 % + 20 us per call: each program takes its own
+    /// Counts exactly, the syscall the pinger has in flight when tracing begins included (the
+    /// live tool counts its exit; bpfrec records it as an unpaired row). With -L, each total latency within 5 % + 20 us per call: each program takes its own
     /// timestamps, and the programs attached between them on sys_enter/sys_exit (the live
     /// opensnoop, execsnoop and bpftrace probes, whose exit side writes the event) add their
     /// run time to the later-attached recorder's (measured: openat ~10 us per call, execve ~20).
@@ -518,18 +498,16 @@ final class DiffSession {
         let a = syscountTable(live, columns: cols), b = syscountTable(bpfan, columns: cols)
         if a.isEmpty { return "the live tool counted no syscall of the pinger" }
         var out: [String] = []
-        var offByOne: [String] = []
         for name in Set(a.keys).union(b.keys).sorted() {
             let x = a[name] ?? [0, 0], y = b[name] ?? [0, 0]
             let dc = abs(x[0] - y[0])
-            if dc == 1 { offByOne.append("\(name) \(Int(x[0])) live vs \(Int(y[0])) bpfan") } else if dc > 1 { out.append("\(name): count \(Int(x[0])) live vs \(Int(y[0])) bpfan") }
+            if dc > 0 { out.append("\(name): count \(Int(x[0])) live vs \(Int(y[0])) bpfan") }
             if latency, dc == 0, abs(x[1] - y[1]) > 0.05 * max(x[1], y[1]) + 20 * x[0] {
                 out.append("\(name): total latency \(x[1]) us live vs \(y[1]) us bpfan")
             }
         }
-        if offByOne.count > 1 { out.append("more than one count differs by one: \(offByOne.joined(separator: "; "))") }
         if !out.isEmpty { return out.joined(separator: "\n") }
-        print("differential: \(t.label): \(a.count) syscalls, counts identical\(offByOne.isEmpty ? "" : " but one tolerated: \(offByOne[0]) (in flight when tracing began)")\(latency ? ", latencies within 5 % + 20 us per call" : "")")
+        print("differential: \(t.label): \(a.count) syscalls, counts identical\(latency ? ", latencies within 5 % + 20 us per call" : "")")
         return nil
     }
 
