@@ -68,6 +68,16 @@ public struct CpuTimePairing: Sendable {
         self.tgid = tgid
     }
 
+    /// `[ScanSource("sched_switch", CpuTimeTracker.columns)]` without the columns neither this
+    /// pairing nor the caller (`extra`) reads (zeros / empty strings, positions unchanged).
+    public func sources(reading extra: Set<String> = []) -> [ScanSource] {
+        var needed: Set<String> = ["ts", "tid", "next_tid"]
+        if case .onCPU = mode { needed.insert("prev_state") }
+        if tgid != nil { needed.formUnion(["pid", "next_pid"]) }
+        needed.formUnion(extra)
+        return [ScanSource("sched_switch", CpuTimeTracker.columns.map { needed.contains($0) ? $0 : "" })]
+    }
+
     /// Match labels: the span is prev's (on-CPU) or next's (off-CPU).
     static let prevLabel: UInt8 = 1, nextLabel: UInt8 = 2
 

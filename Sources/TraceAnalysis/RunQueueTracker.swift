@@ -120,6 +120,17 @@ public struct RunQueuePairing: Sendable {
         ops.set(t, ts)
     }
 
+    /// `RunQueueTracker.sources` without the columns neither this pairing nor the caller
+    /// (`extra`) reads: those read as zeros / empty strings, positions unchanged, and are never
+    /// decoded.
+    public func sources(reading extra: Set<String> = []) -> [ScanSource] {
+        var needed: Set<String> = ["ts", "target_tid", "tid", "prev_state", "next_tid"]
+        if tgid != nil { needed.formUnion(["target_pid", "pid"]) }
+        if case .tracepointStateZero = rule { needed.insert("preempt") }
+        needed.formUnion(extra)
+        return RunQueueTracker.sources.map { s in ScanSource(s.table, s.columns.map { needed.contains($0) ? $0 : "" }, history: s.history) }
+    }
+
     /// The stamp operations of one row of `RunQueueTracker.sources`.
     public func ops(_ row: PairRow, _ ops: inout PairOps) {
         switch row.source {

@@ -55,7 +55,8 @@ public struct Biolatency: RecordingTool {
         let targetDev = try disk.map { try rec.device(named: $0) }
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
                                       intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
-        let cols = ["ts", "rq", "dev", "cmd_flags"]
+        // Columns not read are left out (zeros, positions unchanged).
+        let cols = ["ts", "rq", disk != nil || perDisk ? "dev" : "", perFlag ? "cmd_flags" : ""]
         let sources = (queued ? [ScanSource("block_rq_insert", cols)] : []) + [ScanSource("block_rq_issue", cols), ScanSource("block_rq_complete", cols)]
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
         // Flags copied out of their property wrappers (read per row otherwise).

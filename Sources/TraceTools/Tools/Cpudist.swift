@@ -52,7 +52,7 @@ public struct Cpudist: RecordingTool {
         let pairing = CpuTimePairing(mode: offCPU ? .offCPU : .onCPU, tgid: pid.flatMap { $0 == -1 ? nil : Int64($0) })
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
         let perProcess = perProcess, perThread = perThread
-        let report = try rec.scanPaired([ScanSource("sched_switch", CpuTimeTracker.columns)], initial: { initial },
+        let report = try rec.scanPaired(pairing.sources(reading: perProcess ? ["pid", "next_pid", "prev_comm", "next_comm"] : perThread ? ["prev_comm", "next_comm"] : []), initial: { initial },
                                         ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
             typealias C = CpuTimeTracker.Column
             guard let span = CpuTimePairing.span(row, m) else { return }

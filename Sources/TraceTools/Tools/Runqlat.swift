@@ -54,7 +54,8 @@ public struct Runqlat: RecordingTool {
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
         // Flags copied out of their property wrappers (read per row otherwise).
         let perProcess = perProcess, perThread = perThread
-        let report = try rec.scanPaired(RunQueueTracker.sources, initial: { initial }, ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
+        let sources = pairing.sources(reading: perProcess ? ["next_pid", "next_comm"] : perThread ? ["next_comm"] : [])
+        let report = try rec.scanPaired(sources, initial: { initial }, ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
             guard let latency = RunQueuePairing.latency(row, m) else { return }
             typealias C = RunQueueTracker.SwitchColumn
             let key: Int64 = perProcess ? row.int(C.nextPid) : perThread ? row.int(C.nextTid) : -1

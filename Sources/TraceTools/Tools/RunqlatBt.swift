@@ -20,7 +20,7 @@ public struct RunqlatBt: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let pairing = RunQueuePairing(rule: .tracepointStateZero, skipIdle: false)
-        let hist = try rec.scanPaired(RunQueueTracker.sources, initial: { BpftraceHistogram() }, ops: { pairing.ops($0, &$1) }, matched: { hist, row, m in
+        let hist = try rec.scanPaired(pairing.sources(), initial: { BpftraceHistogram() }, ops: { pairing.ops($0, &$1) }, matched: { hist, row, m in
             if let latency = RunQueuePairing.latency(row, m) { hist.add(latency / 1000) }
         }, merge: { $0.merge($1) })
         if common.json {

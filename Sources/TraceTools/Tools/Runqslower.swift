@@ -47,7 +47,7 @@ public struct Runqslower: RecordingTool {
         }
         let json = common.json, previous = previous
         // Lines with their row's place in time: matches reach the fold out of order.
-        let lines = try rec.scanPaired(RunQueueTracker.sources, initial: { [(ts: Int64, order: UInt64, text: String)]() },
+        let lines = try rec.scanPaired(pairing.sources(reading: ["next_comm", "prev_comm"]), initial: { [(ts: Int64, order: UInt64, text: String)]() },
                                        ops: { pairing.ops($0, &$1) }, matched: { lines, row, m in
             guard let latency = RunQueuePairing.latency(row, m) else { return }
             let latencyUs = latency / 1000
