@@ -48,6 +48,15 @@ public struct Biolatency: RecordingTool {
         var dev: UInt32
         var flags: UInt32
         static func < (a: Key, b: Key) -> Bool { (a.dev, a.flags) < (b.dev, b.flags) }
+        var packed: Int64 { Int64(bitPattern: UInt64(dev) << 32 | UInt64(flags)) }
+        init(dev: UInt32, flags: UInt32) {
+            self.dev = dev
+            self.flags = flags
+        }
+        init(packed: Int64) {
+            dev = UInt32(truncatingIfNeeded: UInt64(bitPattern: packed) >> 32)
+            flags = UInt32(truncatingIfNeeded: packed)
+        }
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
@@ -62,8 +71,9 @@ public struct Biolatency: RecordingTool {
         // Flags copied out of their property wrappers (read per row otherwise).
         let queued = queued, perDisk = perDisk, perFlag = perFlag
         let issueSource = queued ? 1 : 0
-        let initial = Array(repeating: [Key: Log2Histogram](), count: buckets.bucketCount)
-        let hists = try rec.scanPaired(sources, initial: { initial }, ops: { row, ops in
+        // Histograms keyed by the packed (disk, flags) key; KeyedLog2Report's comm is unused.
+        let initial = KeyedLog2Report(buckets: buckets, slotCount: 27)
+        let report = try rec.scanPaired(sources, initial: { initial }, ops: { row, ops in
             let rq = row.int(1)
             switch row.source {
             case ..<issueSource:
@@ -77,17 +87,16 @@ public struct Biolatency: RecordingTool {
             default:
                 ops.take(rq)
             }
-        }, matched: { hists, row, m in
+        }, matched: { report, row, m in
             let delta = row.ts &- m.start
-            guard delta >= 0, let i = buckets.index(of: row.ts) else { return }
+            guard delta >= 0 else { return }
             let key = Key(dev: perDisk ? UInt32(truncatingIfNeeded: row.int(2)) : 0,
                           flags: perFlag ? UInt32(truncatingIfNeeded: row.int(3)) : 0)
-            hists[i][key, default: Log2Histogram(slotCount: 27)].add(UInt64(delta / divisor))
-        }, merge: { mine, other in
-            for (i, perKey) in other.enumerated() {
-                for (key, h) in perKey { mine[i][key, default: Log2Histogram(slotCount: 27)].merge(h) }
-            }
-        })
+            report.add(row: row, key: key.packed, comm: "", value: UInt64(delta / divisor))
+        }, merge: { $0.merge($1) })
+        let hists: [[Key: Log2Histogram]] = report.intervals.map { perKey in
+            Dictionary(uniqueKeysWithValues: perKey.map { (Key(packed: $0.key), $0.value.hist) })
+        }
         let unit = milliseconds ? "msecs" : "usecs"
         if common.json {
             var items: [(labels: [(String, JSONText)], buckets: [(low: Int64, high: Int64, count: UInt64)])] = []
