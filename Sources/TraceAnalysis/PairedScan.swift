@@ -243,6 +243,20 @@ extension Recording {
         matched: @escaping @Sendable (inout Partial, PairRow, PairMatch) -> Void,
         merge: (inout Partial, Partial) -> Void
     ) throws -> Partial {
+        try scanPaired(sources, filter: filter, ranges: ProcessInfo.processInfo.activeProcessorCount, minimumSamples: 256, sampleStride: 16,
+                       initial: initial, ops: ops, matched: matched, merge: merge)
+    }
+
+    /// `scanPaired` with its range cutting exposed (tests force many small ranges): up to
+    /// `ranges` ranges per round, cut from every `sampleStride`-th timestamp, when at least
+    /// `minimumSamples` were sampled.
+    func scanPaired<Partial: Sendable>(
+        _ sources: [ScanSource], filter: ScanFilter, ranges workers: Int, minimumSamples: Int, sampleStride: Int,
+        initial: @escaping @Sendable () -> Partial,
+        ops: @escaping @Sendable (PairRow, inout PairOps) -> Void,
+        matched: @escaping @Sendable (inout Partial, PairRow, PairMatch) -> Void,
+        merge: (inout Partial, Partial) -> Void
+    ) throws -> Partial {
         var planned: [PlannedChunk] = []
         for (i, s) in sources.enumerated() {
             planned += plannedChunks(table: s.table, filter: s.history ? .none : filter, window: windowFor(s)).map { PlannedChunk(chunk: $0, source: i) }
@@ -254,7 +268,6 @@ extension Recording {
         var live: [RoundBatch] = []
         var nextID = 0
         let group = Self.chunksInFlight
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var index = 0
         while index < planned.count {
             let slice = Array(planned[index..<min(index + group, planned.count)])
@@ -290,11 +303,11 @@ extension Recording {
                 while r < b.ts.count {
                     let t = b.ts[r]
                     if t >= b.from && (last || t < watermark) { samples.append(t) }
-                    r += 16
+                    r += max(1, sampleStride)
                 }
             }
             var cuts: [Int64] = []
-            if workers > 1 && samples.count >= 256 {
+            if workers > 1 && samples.count >= max(1, minimumSamples) {
                 samples.sort()
                 for w in 1..<workers {
                     let c = samples[samples.count * w / workers]
