@@ -165,10 +165,12 @@ public final class TraceFile: @unchecked Sendable {
     }
 
     /// Pages the kernel may have mapped around a fault: a fault maps the cached pages of its
-    /// aligned fault-around window (64 KiB by default), so reading one block also maps the tails
-    /// of its neighbours, which a drop of the block's own range alone would leave resident for
-    /// good (hundreds of MB over a long recording). Drops cover whole windows, with margin.
-    static let dropAlignment = 256 << 10
+    /// aligned fault-around window (64 KiB by default), or a whole large folio of the page cache
+    /// (up to 2 MiB, PMD-aligned), so reading one block also maps the tails of its neighbours,
+    /// which a drop of the block's own range alone would leave resident for good (hundreds of
+    /// MB over a long recording). Drops cover whole 2 MiB-aligned windows; a neighbour being
+    /// decoded at the same time just faults its pages in again.
+    static let dropAlignment = 2 << 20
 
     private static func dropPages(base: UnsafeRawPointer, fileSize: Int, offset: Int, length: Int) {
         let align = dropAlignment
