@@ -11,8 +11,8 @@ import TraceTools
 if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
     typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
     let mallopt = unsafeBitCast(sym, to: Mallopt.self)
-    _ = mallopt(-3, 64 << 20)   // M_MMAP_THRESHOLD
-    _ = mallopt(-1, 128 << 20)  // M_TRIM_THRESHOLD
+    _ = mallopt(-3, 32 << 20)   // M_MMAP_THRESHOLD
+    _ = mallopt(-1, 32 << 20)   // M_TRIM_THRESHOLD
 }
 #endif
 
