@@ -381,6 +381,7 @@ struct PairSegment<Partial: Sendable>: Sendable {
                     matched: @Sendable (inout Partial, PairRow, PairMatch) -> Void) -> PairSegment {
         // The range's rows, sorted by (ts, source, batch, row).
         var keys: [PairSortKey] = []
+        keys.reserveCapacity(batches.reduce(0) { $0 + $1.ts.count })
         for b in batches {
             let from = max(lo, b.from)
             let source = b.source, id = b.id
