@@ -1136,14 +1136,17 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="scale workload sizes (development only)")
     ap.add_argument("--scaling-budget", type=int, default=120,
                     help="seconds for the bpfan syscount scaling curve (0: skip it)")
-    ap.add_argument("--paired-scaling-budget", type=int, default=90,
-                    help="seconds for the bpfan runqlat / biolatency scaling curves (0: skip them)")
+    ap.add_argument("--paired-scaling-budget", type=int, default=None,
+                    help="seconds for the bpfan runqlat / biolatency scaling curves (default 90, or 0 "
+                         "when --scaling-budget is 0; 0: skip them)")
     ap.add_argument("--time-limit", type=int, default=540,
                     help="seconds the whole run should take at most: the scaling curve gets what is left")
     ap.add_argument("--keep-recordings", action="store_true",
                     help="leave the last recording of each workload and recorder in --out")
     ap.add_argument("--report", default=None, help="also write the markdown report here")
     a = ap.parse_args()
+    if a.paired_scaling_budget is None:
+        a.paired_scaling_budget = 90 if a.scaling_budget > 0 else 0
     a.workloads = [w for w in a.workloads.split(",") if w]
     if os.geteuid() != 0:
         raise SystemExit("make bench needs root (it loads BPF programs and runs perf/trace-cmd system-wide)")
