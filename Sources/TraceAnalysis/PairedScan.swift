@@ -165,69 +165,109 @@ enum PairTag {
 
 /// Int64 → stamp map with three states per key (stamped, known empty, unknown-but-touched),
 /// open addressing, no deletion (a consumed stamp becomes "empty"). Faster than a Dictionary
-/// (no SipHash) and it keeps "known empty" apart from "never touched", which the edge logic needs.
-struct StampTable {
+/// (no SipHash, one probe per operation through `claim`) and it keeps "known empty" apart from
+/// "never touched", which the edge logic needs. Single owner: not copied once mutated.
+struct StampTable: Sendable {
     enum State: UInt8 { case none = 0, stamped, empty, deferred }
-    private(set) var keys: [Int64]
-    private(set) var values: [Int64]
-    private(set) var states: [UInt8]
+    /// Slot states: 0 free; 1...3 a State; 4 claimed, untouched (reads as `.none`).
+    static let claimed: UInt8 = 4
+
+    final class Storage: @unchecked Sendable {
+        // @unchecked: owned by one StampTable, used by one thread at a time.
+        let keys: UnsafeMutablePointer<Int64>
+        let values: UnsafeMutablePointer<Int64>
+        let states: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        init(capacity: Int) {
+            self.capacity = capacity
+            keys = .allocate(capacity: capacity)
+            values = .allocate(capacity: capacity)
+            states = .allocate(capacity: capacity)
+            states.initialize(repeating: 0, count: capacity)
+        }
+        deinit {
+            keys.deallocate()
+            values.deallocate()
+            states.deallocate()
+        }
+    }
+
+    private var storage: Storage
     private var mask: Int
     private(set) var count = 0
 
     init(capacity: Int = 64) {
         var c = 16
         while c < capacity * 2 { c <<= 1 }
-        keys = Array(repeating: 0, count: c)
-        values = Array(repeating: 0, count: c)
-        states = Array(repeating: 0, count: c)
+        storage = Storage(capacity: c)
         mask = c - 1
     }
 
-    @inline(__always) private func slot(_ key: Int64) -> Int {
+    @inline(__always) private func probe(_ key: Int64) -> Int {
+        let st = storage
         var i = Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-        while states[i] != 0 && keys[i] != key { i = (i + 1) & mask }
+        while st.states[i] != 0 && st.keys[i] != key { i = (i + 1) & mask }
         return i
     }
 
+    /// The slot of `key`, inserted (untouched) when absent.
+    @inline(__always) mutating func claim(_ key: Int64) -> Int {
+        var i = probe(key)
+        if storage.states[i] == 0 {
+            if (count + 1) * 2 > storage.capacity {
+                grow()
+                i = probe(key)
+            }
+            count += 1
+            storage.keys[i] = key
+            storage.states[i] = Self.claimed
+        }
+        return i
+    }
+
+    @inline(__always) func state(at i: Int) -> State {
+        let raw = storage.states[i]
+        return raw == Self.claimed ? .none : State(rawValue: raw)!
+    }
+    @inline(__always) func value(at i: Int) -> Int64 { storage.values[i] }
+    @inline(__always) func set(at i: Int, _ state: State, _ value: Int64 = 0) {
+        storage.states[i] = state == .none ? Self.claimed : state.rawValue
+        storage.values[i] = value
+    }
+
     @inline(__always) func get(_ key: Int64) -> (State, Int64) {
-        let i = slot(key)
-        return (State(rawValue: states[i])!, values[i])
+        let i = probe(key)
+        let raw = storage.states[i]
+        if raw == 0 || raw == Self.claimed { return (.none, 0) }
+        return (State(rawValue: raw)!, storage.values[i])
     }
 
     @inline(__always) mutating func put(_ key: Int64, _ state: State, _ value: Int64 = 0) {
-        var i = slot(key)
-        if states[i] == 0 {
-            if (count + 1) * 2 > keys.count {
-                grow()
-                i = slot(key)
-            }
-            count += 1
-            keys[i] = key
-        }
-        states[i] = state.rawValue
-        values[i] = value
+        // Claim first: it may grow the table, and `set` must see the new storage.
+        let i = claim(key)
+        set(at: i, state, value)
     }
 
     private mutating func grow() {
-        let old = (keys, values, states)
-        let c = keys.count * 2
-        keys = Array(repeating: 0, count: c)
-        values = Array(repeating: 0, count: c)
-        states = Array(repeating: 0, count: c)
-        mask = c - 1
+        let old = storage
+        storage = Storage(capacity: old.capacity * 2)
+        mask = storage.capacity - 1
         count = 0
-        for i in 0..<old.0.count where old.2[i] != 0 {
-            let j = slot(old.0[i])
-            keys[j] = old.0[i]
-            values[j] = old.1[i]
-            states[j] = old.2[i]
+        for i in 0..<old.capacity where old.states[i] != 0 {
+            let j = probe(old.keys[i])
+            storage.keys[j] = old.keys[i]
+            storage.values[j] = old.values[i]
+            storage.states[j] = old.states[i]
             count += 1
         }
     }
 
     /// Every touched key with its state, in slot order.
     func forEach(_ body: (Int64, State, Int64) -> Void) {
-        for i in 0..<keys.count where states[i] != 0 { body(keys[i], State(rawValue: states[i])!, values[i]) }
+        let st = storage
+        for i in 0..<st.capacity where st.states[i] != 0 {
+            body(st.keys[i], state(at: i), st.values[i])
+        }
     }
 }
 
@@ -406,33 +446,32 @@ struct PairSegment<Partial: Sendable>: Sendable {
                 opsFn(row, &ops)
                 for j in 0..<ops.count {
                     let op = ops.op(j)
+                    let at = table.claim(op.key)
                     switch op.kind {
                     case .set:
-                        table.put(op.key, .stamped, op.value)
+                        table.set(at: at, .stamped, op.value)
                     case .setIfAbsent:
-                        let (state, _) = table.get(op.key)
-                        switch state {
+                        switch table.state(at: at) {
                         case .stamped: break
-                        case .empty: table.put(op.key, .stamped, op.value)
+                        case .empty: table.set(at: at, .stamped, op.value)
                         case .none, .deferred:
                             log.append(Deferred(op: op, ts: key.ts, tag: key.tag))
-                            table.put(op.key, .deferred)
+                            table.set(at: at, .deferred)
                         }
                     case .take:
-                        let (state, v) = table.get(op.key)
-                        switch state {
+                        switch table.state(at: at) {
                         case .stamped:
-                            table.put(op.key, .empty)
+                            let v = table.value(at: at)
+                            table.set(at: at, .empty)
                             matched(&partial, row, PairMatch(label: op.label, start: v))
                         case .empty: break
                         case .none, .deferred:
                             log.append(Deferred(op: op, ts: key.ts, tag: key.tag))
-                            table.put(op.key, .empty)
+                            table.set(at: at, .empty)
                         }
                     case .peek:
-                        let (state, v) = table.get(op.key)
-                        switch state {
-                        case .stamped: matched(&partial, row, PairMatch(label: op.label, start: v))
+                        switch table.state(at: at) {
+                        case .stamped: matched(&partial, row, PairMatch(label: op.label, start: table.value(at: at)))
                         case .empty: break
                         case .none, .deferred: log.append(Deferred(op: op, ts: key.ts, tag: key.tag))
                         }
