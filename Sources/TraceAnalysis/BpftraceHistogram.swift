@@ -12,6 +12,10 @@ public struct BpftraceHistogram: Sendable, Equatable, Codable {
     }
 
     public mutating func add(_ v: Int64) { buckets[Self.bucket(of: v)] += 1 }
+    /// Adds another histogram's counts.
+    public mutating func merge(_ other: BpftraceHistogram) {
+        for i in 0..<min(buckets.count, other.buckets.count) { buckets[i] += other.buckets[i] }
+    }
     public var total: UInt64 { buckets.reduce(0, +) }
 
     /// The bucket's label as bpftrace prints it: `(..., 0)`, `[0]`, `[1]`, `[4K, 8K)`.

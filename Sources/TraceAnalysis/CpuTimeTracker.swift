@@ -56,3 +56,52 @@ public struct CpuTimeTracker: Sendable {
         return d < 0 ? nil : Span(tid: tid, tgid: g, isPrev: isPrev, duration: d)
     }
 }
+
+/// `CpuTimeTracker` as a paired scan (`Recording.scanPaired` over sched_switch with
+/// `CpuTimeTracker.columns`): stamps are peeked, never consumed, as in the live tool.
+public struct CpuTimePairing: Sendable {
+    public let mode: CpuTimeTracker.Mode
+    public let tgid: Int64?
+
+    public init(mode: CpuTimeTracker.Mode, tgid: Int64? = nil) {
+        self.mode = mode
+        self.tgid = tgid
+    }
+
+    /// `[ScanSource("sched_switch", CpuTimeTracker.columns)]` without the columns neither this
+    /// pairing nor the caller (`extra`) reads (zeros / empty strings, positions unchanged).
+    public func sources(reading extra: Set<String> = []) -> [ScanSource] {
+        var needed: Set<String> = ["ts", "tid", "next_tid"]
+        if case .onCPU = mode { needed.insert("prev_state") }
+        if tgid != nil { needed.formUnion(["pid", "next_pid"]) }
+        needed.formUnion(extra)
+        return [ScanSource("sched_switch", CpuTimeTracker.columns.map { needed.contains($0) ? $0 : "" })]
+    }
+
+    /// Match labels: the span is prev's (on-CPU) or next's (off-CPU).
+    static let prevLabel: UInt8 = 1, nextLabel: UInt8 = 2
+
+    public func ops(_ row: PairRow, _ ops: inout PairOps) {
+        typealias C = CpuTimeTracker.Column
+        let prevTid = row.int(C.tid), prevTgid = row.int(C.pid), nextTid = row.int(C.nextTid), nextTgid = row.int(C.nextPid)
+        switch mode {
+        case .offCPU:
+            if tgid == nil || tgid == prevTgid { ops.set(prevTid, row.ts) }
+            if tgid == nil || tgid == nextTgid { ops.peek(nextTid, label: Self.nextLabel) }
+        case .onCPU:
+            if row.int(C.prevState) == 0, tgid == nil || tgid == prevTgid { ops.peek(prevTid, label: Self.prevLabel) }
+            if tgid == nil || tgid == nextTgid { ops.set(nextTid, row.ts) }
+        }
+    }
+
+    /// The span a match measures (nil when the stamp is later than the switch).
+    public static func span(_ row: PairRow, _ m: PairMatch) -> CpuTimeTracker.Span? {
+        typealias C = CpuTimeTracker.Column
+        guard row.ts >= m.start else { return nil }
+        let d = row.ts &- m.start
+        if d < 0 { return nil }
+        return m.label == prevLabel
+            ? CpuTimeTracker.Span(tid: row.int(C.tid), tgid: row.int(C.pid), isPrev: true, duration: d)
+            : CpuTimeTracker.Span(tid: row.int(C.nextTid), tgid: row.int(C.nextPid), isPrev: false, duration: d)
+    }
+}

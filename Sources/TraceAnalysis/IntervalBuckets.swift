@@ -32,7 +32,7 @@ public struct IntervalBuckets: Sendable, Equatable {
     }
 
     /// Bucket of a timestamp, or nil when it falls after the last bucket.
-    public func index(of ts: Int64) -> Int? {
+    @inlinable public func index(of ts: Int64) -> Int? {
         guard let interval else { return ts >= end ? nil : 0 }
         if ts >= end { return nil }
         if ts < start { return 0 }

@@ -13,6 +13,11 @@ public struct Log2Histogram: Sendable, Equatable, Codable {
         slots[min(Self.slot(of: value), slots.count - 1)] += count
     }
 
+    /// Adds another histogram's counts (same slot count).
+    public mutating func merge(_ other: Log2Histogram) {
+        for i in 0..<min(slots.count, other.slots.count) { slots[i] += other.slots[i] }
+    }
+
     public var total: UInt64 { slots.reduce(0, +) }
     public var isEmpty: Bool { slots.allSatisfy { $0 == 0 } }
 

@@ -12,10 +12,14 @@ public final class Recording: @unchecked Sendable {
     public let info: RecordingInfo?
     /// Clock anchors when the recording has them (wall-clock printing, `--from 22:30:00`).
     public let clock: ClockAnchorsView?
-    /// Syscall number → name from the recording host (`syscall_names`).
-    public let syscallNames: [Int: String]
-    /// Device number (major << 20 | minor) → disk name (`block_devices`).
-    public let blockDevices: [UInt32: String]
+    /// Syscall number → name from the recording host (`syscall_names`), parsed when first
+    /// asked for (most tools never do).
+    public var syscallNames: [Int: String] { names.value }
+    /// Device number (major << 20 | minor) → disk name (`block_devices`), parsed when first
+    /// asked for.
+    public var blockDevices: [UInt32: String] { devices.value }
+    private let names: LazyValue<[Int: String]>
+    private let devices: LazyValue<[UInt32: String]>
     /// CLOCK_MONOTONIC time recording started and stopped (from the metadata, else the events).
     public let startTime: Int64
     public let stopTime: Int64
@@ -35,15 +39,25 @@ public final class Recording: @unchecked Sendable {
         clock = anchors.map {
             ClockAnchorsView(monotonicAtStart: $0.start.monotonic, realtimeAtStart: $0.start.realtime, utcOffsetSeconds: $0.utcOffsetSeconds ?? 0)
         }
-        var names: [Int: String] = [:]
-        if let raw = try file.metadata(named: MetadataName.syscallNames, as: [String: String].self) {
-            for (k, v) in raw { if let n = Int(k) { names[n] = v } }
+        // The blocks are read (checksum, decompression) now, so that a damaged one is reported
+        // up front as before; their JSON is parsed on first use (invalid JSON reads as empty).
+        let rawNames = try file.metadata(named: MetadataName.syscallNames)
+        names = LazyValue {
+            var names: [Int: String] = [:]
+            if let rawNames, let raw = try? JSONDecoder().decode([String: String].self, from: Data(rawNames)) {
+                for (k, v) in raw { if let n = Int(k) { names[n] = v } }
+            }
+            return names
         }
-        syscallNames = names
-        struct Device: Decodable { var dev: UInt32; var name: String }
-        var devices: [UInt32: String] = [:]
-        for d in try file.metadata(named: MetadataName.blockDevices, as: [Device].self) ?? [] { devices[d.dev] = d.name }
-        blockDevices = devices
+        let rawDevices = try file.metadata(named: MetadataName.blockDevices)
+        devices = LazyValue {
+            struct Device: Decodable { var dev: UInt32; var name: String }
+            var devices: [UInt32: String] = [:]
+            if let rawDevices, let list = try? JSONDecoder().decode([Device].self, from: Data(rawDevices)) {
+                for d in list { devices[d.dev] = d.name }
+            }
+            return devices
+        }
         let summary = RecordingSummary(file)
         startTime = info?.startTime ?? anchors?.start.monotonic ?? summary.firstTime ?? 0
         // Without a recorded stop, the last event ends the span (inclusive: the window is half-open).
@@ -57,8 +71,8 @@ public final class Recording: @unchecked Sendable {
         host = other.host
         info = other.info
         clock = other.clock
-        syscallNames = other.syscallNames
-        blockDevices = other.blockDevices
+        names = other.names
+        devices = other.devices
         startTime = other.startTime
         stopTime = other.stopTime
         self.window = window
@@ -122,5 +136,22 @@ public struct LossCount: Sendable, Equatable {
         self.family = family
         self.reason = reason
         self.lost = lost
+    }
+}
+
+/// A value computed on first use, once, from any thread.
+final class LazyValue<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `cached` is only touched under `lock`.
+    private let lock = NSLock()
+    private var cached: T?
+    private let make: @Sendable () -> T
+    init(_ make: @escaping @Sendable () -> T) { self.make = make }
+    var value: T {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached { return cached }
+        let v = make()
+        cached = v
+        return v
     }
 }

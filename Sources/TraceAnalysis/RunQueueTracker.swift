@@ -96,3 +96,62 @@ public struct RunQueueTracker: Sendable {
         }
     }
 }
+
+/// `RunQueueTracker` as a paired scan (`Recording.scanPaired` over `RunQueueTracker.sources`):
+/// the same queueing rules as stamp operations, so the pairing runs on all cores. Each match
+/// is a sched_switch row whose next task waited since `PairMatch.start`.
+public struct RunQueuePairing: Sendable {
+    public let rule: RunQueueTracker.RequeueRule
+    public let tgid: Int64?
+    public let tid: Int64?
+    public let skipIdle: Bool
+
+    public init(rule: RunQueueTracker.RequeueRule = .taskStateRunning, tgid: Int64? = nil, tid: Int64? = nil, skipIdle: Bool = true) {
+        self.rule = rule
+        self.tgid = tgid
+        self.tid = tid
+        self.skipIdle = skipIdle
+    }
+
+    @inline(__always) func enqueue(_ ops: inout PairOps, ts: Int64, tid t: Int64, tgid g: Int64) {
+        if skipIdle && t == 0 { return }
+        if let tgid, tgid != g { return }
+        if let tid, tid != t { return }
+        ops.set(t, ts)
+    }
+
+    /// `RunQueueTracker.sources` without the columns neither this pairing nor the caller
+    /// (`extra`) reads: those read as zeros / empty strings, positions unchanged, and are never
+    /// decoded.
+    public func sources(reading extra: Set<String> = []) -> [ScanSource] {
+        var needed: Set<String> = ["ts", "target_tid", "tid", "prev_state", "next_tid"]
+        if tgid != nil { needed.formUnion(["target_pid", "pid"]) }
+        if case .tracepointStateZero = rule { needed.insert("preempt") }
+        needed.formUnion(extra)
+        return RunQueueTracker.sources.map { s in ScanSource(s.table, s.columns.map { needed.contains($0) ? $0 : "" }, history: s.history) }
+    }
+
+    /// The stamp operations of one row of `RunQueueTracker.sources`.
+    public func ops(_ row: PairRow, _ ops: inout PairOps) {
+        switch row.source {
+        case 0, 1:
+            enqueue(&ops, ts: row.ts, tid: row.int(2), tgid: row.int(1))
+        default:
+            typealias C = RunQueueTracker.SwitchColumn
+            if RunQueueTracker.requeues(rule, prevState: row.int(C.prevState), preempt: row.int(C.preempt) != 0) {
+                enqueue(&ops, ts: row.ts, tid: row.int(C.tid), tgid: row.int(C.pid))
+            }
+            let next = row.int(C.nextTid)
+            // Never stamped: the idle tasks (skipped), other tasks than -t's.
+            if skipIdle && next == 0 { return }
+            if let tid, tid != next { return }
+            ops.take(next)
+        }
+    }
+
+    /// The wait a match ends (nil when negative: dropped, as the live tools do).
+    @inline(__always) public static func latency(_ row: PairRow, _ m: PairMatch) -> Int64? {
+        let l = row.ts &- m.start
+        return l < 0 ? nil : l
+    }
+}

@@ -44,17 +44,33 @@ extension Recording {
         for column in filter.values.keys where !wanted.contains(column) { wanted.append(column) }
         let cols = try file.read(chunk, columns: wanted)
         let rows = cols.values.first?.count ?? 0
+        let ts: [Int64]? = { if case .ints(let v)? = cols["ts"] { return v }; return nil }()
+        // Common case first: no value filter and every row inside the window (a tight check,
+        // no per-row bookkeeping): the batch as decoded.
+        if filter.values.isEmpty {
+            guard let ts else { return Batch(table: table, count: rows, columns: cols, order: columns) }
+            let lo = window.start ?? .min, hi = window.end
+            let inside = ts.withUnsafeBufferPointer { t in
+                var ok = true
+                if let hi { for v in t { ok = ok && v >= lo && v < hi } } else { for v in t { ok = ok && v >= lo } }
+                return ok
+            }
+            if inside { return Batch(table: table, count: rows, columns: cols, order: columns) }
+        }
         let batch = Batch(table: table, count: rows, columns: cols)
         var keep: [Int] = []
         keep.reserveCapacity(rows)
-        let ts: [Int64]? = { if case .ints(let v)? = cols["ts"] { return v }; return nil }()
-        let checks: [(values: [Int64], allowed: Set<Int64>)] = filter.values.compactMap { column, allowed in
-            if case .ints(let v)? = cols[column] { return (v, allowed) }
+        // A few allowed values (-p PID) are compared, not hashed, per row.
+        let checks: [(values: [Int64], allowed: Set<Int64>, few: [Int64]?)] = filter.values.compactMap { column, allowed in
+            if case .ints(let v)? = cols[column] { return (v, allowed, allowed.count <= 8 ? Array(allowed) : nil) }
             return nil
         }
         rows: for i in 0..<rows {
             if let ts, !window.contains(ts[i]) { continue }
-            for c in checks where !c.allowed.contains(c.values[i]) { continue rows }
+            for c in checks {
+                let v = c.values[i]
+                if let few = c.few { if !few.contains(v) { continue rows } } else if !c.allowed.contains(v) { continue rows }
+            }
             keep.append(i)
         }
         return batch.selecting(keep, order: columns)

@@ -164,10 +164,18 @@ public final class TraceFile: @unchecked Sendable {
         Self.dropPages(base: base, fileSize: fileSize, offset: offset, length: length)
     }
 
+    /// Pages the kernel may have mapped around a fault: a fault maps the cached pages of its
+    /// aligned fault-around window (64 KiB by default), or a whole large folio of the page cache
+    /// (up to 2 MiB, PMD-aligned), so reading one block also maps the tails of its neighbours,
+    /// which a drop of the block's own range alone would leave resident for good (hundreds of
+    /// MB over a long recording). Drops cover whole 2 MiB-aligned windows; a neighbour being
+    /// decoded at the same time just faults its pages in again.
+    static let dropAlignment = 2 << 20
+
     private static func dropPages(base: UnsafeRawPointer, fileSize: Int, offset: Int, length: Int) {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (offset / page) * page
-        let end = min(fileSize, offset + length)
+        let align = dropAlignment
+        let start = (offset / align) * align
+        let end = min(fileSize, ((offset + length + align - 1) / align) * align)
         guard end > start else { return }
         madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }

@@ -1,3 +1,19 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TraceTools
+
+#if canImport(Glibc)
+// Decoded columns are allocated and freed chunk after chunk, a few hundred KiB to a few MiB each:
+// above glibc's default mmap threshold every one would be a fresh mapping, zero-filled page by
+// page by the kernel. Serve them from the heap, and keep what is freed for the next chunk.
+// (mallopt is in <malloc.h>, which the Glibc module does not export.)
+if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    let mallopt = unsafeBitCast(sym, to: Mallopt.self)
+    _ = mallopt(-3, 32 << 20)   // M_MMAP_THRESHOLD
+    _ = mallopt(-1, 32 << 20)   // M_TRIM_THRESHOLD
+}
+#endif
 
 BpfanCommand.main()

@@ -92,6 +92,145 @@ def timed(cmd, stdout_path=None, env=None):
     return wall, rss, p.returncode, p.stderr.decode(errors="replace")
 
 
+# -- synthesised recordings for the paired-scan readers (runqlat, biolatency) ------------------
+# Repeating chunks verbatim (as the syscount curve does) repeats their timestamps, and a reader
+# that pairs events in time order then has to hold every copy of a time range at once. These
+# copies are shifted in time instead: copy k adds k * span to the chunk's min/max ts and to its
+# ts column's min/max, which is all a ts column's encodings (constant, offset, delta) are relative
+# to (schemas/FORMAT.md), and the payload CRC-32C is patched by linearity, without re-reading
+# the payload. The `recording` and `clock` metadata are left out, so that the recording's span
+# is its events' (the copies run past the original stop time).
+
+def _crc32c_table():
+    t = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        t.append(c)
+    return t
+
+
+_CRC32C = _crc32c_table()
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = _CRC32C[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def _gf2_times(mat, vec):
+    s, i = 0, 0
+    while vec:
+        if vec & 1:
+            s ^= mat[i]
+        vec >>= 1
+        i += 1
+    return s
+
+
+def _zeros_operator(nbytes):
+    """GF(2) matrix (32 columns) that runs a CRC-32C register through nbytes zero bytes (zlib's
+    crc32_combine): crc(A || B) = op(crc(A)) ^ crc(B) for len(B) == nbytes."""
+    result = [1 << i for i in range(32)]
+    base = [0x82F63B78] + [1 << (i - 1) for i in range(1, 32)]  # one zero bit
+    k = 8 * nbytes
+    while k:
+        if k & 1:
+            result = [_gf2_times(base, c) for c in result]
+        base = [_gf2_times(base, c) for c in base]
+        k >>= 1
+    return result
+
+
+def trc_blocks(data):
+    """(tag, offset, bytes) of every block before the footer."""
+    pos, out = 32, []
+    while pos + 24 <= len(data):
+        tag = data[pos:pos + 4]
+        length = struct.unpack_from("<Q", data, pos + 8)[0]
+        if tag == b"FOOT":
+            break
+        out.append((tag, pos, data[pos:pos + 24 + length]))
+        pos += 24 + length
+    return out
+
+
+def synthesise_shifted(src, dst, tables, events_target):
+    """Writes dst: src's file header, schema and metadata blocks (not `recording`, `clock`), then
+    the chunks of `tables` repeated, each copy shifted past the previous one in time, until the
+    rows reach events_target. Returns (rows written, copies)."""
+    data = open(src, "rb").read()
+    blocks = trc_blocks(data)
+    ts_col, names = {}, {}
+    for tag, _, blk in blocks:
+        if tag == b"SCHM":
+            tid, n = struct.unpack_from("<II", blk, 24)
+            schema = json.loads(blk[32:32 + n])
+            names[tid] = schema["name"]
+            cols = [c["name"] for c in schema["columns"]]
+            if "ts" in cols:
+                ts_col[tid] = cols.index("ts")
+    chunks = []  # (block, ts header offset in payload, prefix length, zeros operator, rows)
+    lo, hi = None, None
+    for tag, _, blk in blocks:
+        if tag != b"CHNK":
+            continue
+        tid, rows, mn, mx, ncols = struct.unpack_from("<IIqqH", blk, 24)
+        if names.get(tid) not in tables or tid not in ts_col or rows == 0:
+            continue
+        at = None
+        for c in range(ncols):
+            h = 26 + 28 * c
+            if struct.unpack_from("<H", blk, 24 + h)[0] == ts_col[tid]:
+                if blk[24 + h + 2] & 0x7F not in (0, 1, 2):
+                    raise ValueError(f"{src}: ts column of a {names[tid]} chunk is not constant/offset/delta")
+                at = h
+        if at is None:
+            continue
+        prefix = 26 + 28 * ncols
+        chunks.append((blk, at, prefix, _zeros_operator(len(blk) - 24 - prefix), rows))
+        lo = mn if lo is None else min(lo, mn)
+        hi = mx if hi is None else max(hi, mx)
+    per_copy = sum(c[4] for c in chunks)
+    if not per_copy:
+        return 0, 0
+    copies = max(1, round(events_target / per_copy))
+    span = hi - lo + 1
+    with open(dst, "wb") as f:
+        f.write(data[:32])
+        for tag, _, blk in blocks:
+            if tag == b"SCHM":
+                f.write(blk)
+            elif tag == b"META":
+                n = struct.unpack_from("<I", blk, 24)[0]
+                if blk[28:28 + n].decode(errors="replace") not in ("recording", "clock"):
+                    f.write(blk)
+        for k in range(copies):
+            d = k * span
+            for blk, at, prefix, op, _ in chunks:
+                if d == 0:
+                    f.write(blk)
+                    continue
+                old = blk[24:24 + prefix]
+                new = bytearray(old)
+                tid, rows, mn, mx = struct.unpack_from("<IIqq", new, 0)
+                struct.pack_into("<qq", new, 8, mn + d, mx + d)
+                cmin, cmax = struct.unpack_from("<qq", new, at + 4)
+                struct.pack_into("<qq", new, at + 4, cmin + d, cmax + d)
+                crc = struct.unpack_from("<I", blk, 16)[0]
+                crc ^= _gf2_times(op, crc32c(old)) ^ _gf2_times(op, crc32c(new))
+                head = bytearray(blk[:24])
+                struct.pack_into("<I", head, 16, crc)
+                struct.pack_into("<I", head, 20, crc32c(head[:20]))
+                f.write(head)
+                f.write(new)
+                f.write(blk[24 + prefix:])
+    return copies * per_copy, copies
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -433,7 +572,7 @@ class Bench:
         self.bpfan = a.bpfan if a.bpfan and os.access(a.bpfan, os.X_OK) else None
         self.bpfan_tools = self.list_bpfan_tools()
         self.wl = Workloads(self.bin, a.w3_file, a.scale, a.w4_seconds)
-        self.results = {"runs": {}, "kept": {}, "truth": {}, "captured": {}, "readers": [], "scaling": [],
+        self.results = {"runs": {}, "kept": {}, "truth": {}, "captured": {}, "readers": [], "scaling": [], "paired_scaling": [],
                         "notes": [], "machine": {}}
 
     # -- bpfan helpers
@@ -726,6 +865,53 @@ class Bench:
                 break
             prev = row
 
+    # bpfan tools that pair events in time order, the workload whose recording they read, and
+    # the tables they read (their rows are the events counted, as in the reading table).
+    PAIRED = (("runqlat", "w2", ("sched_switch", "sched_wakeup", "sched_wakeup_new")),
+              ("biolatency", "w3", ("block_rq_issue", "block_rq_complete")))
+
+    def paired_scaling(self, budget):
+        """bpfan runqlat and biolatency over recordings of ~10 M, 100 M and 1 G events of the
+        tables they read, synthesised from the W2 / W3 bpfrec recordings with each copy shifted in
+        time (synthesise_shifted), so that events/s measures the ordered pairing, not start-up.
+        The budget is shared; a size is skipped when the linear extrapolation from the previous
+        one does not fit what is left of it."""
+        t_start = time.monotonic()
+        for tool, w, tables in self.PAIRED:
+            src = self.results["kept"].get(f"{w}/bpfrec")
+            if not src or tool not in self.bpfan_tools:
+                self.results["paired_scaling"].append({"tool": tool, "skipped": f"needs the {w.upper()} bpfrec recording"})
+                continue
+            prev = None
+            for target in (10_000_000, 100_000_000, 1_000_000_000):
+                left = budget - (time.monotonic() - t_start)
+                if prev:
+                    est = prev["seconds"] * target / prev["events"]
+                    need = prev["bytes"] * target / prev["events"]
+                    if est > left or need > shutil.disk_usage(self.out).free // 2:
+                        self.results["paired_scaling"].append({"tool": tool, "target": target, "skipped":
+                            f"skipped: ~{est:.0f} s expected, {max(left, 0):.0f} s of the {budget} s budget left"
+                            if est > left else "skipped: not enough space"})
+                        continue
+                elif left <= 0:
+                    self.results["paired_scaling"].append({"tool": tool, "target": target, "skipped": "skipped: budget spent"})
+                    continue
+                path = os.path.join(self.out, f"scale-{tool}-{target // 1_000_000}M.trc")
+                events, copies = synthesise_shifted(src, path, set(tables), target)
+                if not events:
+                    self.results["paired_scaling"].append({"tool": tool, "skipped": f"the {w.upper()} recording has no rows of {', '.join(tables)}"})
+                    break
+                wall, rss, rc, err = timed([self.bpfan, tool, path])
+                row = {"tool": tool, "workload": w, "target": target, "events": events, "copies": copies,
+                       "bytes": os.path.getsize(path), "seconds": wall, "rss": rss, "rc": rc,
+                       "error": err.strip()[-200:] if rc else None}
+                self.results["paired_scaling"].append(row)
+                log(f"   scaling {tool}: {events:,} events, {row['bytes'] / 1e9:.2f} GB: {wall:.2f} s, {rss / 2**20:.0f} MB")
+                os.unlink(path)
+                if rc:
+                    break
+                prev = row
+
     def count_bpfrec(self, w, truth, path):
         """Counts through bpfan itself where a tool answers the question (else nothing)."""
         got = {}
@@ -871,6 +1057,22 @@ class Bench:
                 else:
                     P(f"| {row['events']:,} | {row['bytes'] / 1e9:.2f} | {row['seconds']:.2f} | "
                       f"{row['events'] / row['seconds'] / 1e6:.1f} M | {row['rss'] / 2**20:.0f} |")
+        P("\n### Scaling: `bpfan runqlat` (W2) and `bpfan biolatency` (W3) over synthesised recordings"
+          " (their tables' chunks repeated, each copy shifted in time)\n")
+        if not R.get("paired_scaling"):
+            P(R.get("paired_scaling_note", "not measured"))
+        else:
+            P("| tool | events | file GB | seconds | events/s | peak RSS MB |")
+            P("|---|---:|---:|---:|---:|---:|")
+            for row in R["paired_scaling"]:
+                if "skipped" in row:
+                    size = f"~{row['target']:,}" if "target" in row else ""
+                    P(f"| {row['tool']} | {size} | | {row['skipped']} | | |")
+                elif row["rc"]:
+                    P(f"| {row['tool']} | {row['events']:,} | {row['bytes'] / 1e9:.2f} | failed: {row['error']} | | |")
+                else:
+                    P(f"| {row['tool']} | {row['events']:,} | {row['bytes'] / 1e9:.2f} | {row['seconds']:.2f} | "
+                      f"{row['events'] / row['seconds'] / 1e6:.1f} M | {row['rss'] / 2**20:.0f} |")
         P("\n### Verdicts (issue 5 targets)\n")
         for v in self.verdicts(summary, skipped):
             P(f"- {v}")
@@ -974,6 +1176,15 @@ class Bench:
                 extra += f", {r['rate'] / ps[0]['rate']:.1f}× perf script (target 60×)"
             out.append(f"{r['workload'].upper()} {r['reader']} ≥ 50 M events/s, RSS < 200 MB: "
                        f"{'met' if ok else 'MISSED'} ({r['rate'] / 1e6:.1f} M/s, {r['rss'] / 2**20:.0f} MB{extra})")
+        for tool, w, _ in self.PAIRED:
+            ps = [r for r in self.results.get("paired_scaling", []) if r["tool"] == tool and "seconds" in r and not r["rc"]]
+            if ps:
+                big = ps[-1]
+                rate = big["events"] / big["seconds"]
+                ok = rate >= 50e6 and max(r["rss"] for r in ps) < 200 * 2**20
+                out.append(f"bpfan {tool} over a synthesised {w.upper()} recording of {big['events'] / 1e6:.0f} M events "
+                           f"≥ 50 M events/s, RSS < 200 MB: {'met' if ok else 'MISSED'} ({rate / 1e6:.1f} M/s, "
+                           f"peak RSS " + ", ".join(f"{r['rss'] / 2**20:.0f}" for r in ps) + " MB)")
         sc = [r for r in self.results["scaling"] if "seconds" in r and not r["rc"]]
         if len(sc) >= 2:
             lin = [(b["seconds"] / a["seconds"]) / (b["events"] / a["events"]) for a, b in zip(sc, sc[1:])]
@@ -1003,12 +1214,17 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="scale workload sizes (development only)")
     ap.add_argument("--scaling-budget", type=int, default=120,
                     help="seconds for the bpfan syscount scaling curve (0: skip it)")
+    ap.add_argument("--paired-scaling-budget", type=int, default=None,
+                    help="seconds for the bpfan runqlat / biolatency scaling curves (default 90, or 0 "
+                         "when --scaling-budget is 0; 0: skip them)")
     ap.add_argument("--time-limit", type=int, default=570,
                     help="seconds the whole run should take at most: the scaling curve gets what is left")
     ap.add_argument("--keep-recordings", action="store_true",
                     help="leave the last recording of each workload and recorder in --out")
     ap.add_argument("--report", default=None, help="also write the markdown report here")
     a = ap.parse_args()
+    if a.paired_scaling_budget is None:
+        a.paired_scaling_budget = 90 if a.scaling_budget > 0 else 0
     a.workloads = [w for w in a.workloads.split(",") if w]
     if os.geteuid() != 0:
         raise SystemExit("make bench needs root (it loads BPF programs and runs perf/trace-cmd system-wide)")
@@ -1038,6 +1254,13 @@ def main():
         else:
             b.results["scaling_note"] = (f"not measured: the run already took {time.monotonic() - t0:.0f} s "
                                          f"of its {a.time_limit} s limit (--time-limit, --scaling-budget)")
+        left = a.time_limit - (time.monotonic() - t0)
+        paired = min(a.paired_scaling_budget, int(left) - 15)
+        if paired > 0:
+            b.paired_scaling(paired)
+        else:
+            b.results["paired_scaling_note"] = (f"not measured: the run already took {time.monotonic() - t0:.0f} s "
+                                                f"of its {a.time_limit} s limit (--time-limit, --paired-scaling-budget)")
     finally:
         inst = f"/sys/kernel/tracing/instances/{TRACECMD_INSTANCE}"
         if os.path.isdir(inst):

@@ -87,3 +87,58 @@ import TraceFormat
     #expect(commAt == ["-", "bash", "ls", "ls-renamed"])
     #expect(tracker.task(20)?.ppid == 10)
 }
+
+/// scanPaired against a sequential reference (a merged scan and a dictionary), with the rows cut
+/// into many small ranges so that every edge case of the range merge is exercised: takes and
+/// peeks of stamps set in an earlier range, set-if-absent on keys an earlier range stamped,
+/// equal timestamps across tables, rows out of order within a chunk.
+@Test func pairedScanMatchesASequentialPairing() throws {
+    let s = SyntheticRecording()
+    s.rowsPerChunk = 7
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next(_ n: UInt64) -> Int64 {
+        seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+        return Int64(seed % n)
+    }
+    // block_rq_insert: set; block_rq_issue: set-if-absent; block_rq_complete: take; block_io_done: peek.
+    let tables = ["block_rq_insert", "block_rq_issue", "block_rq_complete", "block_io_done"]
+    for table in tables {
+        for _ in 0..<400 {
+            // Coarse timestamps (many ties), keys from a small set (reused often).
+            s.add(table, ["ts": .int(SyntheticRecording.at(Double(next(300)) * 0.01)), "rq": .int(next(12)), "dev": .int(next(1000))])
+        }
+    }
+    let rec = try Recording(path: try s.write())
+    let sources = tables.map { ScanSource($0, ["ts", "rq", "dev"]) }
+    struct Match: Hashable { var source: Int; var ts: Int64; var dev: Int64; var label: UInt8; var start: Int64 }
+
+    var open: [Int64: Int64] = [:]
+    var want: [Match] = []
+    try rec.scanMerged(sources) { row in
+        let key = row.int(1)
+        switch row.source {
+        case 0: open[key] = row.int(2)
+        case 1: if open[key] == nil { open[key] = row.int(2) }
+        case 2: if let v = open.removeValue(forKey: key) { want.append(Match(source: 2, ts: row.ts, dev: row.int(2), label: 1, start: v)) }
+        default: if let v = open[key] { want.append(Match(source: 3, ts: row.ts, dev: row.int(2), label: 2, start: v)) }
+        }
+    }
+    #expect(want.count > 100)
+    for ranges in [1, 2, 5, 16] {
+        let got = try rec.scanPaired(sources, filter: .none, ranges: ranges, minimumSamples: 1, sampleStride: 1, initial: { [Match]() }, ops: { row, ops in
+            let key = row.int(1)
+            switch row.source {
+            case 0: ops.set(key, row.int(2))
+            case 1: ops.setIfAbsent(key, row.int(2))
+            case 2: ops.take(key, label: 1)
+            default: ops.peek(key, label: 2)
+            }
+        }, matched: { out, row, m in
+            out.append(Match(source: row.source, ts: row.ts, dev: row.int(2), label: m.label, start: m.start))
+        }, merge: { $0 += $1 })
+        #expect(got.count == want.count, "ranges \(ranges)")
+        #expect(Set(got) == Set(want), "ranges \(ranges)")
+        let key = { (m: Match) in "\(m.ts) \(m.source) \(m.dev) \(m.label) \(m.start)" }
+        #expect(got.map(key).sorted() == want.map(key).sorted(), "ranges \(ranges)")
+    }
+}

@@ -48,6 +48,15 @@ public struct Biolatency: RecordingTool {
         var dev: UInt32
         var flags: UInt32
         static func < (a: Key, b: Key) -> Bool { (a.dev, a.flags) < (b.dev, b.flags) }
+        var packed: Int64 { Int64(bitPattern: UInt64(dev) << 32 | UInt64(flags)) }
+        init(dev: UInt32, flags: UInt32) {
+            self.dev = dev
+            self.flags = flags
+        }
+        init(packed: Int64) {
+            dev = UInt32(truncatingIfNeeded: UInt64(bitPattern: packed) >> 32)
+            flags = UInt32(truncatingIfNeeded: packed)
+        }
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
@@ -55,33 +64,38 @@ public struct Biolatency: RecordingTool {
         let targetDev = try disk.map { try rec.device(named: $0) }
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
                                       intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
-        var hists = Array(repeating: [Key: Log2Histogram](), count: buckets.bucketCount)
-        var starts = StartFinishPairer<Int64, Int64>()
-        let cols = ["ts", "rq", "dev", "cmd_flags"]
+        // Columns not read are left out (zeros, positions unchanged).
+        let cols = ["ts", "rq", disk != nil || perDisk ? "dev" : "", perFlag ? "cmd_flags" : ""]
         let sources = (queued ? [ScanSource("block_rq_insert", cols)] : []) + [ScanSource("block_rq_issue", cols), ScanSource("block_rq_complete", cols)]
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
         // Flags copied out of their property wrappers (read per row otherwise).
         let queued = queued, perDisk = perDisk, perFlag = perFlag
         let issueSource = queued ? 1 : 0
-        try rec.scanMerged(sources) { row in
+        // Histograms keyed by the packed (disk, flags) key; KeyedLog2Report's comm is unused.
+        let initial = KeyedLog2Report(buckets: buckets, slotCount: 27)
+        let report = try rec.scanPaired(sources, initial: { initial }, ops: { row, ops in
             let rq = row.int(1)
             switch row.source {
             case ..<issueSource:
                 if let targetDev, UInt32(truncatingIfNeeded: row.int(2)) != targetDev { return }
-                starts.start(rq, row.ts)
+                ops.set(rq, row.ts)
             case issueSource:
                 if let targetDev, UInt32(truncatingIfNeeded: row.int(2)) != targetDev { return }
                 // With -Q the insert time stands; the issue only starts requests that were never
                 // inserted (no I/O scheduler), as the live tool's elevator check does.
-                if queued { starts.startIfAbsent(rq, row.ts) } else { starts.start(rq, row.ts) }
+                if queued { ops.setIfAbsent(rq, row.ts) } else { ops.set(rq, row.ts) }
             default:
-                guard let start = starts.finish(rq) else { return }
-                let delta = row.ts &- start
-                guard delta >= 0, let i = buckets.index(of: row.ts) else { return }
-                let key = Key(dev: perDisk ? UInt32(truncatingIfNeeded: row.int(2)) : 0,
-                              flags: perFlag ? UInt32(truncatingIfNeeded: row.int(3)) : 0)
-                hists[i][key, default: Log2Histogram(slotCount: 27)].add(UInt64(delta / divisor))
+                ops.take(rq)
             }
+        }, matched: { report, row, m in
+            let delta = row.ts &- m.start
+            guard delta >= 0 else { return }
+            let key = Key(dev: perDisk ? UInt32(truncatingIfNeeded: row.int(2)) : 0,
+                          flags: perFlag ? UInt32(truncatingIfNeeded: row.int(3)) : 0)
+            report.add(row: row, key: key.packed, comm: "", value: UInt64(delta / divisor))
+        }, merge: { $0.merge($1) })
+        let hists: [[Key: Log2Histogram]] = report.intervals.map { perKey in
+            Dictionary(uniqueKeysWithValues: perKey.map { (Key(packed: $0.key), $0.value.hist) })
         }
         let unit = milliseconds ? "msecs" : "usecs"
         if common.json {

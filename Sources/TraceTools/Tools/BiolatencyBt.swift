@@ -18,17 +18,13 @@ public struct BiolatencyBt: RecordingTool {
     public var requiredTables: [String] { ["block_io_start", "block_io_done"] }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        var hist = BpftraceHistogram()
-        var starts = StartFinishPairer<Int64, Int64>()
-        try rec.scanMerged([ScanSource("block_io_start", ["ts", "rq"]), ScanSource("block_io_done", ["ts", "rq"])]) { row in
-            let rq = row.int(1)
-            if row.source == 0 {
-                starts.start(rq, row.ts)
-            } else if let start = starts.finish(rq) {
-                // nsecs and @start are u64: a negative difference wraps, as in the BPF program.
-                hist.add(Int64(bitPattern: (UInt64(bitPattern: row.ts) &- UInt64(bitPattern: start)) / 1000))
-            }
-        }
+        let sources = [ScanSource("block_io_start", ["ts", "rq"]), ScanSource("block_io_done", ["ts", "rq"])]
+        let hist = try rec.scanPaired(sources, initial: { BpftraceHistogram() }, ops: { row, ops in
+            if row.source == 0 { ops.set(row.int(1), row.ts) } else { ops.take(row.int(1)) }
+        }, matched: { hist, row, m in
+            // nsecs and @start are u64: a negative difference wraps, as in the BPF program.
+            hist.add(Int64(bitPattern: (UInt64(bitPattern: row.ts) &- UInt64(bitPattern: m.start)) / 1000))
+        }, merge: { $0.merge($1) })
         if common.json {
             out.write(JSONShapes.histograms(tool: Self.toolName, unit: "usecs", [([("map", .string("@usecs"))], bpftraceBuckets(hist))]))
             return

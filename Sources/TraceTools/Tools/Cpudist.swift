@@ -47,18 +47,19 @@ public struct Cpudist: RecordingTool {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
                                       intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
-        var report = KeyedLog2Report(buckets: buckets, slotCount: 36)
+        let initial = KeyedLog2Report(buckets: buckets, slotCount: 36)
         // cpudist filters with `targ_tgid != -1`: every other value, 0 included, is a filter.
-        var tracker = CpuTimeTracker(mode: offCPU ? .offCPU : .onCPU, tgid: pid.flatMap { $0 == -1 ? nil : Int64($0) })
+        let pairing = CpuTimePairing(mode: offCPU ? .offCPU : .onCPU, tgid: pid.flatMap { $0 == -1 ? nil : Int64($0) })
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
-        try rec.scanMerged([ScanSource("sched_switch", CpuTimeTracker.columns)]) { row in
+        let perProcess = perProcess, perThread = perThread
+        let report = try rec.scanPaired(pairing.sources(reading: perProcess ? ["pid", "next_pid", "prev_comm", "next_comm"] : perThread ? ["prev_comm", "next_comm"] : []), initial: { initial },
+                                        ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
             typealias C = CpuTimeTracker.Column
-            guard let span = tracker.switched(ts: row.ts, prevTid: row.int(C.tid), prevTgid: row.int(C.pid), prevState: row.int(C.prevState),
-                                              nextTid: row.int(C.nextTid), nextTgid: row.int(C.nextPid)) else { return }
+            guard let span = CpuTimePairing.span(row, m) else { return }
             // -P wins over -L, as in the BPF program's if/else.
             let key: Int64 = perProcess ? span.tgid : perThread ? span.tid : -1
-            report.add(ts: row.ts, key: key, comm: row.string(span.isPrev ? C.prevComm : C.nextComm), value: UInt64(span.duration / divisor))
-        }
+            report.add(row: row, key: key, comm: row.string(span.isPrev ? C.prevComm : C.nextComm), value: UInt64(span.duration / divisor))
+        }, merge: { $0.merge($1) })
         let unit = milliseconds ? "msecs" : "usecs"
         if common.json {
             let label: String? = perProcess ? "pid" : perThread ? "tid" : nil

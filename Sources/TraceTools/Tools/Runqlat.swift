@@ -48,15 +48,19 @@ public struct Runqlat: RecordingTool {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
                                       intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
-        var report = KeyedLog2Report(buckets: buckets, slotCount: 26)
+        let initial = KeyedLog2Report(buckets: buckets, slotCount: 26)
         // runqlat's -p 0 means "no filter" (targ_tgid is tested for non-zero).
-        var tracker = RunQueueTracker(rule: .taskStateRunning, tgid: pid.flatMap { $0 == 0 ? nil : Int64($0) })
+        let pairing = RunQueuePairing(rule: .taskStateRunning, tgid: pid.flatMap { $0 == 0 ? nil : Int64($0) })
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
-        try rec.scanMerged(RunQueueTracker.sources) { row in
-            guard let d = tracker.apply(row) else { return }
-            let key: Int64 = perProcess ? row.int(RunQueueTracker.SwitchColumn.nextPid) : perThread ? d.tid : -1
-            report.add(ts: row.ts, key: key, comm: row.string(RunQueueTracker.SwitchColumn.nextComm), value: UInt64(d.latency / divisor))
-        }
+        // Flags copied out of their property wrappers (read per row otherwise).
+        let perProcess = perProcess, perThread = perThread
+        let sources = pairing.sources(reading: perProcess ? ["next_pid", "next_comm"] : perThread ? ["next_comm"] : [])
+        let report = try rec.scanPaired(sources, initial: { initial }, ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
+            guard let latency = RunQueuePairing.latency(row, m) else { return }
+            typealias C = RunQueueTracker.SwitchColumn
+            let key: Int64 = perProcess ? row.int(C.nextPid) : perThread ? row.int(C.nextTid) : -1
+            report.add(row: row, key: key, comm: row.string(C.nextComm), value: UInt64(latency / divisor))
+        }, merge: { $0.merge($1) })
         let label: String? = perProcess ? "pid" : perThread ? "tid" : nil
         let unit = milliseconds ? "msecs" : "usecs"
         if common.json {

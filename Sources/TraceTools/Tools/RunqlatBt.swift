@@ -19,11 +19,10 @@ public struct RunqlatBt: RecordingTool {
     public var requiredTables: [String] { ["sched_switch", "sched_wakeup", "sched_wakeup_new"] }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        var hist = BpftraceHistogram()
-        var tracker = RunQueueTracker(rule: .tracepointStateZero, skipIdle: false)
-        try rec.scanMerged(RunQueueTracker.sources) { row in
-            if let d = tracker.apply(row) { hist.add(d.latency / 1000) }
-        }
+        let pairing = RunQueuePairing(rule: .tracepointStateZero, skipIdle: false)
+        let hist = try rec.scanPaired(pairing.sources(), initial: { BpftraceHistogram() }, ops: { pairing.ops($0, &$1) }, matched: { hist, row, m in
+            if let latency = RunQueuePairing.latency(row, m) { hist.add(latency / 1000) }
+        }, merge: { $0.merge($1) })
         if common.json {
             out.write(JSONShapes.histograms(tool: Self.toolName, unit: "usecs", [([("map", .string("@usecs"))], bpftraceBuckets(hist))]))
             return

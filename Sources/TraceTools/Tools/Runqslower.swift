@@ -38,29 +38,33 @@ public struct Runqslower: RecordingTool {
         if let pid, pid <= 0 { throw AnalysisError("Invalid PID: \(pid)") }
         if let tid, tid <= 0 { throw AnalysisError("Invalid TID: \(tid)") }
         let minUs = Int64(numbers.first ?? 10000)
-        var tracker = RunQueueTracker(rule: .taskStateRunning, tgid: pid.map(Int64.init), tid: tid.map(Int64.init))
+        let pairing = RunQueuePairing(rule: .taskStateRunning, tgid: pid.map(Int64.init), tid: tid.map(Int64.init))
         if !common.json {
             out.line("Tracing run queue latency higher than \(minUs) us")
             var header = left("TIME", 8) + " " + left("COMM", 16) + " " + left("TID", 6) + " " + right("LAT(us)", 14)
             if previous { header += " " + left("PREV COMM", 16) + " " + left("PREV TID", 6) }
             out.line(header)
         }
-        try rec.scanMerged(RunQueueTracker.sources) { row in
-            guard let d = tracker.apply(row) else { return }
-            let latencyUs = d.latency / 1000
+        let json = common.json, previous = previous
+        // Lines with their row's place in time: matches reach the fold out of order.
+        let lines = try rec.scanPaired(pairing.sources(reading: ["next_comm", "prev_comm"]), initial: { [(ts: Int64, order: UInt64, text: String)]() },
+                                       ops: { pairing.ops($0, &$1) }, matched: { lines, row, m in
+            guard let latency = RunQueuePairing.latency(row, m) else { return }
+            let latencyUs = latency / 1000
             guard latencyUs > minUs else { return }
             typealias C = RunQueueTracker.SwitchColumn
             let time = rec.clock?.hms(ofMonotonic: row.ts) ?? "??:??:??"
-            let comm = row.string(C.nextComm), prevComm = row.string(C.prevComm), prevTid = row.int(C.tid)
-            if common.json {
-                var fields: [(String, JSONText)] = [("time", .string(time)), ("comm", .string(comm)), ("tid", .int(d.tid)), ("lat_us", .int(latencyUs))]
+            let comm = row.string(C.nextComm), prevComm = row.string(C.prevComm), prevTid = row.int(C.tid), tid = row.int(C.nextTid)
+            if json {
+                var fields: [(String, JSONText)] = [("time", .string(time)), ("comm", .string(comm)), ("tid", .int(tid)), ("lat_us", .int(latencyUs))]
                 if previous { fields += [("prev_comm", .string(prevComm)), ("prev_tid", .int(prevTid))] }
-                out.write(JSONShapes.event(tool: Self.toolName, fields))
+                lines.append((row.ts, row.order, JSONShapes.event(tool: Self.toolName, fields)))
                 return
             }
-            var line = left(time, 8) + " " + left(comm, 16) + " " + left(String(d.tid), 6) + " " + right(String(latencyUs), 14)
+            var line = left(time, 8) + " " + left(comm, 16) + " " + left(String(tid), 6) + " " + right(String(latencyUs), 14)
             if previous { line += " " + left(prevComm, 16) + " " + left(String(prevTid), 6) }
-            out.line(line)
-        }
+            lines.append((row.ts, row.order, line + "\n"))
+        }, merge: { $0 += $1 })
+        for l in lines.sorted(by: { ($0.ts, $0.order) < ($1.ts, $1.order) }) { out.write(l.text) }
     }
 }

@@ -94,20 +94,28 @@ public struct Syscount: RecordingTool {
         // Counting does not depend on row order: fold chunks in parallel, one partial per chunk.
         let (byProcess, failures, latency) = (self.byProcess, self.failures, self.latency)
         let nbuckets = buckets.bucketCount
+        // Only the columns the options read are decoded (pid: -P; ret: -x, -e; unpaired: -L).
         // Unpaired rows (sys_exit without a seen sys_enter) count like any exit, as the live tool
         // counts at sys_exit; but with -L the live tool finds no start time and skips them.
-        let counted = try rec.aggregate("syscall", columns: ["ts", "pid", "id", "ret", "duration", "unpaired"], filter: filter,
+        let readsRet = failures || wantErrno != nil
+        let columns = ["ts", "id", "duration"] + (byProcess ? ["pid"] : []) + (readsRet ? ["ret"] : []) + (latency ? ["unpaired"] : [])
+        // A handful of ids: an array compare, not a hash per row.
+        let skipped = Array(sigreturn)
+        let counted = try rec.aggregate("syscall", columns: columns, filter: filter,
             initial: { SyscountPartial(buckets: nbuckets) },
             fold: { part, b in
-                let ts = b.ints("ts"), pids = b.ints("pid"), ids = b.ints("id"), rets = b.ints("ret"), durs = b.ints("duration")
-                let unpaired = b.ints("unpaired")
+                let ts = b.ints("ts"), ids = b.ints("id"), durs = b.ints("duration")
+                let pids = byProcess ? b.ints("pid") : [], rets = readsRet ? b.ints("ret") : []
+                let unpaired = latency ? b.ints("unpaired") : []
                 for r in 0..<b.count {
                     if latency && unpaired[r] != 0 { continue }
                     let id = ids[r]
-                    if id == -1 || sigreturn.contains(id) { continue }
-                    let ret = rets[r]
-                    if failures && ret >= 0 { continue }
-                    if let wantErrno, ret != -Int64(wantErrno) { continue }
+                    if id == -1 || skipped.contains(id) { continue }
+                    if readsRet {
+                        let ret = rets[r]
+                        if failures && ret >= 0 { continue }
+                        if let wantErrno, ret != -Int64(wantErrno) { continue }
+                    }
                     // Counted at sys_exit, so the exit time decides the interval.
                     let exit = ts[r] &+ durs[r]
                     guard let i = buckets.index(of: exit) else { continue }
