@@ -1205,7 +1205,7 @@ def main():
     ap.add_argument("--bin", required=True, help="directory with w1 w2 w3 floor tracecmd_shim.so")
     ap.add_argument("--out", default="/dev/shm/bpfrec-bench", help="where recordings go (default tmpfs)")
     ap.add_argument("--runs", type=int, default=3, help="pairs (untraced, traced) per workload and recorder")
-    ap.add_argument("--workloads", default="w1,w2,w3")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--w3-file", default="/var/tmp/bpfrec-bench-w3.dat")
     ap.add_argument("--bpfrec", default=None)
