@@ -34,6 +34,18 @@ extension Recording {
         s.history ? TimeWindow(start: nil, end: window.end) : window
     }
 
+    /// The chunks of every source that the window and filter leave, in order of their first
+    /// timestamp (ties: the order of `sources`, then file order): the reading order of the
+    /// time-ordered scans (scanMerged, scanPaired).
+    func chunksInTimeOrder(_ sources: [ScanSource], filter: ScanFilter) -> [PlannedChunk] {
+        var planned: [PlannedChunk] = []
+        for (i, s) in sources.enumerated() {
+            planned += plannedChunks(table: s.table, filter: s.history ? .none : filter, window: windowFor(s)).map { PlannedChunk(chunk: $0, source: i) }
+        }
+        planned.sort { ($0.chunk.summary.minTime, $0.source, $0.chunk.offset) < ($1.chunk.summary.minTime, $1.source, $1.chunk.offset) }
+        return planned
+    }
+
     /// Streams the rows of several tables in timestamp order (ties: the order of `sources`, then
     /// file order). Rows from different CPUs reach the file slightly out of order and chunks of
     /// different tables overlap in time, so rows wait in a buffer until no chunk not yet read can
@@ -41,12 +53,7 @@ extension Recording {
     /// before the next chunk's first timestamp is final. Memory is bounded by the chunks that
     /// overlap in time, not by the recording.
     public func scanMerged(_ sources: [ScanSource], filter: ScanFilter = .none, _ body: (MergedRow) throws -> Void) throws {
-        struct Planned { var chunk: ChunkInfo; var source: Int }
-        var planned: [Planned] = []
-        for (i, s) in sources.enumerated() {
-            planned += plannedChunks(table: s.table, filter: s.history ? .none : filter, window: windowFor(s)).map { Planned(chunk: $0, source: i) }
-        }
-        planned.sort { ($0.chunk.summary.minTime, $0.source, $0.chunk.offset) < ($1.chunk.summary.minTime, $1.source, $1.chunk.offset) }
+        let planned = chunksInTimeOrder(sources, filter: filter)
 
         struct Pending { var ts: Int64; var source: Int; var seq: Int; var batch: Int; var row: Int }
         var pending: [Pending] = []

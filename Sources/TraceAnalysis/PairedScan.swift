@@ -297,11 +297,7 @@ extension Recording {
         matched: @escaping @Sendable (inout Partial, PairRow, PairMatch) -> Void,
         merge: (inout Partial, Partial) -> Void
     ) throws -> Partial {
-        var planned: [PlannedChunk] = []
-        for (i, s) in sources.enumerated() {
-            planned += plannedChunks(table: s.table, filter: s.history ? .none : filter, window: windowFor(s)).map { PlannedChunk(chunk: $0, source: i) }
-        }
-        planned.sort { ($0.chunk.summary.minTime, $0.source, $0.chunk.offset) < ($1.chunk.summary.minTime, $1.source, $1.chunk.offset) }
+        let planned = chunksInTimeOrder(sources, filter: filter)
 
         var result = initial()
         var global = StampTable()
@@ -382,6 +378,7 @@ extension Recording {
     }
 }
 
+/// A chunk to read, and which of the scan's sources it belongs to.
 struct PlannedChunk: Sendable { var chunk: ChunkInfo; var source: Int }
 struct PairSortKey { var ts: Int64; var tag: UInt64 }
 

@@ -92,8 +92,6 @@ public struct UserSymbols: Sendable {
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
     }
 
-    static func parse(_ text: String) -> Image { parse(Array(text.utf8)) }
-
     /// Byte-level: a large binary's table has 100k+ `sym` lines, and every recording with user
     /// stacks carries a few of them.
     static func parse(_ bytes: [UInt8]) -> Image {

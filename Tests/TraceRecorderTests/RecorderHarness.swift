@@ -135,8 +135,9 @@ struct Rows {
 
 func gettidNow() -> Int32 { bpfrec_gettid() }
 
-/// posix_spawn of `path` with `argv`; returns the child pid and posix_spawn's result.
-func spawn(_ path: String, _ argv: [String]) -> (pid: pid_t, rc: Int32) {
+/// posix_spawn of `path` with `argv` (and `fileActions` when given); returns the child pid and
+/// posix_spawn's result.
+func spawn(_ path: String, _ argv: [String], fileActions: UnsafePointer<posix_spawn_file_actions_t>? = nil) -> (pid: pid_t, rc: Int32) {
     var pid: pid_t = 0
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for a in cargs { free(a) } }
@@ -152,7 +153,7 @@ func spawn(_ path: String, _ argv: [String]) -> (pid: pid_t, rc: Int32) {
     posix_spawnattr_setsigmask(&attr, &none)
     posix_spawnattr_setsigdefault(&attr, &all)
     posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let rc = posix_spawn(&pid, path, nil, &attr, &cargs, environ)
+    let rc = posix_spawn(&pid, path, fileActions, &attr, &cargs, environ)
     return (pid, rc)
 }
 

@@ -89,17 +89,16 @@ public struct Offcputime: RecordingTool {
         if ksyms == nil { out.warn("bpfan offcputime: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
         let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
         var tracker = OffCpuTracker()
-        var totals: [OffCpuTracker.Key: UInt64] = [:]
+        // Off-CPU time per stack, and when the stack was first seen: its user frames are named
+        // with the maps of the program the process ran then (an exec keeps the pid and changes
+        // the maps; the comm in the key usually changes too, so one key spans one program).
+        var totals: [OffCpuTracker.Key: (us: UInt64, firstSeen: Int64)] = [:]
         var stackless = (spans: 0, us: UInt64(0))
         // A stack row and its sched_switch row come from two programs on one tracepoint, each
         // reading the clock: they are microseconds apart, in either order. A stack joins the
         // switch-out of its thread within this tolerance.
         let tolerance: Int64 = 100_000
         var stacks: [Int64: (ts: Int64, key: OffCpuTracker.Key)] = [:]
-        // When each stack was first seen: its user frames are named with the maps of the program
-        // the process ran then (an exec keeps the pid and changes the maps; the comm in the key
-        // usually changes too, so one key spans one program).
-        var sampledAt: [OffCpuTracker.Key: Int64] = [:]
         let sources = [ScanSource("offcpu_stack", ["ts", "pid", "tid", "comm", "kstack", "ustack", "state"]),
                        ScanSource("sched_switch", ["ts", "pid", "tid", "prev_comm", "prev_state", "next_tid"])]
         try rec.scanMerged(sources) { row in
@@ -134,18 +133,15 @@ public struct Offcputime: RecordingTool {
             guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
             let us = UInt64(span.duration / 1000)
             guard us >= minBlock && us <= maxBlock else { return }
-            if let key = span.key {
-                totals[key, default: 0] &+= us
-                if sampledAt[key] == nil { sampledAt[key] = row.ts }
-            } else { stackless.spans += 1; stackless.us &+= us }
+            if let key = span.key { totals[key, default: (0, row.ts)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
         }
         if stackless.spans > 0 {
             out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (the task was runnable when switched out: preempted, yielding or idle) and are not shown")
         }
         // bcc sorts by time alone (ties in hash order); ties here go by thread, name, stacks.
-        let sorted = totals.sorted { a, b in
-            if (a.value, a.key.tgid, a.key.tid, a.key.comm) != (b.value, b.key.tgid, b.key.tid, b.key.comm) {
-                return (a.value, a.key.tgid, a.key.tid, a.key.comm) < (b.value, b.key.tgid, b.key.tid, b.key.comm)
+        let sorted = totals.map { (key: $0.key, us: $0.value.us) }.sorted { a, b in
+            if (a.us, a.key.tgid, a.key.tid, a.key.comm) != (b.us, b.key.tgid, b.key.tid, b.key.comm) {
+                return (a.us, a.key.tgid, a.key.tid, a.key.comm) < (b.us, b.key.tgid, b.key.tid, b.key.comm)
             }
             if a.key.kernelStack != b.key.kernelStack { return a.key.kernelStack.lexicographicallyPrecedes(b.key.kernelStack) }
             return a.key.userStack.lexicographicallyPrecedes(b.key.userStack)
@@ -157,7 +153,7 @@ public struct Offcputime: RecordingTool {
         let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
         let usyms = showUser ? try UserSymbols.load(rec, pids: Set(sorted.map(\.key.tgid))) : nil
         func usym(_ key: OffCpuTracker.Key, _ a: UInt64) -> String {
-            usyms?.name(pid: key.tgid, address: a, at: sampledAt[key] ?? 0) ?? "[unknown]"
+            usyms?.name(pid: key.tgid, address: a, at: totals[key]?.firstSeen ?? 0) ?? "[unknown]"
         }
         let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
         if common.json {
