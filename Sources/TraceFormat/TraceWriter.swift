@@ -14,15 +14,21 @@ public final class TraceWriter {
     private var closed = false
 
     /// Creates the file (mode 0600: recordings hold paths, argv and addresses) and writes the
-    /// file header. Refuses to replace an existing file unless `overwrite`.
+    /// file header. Refuses to replace an existing file unless `overwrite`; then the recording
+    /// is a new 0600 file, created beside the old one and renamed over it once its header is
+    /// written, so the path always names either the old file, whole, or the new recording (an
+    /// O_TRUNC over the old file would keep its mode, 0644 say, and its owner).
     public init(path: String, overwrite: Bool = false) throws {
         self.path = path
-        var flags = O_WRONLY | O_CREAT | O_CLOEXEC
-        flags |= overwrite ? O_TRUNC : O_EXCL
-        let fd = open(path, flags, 0o600)
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            throw FormatError(path: path, offset: nil, "is a directory")
+        }
+        let target = overwrite ? Self.siblingPath(path) : path
+        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 {
             let err = errno
-            if err == EEXIST { throw FormatError(path: path, offset: nil, "file exists (use --force to overwrite)") }
+            if err == EEXIST && !overwrite { throw FormatError(path: path, offset: nil, "file exists (use --force to overwrite)") }
             throw FormatError(path: path, offset: nil, "cannot create: \(String(cString: strerror(err)))")
         }
         self.fd = fd
@@ -35,7 +41,23 @@ public final class TraceWriter {
         w.u64(UInt64(max(0, Int64(Date().timeIntervalSince1970 * 1e9))))
         w.u32(0)
         w.u32(CRC32C.checksum(w.bytes))
-        try writeAll(w.bytes)
+        do { try writeAll(w.bytes) } catch {
+            if overwrite { unlink(target) }
+            throw error
+        }
+        if overwrite && rename(target, path) != 0 {
+            let err = errno
+            unlink(target)
+            throw FormatError(path: path, offset: nil, "cannot replace: \(String(cString: strerror(err)))")
+        }
+    }
+
+    /// A fresh name in the directory of `path` (rename needs the same file system).
+    private static func siblingPath(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return "\(dir).\(base).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).new"
     }
 
     deinit {

@@ -81,7 +81,7 @@ public enum Recorder {
         var loaded: [LoadedFamily] = []
         // Exec capture (proc's process_exec rows): with the syscalls family, its raw_syscalls
         // programs do it (they run on every syscall anyway); alone, proc uses the per-syscall
-        // exec tracepoints when tracefs is readable, else a raw_syscalls fallback. Attaching a
+        // exec tracepoints when tracefs is readable (never mounted here), else a raw_syscalls fallback. Attaching a
         // per-syscall tracepoint puts a callback on every syscall (~100 ns each here), which is
         // why it is left out when syscalls is recorded. syscalls loads first so that proc knows.
         let execInSyscalls = o.families.contains(.proc) && o.families.contains(.syscalls)
@@ -95,7 +95,7 @@ public enum Recorder {
                     if execInSyscalls && loaded.contains(where: { $0.family == .syscalls }) {
                         skipping += ["enter_exec", "exit_exec", "exec_sys_"]
                     } else {
-                        skipping += Tracefs.ensureMounted() ? ["exec_sys_"] : ["enter_exec", "exit_exec"]
+                        skipping += Tracefs.available ? ["exec_sys_"] : ["enter_exec", "exit_exec"]
                     }
                 }
                 let l = try LoadedFamily.load(f, config: config, maps: maps, skipping: skipping)

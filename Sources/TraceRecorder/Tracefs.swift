@@ -1,19 +1,16 @@
-import Foundation
 import Glibc
 
-/// Classic `tracepoint/` programs (proc's execve pair) attach by a tracepoint id read from
-/// tracefs. A fresh boot may not have it mounted: mount it (needs CAP_SYS_ADMIN) or explain.
+/// Classic `tracepoint/` programs (proc's execve pair) attach by a tracepoint id that libbpf
+/// reads from tracefs. bpfrec mounts nothing on the host it records: where tracefs is not
+/// mounted (a fresh boot can leave it so) or not readable, proc's exec capture runs on its
+/// raw_syscalls programs instead, which need no tracefs (nor do tp_btf and raw_tp).
 enum Tracefs {
-    static let paths = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
-
+    /// Whether libbpf can read the exec tracepoints' ids: it looks under debugfs when
+    /// /sys/kernel/debug/tracing exists, else under /sys/kernel/tracing (libbpf 1.1's
+    /// tracefs_path()), so the same choice is made here.
     static var available: Bool {
-        paths.contains { FileManager.default.fileExists(atPath: $0 + "/events") }
-    }
-
-    /// True when tracefs is (or could be made) readable. Without it (not mounted, or root-only
-    /// and we run with capabilities alone) the proc family uses its raw_syscalls fallback.
-    static func ensureMounted() -> Bool {
-        if available { return true }
-        return mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil) == 0 && available
+        let debugfs = "/sys/kernel/debug/tracing"
+        let base = access(debugfs, F_OK) == 0 ? debugfs : "/sys/kernel/tracing"
+        return access(base + "/events/syscalls/sys_enter_execve/id", R_OK) == 0
     }
 }

@@ -9,8 +9,10 @@ struct Bpfrec: ParsableCommand {
             Needs CAP_BPF and CAP_PERFMON (or root): `setcap cap_bpf,cap_perfmon+ep bpfrec`. \
             Optional: CAP_SYSLOG, so the kallsyms metadata has addresses (kernel stacks symbolize); \
             CAP_SYS_PTRACE, so exe paths and memory maps of other users' processes are readable \
-            (user stacks symbolize). Without root, tracefs is unreadable and the proc family \
-            captures execve from raw_syscalls instead (slightly more overhead per syscall).
+            (user stacks symbolize). bpfrec mounts nothing: where tracefs is not mounted or not \
+            readable (a fresh boot, or capabilities without root), the proc family captures execve \
+            from raw_syscalls instead (slightly more overhead per syscall); every other probe is \
+            tp_btf or raw_tp, which need neither tracefs nor debugfs.
             """,
         subcommands: [Record.self, Families.self, Inspect.self])
 }

@@ -6,12 +6,8 @@ import TraceFormat
 /// O_DIRECT reads and writes of known sizes on a loop device made for the test: each one is
 /// one request whose issue and completion are recorded with its device, sector and size.
 extension RecorderTests {
-    @Test func blockRequestsOnLoopDevice() throws {
-        if Harness.skipped("blockRequestsOnLoopDevice") { return }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/losetup") || FileManager.default.isExecutableFile(atPath: "/sbin/losetup") else {
-            print("blockRequestsOnLoopDevice: skipped: no losetup")
-            return
-        }
+    @Test(.enabled(if: ["/usr/sbin/losetup", "/sbin/losetup"].contains { FileManager.default.isExecutableFile(atPath: $0) }, "needs losetup (util-linux's mount package; make test installs it)"))
+    func blockRequestsOnLoopDevice() throws {
         let image = "/tmp/bpfrec-loop-\(getpid()).img"
         let fd0 = open(image, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         #expect(fd0 >= 0)

@@ -10,7 +10,6 @@ import TraceFormat
 extension RecorderTests {
     @Test(arguments: ["proc", "proc,syscalls"])
     func execCapturedWithAndWithoutSyscalls(families: String) throws {
-        if Harness.skipped("execCapturedWithAndWithoutSyscalls(\(families))") { return }
         let path = Harness.tempPath("exec")
         defer { unlink(path) }
         let rec = try RecorderRun(path: path, arguments: ["--families", families, "--flush-interval", "200"])

@@ -7,7 +7,6 @@ import TraceFormat
 /// (for the process-context families).
 extension RecorderTests {
     @Test func pidFilterFollowsDescendantsOnly() throws {
-        if Harness.skipped("pidFilterFollowsDescendantsOnly") { return }
         // The target waits, then forks a marked child and exits with a known code.
         let target = spawn("/bin/sh", ["sh", "-c", "sleep 3; /bin/true marker-\(getpid()); exit 5"])
         #expect(target.rc == 0)

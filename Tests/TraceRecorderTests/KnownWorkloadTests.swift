@@ -6,11 +6,10 @@ import TraceFormat
 
 /// Root tests on the real kernel: a workload with known facts is recorded and every fact is
 /// found exactly in the recording. Serialized: recorders see every process, so one test's
-/// syscall storm must not overflow another's ring.
-@Suite(.serialized)
+/// syscall storm must not overflow another's ring. Without root they are listed as skipped.
+@Suite(.serialized, .needsRecorder)
 struct RecorderTests {
     @Test func knownWorkloadIsRecordedExactly() throws {
-        if Harness.skipped("knownWorkloadIsRecordedExactly") { return }
         let path = Harness.tempPath("known")
         defer { unlink(path) }
         let rec = try RecorderRun(path: path, arguments: ["--families", "proc,syscalls,sched", "--flush-interval", "200"])

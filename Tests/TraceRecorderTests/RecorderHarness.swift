@@ -3,6 +3,16 @@ import Foundation
 import Glibc
 import TraceFormat
 
+import Testing
+
+extension Trait where Self == ConditionTrait {
+    /// Root tests load real BPF programs: without root, kernel BTF or a built bpfrec they are
+    /// skipped, and the test runner lists them as skipped with the reason (never as passed).
+    static var needsRecorder: Self {
+        .enabled(if: Harness.skipReason() == nil, Comment(rawValue: Harness.skipReason() ?? "root, kernel BTF and a built bpfrec are here"))
+    }
+}
+
 /// Runs the built `bpfrec` binary as a subprocess. The recorder filters its own tgid, so the
 /// test process itself is the workload whose known facts are checked in the recording.
 enum Harness {
@@ -12,13 +22,6 @@ enum Harness {
         if !FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux") { return "no kernel BTF (/sys/kernel/btf/vmlinux)" }
         if binary == nil { return "bpfrec binary not found next to the test bundle (swift build first)" }
         return nil
-    }
-
-    /// Prints the skip reason and returns true when the test must not run.
-    static func skipped(_ test: String) -> Bool {
-        guard let why = skipReason() else { return false }
-        print("\(test): skipped: \(why)")
-        return true
     }
 
     /// The recorder under test: $BPFREC_TEST_BINARY when set (to run these tests against
@@ -59,10 +62,12 @@ final class RecorderRun {
     private var errText = ""
     let path: String
 
-    init(path: String, arguments: [String]) throws {
+    /// `launcher`: a command that runs bpfrec (its path and arguments follow), e.g. unshare.
+    init(path: String, arguments: [String], launcher: [String] = []) throws {
         self.path = path
-        process.executableURL = URL(fileURLWithPath: Harness.binary!)
-        process.arguments = ["record", "-o", path] + arguments
+        let argv = launcher + [Harness.binary!, "record", "-o", path] + arguments
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
         process.standardError = errPipe
         process.standardOutput = FileHandle.nullDevice
         try process.run()

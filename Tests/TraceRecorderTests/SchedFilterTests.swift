@@ -10,7 +10,6 @@ import TraceFormat
 /// once made it miss switch-ins under load.
 extension RecorderTests {
     @Test func switchesWithTheRecorderKeepTheOtherTask() throws {
-        if Harness.skipped("switchesWithTheRecorderKeepTheOtherTask") { return }
         let path = Harness.tempPath("schedfilter")
         defer { unlink(path) }
         let run = try RecorderRun(path: path, arguments: ["--families", "sched", "--flush-interval", "200"])

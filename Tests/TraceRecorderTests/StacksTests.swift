@@ -8,7 +8,6 @@ import TraceFormat
 /// sleeps gets an off-CPU stack (kernel frames) at each switch-out.
 extension RecorderTests {
     @Test func samplesAndOffCPUStacks() throws {
-        if Harness.skipped("samplesAndOffCPUStacks") { return }
         let path = Harness.tempPath("stacks")
         defer { unlink(path) }
         let rec = try RecorderRun(path: path, arguments: ["--families", "stacks", "--stack-freq", "99", "--flush-interval", "200", "--symbol-grace", "120"])
@@ -86,7 +85,6 @@ extension RecorderTests {
 /// the symbol extraction to this test's processes.
 extension RecorderTests {
     @Test func execReadsTheNewMaps() throws {
-        if Harness.skipped("execReadsTheNewMaps") { return }
         let path = Harness.tempPath("stacks-exec")
         defer { unlink(path) }
         let rec = try RecorderRun(path: path, arguments: ["--families", "proc,stacks", "-p", "\(getpid())", "--flush-interval", "100", "--symbol-grace", "120"])

@@ -10,7 +10,6 @@ extension RecorderTests {
     /// it copies the path, and the recorder reads it again at sys_exit. Provoked with a
     /// MAP_PRIVATE mapping of a file holding the path, never touched before the open.
     @Test func pathInUntouchedPageIsReadAtExit() throws {
-        if Harness.skipped("pathInUntouchedPageIsReadAtExit") { return }
         let target = "/tmp/bpfrec-test-\(getpid())-untouched-page-target"
         let holder = "/tmp/bpfrec-test-\(getpid())-untouched-page-holder"
         defer { unlink(target); unlink(holder) }
@@ -54,7 +53,6 @@ extension RecorderTests {
     /// sys_enter to pair with, and is recorded as an unpaired row (the live syscount counts it
     /// at sys_exit).
     @Test func syscallInFlightAtStartIsAnUnpairedRow() throws {
-        if Harness.skipped("syscallInFlightAtStartIsAnUnpairedRow") { return }
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         defer { close(fds[0]); close(fds[1]) }

@@ -7,7 +7,6 @@ import TraceFormat
 /// recorded with the ports, addresses and, at close, the bytes acked and received.
 extension RecorderTests {
     @Test func loopbackConnectionBytesAndStates() throws {
-        if Harness.skipped("loopbackConnectionBytesAndStates") { return }
         let path = Harness.tempPath("tcp")
         defer { unlink(path) }
         let rec = try RecorderRun(path: path, arguments: ["--families", "tcp", "--flush-interval", "200"])
