@@ -160,22 +160,6 @@ func render(_ h: [Int: Int]) -> String {
     h.keys.sorted().filter { h[$0]! > 0 }.map { "[\($0 == 0 ? 0 : 1 << $0)]=\(h[$0]!)" }.joined(separator: " ")
 }
 
-/// Whether `b` can be made from `a` by moving each sample at most `shift` buckets: equal totals
-/// and, for every k, A(k) <= B(k + shift) and B(k) <= A(k + shift) on the cumulative counts.
-func withinBuckets(_ a: [Int: Int], _ b: [Int: Int], shift: Int) -> Bool {
-    guard total(a) == total(b) else { return false }
-    let top = (Array(a.keys) + Array(b.keys)).max() ?? 0
-    func cumulative(_ h: [Int: Int]) -> [Int] {
-        var c: [Int] = []
-        var s = 0
-        for k in 0...(top + shift) { s += h[k] ?? 0; c.append(s) }
-        return c
-    }
-    let ca = cumulative(a), cb = cumulative(b)
-    for k in 0...top where ca[k] > cb[k + shift] || cb[k] > ca[k + shift] { return false }
-    return true
-}
-
 // MARK: - Counts and stacks
 
 /// "NAME COUNT [more]" rows of syscount: name -> numbers.
