@@ -17,7 +17,7 @@ import TraceFormat
 
 /// The operations one row makes on the stamp map, in order.
 public struct PairOps: Sendable {
-    public enum Kind: UInt8, Sendable { case set, setIfAbsent, take, peek }
+    public enum Kind: UInt8, Sendable { case set, setIfAbsent, take, peek, takeUnlessWithin }
     public struct Op: Sendable {
         public var kind: Kind
         public var label: UInt8
@@ -64,6 +64,12 @@ public struct PairOps: Sendable {
     @inline(__always) public mutating func take(_ key: Int64, label: UInt8 = 0) { add(Op(kind: .take, label: label, key: key, value: 0)) }
     /// Reads the open stamp of `key` without consuming it: a match when there is one.
     @inline(__always) public mutating func peek(_ key: Int64, label: UInt8 = 0) { add(Op(kind: .peek, label: label, key: key, value: 0)) }
+    /// A match with the open stamp of `key`, consumed only when it is more than `micros` whole
+    /// microseconds old: libbpf-tools runqslower returns before deleting a stamp whose wait
+    /// was under its threshold, so a later switch-in without a new enqueue measures from it.
+    @inline(__always) public mutating func takeUnlessWithin(_ key: Int64, micros: Int64, label: UInt8 = 0) {
+        add(Op(kind: .takeUnlessWithin, label: label, key: key, value: micros))
+    }
 }
 
 /// A stamp found by a take or peek.
@@ -472,6 +478,18 @@ struct PairSegment<Partial: Sendable>: Sendable {
                         case .empty: break
                         case .none, .deferred: log.append(Deferred(op: op, ts: key.ts, tag: key.tag))
                         }
+                    case .takeUnlessWithin:
+                        switch table.state(at: at) {
+                        case .stamped:
+                            let v = table.value(at: at)
+                            if (key.ts &- v) / 1000 > op.value { table.set(at: at, .empty) }
+                            matched(&partial, row, PairMatch(label: op.label, start: v))
+                        case .empty: break
+                        case .none, .deferred:
+                            // Whether the stamp stays depends on one this range has not seen.
+                            log.append(Deferred(op: op, ts: key.ts, tag: key.tag))
+                            table.set(at: at, .deferred)
+                        }
                     }
                 }
             }
@@ -492,9 +510,9 @@ struct PairSegment<Partial: Sendable>: Sendable {
                 switch d.op.kind {
                 case .set: global.put(d.op.key, .stamped, d.op.value)
                 case .setIfAbsent: if !stamped { global.put(d.op.key, .stamped, d.op.value) }
-                case .take, .peek:
+                case .take, .peek, .takeUnlessWithin:
                     guard stamped else { continue }
-                    if d.op.kind == .take { global.put(d.op.key, .empty) }
+                    if d.op.kind == .take || (d.op.kind == .takeUnlessWithin && (d.ts &- v) / 1000 > d.op.value) { global.put(d.op.key, .empty) }
                     matched(&result, Self.row(d.ts, d.tag, pointers, base, strings), PairMatch(label: d.op.label, start: v))
                 }
             }

@@ -105,12 +105,18 @@ public struct RunQueuePairing: Sendable {
     public let tgid: Int64?
     public let tid: Int64?
     public let skipIdle: Bool
+    /// runqslower's threshold (µs): a switch-in that waited no longer keeps its stamp, as the
+    /// live tool returns before deleting it (a later switch-in without a new wakeup or
+    /// preemption then measures from that stamp). nil: every switch-in consumes its stamp.
+    public let keepWithinMicros: Int64?
 
-    public init(rule: RunQueueTracker.RequeueRule = .taskStateRunning, tgid: Int64? = nil, tid: Int64? = nil, skipIdle: Bool = true) {
+    public init(rule: RunQueueTracker.RequeueRule = .taskStateRunning, tgid: Int64? = nil, tid: Int64? = nil, skipIdle: Bool = true,
+                keepWithinMicros: Int64? = nil) {
         self.rule = rule
         self.tgid = tgid
         self.tid = tid
         self.skipIdle = skipIdle
+        self.keepWithinMicros = keepWithinMicros
     }
 
     @inline(__always) func enqueue(_ ops: inout PairOps, ts: Int64, tid t: Int64, tgid g: Int64) {
@@ -145,7 +151,7 @@ public struct RunQueuePairing: Sendable {
             // Never stamped: the idle tasks (skipped), other tasks than -t's.
             if skipIdle && next == 0 { return }
             if let tid, tid != next { return }
-            ops.take(next)
+            if let keep = keepWithinMicros { ops.takeUnlessWithin(next, micros: keep) } else { ops.take(next) }
         }
     }
 

@@ -142,3 +142,39 @@ import TraceFormat
         #expect(got.map(key).sorted() == want.map(key).sorted(), "ranges \(ranges)")
     }
 }
+
+/// takeUnlessWithin (runqslower's keep-a-short-wait's-stamp) across many small ranges, against
+/// the sequential rule: a match with the open stamp, which stays when it is no more than the
+/// threshold old.
+@Test func pairedScanKeepsShortStampsAsSequential() throws {
+    let s = SyntheticRecording()
+    s.rowsPerChunk = 5
+    var seed: UInt64 = 0x2545_F491_4F6C_DD1D
+    func next(_ n: UInt64) -> Int64 {
+        seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+        return Int64(seed % n)
+    }
+    for table in ["block_rq_insert", "block_rq_complete"] {
+        for _ in 0..<500 { s.add(table, ["ts": .int(SyntheticRecording.at(Double(next(300)) * 0.01)), "rq": .int(next(8))]) }
+    }
+    let rec = try Recording(path: try s.write())
+    let sources = [ScanSource("block_rq_insert", ["ts", "rq"]), ScanSource("block_rq_complete", ["ts", "rq"])]
+    let micros: Int64 = 200_000
+    var open: [Int64: Int64] = [:]
+    var want: [String] = []
+    var kept = 0
+    try rec.scanMerged(sources) { row in
+        let key = row.int(1)
+        if row.source == 0 { open[key] = row.ts; return }
+        guard let v = open[key] else { return }
+        want.append("\(row.ts) \(key) \(v)")
+        if (row.ts - v) / 1000 > micros { open[key] = nil } else { kept += 1 }
+    }
+    #expect(want.count > 100 && kept > 20, "\(want.count) matches, \(kept) kept")
+    for ranges in [1, 3, 8, 24] {
+        let got = try rec.scanPaired(sources, filter: .none, ranges: ranges, minimumSamples: 1, sampleStride: 1, initial: { [String]() }, ops: { row, ops in
+            if row.source == 0 { ops.set(row.int(1), row.ts) } else { ops.takeUnlessWithin(row.int(1), micros: micros) }
+        }, matched: { out, row, m in out.append("\(row.ts) \(row.int(1)) \(m.start)") }, merge: { $0 += $1 })
+        #expect(got.sorted() == want.sorted(), "ranges \(ranges)")
+    }
+}

@@ -97,7 +97,7 @@ extension DiffSession {
                 out.append("\(name): bpfan's printed histogram is not the recording's \(events.count) values (the test's reading of the engine is off)\n  bpfan:  \(render(y))\n  values: \(render(own))")
                 continue
             }
-            let verdict = compareHistogram(live: x, events: events)
+            let verdict = compareHistogram(live: x, events: events, missed: misses.count)
             if !verdict.ok {
                 let used = verdict.neededNs.map { String(format: "one event %.2f us beyond its measured range", $0 / 1000) } ?? "no widening reconciles them"
                 out.append("\(name): \(total(x)) live samples vs \(events.count) bpfan, \(used) (\(verdict.detail)); ranges \(describeSpread(events))\n  live:  \(render(x))\n  bpfan: \(render(y))")
@@ -106,7 +106,7 @@ extension DiffSession {
             }
         }
         if !out.isEmpty { return out.joined(separator: "\n") + "\n  \(modelNote(pid: pid, start: start, end: end))" }
-        print("differential: \(t.label): histograms agree within each event's measured probe-order range (\(log.joined(separator: "; "))); \(modelNote(pid: pid, start: start, end: end))")
+        print("differential: \(t.label): histograms agree within each event's measured probe-order range (\(log.joined(separator: "; "))); \(missesNote); \(modelNote(pid: pid, start: start, end: end))")
         return nil
     }
 
@@ -118,7 +118,7 @@ extension DiffSession {
         func lats(_ text: String) -> [Int64] { rows(text, fields: 4).filter { $0[2] == tid }.compactMap { Int64($0[3]) }.sorted() }
         let events: [Spread]
         do {
-            switch spreads(try engine?.runQueueLatencies(tgid: pingerTgid) ?? []) {
+            switch spreads(try engine?.runQueueLatencies(tgid: pingerTgid, keepWithinMicros: threshold) ?? []) {
             case .success(let s): events = s
             case .failure(let f): return f.message
             }
@@ -128,12 +128,12 @@ extension DiffSession {
         let b = Injection.fromEnvironment.bucket ? printed : lats(bpfan)
         if b != printed { return "bpfan's rows are not the recording's latencies above \(threshold) us:\n  bpfan:  \(b)\n  values: \(printed)" }
         let note = modelNote(pid: pid, start: [["sched_wakeup"], ["sched_wakeup_new"], ["sched_switch"]], end: [["sched_switch"]])
-        let verdict = compareEvents(liveUs: a, events: events, thresholdUs: threshold)
+        let verdict = compareEvents(liveUs: a, events: events, thresholdUs: threshold, missed: misses.count)
         if !verdict.ok {
             let used = verdict.neededNs.map { String(format: "%.2f us beyond the measured ranges", $0 / 1000) } ?? "no widening reconciles them"
             return "\(a.count) live rows, \(b.count) bpfan rows of tid \(tid), \(used): \(verdict.detail)\n  live:  \(a)\n  bpfan: \(b)\n  ranges \(describeSpread(events)); \(note)"
         }
-        print("differential: \(t.label): \(a.count) live rows, \(b.count) bpfan rows; each live row is a recorded event within its measured range (\(describeSpread(events))\(unmeasuredNote)); \(note)")
+        print("differential: \(t.label): \(a.count) live rows, \(b.count) bpfan rows; each live row is a recorded event within its measured range (\(describeSpread(events))\(unmeasuredNote)); \(verdict.detail.isEmpty ? "" : verdict.detail + "; ")\(missesNote); \(note)")
         return nil
     }
 

@@ -18,9 +18,10 @@ struct EngineValues {
     }
 
     /// runqlat -p / runqslower -p: run-queue latencies of the process's tasks, from a wakeup,
-    /// a new task's wakeup or a preemption to the switch-in.
-    func runQueueLatencies(tgid: Int64) throws -> [TimedValue] {
-        let pairing = RunQueuePairing(rule: .taskStateRunning, tgid: tgid)
+    /// a new task's wakeup or a preemption to the switch-in (runqslower's: a wait within its
+    /// threshold keeps its stamp, `keepWithinMicros`).
+    func runQueueLatencies(tgid: Int64, keepWithinMicros: Int64? = nil) throws -> [TimedValue] {
+        let pairing = RunQueuePairing(rule: .taskStateRunning, tgid: tgid, keepWithinMicros: keepWithinMicros)
         let wakeups = try times("sched_wakeup", "target_pid", tgid), newWakeups = try times("sched_wakeup_new", "target_pid", tgid)
         return try rec.scanPaired(pairing.sources(), initial: { [TimedValue]() }, ops: { pairing.ops($0, &$1) }, matched: { out, row, m in
             guard RunQueuePairing.latency(row, m) != nil else { return }

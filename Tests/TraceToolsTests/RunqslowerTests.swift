@@ -46,3 +46,27 @@ import Testing
     let two = try runTool(Runqslower.self, [path, "1", "2"])
     #expect(two.failed)
 }
+
+/// libbpf-tools runqslower returns before deleting a stamp whose wait was within its threshold,
+/// so a task switched in again with no wakeup or preemption in between (it did not block after
+/// all) is measured from that old stamp: the live tool prints that wait, and so does bpfan.
+/// runqlat deletes every stamp and has no such wait.
+@Test func runqslowerMeasuresFromAStampItDidNotDelete() throws {
+    let path = try schedRecording(extra: { s in
+        func sw(_ t: Double, _ prev: (Int64, Int64, String), state: Int64, _ next: (Int64, Int64, String)) {
+            s.add("sched_switch", ["ts": ns(t), "cpu": 1, "pid": .int(prev.1), "tid": .int(prev.0), "prev_comm": .string(prev.2), "prev_prio": 120,
+                                   "prev_state": .int(state), "preempt": 0, "next_pid": .int(next.1), "next_tid": .int(next.0), "next_comm": .string(next.2), "next_prio": 120])
+        }
+        let idle: (Int64, Int64, String) = (0, 0, "swapper/1"), solo: (Int64, Int64, String) = (301, 300, "solo")
+        s.add("sched_wakeup", ["ts": ns(2.0), "pid": 1, "tid": 1, "target_pid": 300, "target_tid": 301, "target_comm": "solo", "target_prio": 120])
+        sw(2.00005, idle, state: 0, solo)      // waited 50 us: within 100, the stamp stays
+        sw(2.1, solo, state: 1, idle)          // a blocking switch-out: no new stamp
+        sw(2.105, idle, state: 0, solo)        // back without a wakeup: 105000 us from the old stamp
+    })
+    let out = try runTool(Runqslower.self, ["-p", "300", path, "100"])
+    #expect(out.stdout.hasSuffix("22:06:42 solo             301            105000\n"), "\(out.stdout)")
+    // At threshold 10 the first wait (50 us) prints and deletes its stamp: no second row.
+    let low = try runTool(Runqslower.self, ["-p", "300", path, "10"])
+    #expect(low.stdout.hasSuffix("22:06:42 solo             301                50\n"), "\(low.stdout)")
+    #expect(try runTool(Runqlat.self, ["-p", "300", path]).stdout.contains("        32 -> 63         : 1 "))
+}

@@ -38,7 +38,9 @@ public struct Runqslower: RecordingTool {
         if let pid, pid <= 0 { throw AnalysisError("Invalid PID: \(pid)") }
         if let tid, tid <= 0 { throw AnalysisError("Invalid TID: \(tid)") }
         let minUs = Int64(numbers.first ?? 10000)
-        let pairing = RunQueuePairing(rule: .taskStateRunning, tgid: pid.map(Int64.init), tid: tid.map(Int64.init))
+        // runqslower.bpf.c: `if (min_us && delta_us <= min_us) return 0;` comes before the
+        // delete, so a short wait leaves its stamp behind.
+        let pairing = RunQueuePairing(rule: .taskStateRunning, tgid: pid.map(Int64.init), tid: tid.map(Int64.init), keepWithinMicros: minUs > 0 ? minUs : nil)
         if !common.json {
             out.line("Tracing run queue latency higher than \(minUs) us")
             var header = left("TIME", 8) + " " + left("COMM", 16) + " " + left("TID", 6) + " " + right("LAT(us)", 14)
