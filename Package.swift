@@ -38,7 +38,8 @@ var targets: [Target] = [
     // Builds small recordings with known events for the engine's and the tools' tests.
     .target(name: "TraceTestSupport", dependencies: ["TraceFormat", "TraceSchema"], path: "Tests/TraceTestSupport", swiftSettings: strict),
     .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "TraceSchema", "TraceTestSupport", "CSQLite"], swiftSettings: strict),
-    .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceTestSupport"], swiftSettings: strict),
+    .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceTestSupport"],
+                exclude: ["Goldens"], swiftSettings: strict),
 ]
 
 if hasLibBPF {
