@@ -25,10 +25,11 @@ public enum SchemaCatalog {
     }
 
     /// Every table, ordered by file name then by position in the file. That order assigns the
-    /// record kinds the BPF programs stamp on their records.
+    /// record kinds the BPF programs stamp on their records. `*.schema.json` files are JSON
+    /// Schemas of bpfan's outputs, not tables.
     public static func load(directory: URL) throws -> [TableSchema] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".json") }
+            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }
             .sorted()
         var tables: [TableSchema] = []
         for name in files {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TraceReport
 import TraceTools
 
 #if canImport(Glibc)
@@ -16,4 +17,8 @@ if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
 }
 #endif
 
+if let (message, status) = BpfanCommand.refusal(Array(CommandLine.arguments.dropFirst())) {
+    StandardError.write(message)
+    exit(status)
+}
 BpfanCommand.main()

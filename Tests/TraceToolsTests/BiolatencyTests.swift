@@ -1,3 +1,4 @@
+import TraceReport
 import TraceTestSupport
 import Testing
 @testable import TraceTools
@@ -103,7 +104,7 @@ func blockRecording(lost: [(family: String, lost: Int64, at: Double)] = []) thro
 @Test func biolatencyWindowAndJSON() throws {
     let path = try blockRecording()
     let out = try runTool(Biolatency.self, ["--from", "3", "--to", "3.9", "--json", path])
-    #expect(out.stdout == #"{"kind":"histogram","tool":"biolatency","unit":"usecs","histograms":[{"labels":{"interval":0},"buckets":[{"low":0,"high":1,"count":0},{"low":2,"high":3,"count":0},{"low":4,"high":7,"count":0},{"low":8,"high":15,"count":0},{"low":16,"high":31,"count":0},{"low":32,"high":63,"count":0},{"low":64,"high":127,"count":0},{"low":128,"high":255,"count":0},{"low":256,"high":511,"count":0},{"low":512,"high":1023,"count":0},{"low":1024,"high":2047,"count":0},{"low":2048,"high":4095,"count":0},{"low":4096,"high":8191,"count":1}]}]}"# + "\n")
+    #expect(out.stdout.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n" == #"{"type":"histogram","unit":"us","labels":{"interval":0,"time_ns":1795990003900000000},"buckets":[{"low":0,"high":1,"count":0},{"low":2,"high":3,"count":0},{"low":4,"high":7,"count":0},{"low":8,"high":15,"count":0},{"low":16,"high":31,"count":0},{"low":32,"high":63,"count":0},{"low":64,"high":127,"count":0},{"low":128,"high":255,"count":0},{"low":256,"high":511,"count":0},{"low":512,"high":1023,"count":0},{"low":1024,"high":2047,"count":0},{"low":2048,"high":4095,"count":0},{"low":4096,"high":8191,"count":1}]}"# + "\n")
 }
 
 @Test func biolatencyErrorsAndWarnings() throws {

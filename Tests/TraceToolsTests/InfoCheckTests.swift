@@ -1,3 +1,4 @@
+import TraceReport
 import TraceTestSupport
 import Foundation
 import Testing

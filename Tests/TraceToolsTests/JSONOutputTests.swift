@@ -1,9 +1,10 @@
+import TraceReport
 import Foundation
 import Testing
 @testable import TraceTools
 
-/// Every tool's --json output is valid JSON (one document, or one object per line for events)
-/// and carries the same numbers as its text.
+/// Every tool's --json output is JSON Lines: a header naming the tool, then one record per
+/// event, row or histogram, with the same numbers as its text.
 @Test func everyToolPrintsValidJSON() throws {
     let block = try blockToolsRecording(), snoop = try snoopRecording(), sys = try syscallRecording(), lat = try blockRecording()
     let runs: [(any RecordingTool.Type, [String])] = [
@@ -14,22 +15,26 @@ import Testing
         (Biotop.self, [block, "1", "2"]), (Biopattern.self, [block]),
     ]
     for (tool, args) in runs {
-        guard let command = try tool.parseAsRoot(args + ["--json"]) as? any RecordingTool else { continue }
-        let out = command.execute()
-        #expect(!out.failed, "\(tool.toolName)")
-        let lines = out.stdout.split(separator: "\n")
-        #expect(!lines.isEmpty, "\(tool.toolName) printed nothing")
-        for line in lines {
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            #expect(object?["tool"] as? String == tool.toolName)
-        }
+        let records = try jsonRecords(tool, args)
+        #expect(records.count > 1, "\(tool.toolName) printed no record beyond its header")
     }
     // Numbers agree with the text: opensnoop's rows, syscount's counts.
-    let events = try runTool(Opensnoop.self, ["--json", snoop]).stdout.split(separator: "\n")
+    let events = try jsonRecords(Opensnoop.self, [snoop]).filter { $0["type"] as? String == "event" }
     #expect(events.count == 4)
-    let syscount = try JSONSerialization.jsonObject(with: Data(try runTool(Syscount.self, ["--json", sys]).stdout.utf8)) as? [String: Any]
-    let rows = syscount?["rows"] as? [[Any]]
-    #expect(rows?.first?[2] as? String == "read" && rows?.first?[3] as? Int == 3)
+    #expect(events.allSatisfy { $0["time_ns"] is Int && $0["path"] is String })
+    let read = try jsonRecords(Syscount.self, [sys]).first { $0["syscall"] as? String == "read" }
+    #expect(read?["count"] as? Int == 3)
+}
+
+/// The records of a tool's --json output, after checking that it is JSON Lines with a header
+/// naming the tool first.
+func jsonRecords(_ tool: any RecordingTool.Type, _ args: [String]) throws -> [[String: Any]] {
+    guard let command = try tool.parseAsRoot(args + ["--json"]) as? any RecordingTool else { return [] }
+    let out = command.execute()
+    #expect(!out.failed, "\(tool.toolName): \(out.stderr)")
+    let records = try out.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+    #expect(records.first?["type"] as? String == "header" && records.first?["tool"] as? String == tool.toolName, "\(tool.toolName): \(out.stdout.prefix(200))")
+    return records
 }
 
 @Test func windowsApplyToSnoops() throws {

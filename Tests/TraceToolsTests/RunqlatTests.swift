@@ -1,3 +1,4 @@
+import TraceReport
 import TraceTestSupport
 import Testing
 @testable import TraceTools
@@ -95,7 +96,7 @@ import Testing
 @Test func runqlatWindowJSONAndErrors() throws {
     let path = try schedRecording(lost: [("sched", 4, 1.0)])
     let json = try runTool(Runqlat.self, ["--json", "--from", "1", "-P", path])
-    #expect(json.stdout.hasPrefix(#"{"kind":"histogram","tool":"runqlat","unit":"usecs","histograms":[{"labels":{"interval":0,"pid":100,"comm":"app"},"buckets":[{"low":0,"high":1,"count":0},{"low":2,"high":3,"count":1}]},{"labels":{"interval":0,"pid":200,"comm":"child"}"#))
+    #expect(json.stdout.split(separator: "\n").dropFirst().first == #"{"type":"histogram","unit":"us","labels":{"interval":0,"time_ns":1795990005000000000,"pid":100,"comm":"app"},"buckets":[{"low":0,"high":1,"count":0},{"low":2,"high":3,"count":1}]}"#)
     #expect(json.stderr == ["bpfan runqlat: warning: 4 events lost in this window (sched ringbuf_full 4); counts below are incomplete"])
     let clean = try schedRecording()
     let both = try runTool(Runqlat.self, ["-P", "-L", clean])

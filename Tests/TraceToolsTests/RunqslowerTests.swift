@@ -1,3 +1,4 @@
+import TraceReport
 import Testing
 @testable import TraceTools
 
@@ -38,7 +39,7 @@ import Testing
 @Test func runqslowerJSONAndErrors() throws {
     let path = try schedRecording()
     let json = try runTool(Runqslower.self, ["--json", "-P", path, "1000"])
-    #expect(json.stdout == #"{"kind":"event","tool":"runqslower","time":"22:06:41","comm":"child","tid":201,"lat_us":1500,"prev_comm":"app","prev_tid":101}"# + "\n")
+    #expect(json.stdout.split(separator: "\n").dropFirst() == [#"{"type":"event","name":"runq","time_ns":1795990001301502000,"comm":"child","tid":201,"latency_ns":1500000,"prev_comm":"app","prev_tid":101}"#])
     let bad = try runTool(Runqslower.self, ["-p", "0", path])
     #expect(bad.failed && bad.stderr == ["bpfan runqslower: Invalid PID: 0"])
     let zero = try runTool(Runqslower.self, [path, "0"])

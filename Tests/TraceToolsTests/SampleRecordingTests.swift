@@ -1,3 +1,4 @@
+import TraceReport
 import Foundation
 import Testing
 

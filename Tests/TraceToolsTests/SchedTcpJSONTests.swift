@@ -1,9 +1,10 @@
+import TraceReport
 import Foundation
 import Testing
 @testable import TraceTools
 
-/// The scheduler and TCP tools' --json output is valid JSON (one document, or one object per
-/// line for events) naming the tool, and carries the numbers of the text output.
+/// The scheduler and TCP tools' --json output is JSON Lines (a header naming the tool, then
+/// one record per event, row, histogram or stack) with the numbers of the text output.
 @Test func schedAndTcpToolsPrintValidJSON() throws {
     let sched = try schedRecording(), cpu = try cpuRecording(), tcp = try tcpRecording(), retrans = try retransRecording()
     let offcpu = try offcpuRecording(), accept = try acceptRecording()
@@ -14,22 +15,11 @@ import Testing
         (Tcpretrans.self, ["-c", retrans]),
     ]
     for (tool, args) in runs {
-        guard let command = try tool.parseAsRoot(args + ["--json"]) as? any RecordingTool else { continue }
-        let out = command.execute()
-        #expect(!out.failed, "\(tool.toolName)")
-        let lines = out.stdout.split(separator: "\n")
-        #expect(!lines.isEmpty, "\(tool.toolName) printed nothing")
-        for line in lines {
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            #expect(object?["tool"] as? String == tool.toolName)
-        }
+        #expect(try jsonRecords(tool, args).count > 1, "\(tool.toolName) \(args) printed no record beyond its header")
     }
-    // Same numbers as the text: tcplife's spans, runqlat's per-pid buckets.
-    let life = try runTool(Tcplife.self, ["--json", tcp]).stdout.split(separator: "\n").map {
-        try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-    }
-    #expect(life.map { $0?["span_us"] as? Int } == [1_260_100, 1_260_100, 1_001_000, 161])
-    let hist = try JSONSerialization.jsonObject(with: Data(try runTool(Runqlat.self, ["--json", "-L", sched]).stdout.utf8)) as? [String: Any]
-    let counts = (hist?["histograms"] as? [[String: Any]])?.map { h in (h["buckets"] as? [[String: Any]])?.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } }
-    #expect(counts == [2, 2])
+    // Same numbers as the text: tcplife's spans (the text's MS), runqlat's per-tid buckets.
+    let life = try jsonRecords(Tcplife.self, [tcp]).dropFirst()
+    #expect(life.map { ($0["span_ns"] as? Int).map { $0 / 1000 } } == [1_260_100, 1_260_100, 1_001_000, 161])
+    let hists = try jsonRecords(Runqlat.self, ["-L", sched]).filter { $0["type"] as? String == "histogram" }
+    #expect(hists.map { ($0["buckets"] as? [[String: Any]])?.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } } == [2, 2])
 }

@@ -1,3 +1,4 @@
+import TraceReport
 import TraceTestSupport
 import Testing
 import TraceFormat

@@ -1,3 +1,4 @@
+import TraceReport
 import Testing
 @testable import TraceTools
 

@@ -1,3 +1,4 @@
+import TraceReport
 import TraceTestSupport
 import Testing
 @testable import TraceTools
@@ -51,5 +52,5 @@ func retransRecording() throws -> String {
     let tlp = try runTool(Tcpretrans.self, ["-l", path])
     #expect(tlp.failed && tlp.stderr.count == 1 && tlp.stderr[0].hasPrefix("bpfan tcpretrans: -l: "))
     let json = try runTool(Tcpretrans.self, ["--json", "--from", "1.3", path])
-    #expect(json.stdout == #"{"kind":"event","tool":"tcpretrans","time":"22:06:41","pid":0,"ip":4,"laddr":"10.0.0.1","lport":40001,"type":"R","raddr":"10.0.0.2","rport":443,"state":"FIN_WAIT1"}"# + "\n")
+    #expect(json.stdout.split(separator: "\n").dropFirst() == [#"{"type":"event","name":"retransmit","time_ns":1795990001500000000,"pid":0,"ip":4,"laddr":"10.0.0.1","lport":40001,"raddr":"10.0.0.2","rport":443,"state":"FIN_WAIT1"}"#])
 }

@@ -1,3 +1,4 @@
+import TraceReport
 import Testing
 @testable import TraceTools
 
@@ -37,5 +38,5 @@ import Testing
     let bad = try runTool(Tcpstates.self, ["-L", "80,70000", try tcpRecording()])
     #expect(bad.failed && bad.stderr == ["bpfan tcpstates: Invalid ports: 80,70000"])
     let json = try runTool(Tcpstates.self, ["--json", "-D", "81", try tcpRecording()])
-    #expect(json.stdout.hasSuffix(#""oldstate":"SYN_SENT","newstate":"CLOSE","delta_us":161}"# + "\n"))
+    #expect(json.stdout.hasSuffix(#""oldstate":"SYN_SENT","newstate":"CLOSE","delta_ns":161000}"# + "\n"))
 }

@@ -1,3 +1,4 @@
+import TraceReport
 import ArgumentParser
 
 /// `bpfan`: the root command. Every tool is a subcommand named after the live tool it reproduces.
@@ -13,4 +14,20 @@ public struct BpfanCommand: ParsableCommand {
     )
 
     public init() {}
+
+    /// What to say, and the exit status, when the first word names no command this build has:
+    /// a known tool that is not written yet or impossible here (exit 2, with why), or an unknown
+    /// word (exit 2, with the closest names). nil: let the argument parser run. `help NAME`
+    /// answers as `NAME` would.
+    public static func refusal(_ arguments: [String]) -> (message: String, status: Int32)? {
+        guard var word = arguments.first, !word.hasPrefix("-") else { return nil }
+        if word == "help" {
+            guard let named = arguments.dropFirst().first, !named.hasPrefix("-") else { return nil }
+            word = named
+        }
+        if ToolRegistry.commands.contains(where: { $0.configuration.commandName == word }) { return nil }
+        if let e = ToolRegistry.entry(named: word) { return (ToolRegistry.unavailable(e) + "\n(`bpfan tools` lists every tool and its status)", 2) }
+        let close = ToolRegistry.suggestions(for: word)
+        return ("bpfan: unknown tool '\(word)'" + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?") + "\n(`bpfan tools` lists every tool)", 2)
+    }
 }

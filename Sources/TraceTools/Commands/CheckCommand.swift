@@ -1,3 +1,4 @@
+import TraceReport
 import ArgumentParser
 import TraceFormat
 

@@ -1,4 +1,5 @@
 import TraceAnalysis
+import TraceReport
 
 /// The report of libbpf-tools runqlat and cpudist: per interval, one log2 histogram per key
 /// (pid, tid, or a single one), each remembering the comm of the task that created it in that
@@ -105,38 +106,21 @@ struct KeyedLog2Report: Sendable {
     }
 
     /// `header`, then per interval a blank line, the `-T` time, and per key (ascending) a
-    /// `\n<label> = <key> <comm>` line per label (none when not keyed) and the histogram.
-    func text(header: String, keyLabels: [String], unit: String, timestamp: Bool, clock: ClockAnchorsView?) -> String {
-        var out = header + "\n"
-        let intervals = self.intervals
+    /// `\n<label> = <key> <comm>` line per label (none when not keyed) and the histogram. JSON
+    /// labels: interval, its time, and the key (`jsonKey`) with its comm.
+    func emit(into out: inout ToolOutput, header: String, keyLabels: [String], jsonKey: String?, unit: Unit, unitLabel: String, timestamp: Bool) {
+        out.text(header + "\n")
         for (i, perKey) in intervals.enumerated() {
-            out += "\n"
-            if timestamp { out += BccHistogramPrinter.pad(clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "??:??:??", 8) + "\n" }
+            out.text("\n")
+            let time = buckets.reportTime(of: i)
+            if timestamp { out.text(printf("%-8s\n", .string(out.clock?.hms(time) ?? "??:??:??"))) }
             for key in perKey.keys.sorted() {
                 let e = perKey[key]!
-                for label in keyLabels { out += "\n\(label) = \(key) \(e.comm)\n" }
-                out += BccHistogramPrinter.log2(e.hist.slots, unit: unit)
+                var labels: [(String, Value)] = [("interval", Value(i)), ("time", .time(time))]
+                if let jsonKey { labels += [(jsonKey, .int(key)), ("comm", .string(e.comm))] }
+                let heading = keyLabels.map { printf("\n%s = %d %s\n", .string($0), .int(key), .string(e.comm)) }.joined()
+                out.histogram(Histogram(.log2, unit: unit, unitLabel: unitLabel, labels: labels, heading: heading, slots: e.hist.slots))
             }
         }
-        return out
-    }
-
-    func json(tool: String, keyLabel: String?, unit: String, timestamp: Bool, intervalGiven: Bool, clock: ClockAnchorsView?) -> String {
-        var items: [(labels: [(String, JSONText)], buckets: [(low: Int64, high: Int64, count: UInt64)])] = []
-        let intervals = self.intervals
-        for (i, perKey) in intervals.enumerated() {
-            for key in perKey.keys.sorted() {
-                let e = perKey[key]!
-                var labels: [(String, JSONText)] = [("interval", .int(Int64(i)))]
-                if timestamp || intervalGiven, let clock { labels.append(("time", .string(clock.hms(ofMonotonic: buckets.reportTime(of: i))))) }
-                if let keyLabel { labels += [(keyLabel, .int(key)), ("comm", .string(e.comm))] }
-                let last = e.hist.slots.lastIndex { $0 > 0 } ?? -1
-                items.append((labels, (0..<(last + 1)).map { s in
-                    let r = Log2Histogram.range(ofSlot: s)
-                    return (Int64(bitPattern: r.low), Int64(bitPattern: r.high), e.hist.slots[s])
-                }))
-            }
-        }
-        return JSONShapes.histograms(tool: tool, unit: unit, items)
     }
 }

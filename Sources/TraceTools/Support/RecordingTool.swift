@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 import TraceFormat
 
 /// A tool that reads a recording: the live tool's flags, then the shared `--from/--to/--json`,
@@ -16,34 +17,41 @@ public protocol RecordingTool: ParsableCommand {
     var requiredTables: [String] { get }
     /// Families whose lost events make this tool's numbers incomplete.
     var lossFamilies: Set<String> { get }
+    /// Where the reproduction differs from the live tool or needs more than its tables, for
+    /// `bpfan tools` ("" when it does not).
+    static var notes: String { get }
     /// Produces the output from the windowed recording and the numeric positionals.
     func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws
 }
 
 extension RecordingTool {
     public static var numericPositionals: [String] { [] }
+    public static var notes: String { "" }
     public var lossFamilies: Set<String> { Set(requiredTables.map { Recording.family(ofTable: $0) }) }
 
     public func run() throws {
-        var out = ToolOutput(streaming: true)
-        execute(into: &out)
+        var out = ToolOutput(streaming: true, mode: common.json ? .json : .text)
+        // `bpfan TOOL ARGS...`: the JSON header names the flags as given.
+        execute(into: &out, arguments: Array(CommandLine.arguments.dropFirst(2)))
         out.flush()
         if out.failed { throw ExitCode.failure }
     }
 
-    /// Runs the tool and captures everything it would print.
-    public func execute() -> ToolOutput {
-        var out = ToolOutput()
-        execute(into: &out)
+    /// Runs the tool and captures everything it would print (`arguments`: for the JSON header).
+    public func execute(arguments: [String] = []) -> ToolOutput {
+        var out = ToolOutput(mode: common.json ? .json : .text)
+        execute(into: &out, arguments: arguments)
         return out
     }
 
-    func execute(into out: inout ToolOutput) {
+    func execute(into out: inout ToolOutput, arguments: [String]) {
         let name = Self.toolName
         do {
             let (path, numbers) = try splitPositionals()
             let file = try TraceFile(path: path)
             let rec = try Recording(file: file, window: .all).windowed(from: common.from, to: common.to)
+            out.begin(tool: name, arguments: arguments, recording: path, host: rec.host?.hostname, kernel: rec.host?.kernelRelease,
+                      window: (rec.effectiveStart, rec.effectiveEnd), clock: rec.clock.map(WallClock.init))
             let missing = rec.missingTables(requiredTables)
             if !missing.isEmpty {
                 let families = Set(missing.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
@@ -96,4 +104,9 @@ extension RecordingTool {
         guard let path else { throw AnalysisError("missing the recording (.trc) argument") }
         return (path, numbers)
     }
+}
+
+extension WallClock {
+    /// The recording's clock anchors as the output model's clock.
+    init(_ c: ClockAnchorsView) { self.init(offset: c.realtimeAtStart &- c.monotonicAtStart, utcOffsetSeconds: c.utcOffsetSeconds) }
 }

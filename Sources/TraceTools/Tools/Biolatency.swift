@@ -1,10 +1,13 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools biolatency: block I/O latency (issue → complete, or insert → complete with -Q)
 /// as log2 histograms, optionally per disk and per flag set, per interval.
 public struct Biolatency: RecordingTool {
     public static let toolName = "biolatency"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "-Q also needs block_rq_insert"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Summarize block device I/O latency as a histogram.",
@@ -97,35 +100,27 @@ public struct Biolatency: RecordingTool {
         let hists: [[Key: Log2Histogram]] = report.intervals.map { perKey in
             Dictionary(uniqueKeysWithValues: perKey.map { (Key(packed: $0.key), $0.value.hist) })
         }
-        let unit = milliseconds ? "msecs" : "usecs"
-        if common.json {
-            var items: [(labels: [(String, JSONText)], buckets: [(low: Int64, high: Int64, count: UInt64)])] = []
-            for (i, perKey) in hists.enumerated() {
-                for key in perKey.keys.sorted() {
-                    var labels: [(String, JSONText)] = [("interval", .int(Int64(i)))]
-                    if timestamp || numbers.first != nil, let clock = rec.clock { labels.append(("time", .string(clock.hms(ofMonotonic: buckets.reportTime(of: i))))) }
-                    if perDisk { labels.append(("disk", .string(rec.diskName(key.dev) ?? "Unknown"))) }
-                    if perFlag { labels.append(("flags", .string(String(BlockRequestFlags.describe(key.flags).dropFirst(8))))) }
-                    let slots = perKey[key]!.slots
-                    let last = slots.lastIndex { $0 > 0 } ?? -1
-                    items.append((labels, (0..<(last + 1)).map { s in
-                        let r = Log2Histogram.range(ofSlot: s)
-                        return (Int64(r.low), Int64(r.high), slots[s])
-                    }))
-                }
-            }
-            out.write(JSONShapes.histograms(tool: Self.toolName, unit: unit, items))
-            return
-        }
-        out.line("Tracing block device I/O... Hit Ctrl-C to end.")
+        out.text("Tracing block device I/O... Hit Ctrl-C to end.\n")
         for (i, perKey) in hists.enumerated() {
-            out.line()
-            if timestamp { out.line(BccHistogramPrinter.pad(rec.clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "??:??:??", 8)) }
+            out.text("\n")
+            let time = buckets.reportTime(of: i)
+            if timestamp { out.text(printf("%-8s\n", .string(rec.hms(time)))) }
             for key in perKey.keys.sorted() {
-                if perDisk { out.write("\ndisk = \(rec.diskName(key.dev) ?? "Unknown")\t") }
-                if perFlag { out.write(BlockRequestFlags.describe(key.flags)) }
-                out.line()
-                out.write(BccHistogramPrinter.log2(perKey[key]!.slots, unit: unit))
+                // biolatency.c's print_log2_hists(): "\ndisk = %s\t" with -D, the flags with -F.
+                var labels: [(String, Value)] = [("interval", Value(i)), ("time", .time(time))]
+                var heading = ""
+                if perDisk {
+                    let name = rec.diskName(key.dev) ?? "Unknown"
+                    labels.append(("disk", .string(name)))
+                    heading += printf("\ndisk = %s\t", .string(name))
+                }
+                if perFlag {
+                    let flags = BlockRequestFlags.describe(key.flags)
+                    labels.append(("flags", .string(String(flags.dropFirst(8)))))
+                    heading += flags
+                }
+                out.histogram(Histogram(.log2, unit: milliseconds ? .ms : .us, unitLabel: milliseconds ? "msecs" : "usecs", labels: labels,
+                                        heading: heading + "\n", slots: perKey[key]!.slots))
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's biolatency.bt (0.17): `@usecs = hist((done - start) / 1000)` keyed by request from
 /// blk_account_io_start/done, printed at exit after the cleared `@start` map.
@@ -25,27 +26,9 @@ public struct BiolatencyBt: RecordingTool {
             // nsecs and @start are u64: a negative difference wraps, as in the BPF program.
             hist.add(Int64(bitPattern: (UInt64(bitPattern: row.ts) &- UInt64(bitPattern: m.start)) / 1000))
         }, merge: { $0.merge($1) })
-        if common.json {
-            out.write(JSONShapes.histograms(tool: Self.toolName, unit: "usecs", [([("map", .string("@usecs"))], bpftraceBuckets(hist))]))
-            return
-        }
-        out.line("Attaching 6 probes...")
-        out.line("Tracing block device I/O... Hit Ctrl-C to end.")
-        out.write("\n\n")
-        out.write("\n")  // @start, cleared in END, prints as an empty map
-        out.write(hist.total == 0 ? "\n" : BpftracePrinter.histMap(name: "@usecs", entries: [(nil, BpftracePrinter.hist(hist), hist.total)]))
-    }
-}
-
-/// A bpftrace histogram's non-empty span as JSON buckets (`low` inclusive, `high` exclusive as
-/// bpftrace labels them; negatives as low = high = -1).
-func bpftraceBuckets(_ h: BpftraceHistogram) -> [(low: Int64, high: Int64, count: UInt64)] {
-    guard let first = h.buckets.firstIndex(where: { $0 > 0 }), let last = h.buckets.lastIndex(where: { $0 > 0 }) else { return [] }
-    return (first...last).map { i in
-        switch i {
-        case 0: return (-1, -1, h.buckets[i])
-        case 1: return (0, 1, h.buckets[i])
-        default: return (Int64(1) << Int64(i - 2), i - 1 >= 63 ? Int64.max : Int64(1) << Int64(i - 1), h.buckets[i])
-        }
+        out.text("Attaching 6 probes...\nTracing block device I/O... Hit Ctrl-C to end.\n")
+        out.text("\n\n")
+        out.text("\n")  // @start, cleared in END, prints as an empty map
+        out.histMap(name: "@usecs", entries: hist.total == 0 ? [] : [(nil, hist)])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools biopattern: per disk, the share of completions that continue where the previous
 /// one ended (sequential) versus not (random), per interval.
@@ -50,28 +51,27 @@ public struct Biopattern: RecordingTool {
             c.lastSector = sector &+ nrSector
             counters[i][dev] = c
         }
-        var jsonRows: [[JSONText]] = []
-        if !common.json {
-            out.line("Tracing block device I/O requested seeks... Hit Ctrl-C to end.")
-            out.line((timestamp ? left("TIME", 9) + " " : "") + left("DISK", 7) + " " + right("%RND", 5) + " " + right("%SEQ", 5) + " " + right("COUNT", 8) + " " + right("KBYTES", 10))
-        }
+        out.text("Tracing block device I/O requested seeks... Hit Ctrl-C to end.\n")
+        // biopattern.c's header and print_map().
+        var l = RowLayout.Builder(.row, "seeks")
+        l.json("interval")
+        l.add("time", .hms, header: "%-9s ", "TIME", row: "%-9s ", shown: timestamp)
+        l.add("disk", header: "%-7s ", "DISK", row: "%-7s ")
+        l.add("rnd_pct", header: "%5s ", "%RND", row: "%5d ")
+        l.add("seq_pct", header: "%5s ", "%SEQ", row: "%5d ")
+        l.add("count", header: "%8s ", "COUNT", row: "%8d ")
+        l.add("bytes", .divided(1024), header: "%10s", "KBYTES", row: "%10lld")
+        l.literal(header: "\n", row: "\n")
+        let layout = l.layout
+        out.header(layout)
         for (i, perDev) in counters.enumerated() {
             for dev in perDev.keys.sorted() {
                 let c = perDev[dev]!
                 let total = c.sequential + c.random
                 guard total > 0 else { continue }
-                let name = rec.diskName(dev) ?? "Unknown"
-                if common.json {
-                    jsonRows.append([.int(Int64(i)), .string(rec.hms(buckets.reportTime(of: i))), .string(name), .int(c.random * 100 / total),
-                                     .int(c.sequential * 100 / total), .int(total), .int(c.bytes / 1024)])
-                    continue
-                }
-                out.line((timestamp ? left(rec.hms(buckets.reportTime(of: i)), 9) + " " : "") + left(name, 7) + " " + right(c.random * 100 / total, 5) + " "
-                         + right(c.sequential * 100 / total, 5) + " " + right(total, 8) + " " + right(c.bytes / 1024, 10))
+                out.row(layout, [Value(i), .time(buckets.reportTime(of: i)), .string(rec.diskName(dev) ?? "Unknown"), .int(c.random * 100 / total),
+                                 .int(c.sequential * 100 / total), .int(total), .int(c.bytes)])
             }
-        }
-        if common.json {
-            out.write(JSONShapes.table(tool: Self.toolName, columns: ["interval", "time", "disk", "rnd_pct", "seq_pct", "count", "kbytes"], rows: jsonRows))
         }
     }
 }

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools biosnoop (0.26): one row per completed request, latency from issue (and with -Q
 /// the queued time from insert). The submitter comes from block_io_start; the live tool copies
 /// its comm with `sizeof(pointer)`, so it shows at most 7 characters, reproduced here.
 public struct Biosnoop: RecordingTool {
     public static let toolName = "biosnoop"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "COMM/PID need block_io_start; -Q needs block_rq_insert"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace block I/O.",
@@ -43,10 +46,21 @@ public struct Biosnoop: RecordingTool {
         var who: [Int64: (pid: Int64, comm: String)] = [:]
         var stages: [Int64: Stage] = [:]
         var firstTs: Int64?
-        if !common.json {
-            out.line(left("TIME(s)", 11) + " " + left("COMM", 14) + " " + left("PID", 7) + " " + left("DISK", 7) + " " + left("T", 4) + " "
-                     + left("SECTOR", 10) + " " + left("BYTES", 7) + " " + (queued ? right("QUE(ms)", 7) + " " : "") + right("LAT(ms)", 7))
-        }
+        // biosnoop.c's header and handle_event().
+        var l = RowLayout.Builder(.event, "block_io")
+        l.json("time")
+        l.add("time_s", header: "%-11s ", "TIME(s)", row: "%-11.6f ", inJSON: false)
+        l.add("comm", header: "%-14s ", "COMM", row: "%-14s ")
+        l.add("pid", header: "%-7s ", "PID", row: "%-7d ")
+        l.add("disk", header: "%-7s ", "DISK", row: "%-7s ")
+        l.add("rwbs", header: "%-4s ", "T", row: "%-4s ")
+        l.add("sector", header: "%-10s ", "SECTOR", row: "%-10lld ")
+        l.add("bytes", header: "%-7s ", "BYTES", row: "%-7d ")
+        l.add("queued", .scaled(1e6), header: "%7s ", "QUE(ms)", row: "%7.3f ", shown: queued)
+        l.add("latency", .scaled(1e6), header: "%7s", "LAT(ms)", row: "%7.3f")
+        l.literal(header: "\n", row: "\n")
+        let layout = l.layout
+        out.header(layout)
         try rec.scanMerged(sources.filter { rec.hasTable($0.table) }) { row in
             let b = row.batch, r = row.row
             let rq = b.ints("rq")[r]
@@ -74,19 +88,8 @@ public struct Biosnoop: RecordingTool {
                 // the live tool leaves its queued time at 0.
                 let qdelta = stage.insert == 0 ? 0 : stage.issue &- stage.insert
                 let sector = b.ints("sector")[r], bytes = b.ints("nr_bytes")[r]
-                if common.json {
-                    out.write(JSONShapes.event(tool: Self.toolName, [
-                        ("time_s", .double(Double(row.ts &- firstTs!) / 1e9)), ("comm", .string(submitter?.comm ?? "?")), ("pid", .int(submitter?.pid ?? 0)),
-                        ("disk", .string(name)), ("rwbs", .string(Self.rwbs(flags))), ("sector", .int(sector)), ("bytes", .int(bytes)),
-                        ("queued_ms", .double(Double(qdelta) / 1e6)), ("latency_ms", .double(Double(delta) / 1e6)),
-                    ]))
-                    return
-                }
-                var line = left(String(format: "%.6f", Double(row.ts &- firstTs!) / 1e9), 11) + " " + left(submitter?.comm ?? "?", 14) + " "
-                    + left(submitter?.pid ?? 0, 7) + " " + left(name, 7) + " " + left(Self.rwbs(flags), 4) + " " + left(sector, 10) + " "
-                    + left(cInt(bytes), 7) + " "
-                if queued { line += right(String(format: "%.3f", Double(qdelta) / 1e6), 7) + " " }
-                out.line(line + right(String(format: "%.3f", Double(delta) / 1e6), 7))
+                out.row(layout, [.time(row.ts), .double(Double(row.ts &- firstTs!) / 1e9), .string(submitter?.comm ?? "?"), .int(submitter?.pid ?? 0),
+                                 .string(name), .string(Self.rwbs(flags)), .int(sector), .int(bytes), .duration(qdelta), .duration(delta)])
             }
         }
     }

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools biotop (0.26): per interval, I/O count, Kbytes and average latency by
 /// submitting process, direction and disk. /proc/loadavg is not recorded: the loadavg line says
 /// so instead of the numbers.
 public struct Biotop: RecordingTool {
     public static let toolName = "biotop"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "loadavg is not recorded"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Block device I/O top: I/O count, Kbytes and average latency by process and disk.",
@@ -39,11 +42,11 @@ public struct Biotop: RecordingTool {
     public var requiredTables: [String] { ["block_io_start", "block_rq_issue", "block_io_done"] }
 
     struct Key: Hashable { var pid: Int64; var comm: String; var write: Bool; var dev: UInt32 }
-    struct Value { var io: Int64 = 0; var bytes: Int64 = 0; var us: Int64 = 0 }
+    struct Stat { var io: Int64 = 0; var bytes: Int64 = 0; var us: Int64 = 0 }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first ?? 1, count: numbers.count > 1 ? numbers[1] : nil)
-        var stats = Array(repeating: [Key: Value](), count: buckets.bucketCount)
+        var stats = Array(repeating: [Key: Stat](), count: buckets.bucketCount)
         var who: [Int64: (pid: Int64, comm: String)] = [:]
         var starts: [Int64: (ts: Int64, len: Int64)] = [:]
         let sources = [ScanSource("block_io_start", ["ts", "rq", "pid", "comm"]), ScanSource("block_rq_issue", ["ts", "rq", "nr_bytes"]),
@@ -59,46 +62,48 @@ public struct Biotop: RecordingTool {
                 guard let i = buckets.index(of: row.ts) else { return }
                 let flags = UInt32(truncatingIfNeeded: row.int(3))
                 let key = Key(pid: w?.pid ?? 0, comm: w?.comm ?? "", write: flags & 0xff == 1, dev: UInt32(truncatingIfNeeded: row.int(2)))
-                var v = stats[i][key] ?? Value()
+                var v = stats[i][key] ?? Stat()
                 v.us &+= (row.ts &- start.ts) / 1000
                 v.bytes &+= start.len
                 v.io &+= 1
                 stats[i][key] = v
             }
         }
-        var jsonRows: [[JSONText]] = []
+        // biotop.c's print_stat(): a header per interval, then the top rows.
+        var l = RowLayout.Builder(.row, "block_io_by_process")
+        l.json("interval")
+        l.json("time")
+        l.add("pid", header: "%-7s ", "PID", row: "%-7d ")
+        l.add("comm", header: "%-16s ", "COMM", row: "%-16s ")
+        l.add("rw", header: "%1s ", "D", row: "%1s ")
+        l.add("major", header: "%-3s ", "MAJ", row: "%-3d ")
+        l.add("minor", header: "%-3s ", "MIN", row: "%-3d ")
+        l.add("disk", header: "%-8s ", "DISK", row: "%-8s ")
+        l.add("io", header: "%5s ", "I/O", row: "%5d ")
+        l.add("bytes", .divided(1024), header: "%7s ", "Kbytes", row: "%7lld ")
+        l.add("avg_ms", header: "%6s", "AVGms", row: "%6.2f")
+        l.literal(header: "\n", row: "\n")
+        let layout = l.layout
         for (i, perKey) in stats.enumerated() {
             let sorted = perKey.sorted { a, b in
                 let x = metric(a.value), y = metric(b.value)
                 return x != y ? x > y : (a.key.pid, a.key.comm, a.key.dev) < (b.key.pid, b.key.comm, b.key.dev)
             }.prefix(min(rows, 1024))
-            let time = rec.hms(buckets.reportTime(of: i))
-            if common.json {
-                for (k, v) in sorted {
-                    jsonRows.append([.int(Int64(i)), .string(time), .int(k.pid), .string(k.comm), .string(k.write ? "W" : "R"), .int(Int64(k.dev >> 20)),
-                                     .int(Int64(k.dev & 0xfffff)), .string(rec.diskName(k.dev) ?? ""), .int(v.io), .int(v.bytes / 1024),
-                                     .double(v.io == 0 ? 0 : Double(Float(v.us) / 1000 / Float(v.io)))])
-                }
-                continue
-            }
-            if !noclear { out.write("\u{1b}[H\u{1b}[2J\u{1b}[3J") }
-            out.line(right(time, 8) + " loadavg: not recorded\n")
-            out.line(left("PID", 7) + " " + left("COMM", 16) + " " + "D" + " " + left("MAJ", 3) + " " + left("MIN", 3) + " " + left("DISK", 8) + " "
-                     + right("I/O", 5) + " " + right("Kbytes", 7) + " " + right("AVGms", 6))
+            let time = buckets.reportTime(of: i)
+            if !noclear { out.text("\u{1b}[H\u{1b}[2J\u{1b}[3J") }
+            out.text(printf("%8s loadavg: not recorded\n\n", .string(rec.hms(time))))
+            out.header(layout)
             for (k, v) in sorted {
+                // The live tool's float arithmetic: us / 1000 / io in single precision.
                 let avg: Float = v.io == 0 ? 0 : Float(v.us) / 1000 / Float(v.io)
-                out.line(left(k.pid, 7) + " " + left(k.comm, 16) + " " + (k.write ? "W" : "R") + " " + left(Int64(k.dev >> 20), 3) + " "
-                         + left(Int64(k.dev & 0xfffff), 3) + " " + left(rec.diskName(k.dev) ?? "", 8) + " " + right(v.io, 5) + " "
-                         + right(v.bytes / 1024, 7) + " " + right(String(format: "%.2f", Double(avg)), 6))
+                out.row(layout, [Value(i), .time(time), .int(k.pid), .string(k.comm), .string(k.write ? "W" : "R"), .int(Int64(k.dev >> 20)), .int(Int64(k.dev & 0xfffff)),
+                                 .string(rec.diskName(k.dev) ?? ""), .int(v.io), .int(v.bytes), .double(Double(avg))])
             }
-            out.line()
-        }
-        if common.json {
-            out.write(JSONShapes.table(tool: Self.toolName, columns: ["interval", "time", "pid", "comm", "d", "maj", "min", "disk", "io", "kbytes", "avg_ms"], rows: jsonRows))
+            out.text("\n")
         }
     }
 
-    func metric(_ v: Value) -> Int64 {
+    func metric(_ v: Stat) -> Int64 {
         switch sort {
         case .io: v.io
         case .bytes: v.bytes

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools bitesize: I/O sizes (Kbytes, at issue) per issuing process name, per interval.
 public struct Bitesize: RecordingTool {
@@ -46,28 +47,14 @@ public struct Bitesize: RecordingTool {
                 hists[i][comms.string(r), default: Log2Histogram(slotCount: 20)].add(UInt64(UInt32(truncatingIfNeeded: bytes[r])) / 1024)
             }
         }
-        if common.json {
-            var items: [(labels: [(String, JSONText)], buckets: [(low: Int64, high: Int64, count: UInt64)])] = []
-            for (i, perComm) in hists.enumerated() {
-                for name in perComm.keys.sorted() {
-                    let slots = perComm[name]!.slots
-                    let last = slots.lastIndex { $0 > 0 } ?? -1
-                    items.append(([("interval", .int(Int64(i))), ("comm", .string(name))], (0..<(last + 1)).map {
-                        let r = Log2Histogram.range(ofSlot: $0)
-                        return (Int64(r.low), Int64(r.high), slots[$0])
-                    }))
-                }
-            }
-            out.write(JSONShapes.histograms(tool: Self.toolName, unit: "Kbytes", items))
-            return
-        }
-        out.line("Tracing block device I/O... Hit Ctrl-C to end.")
+        out.text("Tracing block device I/O... Hit Ctrl-C to end.\n")
         for (i, perComm) in hists.enumerated() {
-            out.line()
-            if timestamp { out.line(left(rec.hms(buckets.reportTime(of: i)), 8)) }
+            out.text("\n")
+            let time = buckets.reportTime(of: i)
+            if timestamp { out.text(printf("%-8s\n", .string(rec.hms(time)))) }
             for name in perComm.keys.sorted() {
-                out.write("\nProcess Name = \(name)\n")
-                out.write(BccHistogramPrinter.log2(perComm[name]!.slots, unit: "Kbytes"))
+                out.histogram(Histogram(.log2, unit: .kbytes, unitLabel: "Kbytes", labels: [("interval", Value(i)), ("time", .time(time)), ("comm", .string(name))],
+                                        heading: printf("\nProcess Name = %s\n", .string(name)), slots: perComm[name]!.slots))
             }
         }
     }

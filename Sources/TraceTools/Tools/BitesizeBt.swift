@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's bitesize.bt (0.17): `@[args->comm] = hist(args->bytes)` on block_rq_issue.
 public struct BitesizeBt: RecordingTool {
@@ -22,14 +23,9 @@ public struct BitesizeBt: RecordingTool {
             let bytes = b.ints("nr_bytes"), comms = b.blobs("comm")
             for r in 0..<b.count { hists[comms.string(r), default: BpftraceHistogram()].add(bytes[r]) }
         }
-        if common.json {
-            out.write(JSONShapes.histograms(tool: Self.toolName, unit: "bytes", hists.keys.sorted().map { ([("comm", .string($0))], bpftraceBuckets(hists[$0]!)) }))
-            return
-        }
-        out.line("Attaching 3 probes...")
-        out.line("Tracing block device I/O... Hit Ctrl-C to end.")
-        out.write("\nI/O size (bytes) histograms by process name:")
-        out.write("\n\n")
-        out.write(hists.isEmpty ? "\n" : BpftracePrinter.histMap(name: "@", entries: hists.keys.sorted().map { ($0, BpftracePrinter.hist(hists[$0]!), hists[$0]!.total) }))
+        out.text("Attaching 3 probes...\nTracing block device I/O... Hit Ctrl-C to end.\n")
+        out.text("\nI/O size (bytes) histograms by process name:")
+        out.text("\n\n")
+        out.histMap(name: "@", entries: hists.keys.sorted().map { ($0, hists[$0]!) })
     }
 }

@@ -1,10 +1,13 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools cpudist: on-CPU (or, with -O, off-CPU) time per task as log2 histograms,
 /// optionally per process or thread, per interval.
 public struct Cpudist: RecordingTool {
     public static let toolName = "cpudist"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "-c is refused (not recorded)"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Summarize on-CPU time per task as a histogram.",
@@ -60,16 +63,10 @@ public struct Cpudist: RecordingTool {
             let key: Int64 = perProcess ? span.tgid : perThread ? span.tid : -1
             report.add(row: row, key: key, comm: row.string(span.isPrev ? C.prevComm : C.nextComm), value: UInt64(span.duration / divisor))
         }, merge: { $0.merge($1) })
-        let unit = milliseconds ? "msecs" : "usecs"
-        if common.json {
-            let label: String? = perProcess ? "pid" : perThread ? "tid" : nil
-            out.write(report.json(tool: Self.toolName, keyLabel: label, unit: unit, timestamp: timestamp, intervalGiven: !numbers.isEmpty, clock: rec.clock))
-            return
-        }
         // With both -P and -L the live tool prints both labels (two independent ifs) over each
         // per-process histogram.
         let labels = (perProcess ? ["pid"] : []) + (perThread ? ["tid"] : [])
-        out.write(report.text(header: "Tracing \(offCPU ? "off" : "on")-CPU time... Hit Ctrl-C to end.",
-                              keyLabels: labels, unit: unit, timestamp: timestamp, clock: rec.clock))
+        report.emit(into: &out, header: "Tracing \(offCPU ? "off" : "on")-CPU time... Hit Ctrl-C to end.", keyLabels: labels,
+                    jsonKey: perProcess ? "pid" : perThread ? "tid" : nil, unit: milliseconds ? .ms : .us, unitLabel: milliseconds ? "msecs" : "usecs", timestamp: timestamp)
     }
 }

@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools execsnoop (0.26): successful (with -x, all) execs as rows, printed at return.
 public struct Execsnoop: RecordingTool {
     public static let toolName = "execsnoop"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "argv beyond the 20 recorded arguments is lost"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace exec syscalls",
@@ -57,13 +60,21 @@ public struct Execsnoop: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         var incomplete = 0
-        if !common.json {
-            var header = ""
-            if time { header += left("TIME", 9) }
-            if timestamp { header += left("TIME(s)", 8) + " " }
-            if printUID { header += left("UID", 6) + " " }
-            out.line(header + left("PCOMM", 16) + " " + left("PID", 6) + " " + left("PPID", 6) + " " + right("RET", 3) + " ARGS")
-        }
+        // execsnoop.c's header and print_event(), piece by piece (some without a separator).
+        var b = RowLayout.Builder(.event, "exec")
+        b.add("time", .hms, header: "%-9s", "TIME", row: "%-8s ", shown: time)
+        b.add("time_s", header: "%-8s ", "TIME(s)", row: "%-8.3f", shown: timestamp, inJSON: false)
+        b.add("uid", header: "%-6s ", "UID", row: "%-6d", shown: printUID)
+        b.add("comm", header: "%-16s ", "PCOMM", row: "%-16s ")
+        b.add("pid", header: "%-6s ", "PID", row: "%-6d ")
+        b.add("ppid", header: "%-6s ", "PPID", row: "%-6d ")
+        b.add("ret", header: "%3s ", "RET", row: "%3d ")
+        b.add("args_text", header: "%s", "ARGS", row: "%s", inJSON: false)
+        b.json("args")
+        b.json("more")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         for e in try rec.execEvents() {
             if let uid, e.uid != Int64(uid) { continue }
             if !fails && e.ret < 0 { continue }
@@ -76,26 +87,12 @@ public struct Execsnoop: RecordingTool {
             if args.count < wanted { incomplete += 1 }
             args = args.map(Self.cut)
             let more = e.argc > maxArgs
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("time", .string(rec.hms(e.exitTime))), ("ts", .int(e.exitTime)), ("uid", .int(e.uid)), ("comm", .string(e.comm)), ("pid", .int(e.pid)),
-                    ("ppid", .int(e.ppid)), ("ret", .int(e.ret)), ("args", .array(args.map { .string($0) })), ("more", .bool(more)),
-                ]))
-                continue
-            }
-            var text = ""
-            if time { text += left(rec.hms(e.exitTime), 8) + " " }
-            // Seconds since the tool started: the window start stands for it.
-            if timestamp { text += left(String(format: "%.3f", Double(e.exitTime &- rec.effectiveStart) / 1e9), 8) }
-            if printUID { text += left(e.uid, 6) }
-            text += left(e.comm, 16) + " " + left(e.pid, 6) + " " + left(e.ppid, 6) + " " + right(cInt(e.ret), 3) + " "
-            if quote {
-                text += "\"" + args.map { Self.escaped($0) + "\" " }.joined(separator: "\"")
-            } else {
-                text += args.map { $0 + " " }.joined()
-            }
+            // print_args(): each argument and a blank, quoted with -q, " ..." when cut.
+            var text = quote ? "\"" + args.map { Self.escaped($0) + "\" " }.joined(separator: "\"") : args.map { $0 + " " }.joined()
             if more { text += " ..." }
-            out.line(text)
+            // Seconds since the tool started: the window start stands for it.
+            out.row(layout, [.time(e.exitTime), .double(Double(e.exitTime &- rec.effectiveStart) / 1e9), .int(e.uid), .string(e.comm), .int(e.pid), .int(e.ppid),
+                             .int(e.ret), .string(text), .list(args.map { .string($0) }), .bool(more)])
         }
         if incomplete > 0 {
             out.warn("bpfan execsnoop: \(incomplete) exec(s) had more arguments than the recording kept (20); their ARGS are cut short")

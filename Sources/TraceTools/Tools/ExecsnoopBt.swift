@@ -1,10 +1,13 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's execsnoop.bt (0.17): every exec at entry (failed ones too), milliseconds since
 /// the start, and `join(args->argv)`: up to 16 arguments, stopping at an empty one.
 public struct ExecsnoopBt: RecordingTool {
     public static let toolName = "execsnoop.bt"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "arguments cut at 127 bytes (bpftrace keeps 1023)"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace new processes via exec() syscalls (bpftrace execsnoop.bt output).")
@@ -20,23 +23,24 @@ public struct ExecsnoopBt: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         // Printed at sys_enter: order by entry time.
         let events = try rec.execEvents().sorted { ($0.ts, $0.tid) < ($1.ts, $1.tid) }
-        if !common.json {
-            out.line("Attaching 3 probes...")
-            out.line(left("TIME(ms)", 10) + " " + left("PID", 5) + " ARGS")
-        }
+        out.text("Attaching 3 probes...\n")
+        var b = RowLayout.Builder(.event, "exec")
+        b.json("time")
+        b.add("time_ms", header: "%-10s ", "TIME(ms)", row: "%-10d ", inJSON: false)
+        b.add("pid", header: "%-5s ", "PID", row: "%-5d ")
+        b.add("args", .joined(" "), header: "%s", "ARGS", row: "%s")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         for e in events {
-            var joined: [String] = []
+            var joined: [Value] = []
             for a in e.argv.prefix(16) {
                 if a.isEmpty { break }
-                joined.append(a)
+                joined.append(.string(a))
             }
-            let ms = (e.ts &- rec.effectiveStart) / 1_000_000  // as if started at --from
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [("time_ms", .int(ms)), ("pid", .int(e.pid)), ("args", .array(joined.map { .string($0) }))]))
-            } else {
-                out.line(left(ms, 10) + " " + left(e.pid, 5) + " " + joined.joined(separator: " "))
-            }
+            // As if bpftrace started at --from.
+            out.row(layout, [.time(e.ts), .int((e.ts &- rec.effectiveStart) / 1_000_000), .int(e.pid), .list(joined)])
         }
-        if !common.json { out.write("\n\n") }
+        out.text("\n\n")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools exitsnoop (0.26): process (with -T, thread) exits with age and exit status.
 public struct Exitsnoop: RecordingTool {
@@ -49,16 +50,26 @@ public struct Exitsnoop: RecordingTool {
             for r in 0..<b.count { exits.append(Exit(ts: ts[r], pid: p[r], tid: t[r], ppid: pp[r], code: code[r], start: st[r], comm: comm.string(r))) }
         }
         exits.sort { ($0.ts, $0.tid) < ($1.ts, $1.tid) }
-        if !common.json {
-            out.line((timestamp ? left("TIME(s)", 8) + " " : "") + left("PCOMM", 16) + " " + left("PID", 7) + " " + left("PPID", 7) + " "
-                     + left("TID", 7) + " " + left("AGE(s)", 7) + " EXIT_CODE")
-        }
+        // exitsnoop.c's header and handle_event().
+        var b = RowLayout.Builder(.event, "exit")
+        b.add("time", .hms, header: "%-8s ", "TIME(s)", row: "%8s ", shown: timestamp)
+        b.add("comm", header: "%-16s ", "PCOMM", row: "%-16s ")
+        b.add("pid", header: "%-7s ", "PID", row: "%-7d ")
+        b.add("ppid", header: "%-7s ", "PPID", row: "%-7d ")
+        b.add("tid", header: "%-7s ", "TID", row: "%-7d ")
+        b.add("age", .scaled(1e9), header: "%-7s ", "AGE(s)", row: "%-7.2f ")
+        b.add("exit_text", header: "%s", "EXIT_CODE", row: "%s", inJSON: false)
+        b.json("exit_code")
+        b.json("signal")
+        b.json("core_dumped")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         for e in exits {
             if !threaded && e.pid != e.tid { continue }
             let status = cInt(e.code)
             if failed && status == 0 { continue }
             let sig = status & 0xff, code = status >> 8
-            let age = Double(e.ts &- e.start) / 1e9
             var what: String
             if sig == 0 {
                 what = code == 0 ? "0" : "code \(code)"
@@ -67,16 +78,8 @@ public struct Exitsnoop: RecordingTool {
                 if sig & 0x7f != 0 { what += "signal \(sig & 0x7f) (\(Self.signalDescription(Int32(sig & 0x7f))))" }
                 if sig & 0x80 != 0 { what += ", core dumped" }
             }
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("time", .string(rec.hms(e.ts))), ("ts", .int(e.ts)), ("comm", .string(e.comm)), ("pid", .int(e.pid)), ("ppid", .int(e.ppid)),
-                    ("tid", .int(e.tid)), ("age_s", .double(age)), ("exit_code", .int(code)), ("signal", .int(sig & 0x7f)), ("core_dumped", .bool(sig & 0x80 != 0)),
-                ]))
-                continue
-            }
-            let time = timestamp ? right(rec.hms(e.ts), 8) + " " : ""
-            out.line(time + left(e.comm, 16) + " " + left(e.pid, 7) + " " + left(e.ppid, 7) + " " + left(e.tid, 7) + " "
-                     + left(String(format: "%.2f", age), 7) + " " + what)
+            out.row(layout, [.time(e.ts), .string(e.comm), .int(e.pid), .int(e.ppid), .int(e.tid), .duration(e.ts &- e.start), .string(what),
+                             .int(code), .int(sig & 0x7f), .bool(sig & 0x80 != 0)])
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools killsnoop (0.26; sigsnoop run under the name killsnoop): kill(), tkill() and
 /// tgkill() calls as rows, printed when they return.
@@ -26,7 +27,7 @@ public struct Killsnoop: RecordingTool {
     public var requiredTables: [String] { ["syscall_detail"] }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        try options.render(rec, tool: Self.toolName, json: common.json, into: &out)
+        try options.render(rec, tool: Self.toolName, into: &out)
     }
 }
 
@@ -34,6 +35,8 @@ public struct Killsnoop: RecordingTool {
 /// do not hold, so only `-k` (the kill-syscall view, identical to killsnoop) is answered.
 public struct Sigsnoop: RecordingTool {
     public static let toolName = "sigsnoop"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "only -k: signal_generate is not recorded"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace standard and real-time signals (only -k: signals sent by the kill syscalls).")
@@ -51,7 +54,7 @@ public struct Sigsnoop: RecordingTool {
         guard options.killOnly else {
             throw AnalysisError("without -k sigsnoop traces signal:signal_generate, which bpfrec does not record; use -k (signals sent by kill, tkill, tgkill)")
         }
-        try options.render(rec, tool: Self.toolName, json: common.json, into: &out)
+        try options.render(rec, tool: Self.toolName, into: &out)
     }
 }
 
@@ -76,26 +79,29 @@ struct SignalSnoopOptions: ParsableArguments {
                         "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
                         "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"]
 
-    func render(_ rec: Recording, tool: String, json: Bool, into out: inout ToolOutput) throws {
+    func render(_ rec: Recording, tool: String, into out: inout ToolOutput) throws {
         let rows = try rec.syscallDetails(ids: rec.ids(Syscalls.kill, Syscalls.tkill, Syscalls.tgkill), filter: ScanFilter(pids: pid.map { [Int64($0)] }))
         let tgkillIDs = rec.ids(Syscalls.tgkill)  // once: resolving a name walks the whole table
-        if !json {
-            out.line(left("TIME", 8) + " " + left("PID", 7) + " " + left("COMM", 16) + " " + left("SIG", 9) + " " + left("TPID", 7) + " " + left("RESULT", 6))
-        }
+        // sigsnoop.c's header and handle_event().
+        var b = RowLayout.Builder(.event, "signal")
+        b.add("time", .hms, header: "%-8s ", "TIME", row: "%-8s ")
+        b.add("pid", header: "%-7s ", "PID", row: "%-7d ")
+        b.add("comm", header: "%-16s ", "COMM", row: "%-16s ")
+        b.json("sig")
+        b.add("sig_text", header: "%-9s ", "SIG", row: "%-9s ", inJSON: false)
+        b.add("tpid", header: "%-7s ", "TPID", row: "%-7d ")
+        b.add("result", header: "%-6s", "RESULT", row: "%-6d")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         for e in rows {
             let tgkill = tgkillIDs.contains(e.id)
             let tpid = cInt(tgkill ? e.args[1] : e.args[0]), sig = cInt(tgkill ? e.args[2] : e.args[1])
             if let signal, sig != Int64(signal) { continue }
             let ret = cInt(e.ret)
             if failed && ret >= 0 { continue }
-            if json {
-                out.write(JSONShapes.event(tool: tool, [("time", .string(rec.hms(e.exitTime))), ("ts", .int(e.exitTime)), ("pid", .int(e.pid)), ("comm", .string(e.comm)),
-                                                        ("sig", .int(sig)), ("tpid", .int(tpid)), ("result", .int(ret))]))
-                continue
-            }
             let sigText = signalName && sig >= 0 && sig < Int64(Self.names.count) ? Self.names[Int(sig)] : String(sig)
-            out.line(left(rec.hms(e.exitTime), 8) + " " + left(e.pid, 7) + " " + left(e.comm, 16) + " " + left(sigText, 9) + " "
-                     + left(tpid, 7) + " " + left(ret, 6))
+            out.row(layout, [.time(e.exitTime), .int(e.pid), .string(e.comm), .int(sig), .string(sigText), .int(tpid), .int(ret)])
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's killsnoop.bt (0.17): kill() rows at return. Its exit filter `/@tpid[tid]/` skips
 /// calls whose target pid is 0, and their map entries stay to be printed at exit.
@@ -19,11 +20,18 @@ public struct KillsnoopBt: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let rows = try rec.syscallDetails(ids: rec.ids(Syscalls.kill))
-        if !common.json {
-            out.line("Attaching 3 probes...")
-            out.line("Tracing kill() signals... Hit Ctrl-C to end.")
-            out.line(left("TIME", 9) + " " + left("PID", 6) + " " + left("COMM", 16) + " " + left("SIG", 4) + " " + left("TPID", 6) + " RESULT")
-        }
+        out.text("Attaching 3 probes...\nTracing kill() signals... Hit Ctrl-C to end.\n")
+        // killsnoop.bt: time("%H:%M:%S  ") then printf("%-6d %-16s %-4d %-6d %d\n", ...).
+        var b = RowLayout.Builder(.event, "kill")
+        b.add("time", .hms, header: "%-9s ", "TIME", row: "%s  ")
+        b.add("pid", header: "%-6s ", "PID", row: "%-6d ")
+        b.add("comm", header: "%-16s ", "COMM", row: "%-16s ")
+        b.add("sig", header: "%-4s ", "SIG", row: "%-4d ")
+        b.add("tpid", header: "%-6s ", "TPID", row: "%-6d ")
+        b.add("result", header: "%s", "RESULT", row: "%d")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         // Entries left in @tpid/@tsig by calls the exit probe skipped, by thread (last one wins,
         // a later printed call of the thread deletes them).
         var leftTpid: [Int64: Int64] = [:], leftSig: [Int64: Int64] = [:]
@@ -36,18 +44,11 @@ public struct KillsnoopBt: RecordingTool {
             }
             leftTpid[e.tid] = nil
             leftSig[e.tid] = nil
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [("time", .string(rec.hms(e.exitTime))), ("pid", .int(e.pid)), ("comm", .string(e.comm)),
-                                                                 ("sig", .int(sig)), ("tpid", .int(tpid)), ("result", .int(e.ret))]))
-            } else {
-                out.line(rec.hms(e.exitTime) + "  " + left(e.pid, 6) + " " + left(e.comm, 16) + " " + left(sig, 4) + " " + left(tpid, 6) + " " + String(e.ret))
-            }
+            out.row(layout, [.time(e.exitTime), .int(e.pid), .string(e.comm), .int(sig), .int(tpid), .int(e.ret)])
         }
-        if common.json { return }
-        out.write("\n\n")
+        out.text("\n\n")
         for map in [("@tpid", leftTpid), ("@tsig", leftSig)] {
-            let entries = map.1.sorted { $0.key < $1.key }.map { (key: Optional(String($0.key)), value: $0.value) }
-            out.write(entries.isEmpty ? "\n" : BpftracePrinter.valueMap(name: map.0, entries: entries))
+            out.valueMap(name: map.0, entries: map.1.sorted { $0.key < $1.key }.map { (key: Optional(String($0.key)), value: $0.value) })
         }
     }
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// offcputime: total off-CPU time (us) per blocked stack, thread and name, printed as bcc's
 /// offcputime prints it (multi-line stacks sorted by time, or -f folded), measured as
 /// libbpf-tools' sched_switch version does (stack taken as the task switches out).
 public struct Offcputime: RecordingTool {
     public static let toolName = "offcputime"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "bcc output; only blocked (not preempted) switch-outs have stacks; user frames need process_maps and elf_symbols (stacks family), else [unknown]"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Summarize off-CPU time by stack trace.",
@@ -156,45 +159,19 @@ public struct Offcputime: RecordingTool {
             usyms?.name(pid: key.tgid, address: a, at: totals[key]?.firstSeen ?? 0) ?? "[unknown]"
         }
         let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
-        if common.json {
-            for (key, us) in sorted {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm)),
-                    ("kernel_stack", showKernel ? .array(key.kernelStack.map { .string(ksym($0)) }) : .null),
-                    ("user_stack", showUser ? .array(key.userStack.map { .string(usym(key, $0)) }) : .null),
-                    ("us", .int(Int64(us))),
-                ]))
-            }
-            return
-        }
         if !folded {
             let context = pid.map { "PID \($0)" } ?? tid.map { "TID \($0)" } ?? (userThreadsOnly ? "user threads" : kernelThreadsOnly ? "kernel threads" : "all threads")
             let stackContext = userStacksOnly ? "user" : kernelStacksOnly ? "kernel" : "user + kernel"
-            out.write("Tracing off-CPU time (us) of \(context) by \(stackContext) stack")
-            out.line(numbers.first.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.")
-            out.line()
+            out.text("Tracing off-CPU time (us) of \(context) by \(stackContext) stack" + (numbers.first.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.") + "\n\n")
         }
         for (key, us) in sorted {
-            let user = key.userStack.map { usym(key, $0) }
-            let kernel = key.kernelStack.map(ksym)
-            let both = !key.userStack.isEmpty && !key.kernelStack.isEmpty
-            if folded {
-                var parts = [key.comm]
-                if showUser { parts += user.reversed() }
-                if showKernel {
-                    if needDelimiter && both { parts.append("-") }
-                    parts += kernel.reversed()
-                }
-                out.line(parts.joined(separator: ";") + " \(us)")
-            } else {
-                if showKernel { for f in kernel { out.line("    " + f) } }
-                if showUser {
-                    if needDelimiter && both { out.line("    --") }
-                    for f in user { out.line("    " + f) }
-                }
-                out.line("    " + left("-", 16) + " \(key.comm) (\(key.tid))")
-                out.line("        \(us)\n")
-            }
+            // bcc offcputime.py's print loop: frames, then "    %-16s %s (%d)" and "        %d\n".
+            let style: StackItem.Style = folded
+                ? .folded(prefix: key.comm, delimited: needDelimiter, value: String(us))
+                : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(key.comm), .int(key.tid)), valueLine: printf("        %d\n\n", .uint(us)))
+            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))],
+                                kernel: showKernel ? key.kernelStack.map(ksym) : nil, user: showUser ? key.userStack.map { usym(key, $0) } : nil,
+                                value: .uint(us), unit: .us, style: style))
         }
     }
 }

@@ -1,10 +1,13 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools opensnoop (0.26, the version the reference hosts run): open() and openat() calls
 /// as rows, printed when they return.
 public struct Opensnoop: RecordingTool {
     public static let toolName = "opensnoop"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "open and openat, like libbpf-tools 0.26; -F cannot resolve relative paths"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace open family syscalls",
@@ -62,14 +65,20 @@ public struct Opensnoop: RecordingTool {
         let end = rec.durationEnd(duration)
         let openIDs = rec.ids(Syscalls.open)  // once: resolving a name walks the whole table
         var relative = 0
-        if !common.json {
-            var header = ""
-            if timestamp { header += left("TIME", 8) + " " }
-            if printUID { header += left("UID", 7) + " " }
-            header += left("PID", 6) + " " + left("COMM", 16) + " " + right("FD", 3) + " " + right("ERR", 3) + " "
-            if extended { header += left("FLAGS", 8) + " " }
-            out.line(header + "PATH")
-        }
+        // opensnoop.c's header and print_event(), piece by piece.
+        var b = RowLayout.Builder(.event, "open")
+        b.add("time", .hms, header: "%-8s ", "TIME", row: "%-8s ", shown: timestamp)
+        b.add("uid", header: "%-7s ", "UID", row: "%-7d ", shown: printUID)
+        b.add("pid", header: "%-6s ", "PID", row: "%-6d ")
+        b.json("tid")
+        b.add("comm", header: "%-16s ", "COMM", row: "%-16s ")
+        b.add("fd", header: "%3s ", "FD", row: "%3d ")
+        b.add("err", header: "%3s ", "ERR", row: "%3d ")
+        b.add("flags", header: "%-8s ", "FLAGS", row: "%08o ", shown: extended)
+        b.add("path", header: "%s", "PATH", row: "%s")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         for e in rows where e.exitTime < end {
             if let tid, e.tid != Int64(tid) { continue }
             if let uid, e.uid != Int64(uid) { continue }
@@ -79,28 +88,10 @@ public struct Opensnoop: RecordingTool {
             let fd = ret >= 0 ? ret : -1, err = ret >= 0 ? 0 : -ret
             let flags = cInt(openIDs.contains(e.id) ? e.args[1] : e.args[2])
             if fullPath && !e.path.hasPrefix("/") { relative += 1 }
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("time", .string(rec.hms(e.exitTime))), ("ts", .int(e.exitTime)), ("uid", .int(e.uid)), ("pid", .int(e.pid)), ("tid", .int(e.tid)),
-                    ("comm", .string(e.comm)), ("fd", .int(fd)), ("err", .int(err)), ("flags", .int(flags)), ("path", .string(e.path)),
-                ]))
-                continue
-            }
-            var line = ""
-            if timestamp { line += left(rec.hms(e.exitTime), 8) + " " }
-            if printUID { line += left(e.uid, 7) + " " }
-            line += left(e.pid, 6) + " " + left(e.comm, 16) + " " + right(fd, 3) + " " + right(err, 3) + " "
-            if extended { line += octal8(UInt32(truncatingIfNeeded: flags)) + " " }
-            out.line(line + e.path)
+            out.row(layout, [.time(e.exitTime), .int(e.uid), .int(e.pid), .int(e.tid), .string(e.comm), .int(fd), .int(err), .int(flags), .string(e.path)])
         }
         if relative > 0 {
             out.warn("bpfan opensnoop: -F: \(relative) relative path(s) printed as recorded: the recording has no working directories to resolve them")
         }
     }
-}
-
-/// printf("%08o").
-func octal8(_ v: UInt32) -> String {
-    let s = String(v, radix: 8)
-    return s.count >= 8 ? s : String(repeating: "0", count: 8 - s.count) + s
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's opensnoop.bt (0.17): open/openat rows at return, paths cut by str() to 63 bytes.
 public struct OpensnoopBt: RecordingTool {
@@ -18,20 +19,22 @@ public struct OpensnoopBt: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let rows = try rec.syscallDetails(ids: rec.ids(Syscalls.open, Syscalls.openat))
-        if !common.json {
-            out.line("Attaching 6 probes...")
-            out.line("Tracing open syscalls... Hit Ctrl-C to end.")
-            out.line(left("PID", 6) + " " + left("COMM", 16) + " " + right("FD", 4) + " " + right("ERR", 3) + " PATH")
-        }
+        out.text("Attaching 6 probes...\nTracing open syscalls... Hit Ctrl-C to end.\n")
+        var b = RowLayout.Builder(.event, "open")
+        b.json("time")
+        b.add("pid", header: "%-6s ", "PID", row: "%-6d ")
+        b.add("comm", header: "%-16s ", "COMM", row: "%-16s ")
+        b.add("fd", header: "%4s ", "FD", row: "%4d ")
+        b.add("err", header: "%3s ", "ERR", row: "%3d ")
+        b.add("path", header: "%s", "PATH", row: "%s")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         for e in rows {
             let ret = e.ret
             let fd = ret >= 0 ? ret : -1, err = ret >= 0 ? 0 : -ret
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [("pid", .int(e.pid)), ("comm", .string(e.comm)), ("fd", .int(fd)), ("err", .int(err)), ("path", .string(bpftraceStr(e.path)))]))
-            } else {
-                out.line(left(e.pid, 6) + " " + left(e.comm, 16) + " " + right(cInt(fd), 4) + " " + right(cInt(err), 3) + " " + bpftraceStr(e.path))
-            }
+            out.row(layout, [.time(e.exitTime), .int(e.pid), .string(e.comm), .int(fd), .int(err), .string(bpftraceStr(e.path))])
         }
-        if !common.json { out.write("\n\n\n") }  // exit: blank lines, then @filename, cleared in END
+        out.text("\n\n\n")  // exit: blank lines, then @filename, cleared in END
     }
 }

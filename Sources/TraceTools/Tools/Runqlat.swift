@@ -1,10 +1,13 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools runqlat: run-queue (scheduler) latency as log2 histograms, from wakeup (or
 /// preemption) to switch-in, optionally per process or thread, per interval.
 public struct Runqlat: RecordingTool {
     public static let toolName = "runqlat"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "--pidnss and -c are refused (not recorded)"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Summarize run queue (scheduler) latency as a histogram.",
@@ -62,11 +65,7 @@ public struct Runqlat: RecordingTool {
             report.add(row: row, key: key, comm: row.string(C.nextComm), value: UInt64(latency / divisor))
         }, merge: { $0.merge($1) })
         let label: String? = perProcess ? "pid" : perThread ? "tid" : nil
-        let unit = milliseconds ? "msecs" : "usecs"
-        if common.json {
-            out.write(report.json(tool: Self.toolName, keyLabel: label, unit: unit, timestamp: timestamp, intervalGiven: !numbers.isEmpty, clock: rec.clock))
-        } else {
-            out.write(report.text(header: "Tracing run queue latency... Hit Ctrl-C to end.", keyLabels: label.map { [$0] } ?? [], unit: unit, timestamp: timestamp, clock: rec.clock))
-        }
+        report.emit(into: &out, header: "Tracing run queue latency... Hit Ctrl-C to end.", keyLabels: label.map { [$0] } ?? [], jsonKey: label,
+                    unit: milliseconds ? .ms : .us, unitLabel: milliseconds ? "msecs" : "usecs", timestamp: timestamp)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's runqlat.bt (0.17): `@usecs = hist(...)` of the wait from sched_wakeup(_new), or
 /// from a switch-out whose tracepoint `prev_state` is TASK_RUNNING, to the switch-in, keyed by
@@ -23,14 +24,9 @@ public struct RunqlatBt: RecordingTool {
         let hist = try rec.scanPaired(pairing.sources(), initial: { BpftraceHistogram() }, ops: { pairing.ops($0, &$1) }, matched: { hist, row, m in
             if let latency = RunQueuePairing.latency(row, m) { hist.add(latency / 1000) }
         }, merge: { $0.merge($1) })
-        if common.json {
-            out.write(JSONShapes.histograms(tool: Self.toolName, unit: "usecs", [([("map", .string("@usecs"))], bpftraceBuckets(hist))]))
-            return
-        }
-        out.line("Attaching 5 probes...")
-        out.line("Tracing CPU scheduler... Hit Ctrl-C to end.")
-        out.write("\n\n")
-        out.write("\n")  // @qtime, cleared in END, prints as an empty map
-        out.write(hist.total == 0 ? "\n" : BpftracePrinter.histMap(name: "@usecs", entries: [(nil, BpftracePrinter.hist(hist), hist.total)]))
+        out.text("Attaching 5 probes...\nTracing CPU scheduler... Hit Ctrl-C to end.\n")
+        out.text("\n\n")
+        out.text("\n")  // @qtime, cleared in END, prints as an empty map
+        out.histMap(name: "@usecs", entries: hist.total == 0 ? [] : [(nil, hist)])
     }
 }

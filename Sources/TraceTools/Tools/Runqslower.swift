@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools runqslower: one row per switch-in whose run-queue wait exceeded min_us, with
 /// the task switched out (-P).
@@ -41,32 +42,26 @@ public struct Runqslower: RecordingTool {
         // runqslower.bpf.c: `if (min_us && delta_us <= min_us) return 0;` comes before the
         // delete, so a short wait leaves its stamp behind.
         let pairing = RunQueuePairing(rule: .taskStateRunning, tgid: pid.map(Int64.init), tid: tid.map(Int64.init), keepWithinMicros: minUs > 0 ? minUs : nil)
-        if !common.json {
-            out.line("Tracing run queue latency higher than \(minUs) us")
-            var header = left("TIME", 8) + " " + left("COMM", 16) + " " + left("TID", 6) + " " + right("LAT(us)", 14)
-            if previous { header += " " + left("PREV COMM", 16) + " " + left("PREV TID", 6) }
-            out.line(header)
-        }
-        let json = common.json, previous = previous
-        // Lines with their row's place in time: matches reach the fold out of order.
-        let lines = try rec.scanPaired(pairing.sources(reading: ["next_comm", "prev_comm"]), initial: { [(ts: Int64, order: UInt64, text: String)]() },
-                                       ops: { pairing.ops($0, &$1) }, matched: { lines, row, m in
-            guard let latency = RunQueuePairing.latency(row, m) else { return }
-            let latencyUs = latency / 1000
-            guard latencyUs > minUs else { return }
+        out.text("Tracing run queue latency higher than \(minUs) us\n")
+        // runqslower.c's header and handle_event().
+        var b = RowLayout.Builder(.event, "runq")
+        b.add("time", .hms, header: "%-8s ", "TIME", row: "%-8s ")
+        b.add("comm", header: "%-16s ", "COMM", row: "%-16s ")
+        b.add("tid", header: "%-6s ", "TID", row: "%-6d ")
+        b.add("latency", .divided(1000), header: "%14s", "LAT(us)", row: "%14d")
+        b.add("prev_comm", header: " %-16s", "PREV COMM", row: " %-16s", shown: previous)
+        b.add("prev_tid", header: " %-6s", "PREV TID", row: " %-6d", shown: previous)
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
+        // Rows with their place in time: matches reach the fold out of order.
+        let rows = try rec.scanPaired(pairing.sources(reading: ["next_comm", "prev_comm"]), initial: { [(ts: Int64, order: UInt64, values: [Value])]() },
+                                      ops: { pairing.ops($0, &$1) }, matched: { rows, row, m in
+            guard let latency = RunQueuePairing.latency(row, m), latency / 1000 > minUs else { return }
             typealias C = RunQueueTracker.SwitchColumn
-            let time = rec.clock?.hms(ofMonotonic: row.ts) ?? "??:??:??"
-            let comm = row.string(C.nextComm), prevComm = row.string(C.prevComm), prevTid = row.int(C.tid), tid = row.int(C.nextTid)
-            if json {
-                var fields: [(String, JSONText)] = [("time", .string(time)), ("comm", .string(comm)), ("tid", .int(tid)), ("lat_us", .int(latencyUs))]
-                if previous { fields += [("prev_comm", .string(prevComm)), ("prev_tid", .int(prevTid))] }
-                lines.append((row.ts, row.order, JSONShapes.event(tool: Self.toolName, fields)))
-                return
-            }
-            var line = left(time, 8) + " " + left(comm, 16) + " " + left(String(tid), 6) + " " + right(String(latencyUs), 14)
-            if previous { line += " " + left(prevComm, 16) + " " + left(String(prevTid), 6) }
-            lines.append((row.ts, row.order, line + "\n"))
+            rows.append((row.ts, row.order, [.time(row.ts), .string(row.string(C.nextComm)), .int(row.int(C.nextTid)), .duration(latency),
+                                             .string(row.string(C.prevComm)), .int(row.int(C.tid))]))
         }, merge: { $0 += $1 })
-        for l in lines.sorted(by: { ($0.ts, $0.order) < ($1.ts, $1.order) }) { out.write(l.text) }
+        for r in rows.sorted(by: { ($0.ts, $0.order) < ($1.ts, $1.order) }) { out.row(layout, r.values) }
     }
 }

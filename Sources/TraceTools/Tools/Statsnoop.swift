@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools statsnoop (0.26): statfs, stat, lstat, statx and newfstatat calls as rows.
 public struct Statsnoop: RecordingTool {
     public static let toolName = "statsnoop"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "the live libbpf-tools 0.26 statsnoop prints no rows on 6.x syscall tracepoints (fixed upstream, bcc #4920); bpfan prints what the fixed tool does"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace stat syscalls.",
@@ -37,9 +40,17 @@ public struct Statsnoop: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let ids = rec.ids(Syscalls.statfs, Syscalls.newstat, Syscalls.statx, Syscalls.newfstatat, Syscalls.newlstat)
         let rows = try rec.syscallDetails(ids: ids, filter: ScanFilter(pids: pid.map { [Int64($0)] }))
-        if !common.json {
-            out.line((timestamp ? left("TIME(s)", 14) + " " : "") + left("PID", 7) + " " + left("COMM", 20) + " " + left("RET", 4) + " " + left("ERR", 4) + " PATH")
-        }
+        var b = RowLayout.Builder(.event, "stat")
+        b.json("time")
+        b.add("time_s", header: "%-14s ", "TIME(s)", row: "%-14.9f ", shown: timestamp, inJSON: false)
+        b.add("pid", header: "%-7s ", "PID", row: "%-7d ")
+        b.add("comm", header: "%-20s ", "COMM", row: "%-20s ")
+        b.add("ret", header: "%-4s ", "RET", row: "%-4d ")
+        b.add("err", header: "%-4s ", "ERR", row: "%-4d ")
+        b.add("path", header: "%s", "PATH", row: "%s")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         var first: Int64?
         for e in rows {
             let ret = cInt(e.ret)
@@ -47,14 +58,7 @@ public struct Statsnoop: RecordingTool {
             let fd = ret >= 0 ? ret : -1, err = ret >= 0 ? 0 : -ret
             // Timestamps count from the first event the tool printed.
             if first == nil { first = e.exitTime }
-            let rel = Double(e.exitTime &- first!) / 1e9
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [("time_s", .double(rel)), ("pid", .int(e.pid)), ("comm", .string(e.comm)),
-                                                                 ("ret", .int(fd)), ("err", .int(err)), ("path", .string(e.path))]))
-                continue
-            }
-            out.line((timestamp ? left(String(format: "%.9f", rel), 14) + " " : "") + left(e.pid, 7) + " " + left(e.comm, 20) + " "
-                     + left(fd, 4) + " " + left(err, 4) + " " + e.path)
+            out.row(layout, [.time(e.exitTime), .double(Double(e.exitTime &- first!) / 1e9), .int(e.pid), .string(e.comm), .int(fd), .int(err), .string(e.path)])
         }
     }
 }

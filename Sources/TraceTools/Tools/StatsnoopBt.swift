@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's statsnoop.bt (0.17): statfs, statx, stat and lstat rows at return, paths cut by
 /// str() to 63 bytes.
@@ -19,19 +20,19 @@ public struct StatsnoopBt: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let rows = try rec.syscallDetails(ids: rec.ids(Syscalls.statfs, Syscalls.statx, Syscalls.newstat, Syscalls.newlstat))
-        if !common.json {
-            out.line("Attaching 10 probes...")
-            out.line("Tracing stat syscalls... Hit Ctrl-C to end.")
-            out.line(left("PID", 6) + " " + left("COMM", 16) + " " + right("ERR", 3) + " PATH")
-        }
+        out.text("Attaching 10 probes...\nTracing stat syscalls... Hit Ctrl-C to end.\n")
+        var b = RowLayout.Builder(.event, "stat")
+        b.json("time")
+        b.add("pid", header: "%-6s ", "PID", row: "%-6d ")
+        b.add("comm", header: "%-16s ", "COMM", row: "%-16s ")
+        b.add("err", header: "%3s ", "ERR", row: "%3d ")
+        b.add("path", header: "%s", "PATH", row: "%s")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         for e in rows {
-            let err = e.ret >= 0 ? 0 : -e.ret
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [("pid", .int(e.pid)), ("comm", .string(e.comm)), ("err", .int(err)), ("path", .string(bpftraceStr(e.path)))]))
-            } else {
-                out.line(left(e.pid, 6) + " " + left(e.comm, 16) + " " + right(err, 3) + " " + bpftraceStr(e.path))
-            }
+            out.row(layout, [.time(e.exitTime), .int(e.pid), .string(e.comm), .int(e.ret >= 0 ? 0 : -e.ret), .string(bpftraceStr(e.path))])
         }
-        if !common.json { out.write("\n\n\n") }  // exit: blank lines, then @filename, cleared in END
+        out.text("\n\n\n")  // exit: blank lines, then @filename, cleared in END
     }
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools syscount: syscalls counted (and with -L timed) by syscall or by process, top N,
 /// once at the end or every -i seconds of recording time.
 public struct Syscount: RecordingTool {
     public static let toolName = "syscount"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "-P reads the proc family for names"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Summarize syscall counts and latencies.",
@@ -79,7 +82,8 @@ public struct Syscount: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         if list {
-            for nr in rec.syscallNames.keys.sorted() { out.line(right(String(nr), 3) + ": " + rec.syscallNames[nr]!) }
+            let names = RowLayout(.row, "syscall_names", columns: [Column("id"), Column("name")], header: nil, format: "%3d: %s\n")
+            for nr in rec.syscallNames.keys.sorted() { out.row(names, [Value(nr), .string(rec.syscallNames[nr]!)]) }
             return
         }
         let wantErrno = errnoFilter.flatMap(ErrnoNames.parse)
@@ -131,37 +135,30 @@ public struct Syscount: RecordingTool {
             for e in counter.entries { perKey[e.key] = Stat(count: e.count, totalNs: e.ns, comm: names[e.key] ?? "") }
             return perKey
         }
-        if common.json {
-            var rows: [[JSONText]] = []
-            for (i, perKey) in stats.enumerated() {
-                for (key, s) in sorted(perKey).prefix(top) {
-                    var row: [JSONText] = [.int(Int64(i)), .string(rec.clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "")]
-                    row += byProcess ? [.int(key), .string(s.comm)] : [.string(name(key, rec))]
-                    row.append(.int(Int64(s.count)))
-                    if latency { row.append(.double(Double(s.totalNs) / (milliseconds ? 1e6 : 1e3))) }
-                    rows.append(row)
-                }
-            }
-            let cols = ["interval", "time"] + (byProcess ? ["pid", "comm"] : ["syscall"]) + ["count"] + (latency ? [milliseconds ? "time_ms" : "time_us"] : [])
-            out.write(JSONShapes.table(tool: Self.toolName, columns: cols, rows: rows))
-            return
+        out.text("Tracing syscalls, printing top \(top)... Ctrl+C to quit.\n")
+        // syscount.c's print_timestamp(), print_latency_header()/print_count_header() and rows.
+        var l = RowLayout.Builder(.row, byProcess ? "syscalls_by_process" : "syscalls")
+        l.json("interval")
+        l.json("time")
+        if byProcess {
+            l.add("pid", header: "%-22s ", "PID    COMM", row: "%-6d ")
+            l.add("comm", row: "%-15s ")
+        } else {
+            l.add("syscall", header: "%-22s ", "SYSCALL", row: "%-22s ")
         }
-        out.line("Tracing syscalls, printing top \(top)... Ctrl+C to quit.")
+        l.add("count", header: "%8s", "COUNT", row: "%8llu")
+        l.add("total", .scaled(milliseconds ? 1e6 : 1e3), header: " %16s", milliseconds ? "TIME (ms)" : "TIME (us)", row: " %16.3f", shown: latency)
+        l.literal(header: "\n", row: "\n")
+        let layout = l.layout
         for (i, perKey) in stats.enumerated() where !perKey.isEmpty {
-            out.line("[" + (rec.clock?.hms(ofMonotonic: buckets.reportTime(of: i)) ?? "??:??:??") + "]")
-            let aggName = byProcess ? "PID    COMM" : "SYSCALL"
-            if latency {
-                out.line(left(aggName, 22) + " " + right("COUNT", 8) + " " + right(milliseconds ? "TIME (ms)" : "TIME (us)", 16))
-            } else {
-                out.line(left(aggName, 22) + " " + right("COUNT", 8))
+            let time = buckets.reportTime(of: i)
+            out.text(printf("[%s]\n", .string(rec.clock?.hms(ofMonotonic: time) ?? "??:??:??")))
+            out.header(layout)
+            for (key, st) in sorted(perKey).prefix(top) {
+                let who: [Value] = byProcess ? [.int(key), .string(st.comm)] : [.string(name(key, rec))]
+                out.row(layout, [Value(i), .time(time)] + who + [.uint(st.count), latency ? .duration(Int64(bitPattern: st.totalNs)) : .null])
             }
-            for (key, s) in sorted(perKey).prefix(top) {
-                let agg = byProcess ? left(key, 6) + " " + left(s.comm, 15) : name(key, rec)
-                var line = left(agg, 22) + " " + right(String(s.count), 8)
-                if latency { line += " " + right(String(format: "%.3f", Double(s.totalNs) / (milliseconds ? 1_000_000.0 : 1000.0)), 16) }
-                out.line(line)
-            }
-            out.line()
+            out.text("\n")
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's syscount.bt (0.17): `@syscall[args->id]` and `@process[comm]` counted at
 /// sys_enter, the ten largest of each printed in END, then the cleared maps at exit. Syscalls
@@ -7,6 +8,8 @@ import TraceAnalysis
 /// counted; neither are unpaired rows (exits whose sys_enter came before the recording).
 public struct SyscountBt: RecordingTool {
     public static let toolName = "syscount.bt"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "exit_group and successful execve are not counted (no exit row)"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Count syscalls by syscall ID and by process name (bpftrace syscount.bt output).")
@@ -36,18 +39,11 @@ public struct SyscountBt: RecordingTool {
         }
         let syscalls = bySyscall.map { (key: Optional(String($0.key)), value: $0.value) }
         let comms = byComm.map { (key: Optional($0.key), value: $0.value) }
-        if common.json {
-            let rows: [[JSONText]] = syscalls.map { [.string("@syscall"), .string($0.key!), .int($0.value)] }
-                + comms.map { [.string("@process"), .string($0.key!), .int($0.value)] }
-            out.write(JSONShapes.table(tool: Self.toolName, columns: ["map", "key", "count"], rows: rows))
-            return
-        }
-        out.line("Attaching 3 probes...")
-        out.line("Counting syscalls... Hit Ctrl-C to end.")
-        out.write("\nTop 10 syscalls IDs:\n")
-        out.write(syscalls.isEmpty ? "\n" : BpftracePrinter.valueMap(name: "@syscall", entries: syscalls.sorted { Int64($0.key ?? "") ?? 0 < Int64($1.key ?? "") ?? 0 }, top: 10))
-        out.write("\nTop 10 processes:\n")
-        out.write(comms.isEmpty ? "\n" : BpftracePrinter.valueMap(name: "@process", entries: comms.sorted { ($0.key ?? "") < ($1.key ?? "") }, top: 10))
-        out.write("\n\n\n\n")  // exit: blank lines, then @process and @syscall, both cleared in END
+        out.text("Attaching 3 probes...\nCounting syscalls... Hit Ctrl-C to end.\n")
+        out.text("\nTop 10 syscalls IDs:\n")
+        out.valueMap(name: "@syscall", entries: syscalls.sorted { Int64($0.key ?? "") ?? 0 < Int64($1.key ?? "") ?? 0 }, top: 10)
+        out.text("\nTop 10 processes:\n")
+        out.valueMap(name: "@process", entries: comms.sorted { ($0.key ?? "") < ($1.key ?? "") }, top: 10)
+        out.text("\n\n\n\n")  // exit: blank lines, then @process and @syscall, both cleared in END
     }
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// bcc tcpaccept: one row per TCP connection accepted, from the accept/accept4 calls of
 /// syscall_detail matched to the passive opens of tcp_state (TcpAcceptQueue).
 public struct Tcpaccept: RecordingTool {
     public static let toolName = "tcpaccept"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "bcc output; accept/accept4 calls matched to passive opens; io_uring and in-kernel accepts are not seen"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace TCP accepts",
@@ -83,35 +86,31 @@ public struct Tcpaccept: RecordingTool {
         if unmatched > 0 {
             out.warn("bpfan tcpaccept: warning: \(unmatched) accept calls returned a connection whose handshake the recording does not hold (established before it started); not shown")
         }
-        if !common.json {
-            out.line((time ? left("TIME", 9) : "") + (timestamp ? left("TIME(s)", 9) : "")
-                     + left("PID", 7) + " " + left("COMM", 12) + " " + left("IP", 2) + " " + left("RADDR", 16) + " " + left("RPORT", 5) + " "
-                     + left("LADDR", 16) + " " + left("LPORT", 5))
-        }
+        // bcc tcpaccept.py's header and print_ipv4_event() / print_ipv6_event().
+        var b = RowLayout.Builder(.event, "accept")
+        b.add("time", .hms, header: "%-9s", "TIME", row: "%-8s ", shown: time)
+        b.add("time_s", header: "%-9s", "TIME(s)", row: "%-9.3f", shown: timestamp, inJSON: false)
+        b.add("pid", header: "%-7s ", "PID", row: "%-7d ")
+        b.add("comm", header: "%-12s ", "COMM", row: "%-12.12s ")
+        b.add("ip", header: "%-2s ", "IP", row: "%-2d ")
+        b.add("raddr", header: "%-16s ", "RADDR", row: "%-16s ")
+        b.add("rport", header: "%-5s ", "RPORT", row: "%-5d ")
+        b.add("laddr", header: "%-16s ", "LADDR", row: "%-16s ")
+        b.add("lport", header: "%-5s", "LPORT", row: "%-5d")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         var startUs: Int64?
         for (ts, call, child) in rows {
             if let pid, call.pid != pid { continue }
             if let family, child.family != family { continue }
             if let portFilter, !portFilter.contains(child.localPort) { continue }
             let raddr = InetAddress.format(family: child.family, child.remoteAddress), laddr = InetAddress.format(family: child.family, child.localAddress)
-            let ip = child.family == InetAddress.inet ? 4 : 6
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("time", .string(rec.hms(ts))), ("pid", .int(call.pid)), ("comm", .string(call.comm)), ("ip", .int(Int64(ip))),
-                    ("raddr", .string(raddr)), ("rport", .int(Int64(child.remotePort))), ("laddr", .string(laddr)), ("lport", .int(Int64(child.localPort))),
-                ]))
-                continue
-            }
-            var line = time ? left(rec.hms(ts), 8) + " " : ""
-            if timestamp {
-                // The live tool's clock starts at its first printed event, in whole microseconds.
-                let us = ts / 1000
-                if startUs == nil { startUs = us }
-                line += left(String(format: "%.3f", Double(us &- startUs!) / 1_000_000), 9)
-            }
-            line += left(String(call.pid), 7) + " " + left(String(call.comm.prefix(12)), 12) + " " + left(String(ip), 2) + " "
-                + left(raddr, 16) + " " + left(String(child.remotePort), 5) + " " + left(laddr, 16) + " " + left(String(child.localPort), 5)
-            out.line(line)
+            // The live tool's clock starts at its first printed event, in whole microseconds.
+            let us = ts / 1000
+            if startUs == nil { startUs = us }
+            out.row(layout, [.time(ts), .double(Double(us &- startUs!) / 1_000_000), .int(call.pid), .string(call.comm), .int(child.family == InetAddress.inet ? 4 : 6),
+                             .string(raddr), .int(Int64(child.remotePort)), .string(laddr), .int(Int64(child.localPort))])
         }
     }
 }

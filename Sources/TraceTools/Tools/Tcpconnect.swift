@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools tcpconnect: active TCP connects (or -c counts per flow), from the CLOSE →
 /// SYN_SENT changes of tcp_state.
 public struct Tcpconnect: RecordingTool {
     public static let toolName = "tcpconnect"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "-U/-u read uids from the proc family; connects failing inside tcp_v4_connect after SYN_SENT are still listed"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Count/Trace active tcp connections",
@@ -111,49 +114,46 @@ public struct Tcpconnect: RecordingTool {
             }
             // IPv4 map first, then IPv6, each in first-seen order (the live tool dumps hash order).
             let rows = order.filter { $0.family == InetAddress.inet } + order.filter { $0.family == InetAddress.inet6 }
-            if common.json {
-                out.write(JSONShapes.table(tool: Self.toolName, columns: ["laddr", "raddr"] + (sourcePort ? ["lport"] : []) + ["rport", "connects"], rows: rows.map { f in
-                    [.string(InetAddress.format(family: f.family, f.saddr)), .string(InetAddress.format(family: f.family, f.daddr))]
-                        + (sourcePort ? [.int(Int64(f.sport))] : []) + [.int(Int64(f.dport)), .int(Int64(counts[f]!))]
-                }))
-                return
-            }
-            out.write("\n" + left("LADDR", 25) + " " + left("RADDR", 25) + (sourcePort ? " " + left("LPORT", 20) : "") + " " + left("RPORT", 20) + " " + left("CONNECTS", 10) + "\n")
+            // tcpconnect.c's print_count_header() and print_count().
+            var t = RowLayout.Builder(.row, "connects")
+            t.literal(header: "\n", row: "")
+            t.add("laddr", header: "%-25s ", "LADDR", row: "%-25s ")
+            t.add("raddr", header: "%-25s", "RADDR", row: "%-25s")
+            t.add("lport", header: " %-20s", "LPORT", row: " %-20d", shown: sourcePort)
+            t.add("rport", header: " %-20s ", "RPORT", row: " %-20d ")
+            t.add("connects", header: "%-10s", "CONNECTS", row: "%-10d")
+            t.literal(header: "\n", row: "\n")
+            let table = t.layout
+            out.header(table)
             for f in rows {
-                out.write(left(InetAddress.format(family: f.family, f.saddr), 25) + " " + left(InetAddress.format(family: f.family, f.daddr), 25))
-                if sourcePort { out.write(" " + left(String(f.sport), 20)) }
-                out.write(" " + left(String(f.dport), 20) + " " + left(String(counts[f]!), 10) + "\n")
+                out.row(table, [.string(InetAddress.format(family: f.family, f.saddr)), .string(InetAddress.format(family: f.family, f.daddr)),
+                                .int(Int64(f.sport)), .int(Int64(f.dport)), .uint(counts[f]!)])
             }
             return
         }
-        if !common.json {
-            var h = timestamp ? left("TIME(s)", 9) : ""
-            if printUID { h += left("UID", 6) }
-            h += left("PID", 6) + " " + left("COMM", 12) + " " + left("IP", 2) + " " + left("SADDR", 16) + " " + left("DADDR", 16)
-            if sourcePort { h += " " + left("SPORT", 5) }
-            out.line(h + " " + left("DPORT", 5))
-        }
+        // tcpconnect.c's print_events_header() and print_event().
+        var b = RowLayout.Builder(.event, "connect")
+        b.json("time")
+        b.add("time_s", header: "%-9s", "TIME(s)", row: "%-9.3f", shown: timestamp, inJSON: false)
+        b.add("uid_text", header: "%-6s", "UID", row: "%-6d", shown: printUID, inJSON: false)
+        b.json("uid")
+        b.add("pid", header: "%-6s ", "PID", row: "%-6d ")
+        b.add("comm", header: "%-12s ", "COMM", row: "%-12.12s ")
+        b.add("ip", header: "%-2s ", "IP", row: "%-2d ")
+        b.add("saddr", header: "%-16s ", "SADDR", row: "%-16s ")
+        b.add("daddr", header: "%-16s", "DADDR", row: "%-16s")
+        b.add("sport", header: " %-5s", "SPORT", row: " %-5d", shown: sourcePort)
+        b.add("dport", header: " %-5s", "DPORT", row: " %-5d")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         let first = connects.first?.syn.ts ?? 0
         for c in connects {
             let e = c.syn
             // The live tool's clock starts at its first printed event, in whole microseconds.
-            let rel = Double(e.ts / 1000 - first / 1000) / 1_000_000
-            if common.json {
-                var fields: [(String, JSONText)] = [("time_s", .double(rel))]
-                if printUID { fields.append(("uid", c.uid.map { .int($0) } ?? .null)) }
-                fields += [("pid", .int(e.pid)), ("comm", .string(e.comm)), ("ip", .int(e.family == InetAddress.inet ? 4 : 6)),
-                           ("saddr", .string(e.localAddress)), ("daddr", .string(e.remoteAddress))]
-                if sourcePort { fields.append(("sport", .int(Int64(c.sourcePort ?? 0)))) }
-                fields.append(("dport", .int(Int64(e.dport))))
-                out.write(JSONShapes.event(tool: Self.toolName, fields))
-                continue
-            }
-            var line = timestamp ? left(String(format: "%.3f", rel), 9) : ""
-            if printUID { line += left(c.uid.map(String.init) ?? "-1", 6) }
-            line += left(String(e.pid), 6) + " " + left(String(e.comm.prefix(12)), 12) + " " + left(e.family == InetAddress.inet ? "4" : "6", 2) + " "
-                + left(e.localAddress, 16) + " " + left(e.remoteAddress, 16)
-            if sourcePort { line += " " + left(String(c.sourcePort ?? 0), 5) }
-            out.line(line + " " + left(String(e.dport), 5))
+            out.row(layout, [.time(e.ts), .double(Double(e.ts / 1000 - first / 1000) / 1_000_000), .int(c.uid ?? -1), c.uid.map { .int($0) } ?? .null,
+                             .int(e.pid), .string(e.comm), .int(e.family == InetAddress.inet ? 4 : 6), .string(e.localAddress), .string(e.remoteAddress),
+                             .int(Int64(c.sourcePort ?? 0)), .int(Int64(e.dport))])
         }
     }
 }

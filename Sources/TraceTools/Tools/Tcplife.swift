@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools tcplife: one row per TCP session when it closes, with its owner, addresses,
 /// bytes sent (acked) and received, and lifespan.
@@ -55,31 +56,31 @@ public struct Tcplife: RecordingTool {
         let sportOK = Self.portFilter(localPorts), dportOK = Self.portFilter(remotePorts)
         let width = wide ? 39 : 15
         var tracker = TcpLifeTracker(flavor: .libbpf, pid: pid.map(Int64.init))
-        if !common.json {
-            out.write((time ? left("TIME(s)", 8) + " " : "") + left("PID", 7) + " " + left("COMM", 16) + " " + left("LADDR", width) + " " + left("LPORT", 5) + " "
-                      + left("RADDR", width) + " " + left("RPORT", 5) + " " + left("TX_KB", 6) + " " + left("RX_KB", 6) + " MS\n")
-        }
+        // tcplife.c's header and handle_event().
+        var b = RowLayout.Builder(.event, "tcp_session")
+        b.add("time", .hms, header: "%-8s ", "TIME(s)", row: "%8s ", shown: time)
+        b.add("pid", header: "%-7s ", "PID", row: "%-7d ")
+        b.add("comm", header: "%-16s ", "COMM", row: "%-16s ")
+        b.add("laddr", header: "%-\(width)s ", "LADDR", row: "%-\(width)s ")
+        b.add("lport", header: "%-5s ", "LPORT", row: "%-5d ")
+        b.add("raddr", header: "%-\(width)s ", "RADDR", row: "%-\(width)s ")
+        b.add("rport", header: "%-5s ", "RPORT", row: "%-5d ")
+        b.add("tx_bytes", .scaled(1024), header: "%-6s ", "TX_KB", row: "%-6.2f ")
+        b.add("rx_bytes", .scaled(1024), header: "%-6s ", "RX_KB", row: "%-6.2f ")
+        b.json("span")
+        b.add("ms", header: "%s", "MS", row: "%.2f", inJSON: false)
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         try rec.scanMerged([ScanSource("tcp_state", TcpStateChange.columns)]) { row in
             let e = TcpStateChange(row.batch, row.row)
             if let family, e.family != family { return }
             if let sportOK, !sportOK(e.sport) { return }
             if let dportOK, !dportOK(e.dport) { return }
             guard let s = tracker.apply(e) else { return }
-            let spanUs = s.span / 1000
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("time", .string(rec.clock?.hms(ofMonotonic: e.ts) ?? "")), ("pid", .int(s.pid)), ("comm", .string(s.comm)),
-                    ("laddr", .string(e.localAddress)), ("lport", .int(Int64(e.sport))), ("raddr", .string(e.remoteAddress)), ("rport", .int(Int64(e.dport))),
-                    ("tx_bytes", .int(Int64(bitPattern: e.bytesAcked))), ("rx_bytes", .int(Int64(bitPattern: e.bytesReceived))), ("span_us", .int(spanUs)),
-                ]))
-                return
-            }
-            var line = time ? right(rec.clock?.hms(ofMonotonic: e.ts) ?? "??:??:??", 8) + " " : ""
-            line += left(String(s.pid), 7) + " " + left(s.comm, 16) + " " + left(e.localAddress, width) + " " + left(String(e.sport), 5) + " "
-            line += left(e.remoteAddress, width) + " " + left(String(e.dport), 5) + " "
-            line += left(String(format: "%.2f", Double(e.bytesAcked) / 1024), 6) + " " + left(String(format: "%.2f", Double(e.bytesReceived) / 1024), 6) + " "
-            line += String(format: "%.2f", Double(spanUs) / 1000)
-            out.line(line)
+            // The live tool keeps span_us and prints span_us / 1000.0.
+            out.row(layout, [.time(e.ts), .int(s.pid), .string(s.comm), .string(e.localAddress), .int(Int64(e.sport)), .string(e.remoteAddress), .int(Int64(e.dport)),
+                             .uint(e.bytesAcked), .uint(e.bytesReceived), .duration(s.span), .double(Double(s.span / 1000) / 1000)])
         }
     }
 }

@@ -1,10 +1,13 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bpftrace's tcplife.bt (0.17): a row per TCP session at its close, from the first state
 /// change before FIN_WAIT1 to CLOSE, in whole KB and ms.
 public struct TcplifeBt: RecordingTool {
     public static let toolName = "tcplife.bt"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "changes made outside tcp_set_state (listen, request clone) are skipped as the kprobe would"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace TCP session lifespans with connection details (bpftrace tcplife.bt output).")
@@ -19,31 +22,29 @@ public struct TcplifeBt: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         var tracker = TcpLifeTracker(flavor: .bpftrace)
-        if !common.json {
-            out.line("Attaching 3 probes...")
-            out.write(left("PID", 5) + " " + left("COMM", 10) + " " + left("LADDR", 15) + " " + left("LPORT", 5) + " " + left("RADDR", 15) + " " + left("RPORT", 5) + " ")
-            out.write(right("TX_KB", 5) + " " + right("RX_KB", 5) + " MS\n")
-        }
+        out.text("Attaching 3 probes...\n")
+        // tcplife.bt's BEGIN printf and its tcp_set_state printf.
+        var b = RowLayout.Builder(.event, "tcp_session")
+        b.json("time")
+        b.add("pid", header: "%-5s ", "PID", row: "%-5d ")
+        b.add("comm", header: "%-10s ", "COMM", row: "%-10.10s ")
+        b.add("laddr", header: "%-15s ", "LADDR", row: "%-15s ")
+        b.add("lport", header: "%-5s ", "LPORT", row: "%-5d ")
+        b.add("raddr", header: "%-15s ", "RADDR", row: "%-15s ")
+        b.add("rport", header: "%-5s ", "RPORT", row: "%-6d ")
+        b.add("tx_bytes", .divided(1024), header: "%5s ", "TX_KB", row: "%5d ")
+        b.add("rx_bytes", .divided(1024), header: "%5s ", "RX_KB", row: "%5d ")
+        b.add("span", .divided(1_000_000), header: "%s", "MS", row: "%d")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         try rec.scanMerged([ScanSource("tcp_state", TcpStateChange.columns)]) { row in
             guard let s = tracker.apply(TcpStateChange(row.batch, row.row)) else { return }
             let e = s.close
-            let ms = s.span / 1_000_000
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("pid", .int(s.pid)), ("comm", .string(s.comm)), ("laddr", .string(e.localAddress)), ("lport", .int(Int64(e.sport))),
-                    ("raddr", .string(e.remoteAddress)), ("rport", .int(Int64(e.dport))),
-                    ("tx_kb", .int(Int64(e.bytesAcked / 1024))), ("rx_kb", .int(Int64(e.bytesReceived / 1024))), ("ms", .int(ms)),
-                ]))
-                return
-            }
-            out.write(left(String(s.pid), 5) + " " + left(String(s.comm.prefix(10)), 10) + " " + left(e.localAddress, 15) + " " + left(String(e.sport), 5) + " ")
-            out.write(left(e.remoteAddress, 15) + " " + left(String(e.dport), 6) + " ")
-            out.write(right(String(e.bytesAcked / 1024), 5) + " " + right(String(e.bytesReceived / 1024), 5) + " " + String(ms) + "\n")
+            out.row(layout, [.time(e.ts), .int(s.pid), .string(s.comm), .string(e.localAddress), .int(Int64(e.sport)), .string(e.remoteAddress), .int(Int64(e.dport)),
+                             .uint(e.bytesAcked), .uint(e.bytesReceived), .duration(s.span)])
         }
-        if !common.json {
-            // Exit: bpftrace's two newlines, then @birth, @skpid, @skcomm (cleared in END) as
-            // empty maps.
-            out.write("\n\n" + "\n\n\n")
-        }
+        // Exit: bpftrace's two newlines, then @birth, @skpid, @skcomm (cleared in END) as empty maps.
+        out.text("\n\n" + "\n\n\n")
     }
 }

@@ -1,10 +1,13 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceReport
 
 /// bcc tcpretrans: one row per TCP retransmission (time, pid, IP version, endpoints, state), or
 /// with -c a count per flow.
 public struct Tcpretrans: RecordingTool {
     public static let toolName = "tcpretrans"
+    /// What `bpfan tools` says of its limits against the live tool.
+    public static let notes = "bcc output; -l (tail loss probes) needs a kprobe: refused"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace TCP retransmits",
@@ -38,10 +41,22 @@ public struct Tcpretrans: RecordingTool {
         if lossProbe { throw AnalysisError("-l: tail loss probes are seen only by a kprobe on tcp_send_loss_probe, which recordings cannot have") }
         var counts: [Flow: Int64] = [:]
         var order: [Flow] = []
-        if !common.json {
-            out.line("Tracing retransmits ... Hit Ctrl-C to end")
-            if !count { out.line(left("TIME", 8) + " " + left("PID", 6) + " " + left("IP", 2) + " " + left("LADDR:LPORT", 20) + " T> " + left("RADDR:RPORT", 20) + " STATE") }
-        }
+        out.text("Tracing retransmits ... Hit Ctrl-C to end\n")
+        // bcc tcpretrans.py's header and print_ipv4_event() / print_ipv6_event().
+        var b = RowLayout.Builder(.event, "retransmit")
+        b.add("time", .hms, header: "%-8s ", "TIME", row: "%-8s ")
+        b.add("pid", header: "%-6s ", "PID", row: "%-6d ")
+        b.add("ip", header: "%-2s ", "IP", row: "%-2d ")
+        b.add("local", header: "%-20s T> ", "LADDR:LPORT", row: "%-20s R> ", inJSON: false)
+        b.json("laddr")
+        b.json("lport")
+        b.add("remote", header: "%-20s ", "RADDR:RPORT", row: "%-20s ", inJSON: false)
+        b.json("raddr")
+        b.json("rport")
+        b.add("state", header: "%s", "STATE", row: "%s")
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        if !count { out.header(layout) }
         let cols = ["ts", "pid", "family", "sport", "dport", "saddr", "daddr", "state"]
         try rec.scanMerged([ScanSource("tcp_retransmit", cols)]) { row in
             let b = row.batch, r = row.row
@@ -55,36 +70,32 @@ public struct Tcpretrans: RecordingTool {
                 counts[flow, default: 0] += 1
                 return
             }
-            let time = rec.clock?.hms(ofMonotonic: row.ts) ?? "??:??:??"
             let laddr = InetAddress.format(family: family, flow.saddr), raddr = InetAddress.format(family: family, flow.daddr)
-            let ip = family == InetAddress.inet ? 4 : 6
-            let state = TcpState.name(Int(b.ints("state")[r]))
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("time", .string(time)), ("pid", .int(b.ints("pid")[r])), ("ip", .int(Int64(ip))), ("laddr", .string(laddr)), ("lport", .int(Int64(flow.sport))),
-                    ("type", .string("R")), ("raddr", .string(raddr)), ("rport", .int(Int64(flow.dport))), ("state", .string(state)),
-                ]))
-                return
-            }
-            out.line(left(time, 8) + " " + left(String(b.ints("pid")[r]), 6) + " " + left(String(ip), 2) + " " + left("\(laddr):\(flow.sport)", 20)
-                     + " R> " + left("\(raddr):\(flow.dport)", 20) + " " + state)
+            out.row(layout, [.time(row.ts), .int(b.ints("pid")[r]), .int(family == InetAddress.inet ? 4 : 6),
+                             .string("\(laddr):\(flow.sport)"), .string(laddr), .int(Int64(flow.sport)),
+                             .string("\(raddr):\(flow.dport)"), .string(raddr), .int(Int64(flow.dport)), .string(TcpState.name(Int(b.ints("state")[r])))])
         }
         guard count else { return }
         // IPv4 flows then IPv6 flows, each by ascending count (ties in first-seen order).
         let rows = [InetAddress.inet, InetAddress.inet6].flatMap { fam in
             order.filter { $0.family == fam }.enumerated().sorted { (counts[$0.element]!, $0.offset) < (counts[$1.element]!, $1.offset) }.map(\.element)
         }
-        if common.json {
-            out.write(JSONShapes.table(tool: Self.toolName, columns: ["laddr", "lport", "raddr", "rport", "retransmits"], rows: rows.map { f in
-                [.string(InetAddress.format(family: f.family, f.saddr)), .int(Int64(f.sport)), .string(InetAddress.format(family: f.family, f.daddr)),
-                 .int(Int64(f.dport)), .int(counts[f]!)]
-            }))
-            return
-        }
-        out.line("\n" + left("LADDR:LPORT", 25) + " " + left("RADDR:RPORT", 25) + " RETRANSMITS")
+        // print_count(): "\n%-25s %-25s %-10s" then "%-20s <-> %-20s %10d" per flow.
+        var t = RowLayout.Builder(.row, "retransmits")
+        t.literal(header: "\n", row: "")
+        t.add("local", header: "%-25s ", "LADDR:LPORT", row: "%-20s <-> ", inJSON: false)
+        t.json("laddr")
+        t.json("lport")
+        t.add("remote", header: "%-25s ", "RADDR:RPORT", row: "%-20s ", inJSON: false)
+        t.json("raddr")
+        t.json("rport")
+        t.add("retransmits", header: "%-10s", "RETRANSMITS", row: "%10d")
+        t.literal(header: "\n", row: "\n")
+        let table = t.layout
+        out.header(table)
         for f in rows {
-            let l = "[\(InetAddress.format(family: f.family, f.saddr))]#\(f.sport)", r = "[\(InetAddress.format(family: f.family, f.daddr))]#\(f.dport)"
-            out.line(left(l, 20) + " <-> " + left(r, 20) + " " + right(String(counts[f]!), 10))
+            let l = InetAddress.format(family: f.family, f.saddr), r = InetAddress.format(family: f.family, f.daddr)
+            out.row(table, [.string("[\(l)]#\(f.sport)"), .string(l), .int(Int64(f.sport)), .string("[\(r)]#\(f.dport)"), .string(r), .int(Int64(f.dport)), .int(counts[f]!)])
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceReport
 
 /// libbpf-tools tcpstates: one row per TCP state change, with the time spent in the state left.
 public struct Tcpstates: RecordingTool {
@@ -54,44 +55,34 @@ public struct Tcpstates: RecordingTool {
         let family = ipv4 ? InetAddress.inet : ipv6 ? InetAddress.inet6 : nil
         let sports = try Self.ports(localPorts), dports = try Self.ports(remotePorts)
         var timer = TcpStateTimer()
-        if !common.json {
-            var h = timestamp ? left("TIME(s)", 8) + " " : ""
-            if wide {
-                h += left("SKADDR", 16) + " " + left("PID", 7) + " " + left("COMM", 16) + " " + left("IP", 2) + " " + left("LADDR", 26) + " "
-                    + left("LPORT", 5) + " " + left("RADDR", 26) + " " + left("RPORT", 5) + " "
-            } else {
-                h += left("SKADDR", 16) + " " + left("PID", 7) + " " + left("COMM", 10) + " " + left("LADDR", 15) + " "
-                    + left("LPORT", 5) + " " + left("RADDR", 15) + " " + left("RPORT", 5) + " "
-            }
-            out.line(h + left("OLDSTATE", 11) + " -> " + left("NEWSTATE", 11) + " MS")
-        }
+        // tcpstates.c's header and handle_event(), narrow or -w wide.
+        var b = RowLayout.Builder(.event, "tcp_state")
+        b.add("time", .hms, header: "%-8s ", "TIME(s)", row: "%8s ", shown: timestamp)
+        b.add("skaddr", header: "%-16s ", "SKADDR", row: "%-16llx ")
+        b.add("pid", header: "%-7s ", "PID", row: "%-7d ")
+        b.add("comm", header: wide ? "%-16s " : "%-10s ", "COMM", row: wide ? "%-16s " : "%-10.10s ")
+        b.add("ip", header: "%-2s ", "IP", row: "%-2s ", shown: wide, inJSON: false)
+        b.json("family")
+        b.add("laddr", header: wide ? "%-26s " : "%-15s ", "LADDR", row: wide ? "%-26s " : "%-15s ")
+        b.add("lport", header: "%-5s ", "LPORT", row: "%-5d ")
+        b.add("raddr", header: wide ? "%-26s " : "%-15s ", "RADDR", row: wide ? "%-26s " : "%-15s ")
+        b.add("rport", header: "%-5s ", "RPORT", row: "%-5d ")
+        b.add("oldstate", header: "%-11s -> ", "OLDSTATE", row: "%-11s -> ")
+        b.add("newstate", header: "%-11s ", "NEWSTATE", row: "%-11s ")
+        b.json("delta")
+        b.add("ms", header: "%s", "MS", row: "%.3f", inJSON: false)
+        b.literal(header: "\n", row: "\n")
+        let layout = b.layout
+        out.header(layout)
         try rec.scanMerged([ScanSource("tcp_state", TcpStateChange.columns)]) { row in
             let e = TcpStateChange(row.batch, row.row)
             if let family, e.family != family { return }
             if let sports, !sports.contains(e.sport) { return }
             if let dports, !dports.contains(e.dport) { return }
-            let deltaUs = timer.apply(e) / 1000
-            let time = rec.clock?.hms(ofMonotonic: e.ts) ?? "??:??:??"
-            let sk = String(e.skaddr, radix: 16)
-            if common.json {
-                out.write(JSONShapes.event(tool: Self.toolName, [
-                    ("time", .string(time)), ("skaddr", .string(sk)), ("pid", .int(e.pid)), ("comm", .string(e.comm)),
-                    ("family", .int(Int64(e.family))), ("laddr", .string(e.localAddress)), ("lport", .int(Int64(e.sport))),
-                    ("raddr", .string(e.remoteAddress)), ("rport", .int(Int64(e.dport))),
-                    ("oldstate", .string(TcpState.name(e.oldState))), ("newstate", .string(TcpState.name(e.newState))), ("delta_us", .int(deltaUs)),
-                ]))
-                return
-            }
-            var line = timestamp ? right(time, 8) + " " : ""
-            if wide {
-                line += left(sk, 16) + " " + left(String(e.pid), 7) + " " + left(e.comm, 16) + " " + left(e.family == InetAddress.inet ? "4" : "6", 2) + " "
-                    + left(e.localAddress, 26) + " " + left(String(e.sport), 5) + " " + left(e.remoteAddress, 26) + " " + left(String(e.dport), 5) + " "
-            } else {
-                line += left(sk, 16) + " " + left(String(e.pid), 7) + " " + left(String(e.comm.prefix(10)), 10) + " "
-                    + left(e.localAddress, 15) + " " + left(String(e.sport), 5) + " " + left(e.remoteAddress, 15) + " " + left(String(e.dport), 5) + " "
-            }
-            line += left(TcpState.name(e.oldState), 11) + " -> " + left(TcpState.name(e.newState), 11) + " " + String(format: "%.3f", Double(deltaUs) / 1000)
-            out.line(line)
+            let delta = timer.apply(e)
+            out.row(layout, [.time(e.ts), .uint(e.skaddr), .int(e.pid), .string(e.comm), .string(e.family == InetAddress.inet ? "4" : "6"), .int(Int64(e.family)),
+                             .string(e.localAddress), .int(Int64(e.sport)), .string(e.remoteAddress), .int(Int64(e.dport)),
+                             .string(TcpState.name(e.oldState)), .string(TcpState.name(e.newState)), .duration(delta), .double(Double(delta / 1000) / 1000)])
         }
     }
 }

@@ -18,6 +18,15 @@ public struct BpftraceHistogram: Sendable, Equatable, Codable {
     }
     public var total: UInt64 { buckets.reduce(0, +) }
 
+    /// A bucket's value range [low, high] (nil: unbounded below, for the negatives).
+    public static func bounds(_ i: Int) -> (low: Int64?, high: Int64?) {
+        switch i {
+        case 0: return (nil, -1)
+        case 1: return (0, 0)
+        default: return (Int64(1) << (i - 2), i - 1 >= 64 ? Int64.max : (Int64(1) << (i - 1)) - 1)
+        }
+    }
+
     /// The bucket's label as bpftrace prints it: `(..., 0)`, `[0]`, `[1]`, `[4K, 8K)`.
     public static func label(_ i: Int) -> String {
         switch i {

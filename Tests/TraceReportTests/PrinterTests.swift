@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceAnalysis
+@testable import TraceReport
 
 @Test func log2SlotsFollowLibbpfTools() {
     #expect(Log2Histogram.slot(of: 0) == 0)

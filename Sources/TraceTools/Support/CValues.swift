@@ -1,11 +1,3 @@
-import TraceAnalysis
-
-/// C `%-Nd` / `%Nd` / `%-Ns` for the tools' row formats.
-func left(_ s: String, _ w: Int) -> String { BccHistogramPrinter.pad(s, w) }
-func right(_ s: String, _ w: Int) -> String { BccHistogramPrinter.padLeft(s, w) }
-func left(_ v: Int64, _ w: Int) -> String { BccHistogramPrinter.pad(String(v), w) }
-func right(_ v: Int64, _ w: Int) -> String { BccHistogramPrinter.padLeft(String(v), w) }
-
 /// A C `int` view of a 64-bit register or return value (the live tools store them in ints).
 func cInt(_ v: Int64) -> Int64 { Int64(Int32(truncatingIfNeeded: v)) }
 func cInt(_ v: UInt64) -> Int64 { Int64(Int32(truncatingIfNeeded: v)) }

@@ -1,0 +1,254 @@
+import Glibc
+
+/// Where a tool's report goes: stdout (text or JSON Lines), stderr lines, and whether it
+/// failed. Captured whole for tests (`ToolOutput()`); streamed for the command line, so a
+/// snoop over a long recording prints as it goes and holds at most a 64 KiB buffer.
+///
+/// Text mode renders each item as the live tool prints it; JSON mode renders the same items as
+/// one JSON object per line after a header record (schemas/output.schema.json), and drops the
+/// text-only lines (banners, blank separators).
+public struct ToolOutput: Sendable {
+    public enum Mode: Sendable { case text, json }
+
+    public private(set) var stdout = ""
+    public private(set) var stderr: [String] = []
+    public var failed = false
+    let streaming: Bool
+    public let mode: Mode
+    /// The recording's clock, for times (text HH:MM:SS, JSON epoch ns).
+    public var clock: WallClock?
+    /// The JSON header record, written before the first item.
+    var header: JSONText?
+
+    public init(mode: Mode = .text) {
+        streaming = false
+        self.mode = mode
+    }
+    public init(streaming: Bool, mode: Mode = .text) {
+        self.streaming = streaming
+        self.mode = mode
+    }
+
+    public var json: Bool { mode == .json }
+
+    /// Raw text, in either mode (what a tool not yet on the model writes).
+    public mutating func write(_ s: String) {
+        stdout += s
+        if streaming && stdout.utf8.count >= 1 << 16 { flush() }
+    }
+    public mutating func line(_ s: String = "") { write(s + "\n") }
+
+    /// A line only the text shows (a banner, a separator, an interval's time).
+    public mutating func text(_ s: String) {
+        if mode == .text { write(s) }
+    }
+
+    /// The JSON header record: the tool, its flags, the recording, the host and the window.
+    public mutating func begin(tool: String, arguments: [String], recording: String, host: String?, kernel: String?,
+                               window: (start: Int64, end: Int64)?, clock: WallClock?) {
+        self.clock = clock
+        guard mode == .json else { return }
+        var fields: [(String, JSONText)] = [("type", .string("header")), ("format", .string("bpfan-jsonl")), ("version", .int(1)),
+                                           ("tool", .string(tool)), ("arguments", .array(arguments.map { .string($0) })),
+                                           ("recording", .string(recording))]
+        fields.append(("host", host.map { .string($0) } ?? .null))
+        fields.append(("kernel", kernel.map { .string($0) } ?? .null))
+        if let window, let clock {
+            let s = clock.epoch(window.start), e = clock.epoch(window.end)
+            fields.append(("window", .object([("start_ns", .int(s)), ("end_ns", .int(e)),
+                                               ("start", .string(WallClock.iso8601(epochNs: s))), ("end", .string(WallClock.iso8601(epochNs: e)))])))
+        } else {
+            fields.append(("window", .null))
+        }
+        write(JSONText.object(fields).rendered + "\n")
+    }
+
+    /// The header of a layout's rows (text only).
+    public mutating func header(_ layout: RowLayout) {
+        if mode == .text, let h = layout.header { write(h) }
+    }
+
+    /// One row of `layout`: `values` in the order of its columns.
+    public mutating func row(_ layout: RowLayout, _ values: [Value]) {
+        precondition(values.count == layout.columns.count, "\(layout.name): \(values.count) values for \(layout.columns.count) columns")
+        switch mode {
+        case .text:
+            var args: [CArg] = []
+            args.reserveCapacity(values.count)
+            for (c, v) in zip(layout.columns, values) where c.inText { args.append(textArgument(v, c.text)) }
+            write(layout.format(args))
+        case .json:
+            var fields: [(String, JSONText)] = [("type", .string(layout.kind.rawValue)), ("name", .string(layout.name))]
+            for (c, v) in zip(layout.columns, values) where c.inJSON { fields.append((jsonKey(c.name, v), jsonValue(v))) }
+            write(JSONText.object(fields).rendered + "\n")
+        }
+    }
+
+    /// A histogram: its heading and slots as the bcc tools print them, or one JSON record.
+    public mutating func histogram(_ h: Histogram) {
+        switch mode {
+        case .text:
+            write(h.heading)
+            switch h.kind {
+            case .log2: write(BccHistogramPrinter.log2(h.slots, unit: h.unitLabel))
+            case .linear(let base, let step): write(BccHistogramPrinter.linear(h.slots, base: base, step: step, unit: h.unitLabel))
+            }
+        case .json:
+            let last = h.slots.lastIndex { $0 > 0 } ?? -1
+            let buckets: [JSONText] = (0..<(last + 1)).map { i in
+                let b = h.bounds(i)
+                return .object([("low", .int(b.low)), ("high", .int(b.high)), ("count", .int(Int64(bitPattern: h.slots[i])))])
+            }
+            let labels = JSONText.object(h.labels.map { (jsonKey($0.0, $0.1), jsonValue($0.1)) })
+            write(JSONText.object([("type", .string("histogram")), ("unit", .string(h.unit.rawValue)), ("labels", labels), ("buckets", .array(buckets))]).rendered + "\n")
+        }
+    }
+
+    /// A stack with its value.
+    public mutating func stack(_ item: StackItem) {
+        switch mode {
+        case .text:
+            let both = !(item.kernel ?? []).isEmpty && !(item.user ?? []).isEmpty
+            switch item.style {
+            case .bcc(let delimited, let taskLine, let valueLine):
+                var text = ""
+                for f in item.kernel ?? [] { text += "    " + f + "\n" }
+                if let user = item.user {
+                    if delimited && both { text += "    --\n" }
+                    for f in user { text += "    " + f + "\n" }
+                }
+                write(text + taskLine + valueLine)
+            case .folded(let prefix, let delimited, let value):
+                var parts = [prefix]
+                if let user = item.user { parts += user.reversed() }
+                if let kernel = item.kernel {
+                    if delimited && both { parts.append("-") }
+                    parts += kernel.reversed()
+                }
+                write(parts.joined(separator: ";") + " " + value + "\n")
+            }
+        case .json:
+            let labels = JSONText.object(item.labels.map { (jsonKey($0.0, $0.1), jsonValue($0.1)) })
+            write(JSONText.object([("type", .string("stack")), ("labels", labels),
+                                   ("kernel", item.kernel.map { .array($0.map { .string($0) }) } ?? .null),
+                                   ("user", item.user.map { .array($0.map { .string($0) }) } ?? .null),
+                                   ("value", jsonValue(item.value)), ("unit", .string(item.unit.rawValue))]).rendered + "\n")
+        }
+    }
+
+    /// A bpftrace count/sum map as printed at exit (ascending by value, ties in the order given),
+    /// or one JSON `map` record.
+    public mutating func valueMap(name: String, entries: [(key: String?, value: Int64)], top: Int = 0) {
+        switch mode {
+        case .text: write(BpftracePrinter.valueMap(name: name, entries: entries, top: top))
+        case .json:
+            var kept = entries
+            if top > 0 && kept.count > top {
+                kept = Array(kept.enumerated().sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }.suffix(top).map(\.element))
+            }
+            let list: [JSONText] = kept.map { .object([("key", $0.key.map { .string($0) } ?? .null), ("value", .int($0.value))]) }
+            write(JSONText.object([("type", .string("map")), ("name", .string(name)), ("entries", .array(list))]).rendered + "\n")
+        }
+    }
+
+    /// A bpftrace hist() map as printed at exit, or one JSON `map` record of histograms.
+    public mutating func histMap(name: String, entries: [(key: String?, hist: BpftraceHistogram)]) {
+        switch mode {
+        case .text:
+            write(BpftracePrinter.histMap(name: name, entries: entries.map { ($0.key, BpftracePrinter.hist($0.hist), $0.hist.total) }))
+        case .json:
+            let list: [JSONText] = entries.map { e in
+                let b = e.hist.buckets
+                let items: [JSONText] = b.indices.filter { b[$0] > 0 }.map { i in
+                    let r = BpftraceHistogram.bounds(i)
+                    return .object([("low", r.low.map { .int($0) } ?? .null), ("high", r.high.map { .int($0) } ?? .null), ("count", .uint(b[i]))])
+                }
+                return .object([("key", e.key.map { .string($0) } ?? .null), ("buckets", .array(items))])
+            }
+            write(JSONText.object([("type", .string("map")), ("name", .string(name)), ("entries", .array(list))]).rendered + "\n")
+        }
+    }
+
+    /// A stderr line; written at once when streaming so warnings precede the output they qualify.
+    public mutating func warn(_ s: String) {
+        if streaming { StandardError.write(s) } else { stderr.append(s) }
+    }
+
+    public mutating func flush() {
+        guard streaming, !stdout.isEmpty else { return }
+        StandardOutput.write(stdout)
+        stdout = ""
+    }
+
+    // MARK: Values
+
+    func textArgument(_ v: Value, _ form: TextForm) -> CArg {
+        switch (form, v) {
+        case (.hms, .time(let t)): return .string(clock?.hms(t) ?? "??:??:??")
+        case (.seconds(let origin), .time(let t)): return .double(Double(t &- origin) / 1e9)
+        case (.milliseconds(let origin), .time(let t)): return .int((t &- origin) / 1_000_000)
+        case (.divided(let d), _): return number(v).map { .int($0 / d) } ?? plain(v)
+        case (.scaled(let d), _): return number(v).map { .double(Double($0) / d) } ?? plain(v)
+        case (.joined(let sep), .list(let items)): return .string(items.map { if case .string(let s) = $0 { return s }; return "\($0)" }.joined(separator: sep))
+        default: return plain(v)
+        }
+    }
+
+    func number(_ v: Value) -> Int64? {
+        switch v {
+        case .int(let i), .time(let i), .duration(let i): return i
+        case .uint(let u): return Int64(bitPattern: u)
+        default: return nil
+        }
+    }
+
+    func plain(_ v: Value) -> CArg {
+        switch v {
+        case .int(let i), .time(let i), .duration(let i): return .int(i)
+        case .uint(let u): return .uint(u)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .bool(let b): return .int(b ? 1 : 0)
+        case .list(let l): return .string(l.map { "\($0)" }.joined(separator: " "))
+        case .null: return .string("")
+        }
+    }
+
+    /// Times and durations are ns, said in the key: `time_ns`, `latency_ns`.
+    func jsonKey(_ name: String, _ v: Value) -> String {
+        switch v {
+        case .time, .duration: return name.hasSuffix("_ns") ? name : name + "_ns"
+        default: return name
+        }
+    }
+
+    func jsonValue(_ v: Value) -> JSONText {
+        switch v {
+        case .int(let i), .duration(let i): return .int(i)
+        case .uint(let u): return .uint(u)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .bool(let b): return .bool(b)
+        case .time(let t): return clock.map { .int($0.epoch(t)) } ?? .null
+        case .list(let l): return .array(l.map(jsonValue))
+        case .null: return .null
+        }
+    }
+}
+
+enum StandardOutput {
+    static func write(_ text: String) {
+        var s = text
+        s.withUTF8 { buf in
+            var done = 0
+            while done < buf.count {
+                let n = Glibc.write(1, buf.baseAddress! + done, buf.count - done)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    return
+                }
+                done += n
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import TraceReport
+import ArgumentParser
+import Foundation
+import Testing
+@testable import TraceTools
+
+/// The registry: every seed tool listed with a status, each supported one a command and each
+/// command a tool, and what `bpfan NAME` answers for names it has no command for.
+struct ToolRegistryTests {
+    @Test func everySeedToolIsListedOnce() {
+        #expect(ToolRegistry.seed.count == 147)
+        #expect(ToolRegistry.seed.filter { $0.origin == .bcc }.count == 112)
+        #expect(ToolRegistry.seed.filter { $0.origin == .bpftrace }.count == 35)
+        let names = ToolRegistry.entries.map(\.name)
+        #expect(Set(names).count == names.count, "a name twice: \(names.sorted())")
+        // The seed's tools first, then the libbpf-tools bpfan has beyond it.
+        #expect(Array(names.prefix(147)) == ToolRegistry.seed.map(\.name))
+        #expect(Set(names.dropFirst(147)) == ["biopattern", "sigsnoop"])
+    }
+
+    @Test func supportedRowsAndCommandsAgree() {
+        for s in ToolRegistry.seed where s.wave == "S" {
+            #expect(ToolRegistry.entry(named: s.name)?.status == .supported, "\(s.name) is supported in tool-map.md but has no command")
+        }
+        for t in ToolRegistry.tools {
+            #expect(ToolRegistry.entry(named: t.toolName)?.command != nil)
+            #expect(t.configuration.commandName == t.toolName)
+        }
+        for e in ToolRegistry.entries where e.status == .impossible { #expect(e.seed?.wave == "X") }
+    }
+
+    @Test func unknownAndUnwrittenToolsAreRefusedWithExitTwo() throws {
+        let typo = try #require(BpfanCommand.refusal(["biolatncy", "run.trc"]))
+        #expect(typo.status == 2)
+        #expect(typo.message.contains("unknown tool 'biolatncy'; did you mean biolatency"), "\(typo.message)")
+        let later = try #require(BpfanCommand.refusal(["argdist", "-C", "x", "run.trc"]))
+        #expect(later.status == 2 && later.message.contains("argdist is not supported yet"), "\(later.message)")
+        let never = try #require(BpfanCommand.refusal(["dcsnoop", "run.trc"]))
+        #expect(never.status == 2 && never.message.contains("cannot be reproduced from a recording on this kernel"), "\(never.message)")
+        #expect(try #require(BpfanCommand.refusal(["help", "argdist"])).message == later.message.replacingOccurrences(of: "argdist -C", with: "argdist"))
+        #expect(BpfanCommand.refusal(["biolatency", "run.trc"]) == nil)
+        #expect(BpfanCommand.refusal(["help", "biolatency"]) == nil)
+        #expect(BpfanCommand.refusal(["--help"]) == nil)
+        #expect(BpfanCommand.refusal([]) == nil)
+    }
+
+    /// `bpfan help TOOL` prints what `bpfan TOOL --help` prints, both with exit 0 (the built
+    /// binary, as a user runs it).
+    @Test(.enabled(if: builtBpfan != nil, "needs the bpfan binary built next to the tests (swift build)"))
+    func helpAndDashDashHelpAgree() throws {
+        for t in ToolRegistry.tools {
+            let viaFlag = try runBinary(builtBpfan!, [t.toolName, "--help"]), viaHelp = try runBinary(builtBpfan!, ["help", t.toolName])
+            #expect(viaFlag.status == 0 && viaHelp.status == 0, "\(t.toolName)")
+            #expect(viaFlag.stdout == viaHelp.stdout && viaFlag.stdout.contains("USAGE: bpfan \(t.toolName)"), "\(t.toolName)")
+        }
+        let unwritten = try runBinary(builtBpfan!, ["help", "profile"])
+        #expect(unwritten.status == 2 && unwritten.stderr.hasPrefix("bpfan: profile is not supported yet"))
+    }
+
+    @Test func toolsListingCountsEveryTool() {
+        let text = ToolsCommand.listing(file: nil)
+        #expect(text.contains("\n149 tools: 30 supported, "), "\(text.suffix(200))")
+        #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
+        #expect(text.contains("\npidpersec       not yet: today's recordings hold what it needs (proc)\n"))
+    }
+}
+
+/// The `bpfan` built next to the test bundle.
+let builtBpfan: String? = {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("bpfan").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return nil
+}()
+
+func runBinary(_ path: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
