@@ -29,8 +29,10 @@ extension Recording {
             if schema.columnIndex("ts") != nil, window.excludes(minTime: chunk.summary.minTime, maxTime: chunk.summary.maxTime) { return false }
             for (column, allowed) in filter.values {
                 guard let ci = schema.columnIndex(column), ci < chunk.summary.stats.count else { continue }
-                let s = chunk.summary.stats[ci]
-                if !allowed.contains(where: { $0 >= s.min && $0 <= s.max }) { return false }
+                // u* columns keep their statistics in unsigned order (a chunk with 0 and a
+                // kernel address has a "negative" max as Int64).
+                let s = chunk.summary.stats[ci], unsigned = schema.columns[ci].type.isUnsigned
+                if !allowed.contains(where: { s.mayContain($0, unsigned: unsigned) }) { return false }
             }
             return true
         }
