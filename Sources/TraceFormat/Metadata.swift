@@ -75,13 +75,29 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
     /// CLOCK_MONOTONIC time the probes were attached and detached.
     public var startTime: Int64
     public var stopTime: Int64?
+    /// cpu_sample's rate per CPU (--stack-freq), when the stacks family ran; older recordings
+    /// leave it out and name it only in `commandLine`.
+    public var stackFrequency: Int?
 
-    public init(tool: String, version: String, commandLine: [String], families: [String], startTime: Int64, stopTime: Int64? = nil) {
+    public init(tool: String, version: String, commandLine: [String], families: [String], startTime: Int64, stopTime: Int64? = nil,
+                stackFrequency: Int? = nil) {
         self.tool = tool
         self.version = version
         self.commandLine = commandLine
         self.families = families
         self.startTime = startTime
         self.stopTime = stopTime
+        self.stackFrequency = stackFrequency
+    }
+
+    /// The cpu_sample rate: the recorded field, else `--stack-freq` on the command line, else
+    /// bpfrec's default of 49 Hz.
+    public var sampleFrequency: Int {
+        if let stackFrequency { return stackFrequency }
+        for (i, a) in commandLine.enumerated() {
+            if a == "--stack-freq", i + 1 < commandLine.count, let v = Int(commandLine[i + 1]) { return v }
+            if a.hasPrefix("--stack-freq="), let v = Int(a.dropFirst("--stack-freq=".count)) { return v }
+        }
+        return 49
     }
 }

@@ -111,7 +111,8 @@ public enum Recorder {
         let drain = try RingDrain(ringFD: maps.ringFD, decoder: decoder)
         for l in loaded { try l.attach(cpus: cpus, sampleFrequency: o.stackFrequency) }
         let startTime = HostMetadata.monotonic()
-        var info = RecordingInfo(tool: "bpfrec", version: "0.1", commandLine: o.commandLine, families: loaded.map(\.family.name), startTime: Int64(startTime))
+        var info = RecordingInfo(tool: "bpfrec", version: "0.1", commandLine: o.commandLine, families: loaded.map(\.family.name), startTime: Int64(startTime),
+                                 stackFrequency: loaded.contains { $0.family.name == "stacks" } ? o.stackFrequency : nil)
         pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
 
         ready("bpfrec: recording \(loaded.map { "\($0.family)(\($0.attachMode))" }.joined(separator: " ")) to \(o.output)")

@@ -15,6 +15,9 @@ public final class SyntheticRecording {
     public var metadata: [String: [UInt8]] = [:]
     public var duration: Int64 = 5_000_000_000
     public var rowsPerChunk = 3
+    public var commandLine = ["bpfrec", "record"]
+    public var stackFrequency: Int?
+    public var cpuCount = 2
 
     public init() {}
 
@@ -38,12 +41,13 @@ public final class SyntheticRecording {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("\(UUID().uuidString).trc").path
         let w = try TraceWriter(path: path)
-        try w.writeMetadata(name: MetadataName.host, json: HostInfo(hostname: "testhost", kernelRelease: "6.18.0", machine: "x86_64", cpuCount: 2, pageSize: 4096))
+        try w.writeMetadata(name: MetadataName.host, json: HostInfo(hostname: "testhost", kernelRelease: "6.18.0", machine: "x86_64", cpuCount: cpuCount, pageSize: 4096))
         try w.writeMetadata(name: MetadataName.clock, json: ClockAnchors(
             start: .init(monotonic: Self.t0, realtime: Self.wall0, boottime: Self.t0),
             stop: .init(monotonic: Self.t0 + duration, realtime: Self.wall0 + duration, boottime: Self.t0 + duration), utcOffsetSeconds: 0))
-        try w.writeMetadata(name: MetadataName.recording, json: RecordingInfo(tool: "bpfrec", version: "test", commandLine: ["bpfrec", "record"],
-                                                                            families: [], startTime: Self.t0, stopTime: Self.t0 + duration))
+        try w.writeMetadata(name: MetadataName.recording, json: RecordingInfo(tool: "bpfrec", version: "test", commandLine: commandLine,
+                                                                            families: [], startTime: Self.t0, stopTime: Self.t0 + duration,
+                                                                            stackFrequency: stackFrequency))
         if !syscallNames.isEmpty { try w.writeMetadata(name: MetadataName.syscallNames, json: syscallNames) }
         for (name, bytes) in metadata.sorted(by: { $0.key < $1.key }) { try w.writeMetadata(name: name, bytes: bytes) }
         struct Dev: Encodable { var dev: UInt32; var name: String }
