@@ -8,6 +8,9 @@ public struct TcpConnectTracker: Sendable {
         public var syn: TcpStateChange
         /// The bound source port; nil while the socket has not changed again.
         public var sourcePort: Int?
+        /// The socket's next change after SYN_SENT: ESTABLISHED when the SYN-ACK came, CLOSE
+        /// when refused, timed out or given up; nil while none is recorded.
+        public var outcome: TcpStateChange?
         /// Caller's annotation (the task's uid when known).
         public var uid: Int64?
     }
@@ -20,10 +23,13 @@ public struct TcpConnectTracker: Sendable {
     /// True when `e` is a connect (the caller may then drop it again with `removeLast`).
     @discardableResult
     public mutating func apply(_ e: TcpStateChange, uid: Int64? = nil) -> Bool {
-        if let i = pending.removeValue(forKey: e.skaddr) { connects[i].sourcePort = e.sport }
+        if let i = pending.removeValue(forKey: e.skaddr) {
+            connects[i].sourcePort = e.sport
+            connects[i].outcome = e
+        }
         guard e.oldState == TcpState.close && e.newState == TcpState.synSent else { return false }
         pending[e.skaddr] = connects.count
-        connects.append(Connect(syn: e, sourcePort: nil, uid: uid))
+        connects.append(Connect(syn: e, sourcePort: nil, outcome: nil, uid: uid))
         return true
     }
 }

@@ -9,9 +9,13 @@ typealias ColumnValueBytes = [UInt8]
 /// second child from 10.0.0.3:41000 established at 0.8001, and nginx's accept calls: accept4
 /// returning the first with its address (0.6), a failed accept (0.65), an accept without an
 /// address before any child waits (0.7, unmatched), one without an address at 0.9 (FIFO: the
-/// second child), and an accept on a unix socket (0.95).
-func acceptRecording() throws -> String {
+/// second child), and an accept on a unix socket (0.95). `uids` gives the processes' uids
+/// (process_snapshot rows, and the uid of nginx's calls).
+func acceptRecording(uids: [Int64: Int64] = [:]) throws -> String {
     try tcpRecording { s in
+        for (pid, uid) in uids.sorted(by: { $0.key < $1.key }) {
+            s.add("process_snapshot", ["ts": ns(0), "pid": .int(pid), "tid": .int(pid), "ppid": 1, "uid": .int(uid), "comm": .string("p\(pid)")])
+        }
         let sv = ip4(10, 0, 0, 2), c3 = ip4(10, 0, 0, 3)
         let child2: Int64 = -0x777f_0000_0000_00fa
         s.add("tcp_state", ["ts": ns(0.8), "pid": 0, "comm": "swapper/1", "skaddr": .int(child2), "family": 2, "sport": 80, "dport": 41000,
@@ -19,7 +23,8 @@ func acceptRecording() throws -> String {
         s.add("tcp_state", ["ts": ns(0.8001), "pid": 0, "comm": "swapper/1", "skaddr": .int(child2), "family": 2, "sport": 80, "dport": 41000,
                             "saddr": .bytes(sv), "daddr": .bytes(c3), "old_state": 3, "new_state": 1])
         func call(_ t: Double, _ id: Int64, ret: Int64, data: [UInt8]) {
-            s.add("syscall_detail", ["ts": ns(t), "pid": 400, "tid": 401, "comm": "nginx", "id": .int(id), "ret": .int(ret), "duration": 10_000, "data": .bytes(data)])
+            s.add("syscall_detail", ["ts": ns(t), "pid": 400, "tid": 401, "uid": .int(uids[400] ?? 0), "comm": "nginx", "id": .int(id), "ret": .int(ret),
+                                     "duration": 10_000, "data": .bytes(data)])
         }
         call(0.6, 288, ret: 5, data: sockaddrIn(40000, [10, 0, 0, 1]))
         call(0.65, 43, ret: -11, data: [])

@@ -33,6 +33,8 @@ public enum ToolRegistry {
         Execsnoop.self, ExecsnoopBt.self, Exitsnoop.self, Killsnoop.self, KillsnoopBt.self, Sigsnoop.self,
         Runqlat.self, RunqlatBt.self, Runqslower.self, Cpudist.self, Offcputime.self,
         Tcplife.self, TcplifeBt.self, Tcpstates.self, Tcpconnect.self, Tcpaccept.self, Tcpretrans.self,
+        Pidpersec.self, Runqlen.self, Cpuunclaimed.self, Shmsnoop.self, Syncsnoop.self, Tcpconnlat.self, Tcptracer.self,
+        Solisten.self, Vfsstat.self, NaptimeBt.self,
     ]
 
     /// The recording commands, then the tools.

@@ -1,3 +1,5 @@
+import Glibc
+
 /// A C `int` view of a 64-bit register or return value (the live tools store them in ints).
 func cInt(_ v: Int64) -> Int64 { Int64(Int32(truncatingIfNeeded: v)) }
 func cInt(_ v: UInt64) -> Int64 { Int64(Int32(truncatingIfNeeded: v)) }
@@ -6,4 +8,24 @@ func cInt(_ v: UInt64) -> Int64 { Int64(Int32(truncatingIfNeeded: v)) }
 func bpftraceStr(_ s: String, limit: Int = 63) -> String {
     let bytes = Array(s.utf8)
     return bytes.count <= limit ? s : String(decoding: bytes[0..<limit], as: UTF8.self)
+}
+
+/// libbpf-tools' get_int / get_uint (tcpconnect, tcptracer): strtol / strtoul read as far as
+/// they go (leading blanks and a sign taken, trailing text ignored); nil when nothing was read,
+/// it overflowed, or it is outside `range`.
+func libbpfToolsInteger(_ arg: String, in range: ClosedRange<Int64>, unsigned: Bool = false) -> Int64? {
+    arg.withCString { start -> Int64? in
+        var end: UnsafeMutablePointer<CChar>?
+        errno = 0
+        let value: Int64
+        if unsigned {
+            let u = strtoul(start, &end, 10)
+            // strtoul's result is a long compared in the live code: past Int64.max it is negative.
+            value = Int64(bitPattern: UInt64(u))
+        } else {
+            value = Int64(strtol(start, &end, 10))
+        }
+        guard errno == 0, end != UnsafeMutablePointer(mutating: start), range.contains(value) else { return nil }
+        return value
+    }
 }

@@ -13,6 +13,8 @@ public protocol RecordingTool: ParsableCommand {
     var positionals: [String] { get }
     /// How many numeric positionals the live tool takes (interval, count).
     static var numericPositionals: [String] { get }
+    /// A numeric positional's value, or nil when `arg` is not one (then it names the recording).
+    static func positionalNumber(_ arg: String) -> Int?
     /// Tables this invocation needs (may depend on flags).
     var requiredTables: [String] { get }
     /// Families whose lost events make this tool's numbers incomplete.
@@ -26,6 +28,7 @@ public protocol RecordingTool: ParsableCommand {
 
 extension RecordingTool {
     public static var numericPositionals: [String] { [] }
+    public static func positionalNumber(_ arg: String) -> Int? { Int(arg) }
     public static var notes: String { "" }
     public var lossFamilies: Set<String> { Set(requiredTables.map { Recording.family(ofTable: $0) }) }
 
@@ -88,7 +91,7 @@ extension RecordingTool {
         var numbers: [Int] = []
         let names = Self.numericPositionals
         for arg in positionals {
-            if let n = Int(arg) {
+            if let n = Self.positionalNumber(arg) {
                 guard numbers.count < names.count else {
                     throw AnalysisError("unexpected positional argument '\(arg)'" + (names.isEmpty ? "; this tool takes only the recording" : "; it takes \(names.joined(separator: " ")) and the recording"))
                 }

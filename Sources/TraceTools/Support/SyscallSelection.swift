@@ -12,6 +12,14 @@ enum Syscalls {
     static let newlstat = (["lstat", "newlstat"], [6])
     static let statx = (["statx"], [332])
     static let newfstatat = (["newfstatat", "fstatat"], [262])
+    static let nanosleep = (["nanosleep"], [35])
+    static let sync = (["sync"], [162])
+    static let shmget = (["shmget"], [29])
+    static let shmat = (["shmat"], [30])
+    static let shmctl = (["shmctl"], [31])
+    static let shmdt = (["shmdt"], [67])
+    static let listen = (["listen"], [50])
+    static let bind = (["bind"], [49])
 }
 
 extension Recording {
@@ -26,5 +34,12 @@ extension Recording {
     func durationEnd(_ seconds: Int?) -> Int64 {
         guard let seconds else { return Int64.max }
         return effectiveStart + Int64(seconds) * 1_000_000_000
+    }
+}
+
+extension Recording {
+    /// Whether bpfrec ran with `-p`: then cpu_sample holds only those processes, no idle CPUs.
+    var recordedForSomePIDs: Bool {
+        (info?.commandLine ?? []).contains { $0 == "-p" || $0 == "--pid" || $0.hasPrefix("--pid=") || ($0.hasPrefix("-p") && Int($0.dropFirst(2)) != nil) }
     }
 }

@@ -46,7 +46,6 @@ public struct Tcpaccept: RecordingTool {
 
     public var requiredTables: [String] { ["tcp_state", "syscall_detail"] }
 
-    static let acceptCalls = (["accept"], [43]), accept4Calls = (["accept4"], [288])
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroupMap != nil || mntnsMap != nil { throw AnalysisError("--cgroupmap/--mntnsmap: recordings carry no cgroup or mount namespace maps; cannot filter by them") }
@@ -57,32 +56,7 @@ public struct Tcpaccept: RecordingTool {
             return Set(items.compactMap { $0 })
         }
         let family = ipv4 ? InetAddress.inet : ipv6 ? InetAddress.inet6 : nil
-        // Calls and handshakes before --from still shape the accept queue: read both from the
-        // start of the recording and print only the accepts inside the window.
-        let history = try Recording(file: rec.file, window: TimeWindow(start: nil, end: rec.window.end))
-        let accepts = try history.syscallDetails(ids: rec.ids(Self.acceptCalls, Self.accept4Calls)).filter { $0.ret >= 0 }
-        var queue = TcpAcceptQueue()
-        var next = 0
-        var unmatched = 0
-        var rows: [(ts: Int64, call: SyscallDetail, child: TcpAcceptQueue.Child)] = []
-        func take(upTo limit: Int64) {
-            while next < accepts.count && accepts[next].exitTime <= limit {
-                let call = accepts[next]
-                next += 1
-                let peer = TcpAcceptQueue.Peer(sockaddr: call.data)
-                // An address of another family (a unix socket) is not a TCP accept.
-                if peer == nil && call.data.count >= 2 && (Int(call.data[0]) | Int(call.data[1]) << 8) != 0 { continue }
-                let child = queue.accept(pid: call.pid, peer: peer)
-                guard rec.window.contains(call.ts) else { continue }
-                guard let child else { unmatched += 1; continue }
-                rows.append((call.exitTime, call, child))
-            }
-        }
-        try rec.scanMerged([ScanSource("tcp_state", TcpStateChange.columns, history: true)]) { row in
-            take(upTo: row.ts &- 1)
-            queue.apply(TcpStateChange(row.batch, row.row))
-        }
-        take(upTo: .max)
+        let (rows, unmatched) = try rec.matchedAccepts()
         if unmatched > 0 {
             out.warn("bpfan tcpaccept: warning: \(unmatched) accept calls returned a connection whose handshake the recording does not hold (established before it started); not shown")
         }
@@ -101,7 +75,8 @@ public struct Tcpaccept: RecordingTool {
         let layout = b.layout
         out.header(layout)
         var startUs: Int64?
-        for (ts, call, child) in rows {
+        for a in rows {
+            let (ts, call, child) = (a.ts, a.call, a.child)
             if let pid, call.pid != pid { continue }
             if let family, child.family != family { continue }
             if let portFilter, !portFilter.contains(child.localPort) { continue }

@@ -62,13 +62,13 @@ public struct Tcpconnect: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroupMap != nil || mntnsMap != nil { throw AnalysisError("-C/-M: recordings carry no cgroup or mount namespace maps; cannot filter by them") }
-        // get_pid_t / get_uint / get_ints: the whole argument must be a number in range.
+        // get_int(1, INT_MAX) / get_uint(0, (uid_t)-2); get_ints for the ports.
         let pidFilter = try pid.map { p -> Int64 in
-            guard let v = Int64(p), v >= 1, v <= Int64(Int32.max) else { throw AnalysisError("invalid PID: \(p)") }
+            guard let v = libbpfToolsInteger(p, in: 1...Int64(Int32.max)) else { throw AnalysisError("invalid PID: \(p)") }
             return v
         }
         let uidFilter = try uid.map { u -> Int64 in
-            guard let v = Int64(u), v >= 0, v <= Int64(UInt32.max) - 2 else { throw AnalysisError("invalid UID: \(u)") }
+            guard let v = libbpfToolsInteger(u, in: 0...Int64(UInt32.max - 1), unsigned: true) else { throw AnalysisError("invalid UID: \(u)") }
             return v
         }
         let portFilter = try ports.map { list -> Set<Int> in

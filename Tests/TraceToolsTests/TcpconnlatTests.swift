@@ -1,0 +1,47 @@
+import TraceReport
+import Testing
+@testable import TraceTools
+
+// tcpRecording's active opens: curl SYN_SENT 0.5 → ESTABLISHED 0.5002 (200 µs), ssh 2.0 →
+// 2.001 (1000 µs), curl's refused connect 4.0 → CLOSE 4.000161 (161 µs).
+
+@Test func tcpconnlatTimesEachConnectToItsReply() throws {
+    let out = try runTool(Tcpconnlat.self, [try tcpRecording()])
+    #expect(out.stderr.isEmpty && !out.failed)
+    #expect(out.stdout == """
+    PID    COMM         IP SADDR            DADDR            DPORT LAT(ms)
+    300    curl         4  10.0.0.1         10.0.0.2         80    0.20
+    500    ssh          6  2001:db8::1      2001:db8::2      22    1.00
+    300    curl         4  10.0.0.1         10.0.0.2         81    0.16
+
+    """)
+}
+
+@Test func tcpconnlatLocalPortsTimestampsAndFilters() throws {
+    let path = try tcpRecording()
+    let lport = try runTool(Tcpconnlat.self, ["-L", path])
+    #expect(lport.stdout == """
+    PID    COMM         IP SADDR            LPORT  DADDR            DPORT LAT(ms)
+    300    curl         4  10.0.0.1         40000  10.0.0.2         80    0.20
+    500    ssh          6  2001:db8::1      50000  2001:db8::2      22    1.00
+    300    curl         4  10.0.0.1         42716  10.0.0.2         81    0.16
+
+    """)
+    // The clock starts at the first printed reply (0.5002).
+    let t = try runTool(Tcpconnlat.self, ["-t", path])
+    #expect(t.stdout == """
+    TIME(s)   PID    COMM         IP SADDR            DADDR            DPORT LAT(ms)
+    0.000     300    curl         4  10.0.0.1         10.0.0.2         80    0.20
+    1.501     500    ssh          6  2001:db8::1      2001:db8::2      22    1.00
+    3.500     300    curl         4  10.0.0.1         10.0.0.2         81    0.16
+
+    """)
+    // min_ms: 0.5 ms and 1 ms keep ssh only (1000 µs is not below 1000), 1.5 ms nothing.
+    let slow = "500    ssh          6  2001:db8::1      2001:db8::2      22    1.00\n"
+    #expect(try runTool(Tcpconnlat.self, [path, "0.5"]).stdout.hasSuffix("LAT(ms)\n" + slow))
+    #expect(try runTool(Tcpconnlat.self, ["1", path]).stdout.hasSuffix("LAT(ms)\n" + slow))
+    #expect(try runTool(Tcpconnlat.self, [path, "1.5"]).stdout.hasSuffix("LAT(ms)\n"))
+    #expect(try runTool(Tcpconnlat.self, ["-p", "500", path]).stdout.hasSuffix("LAT(ms)\n" + slow))
+    let json = try runTool(Tcpconnlat.self, ["--json", path]).stdout
+    #expect(json.contains("\"latency_ns\":200000"))
+}
