@@ -38,12 +38,13 @@ final class SpawnedProcess {
         return r == 0
     }
 
-    /// Waits for the exit (SIGKILL after `timeout` seconds); the wait status.
+    /// Waits for the exit (SIGKILL after `timeout` seconds, `beforeKill` first); the wait status.
     @discardableResult
-    func wait(timeout: Double = 60) -> Int32 {
+    func wait(timeout: Double = 60, beforeKill: () -> Void = {}) -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while isRunning {
             if Date() > deadline {
+                beforeKill()
                 kill(pid, SIGKILL)
                 var st: Int32 = 0
                 while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
@@ -53,6 +54,25 @@ final class SpawnedProcess {
             usleep(10_000)
         }
         return status ?? -1
+    }
+
+    /// Whether its main thread sleeps in epoll_wait (a poll loop, not printing).
+    var waitsInEpoll: Bool { (readWhole("/proc/\(pid)/wchan") ?? "").contains("epoll") }
+
+    /// What a process that does not exit is doing: its signal masks and each thread's state,
+    /// wait channel and kernel stack, on one line each.
+    var stuckState: String {
+        let status = (readWhole("/proc/\(pid)/status") ?? "").split(separator: "\n").filter { l in
+            ["State:", "SigPnd:", "ShdPnd:", "SigBlk:", "SigIgn:", "SigCgt:", "Threads:"].contains { l.hasPrefix($0) }
+        }.map { $0.replacingOccurrences(of: "\t", with: " ") }.joined(separator: ", ")
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"))?.sorted() ?? []
+        let threads = tasks.map { t -> String in
+            let dir = "/proc/\(pid)/task/\(t)"
+            let comm = (readWhole(dir + "/comm") ?? "").trimmingCharacters(in: .newlines)
+            let stack = (readWhole(dir + "/stack") ?? "").split(separator: "\n").prefix(6).map { $0.split(separator: " ").last.map(String.init) ?? "" }
+            return "\(t) \(comm) wchan=\(readWhole(dir + "/wchan") ?? "?") stack=\(stack.joined(separator: "<"))"
+        }
+        return "pid \(pid): \(status); threads: \(threads.joined(separator: " | "))"
     }
 
     /// SIGINT (how the live tools are stopped: they print their maps on it), then wait.
