@@ -182,3 +182,18 @@ func snoopRecording() throws -> String {
     #expect(try runTool(Exitsnoop.self, ["-T", path]).stdout.contains("echo             702     1       703     1.50    0\n"))
     #expect(try runTool(Exitsnoop.self, ["-x", "-p", "701", path]).stdout.hasSuffix("sh               701     1       701     2.10    code 2\n"))
 }
+
+@Test func opensnoopAndStatsnoopCutPathsAsTheirEventBuffer() throws {
+    // fname[NAME_MAX] / pathname[NAME_MAX], NAME_MAX 255: 254 bytes of a 255-byte path.
+    let s = SyntheticRecording()
+    let long = "/" + String(repeating: "p", count: 254)
+    s.add("syscall_detail", ["ts": ns(1), "duration": 1000, "pid": 9, "tid": 9, "id": 257, "ret": 3, "comm": "long", "path": .string(long),
+                             "arg0": .u64(UInt64(bitPattern: -100))])
+    s.add("syscall_detail", ["ts": ns(2), "duration": 1000, "pid": 9, "tid": 9, "id": 332, "ret": 0, "comm": "long", "path": .string(long),
+                             "arg0": .u64(UInt64(bitPattern: -100))])
+    let path = try s.write()
+    let open = try runTool(Opensnoop.self, [path]).stdout.split(separator: "\n")
+    #expect(open.count == 2 && open[1].hasSuffix(" " + long.dropLast()) && !open[1].hasSuffix(long))
+    let stat = try runTool(Statsnoop.self, [path]).stdout.split(separator: "\n")
+    #expect(stat.count == 2 && stat[1].hasSuffix(" " + long.dropLast()) && !stat[1].hasSuffix(long))
+}

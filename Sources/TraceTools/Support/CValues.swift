@@ -4,11 +4,14 @@ import Glibc
 func cInt(_ v: Int64) -> Int64 { Int64(Int32(truncatingIfNeeded: v)) }
 func cInt(_ v: UInt64) -> Int64 { Int64(Int32(truncatingIfNeeded: v)) }
 
-/// bpftrace's `str()` keeps at most BPFTRACE_STRLEN - 1 = 63 bytes.
-func bpftraceStr(_ s: String, limit: Int = 63) -> String {
+/// A string as a live tool's `char buf[size]` holds it: at most size - 1 bytes.
+func cString(_ s: String, buffer size: Int) -> String {
     let bytes = Array(s.utf8)
-    return bytes.count <= limit ? s : String(decoding: bytes[0..<limit], as: UTF8.self)
+    return bytes.count < size ? s : String(decoding: bytes[0..<(size - 1)], as: UTF8.self)
 }
+
+/// bpftrace's `str()` keeps at most BPFTRACE_STRLEN - 1 = 63 bytes.
+func bpftraceStr(_ s: String, limit: Int = 63) -> String { cString(s, buffer: limit + 1) }
 
 /// libbpf-tools' get_int / get_uint (tcpconnect, tcptracer): strtol / strtoul read as far as
 /// they go (leading blanks and a sign taken, trailing text ignored); nil when nothing was read,

@@ -31,6 +31,9 @@ public struct Statsnoop: RecordingTool {
 
     public init() {}
 
+    /// The event's `char fname[NAME_MAX]` (NAME_MAX 255): a path is cut at 254 bytes.
+    static let nameMax = 255
+
     public func validate() throws {
         if let pid, pid < 1 { throw ValidationError("Invalid PID: \(pid)") }
     }
@@ -58,7 +61,7 @@ public struct Statsnoop: RecordingTool {
             let fd = ret >= 0 ? ret : -1, err = ret >= 0 ? 0 : -ret
             // Timestamps count from the first event the tool printed.
             if first == nil { first = e.exitTime }
-            out.row(layout, [.time(e.exitTime), .double(Double(e.exitTime &- first!) / 1e9), .int(e.pid), .string(e.comm), .int(fd), .int(err), .string(e.path)])
+            out.row(layout, [.time(e.exitTime), .double(Double(e.exitTime &- first!) / 1e9), .int(e.pid), .string(e.comm), .int(fd), .int(err), .string(cString(e.path, buffer: Self.nameMax))])
         }
     }
 }
