@@ -20,14 +20,17 @@ struct Injection {
     var hang = false
     /// bitesize.bt's first SIGINT not sent, as bpftrace 0.17 loses one: the test must pass.
     var lostSigint = false
+    /// The live offcputime's largest stack printed as "[Missed Kernel Stack]", as a stack map
+    /// collision makes it: the test must pass.
+    var missedStack = false
 
     static let fromEnvironment: Injection = {
         let words = Set((ProcessInfo.processInfo.environment["BPFAN_DIFF_INJECT"] ?? "").split(separator: ",").map(String.init))
         return Injection(bucket: words.contains("bucket"), missingRow: words.contains("missing-row"), extraRow: words.contains("extra-row"), count: words.contains("count"),
-                         hang: words.contains("hang"), lostSigint: words.contains("lost-sigint"))
+                         hang: words.contains("hang"), lostSigint: words.contains("lost-sigint"), missedStack: words.contains("missed-stack"))
     }()
 
-    var any: Bool { bucket || missingRow || extraRow || count || hang }
+    var any: Bool { bucket || missingRow || extraRow || count || hang || missedStack }
 }
 
 extension DiffSession {
