@@ -16,14 +16,17 @@ public struct TcpConnectTracker: Sendable {
     }
 
     public private(set) var connects: [Connect] = []
+    /// The index in `connects` of the connect the last applied change was the outcome of.
+    public private(set) var completed: Int?
     private var pending: [UInt64: Int] = [:]
 
     public init() {}
 
-    /// True when `e` is a connect (the caller may then drop it again with `removeLast`).
+    /// True when `e` is a connect.
     @discardableResult
     public mutating func apply(_ e: TcpStateChange, uid: Int64? = nil) -> Bool {
-        if let i = pending.removeValue(forKey: e.skaddr) {
+        completed = pending.removeValue(forKey: e.skaddr)
+        if let i = completed {
             connects[i].sourcePort = e.sport
             connects[i].outcome = e
         }

@@ -11,10 +11,10 @@ import Testing
     established.sport = 40000
     let again = t.apply(established)
     #expect(!again)
-    #expect(t.connects.map(\.sourcePort) == [40000])
+    #expect(t.connects.map(\.sourcePort) == [40000] && t.completed == 0 && t.connects[0].outcome == established)
     // Later changes of the socket do not touch it again.
     var closing = change(300, 9, 1, 4)
     closing.sport = 1
     t.apply(closing)
-    #expect(t.connects.map(\.sourcePort) == [40000] && t.connects[0].syn.pid == 30)
+    #expect(t.connects.map(\.sourcePort) == [40000] && t.connects[0].syn.pid == 30 && t.completed == nil)
 }

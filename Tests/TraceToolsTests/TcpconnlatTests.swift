@@ -1,4 +1,6 @@
 import TraceReport
+import TraceTestSupport
+import TraceFormat
 import Testing
 @testable import TraceTools
 
@@ -44,4 +46,23 @@ import Testing
     #expect(try runTool(Tcpconnlat.self, ["-p", "500", path]).stdout.hasSuffix("LAT(ms)\n" + slow))
     let json = try runTool(Tcpconnlat.self, ["--json", path]).stdout
     #expect(json.contains("\"latency_ns\":200000"))
+}
+
+@Test func tcpconnlatPairsInTimeOrderNotFileOrder() throws {
+    // The reply's row reached the file before the connect's (another CPU's ring drained first).
+    let s = SyntheticRecording()
+    s.rowsPerChunk = 1
+    let c = ip4(10, 0, 0, 1), sv = ip4(10, 0, 0, 2)
+    func st(_ t: Double, _ old: Int64, _ new: Int64, pid: Int64, _ sport: Int64) {
+        s.add("tcp_state", ["ts": ns(t), "pid": .int(pid), "tid": .int(pid), "comm": pid == 0 ? "swapper/0" : "curl", "skaddr": 77, "family": 2,
+                            "sport": .int(sport), "dport": 80, "saddr": .bytes(c), "daddr": .bytes(sv), "old_state": .int(old), "new_state": .int(new)])
+    }
+    st(1.0003, 2, 1, pid: 0, 40000)
+    st(1.0, 7, 2, pid: 300, 0)
+    let out = try runTool(Tcpconnlat.self, [try s.write()])
+    #expect(out.stdout == """
+    PID    COMM         IP SADDR            DADDR            DPORT LAT(ms)
+    300    curl         4  10.0.0.1         10.0.0.2         80    0.30
+
+    """)
 }

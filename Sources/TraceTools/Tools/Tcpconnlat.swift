@@ -52,15 +52,14 @@ public struct Tcpconnlat: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let minUs = Int64(numbers.first ?? 0)
         var tracker = TcpConnectTracker()
-        try rec.scan("tcp_state", columns: TcpStateChange.columns) { b in
-            for r in 0..<b.count {
-                let e = TcpStateChange(b, r)
-                let isConnect = e.oldState == TcpState.close && e.newState == TcpState.synSent
-                // -p filters at tcp_v4_connect, in the connecting task.
-                if isConnect, let pid, e.pid != pid { continue }
-                if isConnect, e.family != InetAddress.inet && e.family != InetAddress.inet6 { continue }
-                tracker.apply(e)
-            }
+        // In time order: a socket's outcome must follow its connect.
+        try rec.scanMerged([ScanSource("tcp_state", TcpStateChange.columns)]) { row in
+            let e = TcpStateChange(row.batch, row.row)
+            let isConnect = e.oldState == TcpState.close && e.newState == TcpState.synSent
+            // -p filters at tcp_v4_connect, in the connecting task.
+            if isConnect, let pid, e.pid != pid { return }
+            if isConnect, e.family != InetAddress.inet && e.family != InetAddress.inet6 { return }
+            tracker.apply(e)
         }
         var b = RowLayout.Builder(.event, "connect")
         b.json("time")

@@ -119,8 +119,8 @@ public struct Tcptracer: RecordingTool {
                 if let uidFilter, taskUID != uidFilter { return }
             }
             tracker.apply(e, uid: taskUID)
-            if e.oldState == TcpState.synSent && e.newState == TcpState.established,
-               let c = tracker.connects.last(where: { $0.syn.skaddr == e.skaddr }), c.outcome?.ts == e.ts {
+            if e.oldState == TcpState.synSent && e.newState == TcpState.established, let i = tracker.completed {
+                let c = tracker.connects[i]
                 events.append(Event(type: "C", ts: e.ts, pid: c.syn.pid, tid: c.syn.tid, comm: c.syn.comm, family: e.family, saddr: e.localAddress,
                                     daddr: e.remoteAddress, sport: e.sport, dport: e.dport, uid: c.uid))
             }
