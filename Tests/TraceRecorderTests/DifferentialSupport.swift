@@ -206,6 +206,15 @@ func offcpuStacks(_ text: String) -> [(frames: [String], task: String, us: Int)]
     return out
 }
 
+extension Array {
+    /// The elements that satisfy `belongs`, then the others, each in order.
+    func partitioned(by belongs: (Element) -> Bool) -> (matching: [Element], rest: [Element]) {
+        var matching: [Element] = [], rest: [Element] = []
+        for e in self { if belongs(e) { matching.append(e) } else { rest.append(e) } }
+        return (matching, rest)
+    }
+}
+
 /// The kernel part of an offcputime stack without the tracer's own frames on top (the live
 /// tool's BPF program and the tracepoint glue that called it; a recording's stacks have the
 /// recorder's program there, which bpfan prints as [unknown]).

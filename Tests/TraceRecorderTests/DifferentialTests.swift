@@ -708,19 +708,18 @@ final class DiffSession {
     private func compareOffcpu(_ t: DiffTool, _ liveOutput: String, _ bpfan: String, warnings: String, pid: Int32) -> String? {
         let live = Injection.fromEnvironment.missedStack ? Self.largestStackMissed(liveOutput) : liveOutput
         let syms = kallsymsNames()
-        func byStack(_ text: String) -> [[String]: Int] {
+        func byStack(_ stacks: [(frames: [String], task: String, us: Int)]) -> [[String]: Int] {
             var m: [[String]: Int] = [:]
-            for s in offcpuStacks(text) { m[kernelFrames(s.frames, kernelSymbols: syms), default: 0] += s.us }
+            for s in stacks { m[kernelFrames(s.frames, kernelSymbols: syms), default: 0] += s.us }
             return m
         }
-        var a = byStack(live)
-        let b = byStack(bpfan)
+        let (liveMissed, liveStacks) = offcpuStacks(live).partitioned { $0.frames.contains("[Missed Kernel Stack]") }
+        let a = byStack(liveStacks), b = byStack(offcpuStacks(bpfan))
         // "[Missed Kernel Stack]": bpf_get_stackid failed in the live tool. Its stack map (1024
         // buckets, flags 0) refuses a stack whose hash bucket another stack holds (-EEXIST),
         // for that stack's every switch-out (user stacks share the map): seen in 2 of 10
         // sessions, the pinger's whole pselect6 stack. That time is then matched against the stacks only bpfan has.
-        let missed = offcpuStacks(live).filter { $0.frames.contains("[Missed Kernel Stack]") }.reduce(0) { $0 + $1.us }
-        if missed > 0 { a[[], default: 0] -= missed; if a[[]] == 0 { a[[]] = nil } }
+        let missed = liveMissed.reduce(0) { $0 + $1.us }
         let bOnly = b.filter { a[$0.key] == nil }, bOnlyUs = bOnly.values.reduce(0, +)
         guard let top = a.max(by: { $0.value < $1.value }) ?? (missed > 0 ? (key: [String](), value: 0) : nil) else { return "the live tool printed no stack of the pinger" }
         // "bpfan offcputime: N off-CPU spans (X us) have no recorded stack ..."
@@ -761,7 +760,7 @@ final class DiffSession {
             out.append("total off-CPU time \(liveTotal) us live vs \(bpfanTotal) us bpfan: the \(range.spans) recorded spans allow [\(range.low), \(range.high)] us; ranges \(range.detail)")
         }
         if !out.isEmpty { return out.joined(separator: "\n") + "\n\(note)\nlive stacks:\n" + a.map { "  \($0.value) us: \($0.key.joined(separator: " < "))" }.joined(separator: "\n") }
-        let liveOnly = a.filter { b[$0.key] == nil && !$0.key.isEmpty }
+        let liveOnly = a.filter { b[$0.key] == nil }
         print("differential: \(t.label): total \(liveTotal) us live, \(bpfanTotal) us bpfan (\(stackless) us without a stack), the \(range.spans) spans allow [\(range.low), \(range.high)] us (ranges \(range.detail)); largest stack \(max(missed, top.value)) us live vs \(missed > top.value ? bOnlyUs : b[top.key]!) us bpfan (\(missed > top.value ? "missed live" : top.key.dropFirst(2).prefix(3).joined(separator: " < ")) ...); \(liveOnly.count) runnable switch-out stacks only live (\(liveOnly.values.reduce(0, +)) us\(liveOnly.isEmpty ? "" : ": " + liveOnly.keys.map { $0.dropFirst(2).prefix(2).joined(separator: " < ") }.joined(separator: "; "))); \(note)")
         return nil
     }

@@ -10,8 +10,6 @@ struct MatchedAccept {
 }
 
 extension Recording {
-    static let acceptCalls = (["accept"], [43]), accept4Calls = (["accept4"], [288])
-
     /// The window's accepted TCP connections: accept/accept4 calls matched to the passive opens
     /// of tcp_state (TcpAcceptQueue), and how many calls returned a connection whose handshake
     /// the recording does not hold.
@@ -19,7 +17,7 @@ extension Recording {
         // Calls and handshakes before --from still shape the accept queue: read both from the
         // start of the recording and keep only the accepts inside the window.
         let history = try Recording(file: file, window: TimeWindow(start: nil, end: window.end))
-        let calls = try history.syscallDetails(ids: ids(Self.acceptCalls, Self.accept4Calls)).filter { $0.ret >= 0 }
+        let calls = try history.syscallDetails(ids: ids(Syscalls.accept, Syscalls.accept4)).filter { $0.ret >= 0 }
         var queue = TcpAcceptQueue()
         var next = 0
         var unmatched = 0

@@ -13,13 +13,27 @@ enum Syscalls {
     static let statx = (["statx"], [332])
     static let newfstatat = (["newfstatat", "fstatat"], [262])
     static let nanosleep = (["nanosleep"], [35])
-    static let sync = (["sync"], [162])
     static let shmget = (["shmget"], [29])
     static let shmat = (["shmat"], [30])
     static let shmctl = (["shmctl"], [31])
     static let shmdt = (["shmdt"], [67])
     static let listen = (["listen"], [50])
-    static let bind = (["bind"], [49])
+    static let accept = (["accept"], [43])
+    static let accept4 = (["accept4"], [288])
+    static let sync = (["sync"], [162])
+    static let fsync = (["fsync"], [74])
+    static let fdatasync = (["fdatasync"], [75])
+    static let msync = (["msync"], [26])
+    static let syncFileRange = (["sync_file_range"], [277])
+    static let syncfs = (["syncfs"], [306])
+    static let read = (["read"], [0])
+    static let pread64 = (["pread64"], [17])
+    static let write = (["write"], [1])
+    static let pwrite64 = (["pwrite64"], [18])
+    static let openat2 = (["openat2"], [437])
+    static let creat = (["creat"], [85])
+    static let mknod = (["mknod"], [133])
+    static let mknodat = (["mknodat"], [259])
 }
 
 extension Recording {
@@ -38,6 +52,9 @@ extension Recording {
 }
 
 extension Recording {
+    /// Whether the proc family gave the tasks' uids (process_snapshot or process_exec rows).
+    var recordsTaskUIDs: Bool { missingTables(["process_snapshot", "process_exec"]).count < 2 }
+
     /// Whether bpfrec ran with `-p`: then cpu_sample holds only those processes, no idle CPUs.
     var recordedForSomePIDs: Bool {
         (info?.commandLine ?? []).contains { $0 == "-p" || $0 == "--pid" || $0.hasPrefix("--pid=") || ($0.hasPrefix("-p") && Int($0.dropFirst(2)) != nil) }

@@ -45,7 +45,7 @@ public struct Biosnoop: RecordingTool {
         sources += [ScanSource("block_rq_issue", cols), ScanSource("block_rq_complete", cols)]
         var who: [Int64: (pid: Int64, comm: String)] = [:]
         var stages: [Int64: Stage] = [:]
-        var firstTs: Int64?
+        var clock = FirstEventClock(tickNanoseconds: 1)
         // biosnoop.c's header and handle_event().
         var l = RowLayout.Builder(.event, "block_io")
         l.json("time")
@@ -81,14 +81,13 @@ public struct Biosnoop: RecordingTool {
                 let submitter = who.removeValue(forKey: rq)
                 let delta = row.ts &- stage.issue
                 guard delta >= 0 else { return }
-                if firstTs == nil { firstTs = row.ts }
                 let flags = UInt32(truncatingIfNeeded: b.ints("cmd_flags")[r])
                 let name = rec.diskName(stage.dev) ?? "Unknown"
                 // Without an insert the request went straight to the driver (no I/O scheduler):
                 // the live tool leaves its queued time at 0.
                 let qdelta = stage.insert == 0 ? 0 : stage.issue &- stage.insert
                 let sector = b.ints("sector")[r], bytes = b.ints("nr_bytes")[r]
-                out.row(layout, [.time(row.ts), .double(Double(row.ts &- firstTs!) / 1e9), .string(submitter?.comm ?? "?"), .int(submitter?.pid ?? 0),
+                out.row(layout, [.time(row.ts), .double(clock.seconds(at: row.ts)), .string(submitter?.comm ?? "?"), .int(submitter?.pid ?? 0),
                                  .string(name), .string(Self.rwbs(flags)), .int(sector), .int(bytes), .duration(qdelta), .duration(delta)])
             }
         }

@@ -54,9 +54,7 @@ public struct Cpuunclaimed: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let csv = self.csv || fullCSV
         if csv && !numbers.isEmpty { throw AnalysisError("ERROR: cannot use interval with either -j or -J. Exiting.") }
-        if rec.recordedForSomePIDs { throw AnalysisError("\(rec.path) was recorded with -p: its cpu samples leave out other processes and idle CPUs, so unclaimed idle CPU cannot be computed") }
-        let rate = rec.info?.sampleFrequency ?? 49
-        if rate != 99 { out.warn("bpfan cpuunclaimed: note: \(rec.path) was sampled at \(rate) Hz per CPU, the live tool at 99 Hz") }
+        let rate = try rec.cpuSampleRate(tool: Self.toolName, cannot: "unclaimed idle CPU cannot be computed", into: &out)
         let ncpu = max(1, rec.host?.cpuCount ?? 1)
         let interval = numbers.first ?? 1
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: interval, count: numbers.count > 1 ? numbers[1] : nil)

@@ -51,9 +51,6 @@ public struct Opensnoop: RecordingTool {
 
     public init() {}
 
-    /// The event's `char fname[NAME_MAX]` (NAME_MAX 255): a path is cut at 254 bytes.
-    static let nameMax = 255
-
     public func validate() throws {
         if let duration, duration < 1 { throw ValidationError("Invalid duration: \(duration)") }
         if let pid, pid < 1 { throw ValidationError("Invalid PID: \(pid)") }
@@ -91,7 +88,7 @@ public struct Opensnoop: RecordingTool {
             let fd = ret >= 0 ? ret : -1, err = ret >= 0 ? 0 : -ret
             let flags = cInt(openIDs.contains(e.id) ? e.args[1] : e.args[2])
             if fullPath && !e.path.hasPrefix("/") { relative += 1 }
-            out.row(layout, [.time(e.exitTime), .int(e.uid), .int(e.pid), .int(e.tid), .string(e.comm), .int(fd), .int(err), .int(flags), .string(cString(e.path, buffer: Self.nameMax))])
+            out.row(layout, [.time(e.exitTime), .int(e.uid), .int(e.pid), .int(e.tid), .string(e.comm), .int(fd), .int(err), .int(flags), .string(cString(e.path, buffer: nameMax))])
         }
         if relative > 0 {
             out.warn("bpfan opensnoop: -F: \(relative) relative path(s) printed as recorded: the recording has no working directories to resolve them")

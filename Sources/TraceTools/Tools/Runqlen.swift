@@ -47,14 +47,8 @@ public struct Runqlen: RecordingTool {
     static let slots = 32
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        if rec.recordedForSomePIDs { throw AnalysisError("\(rec.path) was recorded with -p: its cpu samples leave out other processes and idle CPUs, so run queue lengths cannot be summarized") }
-        let rate = rec.info?.sampleFrequency ?? 49
-        if let frequency {
-            guard frequency > 0 else { throw AnalysisError("Invalid freq (in hz): \(frequency)") }
-            guard frequency == rate else { throw AnalysisError("-f \(frequency): \(rec.path) was sampled at \(rate) Hz per CPU; a recording's rate cannot be changed (record with `bpfrec record --stack-freq \(frequency)`)") }
-        } else if rate != 99 {
-            out.warn("bpfan runqlen: note: \(rec.path) was sampled at \(rate) Hz per CPU, the live tool at 99 Hz: counts scale with the rate")
-        }
+        _ = try rec.cpuSampleRate(tool: Self.toolName, requested: frequency, cannot: "run queue lengths cannot be summarized",
+                                  consequence: "counts scale with the rate", into: &out)
         let cpus = max(1, rec.host?.cpuCount ?? 1)
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
         var hists = Array(repeating: Array(repeating: [UInt64](repeating: 0, count: Self.slots), count: perCPU ? cpus : 1), count: buckets.bucketCount)

@@ -78,13 +78,12 @@ public struct Shmsnoop: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        var initial: Int64?
+        var clock = FirstEventClock()
         let calls = try rec.syscallDetails(ids: get.union(at).union(dt).union(ctl)).sorted { ($0.exitTime, $0.tid) < ($1.exitTime, $1.tid) }
         for e in calls where e.exitTime < end {
             // -t trumps -p; both filter in the BPF program, before the first timestamp is kept.
             if let tid { if e.tid != tid { continue } } else if let pid, e.pid != pid { continue }
-            let us = e.exitTime / 1000
-            if initial == nil { initial = us }
+            let seconds = clock.seconds(at: e.exitTime)
             if let name, !e.comm.contains(name) { continue }
             let a = e.args
             let sys: String, text: String, args: [UInt64]
@@ -101,7 +100,7 @@ public struct Shmsnoop: RecordingTool {
                 (sys, args) = ("SHMCTL", [a[0], a[1], a[2]])
                 text = "shmid: 0x\(String(a[0], radix: 16)), cmd: \(a[1]) (\(Self.command(a[1]))), buf: 0x\(String(a[2], radix: 16))"
             }
-            out.row(layout, [.time(e.exitTime), .double(Double(us - initial!) / 1_000_000), .int(tid != nil ? e.tid : e.pid), .string(e.comm), .string(sys),
+            out.row(layout, [.time(e.exitTime), .double(seconds), .int(tid != nil ? e.tid : e.pid), .string(e.comm), .string(sys),
                              .uint(UInt64(bitPattern: e.ret)), .string(text), .list(args.map { .uint($0) })])
         }
     }

@@ -49,7 +49,8 @@ public struct Solisten: RecordingTool {
         // The LISTEN changes by thread, in time order, to find the one inside each call.
         var listens: [Int64: [TcpStateChange]] = [:]
         try rec.scan("tcp_state", columns: TcpStateChange.columns) { b in
-            for r in 0..<b.count where b.ints("new_state")[r] == Int64(TcpState.listen) {
+            let newState = b.ints("new_state")
+            for r in 0..<b.count where newState[r] == Int64(TcpState.listen) {
                 let e = TcpStateChange(b, r)
                 listens[e.tid, default: []].append(e)
             }

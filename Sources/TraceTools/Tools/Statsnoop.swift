@@ -31,9 +31,6 @@ public struct Statsnoop: RecordingTool {
 
     public init() {}
 
-    /// The event's `char fname[NAME_MAX]` (NAME_MAX 255): a path is cut at 254 bytes.
-    static let nameMax = 255
-
     public func validate() throws {
         if let pid, pid < 1 { throw ValidationError("Invalid PID: \(pid)") }
     }
@@ -54,14 +51,12 @@ public struct Statsnoop: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        var first: Int64?
+        var clock = FirstEventClock(tickNanoseconds: 1)
         for e in rows {
             let ret = cInt(e.ret)
             if failed && ret >= 0 { continue }
             let fd = ret >= 0 ? ret : -1, err = ret >= 0 ? 0 : -ret
-            // Timestamps count from the first event the tool printed.
-            if first == nil { first = e.exitTime }
-            out.row(layout, [.time(e.exitTime), .double(Double(e.exitTime &- first!) / 1e9), .int(e.pid), .string(e.comm), .int(fd), .int(err), .string(cString(e.path, buffer: Self.nameMax))])
+            out.row(layout, [.time(e.exitTime), .double(clock.seconds(at: e.exitTime)), .int(e.pid), .string(e.comm), .int(fd), .int(err), .string(cString(e.path, buffer: nameMax))])
         }
     }
 }

@@ -24,7 +24,8 @@ public struct Syncsnoop: RecordingTool {
 
     public var requiredTables: [String] { ["syscall_detail"] }
 
-    static let calls = [(["sync"], [162]), (["fsync"], [74]), (["fdatasync"], [75]), (["msync"], [26]), (["sync_file_range"], [277]), (["syncfs"], [306])]
+    /// sys_names, in the live tool's order.
+    static let calls = [Syscalls.sync, Syscalls.fsync, Syscalls.fdatasync, Syscalls.msync, Syscalls.syncFileRange, Syscalls.syncfs]
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         var name: [Int64: String] = [:]

@@ -74,17 +74,14 @@ public struct Tcpaccept: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        var startUs: Int64?
+        var clock = FirstEventClock()
         for a in rows {
             let (ts, call, child) = (a.ts, a.call, a.child)
             if let pid, call.pid != pid { continue }
             if let family, child.family != family { continue }
             if let portFilter, !portFilter.contains(child.localPort) { continue }
             let raddr = InetAddress.format(family: child.family, child.remoteAddress), laddr = InetAddress.format(family: child.family, child.localAddress)
-            // The live tool's clock starts at its first printed event, in whole microseconds.
-            let us = ts / 1000
-            if startUs == nil { startUs = us }
-            out.row(layout, [.time(ts), .double(Double(us &- startUs!) / 1_000_000), .int(call.pid), .string(call.comm), .int(child.family == InetAddress.inet ? 4 : 6),
+            out.row(layout, [.time(ts), .double(clock.seconds(at: ts)), .int(call.pid), .string(call.comm), .int(child.family == InetAddress.inet ? 4 : 6),
                              .string(raddr), .int(Int64(child.remotePort)), .string(laddr), .int(Int64(child.localPort))])
         }
     }

@@ -62,22 +62,15 @@ public struct Tcpconnect: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroupMap != nil || mntnsMap != nil { throw AnalysisError("-C/-M: recordings carry no cgroup or mount namespace maps; cannot filter by them") }
-        // get_int(1, INT_MAX) / get_uint(0, (uid_t)-2); get_ints for the ports.
-        let pidFilter = try pid.map { p -> Int64 in
-            guard let v = libbpfToolsInteger(p, in: 1...Int64(Int32.max)) else { throw AnalysisError("invalid PID: \(p)") }
-            return v
-        }
-        let uidFilter = try uid.map { u -> Int64 in
-            guard let v = libbpfToolsInteger(u, in: 0...Int64(UInt32.max - 1), unsigned: true) else { throw AnalysisError("invalid UID: \(u)") }
-            return v
-        }
+        let pidFilter = try pid.map(libbpfToolsPID), uidFilter = try uid.map(libbpfToolsUID)
+        // get_ints(1, 65535).
         let portFilter = try ports.map { list -> Set<Int> in
             let items = list.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
             guard !items.isEmpty, items.allSatisfy({ $0.map { (1...65535).contains($0) } ?? false }) else { throw AnalysisError("invalid PORT_LIST: \(list)") }
             return Set(items.compactMap { $0 })
         }
         let needUID = printUID || uidFilter != nil
-        if needUID && rec.missingTables(["process_snapshot"]).count == 1 && rec.missingTables(["process_exec"]).count == 1 {
+        if needUID && !rec.recordsTaskUIDs {
             throw AnalysisError("-U/-u: the uid of a connecting task comes from the proc family (process_snapshot, process_exec), which \(rec.path) lacks; record it with `bpfrec record --families proc,tcp`")
         }
         var tasks = ProcessTracker()
@@ -147,11 +140,10 @@ public struct Tcpconnect: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        let first = connects.first?.syn.ts ?? 0
+        var clock = FirstEventClock()
         for c in connects {
             let e = c.syn
-            // The live tool's clock starts at its first printed event, in whole microseconds.
-            out.row(layout, [.time(e.ts), .double(Double(e.ts / 1000 - first / 1000) / 1_000_000), .int(c.uid ?? -1), c.uid.map { .int($0) } ?? .null,
+            out.row(layout, [.time(e.ts), .double(clock.seconds(at: e.ts)), .int(c.uid ?? -1), c.uid.map { .int($0) } ?? .null,
                              .int(e.pid), .string(e.comm), .int(e.family == InetAddress.inet ? 4 : 6), .string(e.localAddress), .string(e.remoteAddress),
                              .int(Int64(c.sourcePort ?? 0)), .int(Int64(e.dport))])
         }

@@ -76,16 +76,14 @@ public struct Tcpconnlat: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        var startUs: Int64?
+        var clock = FirstEventClock()
         // Printed as the replies arrive.
         for c in tracker.connects.compactMap({ c in c.outcome.map { (c.syn, $0) } }).sorted(by: { $0.1.ts < $1.1.ts }) {
             let (syn, end) = c
             guard rec.window.contains(end.ts) else { continue }
             let deltaUs = (end.ts &- syn.ts) / 1000
             if deltaUs < 0 || (minUs > 0 && deltaUs < minUs) { continue }
-            let us = end.ts / 1000
-            if startUs == nil { startUs = us }
-            out.row(layout, [.time(end.ts), .double(Double(us - startUs!) / 1_000_000), .int(syn.pid), .string(syn.comm),
+            out.row(layout, [.time(end.ts), .double(clock.seconds(at: end.ts)), .int(syn.pid), .string(syn.comm),
                              .int(end.family == InetAddress.inet ? 4 : 6), .string(end.localAddress), .int(Int64(end.sport)),
                              .string(end.remoteAddress), .int(Int64(end.dport)), .double(Double(deltaUs) / 1000), .duration(deltaUs * 1000)])
         }

@@ -72,19 +72,11 @@ public struct Tcptracer: RecordingTool {
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        // get_int(1, INT_MAX) / get_uint(0, (uid_t)-2).
-        let pidFilter = try pid.map { p -> Int64 in
-            guard let v = libbpfToolsInteger(p, in: 1...Int64(Int32.max)) else { throw AnalysisError("invalid PID: \(p)") }
-            return v
-        }
-        let uidFilter = try uid.map { u -> Int64 in
-            guard let v = libbpfToolsInteger(u, in: 0...Int64(UInt32.max - 1), unsigned: true) else { throw AnalysisError("invalid UID: \(u)") }
-            return v
-        }
+        let pidFilter = try pid.map(libbpfToolsPID), uidFilter = try uid.map(libbpfToolsUID)
         if cgroupMap != nil { out.warn("not implemented: --cgroupmap") }
         if mntnsMap != nil { out.warn("not implemented: --mntnsmap") }
         let needUID = printUID || uidFilter != nil
-        if needUID && rec.missingTables(["process_snapshot"]).count == 1 && rec.missingTables(["process_exec"]).count == 1 {
+        if needUID && !rec.recordsTaskUIDs {
             throw AnalysisError("-U/-u: the uid of a task comes from the proc family (process_snapshot, process_exec), which \(rec.path) lacks; record it with `bpfrec record --families proc,tcp,syscalls`")
         }
         let (accepts, unmatched) = try rec.matchedAccepts()
@@ -154,11 +146,9 @@ public struct Tcptracer: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        var startUs: Int64?
+        var clock = FirstEventClock()
         for e in events {
-            let us = e.ts / 1000
-            if startUs == nil { startUs = us }
-            out.row(layout, [.time(e.ts), .double(Double(us - startUs!) / 1_000_000), .int(e.uid ?? -1), e.uid.map { .int($0) } ?? .null,
+            out.row(layout, [.time(e.ts), .double(clock.seconds(at: e.ts)), .int(e.uid ?? -1), e.uid.map { .int($0) } ?? .null,
                              .string(String(e.type)), .int(e.pid), .string(e.comm), .int(e.family == InetAddress.inet ? 4 : 6),
                              .string(e.saddr), .string(e.daddr), .int(Int64(e.sport)), .int(Int64(e.dport))])
         }

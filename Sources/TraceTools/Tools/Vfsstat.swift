@@ -36,10 +36,6 @@ public struct Vfsstat: RecordingTool {
     public static var numericPositionals: [String] { ["interval", "count"] }
     public var requiredTables: [String] { ["syscall"] }
 
-    static let read = (["read"], [0]), pread = (["pread64"], [17]), write = (["write"], [1]), pwrite = (["pwrite64"], [18])
-    static let fsync = (["fsync"], [74]), fdatasync = (["fdatasync"], [75])
-    static let opens = (["open"], [2]), openat = (["openat"], [257]), openat2 = (["openat2"], [437]), creat = (["creat"], [85])
-    static let mknod = (["mknod"], [133]), mknodat = (["mknodat"], [259])
     static let names = ["READ", "WRITE", "FSYNC", "OPEN", "CREATE"]
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
@@ -47,14 +43,14 @@ public struct Vfsstat: RecordingTool {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: interval, count: numbers.count > 1 ? numbers[1] : nil)
         // Which column a syscall counts in, and whether only its successes do.
         var column: [Int64: (Int, successOnly: Bool)] = [:]
-        for id in rec.ids(Self.read, Self.pread) { column[id] = (0, false) }
-        for id in rec.ids(Self.write, Self.pwrite) { column[id] = (1, false) }
-        for id in rec.ids(Self.fsync, Self.fdatasync) { column[id] = (2, false) }
-        for id in rec.ids(Self.opens, Self.openat, Self.openat2, Self.creat) { column[id] = (3, true) }
-        for id in rec.ids(Self.mknod, Self.mknodat) { column[id] = (4, true) }
+        for id in rec.ids(Syscalls.read, Syscalls.pread64) { column[id] = (0, false) }
+        for id in rec.ids(Syscalls.write, Syscalls.pwrite64) { column[id] = (1, false) }
+        for id in rec.ids(Syscalls.fsync, Syscalls.fdatasync) { column[id] = (2, false) }
+        for id in rec.ids(Syscalls.open, Syscalls.openat, Syscalls.openat2, Syscalls.creat) { column[id] = (3, true) }
+        for id in rec.ids(Syscalls.mknod, Syscalls.mknodat) { column[id] = (4, true) }
         var counts = Array(repeating: [UInt64](repeating: 0, count: 5), count: buckets.bucketCount)
         let ebadf: Int64 = -9
-        try rec.scan("syscall", columns: ["ts", "id", "ret"]) { b in
+        try rec.scan("syscall", columns: ["ts", "id", "ret"], filter: ScanFilter(values: ["id": Set(column.keys)])) { b in
             let ts = b.ints("ts"), id = b.ints("id"), ret = b.ints("ret")
             for r in 0..<b.count {
                 guard let (c, successOnly) = column[id[r]], let i = buckets.index(of: ts[r]) else { continue }
