@@ -243,7 +243,19 @@ extension RecorderTests {
             // Samples missing from a group count as idle (measured: 85-100 % running).
             #expect(Double(running) / total > 0.5, "\(running) of \(running + idle) CPU samples running in a saturated second")
         } else {
+            // The error must be true of the raw samples: grouped by the same gap rule (a gap of
+            // over 0.8 periods starts a group), some group spans at least the reported width (the
+            // window's first group may be a cut one), and that width is over half a gap.
             print("workloadFactsThroughTheRecordingTools: cpuunclaimed stopped on skewed samples in the saturated phase: \(csv.err)")
+            let trigger = Int64(0.8 * (1_000_000_000 / 99.0))
+            let reported = csv.err.components(separatedBy: "spanning ").last.flatMap { Int64($0.prefix { $0.isNumber }) }
+            var widest: Int64 = 0, groupStart: Int64?, last: Int64 = 0
+            for r in byTime {
+                let ts = samples.int("ts", r)
+                if ts - last > trigger { groupStart = ts; last = ts }
+                if let g = groupStart { widest = max(widest, ts - g) }
+            }
+            #expect(reported.map { $0 > trigger / 2 && widest >= $0 } == true, "reported \(reported ?? -1) ns, widest raw group \(widest) ns")
         }
     }
 }

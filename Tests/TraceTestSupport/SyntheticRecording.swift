@@ -17,6 +17,8 @@ public final class SyntheticRecording {
     public var rowsPerChunk = 3
     public var commandLine = ["bpfrec", "record"]
     public var stackFrequency: Int?
+    /// False for a recording without host metadata (as a damaged or foreign file may be).
+    public var writesHost = true
 
     public init() {}
 
@@ -40,7 +42,7 @@ public final class SyntheticRecording {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("\(UUID().uuidString).trc").path
         let w = try TraceWriter(path: path)
-        try w.writeMetadata(name: MetadataName.host, json: HostInfo(hostname: "testhost", kernelRelease: "6.18.0", machine: "x86_64", cpuCount: 2, pageSize: 4096))
+        if writesHost { try w.writeMetadata(name: MetadataName.host, json: HostInfo(hostname: "testhost", kernelRelease: "6.18.0", machine: "x86_64", cpuCount: 2, pageSize: 4096)) }
         try w.writeMetadata(name: MetadataName.clock, json: ClockAnchors(
             start: .init(monotonic: Self.t0, realtime: Self.wall0, boottime: Self.t0),
             stop: .init(monotonic: Self.t0 + duration, realtime: Self.wall0 + duration, boottime: Self.t0 + duration), utcOffsetSeconds: 0))

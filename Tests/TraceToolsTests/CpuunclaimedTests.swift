@@ -68,3 +68,17 @@ func unclaimedRecording(skew: Bool = false) throws -> String {
     #expect(out.failed)
     #expect(out.stderr.last == "bpfan cpuunclaimed: ERROR: CPU samples arrived at skewed offsets (CPUs may have powered down when idle), spanning 5000000 ns (expected < 4040404 ns). Debug with -J, and see the man page. As output may begin to be unreliable, exiting.")
 }
+
+@Test func perCPUReportsNeedTheHostsCPUCount() throws {
+    // Without host metadata the CPU count is unknown: no guess, a clear error.
+    let s = SyntheticRecording()
+    s.stackFrequency = 99
+    s.writesHost = false
+    s.add("cpu_sample", ["ts": ns(0.1), "cpu": 0, "pid": 1, "runq_len": 2])
+    let path = try s.write()
+    for out in [try runTool(Cpuunclaimed.self, [path]), try runTool(Runqlen.self, ["-C", path])] {
+        #expect(out.failed && out.stderr.last?.hasSuffix("has no host metadata giving the number of CPUs, which this report needs") == true, "\(out.stderr)")
+    }
+    // The system-wide histogram needs no CPU count.
+    #expect(!(try runTool(Runqlen.self, [path])).failed)
+}

@@ -9,7 +9,9 @@ import Testing
 
 @Test func tcpconnlatTimesEachConnectToItsReply() throws {
     let out = try runTool(Tcpconnlat.self, [try tcpRecording()])
-    #expect(out.stderr.isEmpty && !out.failed)
+    // curl's refused connect ends in CLOSE: the recording cannot tell a reset from a timeout.
+    #expect(out.stderr == ["bpfan tcpconnlat: note: 1 of these connects ended in CLOSE, not ESTABLISHED: the live tool prints those refused by a reset, but not those that timed out or were closed before a reply, which the recording cannot tell apart"] && !out.failed)
+    #expect(try runTool(Tcpconnlat.self, ["-p", "500", try tcpRecording()]).stderr.isEmpty)
     #expect(out.stdout == """
     PID    COMM         IP SADDR            DADDR            DPORT LAT(ms)
     300    curl         4  10.0.0.1         10.0.0.2         80    0.20

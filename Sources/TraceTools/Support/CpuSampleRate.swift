@@ -18,4 +18,11 @@ extension Recording {
         }
         return rate
     }
+
+    /// The recording host's CPU count, which reports per CPU, or over every CPU, need: an error
+    /// when the host metadata is missing (a guess would print plausible wrong numbers).
+    func hostCPUCount() throws -> Int {
+        guard let n = host?.cpuCount, n > 0 else { throw AnalysisError("\(path) has no host metadata giving the number of CPUs, which this report needs") }
+        return n
+    }
 }

@@ -55,7 +55,7 @@ public struct Cpuunclaimed: RecordingTool {
         let csv = self.csv || fullCSV
         if csv && !numbers.isEmpty { throw AnalysisError("ERROR: cannot use interval with either -j or -J. Exiting.") }
         let rate = try rec.cpuSampleRate(tool: Self.toolName, cannot: "unclaimed idle CPU cannot be computed", into: &out)
-        let ncpu = max(1, rec.host?.cpuCount ?? 1)
+        let ncpu = try rec.hostCPUCount()
         let interval = numbers.first ?? 1
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: interval, count: numbers.count > 1 ? numbers[1] : nil)
         let trigger = Int64(0.8 * (1_000_000_000 / Double(rate)))

@@ -49,7 +49,7 @@ public struct Runqlen: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         _ = try rec.cpuSampleRate(tool: Self.toolName, requested: frequency, cannot: "run queue lengths cannot be summarized",
                                   consequence: "counts scale with the rate", into: &out)
-        let cpus = max(1, rec.host?.cpuCount ?? 1)
+        let cpus = perCPU ? try rec.hostCPUCount() : 1
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
         var hists = Array(repeating: Array(repeating: [UInt64](repeating: 0, count: Self.slots), count: perCPU ? cpus : 1), count: buckets.bucketCount)
         var outside = 0

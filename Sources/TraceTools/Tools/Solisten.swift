@@ -67,7 +67,7 @@ public struct Solisten: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        var unseen = 0
+        var unseen = 0, clamped = 0
         for c in calls {
             if let pid, c.pid != pid { continue }
             guard let change = listens[c.tid]?.first(where: { $0.ts >= c.ts && $0.ts <= c.exitTime }) else {
@@ -75,8 +75,13 @@ public struct Solisten: RecordingTool {
                 continue
             }
             let v6 = change.family == InetAddress.inet6
-            out.row(layout, [.time(c.exitTime), .int(c.pid), .string(c.comm), .int(c.ret), .int(Self.clamped(c.args[1])),
+            let backlog = Self.clamped(c.args[1])
+            if backlog != Int64(Int32(truncatingIfNeeded: c.args[1])) { clamped += 1 }
+            out.row(layout, [.time(c.exitTime), .int(c.pid), .string(c.comm), .int(c.ret), .int(backlog),
                              .string(v6 ? "TCPv6" : "TCPv4"), .int(Int64(change.sport)), .string(change.localAddress)])
+        }
+        if clamped > 0 {
+            out.warn("bpfan solisten: \(clamped) backlogs beyond 4096 (compared unsigned, so negative ones too) printed as 4096, the kernel's default net.core.somaxconn: the recording does not hold the host's setting")
         }
         if unseen > 0 {
             out.warn("bpfan solisten: \(unseen) listen() calls made no TCP socket listen (they failed, re-listened on a listening socket, or were not on a TCP socket); the recording cannot name their socket, so they are not shown")

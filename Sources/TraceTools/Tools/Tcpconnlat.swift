@@ -77,15 +77,20 @@ public struct Tcpconnlat: RecordingTool {
         let layout = b.layout
         out.header(layout)
         var clock = FirstEventClock()
+        var closed = 0
         // Printed as the replies arrive.
         for c in tracker.connects.compactMap({ c in c.outcome.map { (c.syn, $0) } }).sorted(by: { $0.1.ts < $1.1.ts }) {
             let (syn, end) = c
             guard rec.window.contains(end.ts) else { continue }
             let deltaUs = (end.ts &- syn.ts) / 1000
             if deltaUs < 0 || (minUs > 0 && deltaUs < minUs) { continue }
+            if end.newState == TcpState.close { closed += 1 }
             out.row(layout, [.time(end.ts), .double(clock.seconds(at: end.ts)), .int(syn.pid), .string(syn.comm),
                              .int(end.family == InetAddress.inet ? 4 : 6), .string(end.localAddress), .int(Int64(end.sport)),
                              .string(end.remoteAddress), .int(Int64(end.dport)), .double(Double(deltaUs) / 1000), .duration(deltaUs * 1000)])
+        }
+        if closed > 0 {
+            out.warn("bpfan tcpconnlat: note: \(closed) of these connects ended in CLOSE, not ESTABLISHED: the live tool prints those refused by a reset, but not those that timed out or were closed before a reply, which the recording cannot tell apart")
         }
     }
 }
