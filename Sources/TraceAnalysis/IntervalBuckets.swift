@@ -40,6 +40,19 @@ public struct IntervalBuckets: Sendable, Equatable {
         return i < UInt64(bucketCount) ? Int(i) : nil
     }
 
+    /// The buckets that are whole intervals: all but a last one the window's end cuts short
+    /// (what a live tool killed by Ctrl-C, without printing the interval under way, printed).
+    public var wholeCount: Int {
+        guard let interval else { return bucketCount }
+        return min(bucketCount, Int(min(UInt64(bitPattern: end &- start) / UInt64(interval), UInt64(Self.maxBuckets))))
+    }
+
+    /// Seconds of the last bucket when the window's end cuts it short, else 0.
+    public var cutSeconds: Double {
+        guard let interval, wholeCount < bucketCount else { return 0 }
+        return Double(UInt64(bitPattern: end &- start) % UInt64(interval)) / 1e9
+    }
+
     /// When bucket `i` is reported: its end, or the window's end for a partial last bucket.
     public func reportTime(of i: Int) -> Int64 {
         guard let interval else { return end }

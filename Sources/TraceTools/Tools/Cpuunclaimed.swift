@@ -115,8 +115,8 @@ public struct Cpuunclaimed: RecordingTool {
         var current = 0
         try rec.scanMerged([ScanSource("cpu_sample", ["ts", "cpu", "runq_len"])]) { row in
             let s = Sample(ts: row.ts, cpu: Int(row.int(1)), len: row.int(2))
-            guard buckets.index(of: s.ts) != nil else { return }
-            while buckets.index(of: s.ts)! > current {
+            guard let i = buckets.index(of: s.ts) else { return }
+            while i > current {
                 report(current)
                 current += 1
             }

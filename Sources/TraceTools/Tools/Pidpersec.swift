@@ -28,7 +28,6 @@ public struct Pidpersec: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: 1, count: nil)
-        let whole = Int((rec.effectiveEnd &- rec.effectiveStart) / 1_000_000_000)
         var counts = Array(repeating: Int64(0), count: buckets.bucketCount)
         try rec.scan("process_fork", columns: ["ts"]) { b in
             for t in b.ints("ts") { if let i = buckets.index(of: t) { counts[i] += 1 } }
@@ -36,9 +35,10 @@ public struct Pidpersec: RecordingTool {
         out.text("Tracing... Ctrl-C to end.\n")
         // print("%s: PIDs/sec: %d" % (strftime("%H:%M:%S"), count))
         let layout = RowLayout(.row, "forks_per_second", columns: [Column("time", text: .hms), Column("forks")], header: nil, format: "%s: PIDs/sec: %d\n")
-        for i in 0..<min(whole, counts.count) { out.row(layout, [.time(buckets.reportTime(of: i)), .int(counts[i])]) }
+        let whole = buckets.wholeCount
+        for i in 0..<whole { out.row(layout, [.time(buckets.reportTime(of: i)), .int(counts[i])]) }
         if whole < counts.count, counts[whole] > 0 {
-            out.warn("bpfan pidpersec: \(counts[whole]) forks in the last \(Double((rec.effectiveEnd &- rec.effectiveStart) % 1_000_000_000) / 1e9) s, less than a whole second, are not printed (the live tool prints each second when it ends)")
+            out.warn("bpfan pidpersec: \(counts[whole]) forks in the last \(buckets.cutSeconds) s, less than a whole second, are not printed (the live tool prints each second when it ends)")
         }
     }
 }

@@ -66,22 +66,23 @@ public struct Runqlen: RecordingTool {
         }
         if outside > 0 { out.warn("bpfan runqlen: warning: \(outside) samples name a CPU past the host's \(cpus); not shown") }
         out.text("Sampling run queue length... Hit Ctrl-C to end.\n")
+        let stamp = RowLayout(.row, "time", columns: [Column("time", text: .hms)], header: nil, format: "%-8s\n")
+        // print_runq_occupancy()'s two forms.
+        let occupancyRow = perCPU ? RowLayout(.row, "runqocc", columns: [.jsonOnly("time"), Column("cpu"), Column("percent")], header: nil, format: "runqocc, CPU %-3d %6.2f%%\n")
+            : RowLayout(.row, "runqocc", columns: [.jsonOnly("time"), Column("percent")], header: nil, format: "runqocc: %0.2f%%\n")
         for (i, perInterval) in hists.enumerated() {
             out.text("\n")
             let at = buckets.reportTime(of: i)
-            if timestamp { out.row(RowLayout(.row, "time", columns: [Column("time", text: .hms)], header: nil, format: "%-8s\n"), [.time(at)]) }
+            if timestamp { out.row(stamp, [.time(at)]) }
             for (c, slots) in perInterval.enumerated() {
-                var labels: [(String, Value)] = [("time", .time(at))]
-                if perCPU { labels.append(("cpu", .int(Int64(c)))) }
                 if runqocc {
-                    // print_runq_occupancy(): slot 0 is idle, the rest queued.
+                    // Slot 0 is idle, the rest queued; `float runqocc = queued * 1.0 / samples`,
+                    // printed as the float `100 * runqocc`.
                     let idle = slots[0], queued = slots.dropFirst().reduce(0, +)
-                    // `float runqocc = queued * 1.0 / samples`, printed as the float `100 * runqocc`.
                     let occupancy = Float(Double(queued) / Double(max(1, idle + queued)))
-                    let layout = perCPU ? RowLayout(.row, "runqocc", columns: [.jsonOnly("time"), Column("cpu"), Column("percent")], header: nil, format: "runqocc, CPU %-3d %6.2f%%\n")
-                        : RowLayout(.row, "runqocc", columns: [.jsonOnly("time"), Column("percent")], header: nil, format: "runqocc: %0.2f%%\n")
-                    out.row(layout, [.time(at)] + (perCPU ? [.int(Int64(c))] : []) + [.double(Double(Float(100) * occupancy))])
+                    out.row(occupancyRow, [.time(at)] + (perCPU ? [.int(Int64(c))] : []) + [.double(Double(Float(100) * occupancy))])
                 } else {
+                    let labels: [(String, Value)] = [("time", .time(at))] + (perCPU ? [("cpu", .int(Int64(c)))] : [])
                     out.histogram(Histogram(.linear(base: 0, step: 1), unit: .count, unitLabel: "runqlen", labels: labels,
                                             heading: perCPU ? "cpu = \(c)\n" : "", slots: slots))
                 }

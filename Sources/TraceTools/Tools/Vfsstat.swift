@@ -74,12 +74,12 @@ public struct Vfsstat: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        let whole = Int(UInt64(bitPattern: rec.effectiveEnd &- rec.effectiveStart) / (UInt64(interval) * 1_000_000_000))
-        for i in 0..<min(whole, counts.count) {
+        let whole = buckets.wholeCount
+        for i in 0..<whole {
             out.row(layout, [.time(buckets.reportTime(of: i))] + counts[i].map { .uint($0 / UInt64(interval)) })
         }
         if whole < counts.count, counts[whole].contains(where: { $0 > 0 }) {
-            out.warn("bpfan vfsstat: the last \(Double(UInt64(bitPattern: rec.effectiveEnd &- rec.effectiveStart) % (UInt64(interval) * 1_000_000_000)) / 1e9) s, less than an interval, are not printed (the live tool prints each interval when it ends)")
+            out.warn("bpfan vfsstat: the last \(buckets.cutSeconds) s, less than an interval, are not printed (the live tool prints each interval when it ends)")
         }
     }
 }
