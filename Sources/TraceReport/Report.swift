@@ -81,10 +81,6 @@ public enum TextForm: Sendable {
     case value
     /// A time as `HH:MM:SS` of the recording host.
     case hms
-    /// A time as seconds since `origin` (monotonic ns), a double.
-    case seconds(since: Int64)
-    /// A time as milliseconds since `origin`, an integer (bpftrace's `elapsed / 1e6`).
-    case milliseconds(since: Int64)
     /// A duration or count divided by `divisor`: integer division, as C does.
     case divided(Int64)
     /// A duration or count divided by `divisor` as a double.
@@ -110,8 +106,6 @@ public struct Column: Sendable {
 
     /// A column that only the JSON record carries (the live tool does not print it).
     public static func jsonOnly(_ name: String) -> Column { Column(name, inText: false) }
-    /// A column that only the text shows (a value already given under another name).
-    public static func textOnly(_ name: String, _ form: TextForm = .value) -> Column { Column(name, text: form, inJSON: false) }
 }
 
 /// The rows a tool prints: events (one per thing that happened) or the rows of a summary table.

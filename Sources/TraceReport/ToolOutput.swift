@@ -29,14 +29,11 @@ public struct ToolOutput: Sendable {
         self.mode = mode
     }
 
-    public var json: Bool { mode == .json }
-
-    /// Raw text, in either mode (what a tool not yet on the model writes).
-    public mutating func write(_ s: String) {
+    /// Rendered text, in either mode; streamed out in 64 KiB pieces.
+    private mutating func write(_ s: String) {
         stdout += s
         if streaming && stdout.utf8.count >= 1 << 16 { flush() }
     }
-    public mutating func line(_ s: String = "") { write(s + "\n") }
 
     /// A line only the text shows (a banner, a separator, an interval's time).
     public mutating func text(_ s: String) {
@@ -185,8 +182,6 @@ public struct ToolOutput: Sendable {
     func textArgument(_ v: Value, _ form: TextForm) -> CArg {
         switch (form, v) {
         case (.hms, .time(let t)): return .string(clock?.hms(t) ?? "??:??:??")
-        case (.seconds(let origin), .time(let t)): return .double(Double(t &- origin) / 1e9)
-        case (.milliseconds(let origin), .time(let t)): return .int((t &- origin) / 1_000_000)
         case (.divided(let d), _): return number(v).map { .int($0 / d) } ?? plain(v)
         case (.scaled(let d), _): return number(v).map { .double(Double($0) / d) } ?? plain(v)
         case (.joined(let sep), .list(let items)): return .string(items.map { if case .string(let s) = $0 { return s }; return "\($0)" }.joined(separator: sep))
