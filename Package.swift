@@ -57,7 +57,7 @@ if hasLibBPF {
             "TraceRecorder",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
-        .testTarget(name: "TraceRecorderTests", dependencies: ["TraceRecorder", "CBPFPrograms", "CLibBPF", "TraceFormat", "TraceSchema", "TraceAnalysis"], swiftSettings: strict),
+        .testTarget(name: "TraceRecorderTests", dependencies: ["TraceRecorder", "CBPFPrograms", "CLibBPF", "TraceFormat", "TraceSchema", "TraceAnalysis", "TraceTestSupport"], swiftSettings: strict),
     ]
 }
 

@@ -4,6 +4,7 @@ import Glibc
 import TraceFormat
 
 import Testing
+import TraceTestSupport
 
 extension Trait where Self == ConditionTrait {
     /// Root tests load real BPF programs: without root, kernel BTF or a built bpfrec they are
@@ -35,20 +36,7 @@ enum Harness {
     }()
 
     /// A product of this package built next to the test bundle (bpfrec, bpfan).
-    static func builtBinary(_ name: String) -> String? {
-        var dirs = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        dirs.append(URL(fileURLWithPath: Bundle.main.bundlePath).deletingLastPathComponent())
-        dirs.append(URL(fileURLWithPath: Bundle.main.bundlePath))
-        for d in dirs {
-            var dir = d
-            for _ in 0..<4 {
-                let candidate = dir.appendingPathComponent(name).path
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }
+    static func builtBinary(_ name: String) -> String? { TraceTestSupport.builtBinary(name) }
 
     static func tempPath(_ name: String) -> String {
         "/tmp/bpfrec-test-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max)).trc"

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TraceFormat
+import TraceTestSupport
 
 /// The tools over today's tables on a real recording: a workload whose listen, connects,
 /// accept, closes, shm calls, syncs, sleeps, forks and CPU saturation are known, recorded
@@ -115,16 +116,8 @@ extension RecorderTests {
         #expect(err.contains("lost 0"), "\(err)")
 
         func tool(_ args: [String]) throws -> (out: String, err: String, status: Int32) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: bpfan)
-            p.arguments = args
-            let out = Pipe(), errPipe = Pipe()
-            p.standardOutput = out
-            p.standardError = errPipe
-            try p.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile(), e = errPipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), p.terminationStatus)
+            let r = try runBinary(bpfan, args)
+            return (r.stdout, r.stderr, r.status)
         }
         func cprintf(_ format: String, _ args: CVarArg...) -> String { String(format: format, arguments: args) }
         let c16 = comm.padding(toLength: max(16, comm.utf8.count), withPad: " ", startingAt: 0)

@@ -2,6 +2,7 @@ import TraceReport
 import ArgumentParser
 import Foundation
 import Testing
+import TraceTestSupport
 @testable import TraceTools
 
 /// The registry: every seed tool listed with a status, each supported one a command and each
@@ -67,25 +68,4 @@ struct ToolRegistryTests {
 }
 
 /// The `bpfan` built next to the test bundle.
-let builtBpfan: String? = {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("bpfan").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    return nil
-}()
-
-func runBinary(_ path: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-}
+let builtBpfan: String? = builtBinary("bpfan")
