@@ -34,7 +34,8 @@ test-deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
-# Regenerates the Swift catalog and C record header from schemas/*.json.
+# Regenerates from schemas/*.json: the Swift table catalog, the C record header, the family
+# numbers, the recorder's family list and its dispatch to each family's skeleton.
 generate:
 	$(SWIFT) run schemagen
 
@@ -81,7 +82,8 @@ fuzz: deps
 # the object, committed under Sources/CBPFPrograms so `swift build` needs no BPF toolchain.
 # Paths are made relative (-ffile-prefix-map) so the embedded BTF, and the committed headers,
 # do not depend on where the tree is checked out.
-BPF_FAMILIES := proc syscalls sched block tcp stacks
+# One family per bpf/<family>.bpf.c (schemagen checks each has its schemas/<family>.json).
+BPF_FAMILIES := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
 BPF_CLANG    ?= clang
 BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -ffile-prefix-map=$(CURDIR)=. -I bpf
 SKEL_DIR     := Sources/CBPFPrograms/skeletons
@@ -93,7 +95,7 @@ bpf: $(foreach f,$(BPF_FAMILIES),$(SKEL_DIR)/$(f).skel.h)
 vmlinux:
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
 
-$(BPF_OBJ_DIR)/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/exec_capture.bpf.h bpf/families.h bpf/events.gen.h bpf/vmlinux.h
+$(BPF_OBJ_DIR)/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/exec_capture.bpf.h bpf/families.h bpf/families.gen.h bpf/events.gen.h bpf/vmlinux.h
 	@mkdir -p $(BPF_OBJ_DIR)
 	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@.full
 	bpftool gen object $@ $@.full

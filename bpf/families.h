@@ -1,17 +1,10 @@
-/* Shared by the BPF objects and the recorder (through Sources/CBPFPrograms): family numbers,
- * which index the loss counters, and the configuration the loader writes into rodata. */
+/* Shared by the BPF objects and the recorder (through Sources/CBPFPrograms): family numbers
+ * (generated from the ids in schemas/), which index the loss counters, and the configuration the
+ * loader writes into rodata. */
 #ifndef BPFREC_FAMILIES_H
 #define BPFREC_FAMILIES_H
 
-enum bpfrec_family {
-	BPFREC_FAMILY_PROC = 0,
-	BPFREC_FAMILY_SYSCALLS = 1,
-	BPFREC_FAMILY_BLOCK = 2,
-	BPFREC_FAMILY_SCHED = 3,
-	BPFREC_FAMILY_TCP = 4,
-	BPFREC_FAMILY_STACKS = 5,
-	BPFREC_FAMILY_COUNT = 6,
-};
+#include "families.gen.h"
 
 struct bpfrec_config {
 	/* tgid of the recorder: never recorded. */

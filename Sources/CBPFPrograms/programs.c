@@ -10,59 +10,6 @@
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 
-#include "skeletons/proc.skel.h"
-#include "skeletons/syscalls.skel.h"
-#include "skeletons/sched.skel.h"
-#include "skeletons/block.skel.h"
-#include "skeletons/tcp.skel.h"
-#include "skeletons/stacks.skel.h"
-
-/* Each skeleton has its own type; the macro writes the same open sequence for each. */
-#define OPEN_SKEL(prefix)                                   \
-	do {                                                    \
-		struct prefix *s = prefix##__open();                \
-		if (!s)                                             \
-			return NULL;                                    \
-		memcpy((void *)&s->rodata->cfg, cfg, sizeof(*cfg)); \
-		*skel = s;                                          \
-		return s->obj;                                      \
-	} while (0)
-
-struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cfg, void **skel)
-{
-	switch (family) {
-	case BPFREC_FAMILY_PROC: OPEN_SKEL(proc_bpf);
-	case BPFREC_FAMILY_SYSCALLS: OPEN_SKEL(syscalls_bpf);
-	case BPFREC_FAMILY_SCHED: OPEN_SKEL(sched_bpf);
-	case BPFREC_FAMILY_BLOCK: OPEN_SKEL(block_bpf);
-	case BPFREC_FAMILY_TCP: OPEN_SKEL(tcp_bpf);
-	case BPFREC_FAMILY_STACKS: OPEN_SKEL(stacks_bpf);
-	default:
-		errno = ENOENT;
-		return NULL;
-	}
-}
-
-void bpfrec_destroy_family(int family, void *skel)
-{
-	if (!skel)
-		return;
-	switch (family) {
-	case BPFREC_FAMILY_PROC: proc_bpf__destroy(skel); break;
-	case BPFREC_FAMILY_SYSCALLS: syscalls_bpf__destroy(skel); break;
-	case BPFREC_FAMILY_SCHED: sched_bpf__destroy(skel); break;
-	case BPFREC_FAMILY_BLOCK: block_bpf__destroy(skel); break;
-	case BPFREC_FAMILY_TCP: tcp_bpf__destroy(skel); break;
-	case BPFREC_FAMILY_STACKS: stacks_bpf__destroy(skel); break;
-	}
-}
-
-const char *bpfrec_family_name(int family)
-{
-	static const char *names[BPFREC_FAMILY_COUNT] = {"proc", "syscalls", "block", "sched", "tcp", "stacks"};
-	return family >= 0 && family < BPFREC_FAMILY_COUNT ? names[family] : "?";
-}
-
 int bpfrec_open_cpu_clock(int cpu, unsigned long long freq)
 {
 	struct perf_event_attr attr;

@@ -25,12 +25,16 @@ public struct PlannedRecord: Sendable {
 }
 
 public enum RecordLayoutPlanner {
-    public static func plan(_ tables: [TableSchema]) -> [PlannedRecord] {
+    /// Records of every BPF table. A kind is the family's id in the high byte and the table's
+    /// position among the family's BPF tables (from 1) in the low byte, so a new family, or a
+    /// table added at the end of a family, leaves every other kind as it was.
+    public static func plan(_ families: [FamilySchema]) -> [PlannedRecord] {
         var out: [PlannedRecord] = []
-        var kind = 0
-        for t in tables where t.source == .bpf {
-            kind += 1
-            out.append(plan(t, kind: kind))
+        for f in families {
+            guard let id = f.id else { continue }
+            for (i, t) in f.tables.filter({ $0.source == .bpf }).enumerated() {
+                out.append(plan(t, kind: id << 8 | (i + 1)))
+            }
         }
         return out
     }

@@ -1,11 +1,36 @@
 import Foundation
 import TraceFormat
 
-/// Reads schemas/*.json — the single description of every event table — and expands shared
-/// column sets (`same_columns_as`, `extra_columns`) into plain table schemas.
+/// One schema file's family: a BPF family (an `id` and bpf/<name>.bpf.c) or the recorder's own
+/// tables (no id, no BPF object).
+public struct FamilySchema: Sendable, Equatable {
+    public var name: String
+    /// The C `enum bpfrec_family` value: indexes the loss counters and makes the record kinds.
+    /// Written in the schema file, so a new family renumbers nothing.
+    public var id: Int?
+    public var doc: String
+    /// What the family's programs attach to, for `bpfrec families`.
+    public var attaches: [String]
+    public var tables: [TableSchema]
+
+    public var isBPF: Bool { id != nil }
+
+    public init(name: String, id: Int?, doc: String, attaches: [String], tables: [TableSchema]) {
+        self.name = name
+        self.id = id
+        self.doc = doc
+        self.attaches = attaches
+        self.tables = tables
+    }
+}
+
+/// Reads schemas/*.json — the single description of every event table and family — and expands
+/// shared column sets (`same_columns_as`, `extra_columns`) into plain table schemas.
 public enum SchemaCatalog {
     struct File: Decodable {
         var family: String
+        var id: Int?
+        var attaches: [String]?
         var doc: String
         var tables: [Table]
         var column_sets: [String: [ColumnSchema]]?
@@ -24,20 +49,29 @@ public enum SchemaCatalog {
         public var description: String
     }
 
-    /// Every table, ordered by file name then by position in the file. That order assigns the
-    /// record kinds the BPF programs stamp on their records. `*.schema.json` files are JSON
-    /// Schemas of bpfan's outputs, not tables.
+    /// Families bound the loss-counter array and the record kinds (id << 8 | table).
+    public static let maxFamilyID = 63
+    public static let maxTablesPerFamily = 255
+
+    /// Every table, ordered by file name then by position in the file. `*.schema.json` files
+    /// are JSON Schemas of bpfan's outputs, not tables.
     public static func load(directory: URL) throws -> [TableSchema] {
+        try loadFamilies(directory: directory).flatMap(\.tables)
+    }
+
+    /// Every family, ordered by file name.
+    public static func loadFamilies(directory: URL) throws -> [FamilySchema] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }
             .sorted()
-        var tables: [TableSchema] = []
+        var families: [FamilySchema] = []
         for name in files {
             let url = directory.appendingPathComponent(name)
             let file: File
             do { file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)) } catch {
                 throw Error(description: "\(url.path): \(error)")
             }
+            var tables: [TableSchema] = []
             for t in file.tables {
                 var columns = t.columns ?? []
                 if let set = t.same_columns_as {
@@ -51,12 +85,37 @@ public enum SchemaCatalog {
                 try validate(schema, file: url.path)
                 tables.append(schema)
             }
+            let family = FamilySchema(name: file.family, id: file.id, doc: file.doc, attaches: file.attaches ?? [], tables: tables)
+            try validate(family, file: url.path)
+            families.append(family)
         }
-        let names = tables.map(\.name)
+        let names = families.flatMap(\.tables).map(\.name)
         if Set(names).count != names.count {
             throw Error(description: "\(directory.path): a table name is defined twice")
         }
-        return tables
+        let ids = families.compactMap(\.id)
+        if Set(ids).count != ids.count {
+            throw Error(description: "\(directory.path): two families have the same id")
+        }
+        if Set(families.map(\.name)).count != families.count {
+            throw Error(description: "\(directory.path): a family is defined twice")
+        }
+        return families
+    }
+
+    static func validate(_ f: FamilySchema, file: String) throws {
+        let bpfTables = f.tables.filter { $0.source == .bpf }
+        guard f.name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }), f.name.first?.isLetter == true else {
+            throw Error(description: "\(file): family name '\(f.name)' must be lower-case letters, digits and _ (it names bpf/\(f.name).bpf.c)")
+        }
+        if let id = f.id {
+            guard (0...maxFamilyID).contains(id) else { throw Error(description: "\(file): id \(id) is outside 0...\(maxFamilyID)") }
+            guard !bpfTables.isEmpty else { throw Error(description: "\(file): family \(f.name) has an id but no bpf table") }
+            guard bpfTables.count <= maxTablesPerFamily else { throw Error(description: "\(file): more than \(maxTablesPerFamily) bpf tables") }
+            guard !f.attaches.isEmpty else { throw Error(description: "\(file): a BPF family lists what it attaches to (attaches)") }
+        } else if !bpfTables.isEmpty {
+            throw Error(description: "\(file): family \(f.name) has bpf tables, so it needs an id (a number no other family uses)")
+        }
     }
 
     static func validate(_ t: TableSchema, file: String) throws {

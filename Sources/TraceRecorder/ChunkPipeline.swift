@@ -13,7 +13,7 @@ final class ChunkPipeline: @unchecked Sendable {
     private let queue = DispatchQueue(label: "bpfrec.chunks", qos: .utility)
     private let slots: DispatchSemaphore
     private var failure: Error?
-    private var bytesByFamily = [Int](repeating: 0, count: Family.allCases.count)
+    private var bytesByFamily = [Int](repeating: 0, count: Family.idLimit)
     private var closed = false
     private let countLock = NSLock()
     private var queued = 0

@@ -7,12 +7,12 @@ struct LossAccounting {
     private var lastReserve: [[UInt64]]
     private var lastRecursion: [UInt64]
     private var lastWindowEnd: UInt64
-    private(set) var totalByFamily = [UInt64](repeating: 0, count: Family.allCases.count)
+    private(set) var totalByFamily = [UInt64](repeating: 0, count: Family.idLimit)
 
     init(cpus: Int, start: UInt64) {
         self.cpus = cpus
-        lastReserve = Array(repeating: [UInt64](repeating: 0, count: cpus), count: Family.allCases.count)
-        lastRecursion = [UInt64](repeating: 0, count: Family.allCases.count)
+        lastReserve = Array(repeating: [UInt64](repeating: 0, count: cpus), count: Family.idLimit)
+        lastRecursion = [UInt64](repeating: 0, count: Family.idLimit)
         lastWindowEnd = start
     }
 

@@ -3,7 +3,7 @@ import TraceFormat
 import TraceSchema
 
 /// Moves fixed-layout ring-buffer records (bpf/events.gen.h) into per-table column storage,
-/// generically: `RecordLayout.forKind` says where each column sits, the table's schema says
+/// generically: `RecordLayout.all` says where each column sits, the table's schema says
 /// its type. Only the drain thread touches it. The per-record path works on unsafe storage
 /// allocated once, so it does no reference counting or exclusivity checks.
 final class RecordDecoder {
@@ -49,7 +49,7 @@ final class RecordDecoder {
     private var tables: [TableInfo] = []
     /// Slot index by record kind; -1 for kinds of families not recorded.
     private let slotByKind: UnsafeMutableBufferPointer<Int>
-    private(set) var eventsByFamily = [UInt64](repeating: 0, count: Family.allCases.count)
+    private(set) var eventsByFamily = [UInt64](repeating: 0, count: Family.idLimit)
     private(set) var malformed: UInt64 = 0
     /// Processes seen with a non-empty user stack since the last `takeUserStackPids()`.
     private var userStackPids: Set<UInt32> = []
@@ -58,7 +58,7 @@ final class RecordDecoder {
 
     /// `tableIDs` maps each recorded BPF table's name to its id in the writer.
     init(families: [Family], tableIDs: [String: UInt32]) {
-        slotByKind = .allocate(capacity: RecordLayout.all.count + 1)
+        slotByKind = .allocate(capacity: RecordLayout.kindLimit)
         slotByKind.initialize(repeating: -1)
         var built: [Slot] = []
         for layout in RecordLayout.all {

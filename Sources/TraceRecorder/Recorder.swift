@@ -192,13 +192,12 @@ public enum Recorder {
 }
 
 extension Recorder {
-    /// For `bpfrec families`: whether each built family loads on this kernel, and how
+    /// For `bpfrec families`: whether each family loads on this kernel, and how
     /// ("tp_btf" or "raw_tp"), without attaching anything.
     public static func probeFamilies() -> [(family: Family, result: Result<String, RecorderError>)] {
         bpfrec_setup_libbpf_logging(0)
         let missing = Privileges.missing()
         return Family.allCases.map { f in
-            guard f.isBuilt else { return (f, .failure(RecorderError("not built into this bpfrec"))) }
             guard missing.isEmpty else { return (f, .failure(RecorderError("unknown: needs \(missing.joined(separator: " and "))"))) }
             do throws(RecorderError) {
                 let maps = try SharedMaps(ringBytes: 1 << 20)

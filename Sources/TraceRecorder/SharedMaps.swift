@@ -10,7 +10,7 @@ final class SharedMaps {
     let pidFilterFD: Int32
     let ringBytes: Int
 
-    static let familyCount = 6
+    static let familyCount = Family.idLimit
 
     init(ringBytes: Int) throws(RecorderError) {
         self.ringBytes = ringBytes

@@ -323,9 +323,9 @@ extension EventTables {
 }
 
 extension RecordLayout {
-    /// The fixed-size records the BPF programs write, by kind (kind - 1 indexes this array).
+    /// The fixed-size records the BPF programs write (kind: family id << 8 | table number).
     public static let all: [RecordLayout] = [
-        RecordLayout(kind: 1, table: "block_rq_insert", size: 80, fields: [
+        RecordLayout(kind: 513, table: "block_rq_insert", size: 80, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -339,7 +339,7 @@ extension RecordLayout {
             .init(column: 4, type: .str, offset: 56, size: 16, lengthOffset: -1),
             .init(column: 10, type: .str, offset: 72, size: 8, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 2, table: "block_rq_issue", size: 80, fields: [
+        RecordLayout(kind: 514, table: "block_rq_issue", size: 80, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -353,7 +353,7 @@ extension RecordLayout {
             .init(column: 4, type: .str, offset: 56, size: 16, lengthOffset: -1),
             .init(column: 10, type: .str, offset: 72, size: 8, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 3, table: "block_rq_complete", size: 80, fields: [
+        RecordLayout(kind: 515, table: "block_rq_complete", size: 80, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -367,7 +367,7 @@ extension RecordLayout {
             .init(column: 4, type: .str, offset: 56, size: 16, lengthOffset: -1),
             .init(column: 10, type: .str, offset: 72, size: 8, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 4, table: "block_rq_requeue", size: 80, fields: [
+        RecordLayout(kind: 516, table: "block_rq_requeue", size: 80, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -381,7 +381,7 @@ extension RecordLayout {
             .init(column: 4, type: .str, offset: 56, size: 16, lengthOffset: -1),
             .init(column: 10, type: .str, offset: 72, size: 8, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 5, table: "block_io_start", size: 80, fields: [
+        RecordLayout(kind: 517, table: "block_io_start", size: 80, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -395,7 +395,7 @@ extension RecordLayout {
             .init(column: 4, type: .str, offset: 56, size: 16, lengthOffset: -1),
             .init(column: 10, type: .str, offset: 72, size: 8, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 6, table: "block_io_done", size: 80, fields: [
+        RecordLayout(kind: 518, table: "block_io_done", size: 80, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -409,7 +409,7 @@ extension RecordLayout {
             .init(column: 4, type: .str, offset: 56, size: 16, lengthOffset: -1),
             .init(column: 10, type: .str, offset: 72, size: 8, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 7, table: "process_fork", size: 56, fields: [
+        RecordLayout(kind: 1, table: "process_fork", size: 56, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 7, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -419,7 +419,7 @@ extension RecordLayout {
             .init(column: 6, type: .u32, offset: 36, size: 4, lengthOffset: -1),
             .init(column: 4, type: .str, offset: 40, size: 16, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 8, table: "process_exec", size: 2888, fields: [
+        RecordLayout(kind: 2, table: "process_exec", size: 2888, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 7, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -434,7 +434,7 @@ extension RecordLayout {
             .init(column: 9, type: .str, offset: 67, size: 256, lengthOffset: -1),
             .init(column: 10, type: .bytes, offset: 323, size: 2560, lengthOffset: 48),
         ]),
-        RecordLayout(kind: 9, table: "process_exit", size: 64, fields: [
+        RecordLayout(kind: 3, table: "process_exit", size: 64, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 7, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -445,7 +445,7 @@ extension RecordLayout {
             .init(column: 8, type: .u8, offset: 40, size: 1, lengthOffset: -1),
             .init(column: 5, type: .str, offset: 41, size: 16, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 10, table: "comm_change", size: 56, fields: [
+        RecordLayout(kind: 4, table: "comm_change", size: 56, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 2, type: .u32, offset: 16, size: 4, lengthOffset: -1),
@@ -453,7 +453,7 @@ extension RecordLayout {
             .init(column: 4, type: .str, offset: 24, size: 16, lengthOffset: -1),
             .init(column: 5, type: .str, offset: 40, size: 16, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 11, table: "sched_switch", size: 88, fields: [
+        RecordLayout(kind: 769, table: "sched_switch", size: 88, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 6, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -467,7 +467,7 @@ extension RecordLayout {
             .init(column: 4, type: .str, offset: 49, size: 16, lengthOffset: -1),
             .init(column: 10, type: .str, offset: 65, size: 16, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 12, table: "sched_wakeup", size: 56, fields: [
+        RecordLayout(kind: 770, table: "sched_wakeup", size: 56, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 2, type: .u32, offset: 16, size: 4, lengthOffset: -1),
@@ -478,7 +478,7 @@ extension RecordLayout {
             .init(column: 8, type: .u32, offset: 36, size: 4, lengthOffset: -1),
             .init(column: 6, type: .str, offset: 40, size: 16, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 13, table: "sched_wakeup_new", size: 56, fields: [
+        RecordLayout(kind: 771, table: "sched_wakeup_new", size: 56, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 2, type: .u32, offset: 16, size: 4, lengthOffset: -1),
@@ -489,7 +489,7 @@ extension RecordLayout {
             .init(column: 8, type: .u32, offset: 36, size: 4, lengthOffset: -1),
             .init(column: 6, type: .str, offset: 40, size: 16, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 14, table: "sched_migrate_task", size: 40, fields: [
+        RecordLayout(kind: 772, table: "sched_migrate_task", size: 40, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 2, type: .u32, offset: 16, size: 4, lengthOffset: -1),
@@ -499,7 +499,7 @@ extension RecordLayout {
             .init(column: 6, type: .u32, offset: 32, size: 4, lengthOffset: -1),
             .init(column: 7, type: .u32, offset: 36, size: 4, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 15, table: "cpu_sample", size: 2080, fields: [
+        RecordLayout(kind: 1281, table: "cpu_sample", size: 2080, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 2, type: .u32, offset: 16, size: 4, lengthOffset: -1),
@@ -509,7 +509,7 @@ extension RecordLayout {
             .init(column: 5, type: .bytes, offset: 48, size: 1016, lengthOffset: 28),
             .init(column: 6, type: .bytes, offset: 1064, size: 1016, lengthOffset: 30),
         ]),
-        RecordLayout(kind: 16, table: "offcpu_stack", size: 2088, fields: [
+        RecordLayout(kind: 1282, table: "offcpu_stack", size: 2088, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 7, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -519,7 +519,7 @@ extension RecordLayout {
             .init(column: 5, type: .bytes, offset: 52, size: 1016, lengthOffset: 32),
             .init(column: 6, type: .bytes, offset: 1068, size: 1016, lengthOffset: 34),
         ]),
-        RecordLayout(kind: 17, table: "syscall", size: 48, fields: [
+        RecordLayout(kind: 257, table: "syscall", size: 48, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .i64, offset: 16, size: 8, lengthOffset: -1),
@@ -529,7 +529,7 @@ extension RecordLayout {
             .init(column: 4, type: .i32, offset: 40, size: 4, lengthOffset: -1),
             .init(column: 7, type: .u8, offset: 44, size: 1, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 18, table: "syscall_detail", size: 760, fields: [
+        RecordLayout(kind: 258, table: "syscall_detail", size: 760, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 6, type: .i64, offset: 16, size: 8, lengthOffset: -1),
@@ -549,7 +549,7 @@ extension RecordLayout {
             .init(column: 16, type: .str, offset: 370, size: 256, lengthOffset: -1),
             .init(column: 17, type: .bytes, offset: 626, size: 128, lengthOffset: 96),
         ]),
-        RecordLayout(kind: 19, table: "tcp_state", size: 112, fields: [
+        RecordLayout(kind: 1025, table: "tcp_state", size: 112, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -566,7 +566,7 @@ extension RecordLayout {
             .init(column: 9, type: .bytes, offset: 76, size: 16, lengthOffset: 54),
             .init(column: 10, type: .bytes, offset: 92, size: 16, lengthOffset: 56),
         ]),
-        RecordLayout(kind: 20, table: "tcp_retransmit", size: 96, fields: [
+        RecordLayout(kind: 1026, table: "tcp_retransmit", size: 96, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -581,7 +581,7 @@ extension RecordLayout {
             .init(column: 9, type: .bytes, offset: 63, size: 16, lengthOffset: 42),
             .init(column: 10, type: .bytes, offset: 79, size: 16, lengthOffset: 44),
         ]),
-        RecordLayout(kind: 21, table: "tcp_reset", size: 96, fields: [
+        RecordLayout(kind: 1027, table: "tcp_reset", size: 96, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -596,7 +596,7 @@ extension RecordLayout {
             .init(column: 9, type: .bytes, offset: 60, size: 16, lengthOffset: 38),
             .init(column: 10, type: .bytes, offset: 76, size: 16, lengthOffset: 40),
         ]),
-        RecordLayout(kind: 22, table: "skb_drop", size: 104, fields: [
+        RecordLayout(kind: 1028, table: "skb_drop", size: 104, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),

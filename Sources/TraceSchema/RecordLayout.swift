@@ -52,8 +52,6 @@ public struct RecordLayout: Sendable {
         self.fields = fields
     }
 
-    public static func forKind(_ kind: UInt32) -> RecordLayout? {
-        let i = Int(kind) - 1
-        return all.indices.contains(i) ? all[i] : nil
-    }
+    /// One more than the largest kind: the size of a table indexed by kind.
+    public static let kindLimit = Int(all.map(\.kind).max() ?? 0) + 1
 }

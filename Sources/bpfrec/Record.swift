@@ -61,7 +61,7 @@ struct Record: ParsableCommand {
     }
 
     func run() throws {
-        var families = Family.available
+        var families = Family.allCases
         if let list = families_ {
             do { families = try Family.parseList(list) } catch { throw ValidationError(error.message) }
         }

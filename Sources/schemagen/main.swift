@@ -7,13 +7,10 @@ let arguments = CommandLine.arguments.dropFirst()
 let check = arguments.contains("--check")
 let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 do {
-    let tables = try SchemaCatalog.load(directory: root.appendingPathComponent("schemas"))
-    let outputs = [
-        (Emitters.swiftPath, Emitters.swift(tables)),
-        (Emitters.cHeaderPath, Emitters.cHeader(tables)),
-    ]
+    let families = try SchemaCatalog.loadFamilies(directory: root.appendingPathComponent("schemas"))
+    try FamilySources.check(families, bpfDirectory: root.appendingPathComponent("bpf"))
     var stale: [String] = []
-    for (path, text) in outputs {
+    for (path, text) in Emitters.all(families) {
         let url = root.appendingPathComponent(path)
         let current = try? String(contentsOf: url, encoding: .utf8)
         if current == text { continue }

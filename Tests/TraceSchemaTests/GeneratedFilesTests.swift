@@ -8,13 +8,68 @@ import TraceFormat
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 @Test func generatedFilesMatchTheSchemas() throws {
-    let tables = try SchemaCatalog.load(directory: packageRoot.appendingPathComponent("schemas"))
-    let swift = try String(contentsOf: packageRoot.appendingPathComponent(Emitters.swiftPath), encoding: .utf8)
-    let header = try String(contentsOf: packageRoot.appendingPathComponent(Emitters.cHeaderPath), encoding: .utf8)
-    #expect(swift == Emitters.swift(tables), "Sources/TraceSchema/GeneratedTables.swift is stale: run make generate")
-    #expect(header == Emitters.cHeader(tables), "bpf/events.gen.h is stale: run make generate")
+    let families = try SchemaCatalog.loadFamilies(directory: packageRoot.appendingPathComponent("schemas"))
+    for (path, text) in Emitters.all(families) {
+        let committed = try String(contentsOf: packageRoot.appendingPathComponent(path), encoding: .utf8)
+        #expect(committed == text, "\(path) is stale: run make generate")
+    }
     // The compiled-in catalog is the one the JSON describes.
-    #expect(EventTables.all == tables)
+    #expect(EventTables.all == families.flatMap(\.tables))
+    try FamilySources.check(families, bpfDirectory: packageRoot.appendingPathComponent("bpf"))
+}
+
+/// A family is a schema file plus a .bpf.c: adding one must leave every other family's record
+/// kinds, and its number, as they were.
+@Test func aNewFamilyRenumbersNothing() throws {
+    let families = try SchemaCatalog.loadFamilies(directory: packageRoot.appendingPathComponent("schemas"))
+    let before = Dictionary(uniqueKeysWithValues: RecordLayoutPlanner.plan(families).map { ($0.table.name, $0.kind) })
+    let ts = ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "")
+    let head = [ts] + ["cpu", "pid", "tid"].map { ColumnSchema(name: $0, type: .u32, doc: "") }
+    // "aaa" sorts first by file name, as a new schemas/aaa.json would.
+    let added = FamilySchema(name: "aaa", id: 42, doc: "", attaches: ["x:y"],
+                             tables: [TableSchema(name: "aaa_event", family: "aaa", source: .bpf, doc: "", columns: head)])
+    let after = RecordLayoutPlanner.plan([added] + families)
+    for r in after where r.table.name != "aaa_event" {
+        #expect(before[r.table.name] == r.kind, "\(r.table.name) renumbered")
+    }
+    #expect(after.first { $0.table.name == "aaa_event" }?.kind == 42 << 8 | 1)
+    #expect(Emitters.familiesHeader([added] + families).contains("BPFREC_FAMILY_AAA = 42,"))
+    // Kinds are what the committed layouts say: family id in the high byte, table number low.
+    for layout in RecordLayout.all {
+        let family = families.first { $0.name == EventTables.named(layout.table)?.family }!
+        #expect(Int(layout.kind) >> 8 == family.id, "\(layout.table)")
+        #expect(Int(layout.kind) & 0xff >= 1)
+    }
+}
+
+@Test func familySchemaMistakesAreNamed() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schema-families-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func catalog(_ files: [String: String]) throws -> [FamilySchema] {
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return try SchemaCatalog.loadFamilies(directory: dir)
+    }
+    func file(_ family: String, id: String, table: String) -> String {
+        let columns = #"[{"name": "ts", "type": "u64", "doc": ""}, {"name": "cpu", "type": "u32", "doc": ""}, {"name": "pid", "type": "u32", "doc": ""}, {"name": "tid", "type": "u32", "doc": ""}]"#
+        return #"{"family": "\#(family)", \#(id) "attaches": ["a:b"], "doc": "", "tables": [{"name": "\#(table)", "source": "bpf", "doc": "", "columns": \#(columns)}]}"#
+    }
+    func message(_ body: () throws -> Void) -> String {
+        do { try body(); return "" } catch { return "\(error)" }
+    }
+    #expect(message { _ = try catalog(["a.json": file("a", id: "", table: "t1")]) }.contains("needs an id"))
+    #expect(message { _ = try catalog(["a.json": file("a", id: #""id": 1,"#, table: "t1"), "b.json": file("b", id: #""id": 1,"#, table: "t2")]) }
+        .contains("two families have the same id"))
+    #expect(message { _ = try catalog(["a.json": file("a", id: #""id": 64,"#, table: "t1")]) }.contains("outside 0...63"))
+    let ok = try catalog(["a.json": file("a", id: #""id": 3,"#, table: "t1")])
+    let bpf = dir.appendingPathComponent("bpf")
+    try FileManager.default.createDirectory(at: bpf, withIntermediateDirectories: true)
+    #expect(message { try FamilySources.check(ok, bpfDirectory: bpf) }.contains("bpf/a.bpf.c does not exist"))
+    try "".write(to: bpf.appendingPathComponent("a.bpf.c"), atomically: true, encoding: .utf8)
+    try FamilySources.check(ok, bpfDirectory: bpf)
+    try "".write(to: bpf.appendingPathComponent("z.bpf.c"), atomically: true, encoding: .utf8)
+    #expect(message { try FamilySources.check(ok, bpfDirectory: bpf) }.contains("bpf/z.bpf.c has no schema"))
 }
 
 @Test func recordLayoutsCoverEveryColumnWithoutOverlap() {

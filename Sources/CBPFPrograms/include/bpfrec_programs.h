@@ -8,11 +8,10 @@
 #include <bpf/libbpf.h>
 #include "../../../bpf/families.h"
 
-/* Opens (does not load) a family's BPF object with its rodata configuration set.
+/* Opens (does not load) a family's BPF object with its rodata configuration set (families.gen.c).
  * Returns NULL with errno set on failure; *skel receives the handle for bpfrec_destroy_family. */
 struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cfg, void **skel);
 void bpfrec_destroy_family(int family, void *skel);
-const char *bpfrec_family_name(int family);
 
 /* perf_event_open of a software cpu-clock sampler on one CPU at `freq` Hz (all tasks).
  * Returns the fd or -errno. */
