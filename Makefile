@@ -122,7 +122,7 @@ syscall-names:
 	  awk '/^#define __NR_/ {sub("__NR_","",$$2); printf "        %s: \"%s\",\n", $$3, $$2}' /usr/include/x86_64-linux-gnu/asm/unistd_64.h; \
 	  echo '    ]'; echo '}'; } > Sources/TraceRecorder/SyscallNamesX86_64.swift
 
-# make bench (issue 5): recorder overhead, bytes/event and analyzer speed against perf, trace-cmd
+# make bench: recorder overhead, bytes/event and analyzer speed against perf, trace-cmd
 # and a bare ring-buffer floor. Tests/Benchmarks/PERFORMANCE.md explains the figures.
 # BENCH_RUNS pairs (untraced, traced) per workload and recorder; BENCH_ARGS go to bench.py
 # (e.g. BENCH_ARGS="--workloads w1 --tools floor,perf").

@@ -63,35 +63,22 @@ extension Recording {
         var left: [Int] = []
         var base = 0
         var seq = 0
-        let group = Self.chunksInFlight
-        var index = 0
-        while index < planned.count {
-            let slice = Array(planned[index..<min(index + group, planned.count)])
-            index += slice.count
-            // Decode this group on all cores (every chunk of a group may share a table or not).
-            let results = ResultSlots<Batch>(count: slice.count)
-            let srcs = sources
-            DispatchQueue.concurrentPerform(iterations: slice.count) { i in
-                let p = slice[i]
-                let s = srcs[p.source]
-                results.set(i, Result { try self.decode(p.chunk, table: s.table, columns: s.columns, filter: s.history ? .none : filter, window: self.windowFor(s)) })
-            }
-            for (i, r) in results.values.enumerated() {
-                guard case .success(let b)? = r else {
-                    if case .failure(let e)? = r { throw AnalysisError("\(e)") }
-                    throw AnalysisError("internal: chunk not decoded")
-                }
-                guard b.count > 0 else { continue }
+        // Every chunk of a group may share a table or not.
+        try inChunkGroups(planned, { p in
+            let s = sources[p.source]
+            return try self.decode(p.chunk, table: s.table, columns: s.columns, filter: s.history ? .none : filter, window: self.windowFor(s))
+        }) { group, next in
+            for (p, b) in group where b.count > 0 {
                 let id = base + store.count
                 store.append(b)
                 left.append(b.count)
                 let ts = b.ints("ts")
                 for row in 0..<b.count {
-                    pending.append(Pending(ts: ts[row], source: slice[i].source, seq: seq, batch: id, row: row))
+                    pending.append(Pending(ts: ts[row], source: p.source, seq: seq, batch: id, row: row))
                     seq += 1
                 }
             }
-            let watermark = index < planned.count ? planned[index].chunk.summary.minTime : Int64.max
+            let watermark = next?.chunk.summary.minTime ?? Int64.max
             pending.sort { ($0.ts, $0.source, $0.seq) < ($1.ts, $1.source, $1.seq) }
             var emitted = 0
             for p in pending {

@@ -309,34 +309,18 @@ extension Recording {
         var global = StampTable()
         var live: [RoundBatch] = []
         var nextID = 0
-        let group = Self.chunksInFlight
-        var index = 0
-        while index < planned.count {
-            let slice = Array(planned[index..<min(index + group, planned.count)])
-            index += slice.count
-            let decoded = ResultSlots<Batch>(count: slice.count)
-            let blocks = Slots<IntColumns>(count: slice.count)
-            let srcs = sources
-            DispatchQueue.concurrentPerform(iterations: slice.count) { i in
-                let p = slice[i]
-                let s = srcs[p.source]
-                let r = Result { try self.decode(p.chunk, table: s.table, columns: s.columns, filter: s.history ? .none : filter, window: self.windowFor(s)) }
-                if case .success(let b) = r { blocks.set(i, IntColumns(b)) }
-                decoded.set(i, r)
-            }
-            let blockValues = blocks.values
-            for (i, r) in decoded.values.enumerated() {
-                guard case .success(let b)? = r else {
-                    if case .failure(let e)? = r { throw AnalysisError("\(e)") }
-                    throw AnalysisError("internal: chunk not decoded")
-                }
-                guard b.count > 0 else { continue }
+        try inChunkGroups(planned, { p in
+            let s = sources[p.source]
+            let b = try self.decode(p.chunk, table: s.table, columns: s.columns, filter: s.history ? .none : filter, window: self.windowFor(s))
+            return (b, IntColumns(b))
+        }) { group, next in
+            for (p, (b, block)) in group where b.count > 0 {
                 let ts = b.ints("ts")
-                live.append(RoundBatch(batch: b, block: blockValues[i]!, id: nextID, source: slice[i].source, ts: ts, from: Int64.min, maxTs: ts.max() ?? Int64.min))
+                live.append(RoundBatch(batch: b, block: block, id: nextID, source: p.source, ts: ts, from: Int64.min, maxTs: ts.max() ?? Int64.min))
                 nextID += 1
             }
-            let last = index >= planned.count
-            let watermark = last ? Int64.max : planned[index].chunk.summary.minTime
+            let last = next == nil
+            let watermark = next?.chunk.summary.minTime ?? Int64.max
 
             // Cut [previous watermark, watermark) into ranges of about equal row counts.
             var samples: [Int64] = []
@@ -360,7 +344,7 @@ extension Recording {
             let rangeCuts = cuts
             let batches = live
             let strings = PairStrings(batches)
-            let segments = ResultSlots<PairSegment<Partial>>(count: ranges)
+            let segments = ParallelResults<PairSegment<Partial>>(count: ranges)
             DispatchQueue.concurrentPerform(iterations: ranges) { j in
                 let lo = j == 0 ? Int64.min : rangeCuts[j - 1]
                 let hi: Int64? = j == ranges - 1 ? (last ? nil : watermark) : rangeCuts[j]
@@ -524,23 +508,5 @@ struct PairSegment<Partial: Sendable>: Sendable {
             case .none, .deferred: break
             }
         }
-    }
-}
-
-/// Fixed slots written once each from concurrent workers.
-final class Slots<T>: @unchecked Sendable {
-    // @unchecked: each index is written by exactly one worker, under the lock, before any read.
-    private var slots: [T?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ v: T) {
-        lock.lock()
-        slots[i] = v
-        lock.unlock()
-    }
-    var values: [T?] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots
     }
 }

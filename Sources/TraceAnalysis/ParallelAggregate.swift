@@ -13,29 +13,14 @@ extension Recording {
         fold: @escaping @Sendable (inout Partial, Batch) -> Void,
         merge: (inout Partial, Partial) -> Void
     ) throws -> Partial {
-        let chunks = plannedChunks(table: table, filter: filter)
         var result = initial()
-        let group = Self.chunksInFlight
-        var index = 0
-        while index < chunks.count {
-            let slice = Array(chunks[index..<min(index + group, chunks.count)])
-            index += slice.count
-            let slots = ResultSlots<Partial>(count: slice.count)
-            DispatchQueue.concurrentPerform(iterations: slice.count) { i in
-                slots.set(i, Result {
-                    let batch = try self.decode(slice[i], table: table, columns: columns, filter: filter)
-                    var partial = initial()
-                    if batch.count > 0 { fold(&partial, batch) }
-                    return partial
-                })
-            }
-            for r in slots.values {
-                switch r {
-                case .success(let p): merge(&result, p)
-                case .failure(let e): throw AnalysisError("\(e)")
-                case nil: throw AnalysisError("internal: chunk not folded")
-                }
-            }
+        try inChunkGroups(plannedChunks(table: table, filter: filter), { chunk in
+            let batch = try self.decode(chunk, table: table, columns: columns, filter: filter)
+            var partial = initial()
+            if batch.count > 0 { fold(&partial, batch) }
+            return partial
+        }) { group, _ in
+            for (_, partial) in group { merge(&result, partial) }
         }
         return result
     }

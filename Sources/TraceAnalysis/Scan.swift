@@ -82,23 +82,8 @@ extension Recording {
     /// order given. A damaged chunk stops the scan with an error naming the file offset.
     func decodeInOrder(_ chunks: [ChunkInfo], table: (ChunkInfo) -> String, columns: [String], filter: ScanFilter,
                        _ body: (ChunkInfo, Batch) throws -> Void) throws {
-        let group = Self.chunksInFlight
-        var index = 0
-        while index < chunks.count {
-            let slice = Array(chunks[index..<min(index + group, chunks.count)])
-            let names = slice.map(table)
-            let results = ResultSlots<Batch>(count: slice.count)
-            DispatchQueue.concurrentPerform(iterations: slice.count) { i in
-                results.set(i, Result { try self.decode(slice[i], table: names[i], columns: columns, filter: filter) })
-            }
-            for (i, r) in results.values.enumerated() {
-                switch r {
-                case .success(let b): try body(slice[i], b)
-                case .failure(let e): throw AnalysisError("\(e)")
-                case nil: throw AnalysisError("internal: chunk \(i) not decoded")
-                }
-            }
-            index += group
+        try inChunkGroups(chunks.map { ($0, table($0)) }, { try self.decode($0.0, table: $0.1, columns: columns, filter: filter) }) { group, _ in
+            for (chunk, batch) in group { try body(chunk.0, batch) }
         }
     }
 
@@ -108,23 +93,5 @@ extension Recording {
         try decodeInOrder(plannedChunks(table: table, filter: filter), table: { _ in table }, columns: columns, filter: filter) { _, b in
             if b.count > 0 { try body(b) }
         }
-    }
-}
-
-/// Fixed slots written once each from concurrent workers, read after they all finish.
-final class ResultSlots<T>: @unchecked Sendable {
-    // @unchecked: each index is written by exactly one worker, under the lock, before any read.
-    private var slots: [Result<T, Error>?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<T, Error>) {
-        lock.lock()
-        slots[i] = r
-        lock.unlock()
-    }
-    var values: [Result<T, Error>?] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The benchmark behind `make bench` (issue 5): recorder overhead, file size and analyzer speed
+"""The benchmark behind `make bench`: recorder overhead, file size and analyzer speed
 of bpfrec/bpfan against perf, trace-cmd and a bare ring-buffer floor.
 
 For each workload (w1 syscall storm, w2 context-switch storm, w3 O_DIRECT block I/O) and each
@@ -48,7 +48,7 @@ W4_RECORDERS = ("trace-cmd", "bpfrec")
 READERS = {"perf trace -s": ("w1", "w2"), "perf sched latency": ("w2",),
            "bpfan syscount": ("w1", "w2", "w4"), "bpfan runqlat": ("w2", "w4"),
            "bpfan biolatency": ("w3", "w4")}
-# Targets of issue 5.
+# The performance targets (Tests/Benchmarks/PERFORMANCE.md, "Verdicts").
 TARGET_BPE = {"w1": 1.5, "w2": 3.0, "w3": 8.0}  # W4: below trace-cmd's
 
 
@@ -1073,7 +1073,7 @@ class Bench:
                 else:
                     P(f"| {row['tool']} | {row['events']:,} | {row['bytes'] / 1e9:.2f} | {row['seconds']:.2f} | "
                       f"{row['events'] / row['seconds'] / 1e6:.1f} M | {row['rss'] / 2**20:.0f} |")
-        P("\n### Verdicts (issue 5 targets)\n")
+        P("\n### Verdicts (against the targets)\n")
         for v in self.verdicts(summary, skipped):
             P(f"- {v}")
         text = "\n".join(lines) + "\n"

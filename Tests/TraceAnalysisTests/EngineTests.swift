@@ -3,17 +3,6 @@ import Testing
 import TraceFormat
 @testable import TraceAnalysis
 
-@Test func pairerMatchesLatestStartAndConsumesIt() {
-    var p = StartFinishPairer<Int64, Int64>()
-    p.start(7, 100)
-    p.start(7, 150)          // a reused key: the newer start wins
-    #expect(p.finish(7) == 150)
-    #expect(p.finish(7) == nil)  // consumed
-    p.start(8, 1)
-    p.startIfAbsent(8, 2)
-    #expect(p.finish(8) == 1)
-}
-
 @Test func intervalBucketsCountFromTheStart() {
     let b = IntervalBuckets(start: 1000, end: 1000 + 2_500_000_000, intervalSeconds: 1, count: nil)
     #expect(b.bucketCount == 3)
