@@ -61,85 +61,28 @@ public struct TableBuffer: Sendable {
                 out.append(.ints(ints[i]))
                 ints[i].removeAll(keepingCapacity: true)
             } else {
-                out.append(.blobs(blobs[i].column))
-                blobs[i] = BlobBuilder()
+                out.append(.blobs(blobs[i].take()))
             }
         }
         return out
     }
 }
 
-/// Builds a dictionary column: each distinct byte string is stored once. This is on the
-/// recorder's hot path (two comm strings per context switch), so values of up to 32 bytes are
-/// looked up by an inline key without allocating, and a repeat of the previous value skips the
-/// lookup altogether.
+/// A byte-string column being gathered: its dictionary and its codes.
 struct BlobBuilder: Sendable {
-    private var small: [SmallKey: UInt32] = [:]
-    private var large: [[UInt8]: UInt32] = [:]
-    /// Direct-mapped cache in front of `small`: comm strings of a busy CPU repeat from a small set,
-    /// and Swift's seeded hashing costs more than the whole append.
-    private var recent = [CachedCode](repeating: CachedCode(), count: 64)
-    private(set) var column = BlobColumn()
-
-    var codes: [UInt32] { column.codes }
+    private var dictionary = BlobDictionary()
+    private(set) var codes: [UInt32] = []
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        if let key = SmallKey(bytes) {
-            let slot = key.slot
-            if recent[slot].valid && recent[slot].key == key {
-                column.codes.append(recent[slot].code)
-                return
-            }
-            let code: UInt32
-            if let c = small[key] {
-                code = c
-            } else {
-                code = UInt32(column.dictionary.count)
-                small[key] = code
-                column.dictionary.append(Array(bytes))
-            }
-            recent[slot] = CachedCode(key: key, code: code, valid: true)
-            column.codes.append(code)
-            return
-        }
-        let key = Array(bytes)
-        if let code = large[key] {
-            column.codes.append(code)
+        if let base = bytes.baseAddress {
+            codes.append(dictionary.code(base, bytes.count))
         } else {
-            let code = UInt32(column.dictionary.count)
-            large[key] = code
-            column.dictionary.append(key)
-            column.codes.append(code)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { codes.append(dictionary.code($0.baseAddress!, 0)) }
         }
     }
-}
 
-struct CachedCode: Sendable {
-    var key = SmallKey()
-    var code: UInt32 = 0
-    var valid = false
-}
-
-/// Up to 32 bytes held inline, with the length, as a dictionary key.
-struct SmallKey: Hashable, Sendable {
-    var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
-    var length: UInt8
-
-    init() { length = 0 }
-
-    /// Index into a 64-entry cache.
-    var slot: Int {
-        let h = (a ^ (b &* 31) ^ (c &* 961) ^ d ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
-        return Int(h >> 58)
-    }
-
-    init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count <= 32 else { return nil }
-        length = UInt8(bytes.count)
-        var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        withUnsafeMutableBytes(of: &words) { w in
-            if let base = bytes.baseAddress, bytes.count > 0 { w.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
-        }
-        (a, b, c, d) = words
+    mutating func take() -> BlobColumn {
+        defer { codes = [] }
+        return BlobColumn(dictionary: dictionary.take(), codes: codes)
     }
 }

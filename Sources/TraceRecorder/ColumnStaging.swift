@@ -42,52 +42,20 @@ struct IntColumn {
     }
 }
 
-/// A dictionary-encoded byte-string column. Values repeat a lot (comm, paths, rwbs): a small
-/// direct-mapped cache keyed by a hash of the bytes finds the code of a recent value without
-/// allocating; misses go to the dictionary.
+/// A dictionary-encoded byte-string column: the shared dictionary, codes in plain memory.
 struct BlobStaging {
-    private var dictionary: [[UInt8]] = []
-    private var index: [[UInt8]: UInt32] = [:]
+    private var dictionary = BlobDictionary()
     private var codes = IntColumn()
-    private var cacheHash = [UInt64](repeating: 0, count: 256)
-    private var cacheCode = [UInt32](repeating: UInt32.max, count: 256)
 
     var count: Int { codes.count }
 
     @inline(__always)
     mutating func append(_ p: UnsafeRawPointer, _ n: Int) {
-        // FNV-1a.
-        var h: UInt64 = 0xcbf29ce484222325
-        for i in 0..<n { h = (h ^ UInt64(p.load(fromByteOffset: i, as: UInt8.self))) &* 0x100000001b3 }
-        let slot = Int(truncatingIfNeeded: (h ^ (h >> 29)) & 255)
-        let cached = cacheCode[slot]
-        if cached != UInt32.max && cacheHash[slot] == h {
-            let known = dictionary[Int(cached)]
-            if known.count == n && (n == 0 || known.withUnsafeBytes({ memcmp($0.baseAddress!, p, n) == 0 })) {
-                codes.append(Int64(cached))
-                return
-            }
-        }
-        let key = Array(UnsafeRawBufferPointer(start: p, count: n))
-        let code: UInt32
-        if let c = index[key] {
-            code = c
-        } else {
-            code = UInt32(dictionary.count)
-            dictionary.append(key)
-            index[key] = code
-        }
-        cacheHash[slot] = h
-        cacheCode[slot] = code
-        codes.append(Int64(code))
+        codes.append(Int64(dictionary.code(p, n)))
     }
 
     mutating func take() -> BlobColumn {
-        let column = BlobColumn(dictionary: dictionary, codes: codes.take().map { UInt32(truncatingIfNeeded: $0) })
-        dictionary = []
-        index = [:]
-        for i in 0..<256 { cacheCode[i] = UInt32.max }
-        return column
+        BlobColumn(dictionary: dictionary.take(), codes: codes.take().map { UInt32(truncatingIfNeeded: $0) })
     }
 
     mutating func free() { codes.free() }
