@@ -10,16 +10,23 @@ public struct Batch: Sendable {
     public let ordered: [[Int64]]
     /// The string columns in the same order (empty for integer columns).
     public let orderedBlobs: [BlobColumn]
+    let unread: Set<String>
 
-    public init(table: String, count: Int, columns: [String: ColumnData], order: [String] = []) {
+    /// `unread`: columns of `order` the scan did not decode. They stay empty, so a typed row
+    /// that reads one it did not ask for traps instead of reading zeros.
+    public init(table: String, count: Int, columns: [String: ColumnData], order: [String] = [], unread: Set<String> = []) {
         self.table = table
         self.count = count
         self.columns = columns
+        self.unread = unread
         var ints: [[Int64]] = [], blobs: [BlobColumn] = []
         for name in order {
             switch columns[name] {
             case .ints(let v)?: ints.append(v); blobs.append(BlobColumn())
             case .blobs(let b)?: ints.append([]); blobs.append(b)
+            case nil where unread.contains(name):
+                ints.append([])
+                blobs.append(BlobColumn())
             case nil:
                 // A column the recording's table lacks reads as zeros / empty strings.
                 ints.append(Array(repeating: 0, count: count))
@@ -44,7 +51,7 @@ public struct Batch: Sendable {
 
     /// Keeps the rows whose indices are listed (ascending), ordering columns as `order` says.
     func selecting(_ rows: [Int], order: [String]) -> Batch {
-        if rows.count == count { return Batch(table: table, count: count, columns: columns, order: order) }
+        if rows.count == count { return Batch(table: table, count: count, columns: columns, order: order, unread: unread) }
         var out: [String: ColumnData] = [:]
         for (name, data) in columns {
             switch data {
@@ -52,6 +59,6 @@ public struct Batch: Sendable {
             case .blobs(let b): out[name] = .blobs(BlobColumn(dictionary: b.dictionary, codes: rows.map { b.codes[$0] }))
             }
         }
-        return Batch(table: table, count: rows.count, columns: out, order: order)
+        return Batch(table: table, count: rows.count, columns: out, order: order, unread: unread)
     }
 }

@@ -22,10 +22,19 @@ public struct ScanSource: Sendable {
     /// Read from the start of the recording whatever `--from` says: state trackers (processes)
     /// need the history before the window. The window's end still applies.
     public var history: Bool
+    /// The order of the batches' `ordered` columns when it is not `columns`: a typed row's
+    /// whole table, of which only `columns` are decoded.
+    public var order: [String]?
     public init(_ table: String, _ columns: [String], history: Bool = false) {
         self.table = table
         self.columns = columns
         self.history = history
+    }
+
+    /// Rows of `Row`'s table, decoding only the columns `reading` names (and ts).
+    public init<Row: TableRow>(_ row: Row.Type, reading: [PartialKeyPath<Row>], history: Bool = false) {
+        self.init(Row.table, reading.map(Row.column(of:)), history: history)
+        order = Row.columns
     }
 }
 
@@ -66,7 +75,7 @@ extension Recording {
         // Every chunk of a group may share a table or not.
         try inChunkGroups(planned, { p in
             let s = sources[p.source]
-            return try self.decode(p.chunk, table: s.table, columns: s.columns, filter: s.history ? .none : filter, window: self.windowFor(s))
+            return try self.decode(p.chunk, table: s.table, columns: s.columns, order: s.order, filter: s.history ? .none : filter, window: self.windowFor(s))
         }) { group, next in
             for (p, b) in group where b.count > 0 {
                 let id = base + store.count

@@ -20,11 +20,11 @@ public struct ProcessTracker: Sendable {
     /// The tables the tracker reads, as history sources of a merged scan (read from the start of
     /// the recording whatever the window). Tables the recording lacks are left out by the scan.
     public static let sources: [ScanSource] = [
-        ScanSource("process_snapshot", ["ts", "pid", "tid", "ppid", "uid", "start_time", "comm"], history: true),
-        ScanSource("process_fork", ["ts", "pid", "tid", "comm", "child_pid", "child_tid", "child_start_time"], history: true),
-        ScanSource("process_exec", ["ts", "pid", "tid", "ppid", "uid", "ret", "comm"], history: true),
-        ScanSource("comm_change", ["ts", "pid", "tid", "new_comm"], history: true),
-        ScanSource("process_exit", ["ts", "pid", "tid", "ppid", "comm", "start_time"], history: true),
+        ScanSource(ProcessSnapshotRow.self, reading: [\.pid, \.tid, \.ppid, \.uid, \.startTime, \.comm], history: true),
+        ScanSource(ProcessForkRow.self, reading: [\.pid, \.tid, \.comm, \.childPid, \.childTid, \.childStartTime], history: true),
+        ScanSource(ProcessExecRow.self, reading: [\.pid, \.tid, \.ppid, \.uid, \.ret, \.comm], history: true),
+        ScanSource(CommChangeRow.self, reading: [\.pid, \.tid, \.newComm], history: true),
+        ScanSource(ProcessExitRow.self, reading: [\.pid, \.tid, \.ppid, \.comm, \.startTime], history: true),
     ]
 
     public func task(_ tid: Int64) -> Task? { tasks[tid] }
@@ -34,38 +34,36 @@ public struct ProcessTracker: Sendable {
     /// (not removed) so late events of a dead task still find its name; a new fork of the same
     /// tid replaces it.
     public mutating func apply(source index: Int, batch b: Batch, row r: Int) {
-        switch Self.sources[index].table {
-        case "process_snapshot":
-            let tid = b.ints("tid")[r]
-            tasks[tid] = Task(pid: b.ints("pid")[r], tid: tid, ppid: b.ints("ppid")[r], comm: b.blobs("comm").string(r),
-                              uid: b.ints("uid")[r], startTime: b.ints("start_time")[r])
-        case "process_fork":
-            let parentPid = b.ints("pid")[r], parentTid = b.ints("tid")[r]
-            let childPid = b.ints("child_pid")[r], childTid = b.ints("child_tid")[r]
-            let parent = tasks[parentTid]
+        switch index {
+        case 0:
+            let row = ProcessSnapshotRow(batch: b, row: r)
+            tasks[row.tid] = Task(pid: row.pid, tid: row.tid, ppid: row.ppid, comm: row.comm, uid: row.uid, startTime: row.startTime)
+        case 1:
+            let row = ProcessForkRow(batch: b, row: r)
+            let parent = tasks[row.tid]
             // A new thread shares its process's parent; a new process's parent is the forker.
-            let ppid = childPid == parentPid ? (parent?.ppid ?? 0) : parentPid
-            tasks[childTid] = Task(pid: childPid, tid: childTid, ppid: ppid, comm: b.blobs("comm").string(r),
-                                   uid: parent?.uid ?? 0, startTime: b.ints("child_start_time")[r])
-        case "process_exec":
-            guard b.ints("ret")[r] == 0 else { return }
-            let tid = b.ints("tid")[r]
-            var t = tasks[tid] ?? Task(pid: b.ints("pid")[r], tid: tid, ppid: 0, comm: "", uid: 0, startTime: 0)
-            t.comm = b.blobs("comm").string(r)
-            t.ppid = b.ints("ppid")[r]
-            t.uid = b.ints("uid")[r]
-            tasks[tid] = t
-        case "comm_change":
-            let tid = b.ints("tid")[r]
-            var t = tasks[tid] ?? Task(pid: b.ints("pid")[r], tid: tid, ppid: 0, comm: "", uid: 0, startTime: 0)
-            t.comm = b.blobs("new_comm").string(r)
-            tasks[tid] = t
-        case "process_exit":
-            let tid = b.ints("tid")[r]
-            var t = tasks[tid] ?? Task(pid: b.ints("pid")[r], tid: tid, ppid: b.ints("ppid")[r], comm: "", uid: 0, startTime: b.ints("start_time")[r])
-            t.comm = b.blobs("comm").string(r)
-            t.ppid = b.ints("ppid")[r]
-            tasks[tid] = t
+            let ppid = row.childPid == row.pid ? (parent?.ppid ?? 0) : row.pid
+            tasks[row.childTid] = Task(pid: row.childPid, tid: row.childTid, ppid: ppid, comm: row.comm,
+                                       uid: parent?.uid ?? 0, startTime: row.childStartTime)
+        case 2:
+            let row = ProcessExecRow(batch: b, row: r)
+            guard row.ret == 0 else { return }
+            var t = tasks[row.tid] ?? Task(pid: row.pid, tid: row.tid, ppid: 0, comm: "", uid: 0, startTime: 0)
+            t.comm = row.comm
+            t.ppid = row.ppid
+            t.uid = row.uid
+            tasks[row.tid] = t
+        case 3:
+            let row = CommChangeRow(batch: b, row: r)
+            var t = tasks[row.tid] ?? Task(pid: row.pid, tid: row.tid, ppid: 0, comm: "", uid: 0, startTime: 0)
+            t.comm = row.newComm
+            tasks[row.tid] = t
+        case 4:
+            let row = ProcessExitRow(batch: b, row: r)
+            var t = tasks[row.tid] ?? Task(pid: row.pid, tid: row.tid, ppid: row.ppid, comm: "", uid: 0, startTime: row.startTime)
+            t.comm = row.comm
+            t.ppid = row.ppid
+            tasks[row.tid] = t
         default:
             break
         }

@@ -39,27 +39,31 @@ extension Recording {
     }
 
     /// Decodes one chunk's projected columns and drops rows outside the window and filter.
-    func decode(_ chunk: ChunkInfo, table: String, columns: [String], filter: ScanFilter, window: TimeWindow? = nil) throws -> Batch {
+    /// `order` (default: `columns`) is the column order of the batch's `ordered` arrays: typed
+    /// rows ask for every column of their table and decode only `columns`.
+    func decode(_ chunk: ChunkInfo, table: String, columns: [String], order: [String]? = nil, filter: ScanFilter, window: TimeWindow? = nil) throws -> Batch {
         let window = window ?? self.window
         var wanted = columns
         if !wanted.contains("ts") { wanted.append("ts") }
         for column in filter.values.keys where !wanted.contains(column) { wanted.append(column) }
+        let unread = order.map { Set($0).subtracting(wanted) } ?? []
+        let order = order ?? columns
         let cols = try file.read(chunk, columns: wanted)
         let rows = cols.values.first?.count ?? 0
         let ts: [Int64]? = { if case .ints(let v)? = cols["ts"] { return v }; return nil }()
         // Common case first: no value filter and every row inside the window (a tight check,
         // no per-row bookkeeping): the batch as decoded.
         if filter.values.isEmpty {
-            guard let ts else { return Batch(table: table, count: rows, columns: cols, order: columns) }
+            guard let ts else { return Batch(table: table, count: rows, columns: cols, order: order, unread: unread) }
             let lo = window.start ?? .min, hi = window.end
             let inside = ts.withUnsafeBufferPointer { t in
                 var ok = true
                 if let hi { for v in t { ok = ok && v >= lo && v < hi } } else { for v in t { ok = ok && v >= lo } }
                 return ok
             }
-            if inside { return Batch(table: table, count: rows, columns: cols, order: columns) }
+            if inside { return Batch(table: table, count: rows, columns: cols, order: order, unread: unread) }
         }
-        let batch = Batch(table: table, count: rows, columns: cols)
+        let batch = Batch(table: table, count: rows, columns: cols, unread: unread)
         var keep: [Int] = []
         keep.reserveCapacity(rows)
         // A few allowed values (-p PID) are compared, not hashed, per row.
@@ -75,14 +79,14 @@ extension Recording {
             }
             keep.append(i)
         }
-        return batch.selecting(keep, order: columns)
+        return batch.selecting(keep, order: order)
     }
 
     /// Decodes `chunks` on all cores, a group at a time, and hands the batches to `body` in the
     /// order given. A damaged chunk stops the scan with an error naming the file offset.
-    func decodeInOrder(_ chunks: [ChunkInfo], table: (ChunkInfo) -> String, columns: [String], filter: ScanFilter,
+    func decodeInOrder(_ chunks: [ChunkInfo], table: (ChunkInfo) -> String, columns: [String], order: [String]? = nil, filter: ScanFilter,
                        _ body: (ChunkInfo, Batch) throws -> Void) throws {
-        try inChunkGroups(chunks.map { ($0, table($0)) }, { try self.decode($0.0, table: $0.1, columns: columns, filter: filter) }) { group, _ in
+        try inChunkGroups(chunks.map { ($0, table($0)) }, { try self.decode($0.0, table: $0.1, columns: columns, order: order, filter: filter) }) { group, _ in
             for (chunk, batch) in group { try body(chunk.0, batch) }
         }
     }
