@@ -1,24 +1,40 @@
 import TraceFormat
 
 /// The decoded, window-filtered rows of one chunk: only the projected columns, in file order.
+/// One reference to immutable storage, so a row that carries its batch (a merged scan's row, a
+/// typed row) costs one reference count, not one per column array.
 public struct Batch: Sendable {
-    public let table: String
-    public let count: Int
-    public let columns: [String: ColumnData]
+    private final class Storage: Sendable {
+        let table: String
+        let count: Int
+        let columns: [String: ColumnData]
+        let ordered: [[Int64]]
+        let orderedBlobs: [BlobColumn]
+        let unread: Set<String>
+        init(table: String, count: Int, columns: [String: ColumnData], ordered: [[Int64]], orderedBlobs: [BlobColumn], unread: Set<String>) {
+            self.table = table
+            self.count = count
+            self.columns = columns
+            self.ordered = ordered
+            self.orderedBlobs = orderedBlobs
+            self.unread = unread
+        }
+    }
+    private let storage: Storage
+
+    public var table: String { storage.table }
+    public var count: Int { storage.count }
+    public var columns: [String: ColumnData] { storage.columns }
     /// The integer columns in the order the scan asked for them (empty for string columns),
     /// so per-row code indexes an array instead of hashing a column name.
-    public let ordered: [[Int64]]
+    public var ordered: [[Int64]] { storage.ordered }
     /// The string columns in the same order (empty for integer columns).
-    public let orderedBlobs: [BlobColumn]
-    let unread: Set<String>
+    public var orderedBlobs: [BlobColumn] { storage.orderedBlobs }
+    var unread: Set<String> { storage.unread }
 
     /// `unread`: columns of `order` the scan did not decode. They stay empty, so a typed row
     /// that reads one it did not ask for traps instead of reading zeros.
     public init(table: String, count: Int, columns: [String: ColumnData], order: [String] = [], unread: Set<String> = []) {
-        self.table = table
-        self.count = count
-        self.columns = columns
-        self.unread = unread
         var ints: [[Int64]] = [], blobs: [BlobColumn] = []
         for name in order {
             switch columns[name] {
@@ -33,8 +49,7 @@ public struct Batch: Sendable {
                 blobs.append(BlobColumn(dictionary: [[]], codes: Array(repeating: 0, count: count)))
             }
         }
-        ordered = ints
-        orderedBlobs = blobs
+        storage = Storage(table: table, count: count, columns: columns, ordered: ints, orderedBlobs: blobs, unread: unread)
     }
 
     /// An integer column (all zeros when the recording's table lacks it, e.g. an older schema).

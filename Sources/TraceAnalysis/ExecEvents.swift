@@ -22,11 +22,10 @@ extension Recording {
     /// Every exec inside the window, in the order the calls returned.
     public func execEvents(filter: ScanFilter = .none) throws -> [ExecEvent] {
         var out: [ExecEvent] = []
-        let cols = ["ts", "duration", "pid", "tid", "ppid", "uid", "ret", "comm", "filename", "argv", "argc", "args_truncated"]
-        try scan("process_exec", columns: cols, filter: filter) { b in
-            let ts = b.ints("ts"), dur = b.ints("duration"), pid = b.ints("pid"), tid = b.ints("tid"), ppid = b.ints("ppid")
-            let uid = b.ints("uid"), ret = b.ints("ret"), argc = b.ints("argc"), trunc = b.ints("args_truncated")
-            let comm = b.blobs("comm"), filename = b.blobs("filename"), argv = b.blobs("argv")
+        try scanBatches(ProcessExecRow.self, reading: [\.duration, \.pid, \.tid, \.ppid, \.uid, \.ret, \.comm, \.filename, \.argv, \.argc, \.argsTruncated], filter: filter) { b in
+            let ts = b[\ProcessExecRow.ts], dur = b[\ProcessExecRow.duration], pid = b[\ProcessExecRow.pid], tid = b[\ProcessExecRow.tid], ppid = b[\ProcessExecRow.ppid]
+            let uid = b[\ProcessExecRow.uid], ret = b[\ProcessExecRow.ret], argc = b[\ProcessExecRow.argc], trunc = b[\ProcessExecRow.argsTruncated]
+            let comm = b[\ProcessExecRow.comm], filename = b[\ProcessExecRow.filename], argv = b[\ProcessExecRow.argv]
             for r in 0..<b.count {
                 var raw = argv[r]
                 if raw.last == 0 { raw.removeLast() }

@@ -24,4 +24,15 @@ extension Recording {
         }
         return result
     }
+
+    /// `aggregate` over `Row`'s table, decoding only the columns `reading` names (and ts);
+    /// folds read whole columns as `b[\Row.column]`.
+    public func aggregate<Row: TableRow, Partial: Sendable>(
+        _ row: Row.Type, reading: [PartialKeyPath<Row>], filter: ScanFilter = .none,
+        initial: @escaping @Sendable () -> Partial,
+        fold: @escaping @Sendable (inout Partial, Batch) -> Void,
+        merge: (inout Partial, Partial) -> Void
+    ) throws -> Partial {
+        try aggregate(Row.table, columns: reading.map(Row.column(of:)), filter: filter, initial: initial, fold: fold, merge: merge)
+    }
 }

@@ -34,12 +34,11 @@ extension Recording {
         var f = filter
         f.values["id"] = ids
         var rows: [SyscallDetail] = []
-        let cols = ["ts", "pid", "tid", "uid", "id", "ret", "duration", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "comm", "path", "path2", "data"]
-        try scan("syscall_detail", columns: cols, filter: f) { b in
-            let ts = b.ints("ts"), pid = b.ints("pid"), tid = b.ints("tid"), uid = b.ints("uid"), id = b.ints("id")
-            let ret = b.ints("ret"), dur = b.ints("duration")
-            let a = (0..<6).map { b.ints("arg\($0)") }
-            let comm = b.blobs("comm"), path = b.blobs("path"), path2 = b.blobs("path2"), data = b.blobs("data")
+        try scanBatches(SyscallDetailRow.self, reading: [\.pid, \.tid, \.uid, \.id, \.ret, \.duration, \.arg0, \.arg1, \.arg2, \.arg3, \.arg4, \.arg5, \.comm, \.path, \.path2, \.data], filter: f) { b in
+            let ts = b[\SyscallDetailRow.ts], pid = b[\SyscallDetailRow.pid], tid = b[\SyscallDetailRow.tid], uid = b[\SyscallDetailRow.uid], id = b[\SyscallDetailRow.id]
+            let ret = b[\SyscallDetailRow.ret], dur = b[\SyscallDetailRow.duration]
+            let a = [b[\SyscallDetailRow.arg0], b[\SyscallDetailRow.arg1], b[\SyscallDetailRow.arg2], b[\SyscallDetailRow.arg3], b[\SyscallDetailRow.arg4], b[\SyscallDetailRow.arg5]]
+            let comm = b[\SyscallDetailRow.comm], path = b[\SyscallDetailRow.path], path2 = b[\SyscallDetailRow.path2], data = b[\SyscallDetailRow.data]
             let commS = comm.strings, pathS = path.strings, path2S = path2.strings
             for r in 0..<b.count {
                 rows.append(SyscallDetail(ts: ts[r], pid: pid[r], tid: tid[r], uid: uid[r], id: id[r], ret: ret[r], duration: dur[r],

@@ -31,3 +31,23 @@ extension Recording {
         }
     }
 }
+
+extension Batch {
+    /// A whole column named by a typed row's property, for loops over a batch's arrays:
+    /// `b[\SyscallRow.id]` (zeros when an older recording's table lacks it).
+    public subscript<Row: TableRow>(_ property: KeyPath<Row, Int64>) -> [Int64] { ints(Row.column(of: property)) }
+    public subscript<Row: TableRow>(_ property: KeyPath<Row, String>) -> BlobColumn { blobs(Row.column(of: property)) }
+    public subscript<Row: TableRow>(_ property: KeyPath<Row, [UInt8]>) -> BlobColumn { blobs(Row.column(of: property)) }
+}
+
+extension Recording {
+    /// Streams `Row`'s table batch by batch in file order, decoding only the columns `reading`
+    /// names (and ts): for tools that loop over whole columns (`b[\SyscallRow.id]`).
+    public func scanBatches<Row: TableRow>(_ row: Row.Type, reading: [PartialKeyPath<Row>], filter: ScanFilter = .none,
+                                           _ body: (Batch) throws -> Void) throws {
+        try decodeInOrder(plannedChunks(table: Row.table, filter: filter), table: { _ in Row.table },
+                          columns: reading.map(Row.column(of:)), order: Row.columns, filter: filter) { _, b in
+            if b.count > 0 { try body(b) }
+        }
+    }
+}

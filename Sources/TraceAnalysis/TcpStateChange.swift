@@ -36,16 +36,21 @@ public struct TcpStateChange: Sendable, Equatable {
         self.bytesReceived = bytesReceived
     }
 
-    public static let columns = ["ts", "pid", "tid", "comm", "skaddr", "family", "sport", "dport", "saddr", "daddr",
-                                 "old_state", "new_state", "bytes_acked", "bytes_received"]
+    /// The columns a change reads.
+    public static var reading: [PartialKeyPath<TcpStateRow>] {
+        [\.pid, \.tid, \.comm, \.skaddr, \.family, \.sport, \.dport, \.saddr, \.daddr, \.oldState, \.newState, \.bytesAcked, \.bytesReceived]
+    }
 
-    public init(_ b: Batch, _ r: Int) {
-        self.init(ts: b.ints("ts")[r], pid: b.ints("pid")[r], tid: b.ints("tid")[r], comm: b.blobs("comm").string(r),
-                  skaddr: UInt64(bitPattern: b.ints("skaddr")[r]), family: Int(b.ints("family")[r]),
-                  sport: Int(b.ints("sport")[r]), dport: Int(b.ints("dport")[r]),
-                  saddr: Array(b.blobs("saddr")[r]), daddr: Array(b.blobs("daddr")[r]),
-                  oldState: Int(b.ints("old_state")[r]), newState: Int(b.ints("new_state")[r]),
-                  bytesAcked: UInt64(bitPattern: b.ints("bytes_acked")[r]), bytesReceived: UInt64(bitPattern: b.ints("bytes_received")[r]))
+    /// tcp_state as a merged scan's source.
+    public static func source(history: Bool = false) -> ScanSource {
+        ScanSource(TcpStateRow.self, reading: reading, history: history)
+    }
+
+    public init(_ row: TcpStateRow) {
+        self.init(ts: row.ts, pid: row.pid, tid: row.tid, comm: row.comm, skaddr: UInt64(bitPattern: row.skaddr), family: Int(row.family),
+                  sport: Int(row.sport), dport: Int(row.dport), saddr: row.saddr, daddr: row.daddr,
+                  oldState: Int(row.oldState), newState: Int(row.newState),
+                  bytesAcked: UInt64(bitPattern: row.bytesAcked), bytesReceived: UInt64(bitPattern: row.bytesReceived))
     }
 
     public var localAddress: String { InetAddress.format(family: family, saddr) }

@@ -43,8 +43,8 @@ public struct UserSymbols: Sendable {
         guard rec.file.tableID(named: "process_maps") != nil else { return nil }
         var s = UserSymbols()
         if rec.file.tableID(named: "process_fork") != nil {
-            try rec.scan("process_fork", columns: ["ts", "pid", "child_pid"]) { b in
-                let ts = b.ints("ts"), pid = b.ints("pid"), child = b.ints("child_pid")
+            try rec.scanBatches(ProcessForkRow.self, reading: [\.pid, \.childPid]) { b in
+                let ts = b[\ProcessForkRow.ts], pid = b[\ProcessForkRow.pid], child = b[\ProcessForkRow.childPid]
                 for r in 0..<b.count where child[r] != pid[r] { s.forks[child[r], default: []].append((ts[r], pid[r])) }
             }
             for pid in s.forks.keys { s.forks[pid]!.sort { $0.ts < $1.ts } }
@@ -56,9 +56,9 @@ public struct UserSymbols: Sendable {
                 for parent in s.forks[pid]?.map(\.parent) ?? [] where wanted!.insert(parent).inserted { todo.append(parent) }
             }
         }
-        try rec.scan("process_maps", columns: ["ts", "pid", "start", "end", "offset", "build_id"]) { b in
-            let ts = b.ints("ts"), pid = b.ints("pid"), start = b.ints("start"), end = b.ints("end"), offset = b.ints("offset")
-            let ids = b.blobs("build_id")
+        try rec.scanBatches(ProcessMapsRow.self, reading: [\.pid, \.start, \.end, \.offset, \.buildId]) { b in
+            let ts = b[\ProcessMapsRow.ts], pid = b[\ProcessMapsRow.pid], start = b[\ProcessMapsRow.start], end = b[\ProcessMapsRow.end], offset = b[\ProcessMapsRow.offset]
+            let ids = b[\ProcessMapsRow.buildId]
             for r in 0..<b.count where !ids[r].isEmpty && wanted?.contains(pid[r]) != false {
                 let m = Mapping(start: UInt64(bitPattern: start[r]), end: UInt64(bitPattern: end[r]),
                                 offset: UInt64(bitPattern: offset[r]), buildID: hex(ids[r]))
@@ -72,8 +72,8 @@ public struct UserSymbols: Sendable {
         }
         for pid in s.maps.keys { s.maps[pid]!.sort { $0.ts < $1.ts } }
         if rec.file.tableID(named: "process_exec") != nil {
-            try rec.scan("process_exec", columns: ["ts", "pid", "ret"]) { b in
-                let ts = b.ints("ts"), pid = b.ints("pid"), ret = b.ints("ret")
+            try rec.scanBatches(ProcessExecRow.self, reading: [\.pid, \.ret]) { b in
+                let ts = b[\ProcessExecRow.ts], pid = b[\ProcessExecRow.pid], ret = b[\ProcessExecRow.ret]
                 for r in 0..<b.count where ret[r] == 0 && wanted?.contains(pid[r]) != false { s.execs[pid[r], default: []].append(ts[r]) }
             }
             for pid in s.execs.keys { s.execs[pid]!.sort() }

@@ -35,9 +35,9 @@ extension Recording {
                 rows.append(MatchedAccept(ts: call.exitTime, call: call, child: child))
             }
         }
-        try scanMerged([ScanSource("tcp_state", TcpStateChange.columns, history: true)]) { row in
+        try scanMerged([TcpStateChange.source(history: true)]) { row in
             take(upTo: row.ts &- 1)
-            queue.apply(TcpStateChange(row.batch, row.row))
+            queue.apply(TcpStateChange(TcpStateRow(row)))
         }
         take(upTo: .max)
         return (rows, unmatched)

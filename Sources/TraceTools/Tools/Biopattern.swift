@@ -38,11 +38,12 @@ public struct Biopattern: RecordingTool {
         var counters = Array(repeating: [UInt32: Counter](), count: buckets.bucketCount)
         // Completions from different CPUs reach the file slightly out of order; the live tool sees
         // them in time order.
-        try rec.scanMerged([ScanSource("block_rq_complete", ["ts", "dev", "sector", "nr_bytes"])]) { row in
-            let dev = UInt32(truncatingIfNeeded: row.int(1))
+        try rec.scanMerged([ScanSource(BlockRqCompleteRow.self, reading: [\.dev, \.sector, \.nrBytes])]) { m in
+            let row = BlockRqCompleteRow(m)
+            let dev = UInt32(truncatingIfNeeded: row.dev)
             if let targetDev, dev != targetDev { return }
             guard let i = buckets.index(of: row.ts) else { return }
-            let sector = row.int(2), nrSector = Int64(UInt32(truncatingIfNeeded: row.int(3))) / 512
+            let sector = row.sector, nrSector = Int64(UInt32(truncatingIfNeeded: row.nrBytes)) / 512
             var c = counters[i][dev] ?? Counter()
             if c.lastSector != 0 {
                 if c.lastSector == sector { c.sequential += 1 } else { c.random += 1 }

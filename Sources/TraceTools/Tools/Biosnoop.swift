@@ -39,10 +39,10 @@ public struct Biosnoop: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         let targetDev = try disk.map { try rec.device(named: $0) }
-        let cols = ["ts", "rq", "dev", "pid", "comm", "sector", "nr_bytes", "cmd_flags"]
-        var sources = [ScanSource("block_io_start", ["ts", "rq", "pid", "comm"])]
-        if queued { sources.append(ScanSource("block_rq_insert", cols)) }
-        sources += [ScanSource("block_rq_issue", cols), ScanSource("block_rq_complete", cols)]
+        var sources = [ScanSource(BlockIoStartRow.self, reading: [\.rq, \.pid, \.commBytes])]
+        if queued { sources.append(ScanSource(BlockRqInsertRow.self, reading: [\.rq, \.dev])) }
+        sources += [ScanSource(BlockRqIssueRow.self, reading: [\.rq, \.dev]),
+                    ScanSource(BlockRqCompleteRow.self, reading: [\.rq, \.sector, \.nrBytes, \.cmdFlags])]
         var who: [Int64: (pid: Int64, comm: String)] = [:]
         var stages: [Int64: Stage] = [:]
         var clock = FirstEventClock(tickNanoseconds: 1)
@@ -61,32 +61,34 @@ public struct Biosnoop: RecordingTool {
         l.literal(header: "\n", row: "\n")
         let layout = l.layout
         out.header(layout)
-        try rec.scanMerged(sources.filter { rec.hasTable($0.table) }) { row in
-            let b = row.batch, r = row.row
-            let rq = b.ints("rq")[r]
-            switch b.table {
-            case "block_io_start":
-                who[rq] = (b.ints("pid")[r], String(decoding: b.blobs("comm")[r].prefix(7), as: UTF8.self))
-            case "block_rq_insert", "block_rq_issue":
+        try rec.scanMerged(sources.filter { rec.hasTable($0.table) }) { m in
+            switch m.batch.table {
+            case BlockIoStartRow.table:
+                let row = BlockIoStartRow(m)
+                who[row.rq] = (row.pid, String(decoding: row.commBytes.prefix(7), as: UTF8.self))
+            case BlockRqInsertRow.table, BlockRqIssueRow.table:
+                let inserted = m.batch.table == BlockRqInsertRow.table
+                let (rq, dev) = inserted ? { let r = BlockRqInsertRow(m); return (r.rq, r.dev) }() : { let r = BlockRqIssueRow(m); return (r.rq, r.dev) }()
                 var stage = stages[rq]
                 if stage == nil {
-                    let dev = UInt32(truncatingIfNeeded: b.ints("dev")[r])
+                    let dev = UInt32(truncatingIfNeeded: dev)
                     if let targetDev, dev != targetDev { return }
                     stage = Stage(dev: dev)
                 }
-                if b.table == "block_rq_insert" { stage!.insert = row.ts } else { stage!.issue = row.ts }
+                if inserted { stage!.insert = m.ts } else { stage!.issue = m.ts }
                 stages[rq] = stage
             default:
-                guard let stage = stages.removeValue(forKey: rq) else { return }
-                let submitter = who.removeValue(forKey: rq)
+                let row = BlockRqCompleteRow(m)
+                guard let stage = stages.removeValue(forKey: row.rq) else { return }
+                let submitter = who.removeValue(forKey: row.rq)
                 let delta = row.ts &- stage.issue
                 guard delta >= 0 else { return }
-                let flags = UInt32(truncatingIfNeeded: b.ints("cmd_flags")[r])
+                let flags = UInt32(truncatingIfNeeded: row.cmdFlags)
                 let name = rec.diskName(stage.dev) ?? "Unknown"
                 // Without an insert the request went straight to the driver (no I/O scheduler):
                 // the live tool leaves its queued time at 0.
                 let qdelta = stage.insert == 0 ? 0 : stage.issue &- stage.insert
-                let sector = b.ints("sector")[r], bytes = b.ints("nr_bytes")[r]
+                let sector = row.sector, bytes = row.nrBytes
                 out.row(layout, [.time(row.ts), .double(clock.seconds(at: row.ts)), .string(submitter?.comm ?? "?"), .int(submitter?.pid ?? 0),
                                  .string(name), .string(Self.rwbs(flags)), .int(sector), .int(bytes), .duration(qdelta), .duration(delta)])
             }

@@ -49,19 +49,23 @@ public struct Biotop: RecordingTool {
         var stats = Array(repeating: [Key: Stat](), count: buckets.bucketCount)
         var who: [Int64: (pid: Int64, comm: String)] = [:]
         var starts: [Int64: (ts: Int64, len: Int64)] = [:]
-        let sources = [ScanSource("block_io_start", ["ts", "rq", "pid", "comm"]), ScanSource("block_rq_issue", ["ts", "rq", "nr_bytes"]),
-                       ScanSource("block_io_done", ["ts", "rq", "dev", "cmd_flags"])]
-        try rec.scanMerged(sources) { row in
-            let rq = row.int(1)
-            switch row.source {
-            case 0: who[rq] = (row.int(2), row.string(3))
-            case 1: starts[rq] = (row.ts, Int64(UInt32(truncatingIfNeeded: row.int(2))))
+        let sources = [ScanSource(BlockIoStartRow.self, reading: [\.rq, \.pid, \.comm]), ScanSource(BlockRqIssueRow.self, reading: [\.rq, \.nrBytes]),
+                       ScanSource(BlockIoDoneRow.self, reading: [\.rq, \.dev, \.cmdFlags])]
+        try rec.scanMerged(sources) { m in
+            switch m.source {
+            case 0:
+                let row = BlockIoStartRow(m)
+                who[row.rq] = (row.pid, row.comm)
+            case 1:
+                let row = BlockRqIssueRow(m)
+                starts[row.rq] = (row.ts, Int64(UInt32(truncatingIfNeeded: row.nrBytes)))
             default:
-                guard let start = starts.removeValue(forKey: rq) else { return }
-                let w = who.removeValue(forKey: rq)
+                let row = BlockIoDoneRow(m)
+                guard let start = starts.removeValue(forKey: row.rq) else { return }
+                let w = who.removeValue(forKey: row.rq)
                 guard let i = buckets.index(of: row.ts) else { return }
-                let flags = UInt32(truncatingIfNeeded: row.int(3))
-                let key = Key(pid: w?.pid ?? 0, comm: w?.comm ?? "", write: flags & 0xff == 1, dev: UInt32(truncatingIfNeeded: row.int(2)))
+                let flags = UInt32(truncatingIfNeeded: row.cmdFlags)
+                let key = Key(pid: w?.pid ?? 0, comm: w?.comm ?? "", write: flags & 0xff == 1, dev: UInt32(truncatingIfNeeded: row.dev))
                 var v = stats[i][key] ?? Stat()
                 v.us &+= (row.ts &- start.ts) / 1000
                 v.bytes &+= start.len

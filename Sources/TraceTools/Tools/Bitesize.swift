@@ -38,8 +38,8 @@ public struct Bitesize: RecordingTool {
         var hists = Array(repeating: [String: Log2Histogram](), count: buckets.bucketCount)
         // The BPF side compares only the bytes of the given name: a prefix match.
         let prefix = comm.map { Array($0.utf8.prefix(16)) }
-        try rec.scan("block_rq_issue", columns: ["ts", "dev", "nr_bytes", "comm"]) { b in
-            let ts = b.ints("ts"), dev = b.ints("dev"), bytes = b.ints("nr_bytes"), comms = b.blobs("comm")
+        try rec.scanBatches(BlockRqIssueRow.self, reading: [\.dev, \.nrBytes, \.comm]) { b in
+            let ts = b[\BlockRqIssueRow.ts], dev = b[\BlockRqIssueRow.dev], bytes = b[\BlockRqIssueRow.nrBytes], comms = b[\BlockRqIssueRow.comm]
             for r in 0..<b.count {
                 if let targetDev, UInt32(truncatingIfNeeded: dev[r]) != targetDev { continue }
                 if let prefix, !comms[r].starts(with: prefix) { continue }

@@ -19,8 +19,8 @@ public struct BitesizeBt: RecordingTool {
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         var hists: [String: BpftraceHistogram] = [:]
-        try rec.scan("block_rq_issue", columns: ["ts", "nr_bytes", "comm"]) { b in
-            let bytes = b.ints("nr_bytes"), comms = b.blobs("comm")
+        try rec.scanBatches(BlockRqIssueRow.self, reading: [\.nrBytes, \.comm]) { b in
+            let bytes = b[\BlockRqIssueRow.nrBytes], comms = b[\BlockRqIssueRow.comm]
             for r in 0..<b.count { hists[comms.string(r), default: BpftraceHistogram()].add(bytes[r]) }
         }
         out.text("Attaching 3 probes...\nTracing block device I/O... Hit Ctrl-C to end.\n")

@@ -113,8 +113,9 @@ public struct Cpuunclaimed: RecordingTool {
             }
         }
         var current = 0
-        try rec.scanMerged([ScanSource("cpu_sample", ["ts", "cpu", "runq_len"])]) { row in
-            let s = Sample(ts: row.ts, cpu: Int(row.int(1)), len: row.int(2))
+        try rec.scanMerged([ScanSource(CpuSampleRow.self, reading: [\.cpu, \.runqLen])]) { m in
+            let row = CpuSampleRow(m)
+            let s = Sample(ts: row.ts, cpu: Int(row.cpu), len: row.runqLen)
             guard let i = buckets.index(of: s.ts) else { return }
             while i > current {
                 report(current)

@@ -44,9 +44,9 @@ public struct Exitsnoop: RecordingTool {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         struct Exit { var ts, pid, tid, ppid, code, start: Int64; var comm: String }
         var exits: [Exit] = []
-        try rec.scan("process_exit", columns: ["ts", "pid", "tid", "ppid", "comm", "exit_code", "start_time"], filter: ScanFilter(pids: pid.map { [Int64($0)] })) { b in
-            let ts = b.ints("ts"), p = b.ints("pid"), t = b.ints("tid"), pp = b.ints("ppid"), code = b.ints("exit_code"), st = b.ints("start_time")
-            let comm = b.blobs("comm")
+        try rec.scanBatches(ProcessExitRow.self, reading: [\.pid, \.tid, \.ppid, \.comm, \.exitCode, \.startTime], filter: ScanFilter(pids: pid.map { [Int64($0)] })) { b in
+            let ts = b[\ProcessExitRow.ts], p = b[\ProcessExitRow.pid], t = b[\ProcessExitRow.tid], pp = b[\ProcessExitRow.ppid], code = b[\ProcessExitRow.exitCode], st = b[\ProcessExitRow.startTime]
+            let comm = b[\ProcessExitRow.comm]
             for r in 0..<b.count { exits.append(Exit(ts: ts[r], pid: p[r], tid: t[r], ppid: pp[r], code: code[r], start: st[r], comm: comm.string(r))) }
         }
         exits.sort { ($0.ts, $0.tid) < ($1.ts, $1.tid) }

@@ -37,21 +37,22 @@ public struct NaptimeBt: RecordingTool {
         let layout = b.layout
         out.header(layout)
         var tasks = ProcessTracker()
-        let sources = ProcessTracker.sources + [ScanSource("syscall_detail", ["ts", "pid", "tid", "id", "comm", "data"])]
-        try rec.scanMerged(sources) { row in
-            guard row.source == sources.count - 1 else {
-                tasks.apply(source: row.source, batch: row.batch, row: row.row)
+        let sources = ProcessTracker.sources + [ScanSource(SyscallDetailRow.self, reading: [\.pid, \.tid, \.id, \.comm, \.data])]
+        try rec.scanMerged(sources) { m in
+            guard m.source == sources.count - 1 else {
+                tasks.apply(source: m.source, batch: m.batch, row: m.row)
                 return
             }
-            guard nanosleep.contains(row.int(3)) else { return }
-            let data = row.batch.orderedBlobs[5][row.row]
+            let row = SyscallDetailRow(m)
+            guard nanosleep.contains(row.id) else { return }
+            let data = row.data
             guard data.count >= 16 else { return }
             let sec = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: Int64.self) }
             let nsec = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int64.self) }
             // /args->rqtp->tv_sec + args->rqtp->tv_nsec/
             guard sec &+ nsec != 0 else { return }
-            let me = tasks.task(row.int(2)), ppid = me?.ppid ?? 0
-            out.row(layout, [.time(row.ts), .int(ppid), .string(tasks.comm(ppid) ?? ""), .int(row.int(1)), .string(row.string(4)),
+            let me = tasks.task(row.tid), ppid = me?.ppid ?? 0
+            out.row(layout, [.time(row.ts), .int(ppid), .string(tasks.comm(ppid) ?? ""), .int(row.pid), .string(row.comm),
                              .int(sec), .int(Int64(bitPattern: UInt64(bitPattern: nsec) / 1_000_000)), .duration(sec &* 1_000_000_000 &+ nsec)])
         }
     }

@@ -102,36 +102,36 @@ public struct Offcputime: RecordingTool {
         // switch-out of its thread within this tolerance.
         let tolerance: Int64 = 100_000
         var stacks: [Int64: (ts: Int64, key: OffCpuTracker.Key)] = [:]
-        let sources = [ScanSource("offcpu_stack", ["ts", "pid", "tid", "comm", "kstack", "ustack", "state"]),
-                       ScanSource("sched_switch", ["ts", "pid", "tid", "prev_comm", "prev_state", "next_tid"])]
-        try rec.scanMerged(sources) { row in
-            if let end, row.ts >= end { return }
-            // Column positions in `sources`: stack rows ts pid tid comm kstack ustack state,
-            // switch rows ts pid tid prev_comm prev_state next_tid.
-            let b = row.batch, r = row.row
-            let t = row.int(2), tgid = row.int(1)
-            if row.source == 0 {
-                let key = OffCpuTracker.Key(tid: t, tgid: tgid, comm: row.string(3),
-                                            kernelStack: StackFrames.decode(b.orderedBlobs[4][r]),
-                                            userStack: StackFrames.decode(b.orderedBlobs[5][r]))
+        let sources = [ScanSource(OffcpuStackRow.self, reading: [\.pid, \.tid, \.comm, \.kstack, \.ustack, \.state]),
+                       ScanSource(SchedSwitchRow.self, reading: [\.pid, \.tid, \.prevState, \.nextTid])]
+        try rec.scanMerged(sources) { m in
+            if let end, m.ts >= end { return }
+            if m.source == 0 {
+                let row = OffcpuStackRow(m)
+                let t = row.tid, tgid = row.pid
+                let key = OffCpuTracker.Key(tid: t, tgid: tgid, comm: row.comm,
+                                            kernelStack: StackFrames.decode(row.kstack),
+                                            userStack: StackFrames.decode(row.ustack))
                 // After its switch-out row: attach it (when that switch-out was recorded by the
                 // filters, which need the user stack to tell kernel threads: re-check them).
-                if records(tgid: tgid, tid: t, prevState: row.int(6), userStack: key.userStack) {
+                if records(tgid: tgid, tid: t, prevState: row.state, userStack: key.userStack) {
                     if tracker.attachStack(ts: row.ts, tid: t, key: key, tolerance: tolerance) { return }
                 }
                 stacks[t] = (row.ts, key)
                 return
             }
+            let row = SchedSwitchRow(m)
+            let t = row.tid, tgid = row.pid
             let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts && row.ts &- $0.ts <= tolerance ? $0.key : nil }
             // -u/-k need the user stack, which may come after this row: a stackless switch-out
             // is stamped and filtered when its stack arrives.
             let threadFilter = userThreadsOnly || kernelThreadsOnly
-            let prevState = row.int(4)
+            let prevState = row.prevState
             if stack != nil ? records(tgid: tgid, tid: t, prevState: prevState, userStack: stack!.userStack)
                             : (threadFilter || records(tgid: tgid, tid: t, prevState: prevState, userStack: [])) {
                 tracker.switchedOut(ts: row.ts, tid: t, key: stack)
             }
-            let next = row.int(5)
+            let next = row.nextTid
             stacks[next] = nil
             guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
             let us = UInt64(span.duration / 1000)

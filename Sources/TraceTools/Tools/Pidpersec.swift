@@ -29,8 +29,8 @@ public struct Pidpersec: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: 1, count: nil)
         var counts = Array(repeating: Int64(0), count: buckets.bucketCount)
-        try rec.scan("process_fork", columns: ["ts"]) { b in
-            for t in b.ints("ts") { if let i = buckets.index(of: t) { counts[i] += 1 } }
+        try rec.scanBatches(ProcessForkRow.self, reading: [\.ts]) { b in
+            for t in b[\ProcessForkRow.ts] { if let i = buckets.index(of: t) { counts[i] += 1 } }
         }
         out.text("Tracing... Ctrl-C to end.\n")
         // print("%s: PIDs/sec: %d" % (strftime("%H:%M:%S"), count))

@@ -53,8 +53,8 @@ public struct Runqlen: RecordingTool {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
         var hists = Array(repeating: Array(repeating: [UInt64](repeating: 0, count: Self.slots), count: perCPU ? cpus : 1), count: buckets.bucketCount)
         var outside = 0
-        try rec.scan("cpu_sample", columns: ["ts", "cpu", "runq_len"]) { b in
-            let ts = b.ints("ts"), cpu = b.ints("cpu"), len = b.ints("runq_len")
+        try rec.scanBatches(CpuSampleRow.self, reading: [\.cpu, \.runqLen]) { b in
+            let ts = b[\CpuSampleRow.ts], cpu = b[\CpuSampleRow.cpu], len = b[\CpuSampleRow.runqLen]
             for r in 0..<b.count {
                 guard let i = buckets.index(of: ts[r]) else { continue }
                 // "subtracting the currently running task, if present. len 0 == idle".

@@ -48,10 +48,10 @@ public struct Solisten: RecordingTool {
         let calls = try rec.syscallDetails(ids: rec.ids(Syscalls.listen))
         // The LISTEN changes by thread, in time order, to find the one inside each call.
         var listens: [Int64: [TcpStateChange]] = [:]
-        try rec.scan("tcp_state", columns: TcpStateChange.columns) { b in
-            let newState = b.ints("new_state")
+        try rec.scanBatches(TcpStateRow.self, reading: TcpStateChange.reading) { b in
+            let newState = b[\TcpStateRow.newState]
             for r in 0..<b.count where newState[r] == Int64(TcpState.listen) {
-                let e = TcpStateChange(b, r)
+                let e = TcpStateChange(TcpStateRow(batch: b, row: r))
                 listens[e.tid, default: []].append(e)
             }
         }

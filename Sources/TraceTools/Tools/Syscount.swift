@@ -102,15 +102,15 @@ public struct Syscount: RecordingTool {
         // Unpaired rows (sys_exit without a seen sys_enter) count like any exit, as the live tool
         // counts at sys_exit; but with -L the live tool finds no start time and skips them.
         let readsRet = failures || wantErrno != nil
-        let columns = ["ts", "id", "duration"] + (byProcess ? ["pid"] : []) + (readsRet ? ["ret"] : []) + (latency ? ["unpaired"] : [])
+        let reading: [PartialKeyPath<SyscallRow>] = [\.id, \.duration] + (byProcess ? [\.pid] : []) + (readsRet ? [\.ret] : []) + (latency ? [\.unpaired] : [])
         // A handful of ids: an array compare, not a hash per row.
         let skipped = Array(sigreturn)
-        let counted = try rec.aggregate("syscall", columns: columns, filter: filter,
+        let counted = try rec.aggregate(SyscallRow.self, reading: reading, filter: filter,
             initial: { SyscountPartial(buckets: nbuckets) },
             fold: { part, b in
-                let ts = b.ints("ts"), ids = b.ints("id"), durs = b.ints("duration")
-                let pids = byProcess ? b.ints("pid") : [], rets = readsRet ? b.ints("ret") : []
-                let unpaired = latency ? b.ints("unpaired") : []
+                let ts = b[\SyscallRow.ts], ids = b[\SyscallRow.id], durs = b[\SyscallRow.duration]
+                let pids = byProcess ? b[\SyscallRow.pid] : [], rets = readsRet ? b[\SyscallRow.ret] : []
+                let unpaired = latency ? b[\SyscallRow.unpaired] : []
                 for r in 0..<b.count {
                     if latency && unpaired[r] != 0 { continue }
                     let id = ids[r]

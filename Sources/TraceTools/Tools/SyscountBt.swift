@@ -26,16 +26,17 @@ public struct SyscountBt: RecordingTool {
         var bySyscall: [Int64: Int64] = [:]
         var byComm: [String: Int64] = [:]
         var tracker = ProcessTracker()
-        let sources = ProcessTracker.sources + [ScanSource("syscall", ["ts", "tid", "id", "unpaired"])]
-        try rec.scanMerged(sources) { row in
-            guard row.source == sources.count - 1 else {
-                tracker.apply(source: row.source, batch: row.batch, row: row.row)
+        let sources = ProcessTracker.sources + [ScanSource(SyscallRow.self, reading: [\.tid, \.id, \.unpaired])]
+        try rec.scanMerged(sources) { m in
+            guard m.source == sources.count - 1 else {
+                tracker.apply(source: m.source, batch: m.batch, row: m.row)
                 return
             }
+            let row = SyscallRow(m)
             // Counted at sys_enter: a row whose enter was not seen is not counted.
-            if row.int(3) != 0 { return }
-            bySyscall[row.int(2), default: 0] += 1
-            byComm[tracker.comm(row.int(1)) ?? "", default: 0] += 1
+            if row.unpaired != 0 { return }
+            bySyscall[row.id, default: 0] += 1
+            byComm[tracker.comm(row.tid) ?? "", default: 0] += 1
         }
         let syscalls = bySyscall.map { (key: Optional(String($0.key)), value: $0.value) }
         let comms = byComm.map { (key: Optional($0.key), value: $0.value) }

@@ -76,9 +76,9 @@ public struct Tcpconnect: RecordingTool {
         var tasks = ProcessTracker()
         let taskSources = needUID ? ProcessTracker.sources : []
         var tracker = TcpConnectTracker()
-        try rec.scanMerged(taskSources + [ScanSource("tcp_state", TcpStateChange.columns)]) { row in
+        try rec.scanMerged(taskSources + [TcpStateChange.source()]) { row in
             if row.source < taskSources.count { tasks.apply(source: row.source, batch: row.batch, row: row.row); return }
-            let e = TcpStateChange(row.batch, row.row)
+            let e = TcpStateChange(TcpStateRow(row))
             let isConnect = e.oldState == TcpState.close && e.newState == TcpState.synSent
             // The live tool's filters (pid, uid, destination port, family) drop a connect before it is
             // recorded; later changes of any socket still complete pending source ports.

@@ -53,8 +53,8 @@ public struct Tcpconnlat: RecordingTool {
         let minUs = Int64(numbers.first ?? 0)
         var tracker = TcpConnectTracker()
         // In time order: a socket's outcome must follow its connect.
-        try rec.scanMerged([ScanSource("tcp_state", TcpStateChange.columns)]) { row in
-            let e = TcpStateChange(row.batch, row.row)
+        try rec.scanMerged([TcpStateChange.source()]) { row in
+            let e = TcpStateChange(TcpStateRow(row))
             let isConnect = e.oldState == TcpState.close && e.newState == TcpState.synSent
             // -p filters at tcp_v4_connect, in the connecting task.
             if isConnect, let pid, e.pid != pid { return }

@@ -38,8 +38,8 @@ public struct TcplifeBt: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        try rec.scanMerged([ScanSource("tcp_state", TcpStateChange.columns)]) { row in
-            guard let s = tracker.apply(TcpStateChange(row.batch, row.row)) else { return }
+        try rec.scanMerged([TcpStateChange.source()]) { row in
+            guard let s = tracker.apply(TcpStateChange(TcpStateRow(row))) else { return }
             let e = s.close
             out.row(layout, [.time(e.ts), .int(s.pid), .string(s.comm), .string(e.localAddress), .int(Int64(e.sport)), .string(e.remoteAddress), .int(Int64(e.dport)),
                              .uint(e.bytesAcked), .uint(e.bytesReceived), .duration(s.span)])

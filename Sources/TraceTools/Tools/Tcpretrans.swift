@@ -57,23 +57,21 @@ public struct Tcpretrans: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         if !count { out.header(layout) }
-        let cols = ["ts", "pid", "family", "sport", "dport", "saddr", "daddr", "state"]
-        try rec.scanMerged([ScanSource("tcp_retransmit", cols)]) { row in
-            let b = row.batch, r = row.row
-            let family = Int(b.ints("family")[r])
+        try rec.scanMerged([ScanSource(TcpRetransmitRow.self, reading: [\.pid, \.family, \.sport, \.dport, \.saddr, \.daddr, \.state])]) { m in
+            let row = TcpRetransmitRow(m)
+            let family = Int(row.family)
             // The live tool drops sockets of other families.
             guard family == InetAddress.inet || family == InetAddress.inet6 else { return }
-            let flow = Flow(family: family, saddr: Array(b.blobs("saddr")[r]), sport: Int(b.ints("sport")[r]),
-                            daddr: Array(b.blobs("daddr")[r]), dport: Int(b.ints("dport")[r]))
+            let flow = Flow(family: family, saddr: row.saddr, sport: Int(row.sport), daddr: row.daddr, dport: Int(row.dport))
             if count {
                 if counts[flow] == nil { order.append(flow) }
                 counts[flow, default: 0] += 1
                 return
             }
             let laddr = InetAddress.format(family: family, flow.saddr), raddr = InetAddress.format(family: family, flow.daddr)
-            out.row(layout, [.time(row.ts), .int(b.ints("pid")[r]), .int(family == InetAddress.inet ? 4 : 6),
+            out.row(layout, [.time(row.ts), .int(row.pid), .int(family == InetAddress.inet ? 4 : 6),
                              .string("\(laddr):\(flow.sport)"), .string(laddr), .int(Int64(flow.sport)),
-                             .string("\(raddr):\(flow.dport)"), .string(raddr), .int(Int64(flow.dport)), .string(TcpState.name(Int(b.ints("state")[r])))])
+                             .string("\(raddr):\(flow.dport)"), .string(raddr), .int(Int64(flow.dport)), .string(TcpState.name(Int(row.state)))])
         }
         guard count else { return }
         // IPv4 flows then IPv6 flows, each by ascending count (ties in first-seen order).

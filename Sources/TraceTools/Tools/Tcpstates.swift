@@ -74,8 +74,8 @@ public struct Tcpstates: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        try rec.scanMerged([ScanSource("tcp_state", TcpStateChange.columns)]) { row in
-            let e = TcpStateChange(row.batch, row.row)
+        try rec.scanMerged([TcpStateChange.source()]) { row in
+            let e = TcpStateChange(TcpStateRow(row))
             if let family, e.family != family { return }
             if let sports, !sports.contains(e.sport) { return }
             if let dports, !dports.contains(e.dport) { return }

@@ -99,9 +99,9 @@ public struct Tcptracer: RecordingTool {
         var tasks = ProcessTracker()
         let taskSources = needUID ? ProcessTracker.sources : []
         var tracker = TcpConnectTracker()
-        try rec.scanMerged(taskSources + [ScanSource("tcp_state", TcpStateChange.columns)]) { row in
+        try rec.scanMerged(taskSources + [TcpStateChange.source()]) { row in
             if row.source < taskSources.count { tasks.apply(source: row.source, batch: row.batch, row: row.row); return }
-            let e = TcpStateChange(row.batch, row.row)
+            let e = TcpStateChange(TcpStateRow(row))
             guard e.family == InetAddress.inet || e.family == InetAddress.inet6 else { return }
             let taskUID = needUID ? tasks.task(e.tid)?.uid : nil
             if e.oldState == TcpState.close && e.newState == TcpState.synSent {

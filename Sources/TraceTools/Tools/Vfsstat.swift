@@ -50,8 +50,8 @@ public struct Vfsstat: RecordingTool {
         for id in rec.ids(Syscalls.mknod, Syscalls.mknodat) { column[id] = (4, true) }
         var counts = Array(repeating: [UInt64](repeating: 0, count: 5), count: buckets.bucketCount)
         let ebadf: Int64 = -9
-        try rec.scan("syscall", columns: ["ts", "id", "ret"], filter: ScanFilter(values: ["id": Set(column.keys)])) { b in
-            let ts = b.ints("ts"), id = b.ints("id"), ret = b.ints("ret")
+        try rec.scanBatches(SyscallRow.self, reading: [\.id, \.ret], filter: ScanFilter(values: ["id": Set(column.keys)])) { b in
+            let ts = b[\SyscallRow.ts], id = b[\SyscallRow.id], ret = b[\SyscallRow.ret]
             for r in 0..<b.count {
                 guard let (c, successOnly) = column[id[r]], let i = buckets.index(of: ts[r]) else { continue }
                 // A bad fd fails in ksys_read before vfs_read; a failed open may not reach vfs_open.
@@ -60,8 +60,8 @@ public struct Vfsstat: RecordingTool {
             }
         }
         if rec.missingTables(["process_exec"]).isEmpty {
-            try rec.scan("process_exec", columns: ["ts"]) { b in
-                for t in b.ints("ts") { if let i = buckets.index(of: t) { counts[i][3] += 1 } }
+            try rec.scanBatches(ProcessExecRow.self, reading: [\.ts]) { b in
+                for t in b[\ProcessExecRow.ts] { if let i = buckets.index(of: t) { counts[i][3] += 1 } }
             }
         } else {
             out.warn("bpfan vfsstat: \(rec.path) has no process_exec table (proc family): OPEN leaves out the files execs open")
