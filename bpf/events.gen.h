@@ -231,7 +231,7 @@ _Static_assert(__builtin_offsetof(struct process_fork_record, child_pid) == 32, 
 _Static_assert(__builtin_offsetof(struct process_fork_record, child_tid) == 36, "process_fork.child_tid");
 _Static_assert(__builtin_offsetof(struct process_fork_record, comm) == 40, "process_fork.comm");
 
-/* process_exec: An execve/execveat, emitted at sys_exit with the result; filename and argv are read at sys_enter, argv bounded like execsnoop (20 args of 128 bytes). */
+/* process_exec: An execve/execveat, emitted at sys_exit with the result; filename and argv are read at sys_enter. argv keeps what the longest consumer reads: the first 16 arguments up to 1023 bytes each (bpftrace's join()), the next 44 up to 127 bytes each (libbpf-tools execsnoop --max-args 60), 22016 bytes at most per exec. */
 struct process_exec_record {
 	__u32 kind;
 	__u32 cpu;
@@ -243,14 +243,15 @@ struct process_exec_record {
 	__u32 uid;
 	__s32 ret;
 	__u32 argc;
+	__u32 args_cut;
 	__u16 argv_len;
 	__u8 args_truncated;
 	char comm[16];
 	char filename[256];
-	__u8 argv[2560];
-	__u8 __pad0[5];
+	__u8 argv[22016];
+	__u8 __pad0[1];
 };
-_Static_assert(sizeof(struct process_exec_record) == 2888, "process_exec_record size");
+_Static_assert(sizeof(struct process_exec_record) == 22344, "process_exec_record size");
 _Static_assert(__builtin_offsetof(struct process_exec_record, cpu) == 4, "process_exec.cpu");
 _Static_assert(__builtin_offsetof(struct process_exec_record, ts) == 8, "process_exec.ts");
 _Static_assert(__builtin_offsetof(struct process_exec_record, duration) == 16, "process_exec.duration");
@@ -260,11 +261,12 @@ _Static_assert(__builtin_offsetof(struct process_exec_record, ppid) == 32, "proc
 _Static_assert(__builtin_offsetof(struct process_exec_record, uid) == 36, "process_exec.uid");
 _Static_assert(__builtin_offsetof(struct process_exec_record, ret) == 40, "process_exec.ret");
 _Static_assert(__builtin_offsetof(struct process_exec_record, argc) == 44, "process_exec.argc");
-_Static_assert(__builtin_offsetof(struct process_exec_record, args_truncated) == 50, "process_exec.args_truncated");
-_Static_assert(__builtin_offsetof(struct process_exec_record, comm) == 51, "process_exec.comm");
-_Static_assert(__builtin_offsetof(struct process_exec_record, filename) == 67, "process_exec.filename");
-_Static_assert(__builtin_offsetof(struct process_exec_record, argv) == 323, "process_exec.argv");
-_Static_assert(__builtin_offsetof(struct process_exec_record, argv_len) == 48, "process_exec.argv_len");
+_Static_assert(__builtin_offsetof(struct process_exec_record, args_cut) == 48, "process_exec.args_cut");
+_Static_assert(__builtin_offsetof(struct process_exec_record, args_truncated) == 54, "process_exec.args_truncated");
+_Static_assert(__builtin_offsetof(struct process_exec_record, comm) == 55, "process_exec.comm");
+_Static_assert(__builtin_offsetof(struct process_exec_record, filename) == 71, "process_exec.filename");
+_Static_assert(__builtin_offsetof(struct process_exec_record, argv) == 327, "process_exec.argv");
+_Static_assert(__builtin_offsetof(struct process_exec_record, argv_len) == 52, "process_exec.argv_len");
 
 /* process_exit: tp_btf/sched_process_exit: a task exits. group_dead is 1 when it was the last thread of its process. */
 struct process_exit_record {

@@ -38,3 +38,26 @@ extension Recording {
         return out
     }
 }
+
+/// How many arguments a recording's process_exec keeps, and how long: bpfrec before the argv
+/// column grew kept 20 of 127 bytes; now 60, the first 16 of 1023 bytes (schemas/proc.json).
+public struct RecordedArgvLimits: Sendable, Equatable {
+    public var maxArgs: Int
+    public var longArgs: Int
+    public var longArgBytes: Int
+
+    public init(_ rec: Recording) {
+        let max = rec.file.schema(named: "process_exec")?.columns.first { $0.name == "argv" }?.max ?? 0
+        if max >= 22016 {
+            self = RecordedArgvLimits(maxArgs: 60, longArgs: 16, longArgBytes: 1023)
+        } else {
+            self = RecordedArgvLimits(maxArgs: 20, longArgs: 0, longArgBytes: 127)
+        }
+    }
+
+    init(maxArgs: Int, longArgs: Int, longArgBytes: Int) {
+        self.maxArgs = maxArgs
+        self.longArgs = longArgs
+        self.longArgBytes = longArgBytes
+    }
+}

@@ -481,10 +481,10 @@ public struct ProcessForkRow: TableRow {
     @inline(__always) public var childStartTime: Int64 { batch.ordered[7][row] }
 }
 
-/// process_exec (schemas/proc.json): An execve/execveat, emitted at sys_exit with the result; filename and argv are read at sys_enter, argv bounded like execsnoop (20 args of 128 bytes).
+/// process_exec (schemas/proc.json): An execve/execveat, emitted at sys_exit with the result; filename and argv are read at sys_enter. argv keeps what the longest consumer reads: the first 16 arguments up to 1023 bytes each (bpftrace's join()), the next 44 up to 127 bytes each (libbpf-tools execsnoop --max-args 60), 22016 bytes at most per exec.
 public struct ProcessExecRow: TableRow {
     public static let table = "process_exec"
-    public static let columns = ["ts", "cpu", "pid", "tid", "ppid", "uid", "ret", "duration", "comm", "filename", "argv", "argc", "args_truncated"]
+    public static let columns = ["ts", "cpu", "pid", "tid", "ppid", "uid", "ret", "duration", "comm", "filename", "argv", "argc", "args_truncated", "args_cut"]
     public let batch: Batch
     public let row: Int
 
@@ -510,6 +510,7 @@ public struct ProcessExecRow: TableRow {
         case \ProcessExecRow.argv: "argv"
         case \ProcessExecRow.argc: "argc"
         case \ProcessExecRow.argsTruncated: "args_truncated"
+        case \ProcessExecRow.argsCut: "args_cut"
         default: preconditionFailure("\(property) is not a column of process_exec")
         }
     }
@@ -546,14 +547,17 @@ public struct ProcessExecRow: TableRow {
     public var filename: String { batch.orderedBlobs[9].string(row) }
     public var filenameBytes: [UInt8] { batch.orderedBlobs[9][row] }
 
-    /// arguments, each NUL-terminated, at most 20 of at most 128 bytes each
+    /// arguments, each NUL-terminated: at most 60, the first 16 of at most 1023 bytes, the others of at most 127
     public var argv: [UInt8] { batch.orderedBlobs[10][row] }
 
     /// number of arguments the caller passed (may exceed those kept)
     @inline(__always) public var argc: Int64 { batch.ordered[11][row] }
 
-    /// 1 when an argument was cut or more than 20 were passed
+    /// 1 when an argument was cut or more than 60 were passed
     @inline(__always) public var argsTruncated: Int64 { batch.ordered[12][row] }
+
+    /// arguments cut to their limit or not kept (beyond the 60th, up to the 64 looked at)
+    @inline(__always) public var argsCut: Int64 { batch.ordered[13][row] }
 }
 
 /// process_exit (schemas/proc.json): tp_btf/sched_process_exit: a task exits. group_dead is 1 when it was the last thread of its process.

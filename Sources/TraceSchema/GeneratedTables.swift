@@ -98,7 +98,7 @@ extension EventTables {
             ColumnSchema(name: "child_tid", type: .u32, doc: "thread id of the child"),
             ColumnSchema(name: "child_start_time", type: .u64, unit: "ns", doc: "task->start_time of the child (CLOCK_MONOTONIC)"),
         ]),
-        TableSchema(name: "process_exec", family: "proc", source: .bpf, doc: "An execve/execveat, emitted at sys_exit with the result; filename and argv are read at sys_enter, argv bounded like execsnoop (20 args of 128 bytes).", columns: [
+        TableSchema(name: "process_exec", family: "proc", source: .bpf, doc: "An execve/execveat, emitted at sys_exit with the result; filename and argv are read at sys_enter. argv keeps what the longest consumer reads: the first 16 arguments up to 1023 bytes each (bpftrace's join()), the next 44 up to 127 bytes each (libbpf-tools execsnoop --max-args 60), 22016 bytes at most per exec.", columns: [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of sys_enter"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU sys_exit ran on"),
             ColumnSchema(name: "pid", type: .u32, doc: "tgid of the caller"),
@@ -109,9 +109,10 @@ extension EventTables {
             ColumnSchema(name: "duration", type: .u64, unit: "ns", doc: "sys_exit minus sys_enter"),
             ColumnSchema(name: "comm", type: .str, max: 16, doc: "comm at sys_exit (the new program's name after a successful exec)"),
             ColumnSchema(name: "filename", type: .str, max: 256, doc: "the path passed to execve"),
-            ColumnSchema(name: "argv", type: .bytes, max: 2560, doc: "arguments, each NUL-terminated, at most 20 of at most 128 bytes each"),
+            ColumnSchema(name: "argv", type: .bytes, max: 22016, doc: "arguments, each NUL-terminated: at most 60, the first 16 of at most 1023 bytes, the others of at most 127"),
             ColumnSchema(name: "argc", type: .u32, doc: "number of arguments the caller passed (may exceed those kept)"),
-            ColumnSchema(name: "args_truncated", type: .u8, doc: "1 when an argument was cut or more than 20 were passed"),
+            ColumnSchema(name: "args_truncated", type: .u8, doc: "1 when an argument was cut or more than 60 were passed"),
+            ColumnSchema(name: "args_cut", type: .u32, doc: "arguments cut to their limit or not kept (beyond the 60th, up to the 64 looked at)"),
         ]),
         TableSchema(name: "process_exit", family: "proc", source: .bpf, doc: "tp_btf/sched_process_exit: a task exits. group_dead is 1 when it was the last thread of its process.", columns: [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the event"),
@@ -419,7 +420,7 @@ extension RecordLayout {
             .init(column: 6, type: .u32, offset: 36, size: 4, lengthOffset: -1),
             .init(column: 4, type: .str, offset: 40, size: 16, lengthOffset: -1),
         ]),
-        RecordLayout(kind: 2, table: "process_exec", size: 2888, fields: [
+        RecordLayout(kind: 2, table: "process_exec", size: 22344, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 7, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -429,10 +430,11 @@ extension RecordLayout {
             .init(column: 5, type: .u32, offset: 36, size: 4, lengthOffset: -1),
             .init(column: 6, type: .i32, offset: 40, size: 4, lengthOffset: -1),
             .init(column: 11, type: .u32, offset: 44, size: 4, lengthOffset: -1),
-            .init(column: 12, type: .u8, offset: 50, size: 1, lengthOffset: -1),
-            .init(column: 8, type: .str, offset: 51, size: 16, lengthOffset: -1),
-            .init(column: 9, type: .str, offset: 67, size: 256, lengthOffset: -1),
-            .init(column: 10, type: .bytes, offset: 323, size: 2560, lengthOffset: 48),
+            .init(column: 13, type: .u32, offset: 48, size: 4, lengthOffset: -1),
+            .init(column: 12, type: .u8, offset: 54, size: 1, lengthOffset: -1),
+            .init(column: 8, type: .str, offset: 55, size: 16, lengthOffset: -1),
+            .init(column: 9, type: .str, offset: 71, size: 256, lengthOffset: -1),
+            .init(column: 10, type: .bytes, offset: 327, size: 22016, lengthOffset: 52),
         ]),
         RecordLayout(kind: 3, table: "process_exit", size: 64, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),

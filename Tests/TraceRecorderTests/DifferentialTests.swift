@@ -447,6 +447,10 @@ final class DiffSession {
         try step([exe("sh"), "-c", "kill -9 $$"])
         try step([exe("sh"), "-c", "exec /bin/echo hi 'there x'"])
         try step([exe("sh"), "-c", "/nonexistent-\(tag)/x a b; /bin/true " + (1...22).map(String.init).joined(separator: " ")])
+        // Arguments longer than both readers keep (bpftrace's join(): 1023 bytes, libbpf-tools
+        // execsnoop: 127), more of them than either prints, and a script over 1023 bytes for sh.
+        try step([exe("sh"), "-c", "/bin/true " + String(repeating: "L", count: 1500) + " " + String(repeating: "M", count: 1023) + " "
+                  + String(repeating: "N", count: 300) + " " + (1...24).map(String.init).joined(separator: " ")])
         // O_DIRECT I/O of known sizes on the private loop device.
         let dev = loopDevice!
         try step([exe("dd"), "if=/dev/zero", "of=\(dev)", "bs=4k", "count=200", "oflag=direct"])

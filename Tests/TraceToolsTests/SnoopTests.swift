@@ -152,7 +152,7 @@ func snoopRecording() throws -> String {
     #expect(!(try runTool(Execsnoop.self, [path]).stdout.contains("nope")))
     #expect(try runTool(Execsnoop.self, ["-u", "1000", path]).stdout == "PCOMM            PID    PPID   RET ARGS\n")
     let wide = try runTool(Execsnoop.self, ["--max-args", "30", path])
-    #expect(wide.stderr == ["bpfan execsnoop: 1 exec(s) had more arguments than the recording kept (20); their ARGS are cut short"])
+    #expect(wide.stderr == ["bpfan execsnoop: 1 exec(s) had more arguments than the recording kept (60); their ARGS are cut short"])
     #expect(throws: (any Error).self) { _ = try Execsnoop.parse(["--max-args", "0", path]) }
 }
 

@@ -7,7 +7,7 @@ import TraceReport
 public struct Execsnoop: RecordingTool {
     public static let toolName = "execsnoop"
     /// What `bpfan tools` says of its limits against the live tool.
-    public static let notes = "argv beyond the 20 recorded arguments is lost"
+    public static let notes = "argv beyond the recorded arguments (60; 20 in recordings of older bpfrec) is lost (warned)"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace exec syscalls",
@@ -75,6 +75,7 @@ public struct Execsnoop: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
+        let recorded = RecordedArgvLimits(rec).maxArgs
         for e in try rec.execEvents() {
             if let uid, e.uid != Int64(uid) { continue }
             if !fails && e.ret < 0 { continue }
@@ -95,7 +96,7 @@ public struct Execsnoop: RecordingTool {
                              .int(e.ret), .string(text), .list(args.map { .string($0) }), .bool(more)])
         }
         if incomplete > 0 {
-            out.warn("bpfan execsnoop: \(incomplete) exec(s) had more arguments than the recording kept (20); their ARGS are cut short")
+            out.warn("bpfan execsnoop: \(incomplete) exec(s) had more arguments than the recording kept (\(recorded)); their ARGS are cut short")
         }
     }
 

@@ -7,7 +7,7 @@ import TraceReport
 public struct ExecsnoopBt: RecordingTool {
     public static let toolName = "execsnoop.bt"
     /// What `bpfan tools` says of its limits against the live tool.
-    public static let notes = "arguments cut at 127 bytes (bpftrace keeps 1023)"
+    public static let notes = "recordings of bpfrec before 22016-byte argv cut arguments at 127 bytes (said when so)"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Trace new processes via exec() syscalls (bpftrace execsnoop.bt output).")
@@ -23,6 +23,8 @@ public struct ExecsnoopBt: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         // Printed at sys_enter: order by entry time.
         let events = try rec.execEvents().sorted { ($0.ts, $0.tid) < ($1.ts, $1.tid) }
+        let limits = RecordedArgvLimits(rec)
+        var shortened = 0
         out.text("Attaching 3 probes...\n")
         var b = RowLayout.Builder(.event, "exec")
         b.json("time")
@@ -38,9 +40,14 @@ public struct ExecsnoopBt: RecordingTool {
                 if a.isEmpty { break }
                 joined.append(.string(a))
             }
+            // An old recording kept 127 bytes where join() reads 1023: say so when it mattered.
+            if limits.longArgBytes < 1023 && e.truncated && e.argv.prefix(16).contains(where: { $0.utf8.count == limits.longArgBytes }) { shortened += 1 }
             // As if bpftrace started at --from.
             out.row(layout, [.time(e.ts), .int((e.ts &- rec.effectiveStart) / 1_000_000), .int(e.pid), .list(joined)])
         }
         out.text("\n\n")
+        if shortened > 0 {
+            out.warn("bpfan execsnoop.bt: this recording kept arguments to \(limits.longArgBytes) bytes (an older bpfrec); \(shortened) exec(s) may show arguments shorter than bpftrace's 1023 bytes")
+        }
     }
 }
