@@ -25,7 +25,7 @@ struct {
  * task and interrupt context share a CPU's slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BPFREC_FAMILY_COUNT);
+	__uint(max_entries, BPFREC_FAMILY_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");

@@ -10,7 +10,6 @@ enum bpfrec_family {
 	BPFREC_FAMILY_SCHED = 3,
 	BPFREC_FAMILY_TCP = 4,
 	BPFREC_FAMILY_STACKS = 5,
-	BPFREC_FAMILY_COUNT = 6,
 };
 
 #endif

@@ -6,6 +6,10 @@
 
 #include "families.gen.h"
 
+/* Family ids are 0...63 (schemagen checks): the loss counters keep a slot for every possible id,
+ * so adding a family changes no other family's object. */
+#define BPFREC_FAMILY_SLOTS 64
+
 struct bpfrec_config {
 	/* tgid of the recorder: never recorded. */
 	unsigned int own_tgid;

@@ -166,7 +166,7 @@ public enum Emitters {
 
         """
         for (id, f) in bpf { s += "\t\(cName(f.name)) = \(id),\n" }
-        s += "\tBPFREC_FAMILY_COUNT = \((bpf.last?.id ?? -1) + 1),\n};\n\n#endif\n"
+        s += "};\n\n#endif\n"
         return s
     }
 

@@ -49,7 +49,8 @@ public enum SchemaCatalog {
         public var description: String
     }
 
-    /// Families bound the loss-counter array and the record kinds (id << 8 | table).
+    /// Ids bound the loss-counter array (BPFREC_FAMILY_SLOTS in bpf/families.h) and the record
+    /// kinds (id << 8 | table).
     public static let maxFamilyID = 63
     public static let maxTablesPerFamily = 255
 

@@ -6,7 +6,7 @@ extension Family: CustomStringConvertible {
     public var description: String { name }
 
     /// Size of an array indexed by family id (the loss counters' BPF map is this long).
-    static let idLimit = Int(BPFREC_FAMILY_COUNT.rawValue)
+    static let idLimit = Int(BPFREC_FAMILY_SLOTS)
 
     public init?(name: String) {
         guard let f = Family.allCases.first(where: { $0.name == name }) else { return nil }

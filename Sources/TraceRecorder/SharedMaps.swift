@@ -52,6 +52,10 @@ final class SharedMaps {
         var out: [[UInt64]] = []
         var values = [UInt64](repeating: 0, count: cpus)
         for f in 0..<Self.familyCount {
+            guard Family(rawValue: Int32(f)) != nil else {
+                out.append([UInt64](repeating: 0, count: cpus))
+                continue
+            }
             var key = UInt32(f)
             let rc = values.withUnsafeMutableBytes { bpf_map_lookup_elem(lostFD, &key, $0.baseAddress) }
             out.append(rc == 0 ? values : [UInt64](repeating: 0, count: cpus))
