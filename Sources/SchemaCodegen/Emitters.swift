@@ -100,11 +100,12 @@ public enum Emitters {
         #ifndef BPFREC_EVENTS_GEN_H
         #define BPFREC_EVENTS_GEN_H
 
-        enum event_kind {
+        /* Record kinds: family id << 8 | table number. Macros, not an enum: an enum would reach
+         * the BTF of the objects that use it, so a new family's kinds would change them. */
 
         """
-        for r in records { s += "\t\(r.kindName) = \(r.kind),\n" }
-        s += "};\n\n"
+        for r in records { s += "#define \(r.kindName) \(r.kind)\n" }
+        s += "\n"
         for r in records {
             s += "/* \(r.table.name): \(r.table.doc.replacingOccurrences(of: "*/", with: "* /")) */\n"
             s += "struct \(r.structName) {\n\t__u32 kind;\n"
