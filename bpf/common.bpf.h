@@ -21,7 +21,7 @@ struct {
 	__uint(max_entries, 1 << 24);
 } events SEC(".maps");
 
-/* Failed reserves, per CPU and family (key = enum bpfrec_family). Incremented atomically:
+/* Failed reserves, per CPU and family (key = the family id, BPFREC_FAMILY_*). Incremented atomically:
  * task and interrupt context share a CPU's slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

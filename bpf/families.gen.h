@@ -3,13 +3,13 @@
 #ifndef BPFREC_FAMILIES_GEN_H
 #define BPFREC_FAMILIES_GEN_H
 
-enum bpfrec_family {
-	BPFREC_FAMILY_PROC = 0,
-	BPFREC_FAMILY_SYSCALLS = 1,
-	BPFREC_FAMILY_BLOCK = 2,
-	BPFREC_FAMILY_SCHED = 3,
-	BPFREC_FAMILY_TCP = 4,
-	BPFREC_FAMILY_STACKS = 5,
-};
+/* Macros, not an enum: an enum would reach the BTF of the objects that use it, so a
+ * new family would change them. */
+#define BPFREC_FAMILY_PROC 0
+#define BPFREC_FAMILY_SYSCALLS 1
+#define BPFREC_FAMILY_BLOCK 2
+#define BPFREC_FAMILY_SCHED 3
+#define BPFREC_FAMILY_TCP 4
+#define BPFREC_FAMILY_STACKS 5
 
 #endif
