@@ -10,6 +10,38 @@
  * so adding a family changes no other family's object. */
 #define BPFREC_FAMILY_SLOTS 64
 
+/* The generic tracepoint capture (tracepoints.bpf.c, bpfrec record -e). Its records carry kind
+ * BPFREC_GENERIC_KIND_BASE + the event's index (the attach cookie), above every family's kinds
+ * (id << 8 | table, at most 63 << 8 | 255). */
+#define BPFREC_GENERIC_KIND_BASE 16384
+#define BPFREC_GENERIC_EVENTS_MAX 1024
+/* Bytes of a raw trace entry copied at most (fixed part plus dynamic data). */
+#define BPFREC_GENERIC_ENTRY_MAX 8192
+#define BPFREC_GENERIC_DYNAMIC_MAX 8
+
+/* Per event, written by the recorder before attaching: where the entry's dynamic data is. */
+struct bpfrec_generic_event {
+	/* Bytes of the fixed part of the entry. */
+	unsigned int fixed_size;
+	/* Dynamic (__data_loc / __rel_loc) fields: their offsets, and 1 for __rel_loc. */
+	unsigned int dynamic_count;
+	unsigned short dynamic_offset[BPFREC_GENERIC_DYNAMIC_MAX];
+	unsigned char dynamic_relative[BPFREC_GENERIC_DYNAMIC_MAX];
+};
+
+/* The record header; the raw entry (from common_type) follows it. */
+struct bpfrec_generic_record {
+	unsigned int kind;
+	unsigned int cpu;
+	unsigned long long ts;
+	unsigned int pid;
+	unsigned int tid;
+	/* Bytes of entry that follow. */
+	unsigned int size;
+	/* 1 when the entry was longer than BPFREC_GENERIC_ENTRY_MAX and cut there. */
+	unsigned int cut;
+};
+
 struct bpfrec_config {
 	/* tgid of the recorder: never recorded. */
 	unsigned int own_tgid;

@@ -12,6 +12,7 @@
 #include "skeletons/sched.skel.h"
 #include "skeletons/tcp.skel.h"
 #include "skeletons/stacks.skel.h"
+#include "skeletons/tracepoints.skel.h"
 
 /* Each skeleton has its own type; the macro writes the same open sequence for each. */
 #define OPEN_SKEL(prefix)                                   \
@@ -33,6 +34,7 @@ struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cf
 	case BPFREC_FAMILY_SCHED: OPEN_SKEL(sched_bpf);
 	case BPFREC_FAMILY_TCP: OPEN_SKEL(tcp_bpf);
 	case BPFREC_FAMILY_STACKS: OPEN_SKEL(stacks_bpf);
+	case BPFREC_FAMILY_TRACEPOINTS: OPEN_SKEL(tracepoints_bpf);
 	default:
 		errno = ENOENT;
 		return NULL;
@@ -50,5 +52,6 @@ void bpfrec_destroy_family(int family, void *skel)
 	case BPFREC_FAMILY_SCHED: sched_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_TCP: tcp_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_STACKS: stacks_bpf__destroy(skel); break;
+	case BPFREC_FAMILY_TRACEPOINTS: tracepoints_bpf__destroy(skel); break;
 	}
 }

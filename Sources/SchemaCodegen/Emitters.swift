@@ -240,7 +240,9 @@ public enum Emitters {
         for (_, f) in bpf { s += "        case .\(f.name): \(literal(f.name))\n" }
         s += "        }\n    }\n\n    /// What the family attaches to, for `bpfrec families`.\n    public var tracepoints: [String] {\n        switch self {\n"
         for (_, f) in bpf { s += "        case .\(f.name): [\(f.attaches.map(literal).joined(separator: ", "))]\n" }
-        s += "        }\n    }\n}\n"
+        s += "        }\n    }\n"
+        s += "\n    /// Families whose tables are made at record time (`generic` in their schema).\n"
+        s += "    public static let generic: [Family] = [\(bpf.filter { $0.family.generic }.map { ".\($0.family.name)" }.joined(separator: ", "))]\n}\n"
         return s
     }
 

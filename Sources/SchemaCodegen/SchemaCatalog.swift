@@ -12,15 +12,19 @@ public struct FamilySchema: Sendable, Equatable {
     /// What the family's programs attach to, for `bpfrec families`.
     public var attaches: [String]
     public var tables: [TableSchema]
+    /// A family whose tables are made at record time (the generic tracepoint capture): it has
+    /// an id and a BPF object but no fixed tables.
+    public var generic: Bool
 
     public var isBPF: Bool { id != nil }
 
-    public init(name: String, id: Int?, doc: String, attaches: [String], tables: [TableSchema]) {
+    public init(name: String, id: Int?, doc: String, attaches: [String], tables: [TableSchema], generic: Bool = false) {
         self.name = name
         self.id = id
         self.doc = doc
         self.attaches = attaches
         self.tables = tables
+        self.generic = generic
     }
 }
 
@@ -30,6 +34,7 @@ public enum SchemaCatalog {
     struct File: Decodable {
         var family: String
         var id: Int?
+        var generic: Bool?
         var attaches: [String]?
         var doc: String
         var tables: [Table]
@@ -86,7 +91,7 @@ public enum SchemaCatalog {
                 try validate(schema, file: url.path)
                 tables.append(schema)
             }
-            let family = FamilySchema(name: file.family, id: file.id, doc: file.doc, attaches: file.attaches ?? [], tables: tables)
+            let family = FamilySchema(name: file.family, id: file.id, doc: file.doc, attaches: file.attaches ?? [], tables: tables, generic: file.generic ?? false)
             try validate(family, file: url.path)
             families.append(family)
         }
@@ -111,7 +116,7 @@ public enum SchemaCatalog {
         }
         if let id = f.id {
             guard (0...maxFamilyID).contains(id) else { throw Error(description: "\(file): id \(id) is outside 0...\(maxFamilyID)") }
-            guard !bpfTables.isEmpty else { throw Error(description: "\(file): family \(f.name) has an id but no bpf table") }
+            guard !bpfTables.isEmpty || f.generic else { throw Error(description: "\(file): family \(f.name) has an id but no bpf table") }
             guard bpfTables.count <= maxTablesPerFamily else { throw Error(description: "\(file): more than \(maxTablesPerFamily) bpf tables") }
             guard !f.attaches.isEmpty else { throw Error(description: "\(file): a BPF family lists what it attaches to (attaches)") }
         } else if !bpfTables.isEmpty {

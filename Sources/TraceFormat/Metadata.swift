@@ -15,6 +15,11 @@ public enum MetadataName {
     public static let blockDevices = "block_devices"
     /// Text of /proc/self/mountinfo.
     public static let mounts = "mounts"
+    /// JSON `{ "SUBSYS:EVENT": "the tracefs format text" }` of the tracepoints recorded with -e.
+    public static let tracepointFormats = "tracepoint_formats"
+    /// The same for every tracepoint of the recording host (the tracefs catalog, for tplist),
+    /// in recordings made with -e.
+    public static let tracepointCatalog = "tracepoint_catalog"
     /// Prefix of per-binary symbol tables: `elf_symbols/<build-id hex>`.
     public static let elfSymbolsPrefix = "elf_symbols/"
 }

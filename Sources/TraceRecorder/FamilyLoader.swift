@@ -36,9 +36,11 @@ final class LoadedFamily {
                 throw RecorderError("\(family): cannot open BPF object: \(String(cString: strerror(errno)))")
             }
             var hasTwins = false
+            var firstSection = ""
             var prog = bpf_object__next_program(obj, nil)
             while let p = prog {
                 let section = String(cString: bpf_program__section_name(p))
+                if firstSection.isEmpty { firstSection = String(section.prefix { $0 != "/" }) }
                 if section.hasPrefix("raw_tp/") {
                     hasTwins = true
                     bpf_program__set_autoload(p, !typed)
@@ -57,7 +59,7 @@ final class LoadedFamily {
             }
             let rc = bpf_object__load(obj)
             if rc == 0 {
-                return LoadedFamily(family: family, skeleton: skel, object: obj, attachMode: typed ? "tp_btf" : "raw_tp")
+                return LoadedFamily(family: family, skeleton: skel, object: obj, attachMode: hasTwins ? (typed ? "tp_btf" : "raw_tp") : firstSection)
             }
             let why = String(cString: bpfrec_last_libbpf_warning())
             if firstError.isEmpty { firstError = "\(String(cString: strerror(-rc)))\(why.isEmpty ? "" : " (\(why))")" }
@@ -76,6 +78,8 @@ final class LoadedFamily {
             guard bpf_program__autoload(p) else { continue }
             let section = String(cString: bpf_program__section_name(p))
             let name = String(cString: bpf_program__name(p))
+            // The generic program has no target of its own: attachGeneric gives it its events.
+            if section == "tracepoint" { continue }
             if section.hasPrefix("perf_event") {
                 for cpu in 0..<cpus {
                     let fd = bpfrec_open_cpu_clock(Int32(cpu), UInt64(sampleFrequency))
@@ -95,6 +99,39 @@ final class LoadedFamily {
                 throw RecorderError("\(family): cannot attach \(name) (\(section)): \(String(cString: strerror(errno)))")
             }
             links.append(link)
+        }
+    }
+
+    /// The generic capture: tells the program where each event's entry ends, then attaches it
+    /// to every event with the event's index as its cookie.
+    func attachGeneric(_ events: [GenericEvent]) throws(RecorderError) {
+        guard let map = bpf_object__find_map_by_name(object, "generic_events"),
+              let prog = bpf_object__find_program_by_name(object, "generic_tracepoint") else {
+            throw RecorderError("\(family): the BPF object lacks its generic program or map")
+        }
+        for e in events {
+            var key = UInt32(e.index)
+            var value = e.config
+            guard bpf_map__update_elem(map, &key, 4, &value, MemoryLayout<bpfrec_generic_event>.size, 0) == 0 else {
+                throw RecorderError("-e \(e.format.event): cannot configure the generic program: \(errnoText())")
+            }
+            var opts = bpf_tracepoint_opts()
+            opts.sz = MemoryLayout<bpf_tracepoint_opts>.size
+            opts.bpf_cookie = UInt64(e.index)
+            guard let link = bpf_program__attach_tracepoint_opts(prog, e.format.system, e.format.name, &opts) else {
+                throw RecorderError("-e \(e.format.event): cannot attach: \(errnoText())")
+            }
+            links.append(link)
+        }
+    }
+
+    /// Failed ring writes of each generic event so far, by event index.
+    func genericLost(count: Int) -> [UInt64] {
+        guard let map = bpf_object__find_map_by_name(object, "generic_lost") else { return [] }
+        return (0..<count).map { i in
+            var key = UInt32(i)
+            var value: UInt64 = 0
+            return bpf_map__lookup_elem(map, &key, 4, &value, 8, 0) == 0 ? value : 0
         }
     }
 

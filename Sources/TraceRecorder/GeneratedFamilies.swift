@@ -10,6 +10,7 @@ public enum Family: Int32, CaseIterable, Sendable {
     case sched = 3
     case tcp = 4
     case stacks = 5
+    case tracepoints = 6
 
     public var name: String {
         switch self {
@@ -19,6 +20,7 @@ public enum Family: Int32, CaseIterable, Sendable {
         case .sched: "sched"
         case .tcp: "tcp"
         case .stacks: "stacks"
+        case .tracepoints: "tracepoints"
         }
     }
 
@@ -31,6 +33,10 @@ public enum Family: Int32, CaseIterable, Sendable {
         case .sched: ["sched:sched_switch", "sched:sched_wakeup", "sched:sched_wakeup_new", "sched:sched_migrate_task"]
         case .tcp: ["sock:inet_sock_set_state", "tcp:tcp_retransmit_skb", "tcp:tcp_send_reset", "tcp:tcp_receive_reset", "skb:kfree_skb"]
         case .stacks: ["perf_event:cpu-clock", "sched:sched_switch (off-CPU stacks)"]
+        case .tracepoints: ["any tracepoint named with bpfrec record -e SUBSYS:EVENT (one classic tracepoint program, an attach cookie per event)"]
         }
     }
+
+    /// Families whose tables are made at record time (`generic` in their schema).
+    public static let generic: [Family] = [.tracepoints]
 }

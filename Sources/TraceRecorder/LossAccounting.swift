@@ -6,6 +6,7 @@ struct LossAccounting {
     private let cpus: Int
     private var lastReserve: [[UInt64]]
     private var lastRecursion: [UInt64]
+    private var lastGeneric: [UInt64] = []
     private var lastWindowEnd: UInt64
     private(set) var totalByFamily = [UInt64](repeating: 0, count: Family.idLimit)
 
@@ -17,7 +18,7 @@ struct LossAccounting {
     }
 
     /// Appends a row for every (CPU, family, reason) that lost events since the last window.
-    mutating func window(maps: SharedMaps, families: [LoadedFamily], now: UInt64, into buffer: inout TableBuffer) {
+    mutating func window(maps: SharedMaps, families: [LoadedFamily], generic: [GenericEvent] = [], now: UInt64, into buffer: inout TableBuffer) {
         let window = now &- lastWindowEnd
         lastWindowEnd = now
         let counts = maps.lostCounts(cpus: cpus)
@@ -39,6 +40,22 @@ struct LossAccounting {
             lastRecursion[fi] = misses
             totalByFamily[fi] += delta
             buffer.append(row: [.u64(now), .u64(window), .int(Int64(UInt32.max)), .string(loaded.family.name), "recursion_miss", .u64(delta)])
+        }
+        if !generic.isEmpty, let g = families.first(where: { $0.family == .tracepoints }) {
+            genericWindow(generic, lost: g.genericLost(count: generic.count), now: now, window: window, into: &buffer)
+        }
+    }
+
+    /// Rows for the generic events that lost records since the last window: one per event,
+    /// named after it (the family total gets them too).
+    mutating func genericWindow(_ events: [GenericEvent], lost: [UInt64], now: UInt64, window: UInt64, into buffer: inout TableBuffer) {
+        if lastGeneric.count < lost.count { lastGeneric += [UInt64](repeating: 0, count: lost.count - lastGeneric.count) }
+        for (i, n) in lost.enumerated() where i < events.count {
+            let delta = n &- lastGeneric[i]
+            guard delta > 0 else { continue }
+            lastGeneric[i] = n
+            totalByFamily[Int(Family.tracepoints.rawValue)] += delta
+            buffer.append(row: [.u64(now), .u64(window), .int(Int64(UInt32.max)), .string(events[i].format.event), "ringbuf_full", .u64(delta)])
         }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import CBPFPrograms
 import TraceFormat
 import TraceSchema
 
@@ -9,7 +10,10 @@ import TraceSchema
 final class RecordDecoder {
     /// How to move one field: a flattened `RecordLayout.Field`.
     struct FieldOp {
-        var type: UInt8      // 0 u8, 1 u16, 2 u32, 3 i32, 4 u64, 5 i64, 6 str, 7 bytes
+        // 0 u8, 1 u16, 2 u32, 3 i32, 4 u64, 5 i64, 6 str, 7 bytes (u16 length first);
+        // generic entries: 8 i8, 9 i16, 10 fixed bytes, 11 dynamic bytes, 12 dynamic text
+        // (offset: the u32 locator; lengthOffset 1 for __rel_loc; size: the cap).
+        var type: UInt8
         var offset: Int
         var size: Int
         var lengthOffset: Int
@@ -56,9 +60,10 @@ final class RecordDecoder {
     /// Processes that exec'd since the last `takeExecPids()`.
     private var execPids: Set<UInt32> = []
 
-    /// `tableIDs` maps each recorded BPF table's name to its id in the writer.
-    init(families: [Family], tableIDs: [String: UInt32]) {
-        slotByKind = .allocate(capacity: RecordLayout.kindLimit)
+    /// `tableIDs` maps each recorded BPF table's name to its id in the writer; `generic` are the
+    /// tracepoints recorded with -e and their tables' ids.
+    init(families: [Family], tableIDs: [String: UInt32], generic: [(event: GenericEvent, tableID: UInt32)] = []) {
+        slotByKind = .allocate(capacity: max(RecordLayout.kindLimit, Int(BPFREC_GENERIC_KIND_BASE) + generic.count))
         slotByKind.initialize(repeating: -1)
         var built: [Slot] = []
         for layout in RecordLayout.all {
@@ -102,6 +107,12 @@ final class RecordDecoder {
             built.append(slot)
             tables.append(TableInfo(tableID: id, schema: schema, family: family, columns: columns))
         }
+        for (event, id) in generic {
+            let (slot, columns) = Self.genericSlot(event)
+            slotByKind[Int(event.kind)] = built.count
+            built.append(slot)
+            tables.append(TableInfo(tableID: id, schema: event.schema, family: .tracepoints, columns: columns))
+        }
         slotCount = built.count
         slots = .allocate(capacity: max(1, built.count))
         slots.initialize(from: built, count: built.count)
@@ -138,6 +149,21 @@ final class RecordDecoder {
             case 2: ints[op.column].append(Int64(p.loadUnaligned(as: UInt32.self)))
             case 3: ints[op.column].append(Int64(p.loadUnaligned(as: Int32.self)))
             case 4, 5: ints[op.column].append(p.loadUnaligned(as: Int64.self))
+            case 8: ints[op.column].append(Int64(p.load(as: Int8.self)))
+            case 9: ints[op.column].append(Int64(p.loadUnaligned(as: Int16.self)))
+            case 10: blobs[op.column].append(p, op.size)
+            case 11, 12:
+                // The locator: length << 16 | offset (from the entry, or after the field for
+                // __rel_loc); data cut by the recorder are cut here too, never read past.
+                let loc = p.loadUnaligned(as: UInt32.self)
+                let entry = RecordDecoder.genericHeaderSize
+                var at = entry + Int(loc & 0xffff)
+                if op.lengthOffset == 1 { at += op.offset - entry + 4 }
+                var n = min(Int(loc >> 16), op.size, max(0, size - at))
+                if at > size { n = 0 }
+                let data = base + min(at, size)
+                if op.type == 12, let nul = memchr(data, 0, n) { n = UnsafeRawPointer(nul) - data }
+                blobs[op.column].append(data, n)
             case 6:
                 // Up to the first NUL, never past the array.
                 let n = memchr(p, 0, op.size).map { UnsafeRawPointer($0) - p } ?? op.size
@@ -183,5 +209,58 @@ final class RecordDecoder {
     func takeExecPids() -> [UInt32] {
         defer { execPids.removeAll(keepingCapacity: true) }
         return Array(execPids)
+    }
+
+    /// Bytes of `struct bpfrec_generic_record` before the raw entry.
+    static let genericHeaderSize = MemoryLayout<bpfrec_generic_record>.size
+
+    /// How to move a generic event's record (header, then its format's fields) into its table.
+    private static func genericSlot(_ e: GenericEvent) -> (Slot, [(Bool, Int)]) {
+        var columns: [(Bool, Int)] = []
+        var ni = 0, nb = 0
+        for c in e.schema.columns {
+            if c.type.isInteger { columns.append((true, ni)); ni += 1 } else { columns.append((false, nb)); nb += 1 }
+        }
+        func index(_ name: String) -> Int { columns[e.schema.columnIndex(name)!].1 }
+        var ops: [FieldOp] = [
+            FieldOp(type: 4, offset: 8, size: 8, lengthOffset: -1, column: index("ts")),
+            FieldOp(type: 2, offset: 4, size: 4, lengthOffset: -1, column: index("cpu")),
+            FieldOp(type: 2, offset: 16, size: 4, lengthOffset: -1, column: index("pid")),
+            FieldOp(type: 2, offset: 20, size: 4, lengthOffset: -1, column: index("tid")),
+            FieldOp(type: 2, offset: 28, size: 4, lengthOffset: -1, column: index(TracepointFormat.cutColumn)),
+        ]
+        for f in e.format.fields {
+            let at = genericHeaderSize + f.offset
+            let column = index(TracepointFormat.columnName(of: f.name))
+            switch f.kind {
+            case .integer(let signed):
+                let type: UInt8 = switch (f.size, signed) {
+                case (1, false): 0
+                case (1, true): 8
+                case (2, false): 1
+                case (2, true): 9
+                case (4, false): 2
+                case (4, true): 3
+                case (_, false): 4
+                case (_, true): 5
+                }
+                ops.append(FieldOp(type: type, offset: at, size: f.size, lengthOffset: -1, column: column))
+            case .chars:
+                ops.append(FieldOp(type: 6, offset: at, size: f.size, lengthOffset: -1, column: column))
+            case .bytes:
+                ops.append(FieldOp(type: 10, offset: at, size: f.size, lengthOffset: -1, column: column))
+            case .dynamic(let text, let relative):
+                ops.append(FieldOp(type: text ? 12 : 11, offset: at, size: TracepointFormat.dynamicMax, lengthOffset: relative ? 1 : 0, column: column))
+            }
+        }
+        let buffer = UnsafeMutableBufferPointer<FieldOp>.allocate(capacity: ops.count)
+        _ = buffer.initialize(from: ops)
+        let ints = UnsafeMutablePointer<IntColumn>.allocate(capacity: max(1, ni))
+        ints.initialize(repeating: IntColumn(), count: max(1, ni))
+        let blobs = UnsafeMutablePointer<BlobStaging>.allocate(capacity: max(1, nb))
+        blobs.initialize(repeating: BlobStaging(), count: max(1, nb))
+        let slot = Slot(recordSize: genericHeaderSize + e.format.fixedSize, family: Int(Family.tracepoints.rawValue), ops: buffer,
+                        ints: ints, blobs: blobs, intCount: ni, blobCount: nb)
+        return (slot, columns)
     }
 }

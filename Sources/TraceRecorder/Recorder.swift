@@ -30,6 +30,17 @@ public enum Recorder {
             return UInt64(st.st_ino)
         }
 
+        // Tracepoints named with -e are resolved before the file exists: a bad one records nothing.
+        var generic: [GenericEvent] = []
+        var eventsDirectory = ""
+        if !o.events.isEmpty {
+            try GenericEvents.checkCookies()
+            eventsDirectory = try GenericEvents.eventsDirectory()
+            generic = try GenericEvents.resolve(o.events, directory: eventsDirectory)
+        }
+        let families = o.families + (generic.isEmpty ? [] : [Family.tracepoints])
+        guard !families.isEmpty else { throw RecorderError("nothing to record: --families none and no -e SUBSYS:EVENT") }
+
         let writer: TraceWriter
         do { writer = try TraceWriter(path: o.output, overwrite: o.overwrite) } catch {
             throw RecorderError("-o \(o.output): \((error as? FormatError)?.message ?? "\(error)")")
@@ -43,6 +54,8 @@ public enum Recorder {
             o.families.contains { $0.name == t.family } || t.family == "recorder" || t.name == "process_snapshot"
         }
         for t in recorded { tableIDs[t.name] = try writer.defineTable(t) }
+        var genericTables: [(event: GenericEvent, tableID: UInt32)] = []
+        for e in generic { genericTables.append((e, try writer.defineTable(e.schema))) }
         func buffer(_ name: String) -> TableBuffer {
             TableBuffer(tableID: tableIDs[name]!, schema: EventTables.named(name)!)
         }
@@ -54,6 +67,11 @@ public enum Recorder {
         try writer.writeMetadata(name: MetadataName.syscallNames, bytes: SystemTables.syscallNamesJSON())
         try writer.writeMetadata(name: MetadataName.blockDevices, json: SystemTables.blockDevices())
         try writer.writeMetadata(name: MetadataName.mounts, bytes: SystemTables.mountInfo())
+        if !generic.isEmpty {
+            try writer.writeMetadata(name: MetadataName.tracepointFormats,
+                                    json: Dictionary(uniqueKeysWithValues: generic.map { ($0.format.event, $0.formatText) }))
+            try writer.writeMetadata(name: MetadataName.tracepointCatalog, json: GenericEvents.catalog(directory: eventsDirectory))
+        }
         // Kernel symbols (~5 MB of text, ~0.8 MB compressed) serve only the kernel stacks of the
         // stacks family (cpu samples, off-CPU stacks): other recordings do without them.
         if o.families.contains(.stacks) {
@@ -84,8 +102,8 @@ public enum Recorder {
         // exec tracepoints when tracefs is readable (never mounted here), else a raw_syscalls fallback. Attaching a
         // per-syscall tracepoint puts a callback on every syscall (~100 ns each here), which is
         // why it is left out when syscalls is recorded. syscalls loads first so that proc knows.
-        let execInSyscalls = o.families.contains(.proc) && o.families.contains(.syscalls)
-        let loadOrder = o.families.filter { $0 == .syscalls } + o.families.filter { $0 != .syscalls }
+        let execInSyscalls = families.contains(.proc) && families.contains(.syscalls)
+        let loadOrder = families.filter { $0 == .syscalls } + families.filter { $0 != .syscalls }
         for f in loadOrder {
             do throws(RecorderError) {
                 var skipping = o.offCPUStacks ? [] : ["offcpu_"]
@@ -101,15 +119,16 @@ public enum Recorder {
                 let l = try LoadedFamily.load(f, config: config, maps: maps, skipping: skipping)
                 loaded.append(l)
             } catch {
-                if o.familiesExplicit { throw error }
+                if o.familiesExplicit || f == .tracepoints { throw error }
                 warn("bpfrec: warning: \(error.message); recording without it")
             }
         }
-        loaded.sort { (o.families.firstIndex(of: $0.family) ?? 0) < (o.families.firstIndex(of: $1.family) ?? 0) }
+        loaded.sort { (families.firstIndex(of: $0.family) ?? 0) < (families.firstIndex(of: $1.family) ?? 0) }
         guard !loaded.isEmpty else { throw RecorderError("no family could be loaded") }
-        let decoder = RecordDecoder(families: loaded.map(\.family), tableIDs: tableIDs)
+        let decoder = RecordDecoder(families: loaded.map(\.family), tableIDs: tableIDs, generic: genericTables)
         let drain = try RingDrain(ringFD: maps.ringFD, decoder: decoder)
         for l in loaded { try l.attach(cpus: cpus, sampleFrequency: o.stackFrequency) }
+        if let g = loaded.first(where: { $0.family == .tracepoints }) { try g.attachGeneric(generic) }
         let startTime = HostMetadata.monotonic()
         var info = RecordingInfo(tool: "bpfrec", version: "0.1", commandLine: o.commandLine, families: loaded.map(\.family.name), startTime: Int64(startTime),
                                  stackFrequency: loaded.contains { $0.family.name == "stacks" } ? o.stackFrequency : nil)
@@ -147,7 +166,7 @@ public enum Recorder {
             }
             if now &- lastWindow >= flushNs {
                 lastWindow = now
-                loss.window(maps: maps, families: loaded, now: now, into: &lostRows)
+                loss.window(maps: maps, families: loaded, generic: generic, now: now, into: &lostRows)
                 if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
                 if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
                 processMaps.writeWhenIdle()
@@ -169,7 +188,7 @@ public enum Recorder {
         for c in decoder.take(where: { _, _ in true }) {
             pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
         }
-        loss.window(maps: maps, families: loaded, now: stopTime, into: &lostRows)
+        loss.window(maps: maps, families: loaded, generic: generic, now: stopTime, into: &lostRows)
         if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
         info.stopTime = Int64(stopTime)
         pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
@@ -181,13 +200,13 @@ public enum Recorder {
         if let e = failure ?? done.error { throw RecorderError("-o \(o.output): \((e as? FormatError)?.message ?? "\(e)")") }
 
         var events: [Family: UInt64] = [:], bytes: [Family: Int] = [:], lost: [Family: UInt64] = [:]
-        for f in o.families {
+        for f in families {
             events[f] = decoder.eventsByFamily[Int(f.rawValue)]
             bytes[f] = done.bytesByFamily[Int(f.rawValue)]
             lost[f] = loss.totalByFamily[Int(f.rawValue)]
         }
         return RecordingSummary(path: o.output, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
-                                chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: done.totalBytes, families: loaded.isEmpty ? o.families : o.families)
+                                chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: done.totalBytes, families: families)
     }
 }
 

@@ -4,6 +4,8 @@ public struct RecorderOptions: Sendable {
     /// Seconds to record; nil = until SIGINT/SIGTERM.
     public var duration: Double?
     public var families: [Family]
+    /// Tracepoints to record generically (`-e SUBSYS:EVENT`, globs allowed).
+    public var events: [String] = []
     /// True when the families were named by the user: then one that does not load is an error
     /// rather than a warning.
     public var familiesExplicit = false

@@ -12,8 +12,15 @@ struct Record: ParsableCommand {
     @Option(name: [.short, .customLong("duration")], help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("Comma-separated families to record (see `bpfrec families`); default all.", valueName: "LIST"))
+    @Option(help: ArgumentHelp("Comma-separated families to record (see `bpfrec families`); default all; 'none' with -e records only those events.", valueName: "LIST"))
     var families: String?
+
+    @Option(name: [.customShort("e"), .customLong("event")], help: ArgumentHelp("""
+        Also record this tracepoint, generically (repeatable; globs: -e 'irq:*'). Every hit is \
+        recorded, filtered in the kernel only by -p and --cgroup: a busy event (irq:*, sched:*) \
+        fills the ring as fast as it fires.
+        """, valueName: "SUBSYS:EVENT"))
+    var events: [String] = []
 
     @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("Record only this process and its descendants (repeatable).", valueName: "PID"))
     var pids: [Int32] = []
@@ -61,12 +68,17 @@ struct Record: ParsableCommand {
     }
 
     func run() throws {
-        var families = Family.allCases
+        var families = Family.fixed
         if let list = families_ {
-            do { families = try Family.parseList(list) } catch { throw ValidationError(error.message) }
+            do { families = try Family.parseList(list) } catch {
+                // One line, like the recorder's own refusals (no usage text after it).
+                printError("bpfrec: error: \(error.message)")
+                throw ExitCode(64)
+            }
         }
         var o = RecorderOptions(output: output, families: families)
         o.familiesExplicit = families_ != nil
+        o.events = events
         o.duration = duration
         o.pids = pids.map { UInt32($0) }
         o.cgroupPath = cgroup

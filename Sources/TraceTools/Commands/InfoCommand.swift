@@ -44,16 +44,19 @@ public struct InfoCommand: ParsableCommand {
             out += "metadata:   damaged: \(error)\n"
         }
         out += "\n"
-        out += Formatting.padRight("TABLE", 22) + Formatting.padRight("FAMILY", 10) + Formatting.padLeft("ROWS", 12)
+        // Wide enough for generic tables' names (`signal:signal_generate`).
+        let nameWidth = max(22, (summary.tables.map(\.name.utf8.count).max() ?? 0) + 2)
+        let familyWidth = max(10, (summary.tables.map(\.family.utf8.count).max() ?? 0) + 2)
+        out += Formatting.padRight("TABLE", nameWidth) + Formatting.padRight("FAMILY", familyWidth) + Formatting.padLeft("ROWS", 12)
             + Formatting.padLeft("CHUNKS", 8) + Formatting.padLeft("BYTES", 12) + Formatting.padLeft("B/ROW", 8) + "\n"
         for t in summary.tables {
-            out += Formatting.padRight(t.name, 22) + Formatting.padRight(t.family, 10) + Formatting.padLeft("\(t.rows)", 12)
+            out += Formatting.padRight(t.name, nameWidth) + Formatting.padRight(t.family, familyWidth) + Formatting.padLeft("\(t.rows)", 12)
                 + Formatting.padLeft("\(t.chunks)", 8) + Formatting.padLeft(Formatting.bytes(t.bytes), 12)
                 + Formatting.padLeft(String(format: "%.2f", t.bytesPerRow), 8) + "\n"
         }
         let total = summary.totalRows
         let perEvent = total == 0 ? 0 : Double(file.fileSize) / Double(total)
-        out += Formatting.padRight("total", 32) + Formatting.padLeft("\(total)", 12) + Formatting.padLeft("", 8)
+        out += Formatting.padRight("total", nameWidth + familyWidth) + Formatting.padLeft("\(total)", 12) + Formatting.padLeft("", 8)
             + Formatting.padLeft(Formatting.bytes(file.fileSize), 12) + Formatting.padLeft(String(format: "%.2f", perEvent), 8) + "  (whole file)\n"
         let meta = file.metadataNames
         out += "\nmetadata:   \(meta.isEmpty ? "none" : meta.joined(separator: ", "))\n"

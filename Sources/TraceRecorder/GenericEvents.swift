@@ -1,0 +1,131 @@
+import CBPFPrograms
+import CLibBPF
+import Foundation
+import Glibc
+import TraceFormat
+import TraceSchema
+
+/// One tracepoint chosen with `-e`, ready to record generically: its index (the attach cookie),
+/// its parsed format, the format text (kept in the recording) and its table.
+struct GenericEvent: Sendable {
+    var index: Int
+    var format: TracepointFormat
+    var formatText: String
+    var schema: TableSchema
+
+    var kind: UInt32 { UInt32(BPFREC_GENERIC_KIND_BASE) + UInt32(index) }
+
+    /// What the BPF side needs to find the entry's end.
+    var config: bpfrec_generic_event {
+        var c = bpfrec_generic_event()
+        c.fixed_size = UInt32(format.fixedSize)
+        let dynamic = format.fields.compactMap { f -> (Int, Bool)? in
+            if case .dynamic(_, let relative) = f.kind { return (f.offset, relative) }
+            return nil
+        }
+        c.dynamic_count = UInt32(dynamic.count)
+        withUnsafeMutableBytes(of: &c.dynamic_offset) { raw in
+            let p = raw.bindMemory(to: UInt16.self)
+            for (i, d) in dynamic.enumerated() where i < p.count { p[i] = UInt16(d.0) }
+        }
+        withUnsafeMutableBytes(of: &c.dynamic_relative) { raw in
+            for (i, d) in dynamic.enumerated() where i < raw.count { raw[i] = d.1 ? 1 : 0 }
+        }
+        return c
+    }
+}
+
+/// Turns `-e SUBSYS:EVENT` patterns (globs allowed in both parts) into events, from tracefs.
+enum GenericEvents {
+    static let family = "tracepoints"
+
+    /// Where the event formats are: libbpf looks under debugfs's tracing first when it exists
+    /// (to attach), so the formats are read from the same place.
+    static func eventsDirectory() throws(RecorderError) -> String {
+        for base in ["/sys/kernel/debug/tracing", "/sys/kernel/tracing"] where access(base + "/events/header_page", R_OK) == 0 {
+            return base + "/events"
+        }
+        throw RecorderError("-e: tracefs is not mounted or not readable (mount it: mount -t tracefs tracefs /sys/kernel/tracing)")
+    }
+
+    /// One classic tracepoint program serves every event and tells them apart by its attach
+    /// cookie (bpf_get_attach_cookie, Linux 5.15+).
+    static func checkCookies() throws(RecorderError) {
+        guard libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_attach_cookie, nil) > 0 else {
+            throw RecorderError("-e: this kernel lacks BPF attach cookies for tracepoint programs (bpf_get_attach_cookie, Linux 5.15+), which the generic capture needs to tell its events apart")
+        }
+    }
+
+    static func resolve(_ patterns: [String], directory: String) throws(RecorderError) -> [GenericEvent] {
+        var chosen: [(system: String, event: String)] = []
+        for pattern in patterns {
+            let parts = pattern.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                if parts.count > 2 {
+                    throw RecorderError("-e \(pattern): field options after the event are not supported yet; give SUBSYS:EVENT")
+                }
+                throw RecorderError("-e \(pattern): expected SUBSYS:EVENT (globs allowed, e.g. 'irq:*'; `ls \(directory)` lists them)")
+            }
+            let systems = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted() ?? []
+            var matched = 0
+            for system in systems where fnmatch(parts[0], system, 0) == 0 {
+                let events = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + system))?.sorted() ?? []
+                for event in events where fnmatch(parts[1], event, 0) == 0 && access("\(directory)/\(system)/\(event)/format", R_OK) == 0 {
+                    matched += 1
+                    if !chosen.contains(where: { $0 == (system, event) }) { chosen.append((system, event)) }
+                }
+            }
+            if matched == 0 {
+                let glob = pattern.contains { "*?[".contains($0) }
+                throw RecorderError(glob ? "-e \(pattern): matches no tracepoint of this kernel"
+                                         : "-e \(pattern): no such tracepoint on this kernel (`ls \(directory)/\(parts[0])` lists its events)")
+            }
+        }
+        let limit = Int(BPFREC_GENERIC_EVENTS_MAX)
+        guard chosen.count <= limit else {
+            throw RecorderError("-e: \(chosen.count) tracepoints selected; at most \(limit) can be recorded at once")
+        }
+        var out: [GenericEvent] = []
+        for (i, c) in chosen.enumerated() {
+            let path = "\(directory)/\(c.system)/\(c.event)/format"
+            guard let text = readWhole(path) else { throw RecorderError("-e \(c.system):\(c.event): cannot read \(path): \(errnoText())") }
+            let format: TracepointFormat
+            do { format = try TracepointFormat.parse(text, system: c.system) } catch {
+                throw RecorderError("-e \(c.system):\(c.event): cannot parse its format: \(error.description)")
+            }
+            let dynamic = format.fields.filter { if case .dynamic = $0.kind { return true }; return false }.count
+            guard dynamic <= Int(BPFREC_GENERIC_DYNAMIC_MAX) else {
+                throw RecorderError("-e \(format.event): \(dynamic) dynamic fields; the generic capture follows at most \(BPFREC_GENERIC_DYNAMIC_MAX)")
+            }
+            out.append(GenericEvent(index: i, format: format, formatText: text, schema: format.tableSchema(family: family)))
+        }
+        return out
+    }
+
+    /// Every event's format text, for `bpfan tplist` (about 2 MB of text, 0.1 MB compressed).
+    static func catalog(directory: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for system in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            for event in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + system)) ?? [] {
+                if let text = readWhole("\(directory)/\(system)/\(event)/format") { out["\(system):\(event)"] = text }
+            }
+        }
+        return out
+    }
+
+    /// tracefs files report a size of 4096 or 0: read until EOF.
+    static func readWhole(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var data = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            data += buf[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

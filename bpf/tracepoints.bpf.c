@@ -1,0 +1,88 @@
+/* tracepoints family: any tracepoint, generically (bpfrec record -e SUBSYS:EVENT). One classic
+ * tracepoint program is attached to every chosen event with the event's index as its cookie; it
+ * copies the raw trace entry, dynamic data included up to a cap, behind a small header. The
+ * recorder decodes each entry with the event's tracefs format. */
+#include "common.bpf.h"
+
+#define FAMILY BPFREC_FAMILY_TRACEPOINTS
+
+_Static_assert(sizeof(struct bpfrec_generic_record) == 32, "generic record header");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BPFREC_GENERIC_EVENTS_MAX);
+	__type(key, __u32);
+	__type(value, struct bpfrec_generic_event);
+} generic_events SEC(".maps");
+
+/* Failed ring writes per event: the generic family's loss, which the recorder writes as
+ * lost_events rows named after the event (not through the per-family counters). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BPFREC_GENERIC_EVENTS_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} generic_lost SEC(".maps");
+
+struct generic_scratch {
+	struct bpfrec_generic_record header;
+	__u8 entry[BPFREC_GENERIC_ENTRY_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct generic_scratch);
+} generic_scratch SEC(".maps");
+
+SEC("tracepoint")
+int generic_tracepoint(void *ctx)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	if (skip_current(pt >> 32))
+		return 0;
+	__u32 index = (__u32)bpf_get_attach_cookie(ctx);
+	struct bpfrec_generic_event *ev = bpf_map_lookup_elem(&generic_events, &index);
+	if (!ev)
+		return 0;
+	/* The entry ends after the fixed part or after the last dynamic data, whichever is later. */
+	__u32 end = ev->fixed_size;
+	for (int i = 0; i < BPFREC_GENERIC_DYNAMIC_MAX; i++) {
+		if (i >= ev->dynamic_count)
+			break;
+		__u32 at = ev->dynamic_offset[i];
+		__u32 loc = 0;
+		if (bpf_probe_read_kernel(&loc, sizeof(loc), ctx + at))
+			continue;
+		__u32 off = loc & 0xffff, len = loc >> 16;
+		if (ev->dynamic_relative[i])
+			off += at + 4;
+		if (off + len > end)
+			end = off + len;
+	}
+	__u32 zero = 0;
+	struct generic_scratch *s = bpf_map_lookup_elem(&generic_scratch, &zero);
+	if (!s)
+		return 0;
+	__u32 size = end;
+	s->header.cut = 0;
+	if (size > BPFREC_GENERIC_ENTRY_MAX) {
+		size = BPFREC_GENERIC_ENTRY_MAX;
+		s->header.cut = 1;
+	}
+	if (bpf_probe_read_kernel(s->entry, size, ctx))
+		return 0;
+	s->header.kind = BPFREC_GENERIC_KIND_BASE + index;
+	s->header.cpu = bpf_get_smp_processor_id();
+	s->header.ts = now_ns();
+	s->header.pid = pt >> 32;
+	s->header.tid = (__u32)pt;
+	s->header.size = size;
+	if (bpf_ringbuf_output(&events, s, sizeof(s->header) + size, BPF_RB_NO_WAKEUP)) {
+		__u64 *n = bpf_map_lookup_elem(&generic_lost, &index);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+	}
+	return 0;
+}
