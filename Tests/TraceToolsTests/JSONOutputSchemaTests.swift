@@ -41,6 +41,31 @@ struct JSONOutputSchemaTests {
                 Issue.record("\(inv): line \(n + 1): \(v)\n  \(line.prefix(300))")
                 return
             }
+            let keys = jsonTopLevelKeys(String(line))
+            if Set(keys).count != keys.count {
+                Issue.record("\(inv): line \(n + 1) has a key twice (a column named like a record field?): \(keys)")
+                return
+            }
         }
     }
+}
+
+/// The keys of a JSON object's top level, in order, as written (duplicates kept: a parser keeps
+/// only one of them).
+func jsonTopLevelKeys(_ json: String) -> [String] {
+    var keys: [String] = [], depth = 0, inString = false, escaped = false, current = "", last = ""
+    for ch in json {
+        if inString {
+            if escaped { escaped = false; current.append(ch) } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false; last = current } else { current.append(ch) }
+            continue
+        }
+        switch ch {
+        case "\"": inString = true; current = ""
+        case "{", "[": depth += 1
+        case "}", "]": depth -= 1
+        case ":": if depth == 1 { keys.append(last) }
+        default: break
+        }
+    }
+    return keys
 }

@@ -82,7 +82,7 @@ public struct Syscount: RecordingTool {
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         if list {
-            let names = RowLayout(.row, "syscall_names", columns: [Column("id"), Column("name")], header: nil, format: "%3d: %s\n")
+            let names = RowLayout(.row, "syscall_names", columns: [Column("id"), Column("syscall")], header: nil, format: "%3d: %s\n")
             for nr in rec.syscallNames.keys.sorted() { out.row(names, [Value(nr), .string(rec.syscallNames[nr]!)]) }
             return
         }

@@ -135,7 +135,7 @@ public struct Tcptracer: RecordingTool {
         b.add("time_s", header: "%-9s", "TIME(s)", row: "%-9.3f", shown: timestamp, inJSON: false)
         b.add("uid_text", header: "%-6s", "UID", row: "%-6d", shown: printUID, inJSON: false)
         b.json("uid")
-        b.add("type", header: "%s ", "T", row: "%s ")
+        b.add("event", header: "%s ", "T", row: "%s ")
         b.add("pid", header: "%-6s ", "PID", row: "%-6d ")
         b.add("comm", header: "%-12s ", "COMM", row: "%-12.12s ")
         b.add("ip", header: "%-2s ", "IP", row: "%-2d ")
