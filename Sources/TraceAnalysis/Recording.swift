@@ -97,8 +97,11 @@ public final class Recording: @unchecked Sendable {
     public func hasTable(_ name: String) -> Bool { file.tableID(named: name) != nil }
 
     /// The family that records a table, from the compiled-in schemas (for "record it with ...").
+    /// A generic tracepoint's table (`irq:softirq_entry`) answers its own name: its loss rows
+    /// are named after the event.
     public static func family(ofTable name: String) -> String {
-        EventTables.all.first { $0.name == name }?.family ?? "?"
+        if name.contains(":") { return name }
+        return EventTables.all.first { $0.name == name }?.family ?? "?"
     }
 
     /// Tables among `names` the recording does not have.

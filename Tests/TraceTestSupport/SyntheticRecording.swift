@@ -19,6 +19,8 @@ public final class SyntheticRecording {
     public var stackFrequency: Int?
     /// False for a recording without host metadata (as a damaged or foreign file may be).
     public var writesHost = true
+    /// Tables outside the compiled-in catalog (generic tracepoint tables), by name.
+    public var schemas: [String: TableSchema] = [:]
 
     public init() {}
 
@@ -57,7 +59,7 @@ public final class SyntheticRecording {
         for l in lost { add("lost_events", ["ts": .int(Self.at(l.at)), "window": .int(1_000_000_000), "family": .string(l.family), "reason": "ringbuf_full", "lost": .int(l.lost)]) }
         if !lost.isEmpty && !tables.contains("lost_events") { tables.append("lost_events") }
         for table in tables {
-            let schema = EventTables.named(table)!
+            let schema = schemas[table] ?? EventTables.named(table)!
             let id = try w.defineTable(schema)
             var buffer = TableBuffer(tableID: id, schema: schema)
             for values in rows[table]! {

@@ -47,7 +47,7 @@ public struct ToolsCommand: ParsableCommand {
                     s = "needs family \(fams) (recording lacks \(missing.joined(separator: ", ")); `bpfrec record --families \(fams)`)"
                 }
             } else {
-                s = "supported (reads \(tables.joined(separator: ", ")))"
+                s = tables.isEmpty ? "supported (reads tracepoints recorded with -e)" : "supported (reads \(tables.joined(separator: ", ")))"
             }
             return note.isEmpty ? s : s + "; " + note
         case .notYet:

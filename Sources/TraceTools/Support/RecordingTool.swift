@@ -13,6 +13,9 @@ public protocol RecordingTool: ParsableCommand {
     var positionals: [String] { get }
     /// How many numeric positionals the live tool takes (interval, count).
     static var numericPositionals: [String] { get }
+    /// Text positionals the live tool takes before the recording (funccount's pattern, tplist's
+    /// filter): every non-numeric argument but the last, which names the recording.
+    static var textPositionals: [String] { get }
     /// A numeric positional's value, or nil when `arg` is not one (then it names the recording).
     static func positionalNumber(_ arg: String) -> Int?
     /// Tables this invocation needs (may depend on flags).
@@ -28,6 +31,13 @@ public protocol RecordingTool: ParsableCommand {
 
 extension RecordingTool {
     public static var numericPositionals: [String] { [] }
+    public static var textPositionals: [String] { [] }
+
+    /// The text positionals given (see `textPositionals`), in order.
+    public var texts: [String] {
+        let words = positionals.filter { Self.positionalNumber($0) == nil || Self.numericPositionals.isEmpty }
+        return Self.textPositionals.isEmpty ? [] : Array(words.dropLast())
+    }
     public static func positionalNumber(_ arg: String) -> Int? { Int(arg) }
     public static var notes: String { "" }
     public var lossFamilies: Set<String> { Set(requiredTables.map { Recording.family(ofTable: $0) }) }
@@ -57,8 +67,10 @@ extension RecordingTool {
                       window: (rec.effectiveStart, rec.effectiveEnd), clock: rec.clock.map(WallClock.init))
             let missing = rec.missingTables(requiredTables)
             if !missing.isEmpty {
-                let families = Set(missing.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
-                out.warn("bpfan \(name): \(path) has no \(missing.joined(separator: ", ")) table\(missing.count > 1 ? "s" : ""); record it with `bpfrec record --families \(families)`")
+                let generic = missing.filter { $0.contains(":") }, fixed = missing.filter { !$0.contains(":") }
+                let families = Set(fixed.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
+                let how = (fixed.isEmpty ? [] : ["--families \(families)"]) + generic.map { "-e \($0)" }
+                out.warn("bpfan \(name): \(path) has no \(missing.joined(separator: ", ")) table\(missing.count > 1 ? "s" : ""); record it with `bpfrec record \(how.joined(separator: " "))`")
                 out.failed = true
                 return
             }
@@ -90,6 +102,12 @@ extension RecordingTool {
         var path: String?
         var numbers: [Int] = []
         let names = Self.numericPositionals
+        // With text positionals, the recording is the last non-numeric argument.
+        let textCount = Self.textPositionals.isEmpty ? 0 : texts.count
+        guard textCount <= Self.textPositionals.count else {
+            throw AnalysisError("unexpected argument '\(texts[Self.textPositionals.count])'; this tool takes \(Self.textPositionals.joined(separator: " ")) and the recording")
+        }
+        var skipped = 0
         for arg in positionals {
             if let n = Self.positionalNumber(arg) {
                 guard numbers.count < names.count else {
@@ -97,6 +115,8 @@ extension RecordingTool {
                 }
                 guard n > 0 else { throw AnalysisError("invalid \(names[numbers.count]) '\(arg)': must be a positive integer") }
                 numbers.append(n)
+            } else if skipped < textCount {
+                skipped += 1
             } else {
                 if let path {
                     throw AnalysisError("two recordings given ('\(path)' and '\(arg)'), or '\(arg)' is not a valid \(names.isEmpty ? "argument" : names[min(numbers.count, names.count - 1)])")

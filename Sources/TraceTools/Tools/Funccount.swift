@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import TraceAnalysis
+import TraceReport
+
+/// bcc funccount for tracepoints (`t:SUBSYS:EVENT`, globs or -r regex): hits per tracepoint
+/// over the recording, or per -i interval, sorted by count as the live tool prints them. The
+/// recording answers for the tracepoints it recorded generically (-e); kernel functions
+/// (kprobes) and USDT probes are not in recordings.
+public struct Funccount: RecordingTool {
+    public static let toolName = "funccount"
+    public static let notes = "t: patterns over tracepoints recorded with -e; kernel-function and USDT patterns are refused (no kprobes, no uprobes in recordings)"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Count functions, tracepoints, and USDT probes",
+        discussion: """
+        EXAMPLES:
+            bpfan funccount 't:irq:*' run.trc          # count every recorded irq tracepoint
+            bpfan funccount -r 't:^sched:.*' run.trc   # same idea, with a regular expression
+            bpfan funccount -Ti 5 't:irq:*' run.trc    # output every 5 seconds, with timestamps
+            bpfan funccount -d 10 't:irq:*' run.trc    # the first 10 seconds only
+            bpfan funccount -p 185 't:signal:*' run.trc   # events of PID 185 only
+            bpfan funccount -c 1 't:irq:*' run.trc     # events on CPU 1 only
+        """)
+
+    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    var pid: Int?
+    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
+    var interval: Int?
+    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
+    var duration: Int?
+    @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
+    var timestamp = false
+    @Flag(name: [.customShort("r"), .customLong("regexp")], help: "use regular expressions. Default is \"*\" wildcards only.")
+    var regexp = false
+    @Flag(name: [.customShort("D"), .customLong("debug")], help: "print BPF program before starting (no program here: ignored)")
+    var debug = false
+    @Option(name: [.customShort("c"), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
+    var cpu: Int?
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("The search expression for events (t:SUBSYS:EVENT), then the recording.", valueName: "pattern recording"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public static var textPositionals: [String] { ["pattern"] }
+
+    public func validate() throws {
+        if let interval, interval <= 0 { throw ValidationError("-i: expected a positive number of seconds, got \(interval)") }
+        if let duration, duration <= 0 { throw ValidationError("-d: expected a positive number of seconds, got \(duration)") }
+    }
+
+    /// The tracepoints the pattern selects among those the recording holds, or why none can be.
+    func events(_ rec: Recording) throws -> (recorded: [String], unrecorded: [String]) {
+        guard let pattern = texts.first else { throw AnalysisError("missing the pattern (t:SUBSYS:EVENT) before the recording") }
+        let parts = pattern.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        switch (parts.count, parts.first) {
+        case (3, "t"?): break
+        case (3, "u"?), (2, _):
+            throw AnalysisError("'\(pattern)': USDT probes and user functions are not in recordings; only t:SUBSYS:EVENT tracepoints can be counted")
+        case (1, _), (3, "p"?):
+            throw AnalysisError("'\(pattern)': kernel functions need kprobes, which recordings do not hold (and this kernel lacks); count tracepoints with t:SUBSYS:EVENT")
+        case (3, let t?):
+            throw AnalysisError("Type must be 'p', 't', or 'u', but got \(t)")
+        default:
+            throw AnalysisError("Too many ':'-separated components in pattern \(pattern)")
+        }
+        let match = try TracepointPattern(parts[1] + ":" + parts[2], regex: regexp)
+        let recorded = rec.recordedTracepoints.filter(match.matches)
+        let catalog = try rec.tracepointFormats().formats.keys.filter(match.matches)
+        let unrecorded = catalog.filter { !recorded.contains($0) }.sorted()
+        // verify_limit(): the live tool refuses more than 1000 probes.
+        if recorded.count + unrecorded.count > 1000 { throw AnalysisError("maximum of 1000 probes allowed, attempted \(recorded.count + unrecorded.count)") }
+        return (recorded, unrecorded)
+    }
+
+    public var requiredTables: [String] { [] }
+    public var lossFamilies: Set<String> { [Recording.tracepointsFamily] }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let (recorded, unrecorded) = try events(rec)
+        if recorded.isEmpty {
+            let hint = unrecorded.isEmpty ? "" : " (the host has \(unrecorded.count) matching, e.g. \(unrecorded[0]): record them with -e)"
+            throw AnalysisError("'\(texts[0])' matches no tracepoint this recording holds\(hint)")
+        }
+        if !unrecorded.isEmpty {
+            out.warn("bpfan funccount: \(unrecorded.count) matching tracepoint(s) of the recording host were not recorded and are not counted: \(unrecorded.prefix(5).joined(separator: ", "))\(unrecorded.count > 5 ? ", ..." : "") (record them with -e)")
+        }
+        let losses = rec.losses(families: Set(recorded))
+        if !losses.isEmpty {
+            out.warn("bpfan funccount: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); counts below are incomplete")
+        }
+        // -d alone reports once, after DURATION; -i every INTERVAL (until -d).
+        let step = interval ?? duration
+        let count = duration.map { d in step.map { max(1, d / $0) } ?? 1 }
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: step, count: count)
+        var counts = Array(repeating: [String: Int64](), count: buckets.bucketCount)
+        let filter = ScanFilter(pids: pid.map { [Int64($0)] }, values: cpu.map { ["cpu": [Int64($0)]] } ?? [:])
+        for event in recorded {
+            try rec.scan(event, columns: ["ts"], filter: filter) { b in
+                for t in b.ints("ts") { if let i = buckets.index(of: t) { counts[i][event, default: 0] += 1 } }
+            }
+        }
+        // The live tool (bcc 0.26 on Python 3) prints the pattern with "%s" % bytes(pattern):
+        // b'...' is what its users see. The count is of every matching tracepoint it attaches to.
+        out.text("Tracing \(recorded.count + unrecorded.count) functions for \"b'\(texts[0])'\"... Hit Ctrl-C to end.\n")
+        // print("%-36s %8s" % ("FUNC", "COUNT")), then "%-36s %8d" per probe by ascending count.
+        var b = RowLayout.Builder(.row, "tracepoint_count")
+        b.json("interval")
+        b.add("func", header: "%-36s ", "FUNC", row: "%-36s ")
+        b.add("count", header: "%8s\n", "COUNT", row: "%8d\n")
+        let layout = b.layout
+        for (i, perEvent) in counts.enumerated() {
+            out.text("\n")
+            if timestamp, let clock = rec.clock { out.text(printf("%-8s\n", .string(clock.hms(ofMonotonic: buckets.reportTime(of: i))))) }
+            out.header(layout)
+            for (name, n) in perEvent.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) where n > 0 {
+                out.row(layout, [.int(Int64(i)), .string(name), .int(n)])
+            }
+        }
+        out.text("Detaching...\n")
+    }
+}
