@@ -84,3 +84,32 @@ extension RecorderTests {
         #expect(access(path, F_OK) != 0, "a refused recording leaves no file")
     }
 }
+
+extension RecorderTests {
+    /// A generic event's lost records are counted under its own name: recorded + lost covers
+    /// every call of a known syscall storm into a 1 MiB ring left undrained.
+    @Test func genericOverflowIsCountedPerEvent() throws {
+        if access("/sys/kernel/tracing/events/header_page", R_OK) != 0 { _ = mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil) }
+        let path = Harness.tempPath("generic-overflow")
+        defer { unlink(path) }
+        let rec = try RecorderRun(path: path, arguments: ["--families", "none", "-e", "syscalls:sys_enter_getppid", "--ring-size", "1", "--debug-stall-drain", "1500"])
+        #expect(rec.waitReady())
+        let calls = 100_000
+        for _ in 0..<calls { _ = getppid() }
+        usleep(1_700_000)
+        let (status, err) = rec.stop()
+        #expect(status == 0, "\(err)")
+        let file = try TraceFile(path: path)
+        let lost = try Rows(file, "lost_events")
+        var total: Int64 = 0
+        for r in 0..<lost.count {
+            #expect(lost.string("family", r) == "syscalls:sys_enter_getppid")
+            #expect(lost.string("reason", r) == "ringbuf_full")
+            total += lost.int("lost", r)
+        }
+        let rows = try Rows(file, "syscalls:sys_enter_getppid")
+        let mine = rows.rows(where: "tid", is: Int64(gettidNow())).count
+        #expect(total > 0 && mine < calls)
+        #expect(Int64(mine) + total >= Int64(calls), "recorded \(mine) + lost \(total) < \(calls)")
+    }
+}
