@@ -12,6 +12,11 @@
 #define EVENT_BLOCK_RQ_REQUEUE 516
 #define EVENT_BLOCK_IO_START 517
 #define EVENT_BLOCK_IO_DONE 518
+#define EVENT_IRQ_HANDLER_ENTRY 1793
+#define EVENT_IRQ_HANDLER_EXIT 1794
+#define EVENT_SOFTIRQ_ENTRY 1795
+#define EVENT_SOFTIRQ_EXIT 1796
+#define EVENT_SOFTIRQ_RAISE 1797
 #define EVENT_PROCESS_FORK 1
 #define EVENT_PROCESS_EXEC 2
 #define EVENT_PROCESS_EXIT 3
@@ -208,6 +213,96 @@ _Static_assert(__builtin_offsetof(struct block_io_done_record, cmd_flags) == 48,
 _Static_assert(__builtin_offsetof(struct block_io_done_record, error) == 52, "block_io_done.error");
 _Static_assert(__builtin_offsetof(struct block_io_done_record, comm) == 56, "block_io_done.comm");
 _Static_assert(__builtin_offsetof(struct block_io_done_record, rwbs) == 72, "block_io_done.rwbs");
+
+/* irq_handler_entry: tp_btf/irq_handler_entry: a hard irq handler starts. */
+struct irq_handler_entry_record {
+	__u32 kind;
+	__u32 cpu;
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	__s32 irq;
+	char name[32];
+	__u8 __pad0[4];
+};
+_Static_assert(sizeof(struct irq_handler_entry_record) == 64, "irq_handler_entry_record size");
+_Static_assert(__builtin_offsetof(struct irq_handler_entry_record, cpu) == 4, "irq_handler_entry.cpu");
+_Static_assert(__builtin_offsetof(struct irq_handler_entry_record, ts) == 8, "irq_handler_entry.ts");
+_Static_assert(__builtin_offsetof(struct irq_handler_entry_record, pid) == 16, "irq_handler_entry.pid");
+_Static_assert(__builtin_offsetof(struct irq_handler_entry_record, tid) == 20, "irq_handler_entry.tid");
+_Static_assert(__builtin_offsetof(struct irq_handler_entry_record, irq) == 24, "irq_handler_entry.irq");
+_Static_assert(__builtin_offsetof(struct irq_handler_entry_record, name) == 28, "irq_handler_entry.name");
+
+/* irq_handler_exit: tp_btf/irq_handler_exit: a hard irq handler returned. */
+struct irq_handler_exit_record {
+	__u32 kind;
+	__u32 cpu;
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	__s32 irq;
+	__s32 ret;
+	char name[32];
+};
+_Static_assert(sizeof(struct irq_handler_exit_record) == 64, "irq_handler_exit_record size");
+_Static_assert(__builtin_offsetof(struct irq_handler_exit_record, cpu) == 4, "irq_handler_exit.cpu");
+_Static_assert(__builtin_offsetof(struct irq_handler_exit_record, ts) == 8, "irq_handler_exit.ts");
+_Static_assert(__builtin_offsetof(struct irq_handler_exit_record, pid) == 16, "irq_handler_exit.pid");
+_Static_assert(__builtin_offsetof(struct irq_handler_exit_record, tid) == 20, "irq_handler_exit.tid");
+_Static_assert(__builtin_offsetof(struct irq_handler_exit_record, irq) == 24, "irq_handler_exit.irq");
+_Static_assert(__builtin_offsetof(struct irq_handler_exit_record, ret) == 28, "irq_handler_exit.ret");
+_Static_assert(__builtin_offsetof(struct irq_handler_exit_record, name) == 32, "irq_handler_exit.name");
+
+/* softirq_entry: tp_btf/softirq_entry: a soft irq vector's handler starts. */
+struct softirq_entry_record {
+	__u32 kind;
+	__u32 cpu;
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	__u32 vec;
+	__u8 __pad0[4];
+};
+_Static_assert(sizeof(struct softirq_entry_record) == 32, "softirq_entry_record size");
+_Static_assert(__builtin_offsetof(struct softirq_entry_record, cpu) == 4, "softirq_entry.cpu");
+_Static_assert(__builtin_offsetof(struct softirq_entry_record, ts) == 8, "softirq_entry.ts");
+_Static_assert(__builtin_offsetof(struct softirq_entry_record, pid) == 16, "softirq_entry.pid");
+_Static_assert(__builtin_offsetof(struct softirq_entry_record, tid) == 20, "softirq_entry.tid");
+_Static_assert(__builtin_offsetof(struct softirq_entry_record, vec) == 24, "softirq_entry.vec");
+
+/* softirq_exit: tp_btf/softirq_exit: a soft irq vector's handler returned. */
+struct softirq_exit_record {
+	__u32 kind;
+	__u32 cpu;
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	__u32 vec;
+	__u8 __pad0[4];
+};
+_Static_assert(sizeof(struct softirq_exit_record) == 32, "softirq_exit_record size");
+_Static_assert(__builtin_offsetof(struct softirq_exit_record, cpu) == 4, "softirq_exit.cpu");
+_Static_assert(__builtin_offsetof(struct softirq_exit_record, ts) == 8, "softirq_exit.ts");
+_Static_assert(__builtin_offsetof(struct softirq_exit_record, pid) == 16, "softirq_exit.pid");
+_Static_assert(__builtin_offsetof(struct softirq_exit_record, tid) == 20, "softirq_exit.tid");
+_Static_assert(__builtin_offsetof(struct softirq_exit_record, vec) == 24, "softirq_exit.vec");
+
+/* softirq_raise: tp_btf/softirq_raise: a soft irq vector was raised. */
+struct softirq_raise_record {
+	__u32 kind;
+	__u32 cpu;
+	__u64 ts;
+	__u32 pid;
+	__u32 tid;
+	__u32 vec;
+	__u8 __pad0[4];
+};
+_Static_assert(sizeof(struct softirq_raise_record) == 32, "softirq_raise_record size");
+_Static_assert(__builtin_offsetof(struct softirq_raise_record, cpu) == 4, "softirq_raise.cpu");
+_Static_assert(__builtin_offsetof(struct softirq_raise_record, ts) == 8, "softirq_raise.ts");
+_Static_assert(__builtin_offsetof(struct softirq_raise_record, pid) == 16, "softirq_raise.pid");
+_Static_assert(__builtin_offsetof(struct softirq_raise_record, tid) == 20, "softirq_raise.tid");
+_Static_assert(__builtin_offsetof(struct softirq_raise_record, vec) == 24, "softirq_raise.vec");
 
 /* process_fork: tp_btf/sched_process_fork: a task (process or thread) was created. pid/tid are the parent's. */
 struct process_fork_record {

@@ -13,6 +13,7 @@
 #include "skeletons/tcp.skel.h"
 #include "skeletons/stacks.skel.h"
 #include "skeletons/tracepoints.skel.h"
+#include "skeletons/irq.skel.h"
 
 /* Each skeleton has its own type; the macro writes the same open sequence for each. */
 #define OPEN_SKEL(prefix)                                   \
@@ -35,6 +36,7 @@ struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cf
 	case BPFREC_FAMILY_TCP: OPEN_SKEL(tcp_bpf);
 	case BPFREC_FAMILY_STACKS: OPEN_SKEL(stacks_bpf);
 	case BPFREC_FAMILY_TRACEPOINTS: OPEN_SKEL(tracepoints_bpf);
+	case BPFREC_FAMILY_IRQ: OPEN_SKEL(irq_bpf);
 	default:
 		errno = ENOENT;
 		return NULL;
@@ -53,5 +55,6 @@ void bpfrec_destroy_family(int family, void *skel)
 	case BPFREC_FAMILY_TCP: tcp_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_STACKS: stacks_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_TRACEPOINTS: tracepoints_bpf__destroy(skel); break;
+	case BPFREC_FAMILY_IRQ: irq_bpf__destroy(skel); break;
 	}
 }

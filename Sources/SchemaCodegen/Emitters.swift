@@ -242,7 +242,13 @@ public enum Emitters {
         for (_, f) in bpf { s += "        case .\(f.name): [\(f.attaches.map(literal).joined(separator: ", "))]\n" }
         s += "        }\n    }\n"
         s += "\n    /// Families whose tables are made at record time (`generic` in their schema).\n"
-        s += "    public static let generic: [Family] = [\(bpf.filter { $0.family.generic }.map { ".\($0.family.name)" }.joined(separator: ", "))]\n}\n"
+        s += "    public static let generic: [Family] = [\(bpf.filter { $0.family.generic }.map { ".\($0.family.name)" }.joined(separator: ", "))]\n"
+        s += "\n    /// Names `--families` accepts for sets of tracepoints a generic family records, by name.\n"
+        s += "    public static let presets: [(name: String, family: Family, events: [String])] = [\n"
+        for (_, f) in bpf { for (name, events) in f.presets.sorted(by: { $0.key < $1.key }) {
+            s += "        (\(literal(name)), .\(f.name), [\(events.map(literal).joined(separator: ", "))]),\n"
+        } }
+        s += "    ]\n}\n"
         return s
     }
 

@@ -15,10 +15,13 @@ public struct FamilySchema: Sendable, Equatable {
     /// A family whose tables are made at record time (the generic tracepoint capture): it has
     /// an id and a BPF object but no fixed tables.
     public var generic: Bool
+    /// Names `--families` accepts for sets of tracepoints recorded by this generic family.
+    public var presets: [String: [String]]
 
     public var isBPF: Bool { id != nil }
 
-    public init(name: String, id: Int?, doc: String, attaches: [String], tables: [TableSchema], generic: Bool = false) {
+    public init(name: String, id: Int?, doc: String, attaches: [String], tables: [TableSchema], generic: Bool = false, presets: [String: [String]] = [:]) {
+        self.presets = presets
         self.name = name
         self.id = id
         self.doc = doc
@@ -35,6 +38,7 @@ public enum SchemaCatalog {
         var family: String
         var id: Int?
         var generic: Bool?
+        var presets: [String: [String]]?
         var attaches: [String]?
         var doc: String
         var tables: [Table]
@@ -91,7 +95,7 @@ public enum SchemaCatalog {
                 try validate(schema, file: url.path)
                 tables.append(schema)
             }
-            let family = FamilySchema(name: file.family, id: file.id, doc: file.doc, attaches: file.attaches ?? [], tables: tables, generic: file.generic ?? false)
+            let family = FamilySchema(name: file.family, id: file.id, doc: file.doc, attaches: file.attaches ?? [], tables: tables, generic: file.generic ?? false, presets: file.presets ?? [:])
             try validate(family, file: url.path)
             families.append(family)
         }

@@ -428,6 +428,217 @@ public struct BlockIoDoneRow: TableRow {
     @inline(__always) public var error: Int64 { batch.ordered[11][row] }
 }
 
+/// irq_handler_entry (schemas/irq.json): tp_btf/irq_handler_entry: a hard irq handler starts.
+public struct IrqHandlerEntryRow: TableRow {
+    public static let table = "irq_handler_entry"
+    public static let columns = ["ts", "cpu", "pid", "tid", "irq", "name"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<IrqHandlerEntryRow>) -> String {
+        switch property {
+        case \IrqHandlerEntryRow.ts: "ts"
+        case \IrqHandlerEntryRow.cpu: "cpu"
+        case \IrqHandlerEntryRow.pid: "pid"
+        case \IrqHandlerEntryRow.tid: "tid"
+        case \IrqHandlerEntryRow.irq: "irq"
+        case \IrqHandlerEntryRow.name: "name"
+        case \IrqHandlerEntryRow.nameBytes: "name"
+        default: preconditionFailure("\(property) is not a column of irq_handler_entry")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the event (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// CPU the event ran on
+    @inline(__always) public var cpu: Int64 { batch.ordered[1][row] }
+
+    /// tgid of the interrupted task
+    @inline(__always) public var pid: Int64 { batch.ordered[2][row] }
+
+    /// thread id of the interrupted task
+    @inline(__always) public var tid: Int64 { batch.ordered[3][row] }
+
+    /// irq number
+    @inline(__always) public var irq: Int64 { batch.ordered[4][row] }
+
+    /// the handler's action->name (hardirqs keys by it), cut at 31 bytes as hardirqs reads it
+    public var name: String { batch.orderedBlobs[5].string(row) }
+    public var nameBytes: [UInt8] { batch.orderedBlobs[5][row] }
+}
+
+/// irq_handler_exit (schemas/irq.json): tp_btf/irq_handler_exit: a hard irq handler returned.
+public struct IrqHandlerExitRow: TableRow {
+    public static let table = "irq_handler_exit"
+    public static let columns = ["ts", "cpu", "pid", "tid", "irq", "ret", "name"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<IrqHandlerExitRow>) -> String {
+        switch property {
+        case \IrqHandlerExitRow.ts: "ts"
+        case \IrqHandlerExitRow.cpu: "cpu"
+        case \IrqHandlerExitRow.pid: "pid"
+        case \IrqHandlerExitRow.tid: "tid"
+        case \IrqHandlerExitRow.irq: "irq"
+        case \IrqHandlerExitRow.ret: "ret"
+        case \IrqHandlerExitRow.name: "name"
+        case \IrqHandlerExitRow.nameBytes: "name"
+        default: preconditionFailure("\(property) is not a column of irq_handler_exit")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the event (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// CPU the event ran on
+    @inline(__always) public var cpu: Int64 { batch.ordered[1][row] }
+
+    /// tgid of the interrupted task
+    @inline(__always) public var pid: Int64 { batch.ordered[2][row] }
+
+    /// thread id of the interrupted task
+    @inline(__always) public var tid: Int64 { batch.ordered[3][row] }
+
+    /// irq number
+    @inline(__always) public var irq: Int64 { batch.ordered[4][row] }
+
+    /// the handler's irqreturn_t (0 none, 1 handled, 2 wake thread)
+    @inline(__always) public var ret: Int64 { batch.ordered[5][row] }
+
+    /// the handler's action->name, as at entry
+    public var name: String { batch.orderedBlobs[6].string(row) }
+    public var nameBytes: [UInt8] { batch.orderedBlobs[6][row] }
+}
+
+/// softirq_entry (schemas/irq.json): tp_btf/softirq_entry: a soft irq vector's handler starts.
+public struct SoftirqEntryRow: TableRow {
+    public static let table = "softirq_entry"
+    public static let columns = ["ts", "cpu", "pid", "tid", "vec"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<SoftirqEntryRow>) -> String {
+        switch property {
+        case \SoftirqEntryRow.ts: "ts"
+        case \SoftirqEntryRow.cpu: "cpu"
+        case \SoftirqEntryRow.pid: "pid"
+        case \SoftirqEntryRow.tid: "tid"
+        case \SoftirqEntryRow.vec: "vec"
+        default: preconditionFailure("\(property) is not a column of softirq_entry")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the event (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// CPU the event ran on
+    @inline(__always) public var cpu: Int64 { batch.ordered[1][row] }
+
+    /// tgid of the interrupted task
+    @inline(__always) public var pid: Int64 { batch.ordered[2][row] }
+
+    /// thread id of the interrupted task
+    @inline(__always) public var tid: Int64 { batch.ordered[3][row] }
+
+    /// softirq vector (0 hi, 1 timer, 2 net_tx, 3 net_rx, 4 block, 5 irq_poll, 6 tasklet, 7 sched, 8 hrtimer, 9 rcu)
+    @inline(__always) public var vec: Int64 { batch.ordered[4][row] }
+}
+
+/// softirq_exit (schemas/irq.json): tp_btf/softirq_exit: a soft irq vector's handler returned.
+public struct SoftirqExitRow: TableRow {
+    public static let table = "softirq_exit"
+    public static let columns = ["ts", "cpu", "pid", "tid", "vec"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<SoftirqExitRow>) -> String {
+        switch property {
+        case \SoftirqExitRow.ts: "ts"
+        case \SoftirqExitRow.cpu: "cpu"
+        case \SoftirqExitRow.pid: "pid"
+        case \SoftirqExitRow.tid: "tid"
+        case \SoftirqExitRow.vec: "vec"
+        default: preconditionFailure("\(property) is not a column of softirq_exit")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the event (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// CPU the event ran on
+    @inline(__always) public var cpu: Int64 { batch.ordered[1][row] }
+
+    /// tgid of the interrupted task
+    @inline(__always) public var pid: Int64 { batch.ordered[2][row] }
+
+    /// thread id of the interrupted task
+    @inline(__always) public var tid: Int64 { batch.ordered[3][row] }
+
+    /// softirq vector
+    @inline(__always) public var vec: Int64 { batch.ordered[4][row] }
+}
+
+/// softirq_raise (schemas/irq.json): tp_btf/softirq_raise: a soft irq vector was raised.
+public struct SoftirqRaiseRow: TableRow {
+    public static let table = "softirq_raise"
+    public static let columns = ["ts", "cpu", "pid", "tid", "vec"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<SoftirqRaiseRow>) -> String {
+        switch property {
+        case \SoftirqRaiseRow.ts: "ts"
+        case \SoftirqRaiseRow.cpu: "cpu"
+        case \SoftirqRaiseRow.pid: "pid"
+        case \SoftirqRaiseRow.tid: "tid"
+        case \SoftirqRaiseRow.vec: "vec"
+        default: preconditionFailure("\(property) is not a column of softirq_raise")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the event (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// CPU the event ran on
+    @inline(__always) public var cpu: Int64 { batch.ordered[1][row] }
+
+    /// tgid of the interrupted task
+    @inline(__always) public var pid: Int64 { batch.ordered[2][row] }
+
+    /// thread id of the interrupted task
+    @inline(__always) public var tid: Int64 { batch.ordered[3][row] }
+
+    /// softirq vector
+    @inline(__always) public var vec: Int64 { batch.ordered[4][row] }
+}
+
 /// process_fork (schemas/proc.json): tp_btf/sched_process_fork: a task (process or thread) was created. pid/tid are the parent's.
 public struct ProcessForkRow: TableRow {
     public static let table = "process_fork"

@@ -17,23 +17,33 @@ extension Family: CustomStringConvertible {
     /// records only what -e names).
     public static var fixed: [Family] { allCases.filter { !generic.contains($0) } }
 
-    /// Parses a comma-separated list (`--families proc,sched`); "all" means every fixed family,
-    /// "none" none (with -e: only those events).
-    public static func parseList(_ text: String) throws(RecorderError) -> [Family] {
+    /// Parses a comma-separated list (`--families proc,sched,irq`): families, and the events of
+    /// the presets named (as -e would give them). "all" means every fixed family, "none" none
+    /// (with -e: only those events).
+    public static func parseList(_ text: String) throws(RecorderError) -> (families: [Family], events: [String]) {
         var out: [Family] = []
-        if text.trimmingCharacters(in: .whitespaces) == "none" { return [] }
+        var events: [String] = []
+        if text.trimmingCharacters(in: .whitespaces) == "none" { return ([], []) }
         for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
-            if part == "all" { return fixed }
+            if part == "all" {
+                for f in fixed where !out.contains(f) { out.append(f) }
+                continue
+            }
+            if let p = presets.first(where: { $0.name == part }) {
+                events += p.events.filter { !events.contains($0) }
+                continue
+            }
             guard let f = Family(name: part) else {
-                throw RecorderError("--families: unknown family '\(part)' (known: \(allCases.map(\.name).joined(separator: ", ")))")
+                let known = (fixed.map(\.name) + presets.map(\.name)).joined(separator: ", ")
+                throw RecorderError("--families: unknown family '\(part)' (known: \(known))")
             }
             if !out.contains(f) { out.append(f) }
         }
-        guard !out.isEmpty else { throw RecorderError("--families: empty list") }
+        guard !out.isEmpty || !events.isEmpty else { throw RecorderError("--families: empty list") }
         if let g = out.first(where: { generic.contains($0) }) {
             throw RecorderError("--families: \(g) records the tracepoints named by -e SUBSYS:EVENT; name them there")
         }
-        return out
+        return (out, events)
     }
 }
 

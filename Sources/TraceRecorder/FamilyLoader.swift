@@ -136,7 +136,9 @@ final class LoadedFamily {
     }
 
     func detach() {
-        for l in links { bpf_link__destroy(l) }
+        // Last attached first: an end event (softirq_exit) stops before its start, so no end is
+        // recorded whose start was not.
+        for l in links.reversed() { bpf_link__destroy(l) }
         links.removeAll()
         for fd in perfFDs { close(fd) }
         perfFDs.removeAll()

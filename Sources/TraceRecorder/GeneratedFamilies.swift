@@ -11,6 +11,7 @@ public enum Family: Int32, CaseIterable, Sendable {
     case tcp = 4
     case stacks = 5
     case tracepoints = 6
+    case irq = 7
 
     public var name: String {
         switch self {
@@ -21,6 +22,7 @@ public enum Family: Int32, CaseIterable, Sendable {
         case .tcp: "tcp"
         case .stacks: "stacks"
         case .tracepoints: "tracepoints"
+        case .irq: "irq"
         }
     }
 
@@ -34,9 +36,15 @@ public enum Family: Int32, CaseIterable, Sendable {
         case .tcp: ["sock:inet_sock_set_state", "tcp:tcp_retransmit_skb", "tcp:tcp_send_reset", "tcp:tcp_receive_reset", "skb:kfree_skb"]
         case .stacks: ["perf_event:cpu-clock", "sched:sched_switch (off-CPU stacks)"]
         case .tracepoints: ["any tracepoint named with bpfrec record -e SUBSYS:EVENT (one classic tracepoint program, an attach cookie per event)"]
+        case .irq: ["irq:irq_handler_entry", "irq:irq_handler_exit", "irq:softirq_entry", "irq:softirq_exit", "irq:softirq_raise"]
         }
     }
 
     /// Families whose tables are made at record time (`generic` in their schema).
     public static let generic: [Family] = [.tracepoints]
+
+    /// Names `--families` accepts for sets of tracepoints a generic family records, by name.
+    public static let presets: [(name: String, family: Family, events: [String])] = [
+        ("signal", .tracepoints, ["signal:signal_generate", "signal:signal_deliver"]),
+    ]
 }

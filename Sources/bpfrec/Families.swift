@@ -15,5 +15,9 @@ struct Families: ParsableCommand {
             print("\(family.name): \(status)")
             for tp in family.tracepoints { print("    \(tp)") }
         }
+        for p in Family.presets {
+            print("\(p.name): preset of \(p.family.name) (--families \(p.name) records these as -e would)")
+            for e in p.events { print("    \(e)") }
+        }
     }
 }

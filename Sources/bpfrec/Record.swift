@@ -12,7 +12,7 @@ struct Record: ParsableCommand {
     @Option(name: [.short, .customLong("duration")], help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("Comma-separated families to record (see `bpfrec families`); default all; 'none' with -e records only those events.", valueName: "LIST"))
+    @Option(help: ArgumentHelp("Comma-separated families to record (see `bpfrec families`), and presets of tracepoints (signal); default all; 'none' with -e records only those events.", valueName: "LIST"))
     var families: String?
 
     @Option(name: [.customShort("e"), .customLong("event")], help: ArgumentHelp("""
@@ -69,8 +69,9 @@ struct Record: ParsableCommand {
 
     func run() throws {
         var families = Family.fixed
+        var presetEvents: [String] = []
         if let list = families_ {
-            do { families = try Family.parseList(list) } catch {
+            do { (families, presetEvents) = try Family.parseList(list) } catch {
                 // One line, like the recorder's own refusals (no usage text after it).
                 printError("bpfrec: error: \(error.message)")
                 throw ExitCode(64)
@@ -78,7 +79,7 @@ struct Record: ParsableCommand {
         }
         var o = RecorderOptions(output: output, families: families)
         o.familiesExplicit = families_ != nil
-        o.events = events
+        o.events = presetEvents + events
         o.duration = duration
         o.pids = pids.map { UInt32($0) }
         o.cgroupPath = cgroup
