@@ -125,3 +125,33 @@ private func genericRecording(catalog: Bool = true) throws -> String {
     }
 }
 
+
+private let signalGenerate = format("signal_generate", id: 261, fields: [
+    "\tfield:int sig;\toffset:8;\tsize:4;\tsigned:1;", "\tfield:int errno;\toffset:12;\tsize:4;\tsigned:1;",
+    "\tfield:int code;\toffset:16;\tsize:4;\tsigned:1;", "\tfield:char comm[16];\toffset:20;\tsize:16;\tsigned:0;",
+    "\tfield:pid_t pid;\toffset:36;\tsize:4;\tsigned:1;", "\tfield:int group;\toffset:40;\tsize:4;\tsigned:1;",
+    "\tfield:int result;\toffset:44;\tsize:4;\tsigned:1;"])
+
+/// sigsnoop without -k: signal_generate rows, the sender named from process state (the current
+/// task at the tracepoint), the target from the format's pid, RESULT from its errno.
+@Test func sigsnoopReadsSignalGenerate() throws {
+    let s = SyntheticRecording()
+    s.schemas["signal:signal_generate"] = try TracepointFormat.parse(signalGenerate, system: "signal").tableSchema(family: "tracepoints")
+    s.add("process_snapshot", ["ts": ns(0), "pid": 300, "tid": 300, "ppid": 1, "comm": "bash"])
+    s.add("process_snapshot", ["ts": ns(0), "pid": 400, "tid": 400, "ppid": 300, "comm": "sleep"])
+    s.add("process_fork", ["ts": ns(0.1), "pid": 300, "tid": 300, "comm": "bash", "child_pid": 500, "child_tid": 500])
+    s.add("signal:signal_generate", ["ts": ns(0.5), "pid": 300, "tid": 300, "sig": 10, "errno": 0, "comm": "sleep", "arg_pid": 400])
+    s.add("signal:signal_generate", ["ts": ns(0.6), "pid": 400, "tid": 400, "sig": 17, "errno": 0, "comm": "bash", "arg_pid": 300])
+    s.add("signal:signal_generate", ["ts": ns(0.7), "pid": 500, "tid": 500, "sig": 9, "errno": -3, "comm": "x", "arg_pid": 600])
+    let path = try s.write()
+    #expect(try runTool(Sigsnoop.self, [path]).stdout == """
+    TIME     PID     COMM             SIG       TPID    RESULT
+    22:06:40 300     bash             10        400     0     
+    22:06:40 400     sleep            17        300     0     
+    22:06:40 500     bash             9         600     -3    
+
+    """)
+    #expect(try runTool(Sigsnoop.self, ["-x", "-n", path]).stdout.hasSuffix("\n22:06:40 500     bash             SIGKILL   600     -3    \n"))
+    #expect(try runTool(Sigsnoop.self, ["-p", "400", path]).stdout.components(separatedBy: "\n").count == 3)
+    #expect(try runTool(Sigsnoop.self, ["-s", "17", path]).stdout == "TIME     PID     COMM             SIG       TPID    RESULT\n22:06:40 400     sleep            17        300     0     \n")
+}

@@ -36,10 +36,18 @@ public struct Killsnoop: RecordingTool {
 public struct Sigsnoop: RecordingTool {
     public static let toolName = "sigsnoop"
     /// What `bpfan tools` says of its limits against the live tool.
-    public static let notes = "only -k: signal_generate is not recorded"
+    public static let notes = "without -k needs signal:signal_generate (bpfrec record --families signal); COMM of tasks started while recording needs the proc family"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
-        abstract: "Trace standard and real-time signals (only -k: signals sent by the kill syscalls).")
+        abstract: "Trace standard and real-time signals.",
+        discussion: """
+        EXAMPLES:
+            bpfan sigsnoop run.trc          # trace all signals (recorded with --families signal)
+            bpfan sigsnoop -x run.trc       # trace failed signals only
+            bpfan sigsnoop -k run.trc       # trace signals issued by kill syscall only
+            bpfan sigsnoop -p 1216 run.trc  # only trace PID 1216
+            bpfan sigsnoop -s 9 run.trc     # only trace signal 9
+        """)
 
     @OptionGroup var options: SignalSnoopOptions
     @OptionGroup public var common: CommonOptions
@@ -48,13 +56,32 @@ public struct Sigsnoop: RecordingTool {
 
     public init() {}
 
-    public var requiredTables: [String] { ["syscall_detail"] }
+    static let generate = "signal:signal_generate"
+    public var requiredTables: [String] { options.killOnly ? ["syscall_detail"] : [Self.generate] }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        guard options.killOnly else {
-            throw AnalysisError("without -k sigsnoop traces signal:signal_generate, which bpfrec does not record; use -k (signals sent by kill, tkill, tgkill)")
+        if options.killOnly { try options.render(rec, tool: Self.toolName, into: &out) } else { try renderGenerated(rec, into: &out) }
+    }
+
+    /// sig_trace(): every signal_generate, the current task as sender (pid, comm), the
+    /// tracepoint's pid as TPID and its errno as RESULT; -x keeps those with errno != 0.
+    func renderGenerated(_ rec: Recording, into out: inout ToolOutput) throws {
+        let o = options
+        if !rec.hasTable("process_fork") {
+            out.warn("bpfan sigsnoop: the recording has no proc family: COMM of tasks started while recording is unknown (shown empty)")
         }
-        try options.render(rec, tool: Self.toolName, into: &out)
+        let layout = o.layout
+        out.header(layout)
+        var tasks = ProcessTracker()
+        let sources = ProcessTracker.sources + [ScanSource(Self.generate, ["ts", "pid", "tid", "sig", "errno", "arg_pid"])]
+        try rec.scanMerged(sources) { m in
+            guard m.source == sources.count - 1 else { tasks.apply(source: m.source, batch: m.batch, row: m.row); return }
+            let pid = m.int(1), sig = m.int(3), ret = m.int(4)
+            if o.failed && ret == 0 { return }
+            if let signal = o.signal, sig != Int64(signal) { return }
+            if let p = o.pid, pid != Int64(p) { return }
+            out.row(layout, [.time(m.ts), .int(pid), .string(tasks.comm(m.int(2)) ?? ""), .int(sig), .string(o.sigText(sig)), .int(m.int(5)), .int(ret)])
+        }
     }
 }
 
@@ -82,7 +109,24 @@ struct SignalSnoopOptions: ParsableArguments {
     func render(_ rec: Recording, tool: String, into out: inout ToolOutput) throws {
         let rows = try rec.syscallDetails(ids: rec.ids(Syscalls.kill, Syscalls.tkill, Syscalls.tgkill), filter: ScanFilter(pids: pid.map { [Int64($0)] }))
         let tgkillIDs = rec.ids(Syscalls.tgkill)  // once: resolving a name walks the whole table
-        // sigsnoop.c's header and handle_event().
+        let layout = self.layout
+        out.header(layout)
+        for e in rows {
+            let tgkill = tgkillIDs.contains(e.id)
+            let tpid = cInt(tgkill ? e.args[1] : e.args[0]), sig = cInt(tgkill ? e.args[2] : e.args[1])
+            if let signal, sig != Int64(signal) { continue }
+            let ret = cInt(e.ret)
+            if failed && ret >= 0 { continue }
+            out.row(layout, [.time(e.exitTime), .int(e.pid), .string(e.comm), .int(sig), .string(sigText(sig)), .int(tpid), .int(ret)])
+        }
+    }
+
+    func sigText(_ sig: Int64) -> String {
+        signalName && sig >= 0 && sig < Int64(Self.names.count) ? Self.names[Int(sig)] : String(sig)
+    }
+
+    /// sigsnoop.c's header and handle_event().
+    var layout: RowLayout {
         var b = RowLayout.Builder(.event, "signal")
         b.add("time", .hms, header: "%-8s ", "TIME", row: "%-8s ")
         b.add("pid", header: "%-7s ", "PID", row: "%-7d ")
@@ -92,16 +136,6 @@ struct SignalSnoopOptions: ParsableArguments {
         b.add("tpid", header: "%-7s ", "TPID", row: "%-7d ")
         b.add("result", header: "%-6s", "RESULT", row: "%-6d")
         b.literal(header: "\n", row: "\n")
-        let layout = b.layout
-        out.header(layout)
-        for e in rows {
-            let tgkill = tgkillIDs.contains(e.id)
-            let tpid = cInt(tgkill ? e.args[1] : e.args[0]), sig = cInt(tgkill ? e.args[2] : e.args[1])
-            if let signal, sig != Int64(signal) { continue }
-            let ret = cInt(e.ret)
-            if failed && ret >= 0 { continue }
-            let sigText = signalName && sig >= 0 && sig < Int64(Self.names.count) ? Self.names[Int(sig)] : String(sig)
-            out.row(layout, [.time(e.exitTime), .int(e.pid), .string(e.comm), .int(sig), .string(sigText), .int(tpid), .int(ret)])
-        }
+        return b.layout
     }
 }
