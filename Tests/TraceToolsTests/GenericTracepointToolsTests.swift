@@ -155,3 +155,10 @@ private let signalGenerate = format("signal_generate", id: 261, fields: [
     #expect(try runTool(Sigsnoop.self, ["-p", "400", path]).stdout.components(separatedBy: "\n").count == 3)
     #expect(try runTool(Sigsnoop.self, ["-s", "17", path]).stdout == "TIME     PID     COMM             SIG       TPID    RESULT\n22:06:40 400     sleep            17        300     0     \n")
 }
+
+@Test func infoListsGenericTablesWithTheirColumns() throws {
+    let r = try runBinary(try #require(builtBinary("bpfan")), ["info", try genericRecording()])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("\ntracepoint tables (bpfrec -e): their columns after ts cpu pid tid\n  irq:softirq_entry     vec u32\n  irq:softirq_exit      vec u32\n"), "\(r.stdout)")
+    #expect(r.stdout.contains("\nirq:softirq_entry     tracepoints             3       1"))
+}

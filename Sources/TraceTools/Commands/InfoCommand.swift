@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import TraceFormat
+import TraceSchema
+import TraceAnalysis
 
 /// `bpfan info run.trc`: what a recording holds, where and when it was made, what it costs per
 /// event, and what is missing from it (lost events, damage).
@@ -58,6 +60,16 @@ public struct InfoCommand: ParsableCommand {
         let perEvent = total == 0 ? 0 : Double(file.fileSize) / Double(total)
         out += Formatting.padRight("total", nameWidth + familyWidth) + Formatting.padLeft("\(total)", 12) + Formatting.padLeft("", 8)
             + Formatting.padLeft(Formatting.bytes(file.fileSize), 12) + Formatting.padLeft(String(format: "%.2f", perEvent), 8) + "  (whole file)\n"
+        // Generic tables' columns come from the recording host's formats: list them.
+        let generic = file.tables.values.filter { $0.family == Recording.tracepointsFamily }.sorted { $0.name < $1.name }
+        if !generic.isEmpty {
+            out += "\ntracepoint tables (bpfrec -e): their columns after ts cpu pid tid\n"
+            for t in generic {
+                let fields = t.columns.filter { !TracepointFormat.headerColumns.contains($0.name) && $0.name != TracepointFormat.cutColumn }
+                let text = fields.map { "\($0.name) \($0.type.rawValue)\($0.type.isInteger ? "" : "[\($0.max ?? 0)]")" }.joined(separator: ", ")
+                out += "  " + Formatting.padRight(t.name, nameWidth) + (text.isEmpty ? "(no fields)" : text) + "\n"
+            }
+        }
         let meta = file.metadataNames
         out += "\nmetadata:   \(meta.isEmpty ? "none" : meta.joined(separator: ", "))\n"
         if file.tableID(named: "lost_events") == nil {
