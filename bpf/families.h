@@ -18,6 +18,10 @@
 /* Bytes of a raw trace entry copied at most (fixed part plus dynamic data). */
 #define BPFREC_GENERIC_ENTRY_MAX 8192
 #define BPFREC_GENERIC_DYNAMIC_MAX 8
+/* Pointer fields read as strings at capture (-e EVENT:field=str): at most this many per event,
+ * each up to BPFREC_GENERIC_STRING_SIZE bytes with its NUL, placed before the entry. */
+#define BPFREC_GENERIC_STRINGS_MAX 4
+#define BPFREC_GENERIC_STRING_SIZE 256
 
 /* Per event, written by the recorder before attaching: where the entry's dynamic data is. */
 struct bpfrec_generic_event {
@@ -27,9 +31,13 @@ struct bpfrec_generic_event {
 	unsigned int dynamic_count;
 	unsigned short dynamic_offset[BPFREC_GENERIC_DYNAMIC_MAX];
 	unsigned char dynamic_relative[BPFREC_GENERIC_DYNAMIC_MAX];
+	/* Pointer fields to read as strings (user memory, else kernel memory): their offsets. */
+	unsigned int string_count;
+	unsigned short string_offset[BPFREC_GENERIC_STRINGS_MAX];
 };
 
-/* The record header; the raw entry (from common_type) follows it. */
+/* The record header; then string_count strings of BPFREC_GENERIC_STRING_SIZE bytes, then the
+ * raw entry (from common_type). */
 struct bpfrec_generic_record {
 	unsigned int kind;
 	unsigned int cpu;

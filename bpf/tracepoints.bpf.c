@@ -26,7 +26,7 @@ struct {
 
 struct generic_scratch {
 	struct bpfrec_generic_record header;
-	__u8 entry[BPFREC_GENERIC_ENTRY_MAX];
+	__u8 data[BPFREC_GENERIC_STRINGS_MAX * BPFREC_GENERIC_STRING_SIZE + BPFREC_GENERIC_ENTRY_MAX];
 };
 
 struct {
@@ -71,7 +71,26 @@ int generic_tracepoint(void *ctx)
 		size = BPFREC_GENERIC_ENTRY_MAX;
 		s->header.cut = 1;
 	}
-	if (bpf_probe_read_kernel(s->entry, size, ctx))
+	/* Strings behind pointer fields first, each in its fixed slot, then the entry. */
+	__u32 strings = ev->string_count;
+	if (strings > BPFREC_GENERIC_STRINGS_MAX)
+		strings = BPFREC_GENERIC_STRINGS_MAX;
+	for (int i = 0; i < BPFREC_GENERIC_STRINGS_MAX; i++) {
+		if (i >= strings)
+			break;
+		__u64 ptr = 0;
+		__u8 *slot = &s->data[i * BPFREC_GENERIC_STRING_SIZE];
+		slot[0] = 0;
+		if (bpf_probe_read_kernel(&ptr, sizeof(ptr), ctx + ev->string_offset[i]) || !ptr)
+			continue;
+		if (bpf_probe_read_user_str(slot, BPFREC_GENERIC_STRING_SIZE, (const void *)ptr) < 0 &&
+		    bpf_probe_read_kernel_str(slot, BPFREC_GENERIC_STRING_SIZE, (const void *)ptr) < 0)
+			slot[0] = 0;
+	}
+	__u32 at = strings * BPFREC_GENERIC_STRING_SIZE;
+	if (at > BPFREC_GENERIC_STRINGS_MAX * BPFREC_GENERIC_STRING_SIZE)
+		return 0;
+	if (bpf_probe_read_kernel(&s->data[at], size, ctx))
 		return 0;
 	s->header.kind = BPFREC_GENERIC_KIND_BASE + index;
 	s->header.cpu = bpf_get_smp_processor_id();
@@ -79,7 +98,7 @@ int generic_tracepoint(void *ctx)
 	s->header.pid = pt >> 32;
 	s->header.tid = (__u32)pt;
 	s->header.size = size;
-	if (bpf_ringbuf_output(&events, s, sizeof(s->header) + size, BPF_RB_NO_WAKEUP)) {
+	if (bpf_ringbuf_output(&events, s, sizeof(s->header) + at + size, BPF_RB_NO_WAKEUP)) {
 		__u64 *n = bpf_map_lookup_elem(&generic_lost, &index);
 		if (n)
 			__sync_fetch_and_add(n, 1);

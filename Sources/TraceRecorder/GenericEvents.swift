@@ -12,6 +12,11 @@ struct GenericEvent: Sendable {
     var format: TracepointFormat
     var formatText: String
     var schema: TableSchema
+    /// Pointer fields read as strings at capture, in slot order.
+    var strings: [String] = []
+
+    /// Where the raw entry starts in a record: after the header and the string slots.
+    var entryOffset: Int { MemoryLayout<bpfrec_generic_record>.size + strings.count * TracepointFormat.stringMax }
 
     var kind: UInt32 { UInt32(BPFREC_GENERIC_KIND_BASE) + UInt32(index) }
 
@@ -30,6 +35,12 @@ struct GenericEvent: Sendable {
         }
         withUnsafeMutableBytes(of: &c.dynamic_relative) { raw in
             for (i, d) in dynamic.enumerated() where i < raw.count { raw[i] = d.1 ? 1 : 0 }
+        }
+        c.string_count = UInt32(strings.count)
+        let offsets = strings.compactMap { name in format.fields.first { $0.name == name }?.offset }
+        withUnsafeMutableBytes(of: &c.string_offset) { raw in
+            let p = raw.bindMemory(to: UInt16.self)
+            for (i, o) in offsets.enumerated() where i < p.count { p[i] = UInt16(o) }
         }
         return c
     }
@@ -58,13 +69,26 @@ enum GenericEvents {
 
     static func resolve(_ patterns: [String], directory: String) throws(RecorderError) -> [GenericEvent] {
         var chosen: [(system: String, event: String)] = []
+        var stringsByEvent: [String: [String]] = [:]
         for pattern in patterns {
-            let parts = pattern.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                if parts.count > 2 {
-                    throw RecorderError("-e \(pattern): field options after the event are not supported yet; give SUBSYS:EVENT")
+            var parts = pattern.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            // SUBSYS:EVENT[:field=str[,field=str]]: pointer fields to read as strings.
+            var strings: [String] = []
+            if parts.count == 3 {
+                for option in parts[2].split(separator: ",", omittingEmptySubsequences: false) {
+                    let kv = option.split(separator: "=", omittingEmptySubsequences: false)
+                    guard kv.count == 2, kv[1] == "str", !kv[0].isEmpty else {
+                        throw RecorderError("-e \(pattern): '\(option)': the only field option is FIELD=str (read the string a pointer field points to)")
+                    }
+                    if !strings.contains(String(kv[0])) { strings.append(String(kv[0])) }
                 }
-                throw RecorderError("-e \(pattern): expected SUBSYS:EVENT (globs allowed, e.g. 'irq:*'; `ls \(directory)` lists them)")
+                parts.removeLast()
+            }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw RecorderError("-e \(pattern): expected SUBSYS:EVENT[:FIELD=str,...] (globs allowed, e.g. 'irq:*'; `ls \(directory)` lists them)")
+            }
+            guard strings.count <= Int(BPFREC_GENERIC_STRINGS_MAX) else {
+                throw RecorderError("-e \(pattern): at most \(BPFREC_GENERIC_STRINGS_MAX) fields can be read as strings per event")
             }
             let systems = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted() ?? []
             var matched = 0
@@ -73,6 +97,7 @@ enum GenericEvents {
                 for event in events where fnmatch(parts[1], event, 0) == 0 && access("\(directory)/\(system)/\(event)/format", R_OK) == 0 {
                     matched += 1
                     if !chosen.contains(where: { $0 == (system, event) }) { chosen.append((system, event)) }
+                    for s in strings where !(stringsByEvent["\(system):\(event)"] ?? []).contains(s) { stringsByEvent["\(system):\(event)", default: []].append(s) }
                 }
             }
             if matched == 0 {
@@ -97,7 +122,22 @@ enum GenericEvents {
             guard dynamic <= Int(BPFREC_GENERIC_DYNAMIC_MAX) else {
                 throw RecorderError("-e \(format.event): \(dynamic) dynamic fields; the generic capture follows at most \(BPFREC_GENERIC_DYNAMIC_MAX)")
             }
-            out.append(GenericEvent(index: i, format: format, formatText: text, schema: format.tableSchema(family: family)))
+            let strings = stringsByEvent[format.event] ?? []
+            for name in strings {
+                guard let f = format.fields.first(where: { $0.name == name }) else {
+                    throw RecorderError("-e \(format.event): no field '\(name)' (its fields: \(format.fields.map(\.name).joined(separator: ", ")))")
+                }
+                guard f.type.contains("*"), f.size == 8 else {
+                    throw RecorderError("-e \(format.event): '\(name)' is \(f.type), not a pointer: only pointer fields can be read as strings")
+                }
+                if format.fields.contains(where: { TracepointFormat.columnName(of: $0.name) == TracepointFormat.stringColumnName(of: name) }) {
+                    throw RecorderError("-e \(format.event): its field \(TracepointFormat.stringColumnName(of: name)) would clash with the string of '\(name)'")
+                }
+            }
+            guard strings.count <= Int(BPFREC_GENERIC_STRINGS_MAX) else {
+                throw RecorderError("-e \(format.event): at most \(BPFREC_GENERIC_STRINGS_MAX) fields can be read as strings per event")
+            }
+            out.append(GenericEvent(index: i, format: format, formatText: text, schema: format.tableSchema(family: family, strings: strings), strings: strings))
         }
         return out
     }

@@ -12,7 +12,8 @@ final class RecordDecoder {
     struct FieldOp {
         // 0 u8, 1 u16, 2 u32, 3 i32, 4 u64, 5 i64, 6 str, 7 bytes (u16 length first);
         // generic entries: 8 i8, 9 i16, 10 fixed bytes, 11 dynamic bytes, 12 dynamic text
-        // (offset: the u32 locator; lengthOffset 1 for __rel_loc; size: the cap).
+        // (offset: the u32 locator; lengthOffset: the entry's offset << 1, | 1 for __rel_loc;
+        // size: the cap).
         var type: UInt8
         var offset: Int
         var size: Int
@@ -156,9 +157,9 @@ final class RecordDecoder {
                 // The locator: length << 16 | offset (from the entry, or after the field for
                 // __rel_loc); data cut by the recorder are cut here too, never read past.
                 let loc = p.loadUnaligned(as: UInt32.self)
-                let entry = RecordDecoder.genericHeaderSize
+                let entry = op.lengthOffset >> 1
                 var at = entry + Int(loc & 0xffff)
-                if op.lengthOffset == 1 { at += op.offset - entry + 4 }
+                if op.lengthOffset & 1 == 1 { at += op.offset - entry + 4 }
                 var n = min(Int(loc >> 16), op.size, max(0, size - at))
                 if at > size { n = 0 }
                 let data = base + min(at, size)
@@ -229,8 +230,13 @@ final class RecordDecoder {
             FieldOp(type: 2, offset: 20, size: 4, lengthOffset: -1, column: index("tid")),
             FieldOp(type: 2, offset: 28, size: 4, lengthOffset: -1, column: index(TracepointFormat.cutColumn)),
         ]
+        for (k, name) in e.strings.enumerated() {
+            ops.append(FieldOp(type: 6, offset: genericHeaderSize + k * TracepointFormat.stringMax, size: TracepointFormat.stringMax,
+                               lengthOffset: -1, column: index(TracepointFormat.stringColumnName(of: name))))
+        }
+        let entry = e.entryOffset
         for f in e.format.fields {
-            let at = genericHeaderSize + f.offset
+            let at = entry + f.offset
             let column = index(TracepointFormat.columnName(of: f.name))
             switch f.kind {
             case .integer(let signed):
@@ -250,7 +256,7 @@ final class RecordDecoder {
             case .bytes:
                 ops.append(FieldOp(type: 10, offset: at, size: f.size, lengthOffset: -1, column: column))
             case .dynamic(let text, let relative):
-                ops.append(FieldOp(type: text ? 12 : 11, offset: at, size: TracepointFormat.dynamicMax, lengthOffset: relative ? 1 : 0, column: column))
+                ops.append(FieldOp(type: text ? 12 : 11, offset: at, size: TracepointFormat.dynamicMax, lengthOffset: entry << 1 | (relative ? 1 : 0), column: column))
             }
         }
         let buffer = UnsafeMutableBufferPointer<FieldOp>.allocate(capacity: ops.count)
@@ -259,7 +265,7 @@ final class RecordDecoder {
         ints.initialize(repeating: IntColumn(), count: max(1, ni))
         let blobs = UnsafeMutablePointer<BlobStaging>.allocate(capacity: max(1, nb))
         blobs.initialize(repeating: BlobStaging(), count: max(1, nb))
-        let slot = Slot(recordSize: genericHeaderSize + e.format.fixedSize, family: Int(Family.tracepoints.rawValue), ops: buffer,
+        let slot = Slot(recordSize: entry + e.format.fixedSize, family: Int(Family.tracepoints.rawValue), ops: buffer,
                         ints: ints, blobs: blobs, intCount: ni, blobCount: nb)
         return (slot, columns)
     }

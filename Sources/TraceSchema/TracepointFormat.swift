@@ -126,9 +126,16 @@ extension TracepointFormat {
     /// The most bytes a dynamic field keeps; the rest is cut and flagged in `entry_cut`.
     public static let dynamicMax = 4096
 
-    /// The table a recording of this event holds: the header, one column per field, and
-    /// `entry_cut` (1 when the entry was longer than the recorder copies).
-    public func tableSchema(family: String) -> TableSchema {
+    /// Bytes a string read behind a pointer field keeps, with its NUL.
+    public static let stringMax = 256
+
+    /// The column of a pointer field read as a string (`-e EVENT:filename=str`).
+    public static func stringColumnName(of field: String) -> String { columnName(of: field) + "_str" }
+
+    /// The table a recording of this event holds: the header, one column per field, a text
+    /// column per pointer field read as a string (`strings`), and `entry_cut` (1 when the entry
+    /// was longer than the recorder copies).
+    public func tableSchema(family: String, strings: [String] = []) -> TableSchema {
         var columns = [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the event"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU the event ran on"),
@@ -150,6 +157,10 @@ extension TracepointFormat {
             case .dynamic(let text, _):
                 columns.append(ColumnSchema(name: column, type: text ? .str : .bytes, max: Self.dynamicMax, doc: doc))
             }
+        }
+        for name in strings {
+            columns.append(ColumnSchema(name: Self.stringColumnName(of: name), type: .str, max: Self.stringMax,
+                                        doc: "the string \(name) pointed to, read at the event (user memory, else kernel memory), up to \(Self.stringMax - 1) bytes"))
         }
         columns.append(ColumnSchema(name: Self.cutColumn, type: .u8, doc: "1 when the entry was longer than the recorder copies (dynamic data past the cap)"))
         return TableSchema(name: event, family: family, source: .bpf, doc: "tracepoint \(event), recorded generically (bpfrec -e): its format's fields", columns: columns)

@@ -16,10 +16,12 @@ struct Record: ParsableCommand {
     var families: String?
 
     @Option(name: [.customShort("e"), .customLong("event")], help: ArgumentHelp("""
-        Also record this tracepoint, generically (repeatable; globs: -e 'irq:*'). Every hit is \
-        recorded, filtered in the kernel only by -p and --cgroup: a busy event (irq:*, sched:*) \
+        Also record this tracepoint, generically (repeatable; globs: -e 'irq:*'). Add \
+        :FIELD=str[,FIELD=str] to read the strings pointer fields point to, at the event \
+        (-e syscalls:sys_enter_openat:filename=str gives filename_str, up to 255 bytes). Every \
+        hit is recorded, filtered in the kernel only by -p and --cgroup: a busy event (sched:*) \
         fills the ring as fast as it fires.
-        """, valueName: "SUBSYS:EVENT"))
+        """, valueName: "SUBSYS:EVENT[:FIELD=str]"))
     var events: [String] = []
 
     @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("Record only this process and its descendants (repeatable).", valueName: "PID"))

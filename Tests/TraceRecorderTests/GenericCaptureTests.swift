@@ -69,7 +69,9 @@ extension RecorderTests {
         (["-e", "irq:no_such_event"], "-e irq:no_such_event: no such tracepoint on this kernel"),
         (["-e", "nosuch*:*"], "-e nosuch*:*: matches no tracepoint of this kernel"),
         (["-e", "irq"], "-e irq: expected SUBSYS:EVENT"),
-        (["-e", "syscalls:sys_enter_openat:filename=str"], "field options after the event are not supported yet"),
+        (["-e", "syscalls:sys_enter_openat:filename=int"], "the only field option is FIELD=str"),
+        (["-e", "syscalls:sys_enter_openat:flags=str"], "'flags' is int, not a pointer"),
+        (["-e", "syscalls:sys_enter_openat:nope=str"], "no field 'nope'"),
         (["--families", "tracepoints"], "--families: tracepoints records the tracepoints named by -e"),
         (["--families", "none"], "nothing to record"),
     ])
@@ -111,5 +113,28 @@ extension RecorderTests {
         let mine = rows.rows(where: "tid", is: Int64(gettidNow())).count
         #expect(total > 0 && mine < calls)
         #expect(Int64(mine) + total >= Int64(calls), "recorded \(mine) + lost \(total) < \(calls)")
+    }
+}
+
+extension RecorderTests {
+    /// `-e EVENT:field=str` reads the string a pointer field points to, at the event: a user
+    /// path of an openat, into filename_str beside the pointer itself.
+    @Test func pointerFieldsReadAsStrings() throws {
+        if access("/sys/kernel/tracing/events/header_page", R_OK) != 0 { _ = mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil) }
+        let path = Harness.tempPath("generic-str")
+        defer { unlink(path) }
+        let rec = try RecorderRun(path: path, arguments: ["--families", "none", "-e", "syscalls:sys_enter_openat:filename=str", "--flush-interval", "200"])
+        #expect(rec.waitReady())
+        let marker = "/nonexistent-generic-str-\(getpid())/" + String(repeating: "p", count: 300)
+        _ = open(marker, O_RDONLY)
+        usleep(300_000)
+        let (st, err) = rec.stop()
+        #expect(st == 0, "\(err)")
+        let rows = try Rows(try TraceFile(path: path), "syscalls:sys_enter_openat")
+        let mine = rows.rows(where: "tid", is: Int64(gettidNow())).filter { rows.string("filename_str", $0).hasPrefix("/nonexistent-generic-str-") }
+        try #require(mine.count == 1)
+        // 255 bytes and the NUL: the stated cap.
+        #expect(rows.string("filename_str", mine[0]) == String(marker.utf8.prefix(255))!)
+        #expect(rows.int("filename", mine[0]) != 0)
     }
 }
