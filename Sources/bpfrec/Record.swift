@@ -19,8 +19,9 @@ struct Record: ParsableCommand {
         Also record this tracepoint, generically (repeatable; globs: -e 'irq:*'). Add \
         :FIELD=str[,FIELD=str] to read the strings pointer fields point to, at the event \
         (-e syscalls:sys_enter_openat:filename=str gives filename_str, up to 255 bytes). Every \
-        hit is recorded, filtered in the kernel only by -p and --cgroup: a busy event (sched:*) \
-        fills the ring as fast as it fires.
+        hit is recorded, filtered in the kernel only by -p and --cgroup; measured on sched_switch \
+        (2 vCPUs, 6.18): 200 ns of BPF time per hit (165 ns for the sched family's tp_btf \
+        program) and about 2.2 bytes in the file.
         """, valueName: "SUBSYS:EVENT[:FIELD=str]"))
     var events: [String] = []
 
