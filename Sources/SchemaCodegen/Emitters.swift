@@ -58,6 +58,14 @@ public enum Emitters {
             }
             s += "        ]),\n"
         }
+        s += "    ]\n\n    /// Tracepoints whose every hit is one row of a table (`every_hit_of` in the schema), by\n"
+        s += "    /// `SUBSYS:EVENT`: counting the rows counts the tracepoint.\n"
+        s += "    public static let everyHit: [String: String] = [\n"
+        var everyHit: [(String, String)] = []
+        for f in families where f.everyHit {
+            for t in f.tables where t.source == .bpf { everyHit.append(("\(f.subsystem!):\(t.name)", t.name)) }
+        }
+        s += everyHit.isEmpty ? "        :\n" : everyHit.map { "        \(literal($0.0)): \(literal($0.1)),\n" }.joined()
         s += """
             ]
         }

@@ -17,6 +17,10 @@ public struct FamilySchema: Sendable, Equatable {
     public var generic: Bool
     /// Names `--families` accepts for sets of tracepoints recorded by this generic family.
     public var presets: [String: [String]]
+    /// True when each table holds every hit of the tracepoint `<subsystem>:<table>` it is named
+    /// after (no filter, no pairing): counting its rows counts the tracepoint (funccount).
+    public var everyHit: Bool = false
+    public var subsystem: String?
 
     public var isBPF: Bool { id != nil }
 
@@ -39,6 +43,7 @@ public enum SchemaCatalog {
         var id: Int?
         var generic: Bool?
         var presets: [String: [String]]?
+        var every_hit_of: String?
         var attaches: [String]?
         var doc: String
         var tables: [Table]
@@ -95,7 +100,11 @@ public enum SchemaCatalog {
                 try validate(schema, file: url.path)
                 tables.append(schema)
             }
-            let family = FamilySchema(name: file.family, id: file.id, doc: file.doc, attaches: file.attaches ?? [], tables: tables, generic: file.generic ?? false, presets: file.presets ?? [:])
+            var family = FamilySchema(name: file.family, id: file.id, doc: file.doc, attaches: file.attaches ?? [], tables: tables, generic: file.generic ?? false, presets: file.presets ?? [:])
+            if let subsystem = file.every_hit_of {
+                family.everyHit = true
+                family.subsystem = subsystem
+            }
             try validate(family, file: url.path)
             families.append(family)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import TraceFormat
+import TraceSchema
 
 /// The tracepoints a recording holds generically (bpfrec record -e): tables named
 /// `SUBSYS:EVENT` whose columns are the event's format fields, and the format texts.
@@ -10,6 +11,15 @@ extension Recording {
     /// Events recorded generically, sorted.
     public var recordedTracepoints: [String] {
         file.tables.values.filter { $0.family == Self.tracepointsFamily }.map(\.name).sorted()
+    }
+
+    /// Every tracepoint whose hits the recording counts one row each, with the table holding
+    /// them: the generic tables, and the dedicated tables declared every-hit (the irq family).
+    public var countableTracepoints: [String: String] {
+        var out: [String: String] = [:]
+        for name in recordedTracepoints { out[name] = name }
+        for (event, table) in EventTables.everyHit where hasTable(table) && out[event] == nil { out[event] = table }
+        return out
     }
 
     /// Every tracepoint of the recording host with its format text: the catalog kept by -e

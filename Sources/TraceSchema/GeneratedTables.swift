@@ -359,6 +359,16 @@ extension EventTables {
             ColumnSchema(name: "location", type: .u64, doc: "kernel address that freed the skb"),
         ]),
     ]
+
+    /// Tracepoints whose every hit is one row of a table (`every_hit_of` in the schema), by
+    /// `SUBSYS:EVENT`: counting the rows counts the tracepoint.
+    public static let everyHit: [String: String] = [
+        "irq:irq_handler_entry": "irq_handler_entry",
+        "irq:irq_handler_exit": "irq_handler_exit",
+        "irq:softirq_entry": "softirq_entry",
+        "irq:softirq_exit": "softirq_exit",
+        "irq:softirq_raise": "softirq_raise",
+    ]
 }
 
 extension RecordLayout {

@@ -78,3 +78,18 @@ private func irqRecording() throws -> String {
     #expect(throws: (any Error).self) { _ = try Hardirqs.parse(["-C", "-d", path]) }
     #expect(try runTool(Hardirqs.self, ["-c", "/sys/fs/cgroup/x", path]).failed)
 }
+
+/// The irq family records every hit of its tracepoints: funccount counts them as t:irq:*.
+@Test func funccountCountsTheIrqFamily() throws {
+    let r = try runTool(Funccount.self, ["t:irq:softirq_*", try irqRecording()])
+    #expect(r.stdout == """
+    Tracing 2 functions for "b't:irq:softirq_*'"... Hit Ctrl-C to end.
+
+    FUNC                                    COUNT
+    irq:softirq_entry                           3
+    irq:softirq_exit                            4
+    Detaching...
+
+    """)
+    #expect(r.stderr == ["bpfan funccount: this recording keeps no catalog of the host's tracepoints (one made with -e does): matching tracepoints it did not record are not known, nor counted in the banner"])
+}

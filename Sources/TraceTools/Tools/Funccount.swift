@@ -5,8 +5,9 @@ import TraceReport
 
 /// bcc funccount for tracepoints (`t:SUBSYS:EVENT`, globs or -r regex): hits per tracepoint
 /// over the recording, or per -i interval, sorted by count as the live tool prints them. The
-/// recording answers for the tracepoints it recorded generically (-e); kernel functions
-/// (kprobes) and USDT probes are not in recordings.
+/// recording answers for the tracepoints it recorded generically (-e) and those a family
+/// records every hit of (the irq family); kernel functions (kprobes) and USDT probes are not in
+/// recordings.
 public struct Funccount: RecordingTool {
     public static let toolName = "funccount"
     public static let notes = "t: patterns over tracepoints recorded with -e; kernel-function and USDT patterns are refused (no kprobes, no uprobes in recordings)"
@@ -51,7 +52,7 @@ public struct Funccount: RecordingTool {
     }
 
     /// The tracepoints the pattern selects among those the recording holds, or why none can be.
-    func events(_ rec: Recording) throws -> (recorded: [String], unrecorded: [String]) {
+    func events(_ rec: Recording) throws -> (recorded: [String], unrecorded: [String], catalog: Bool) {
         guard let pattern = texts.first else { throw AnalysisError("missing the pattern (t:SUBSYS:EVENT) before the recording") }
         let parts = pattern.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         switch (parts.count, parts.first) {
@@ -66,19 +67,24 @@ public struct Funccount: RecordingTool {
             throw AnalysisError("Too many ':'-separated components in pattern \(pattern)")
         }
         let match = try TracepointPattern(parts[1] + ":" + parts[2], regex: regexp)
-        let recorded = rec.recordedTracepoints.filter(match.matches)
-        let catalog = try rec.tracepointFormats().formats.keys.filter(match.matches)
+        let countable = rec.countableTracepoints
+        let recorded = countable.keys.filter(match.matches).sorted()
+        let (formats, whole) = try rec.tracepointFormats()
+        let catalog = formats.keys.filter(match.matches)
         let unrecorded = catalog.filter { !recorded.contains($0) }.sorted()
         // verify_limit(): the live tool refuses more than 1000 probes.
         if recorded.count + unrecorded.count > 1000 { throw AnalysisError("maximum of 1000 probes allowed, attempted \(recorded.count + unrecorded.count)") }
-        return (recorded, unrecorded)
+        return (recorded, unrecorded, whole)
     }
 
     public var requiredTables: [String] { [] }
     public var lossFamilies: Set<String> { [Recording.tracepointsFamily] }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        let (recorded, unrecorded) = try events(rec)
+        let (recorded, unrecorded, catalog) = try events(rec)
+        if !catalog {
+            out.warn("bpfan funccount: this recording keeps no catalog of the host's tracepoints (one made with -e does): matching tracepoints it did not record are not known, nor counted in the banner")
+        }
         if recorded.isEmpty {
             let hint = unrecorded.isEmpty ? "" : " (the host has \(unrecorded.count) matching, e.g. \(unrecorded[0]): record them with -e)"
             throw AnalysisError("'\(texts[0])' matches no tracepoint this recording holds\(hint)")
@@ -86,7 +92,8 @@ public struct Funccount: RecordingTool {
         if !unrecorded.isEmpty {
             out.warn("bpfan funccount: \(unrecorded.count) matching tracepoint(s) of the recording host were not recorded and are not counted: \(unrecorded.prefix(5).joined(separator: ", "))\(unrecorded.count > 5 ? ", ..." : "") (record them with -e)")
         }
-        let losses = rec.losses(families: Set(recorded))
+        let tables = rec.countableTracepoints
+        let losses = rec.losses(families: Set(recorded.map { Recording.family(ofTable: tables[$0]!) }))
         if !losses.isEmpty {
             out.warn("bpfan funccount: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); counts below are incomplete")
         }
@@ -97,7 +104,7 @@ public struct Funccount: RecordingTool {
         var counts = Array(repeating: [String: Int64](), count: buckets.bucketCount)
         let filter = ScanFilter(pids: pid.map { [Int64($0)] }, values: cpu.map { ["cpu": [Int64($0)]] } ?? [:])
         for event in recorded {
-            try rec.scan(event, columns: ["ts"], filter: filter) { b in
+            try rec.scan(tables[event]!, columns: ["ts"], filter: filter) { b in
                 for t in b.ints("ts") { if let i = buckets.index(of: t) { counts[i][event, default: 0] += 1 } }
             }
         }
