@@ -21,7 +21,9 @@ struct Record: ParsableCommand {
         (-e syscalls:sys_enter_openat:filename=str gives filename_str, up to 255 bytes). Every \
         hit is recorded, filtered in the kernel only by -p and --cgroup; measured on sched_switch \
         (2 vCPUs, 6.18): 200 ns of BPF time per hit (165 ns for the sched family's tp_btf \
-        program) and about 2.2 bytes in the file.
+        program) and about 2.2 bytes in the file. Classic tracepoint programs were seen to miss \
+        hits in interrupt context without counting them (irq:softirq_entry): record those with \
+        --families irq.
         """, valueName: "SUBSYS:EVENT[:FIELD=str]"))
     var events: [String] = []
 
