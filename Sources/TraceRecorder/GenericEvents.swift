@@ -113,7 +113,7 @@ enum GenericEvents {
         var out: [GenericEvent] = []
         for (i, c) in chosen.enumerated() {
             let path = "\(directory)/\(c.system)/\(c.event)/format"
-            guard let text = readWhole(path) else { throw RecorderError("-e \(c.system):\(c.event): cannot read \(path): \(errnoText())") }
+            guard let text = readFileText(path) else { throw RecorderError("-e \(c.system):\(c.event): cannot read \(path): \(errnoText())") }
             let format: TracepointFormat
             do { format = try TracepointFormat.parse(text, system: c.system) } catch {
                 throw RecorderError("-e \(c.system):\(c.event): cannot parse its format: \(error.description)")
@@ -147,25 +147,9 @@ enum GenericEvents {
         var out: [String: String] = [:]
         for system in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
             for event in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + system)) ?? [] {
-                if let text = readWhole("\(directory)/\(system)/\(event)/format") { out["\(system):\(event)"] = text }
+                if let text = readFileText("\(directory)/\(system)/\(event)/format") { out["\(system):\(event)"] = text }
             }
         }
         return out
-    }
-
-    /// tracefs files report a size of 4096 or 0: read until EOF.
-    static func readWhole(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var data = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { return nil }
-            if n == 0 { break }
-            data += buf[0..<n]
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -70,13 +70,9 @@ final class RecordDecoder {
         for layout in RecordLayout.all {
             guard let schema = EventTables.named(layout.table), let family = Family(name: schema.family),
                   families.contains(family), let id = tableIDs[layout.table] else { continue }
-            var columns: [(Bool, Int)] = []
-            var ni = 0, nb = 0
-            for c in schema.columns {
-                if c.type.isInteger { columns.append((true, ni)); ni += 1 } else { columns.append((false, nb)); nb += 1 }
-            }
-            let ops = UnsafeMutableBufferPointer<FieldOp>.allocate(capacity: layout.fields.count)
-            for (i, f) in layout.fields.enumerated() {
+            let columns = Self.storage(of: schema)
+            var ops: [FieldOp] = []
+            for f in layout.fields {
                 let t: UInt8
                 switch f.type {
                 case .u8: t = 0
@@ -88,13 +84,9 @@ final class RecordDecoder {
                 case .str: t = 6
                 case .bytes: t = 7
                 }
-                ops[i] = FieldOp(type: t, offset: f.offset, size: f.size, lengthOffset: f.lengthOffset, column: columns[f.column].1)
+                ops.append(FieldOp(type: t, offset: f.offset, size: f.size, lengthOffset: f.lengthOffset, column: columns[f.column].1))
             }
-            let ints = UnsafeMutablePointer<IntColumn>.allocate(capacity: max(1, ni))
-            ints.initialize(repeating: IntColumn(), count: max(1, ni))
-            let blobs = UnsafeMutablePointer<BlobStaging>.allocate(capacity: max(1, nb))
-            blobs.initialize(repeating: BlobStaging(), count: max(1, nb))
-            var slot = Slot(recordSize: layout.size, family: Int(family.rawValue), ops: ops, ints: ints, blobs: blobs, intCount: ni, blobCount: nb)
+            var slot = Slot.make(recordSize: layout.size, family: Int(family.rawValue), ops: ops, columns: columns)
             if let u = schema.columnIndex("ustack"), let p = schema.columnIndex("pid"),
                let uf = layout.fields.first(where: { $0.column == u }), let pf = layout.fields.first(where: { $0.column == p }) {
                 slot.userStackPid = pf.offset
@@ -217,11 +209,7 @@ final class RecordDecoder {
 
     /// How to move a generic event's record (header, then its format's fields) into its table.
     private static func genericSlot(_ e: GenericEvent) -> (Slot, [(Bool, Int)]) {
-        var columns: [(Bool, Int)] = []
-        var ni = 0, nb = 0
-        for c in e.schema.columns {
-            if c.type.isInteger { columns.append((true, ni)); ni += 1 } else { columns.append((false, nb)); nb += 1 }
-        }
+        let columns = storage(of: e.schema)
         func index(_ name: String) -> Int { columns[e.schema.columnIndex(name)!].1 }
         var ops: [FieldOp] = [
             FieldOp(type: 4, offset: 8, size: 8, lengthOffset: -1, column: index("ts")),
@@ -259,14 +247,30 @@ final class RecordDecoder {
                 ops.append(FieldOp(type: text ? 12 : 11, offset: at, size: TracepointFormat.dynamicMax, lengthOffset: entry << 1 | (relative ? 1 : 0), column: column))
             }
         }
-        let buffer = UnsafeMutableBufferPointer<FieldOp>.allocate(capacity: ops.count)
+        return (Slot.make(recordSize: entry + e.format.fixedSize, family: Int(Family.tracepoints.rawValue), ops: ops, columns: columns), columns)
+    }
+
+    /// For each schema column: (isInteger, its index among the slot's ints or blobs).
+    private static func storage(of schema: TableSchema) -> [(Bool, Int)] {
+        var columns: [(Bool, Int)] = []
+        var ni = 0, nb = 0
+        for c in schema.columns {
+            if c.type.isInteger { columns.append((true, ni)); ni += 1 } else { columns.append((false, nb)); nb += 1 }
+        }
+        return columns
+    }
+}
+
+extension RecordDecoder.Slot {
+    /// A slot with its ops and empty column storage, allocated once (freed in deinit).
+    static func make(recordSize: Int, family: Int, ops: [RecordDecoder.FieldOp], columns: [(Bool, Int)]) -> Self {
+        let ni = columns.filter(\.0).count, nb = columns.count - ni
+        let buffer = UnsafeMutableBufferPointer<RecordDecoder.FieldOp>.allocate(capacity: ops.count)
         _ = buffer.initialize(from: ops)
         let ints = UnsafeMutablePointer<IntColumn>.allocate(capacity: max(1, ni))
         ints.initialize(repeating: IntColumn(), count: max(1, ni))
         let blobs = UnsafeMutablePointer<BlobStaging>.allocate(capacity: max(1, nb))
         blobs.initialize(repeating: BlobStaging(), count: max(1, nb))
-        let slot = Slot(recordSize: entry + e.format.fixedSize, family: Int(Family.tracepoints.rawValue), ops: buffer,
-                        ints: ints, blobs: blobs, intCount: ni, blobCount: nb)
-        return (slot, columns)
+        return Self(recordSize: recordSize, family: family, ops: buffer, ints: ints, blobs: blobs, intCount: ni, blobCount: nb)
     }
 }

@@ -10,13 +10,11 @@ final class SharedMaps {
     let pidFilterFD: Int32
     let ringBytes: Int
 
-    static let familyCount = Family.idLimit
-
     init(ringBytes: Int) throws(RecorderError) {
         self.ringBytes = ringBytes
         let ring = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, UInt32(ringBytes), nil)
         guard ring >= 0 else { throw RecorderError("cannot create the ring buffer (\(ringBytes) bytes): \(String(cString: strerror(-ring)))") }
-        let lost = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lost", 4, 8, UInt32(Self.familyCount), nil)
+        let lost = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "lost", 4, 8, UInt32(Family.idLimit), nil)
         guard lost >= 0 else { close(ring); throw RecorderError("cannot create the loss counter map: \(String(cString: strerror(-lost)))") }
         let filter = bpf_map_create(BPF_MAP_TYPE_HASH, "pid_filter", 4, 1, 8192, nil)
         guard filter >= 0 else { close(ring); close(lost); throw RecorderError("cannot create the pid filter map: \(String(cString: strerror(-filter)))") }
@@ -51,7 +49,7 @@ final class SharedMaps {
     func lostCounts(cpus: Int) -> [[UInt64]] {
         var out: [[UInt64]] = []
         var values = [UInt64](repeating: 0, count: cpus)
-        for f in 0..<Self.familyCount {
+        for f in 0..<Family.idLimit {
             guard Family(rawValue: Int32(f)) != nil else {
                 out.append([UInt64](repeating: 0, count: cpus))
                 continue

@@ -91,7 +91,7 @@ extension RecorderTests {
     /// A generic event's lost records are counted under its own name: recorded + lost covers
     /// every call of a known syscall storm into a 1 MiB ring left undrained.
     @Test func genericOverflowIsCountedPerEvent() throws {
-        if access("/sys/kernel/tracing/events/header_page", R_OK) != 0 { _ = mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil) }
+        mountTracefs()
         let path = Harness.tempPath("generic-overflow")
         defer { unlink(path) }
         let rec = try RecorderRun(path: path, arguments: ["--families", "none", "-e", "syscalls:sys_enter_getppid", "--ring-size", "1", "--debug-stall-drain", "1500"])
@@ -120,7 +120,7 @@ extension RecorderTests {
     /// `-e EVENT:field=str` reads the string a pointer field points to, at the event: a user
     /// path of an openat, into filename_str beside the pointer itself.
     @Test func pointerFieldsReadAsStrings() throws {
-        if access("/sys/kernel/tracing/events/header_page", R_OK) != 0 { _ = mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil) }
+        mountTracefs()
         let path = Harness.tempPath("generic-str")
         defer { unlink(path) }
         let rec = try RecorderRun(path: path, arguments: ["--families", "none", "-e", "syscalls:sys_enter_openat:filename=str", "--flush-interval", "200"])
