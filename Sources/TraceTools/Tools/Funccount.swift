@@ -52,7 +52,8 @@ public struct Funccount: RecordingTool {
     }
 
     /// The tracepoints the pattern selects among those the recording holds, or why none can be.
-    func events(_ rec: Recording) throws -> (recorded: [String], unrecorded: [String], catalog: Bool) {
+    /// `recorded`: the matching tracepoints the recording counts, by the table holding them.
+    func events(_ rec: Recording) throws -> (recorded: [String: String], unrecorded: [String], catalog: Bool) {
         guard let pattern = texts.first else { throw AnalysisError("missing the pattern (t:SUBSYS:EVENT) before the recording") }
         let parts = pattern.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         switch (parts.count, parts.first) {
@@ -68,10 +69,10 @@ public struct Funccount: RecordingTool {
         }
         let match = try TracepointPattern(parts[1] + ":" + parts[2], regex: regexp)
         let countable = rec.countableTracepoints
-        let recorded = countable.keys.filter(match.matches).sorted()
+        let recorded = countable.filter { match.matches($0.key) }
         let (formats, whole) = try rec.tracepointFormats()
         let catalog = formats.keys.filter(match.matches)
-        let unrecorded = catalog.filter { !recorded.contains($0) }.sorted()
+        let unrecorded = catalog.filter { recorded[$0] == nil }.sorted()
         // verify_limit(): the live tool refuses more than 1000 probes.
         if recorded.count + unrecorded.count > 1000 { throw AnalysisError("maximum of 1000 probes allowed, attempted \(recorded.count + unrecorded.count)") }
         return (recorded, unrecorded, whole)
@@ -92,8 +93,7 @@ public struct Funccount: RecordingTool {
         if !unrecorded.isEmpty {
             out.warn("bpfan funccount: \(unrecorded.count) matching tracepoint(s) of the recording host were not recorded and are not counted: \(unrecorded.prefix(5).joined(separator: ", "))\(unrecorded.count > 5 ? ", ..." : "") (record them with -e)")
         }
-        let tables = rec.countableTracepoints
-        let losses = rec.losses(families: Set(recorded.map { Recording.family(ofTable: tables[$0]!) }))
+        let losses = rec.losses(families: Set(recorded.values.map(Recording.family(ofTable:))))
         if !losses.isEmpty {
             out.warn("bpfan funccount: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); counts below are incomplete")
         }
@@ -103,8 +103,8 @@ public struct Funccount: RecordingTool {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: step, count: count)
         var counts = Array(repeating: [String: Int64](), count: buckets.bucketCount)
         let filter = ScanFilter(pids: pid.map { [Int64($0)] }, values: cpu.map { ["cpu": [Int64($0)]] } ?? [:])
-        for event in recorded {
-            try rec.scan(tables[event]!, columns: ["ts"], filter: filter) { b in
+        for (event, table) in recorded {
+            try rec.scan(table, columns: ["ts"], filter: filter) { b in
                 for t in b.ints("ts") { if let i = buckets.index(of: t) { counts[i][event, default: 0] += 1 } }
             }
         }

@@ -50,8 +50,7 @@ public struct Hardirqs: RecordingTool {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
         var totals = Array(repeating: [String: UInt64](), count: buckets.bucketCount)
         var hists = Array(repeating: [String: Log2Histogram](), count: buckets.bucketCount)
-        var stamps: [Int64: Int64] = [:]
-        var unstamped = 0
+        var stamps = PerCPUStamp()
         let divisor: UInt64 = nanoseconds ? 1 : 1000
         var sources = [ScanSource(IrqHandlerEntryRow.self, reading: [\.cpu, \.name])]
         if !count { sources.append(ScanSource(IrqHandlerExitRow.self, reading: [\.cpu, \.name])) }
@@ -62,18 +61,17 @@ public struct Hardirqs: RecordingTool {
                 if count {
                     if let i = buckets.index(of: m.ts) { totals[i][row.name, default: 0] &+= 1 }
                 } else {
-                    stamps[row.cpu] = m.ts
+                    stamps.stamp(cpu: row.cpu, at: m.ts)
                 }
                 return
             }
             let row = IrqHandlerExitRow(m)
             guard let i = buckets.index(of: m.ts) else { return }
-            if stamps[row.cpu] == nil { unstamped += 1 }
-            let delta = UInt64(bitPattern: m.ts &- (stamps[row.cpu] ?? 0)) / divisor
+            let delta = stamps.elapsed(cpu: row.cpu, at: m.ts, divisor: divisor)
             if distributed { hists[i][row.name, default: Log2Histogram(slotCount: 20)].add(delta) } else { totals[i][row.name, default: 0] &+= delta }
         }
-        if unstamped > 0 {
-            out.warn("bpfan hardirqs: \(unstamped) handler exit(s) came before any entry on their CPU (one running when the window starts); the live tool counts them from a zero stamp, and so does this output")
+        if stamps.unstamped > 0 {
+            out.warn("bpfan hardirqs: \(stamps.unstamped) handler exit(s) came before any entry on their CPU (one running when the window starts); the live tool counts them from a zero stamp, and so does this output")
         }
         let units = nanoseconds ? "nsecs" : "usecs"
         out.text(count ? "Tracing hard irq events... Hit Ctrl-C to end.\n" : "Tracing hard irq event time... Hit Ctrl-C to end.\n")

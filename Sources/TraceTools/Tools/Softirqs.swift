@@ -42,22 +42,19 @@ public struct Softirqs: RecordingTool {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
         var totals = Array(repeating: [UInt64](repeating: 0, count: Self.vectors.count), count: buckets.bucketCount)
         var hists = Array(repeating: Array(repeating: Log2Histogram(slotCount: 20), count: Self.vectors.count), count: buckets.bucketCount)
-        var stamps: [Int64: Int64] = [:]
-        var unstamped = 0
-        let divisor: Int64 = nanoseconds ? 1 : 1000
+        var stamps = PerCPUStamp()
+        let divisor: UInt64 = nanoseconds ? 1 : 1000
         let sources = [ScanSource(SoftirqEntryRow.self, reading: [\.cpu]), ScanSource(SoftirqExitRow.self, reading: [\.cpu, \.vec])]
         try rec.scanMerged(sources) { m in
-            if m.source == 0 { stamps[SoftirqEntryRow(m).cpu] = m.ts; return }
+            if m.source == 0 { stamps.stamp(cpu: SoftirqEntryRow(m).cpu, at: m.ts); return }
             let row = SoftirqExitRow(m), cpu = row.cpu
             let vec = Int(row.vec)
             guard vec >= 0 && vec < Self.vectors.count, let i = buckets.index(of: row.ts) else { return }
-            if stamps[cpu] == nil { unstamped += 1 }
-            // u64 arithmetic as the live tool's: delta = now - *tsp, then / 1000.
-            let delta = UInt64(bitPattern: row.ts &- (stamps[cpu] ?? 0)) / UInt64(divisor)
+            let delta = stamps.elapsed(cpu: cpu, at: row.ts, divisor: divisor)
             if distributed { hists[i][vec].add(delta) } else { totals[i][vec] &+= delta }
         }
-        if unstamped > 0 {
-            out.warn("bpfan softirqs: \(unstamped) softirq exit(s) came before any entry on their CPU (a softirq running when the window starts); the live tool counts them from a zero stamp, and so does this output")
+        if stamps.unstamped > 0 {
+            out.warn("bpfan softirqs: \(stamps.unstamped) softirq exit(s) came before any entry on their CPU (a softirq running when the window starts); the live tool counts them from a zero stamp, and so does this output")
         }
         let units = nanoseconds ? "nsecs" : "usecs"
         out.text("Tracing soft irq event time... Hit Ctrl-C to end.\n")
