@@ -23,11 +23,14 @@ var targets: [Target] = [
     // What tools print, as values: the output model, C printf, histograms, text and JSON
     // renderers. Knows nothing about recordings.
     .target(name: "TraceReport", swiftSettings: strict),
+    // C expressions of bcc's argdist and trace (and the bpftrace interpreter's): parsed,
+    // type-checked against the caller's names, evaluated per event. Knows nothing about recordings.
+    .target(name: "TraceExpressions", swiftSettings: strict),
     // Scans, joins of start/finish events, process state, symbolization.
-    .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "TraceSchema"], exclude: ["README.md"], swiftSettings: strict),
+    .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "TraceSchema", "TraceExpressions"], exclude: ["README.md"], swiftSettings: strict),
     // One file per bcc/libbpf-tools/bpftrace tool, plus info/check.
     .target(name: "TraceTools", dependencies: [
-        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport",
+        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["STATUS.md"], swiftSettings: strict),
     .executableTarget(name: "bpfan", dependencies: ["TraceTools", "TraceReport"], swiftSettings: strict),
@@ -44,6 +47,7 @@ var targets: [Target] = [
     .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceTestSupport"],
                 exclude: ["Goldens"], swiftSettings: strict),
     .testTarget(name: "TraceReportTests", dependencies: ["TraceReport"], swiftSettings: strict),
+    .testTarget(name: "TraceExpressionsTests", dependencies: ["TraceExpressions"], swiftSettings: strict),
 ]
 
 if hasLibBPF {
