@@ -1,5 +1,5 @@
 /// What an expression yields for one event.
-public enum CValue: Sendable, Equatable {
+public enum CValue: Sendable, Hashable {
     /// An integer, normalized to its type (`CType.normalize`): u64 as its bit pattern.
     case int(Int64)
     case string([UInt8])

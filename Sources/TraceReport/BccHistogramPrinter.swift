@@ -5,10 +5,21 @@ public enum BccHistogramPrinter {
     /// from slot 0 to the last non-empty slot; nothing at all for an empty histogram. Past slot
     /// 32 the columns widen and the bar halves, as in libbpf-tools.
     public static func log2(_ slots: [UInt64], unit: String) -> String {
+        log2Text(slots, unit: unit, beforeDistribution: "    ", lastNarrowSlot: 32)
+    }
+
+    /// bcc's Python `print_log2_hist` (table.py `_print_log2_hist`) over the same slots (its
+    /// index is slot + 1): `     usecs               : count     distribution`, one space
+    /// more than libbpf-tools, and the wide columns from its index 33 (slot 32) on.
+    public static func pythonLog2(_ slots: [UInt64], unit: String) -> String {
+        log2Text(slots, unit: unit, beforeDistribution: "     ", lastNarrowSlot: 31)
+    }
+
+    static func log2Text(_ slots: [UInt64], unit: String, beforeDistribution gap: String, lastNarrowSlot: Int) -> String {
         guard let last = slots.lastIndex(where: { $0 > 0 }) else { return "" }
         let maxValue = slots.max() ?? 0
-        let narrow = last <= 32
-        var out = String(repeating: " ", count: narrow ? 5 : 15) + pad(unit, narrow ? 19 : 29) + " : count    distribution\n"
+        let narrow = last <= lastNarrowSlot
+        var out = String(repeating: " ", count: narrow ? 5 : 15) + pad(unit, narrow ? 19 : 29) + " : count" + gap + "distribution\n"
         let width = narrow ? 10 : 20
         let stars = narrow ? 40 : 20
         for i in 0...last {

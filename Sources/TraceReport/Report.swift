@@ -135,6 +135,9 @@ public struct RowLayout: Sendable {
 public struct Histogram: Sendable {
     public enum Kind: Sendable, Equatable {
         case log2
+        /// The same slots as bcc's Python tools print them (argdist, bcc's own tools): its
+        /// header is a space wider and the columns widen after slot 31, not 32.
+        case pythonLog2
         /// Slot i holds [base + i*step, base + (i+1)*step).
         case linear(base: Int64, step: Int64)
     }
@@ -160,7 +163,7 @@ public struct Histogram: Sendable {
     /// Bounds of slot i in `unit` (inclusive high, as the live tools print them).
     public func bounds(_ i: Int) -> (low: Int64, high: Int64) {
         switch kind {
-        case .log2:
+        case .log2, .pythonLog2:
             let high = i >= 63 ? Int64.max : (Int64(1) << (i + 1)) - 1
             let low = i == 0 ? 0 : Int64(1) << i
             return (low, high)

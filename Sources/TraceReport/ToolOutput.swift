@@ -66,14 +66,18 @@ public struct ToolOutput: Sendable {
     }
 
     /// One row of `layout`: `values` in the order of its columns.
+    /// A row as the text renderer prints it, for tools that count identical lines (trace -A).
+    public func rowText(_ layout: RowLayout, _ values: [Value]) -> String {
+        var args: [CArg] = []
+        for (c, v) in zip(layout.columns, values) where c.inText { args.append(textArgument(v, c.text)) }
+        return layout.format(args)
+    }
+
     public mutating func row(_ layout: RowLayout, _ values: [Value]) {
         precondition(values.count == layout.columns.count, "\(layout.name): \(values.count) values for \(layout.columns.count) columns")
         switch mode {
         case .text:
-            var args: [CArg] = []
-            args.reserveCapacity(values.count)
-            for (c, v) in zip(layout.columns, values) where c.inText { args.append(textArgument(v, c.text)) }
-            write(layout.format(args))
+            write(rowText(layout, values))
         case .json:
             var fields: [(String, JSONText)] = [("type", .string(layout.kind.rawValue)), ("name", .string(layout.name))]
             for (c, v) in zip(layout.columns, values) where c.inJSON { fields.append((jsonKey(c.name, v), jsonValue(v))) }
@@ -88,6 +92,7 @@ public struct ToolOutput: Sendable {
             write(h.heading)
             switch h.kind {
             case .log2: write(BccHistogramPrinter.log2(h.slots, unit: h.unitLabel))
+            case .pythonLog2: write(BccHistogramPrinter.pythonLog2(h.slots, unit: h.unitLabel))
             case .linear(let base, let step): write(BccHistogramPrinter.linear(h.slots, base: base, step: step, unit: h.unitLabel))
             }
         case .json:

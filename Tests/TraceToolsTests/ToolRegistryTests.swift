@@ -34,11 +34,11 @@ struct ToolRegistryTests {
         let typo = try #require(BpfanCommand.refusal(["biolatncy", "run.trc"]))
         #expect(typo.status == 2)
         #expect(typo.message.contains("unknown tool 'biolatncy'; did you mean biolatency"), "\(typo.message)")
-        let later = try #require(BpfanCommand.refusal(["argdist", "-C", "x", "run.trc"]))
-        #expect(later.status == 2 && later.message.contains("argdist is not supported yet"), "\(later.message)")
+        let later = try #require(BpfanCommand.refusal(["cachestat", "-T", "run.trc"]))
+        #expect(later.status == 2 && later.message.contains("cachestat is not supported yet"), "\(later.message)")
         let never = try #require(BpfanCommand.refusal(["dcsnoop", "run.trc"]))
         #expect(never.status == 2 && never.message.contains("cannot be reproduced from a recording on this kernel"), "\(never.message)")
-        #expect(try #require(BpfanCommand.refusal(["help", "argdist"])).message == later.message.replacingOccurrences(of: "argdist -C", with: "argdist"))
+        #expect(try #require(BpfanCommand.refusal(["help", "cachestat"])).message == later.message)
         #expect(BpfanCommand.refusal(["biolatency", "run.trc"]) == nil)
         #expect(BpfanCommand.refusal(["help", "biolatency"]) == nil)
         #expect(BpfanCommand.refusal(["--help"]) == nil)
@@ -60,7 +60,7 @@ struct ToolRegistryTests {
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n149 tools: 44 supported, 95 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n149 tools: 46 supported, 93 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
         #expect(text.contains("\nprofile         not yet: today's recordings hold what it needs (stacks)\n"))
         #expect(text.contains("\npidpersec       supported (reads process_fork); "))

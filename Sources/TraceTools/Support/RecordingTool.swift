@@ -16,6 +16,8 @@ public protocol RecordingTool: ParsableCommand {
     /// Text positionals the live tool takes before the recording (funccount's pattern, tplist's
     /// filter): every non-numeric argument but the last, which names the recording.
     static var textPositionals: [String] { get }
+    /// Whether the last text positional repeats (bcc trace's `probe [probe ...]`).
+    static var textPositionalRepeats: Bool { get }
     /// A numeric positional's value, or nil when `arg` is not one (then it names the recording).
     static func positionalNumber(_ arg: String) -> Int?
     /// Tables this invocation needs (may depend on flags).
@@ -32,6 +34,7 @@ public protocol RecordingTool: ParsableCommand {
 extension RecordingTool {
     public static var numericPositionals: [String] { [] }
     public static var textPositionals: [String] { [] }
+    public static var textPositionalRepeats: Bool { false }
 
     /// The text positionals given (see `textPositionals`), in order.
     public var texts: [String] {
@@ -104,7 +107,7 @@ extension RecordingTool {
         let names = Self.numericPositionals
         // With text positionals, the recording is the last non-numeric argument.
         let textCount = Self.textPositionals.isEmpty ? 0 : texts.count
-        guard textCount <= Self.textPositionals.count else {
+        guard textCount <= Self.textPositionals.count || Self.textPositionalRepeats else {
             throw AnalysisError("unexpected argument '\(texts[Self.textPositionals.count])'; this tool takes \(Self.textPositionals.joined(separator: " ")) and the recording")
         }
         var skipped = 0

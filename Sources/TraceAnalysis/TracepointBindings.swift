@@ -1,0 +1,115 @@
+import TraceExpressions
+import TraceFormat
+
+/// One event of a tracepoint source as expressions see it: its row, and its task's comm when
+/// an expression asked for it (comm is not a column of tracepoint tables; the process
+/// tables give it).
+public struct TracepointRow: Sendable {
+    public let batch: Batch
+    public let row: Int
+    public let comm: [UInt8]
+    public init(batch: Batch, row: Int, comm: [UInt8] = []) {
+        self.batch = batch
+        self.row = row
+        self.comm = comm
+    }
+    @inline(__always) func int(_ slot: Int) -> Int64 { batch.ordered[slot][row] }
+    func bytes(_ slot: Int) -> [UInt8] { batch.orderedBlobs[slot][row] }
+}
+
+/// What the recording knows of an event beyond its fields, for the tools' own names
+/// (`$PID` in argdist, `$tgid` in trace, bpftrace's `pid`).
+public enum TracepointSpecial: Sendable {
+    case tgid, tid, cpu, timestamp, comm
+    /// ns since the matching entry event: sys_exit_X of a paired call.
+    case latency
+}
+
+/// The columns a set of expressions reads, in the order a scan returns them; shared by the
+/// bindings of one probe so that each column is read once.
+public final class TracepointColumns {
+    public private(set) var names: [String] = ["ts"]
+    public private(set) var needsComm = false
+    /// An expression needs the call's entry (`$latency`): calls whose entry was not seen are skipped.
+    public private(set) var needsEntry = false
+
+    public init() {}
+
+    public func slot(_ column: String) -> Int {
+        if let i = names.firstIndex(of: column) { return i }
+        names.append(column)
+        return names.count - 1
+    }
+    func useComm() { needsComm = true }
+    func useEntry() { needsEntry = true }
+}
+
+/// Binds `args->field` to a tracepoint source's columns and the tool's special names to
+/// what the recording holds.
+public struct TracepointBindings: CExpressionBindings {
+    public typealias Row = TracepointRow
+    public let source: TracepointSource
+    public let columns: TracepointColumns
+    public let specials: [String: TracepointSpecial]
+    /// Names the tool knows but the recording cannot serve, with the reason.
+    public let refused: [String: String]
+
+    public init(source: TracepointSource, columns: TracepointColumns, specials: [String: TracepointSpecial], refused: [String: String] = [:]) {
+        self.source = source
+        self.columns = columns
+        self.specials = specials
+        self.refused = refused
+    }
+
+    public func field(_ name: String) throws(CExpressionError) -> CBinding<Row> {
+        guard let f = source.field(name) else {
+            let known = source.fields.map(\.name).joined(separator: ", ")
+            throw CExpressionError("args->\(name): \(source.event) has no field \(name)\(source.missingFieldHint.isEmpty ? " (its fields: \(known.isEmpty ? "none recorded" : known))" : source.missingFieldHint)")
+        }
+        let slot = columns.slot(f.column)
+        let hint = " (record it with bpfrec record -e '\(source.event):\(name)=str')"
+        switch f.type {
+        case .string:
+            return CBinding(type: .string, read: { .string($0.bytes(slot)) })
+        case .pointer:
+            var text: (@Sendable (Row) -> [UInt8])?
+            if let column = f.stringColumn {
+                let t = columns.slot(column)
+                text = { (row: Row) -> [UInt8] in row.bytes(t) }
+            }
+            return CBinding(type: f.type, read: { .int($0.int(slot)) }, text: text, unreadStringHint: hint)
+        case .integer:
+            return CBinding(type: f.type, read: { .int($0.int(slot)) })
+        }
+    }
+
+    public func name(_ name: String) throws(CExpressionError) -> CBinding<Row> {
+        if let reason = refused[name] { throw CExpressionError("\(name): \(reason)") }
+        guard let special = specials[name] else {
+            let known = specials.keys.sorted().joined(separator: ", ")
+            throw CExpressionError("unknown name '\(name)' (tracepoint fields are args->FIELD; the names known here: \(known))")
+        }
+        switch special {
+        case .tgid: let s = columns.slot("pid"); return CBinding(type: .integer(.unsignedInt), read: { .int($0.int(s)) })
+        case .tid: let s = columns.slot("tid"); return CBinding(type: .integer(.unsignedInt), read: { .int($0.int(s)) })
+        case .cpu: let s = columns.slot("cpu"); return CBinding(type: .integer(.unsignedInt), read: { .int($0.int(s)) })
+        case .timestamp: let s = columns.slot("ts"); return CBinding(type: .integer(.unsignedLong), read: { .int($0.int(s)) })
+        case .comm:
+            columns.useComm()
+            return CBinding(type: .string, read: { .string($0.comm) })
+        case .latency:
+            guard let column = source.latencyColumn else {
+                throw CExpressionError("\(name): only a sys_exit_X tracepoint served by the syscalls family has a latency here, not \(source.event)")
+            }
+            columns.useEntry()
+            let s = columns.slot(column)
+            if let unpaired = source.unpairedColumn { _ = columns.slot(unpaired) }
+            return CBinding(type: .integer(.unsignedLong), read: { .int($0.int(s)) })
+        }
+    }
+
+    public func call(_ name: String, arguments: [CExpression]) throws(CExpressionError) -> CBinding<Row> {
+        if let reason = refused[name] { throw CExpressionError("\(name)(): \(reason)") }
+        throw CExpressionError("unknown function \(name)()")
+    }
+}

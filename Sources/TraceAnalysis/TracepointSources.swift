@@ -1,0 +1,133 @@
+import TraceExpressions
+import TraceFormat
+import TraceSchema
+
+/// A field of a tracepoint as its format file names it (`args->nr_sector`), and where a
+/// recording keeps it.
+public struct TracepointField: Sendable {
+    public var name: String
+    public var column: String
+    public var type: CStaticType
+    /// The column holding the string a pointer field pointed to (`-e EVENT:field=str`).
+    public var stringColumn: String?
+}
+
+/// One tracepoint a recording can serve by its kernel name, whichever table holds it: a
+/// generic table (`bpfrec record -e`), a dedicated table recording every hit (irq), or the
+/// syscalls family's rows (`syscalls:sys_exit_X`, `raw_syscalls:*`). Tools that take events
+/// by name (argdist, trace, and later bpftrace programs) read it here, never a table directly.
+public struct TracepointSource: Sendable {
+    public var event: String
+    public var table: String
+    public var fields: [TracepointField]
+    /// Only the rows with these values are this event (the syscall number in `syscall`).
+    public var rowValues: [String: Set<Int64>] = [:]
+    /// The event happened at ts + this column (a sys_exit served by the row of its whole call).
+    public var exitOffsetColumn: String?
+    /// The span since the matching entry event (`$latency`), and the column set when unknown.
+    public var latencyColumn: String?
+    public var unpairedColumn: String?
+    /// What this source misses of the live tracepoint's hits, to say on stderr.
+    public var coverage: String?
+    /// What to tell a user asking for a field this source does not hold.
+    public var missingFieldHint: String = ""
+
+    public func field(_ name: String) -> TracepointField? { fields.first { $0.name == name } }
+}
+
+extension Recording {
+    /// The source of `SUBSYS:EVENT`, or an error saying what would record it.
+    public func tracepointSource(_ event: String) throws -> TracepointSource {
+        if let schema = file.tables.values.first(where: { $0.family == Self.tracepointsFamily && $0.name == event }) {
+            return try genericSource(schema)
+        }
+        if let table = EventTables.everyHit[event], let schema = file.tables.values.first(where: { $0.name == table }) {
+            let header = Set(TracepointFormat.headerColumns)
+            let declared = try declaredFields(event)
+            let fields = schema.columns.filter { !header.contains($0.name) && (declared.isEmpty || declared[$0.name] != nil) }
+                .map { TracepointField(name: $0.name, column: $0.name, type: Self.staticType($0.type), stringColumn: nil) }
+            return TracepointSource(event: event, table: table, fields: fields)
+        }
+        if let source = syscallSource(event) { return source }
+        let hint = EventTables.everyHit[event] != nil ? " (record it with --families irq, or -e \(event))" : " (record it with bpfrec record -e \(event))"
+        throw AnalysisError("tracepoint \(event) is not in this recording\(hint)")
+    }
+
+    func genericSource(_ schema: TableSchema) throws -> TracepointSource {
+        let declared = try declaredFields(schema.name)
+        let columns = Set(schema.columns.map(\.name))
+        var fields: [TracepointField] = []
+        if declared.isEmpty {
+            // No format kept: the columns are the fields, under their column names.
+            let skip = Set(TracepointFormat.headerColumns + [TracepointFormat.cutColumn])
+            return TracepointSource(event: schema.name, table: schema.name, fields: schema.columns.filter { !skip.contains($0.name) && !$0.name.hasSuffix("_str") }
+                .map { TracepointField(name: $0.name, column: $0.name, type: Self.staticType($0.type)) })
+        }
+        for f in declared.values.sorted(by: { $0.offset < $1.offset }) {
+            let column = TracepointFormat.columnName(of: f.name)
+            guard let c = schema.columns.first(where: { $0.name == column }) else { continue }
+            let stringColumn = TracepointFormat.stringColumnName(of: f.name)
+            let pointer = f.type.contains("*") && c.type.isInteger
+            fields.append(TracepointField(
+                name: f.name, column: column,
+                type: pointer ? .pointer(readAsString: columns.contains(stringColumn)) : Self.staticType(c.type),
+                stringColumn: columns.contains(stringColumn) ? stringColumn : nil))
+        }
+        return TracepointSource(event: schema.name, table: schema.name, fields: fields)
+    }
+
+    /// The fields of an event's format kept in the recording, by name (empty when none is kept).
+    func declaredFields(_ event: String) throws -> [String: TracepointFormat.Field] {
+        let (formats, _) = try tracepointFormats()
+        guard let text = formats[event], let system = event.split(separator: ":").first,
+              let format = try? TracepointFormat.parse(text, system: String(system)) else { return [:] }
+        return Dictionary(format.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// `syscalls:sys_enter_X` / `sys_exit_X` and `raw_syscalls:sys_enter` / `sys_exit`, from the
+    /// syscalls family's one row per call.
+    func syscallSource(_ event: String) -> TracepointSource? {
+        guard hasTable("syscall") else { return nil }
+        let nr = TracepointField(name: "__syscall_nr", column: "id", type: .integer(.int))
+        let ret = TracepointField(name: "ret", column: "ret", type: .integer(.long))
+        let raw = event.hasPrefix("raw_syscalls:")
+        let parts = event.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, raw || parts[0] == "syscalls" else { return nil }
+        let isExit: Bool
+        var values: [String: Set<Int64>] = [:]
+        if raw {
+            guard parts[1] == "sys_enter" || parts[1] == "sys_exit" else { return nil }
+            isExit = parts[1] == "sys_exit"
+        } else {
+            let name: Substring
+            if parts[1].hasPrefix("sys_enter_") { name = parts[1].dropFirst(10); isExit = false }
+            else if parts[1].hasPrefix("sys_exit_") { name = parts[1].dropFirst(9); isExit = true }
+            else { return nil }
+            guard let id = syscallNames.first(where: { $0.value == name })?.key else { return nil }
+            values["id"] = [Int64(id)]
+        }
+        let idField = raw ? TracepointField(name: "id", column: "id", type: .integer(.long)) : nr
+        var source = TracepointSource(event: event, table: "syscall", fields: isExit ? [idField, ret] : [idField], rowValues: values)
+        source.missingFieldHint = " (\(event) is served by the syscalls family's row per call, which holds the syscall number\(isExit ? " and ret" : ""); record its arguments with bpfrec record -e \(event))"
+        if isExit {
+            source.exitOffsetColumn = "duration"
+            source.latencyColumn = "duration"
+            source.unpairedColumn = "unpaired"
+        } else {
+            source.coverage = "\(event) is served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen"
+        }
+        return source
+    }
+
+    static func staticType(_ t: ColumnType) -> CStaticType {
+        switch t {
+        case .u8: return .integer(CType(bits: 8, signed: false))
+        case .u16: return .integer(CType(bits: 16, signed: false))
+        case .u32: return .integer(.unsignedInt)
+        case .i32: return .integer(.int)
+        case .u64: return .integer(.unsignedLong)
+        case .i64: return .integer(.long)
+        case .str, .bytes: return .string
+        }
+    }
+}
