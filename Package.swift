@@ -26,11 +26,14 @@ var targets: [Target] = [
     // C expressions of bcc's argdist and trace (and the bpftrace interpreter's): parsed,
     // type-checked against the caller's names, evaluated per event. Knows nothing about recordings.
     .target(name: "TraceExpressions", swiftSettings: strict),
+    // bpftrace programs run over recordings (bpfan bt): parser, probes served by recorded
+    // tracepoints, maps and aggregations printed as bpftrace 0.17 prints them.
+    .target(name: "OfflineBpftrace", dependencies: ["TraceAnalysis", "TraceFormat", "TraceReport", "TraceExpressions"], swiftSettings: strict),
     // Scans, joins of start/finish events, process state, symbolization.
     .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "TraceSchema", "TraceExpressions"], exclude: ["README.md"], swiftSettings: strict),
     // One file per bcc/libbpf-tools/bpftrace tool, plus info/check.
     .target(name: "TraceTools", dependencies: [
-        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions",
+        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["STATUS.md"], swiftSettings: strict),
     .executableTarget(name: "bpfan", dependencies: ["TraceTools", "TraceReport"], swiftSettings: strict),

@@ -40,8 +40,8 @@ public final class TracepointColumns {
         names.append(column)
         return names.count - 1
     }
-    func useComm() { needsComm = true }
-    func useEntry() { needsEntry = true }
+    public func useComm() { needsComm = true }
+    public func useEntry() { needsEntry = true }
 }
 
 /// Binds `args->field` to a tracepoint source's columns and the tool's special names to

@@ -131,3 +131,20 @@ extension Recording {
         }
     }
 }
+
+extension Recording {
+    /// Every tracepoint this recording can serve by name (tracepointSource succeeds), sorted:
+    /// generic tables, every-hit dedicated tables, and the syscalls family's per-syscall events.
+    public var servableTracepoints: [String] {
+        var names = Set(countableTracepoints.keys)
+        if hasTable("syscall") {
+            names.insert("raw_syscalls:sys_enter")
+            names.insert("raw_syscalls:sys_exit")
+            for name in syscallNames.values {
+                names.insert("syscalls:sys_enter_\(name)")
+                names.insert("syscalls:sys_exit_\(name)")
+            }
+        }
+        return names.sorted()
+    }
+}

@@ -125,4 +125,6 @@ public enum BpftracePrinter {
     }
 
     static func mapKey(_ name: String, _ key: String?) -> String { key.map { name + "[" + $0 + "]" } ?? name }
+    /// `@name[key]`, or `@name` for a map without keys.
+    public static func mapKeyText(_ name: String, _ key: String?) -> String { mapKey(name, key) }
 }

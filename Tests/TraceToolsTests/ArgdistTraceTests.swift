@@ -27,7 +27,7 @@ private let openatFormat = format("sys_enter_openat", id: 640, [
 /// second; sleep (400) sends SIGCHLD to 300 at 1.5 s. cat (700) opens two files, one twice,
 /// the second with a filename the recorder failed to read. read(2) returns three times,
 /// after 1000, 3000 and 5000 ns, the last of a call whose entry was not seen.
-private func recording() throws -> String {
+func tracepointToolsRecording() throws -> String {
     let s = SyntheticRecording()
     s.duration = 2_500_000_000
     s.syscallNames = ["0": "read", "257": "openat"]
@@ -53,7 +53,7 @@ private func recording() throws -> String {
 
 @Suite struct ArgdistTests {
     @Test func countsPerIntervalByKey() throws {
-        let path = try recording()
+        let path = try tracepointToolsRecording()
         let r = try runTool(Argdist.self, ["-C", "t:signal:signal_generate():int,char*:args->sig,$COMM", path])
         #expect(r.stdout == """
         [22:06:41]
@@ -74,7 +74,7 @@ private func recording() throws -> String {
     }
 
     @Test func filterLabelTopCumulativeAndPid() throws {
-        let path = try recording()
+        let path = try tracepointToolsRecording()
         let r = try runTool(Argdist.self, ["-c", "-i", "2", "-T", "1", "-C", "t:signal:signal_generate():u32:args->pid:args->sig != 17 && args->errno == 0#targets", path])
         #expect(r.stdout.hasPrefix("[22:06:42]\ntargets\n\tCOUNT      EVENT\n\t2          args->pid = 400\n[22:06:42]\ntargets\n\tCOUNT      EVENT\n\t2          args->pid = 400\n"))
         let pid = try runTool(Argdist.self, ["-p", "400", "-i", "5", "-C", "t:signal:signal_generate()", path])
@@ -85,7 +85,7 @@ private func recording() throws -> String {
     }
 
     @Test func histogramOfLatencyFromTheSyscallsFamily() throws {
-        let r = try runTool(Argdist.self, ["-i", "5", "-H", "t:syscalls:sys_exit_read():u64:$latency", try recording()])
+        let r = try runTool(Argdist.self, ["-i", "5", "-H", "t:syscalls:sys_exit_read():u64:$latency", try tracepointToolsRecording()])
         // Two paired calls (1000 and 3000 ns); the unpaired one has no latency and is skipped.
         #expect(r.stdout == """
         [22:06:42]
@@ -104,7 +104,7 @@ private func recording() throws -> String {
               2048 -> 4095       : 1        |****************************************|
 
         """)
-        let count = try runTool(Argdist.self, ["-i", "5", "-C", "t:syscalls:sys_exit_read():long:args->ret", try recording()])
+        let count = try runTool(Argdist.self, ["-i", "5", "-C", "t:syscalls:sys_exit_read():long:args->ret", try tracepointToolsRecording()])
         #expect(count.stdout.hasSuffix("\t3          args->ret = 5\n"))
     }
 
@@ -120,7 +120,7 @@ private func recording() throws -> String {
         (["-C", "t:syscalls:sys_enter_read():int:args->fd"], "error parsing probe 't:syscalls:sys_enter_read():int:args->fd': expression 'args->fd': args->fd: syscalls:sys_enter_read has no field fd (syscalls:sys_enter_read is served by the syscalls family's row per call, which holds the syscall number; record its arguments with bpfrec record -e syscalls:sys_enter_read)"),
     ])
     func badProbesAreOneLineErrors(args: [String], message: String) throws {
-        let r = try runTool(Argdist.self, args + [try recording()])
+        let r = try runTool(Argdist.self, args + [try tracepointToolsRecording()])
         #expect(r.failed)
         #expect(r.stderr == ["bpfan argdist: \(message)"])
     }
@@ -128,7 +128,7 @@ private func recording() throws -> String {
 
 @Suite struct TraceTests {
     @Test func linesInTimeOrderAcrossProbes() throws {
-        let path = try recording()
+        let path = try tracepointToolsRecording()
         let r = try runTool(Trace.self, ["t:signal:signal_generate (args->sig == 10) \"sig %d to %d\", args->sig, args->pid", "t:syscalls:sys_enter_openat \"%s\", args->filename", path])
         #expect(r.stdout == """
         PID     TID     COMM            FUNC             -
@@ -142,7 +142,7 @@ private func recording() throws -> String {
     }
 
     @Test func timeColumnsCpuAndFilters() throws {
-        let path = try recording()
+        let path = try tracepointToolsRecording()
         let t = try runTool(Trace.self, ["-t", "-C", "-M", "2", "t:signal:signal_generate \"%d\", args->sig", path])
         #expect(t.stdout == "TIME     CPU PID     TID     COMM            FUNC             -\n0.200000 1   300     300     bash            signal_generate  10\n0.400000 1   300     300     bash            signal_generate  10\n")
         let named = try runTool(Trace.self, ["-n", "sle", "-T", "t:signal:signal_generate", path])
@@ -156,7 +156,7 @@ private func recording() throws -> String {
 
     /// openat returns at 0.1 s + 900 ns, before read's 0.1 s + 1000 ns, though read's row comes first.
     @Test func syscallExitsServedByTheirCallsRowComeInExitOrder() throws {
-        let r = try runTool(Trace.self, ["-t", "t:syscalls:sys_exit_read \"ret %d\", args->ret", "t:syscalls:sys_exit_openat \"fd %d\", args->ret", try recording()])
+        let r = try runTool(Trace.self, ["-t", "t:syscalls:sys_exit_read \"ret %d\", args->ret", "t:syscalls:sys_exit_openat \"fd %d\", args->ret", try tracepointToolsRecording()])
         #expect(r.stdout == """
         TIME     PID     TID     COMM            FUNC             -
         0.100001 700     700     cat             sys_exit_openat  fd 3
@@ -168,7 +168,7 @@ private func recording() throws -> String {
     }
 
     @Test func aggregateCountsIdenticalLines() throws {
-        let r = try runTool(Trace.self, ["-A", "-M", "10", "t:syscalls:sys_enter_openat \"%s\", args->filename", try recording()])
+        let r = try runTool(Trace.self, ["-A", "-M", "10", "t:syscalls:sys_enter_openat \"%s\", args->filename", try tracepointToolsRecording()])
         #expect(r.stdout.hasSuffix("cat             sys_enter_openat /etc/passwd\n-->COUNT 2\n\n700     700     cat             sys_enter_openat \n-->COUNT 1\n\n"))
     }
 
@@ -181,7 +181,7 @@ private func recording() throws -> String {
         (["t:signal:signal_generate \"%d\", $uid"], "error in probe 't:signal:signal_generate \"%d\", $uid': expression '$uid': $uid: tracepoint events carry no uid in a recording"),
     ])
     func badProbesAreOneLineErrors(args: [String], message: String) throws {
-        let r = try runTool(Trace.self, args + [try recording()])
+        let r = try runTool(Trace.self, args + [try tracepointToolsRecording()])
         #expect(r.failed)
         #expect(r.stderr == ["bpfan trace: \(message)"])
     }

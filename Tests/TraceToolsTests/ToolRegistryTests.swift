@@ -14,9 +14,9 @@ struct ToolRegistryTests {
         #expect(ToolRegistry.seed.filter { $0.origin == .bpftrace }.count == 35)
         let names = ToolRegistry.entries.map(\.name)
         #expect(Set(names).count == names.count, "a name twice: \(names.sorted())")
-        // The seed's tools first, then the libbpf-tools bpfan has beyond it.
+        // The seed's tools first, then the libbpf-tools bpfan has beyond it, and bt.
         #expect(Array(names.prefix(147)) == ToolRegistry.seed.map(\.name))
-        #expect(Set(names.dropFirst(147)) == ["biopattern", "sigsnoop"])
+        #expect(Set(names.dropFirst(147)) == ["biopattern", "sigsnoop", "bt"])
     }
 
     @Test func supportedRowsAndCommandsAgree() {
@@ -60,7 +60,7 @@ struct ToolRegistryTests {
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n149 tools: 46 supported, 93 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n150 tools: 47 supported, 93 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
         #expect(text.contains("\nprofile         not yet: today's recordings hold what it needs (stacks)\n"))
         #expect(text.contains("\npidpersec       supported (reads process_fork); "))

@@ -34,7 +34,7 @@ public enum ToolRegistry {
         Runqlat.self, RunqlatBt.self, Runqslower.self, Cpudist.self, Offcputime.self,
         Tcplife.self, TcplifeBt.self, Tcpstates.self, Tcpconnect.self, Tcpaccept.self, Tcpretrans.self,
         Pidpersec.self, Runqlen.self, Cpuunclaimed.self, Shmsnoop.self, Syncsnoop.self, Tcpconnlat.self, Tcptracer.self,
-        Solisten.self, Vfsstat.self, NaptimeBt.self, Tplist.self, Funccount.self, Argdist.self, Trace.self, Softirqs.self, Hardirqs.self,
+        Solisten.self, Vfsstat.self, NaptimeBt.self, Tplist.self, Funccount.self, Argdist.self, Trace.self, Bt.self, Softirqs.self, Hardirqs.self,
     ]
 
     /// The recording commands, then the tools.

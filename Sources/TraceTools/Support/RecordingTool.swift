@@ -27,6 +27,9 @@ public protocol RecordingTool: ParsableCommand {
     /// Where the reproduction differs from the live tool or needs more than its tables, for
     /// `bpfan tools` ("" when it does not).
     static var notes: String { get }
+    /// Which positional is the recording, and the numeric positionals (default: the last
+    /// non-numeric argument; bpfan bt's come before the program's own arguments).
+    func recordingArgument() throws -> (path: String, numbers: [Int])
     /// Produces the output from the windowed recording and the numeric positionals.
     func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws
 }
@@ -35,6 +38,7 @@ extension RecordingTool {
     public static var numericPositionals: [String] { [] }
     public static var textPositionals: [String] { [] }
     public static var textPositionalRepeats: Bool { false }
+    public func recordingArgument() throws -> (path: String, numbers: [Int]) { try splitPositionals() }
 
     /// The text positionals given (see `textPositionals`), in order.
     public var texts: [String] {
@@ -63,7 +67,7 @@ extension RecordingTool {
     func execute(into out: inout ToolOutput, arguments: [String]) {
         let name = Self.toolName
         do {
-            let (path, numbers) = try splitPositionals()
+            let (path, numbers) = try recordingArgument()
             let file = try TraceFile(path: path)
             let rec = try Recording(file: file, window: .all).windowed(from: common.from, to: common.to)
             out.begin(tool: name, arguments: arguments, recording: path, host: rec.host?.hostname, kernel: rec.host?.kernelRelease,

@@ -1,0 +1,462 @@
+import TraceAnalysis
+import TraceExpressions
+import TraceReport
+
+/// The state one probe invocation runs with: the event (none for BEGIN, END, interval),
+/// its time, the probe's scratch variables, and the program's shared state.
+final class BtContext {
+    let program: BtRuntime
+    var row: TracepointRow?
+    var time: Int64 = 0
+    var probeName = ""
+    var scratch: [BtValue] = []
+    var returned = false
+    init(program: BtRuntime) { self.program = program }
+}
+
+/// What the whole program shares: maps, output, exit.
+final class BtRuntime {
+    let maps = BtMaps()
+    var out: ToolOutput
+    var exited = false
+    var error: BtError?
+    init(out: ToolOutput) { self.out = out }
+}
+
+enum BtType: Equatable { case int, string }
+
+typealias BtEval = (BtContext) -> BtValue
+typealias BtExec = (BtContext) throws(BtError) -> Void
+
+/// Turns one probe's AST into closures for one event source: field names become column
+/// slots, names and types are checked before any event is read.
+struct BtCompiler {
+    let source: TracepointSource?
+    let columns: TracepointColumns?
+    let positionals: [String]
+    let recordingStart: Int64
+    let clock: ClockAnchorsView?
+    let symbols: KernelSymbols?
+    let maps: BtMaps
+    var scratchSlots: [String: Int] = [:]
+    var scratchTypes: [String: BtType] = [:]
+
+    static let refusedBuiltins: [String: String] = [
+        "curtask": "the current task's memory is not in a recording",
+        "cgroup": "recordings carry no cgroup ids",
+        "uid": "tracepoint events carry no uid in a recording",
+        "gid": "tracepoint events carry no gid in a recording",
+        "username": "tracepoint events carry no uid in a recording",
+        "kstack": "this recording's tracepoint events carry no stacks",
+        "ustack": "this recording's tracepoint events carry no stacks",
+        "retval": "retval belongs to kretprobes and uretprobes, which recordings do not hold; a syscall's return is args->ret of tracepoint:syscalls:sys_exit_NAME",
+        "func": "func belongs to kprobes and uprobes, which recordings do not hold",
+        "jiffies": "jiffies are not recorded",
+        "rand": "rand would differ from the live run; it is not served",
+        "sarg0": "stack arguments belong to kprobes, which recordings do not hold",
+    ]
+    static let refusedCalls: [String: String] = [
+        "system": "it would run a command on the analysing machine, not the recorded one",
+        "cat": "it would read a file of the analysing machine, not the recorded one",
+        "signal": "a recording cannot send signals",
+        "override": "a recording cannot change a return value",
+        "reg": "registers belong to kprobes and uprobes, which recordings do not hold",
+        "usym": "user symbols of arbitrary addresses are not resolved from recordings yet",
+        "uaddr": "user symbols of arbitrary addresses are not resolved from recordings yet",
+        "kaddr": "kernel addresses of symbols are not served yet",
+        "buf": "buf() reads memory a recording does not hold",
+        "ntop": "ntop() is not served yet",
+        "join": "join() reads an array in kernel or user memory, which a recording does not hold",
+        "cgroupid": "recordings carry no cgroup ids",
+        "macaddr": "macaddr() reads memory a recording does not hold",
+    ]
+
+    // MARK: statements
+
+    mutating func block(_ statements: [BtStatement]) throws(BtError) -> BtExec {
+        let compiled = try statements.map { s throws(BtError) in try statement(s) }
+        return { (c: BtContext) throws(BtError) in
+            for s in compiled {
+                if c.returned || c.program.exited { return }
+                try s(c)
+            }
+        }
+    }
+
+    mutating func slot(_ name: String, _ type: BtType, at: BtPosition) throws(BtError) -> Int {
+        if let t = scratchTypes[name], t != type { throw BtError(at, "type mismatch for \(name): it holds \(t == .int ? "an integer" : "a string") and is assigned \(type == .int ? "an integer" : "a string")") }
+        scratchTypes[name] = type
+        if let s = scratchSlots[name] { return s }
+        scratchSlots[name] = scratchSlots.count
+        return scratchSlots.count - 1
+    }
+
+    mutating func statement(_ s: BtStatement) throws(BtError) -> BtExec {
+        switch s {
+        case .expression(let e):
+            if case .call(let name, let args, let at) = e { return try callStatement(name, args, at) }
+            let v = try expr(e).eval
+            return { c in _ = v(c) }
+        case .ifElse(let condition, let yes, let no):
+            let cond = try integer(condition)
+            let (y, n) = (try block(yes), try block(no))
+            return { (c: BtContext) throws(BtError) in if cond(c).integer != 0 { try y(c) } else { try n(c) } }
+        case .unroll(let n, let body):
+            let b = try block(body)
+            return { (c: BtContext) throws(BtError) in for _ in 0..<n { try b(c) } }
+        case .return:
+            return { c in c.returned = true }
+        case .increment(let target, let delta, let at):
+            return try assign(target, .add, .integer(delta, at), at)
+        case .assign(let target, let op, let value, let at):
+            return try assign(target, op, value, at)
+        }
+    }
+
+    static let aggregations: Set<String> = ["count", "sum", "avg", "min", "max", "stats", "hist", "lhist"]
+
+    mutating func assign(_ target: BtLValue, _ op: BtAssignOperator, _ value: BtExpr, _ at: BtPosition) throws(BtError) -> BtExec {
+        switch target {
+        case .variable(let name):
+            let v = try expr(value)
+            if op == .assign {
+                let s = try slot(name, v.type, at: at)
+                let eval = v.eval
+                return { c in c.scratch[s] = eval(c) }
+            }
+            guard v.type == .int, scratchTypes[name] == .int, let s = scratchSlots[name] else {
+                throw BtError(at, "\(op.rawValue) needs an integer variable \(name) assigned before")
+            }
+            let f = try arithmetic(String(op.rawValue.dropLast()), at)
+            let eval = v.eval
+            return { c in c.scratch[s] = .int(f(c.scratch[s].integer, eval(c).integer)) }
+        case .map(let name, let keyExprs):
+            let keys = try keyExprs.map { e throws(BtError) in try expr(e).eval }
+            try markKeyed(name, !keyExprs.isEmpty, at)
+            let maps = self.maps
+            func key(_ c: BtContext) -> [BtValue] { keys.map { $0(c) } }
+            if case .call(let fn, let args, let callAt) = value, Self.aggregations.contains(fn) {
+                guard op == .assign else { throw BtError(at, "\(fn)() is assigned with =, not \(op.rawValue)") }
+                return try aggregate(name, fn, args, callAt, key: key)
+            }
+            let v = try expr(value)
+            let kind: BtMapKind = v.type == .int ? .integer : .string
+            try setKind(name, kind, at)
+            let eval = v.eval
+            if op == .assign {
+                return { (c: BtContext) throws(BtError) in try maps.update(name, key(c)) { $0 = .value(eval(c)) } }
+            }
+            guard v.type == .int else { throw BtError(at, "\(op.rawValue) needs integers") }
+            let f = try arithmetic(String(op.rawValue.dropLast()), at)
+            return { (c: BtContext) throws(BtError) in
+                let rhs = eval(c).integer
+                try maps.update(name, key(c)) { e in
+                    let old: Int64
+                    if case .value(.int(let o))? = e { old = o } else { old = 0 }
+                    e = .value(.int(f(old, rhs)))
+                }
+            }
+        }
+    }
+
+    func markKeyed(_ name: String, _ keyed: Bool, _ at: BtPosition) throws(BtError) {
+        if let k = maps.keyed[name], k != keyed { throw BtError(at, "\(name) is used both with and without keys") }
+        maps.keyed[name] = keyed
+    }
+
+    func setKind(_ name: String, _ kind: BtMapKind, _ at: BtPosition) throws(BtError) {
+        if let k = maps.kinds[name], k != kind {
+            throw BtError(at, "type mismatch for \(name): it holds \(k) and is assigned \(kind)")
+        }
+        maps.kinds[name] = kind
+    }
+
+    mutating func aggregate(_ name: String, _ fn: String, _ args: [BtExpr], _ at: BtPosition, key: @escaping (BtContext) -> [BtValue]) throws(BtError) -> BtExec {
+        let maps = self.maps
+        let wanted = fn == "count" ? 0 : fn == "lhist" ? 4 : 1
+        guard args.count == wanted else { throw BtError(at, "\(fn)() takes \(wanted) argument\(wanted == 1 ? "" : "s"), got \(args.count)") }
+        let value = args.isEmpty ? nil : try integer(args[0])
+        switch fn {
+        case "count":
+            try setKind(name, .count, at)
+            return { (c: BtContext) throws(BtError) in try maps.update(name, key(c)) { e in if case .scalar(let n)? = e { e = .scalar(n + 1) } else { e = .scalar(1) } } }
+        case "sum", "min", "max":
+            try setKind(name, fn == "sum" ? .sum : fn == "min" ? .min : .max, at)
+            let v = value!
+            let combine: (Int64, Int64) -> Int64 = fn == "sum" ? { $0 &+ $1 } : fn == "min" ? { Swift.min($0, $1) } : { Swift.max($0, $1) }
+            return { (c: BtContext) throws(BtError) in
+                let x = v(c).integer
+                try maps.update(name, key(c)) { e in if case .scalar(let n)? = e { e = .scalar(combine(n, x)) } else { e = .scalar(x) } }
+            }
+        case "avg", "stats":
+            try setKind(name, fn == "avg" ? .avg : .stats, at)
+            let v = value!
+            return { (c: BtContext) throws(BtError) in
+                let x = v(c).integer
+                try maps.update(name, key(c)) { e in if case .mean(let n, let t)? = e { e = .mean(count: n + 1, total: t &+ x) } else { e = .mean(count: 1, total: x) } }
+            }
+        case "hist":
+            try setKind(name, .hist, at)
+            let v = value!
+            return { (c: BtContext) throws(BtError) in
+                let x = v(c).integer
+                try maps.update(name, key(c)) { e in
+                    var h: BpftraceHistogram
+                    if case .hist(let old)? = e { h = old } else { h = BpftraceHistogram() }
+                    h.add(x)
+                    e = .hist(h)
+                }
+            }
+        default:
+            var bounds: [Int64] = []
+            for a in args.dropFirst() {
+                guard case .integer(let n, _) = a else { throw BtError(a.position, "lhist() takes integer literals for min, max and step") }
+                bounds.append(n)
+            }
+            guard bounds[2] > 0, bounds[1] > bounds[0] else { throw BtError(at, "lhist(): max must be above min and step positive") }
+            guard (bounds[1] - bounds[0]) / bounds[2] <= 1000 else { throw BtError(at, "lhist(): more than 1000 buckets") }
+            try setKind(name, .lhist(min: bounds[0], max: bounds[1], step: bounds[2]), at)
+            let v = value!
+            let (lo, hi, step) = (bounds[0], bounds[1], bounds[2])
+            return { (c: BtContext) throws(BtError) in
+                let x = v(c).integer
+                try maps.update(name, key(c)) { e in
+                    var h: BpftraceLinearHistogram
+                    if case .lhist(let old)? = e { h = old } else { h = BpftraceLinearHistogram(min: lo, max: hi, step: step) }
+                    h.add(x)
+                    e = .lhist(h)
+                }
+            }
+        }
+    }
+
+    // MARK: calls as statements
+
+    mutating func callStatement(_ name: String, _ args: [BtExpr], _ at: BtPosition) throws(BtError) -> BtExec {
+        let maps = self.maps
+        switch name {
+        case "printf":
+            guard case .string(let fmt, _)? = args.first else { throw BtError(at, "printf() takes a format string first") }
+            let format = try BtFormat(fmt, at: at)
+            let values = try args.dropFirst().map { a throws(BtError) in try expr(a) }
+            try format.check(values.map(\.type), at: at)
+            let evals = values.map(\.eval)
+            return { c in c.program.out.text(format.render(evals.map { $0(c) })) }
+        case "print":
+            guard let first = args.first else { throw BtError(at, "print() takes a map or a value") }
+            if case .map(let m, let keys, _) = first, keys.isEmpty {
+                let top = args.count > 1 ? try literal(args[1]) : 0, div = args.count > 2 ? try literal(args[2]) : 1
+                guard div != 0 else { throw BtError(at, "print(): the divisor is 0") }
+                return { c in c.program.out.text(maps.text(m, top: Int(top), divisor: div)) }
+            }
+            let v = try expr(first).eval
+            return { c in c.program.out.text(v(c).text + "\n") }
+        case "clear", "zero":
+            guard case .map(let m, let keys, _)? = args.first, keys.isEmpty, args.count == 1 else { throw BtError(at, "\(name)() takes a map: \(name)(@name)") }
+            return { _ in if name == "clear" { maps.clear(m) } else { maps.zero(m) } }
+        case "delete":
+            guard case .map(let m, let keyExprs, _)? = args.first, args.count == 1 else { throw BtError(at, "delete() takes a map element: delete(@name[key])") }
+            let keys = try keyExprs.map { e throws(BtError) in try expr(e).eval }
+            return { c in
+                let k = keys.map { $0(c) }
+                maps.entries[m]?[k] = nil
+            }
+        case "exit":
+            guard args.isEmpty else { throw BtError(at, "exit() takes no arguments") }
+            return { c in c.program.exited = true }
+        case "time":
+            var fmt = Array("%H:%M:%S\n".utf8)
+            if case .string(let f, _)? = args.first { fmt = f }
+            let clock = self.clock
+            return { c in c.program.out.text(BtTime.format(fmt, time: c.time, clock: clock)) }
+        default:
+            let v = try expr(.call(name, args, at)).eval
+            return { c in _ = v(c) }
+        }
+    }
+
+    func literal(_ e: BtExpr) throws(BtError) -> Int64 {
+        guard case .integer(let n, _) = e else { throw BtError(e.position, "expected an integer literal") }
+        return n
+    }
+
+    // MARK: expressions
+
+    mutating func integer(_ e: BtExpr) throws(BtError) -> BtEval {
+        let v = try expr(e)
+        guard v.type == .int else { throw BtError(e.position, "expected an integer, got a string") }
+        return v.eval
+    }
+
+    func arithmetic(_ op: String, _ at: BtPosition) throws(BtError) -> (Int64, Int64) -> Int64 {
+        switch op {
+        case "+": return { $0 &+ $1 }
+        case "-": return { $0 &- $1 }
+        case "*": return { $0 &* $1 }
+        // BPF's division: by zero gives 0, remainder by zero the dividend.
+        case "/": return { $1 == 0 ? 0 : $0.dividedReportingOverflow(by: $1).partialValue }
+        case "%": return { $1 == 0 ? $0 : $0.remainderReportingOverflow(dividingBy: $1).partialValue }
+        case "&": return { $0 & $1 }
+        case "|": return { $0 | $1 }
+        case "^": return { $0 ^ $1 }
+        case "<<": return { $0 << ($1 & 63) }
+        case ">>": return { $0 >> ($1 & 63) }
+        default: throw BtError(at, "unknown operator \(op)")
+        }
+    }
+
+    mutating func expr(_ e: BtExpr) throws(BtError) -> (type: BtType, eval: BtEval) {
+        switch e {
+        case .integer(let n, _): return (.int, { _ in .int(n) })
+        case .string(let s, _): return (.string, { _ in .string(s) })
+        case .positional(let n, let at):
+            guard n >= 1, n <= positionals.count else { throw BtError(at, "$\(n): the program was given \(positionals.count) positional parameter(s)") }
+            let text = positionals[n - 1]
+            if let v = Int64(text) { return (.int, { _ in .int(v) }) }
+            return (.string, { _ in .string(Array(text.utf8)) })
+        case .variable(let name, let at):
+            guard let s = scratchSlots[name], let t = scratchTypes[name] else { throw BtError(at, "\(name) is used before it is assigned") }
+            return (t, { c in c.scratch[s] })
+        case .map(let name, let keyExprs, let at):
+            try markKeyed(name, !keyExprs.isEmpty, at)
+            let keys = try keyExprs.map { k throws(BtError) in try expr(k).eval }
+            let maps = self.maps
+            let isString = maps.kinds[name] == .string
+            return (isString ? .string : .int, { c in
+                let k = keys.map { $0(c) }
+                guard let entry = maps.entries[name]?[k] else { return isString ? .string([]) : .int(0) }
+                if case .value(let v) = entry { return v }
+                return .int(entry.sortValue)
+            })
+        case .field(let name, let at):
+            return try field(name, at)
+        case .builtin(let name, let at):
+            return try builtin(name, at)
+        case .call(let name, let args, let at):
+            return try call(name, args, at)
+        case .cast(let type, let inner, _):
+            let v = try integer(inner)
+            let ctype = CType(name: type.hasPrefix("u") ? "u" + type.dropFirst(4) : "s" + type.dropFirst(3)) ?? .long
+            return (.int, { c in .int(ctype.normalize(v(c).integer)) })
+        case .unary(let op, let inner, _):
+            let v = try integer(inner)
+            switch op {
+            case "-": return (.int, { c in .int(0 &- v(c).integer) })
+            case "~": return (.int, { c in .int(~v(c).integer) })
+            default: return (.int, { c in .int(v(c).integer == 0 ? 1 : 0) })
+            }
+        case .ternary(let cond, let yes, let no, let at):
+            let c0 = try integer(cond)
+            let (y, n) = (try expr(yes), try expr(no))
+            guard y.type == n.type else { throw BtError(at, "the ternary's branches are of different types") }
+            return (y.type, { c in c0(c).integer != 0 ? y.eval(c) : n.eval(c) })
+        case .binary(let op, let l, let r, let at):
+            let (a, b) = (try expr(l), try expr(r))
+            if a.type == .string || b.type == .string {
+                guard a.type == b.type, op == "==" || op == "!=" else { throw BtError(at, "'\(op)' between \(a.type == .string ? "a string" : "an integer") and \(b.type == .string ? "a string" : "an integer")") }
+                let want = op == "=="
+                func cut(_ s: [UInt8]) -> ArraySlice<UInt8> { s.firstIndex(of: 0).map { s[..<$0] } ?? s[...] }
+                return (.int, { c in .int((cut(a.eval(c).bytes) == cut(b.eval(c).bytes)) == want ? 1 : 0) })
+            }
+            let (x, y) = (a.eval, b.eval)
+            switch op {
+            case "&&": return (.int, { c in .int(x(c).integer != 0 && y(c).integer != 0 ? 1 : 0) })
+            case "||": return (.int, { c in .int(x(c).integer != 0 || y(c).integer != 0 ? 1 : 0) })
+            case "==": return (.int, { c in .int(x(c).integer == y(c).integer ? 1 : 0) })
+            case "!=": return (.int, { c in .int(x(c).integer != y(c).integer ? 1 : 0) })
+            case "<": return (.int, { c in .int(x(c).integer < y(c).integer ? 1 : 0) })
+            case "<=": return (.int, { c in .int(x(c).integer <= y(c).integer ? 1 : 0) })
+            case ">": return (.int, { c in .int(x(c).integer > y(c).integer ? 1 : 0) })
+            case ">=": return (.int, { c in .int(x(c).integer >= y(c).integer ? 1 : 0) })
+            default:
+                let f = try arithmetic(op, at)
+                return (.int, { c in .int(f(x(c).integer, y(c).integer)) })
+            }
+        }
+    }
+
+    func field(_ name: String, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
+        guard let source, let columns else { throw BtError(at, "args->\(name): only tracepoint probes have args") }
+        guard let f = source.field(name) else {
+            let known = source.fields.map(\.name).joined(separator: ", ")
+            throw BtError(at, "args->\(name): \(source.event) has no field \(name)\(source.missingFieldHint.isEmpty ? " (its fields: \(known.isEmpty ? "none recorded" : known))" : source.missingFieldHint)")
+        }
+        let s = columns.slot(f.column)
+        switch f.type {
+        case .string: return (.string, { c in .string(c.row!.batch.orderedBlobs[s][c.row!.row]) })
+        default: return (.int, { c in .int(c.row!.batch.ordered[s][c.row!.row]) })
+        }
+    }
+
+    func builtin(_ name: String, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
+        if let reason = Self.refusedBuiltins[name] { throw BtError(at, "\(name): \(reason)") }
+        if name.hasPrefix("arg"), Int(name.dropFirst(3)) != nil { throw BtError(at, "\(name): kprobe and uprobe arguments are not in recordings; tracepoints have args->FIELD") }
+        let start = recordingStart
+        switch name {
+        case "nsecs": return (.int, { c in .int(c.time) })
+        case "elapsed": return (.int, { c in .int(c.time &- start) })
+        case "probe": return (.string, { c in .string(Array(c.probeName.utf8)) })
+        case "pid", "tid", "cpu", "comm":
+            guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
+            if name == "comm" {
+                columns.useComm()
+                return (.string, { c in .string(c.row!.comm) })
+            }
+            let s = columns.slot(name == "pid" ? "pid" : name == "tid" ? "tid" : "cpu")
+            return (.int, { c in .int(c.row!.batch.ordered[s][c.row!.row]) })
+        default:
+            throw BtError(at, "unknown identifier '\(name)'")
+        }
+    }
+
+    mutating func call(_ name: String, _ args: [BtExpr], _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
+        if let reason = Self.refusedCalls[name] { throw BtError(at, "\(name)(): \(reason)") }
+        switch name {
+        case "str":
+            guard (1...2).contains(args.count) else { throw BtError(at, "str() takes a string and an optional length") }
+            var v: BtEval
+            if case .field(let f, let fat) = args[0], let source, let columns, let field = source.field(f), case .pointer = field.type {
+                guard let column = field.stringColumn else {
+                    throw BtError(fat, "str(args->\(f)): the string was not read at capture (record it with bpfrec record -e '\(source.event):\(f)=str')")
+                }
+                let s = columns.slot(column)
+                v = { c in .string(c.row!.batch.orderedBlobs[s][c.row!.row]) }
+            } else {
+                let e = try expr(args[0])
+                guard e.type == .string else { throw BtError(args[0].position, "str() of an integer reads memory a recording does not hold") }
+                v = e.eval
+            }
+            if args.count == 2 {
+                let n = try integer(args[1])
+                let inner = v
+                v = { c in .string(Array(inner(c).bytes.prefix(Int(max(0, n(c).integer))))) }
+            }
+            return (.string, v)
+        case "ksym":
+            guard args.count == 1 else { throw BtError(at, "ksym() takes an address") }
+            let v = try integer(args[0])
+            let symbols = self.symbols
+            return (.string, { c in
+                let a = UInt64(bitPattern: v(c).integer)
+                return .string(Array((symbols?.name(of: a) ?? "0x" + String(a, radix: 16)).utf8))
+            })
+        case "strncmp":
+            guard args.count == 3 else { throw BtError(at, "strncmp() takes two strings and a length") }
+            let (a, b) = (try expr(args[0]), try expr(args[1]))
+            guard a.type == .string, b.type == .string else { throw BtError(at, "strncmp() compares strings") }
+            let n = try literal(args[2])
+            return (.int, { c in
+                let (x, y) = (Array(a.eval(c).bytes.prefix(Int(n))), Array(b.eval(c).bytes.prefix(Int(n))))
+                return .int(x == y ? 0 : 1)
+            })
+        case "bswap":
+            guard args.count == 1 else { throw BtError(at, "bswap() takes an integer") }
+            let v = try integer(args[0])
+            return (.int, { c in .int(v(c).integer.byteSwapped) })
+        default:
+            if Self.aggregations.contains(name) { throw BtError(at, "\(name)() is assigned to a map: @name = \(name)(...)") }
+            if ["printf", "print", "clear", "zero", "delete", "exit", "time"].contains(name) { throw BtError(at, "\(name)() is a statement, not a value") }
+            throw BtError(at, "unknown function \(name)()")
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import TraceAnalysis
+import TraceReport
+
+/// Runs a bpftrace program over a recording: BEGIN, then every recorded event of its
+/// tracepoint probes in time order with the interval probes firing on recording time, then
+/// END and the maps, printed as bpftrace 0.17 prints them at exit.
+public enum BtInterpreter {
+    /// One attach point resolved against the recording.
+    enum Attach {
+        case begin, end
+        case interval(Int64)
+        case tracepoint(String)
+    }
+
+    static let refusedKinds: [String: String] = [
+        "kprobe": "kprobes", "k": "kprobes", "kretprobe": "kretprobes", "kr": "kretprobes",
+        "uprobe": "uprobes", "u": "uprobes", "uretprobe": "uretprobes", "ur": "uretprobes", "usdt": "USDT probes", "U": "USDT probes",
+        "kfunc": "kfuncs", "f": "kfuncs", "kretfunc": "kretfuncs", "fr": "kretfuncs", "software": "software events", "s": "software events",
+        "hardware": "hardware events", "h": "hardware events", "watchpoint": "watchpoints", "w": "watchpoints", "rawtracepoint": "raw tracepoints",
+    ]
+
+    static func resolve(_ point: String, _ rec: Recording, at line: Int) throws(BtError) -> [(Attach, String)] {
+        let where_ = BtPosition(line: line, column: 1)
+        if point == "BEGIN" { return [(.begin, point)] }
+        if point == "END" { return [(.end, point)] }
+        let parts = point.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        switch parts[0] {
+        case "tracepoint", "t":
+            guard parts.count == 3 else { throw BtError(where_, "\(point): a tracepoint is tracepoint:CATEGORY:EVENT") }
+            let pattern = parts[1] + ":" + parts[2]
+            let matches = rec.servableTracepoints.filter { BtGlob.matches(pattern, $0) }
+            if matches.isEmpty {
+                let hint = pattern.contains("*") || pattern.contains("?") ? "matches no tracepoint this recording holds" : "is not in this recording (record it with bpfrec record -e \(pattern))"
+                throw BtError(where_, "\(point) \(hint)")
+            }
+            return matches.map { (.tracepoint($0), "tracepoint:" + $0) }
+        case "interval", "i":
+            guard parts.count == 3, let n = Int64(parts[2]), n > 0, let unit = ["s": Int64(1_000_000_000), "ms": 1_000_000, "us": 1000, "hz": 0][parts[1]] else {
+                throw BtError(where_, "\(point): an interval is interval:s:N, interval:ms:N, interval:us:N or interval:hz:N")
+            }
+            return [(.interval(unit == 0 ? 1_000_000_000 / n : n * unit), point)]
+        case "profile", "p":
+            throw BtError(where_, "\(point): profile probes over recorded CPU samples are not served yet")
+        default:
+            if let what = refusedKinds[parts[0]] {
+                throw BtError(where_, "\(point): \(what) are not in recordings (no kprobes or uprobes are recorded); use a tracepoint (bpfan bt -l lists those this recording serves)")
+            }
+            throw BtError(where_, "\(point): unknown probe type '\(parts[0])'")
+        }
+    }
+
+    struct Compiled {
+        var attach: Attach
+        var name: String
+        var input: TracepointProbeInput?
+        var predicate: BtEval?
+        var body: BtExec
+        var scratchCount: Int
+    }
+
+    /// Runs `program`; its output goes to `out`. Throws a BtError for a program the recording
+    /// cannot serve, before any output.
+    public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], into out: inout ToolOutput) throws {
+        let runtime = BtRuntime(out: out)
+        defer { out = runtime.out }
+        let symbols = try? KernelSymbols.load(rec.file)
+        var compiled: [Compiled] = []
+        for probe in program.probes {
+            for point in probe.attachPoints {
+                for (attach, name) in try resolve(point, rec, at: probe.line) {
+                    var input: TracepointProbeInput?
+                    if case .tracepoint(let event) = attach { input = TracepointProbeInput(source: try rec.tracepointSource(event), columns: TracepointColumns()) }
+                    var c = BtCompiler(source: input?.source, columns: input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
+                                       clock: rec.clock, symbols: symbols, maps: runtime.maps)
+                    let predicate = try probe.predicate.map { p throws(BtError) in try c.integer(p) }
+                    let body = try c.block(probe.body)
+                    compiled.append(Compiled(attach: attach, name: name, input: input, predicate: predicate, body: body, scratchCount: c.scratchSlots.count))
+                }
+            }
+        }
+        for c in compiled { if let coverage = c.input?.source.coverage { runtime.out.warn("bpfan bt: \(coverage)") } }
+        let families = Set(compiled.compactMap { $0.input.map { Recording.family(ofTable: $0.source.table) } })
+        let losses = rec.losses(families: families)
+        if !losses.isEmpty {
+            runtime.out.warn("bpfan bt: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); maps and output are incomplete")
+        }
+        runtime.out.text("Attaching \(compiled.count) probe\(compiled.count == 1 ? "" : "s")...\n")
+
+        let context = BtContext(program: runtime)
+        func fire(_ c: Compiled, row: TracepointRow?, time: Int64) throws {
+            context.row = row
+            context.time = time
+            context.probeName = c.name
+            context.returned = false
+            // Scratch variables live for one invocation.
+            if c.scratchCount > 0 { context.scratch = Array(repeating: .int(0), count: c.scratchCount) }
+            if let p = c.predicate, p(context).integer == 0 { return }
+            try c.body(context)
+        }
+        let start = rec.effectiveStart, end = rec.effectiveEnd
+        for c in compiled { if case .begin = c.attach, !runtime.exited { try fire(c, row: nil, time: start) } }
+
+        // Interval probes fire at start + k * period, between the events, until the window ends.
+        var ticks: [(next: Int64, period: Int64, probe: Int)] = compiled.enumerated().compactMap { i, c in
+            if case .interval(let p) = c.attach { return (start &+ p, p, i) }
+            return nil
+        }
+        func fireTicks(until t: Int64) throws {
+            while !runtime.exited, let i = ticks.indices.min(by: { ticks[$0].next < ticks[$1].next }), ticks[i].next <= t {
+                let tick = ticks[i]
+                ticks[i].next = tick.next &+ tick.period
+                try fire(compiled[tick.probe], row: nil, time: tick.next)
+            }
+        }
+        let events = compiled.filter { $0.input != nil }
+        struct Exited: Error {}
+        if !runtime.exited {
+            do {
+                try rec.scanTracepoints(events.map { $0.input! }) { hit in
+                    try fireTicks(until: hit.time)
+                    if runtime.exited { throw Exited() }
+                    try fire(events[hit.probe], row: hit.row, time: hit.time)
+                    if runtime.exited { throw Exited() }
+                }
+                try fireTicks(until: end)
+            } catch is Exited {}
+        }
+        // END runs after exit() too, as bpftrace's does.
+        runtime.exited = false
+        for c in compiled { if case .end = c.attach { try fire(c, row: nil, time: end) } }
+        // At exit bpftrace prints two newlines, then every map by name.
+        runtime.out.text("\n\n")
+        for name in runtime.maps.kinds.keys.sorted() {
+            runtime.out.text(runtime.maps.text(name))
+        }
+    }
+}
+
+/// bpftrace's wildcards in probe names: `*` any run, `?` one character.
+public enum BtGlob {
+    public static func matches(_ pattern: String, _ name: String) -> Bool {
+        let p = Array(pattern.utf8), s = Array(name.utf8)
+        var pi = 0, si = 0, star = -1, mark = 0
+        while si < s.count {
+            if pi < p.count, p[pi] == UInt8(ascii: "?") || p[pi] == s[si] { pi += 1; si += 1 }
+            else if pi < p.count, p[pi] == UInt8(ascii: "*") { star = pi; mark = si; pi += 1 }
+            else if star >= 0 { pi = star + 1; mark += 1; si = mark }
+            else { return false }
+        }
+        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+}

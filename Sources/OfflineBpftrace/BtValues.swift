@@ -1,0 +1,163 @@
+import TraceReport
+
+/// A value of a bpftrace expression: integers are 64-bit, strings are bytes.
+public enum BtValue: Hashable, Sendable, Comparable {
+    case int(Int64)
+    case string([UInt8])
+
+    var integer: Int64 { if case .int(let v) = self { return v }; return 0 }
+    var bytes: [UInt8] { if case .string(let s) = self { return s }; return [] }
+
+    /// As bpftrace prints a key or value: decimal, or the string up to its NUL.
+    var text: String {
+        switch self {
+        case .int(let v): return String(v)
+        case .string(let s): return String(decoding: s.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    public static func < (a: BtValue, b: BtValue) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return x < y
+        case (.string(let x), .string(let y)): return x.lexicographicallyPrecedes(y)
+        case (.int, .string): return true
+        case (.string, .int): return false
+        }
+    }
+}
+
+/// What a map holds per key, fixed by its first assignment as bpftrace types it.
+enum BtMapKind: Equatable, Sendable, CustomStringConvertible {
+    case integer, string, count, sum, avg, min, max, stats, hist
+    case lhist(min: Int64, max: Int64, step: Int64)
+
+    var description: String {
+        switch self {
+        case .integer: return "an integer"
+        case .string: return "a string"
+        case .count: return "count()"
+        case .sum: return "sum()"
+        case .avg: return "avg()"
+        case .min: return "min()"
+        case .max: return "max()"
+        case .stats: return "stats()"
+        case .hist: return "hist()"
+        case .lhist: return "lhist()"
+        }
+    }
+
+    /// Maps bpftrace follows with a blank line when it prints them.
+    var blankLineAfter: Bool {
+        switch self {
+        case .avg, .stats, .hist, .lhist: return true
+        default: return false
+        }
+    }
+}
+
+/// One map entry's state.
+enum BtMapEntry: Sendable {
+    case value(BtValue)
+    /// count, sum, min, max: one integer; avg and stats: count and total.
+    case scalar(Int64)
+    case mean(count: Int64, total: Int64)
+    case hist(BpftraceHistogram)
+    case lhist(BpftraceLinearHistogram)
+
+    var sortValue: Int64 {
+        switch self {
+        case .value(let v): return v.integer
+        case .scalar(let v): return v
+        case .mean(let c, let t): return c == 0 ? 0 : t / c
+        case .hist(let h): return Int64(bitPattern: h.total)
+        case .lhist(let h): return Int64(bitPattern: h.total)
+        }
+    }
+}
+
+/// The program's maps: by name, then by key (the empty key for a map without one).
+final class BtMaps {
+    var kinds: [String: BtMapKind] = [:]
+    var entries: [String: [[BtValue]: BtMapEntry]] = [:]
+    /// Keyed maps (printed `@m[k]`) versus scalar ones (`@m`).
+    var keyed: [String: Bool] = [:]
+    var keyCount = 0
+    /// A bound on map entries, so a hostile program cannot take all memory.
+    static let maxEntries = 10_000_000
+
+    func update(_ name: String, _ key: [BtValue], _ body: (inout BtMapEntry?) -> Void) throws(BtError) {
+        var e = entries[name, default: [:]][key]
+        let isNew = e == nil
+        body(&e)
+        if isNew {
+            keyCount += 1
+            if keyCount > Self.maxEntries { throw BtError(nil, "more than \(Self.maxEntries) map entries: the program's maps grow without bound") }
+        }
+        entries[name, default: [:]][key] = e
+    }
+
+    func clear(_ name: String) {
+        // bpftrace 0.17 keeps a key-less map's entry, zeroed; a keyed map loses its keys.
+        if keyed[name] == false, let k = kinds[name], entries[name]?[[]] != nil {
+            entries[name] = [[]: zeroed(k)]
+        } else {
+            entries[name] = [:]
+        }
+    }
+
+    func zero(_ name: String) {
+        guard let k = kinds[name] else { return }
+        for key in entries[name, default: [:]].keys { entries[name]![key] = zeroed(k) }
+    }
+
+    func zeroed(_ k: BtMapKind) -> BtMapEntry {
+        switch k {
+        case .integer: return .value(.int(0))
+        case .string: return .value(.string([]))
+        case .count, .sum, .min, .max: return .scalar(0)
+        case .avg, .stats: return .mean(count: 0, total: 0)
+        case .hist: return .hist(BpftraceHistogram())
+        case .lhist(let lo, let hi, let step): return .lhist(BpftraceLinearHistogram(min: lo, max: hi, step: step))
+        }
+    }
+
+    /// The map as `print(@m)` and the exit print it (`top` largest, values divided by `divisor`).
+    func text(_ name: String, top: Int = 0, divisor: Int64 = 1) -> String {
+        let all = entries[name] ?? [:]
+        guard let kind = kinds[name], !all.isEmpty else { return "\n" }
+        func key(_ k: [BtValue]) -> String? { keyed[name] == true ? k.map(\.text).joined(separator: ", ") : nil }
+        let byKey = all.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        switch kind {
+        case .hist, .lhist:
+            var items: [(key: String?, lines: String, total: UInt64)] = []
+            for (k, e) in byKey {
+                switch e {
+                case .hist(let h): items.append((key(k), BpftracePrinter.hist(h), h.total))
+                case .lhist(let h): items.append((key(k), BpftracePrinter.lhist(h), h.total))
+                default: break
+                }
+            }
+            var sorted = items.enumerated().sorted { ($0.element.total, $0.offset) < ($1.element.total, $1.offset) }.map(\.element)
+            if top > 0, sorted.count > top { sorted.removeFirst(sorted.count - top) }
+            return sorted.map { BpftracePrinter.mapKeyText(name, $0.key) + ": \n" + $0.lines }.joined(separator: "\n") + "\n"
+        case .stats:
+            var rows = byKey.map { (k, e) -> (String, Int64) in
+                guard case .mean(let c, let t) = e else { return ("", 0) }
+                let avg = c == 0 ? 0 : t / c
+                return (BpftracePrinter.mapKeyText(name, key(k)) + ": count \(c / divisor), average \(avg / divisor), total \(t / divisor)", c)
+            }
+            rows = rows.enumerated().sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }.map(\.element)
+            if top > 0, rows.count > top { rows.removeFirst(rows.count - top) }
+            return rows.map(\.0).joined(separator: "\n") + "\n\n"
+        case .string:
+            return byKey.map { BpftracePrinter.mapKeyText(name, key($0.key)) + ": " + ($0.value.stringValue) }.joined(separator: "\n") + "\n"
+        default:
+            let text = BpftracePrinter.valueMap(name: name, entries: byKey.map { (key($0.key), $0.value.sortValue / divisor) }, top: top)
+            return text + (kind.blankLineAfter ? "\n" : "")
+        }
+    }
+}
+
+extension BtMapEntry {
+    var stringValue: String { if case .value(let v) = self { return v.text }; return "" }
+}

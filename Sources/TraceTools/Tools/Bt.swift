@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import OfflineBpftrace
+import TraceAnalysis
+import TraceReport
+
+/// `bpfan bt`: a bpftrace program run over a recording, offline. Its tracepoint probes are
+/// served by the recorded events (any -e tracepoint, the irq family, syscalls:sys_enter_X /
+/// sys_exit_X from the syscalls family), in time order; BEGIN, END and interval probes run on
+/// recording time; maps print at the end as bpftrace 0.17 prints them.
+public struct Bt: RecordingTool {
+    public static let toolName = "bt"
+    public static let notes = "bpftrace programs over recorded tracepoints, BEGIN, END, interval; kprobes, uprobes, profile and -f json not served yet"
+    public static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Run a bpftrace program over a recording.",
+        discussion: """
+        The program is bpftrace's language (0.17): probes, /predicates/, maps and
+        aggregations (count sum avg min max stats hist lhist), printf, print, clear, zero,
+        delete, exit, time, str, ksym, $1... positional parameters. Tracepoint fields are
+        args->FIELD as the kernel's format names them; pid tid comm cpu nsecs elapsed probe.
+        What a recording does not hold (kprobes, uprobes, curtask, kstack...) is refused
+        with its name, never run with a made-up value.
+
+        EXAMPLES:
+            bpfan bt -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }' run.trc
+            bpfan bt -e 't:syscalls:sys_exit_read /args->ret > 0/ { @bytes = hist(args->ret); }' run.trc
+            bpfan bt -e 't:irq:irq_handler_entry { @[args->irq] = count(); } interval:s:1 { print(@); clear(@); }' run.trc
+            bpfan bt script.bt run.trc 1234          # $1 is 1234
+            bpfan bt -l 't:syscalls:*open*' run.trc    # the probes this recording serves
+        """)
+
+    @Option(name: .customShort("e"), help: ArgumentHelp("program to run (else the first argument names a .bt file)", valueName: "PROGRAM"))
+    var program: String?
+    @Flag(name: .customShort("l"), help: "list the probes the recording serves (optionally matching a pattern)")
+    var list = false
+    @Flag(name: .customShort("v"), help: "with -l: the fields of each tracepoint")
+    var verbose = false
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("[FILE.bt] RECORDING [ARGS...]", valueName: "arguments"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { [] }
+    public var lossFamilies: Set<String> { [] }
+
+    public func recordingArgument() throws -> (path: String, numbers: [Int]) {
+        if list {
+            guard let path = positionals.last else { throw AnalysisError("missing the recording (.trc) argument") }
+            return (path, [])
+        }
+        let index = program == nil ? 1 : 0
+        guard positionals.count > index else {
+            throw AnalysisError(program == nil ? "give a program with -e 'PROGRAM', or a .bt file, then the recording" : "missing the recording (.trc) argument")
+        }
+        return (positionals[index], [])
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        if list { return try listProbes(rec, into: &out) }
+        let source: String
+        var args = Array(positionals.dropFirst(program == nil ? 2 : 1))
+        if let program { source = program } else {
+            let file = positionals[0]
+            guard let data = FileManager.default.contents(atPath: file) else { throw AnalysisError("\(file): cannot read the program") }
+            source = String(decoding: data, as: UTF8.self)
+        }
+        if args.first == "--" { args.removeFirst() }
+        let name = program == nil ? positionals[0] : "program"
+        do {
+            let parsed = try BtParser.parse(source)
+            try BtInterpreter.run(parsed, rec, positionals: args, into: &out)
+        } catch let e as BtError {
+            throw AnalysisError("\(name):\(e)")
+        }
+    }
+
+    func listProbes(_ rec: Recording, into out: inout ToolOutput) throws {
+        let pattern = positionals.count > 1 ? positionals[0] : "*"
+        var b = RowLayout.Builder(.row, "probe")
+        b.add("probe", header: "", "", row: "%s\n")
+        let layout = b.layout
+        let bare = pattern.hasPrefix("tracepoint:") ? String(pattern.dropFirst(11)) : pattern.hasPrefix("t:") ? String(pattern.dropFirst(2)) : pattern
+        for event in rec.servableTracepoints where BtGlob.matches(bare, event) {
+            out.row(layout, [.string("tracepoint:" + event)])
+            if verbose, let source = try? rec.tracepointSource(event) {
+                for f in source.fields { out.text("    \(f.name)\n") }
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+import TraceTestSupport
+@testable import OfflineBpftrace
+@testable import TraceTools
+import TraceReport
+
+/// `bpfan bt` over the synthetic recording of ArgdistTraceTests: bash (300) signals 400
+/// twice (SIGUSR1) and 600 once (SIGKILL, failing) in the first second, sleep (400) signals
+/// 300 at 1.5 s; cat (700) opens /etc/passwd twice and a file whose name was not read.
+@Suite struct BtTests {
+    func bt(_ program: String, _ args: [String] = []) throws -> ToolOutput {
+        try runTool(Bt.self, ["-e", program, try tracepointToolsRecording()] + args)
+    }
+
+    @Test func mapsPrintAtExitAsBpftraceDoes() throws {
+        let r = try bt("""
+        BEGIN { printf("Tracing signals...\\n"); }
+        tracepoint:signal:signal_generate /args->errno == 0/ {
+          @sent[comm, args->sig] = count(); @bytarget[args->pid] = sum(1);
+          @h = hist(args->sig); @l = lhist(args->sig, 0, 20, 5); @s = stats(args->sig); @a = avg(args->sig);
+          @lo = min(args->sig); @hi = max(args->sig); @last = args->sig; @who = comm;
+        }
+        END { printf("done\\n"); }
+        """)
+        #expect(r.stderr.isEmpty, "\(r.stderr)")
+        #expect(r.stdout == """
+        Attaching 3 probes...
+        Tracing signals...
+        done
+
+
+        @a: 12
+
+        @bytarget[300]: 1
+        @bytarget[400]: 2
+        @h: 
+        [8, 16)                2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
+        [16, 32)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |
+
+        @hi: 17
+        @l: 
+        [10, 15)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
+        [15, 20)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |
+
+        @last: 17
+        @lo: 10
+        @s: count 3, average 12, total 37
+
+        @sent[sleep, 17]: 1
+        @sent[bash, 10]: 2
+        @who: sleep
+
+        """)
+    }
+
+    @Test func printfScratchVariablesConditionsAndPositionals() throws {
+        let r = try bt("""
+        t:signal:signal_generate {
+          $s = args->sig; $s *= 2;
+          if ($s > 18 && comm == "bash") { printf("%-6s %5d %x %s\\n", comm, $s, args->pid, probe); }
+          else if (pid == $1) { printf("%d at %d ms\\n", tid, elapsed / 1000000); }
+        }
+        """, ["400"])
+        #expect(r.stdout == """
+        Attaching 1 probe...
+        bash      20 190 tracepoint:signal:signal_generate
+        bash      20 190 tracepoint:signal:signal_generate
+        400 at 1500 ms
+
+
+
+        """)
+    }
+
+    @Test func intervalProbesFireOnRecordingTime() throws {
+        let r = try bt("t:signal:signal_generate { @n = count(); } interval:s:1 { print(@n); clear(@n); } interval:ms:1500 { exit(); }")
+        // At 1 s three signals were counted; exit at 1.5 s runs before the signal at 1.5 s.
+        #expect(r.stdout == "Attaching 3 probes...\n@n: 3\n\n\n@n: 0\n")
+    }
+
+    @Test func syscallTracepointsAndStringsReadAtCapture() throws {
+        let r = try bt("t:syscalls:sys_enter_openat { @[str(args->filename)] = count(); } t:syscalls:sys_exit_read /args->ret > 0/ { @bytes = sum(args->ret); }")
+        #expect(r.stdout == "Attaching 2 probes...\n\n\n@[]: 1\n@[/etc/passwd]: 2\n@bytes: 15\n")
+    }
+
+    @Test(arguments: [
+        ("BEGIN { printf(\"%d\\n\", 1 / 0); }", "Attaching 1 probe...\n0\n\n\n"),
+        ("BEGIN { @x = 5 % 0; @y = -7 / 2; exit(); }", "Attaching 1 probe...\n\n\n@x: 5\n@y: -3\n"),
+        ("BEGIN { @[1] = 1; @[2] = 2; delete(@[1]); zero(@); }", "Attaching 1 probe...\n\n\n@[2]: 0\n"),
+        ("BEGIN { $x = 1; unroll(3) { $x = $x * 2; } printf(\"%d %s\\n\", $x, $1 == 0 ? \"no\" : \"yes\"); }", ""),
+    ])
+    func runtimeEdges(program: String, expected: String) throws {
+        if expected.isEmpty {
+            // $1 was not given: refused at parse time, with where.
+            let r = try bt(program)
+            #expect(r.failed && r.stderr == ["bpfan bt: program:1:66: $1: the program was given 0 positional parameter(s)"])
+            return
+        }
+        let r = try bt(program)
+        #expect(r.stdout == expected, "\(r.stderr)")
+    }
+
+    @Test(arguments: [
+        ("BEGIN { printf(\"x\"", "program:1:19: expected ')', found end of program"),
+        ("BEGIN { @x = count() ", "program:1:22: expected ';' or '}' after a statement, found end of program"),
+        ("BEGIN { printf(\"abc); }", "program:1:16: unterminated string"),
+        ("kprobe:do_nanosleep { @ = count(); }", "program:1:1: kprobe:do_nanosleep: kprobes are not in recordings (no kprobes or uprobes are recorded); use a tracepoint (bpfan bt -l lists those this recording serves)"),
+        ("t:sched:nope { @ = count(); }", "program:1:1: t:sched:nope is not in this recording (record it with bpfrec record -e sched:nope)"),
+        ("t:nosuch:* { @ = count(); }", "program:1:1: t:nosuch:* matches no tracepoint this recording holds"),
+        ("t:signal:signal_generate { @[curtask] = count(); }", "program:1:30: curtask: the current task's memory is not in a recording"),
+        ("t:signal:signal_generate { @[args->nope] = count(); }", "program:1:30: args->nope: signal:signal_generate has no field nope (its fields: sig, errno, code, comm, pid, group, result)"),
+        ("t:signal:signal_generate { system(\"ls\"); }", "program:1:28: system(): it would run a command on the analysing machine, not the recorded one"),
+        ("t:signal:signal_generate { @x = count(); @x = sum(1); }", "program:1:47: type mismatch for @x: it holds count() and is assigned sum()"),
+        ("t:signal:signal_generate { printf(\"%s\\n\", args->sig); }", "program:1:28: printf: argument 1 is an integer but its conversion takes a string"),
+        ("t:syscalls:sys_enter_openat { printf(\"%s\\n\", args->filename); }", "program:1:31: printf: argument 1 is an integer but its conversion takes a string"),
+        ("t:signal:signal_generate { @x = comm + 1; }", "program:1:38: '+' between a string and an integer"),
+        ("BEGIN { $y = $x; }", "program:1:14: $x is used before it is assigned"),
+        ("BEGIN { @x = (struct task_struct *)curtask; }", "program:1:14: struct casts read kernel memory, which a recording does not hold (only args-> fields of recorded tracepoints)"),
+        ("/* never closed", "program:1:1: unterminated comment"),
+    ])
+    func hostileProgramsGetOneLineErrors(program: String, message: String) throws {
+        let r = try bt(program)
+        #expect(r.failed)
+        #expect(r.stderr == ["bpfan bt: \(message)"])
+    }
+
+    @Test func deepNestingIsRefusedNotACrash() throws {
+        let deep = "BEGIN { @x = " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + "; }"
+        let r = try bt(deep)
+        #expect(r.failed && r.stderr.first?.contains("nests deeper than 200 levels") == true, "\(r.stderr)")
+    }
+
+    @Test func listsTheProbesTheRecordingServes() throws {
+        let r = try runTool(Bt.self, ["-l", "t:syscalls:*open*", try tracepointToolsRecording()])
+        #expect(r.stdout == "tracepoint:syscalls:sys_enter_openat\ntracepoint:syscalls:sys_exit_openat\n")
+        let v = try runTool(Bt.self, ["-lv", "signal:*", try tracepointToolsRecording()])
+        #expect(v.stdout.hasPrefix("tracepoint:signal:signal_generate\n    sig\n    errno\n"))
+    }
+
+    @Test func globsMatchAsBpftraceDoes() {
+        #expect(BtGlob.matches("sys*:*open*", "syscalls:sys_enter_openat"))
+        #expect(BtGlob.matches("irq:softirq_?ntry", "irq:softirq_entry"))
+        #expect(!BtGlob.matches("irq:*exit", "irq:softirq_entry"))
+    }
+}
