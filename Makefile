@@ -151,6 +151,7 @@ bench-tools: bench-deps
 	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w2 $(BENCH_DIR)/w2.c
 	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w3 $(BENCH_DIR)/w3.c
 	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w4 $(BENCH_DIR)/w4.c
+	$(BENCH_CC) -O2 -Wall -o $(BENCH_BUILD)/w5 $(BENCH_DIR)/w5.c
 	$(BENCH_CC) -O2 -Wall -shared -fPIC -o $(BENCH_BUILD)/tracecmd_shim.so $(BENCH_DIR)/tracecmd_shim.c -ldl
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(BENCH_BUILD)/vmlinux.h
 	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BENCH_BUILD) -I$(BENCH_DIR) \
@@ -164,3 +165,5 @@ bench: bench-tools deps
 	-$(SWIFT) build -c release
 	python3 $(BENCH_DIR)/bench.py --bin $(BENCH_BUILD) --runs $(BENCH_RUNS) --out $(BENCH_OUT) \
 	  --bpfrec .build/release/bpfrec --bpfan .build/release/bpfan $(BENCH_ARGS)
+	python3 $(BENCH_DIR)/generic_bench.py --bin $(BENCH_BUILD) --runs $(BENCH_RUNS) \
+	  --bpfrec .build/release/bpfrec --bpfan .build/release/bpfan --report $(BENCH_OUT)/generic.md
