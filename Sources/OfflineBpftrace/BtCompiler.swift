@@ -381,10 +381,14 @@ struct BtCompiler {
             let known = source.fields.map(\.name).joined(separator: ", ")
             throw BtError(at, "args->\(name): \(source.event) has no field \(name)\(source.missingFieldHint.isEmpty ? " (its fields: \(known.isEmpty ? "none recorded" : known))" : source.missingFieldHint)")
         }
-        let s = columns.slot(f.column)
-        switch f.type {
-        case .string: return (.string, { c in .string(c.row!.batch.orderedBlobs[s][c.row!.row]) })
-        default: return (.int, { c in .int(c.row!.batch.ordered[s][c.row!.row]) })
+        let binding: CBinding<TracepointRow>
+        do { binding = try TracepointBindings.reader(f, of: source, columns: columns) } catch {
+            throw BtError(at, "args->\(name): \(error)")
+        }
+        let read = binding.read
+        switch binding.type {
+        case .string: return (.string, { c in .string(read(c.row!).bytes) })
+        default: return (.int, { c in .int(read(c.row!).integer) })
         }
     }
 

@@ -19,6 +19,8 @@ public struct BtParser {
     var tokenPosition = BtPosition(line: 1, column: 1)
     /// Inside `/.../` a `/` ends the predicate instead of dividing.
     var inPredicate = false
+    /// `#define NAME VALUE` constants.
+    var defines: [String: Int64] = [:]
     /// Guards recursion: a program nested deeper than this is refused, not a stack overflow.
     var depth = 0
     static let maxDepth = 200
@@ -38,6 +40,22 @@ public struct BtParser {
         while index < text.count {
             let c = text[index]
             if c == 10 { index += 1; line += 1; lineStart = index; continue }
+            // `#!` and preprocessor lines (#include, #define) at the start of a line: includes
+            // bring kernel headers, which a recording does not need; defines are kept.
+            if c == UInt8(ascii: "#"), index == lineStart {
+                var j = index
+                while j < text.count, text[j] != 10 { j += 1 }
+                let directive = String(decoding: text[index..<j], as: UTF8.self)
+                let words = directive.split(separator: " ", omittingEmptySubsequences: true)
+                if words.first == "#define", words.count == 3 {
+                    guard let v = Int64(words[2]) ?? (words[2].hasPrefix("0x") ? Int64(words[2].dropFirst(2), radix: 16) : nil) else {
+                        throw BtError(position, "#define \(words[1]): only integer constants are supported")
+                    }
+                    defines[String(words[1])] = v
+                }
+                index = j
+                continue
+            }
             if c == 32 || c == 9 || c == 13 { index += 1; continue }
             if c == UInt8(ascii: "/"), index + 1 < text.count, text[index + 1] == UInt8(ascii: "/") {
                 while index < text.count, text[index] != 10 { index += 1 }
@@ -312,6 +330,17 @@ public struct BtParser {
         return left
     }
 
+    /// Constants of kernel headers that bpftrace programs take from `#include` (bpftrace
+    /// resolves them through the headers; a recording's analysis has none).
+    static let kernelConstants: [String: Int64] = [
+        "TASK_RUNNING": 0, "TASK_INTERRUPTIBLE": 1, "TASK_UNINTERRUPTIBLE": 2, "__TASK_STOPPED": 4, "__TASK_TRACED": 8,
+        "EXIT_DEAD": 16, "EXIT_ZOMBIE": 32, "TASK_PARKED": 64, "TASK_DEAD": 128, "TASK_WAKEKILL": 256, "TASK_NOLOAD": 1024,
+        "AF_INET": 2, "AF_INET6": 10, "AF_UNIX": 1,
+        "TCP_ESTABLISHED": 1, "TCP_SYN_SENT": 2, "TCP_SYN_RECV": 3, "TCP_FIN_WAIT1": 4, "TCP_FIN_WAIT2": 5, "TCP_TIME_WAIT": 6,
+        "TCP_CLOSE": 7, "TCP_CLOSE_WAIT": 8, "TCP_LAST_ACK": 9, "TCP_LISTEN": 10, "TCP_CLOSING": 11, "TCP_NEW_SYN_RECV": 12,
+        "IPPROTO_TCP": 6, "IPPROTO_UDP": 17,
+    ]
+
     static let castTypes: Set<String> = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
 
     mutating func unary() throws(BtError) -> BtExpr {
@@ -403,6 +432,7 @@ public struct BtParser {
                 return try postfix(.field(field, at))
             }
             if token == .symbol("(") { return .call(name, try arguments(), at) }
+            if let v = defines[name] ?? BtParser.kernelConstants[name] { return .integer(v, at) }
             // curtask->pid and the like: name the builtin the recording lacks, not the arrow.
             if let reason = BtCompiler.refusedBuiltins[name] { throw BtError(at, "\(name): \(reason)") }
             return try postfix(.builtin(name, at))

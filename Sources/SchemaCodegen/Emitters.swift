@@ -66,6 +66,13 @@ public enum Emitters {
             for t in f.tables where t.source == .bpf { everyHit.append(("\(f.subsystem!):\(t.name)", t.name)) }
         }
         s += everyHit.isEmpty ? "        :\n" : everyHit.map { "        \(literal($0.0)): \(literal($0.1)),\n" }.joined()
+        s += "    ]\n\n    /// Dedicated tables read as the kernel tracepoints they record (`tracepoint` in the\n"
+        s += "    /// schema): by `SUBSYS:EVENT`, the table and each format field's column or expression.\n"
+        s += "    public static let tracepointViews: [String: (table: String, fields: [(name: String, from: String)])] = [\n"
+        let views = families.flatMap(\.tracepointViews)
+        s += views.isEmpty ? "        :\n" : views.map { v in
+            "        \(literal(v.event)): (\(literal(v.table)), [" + v.fields.map { "(\(literal($0.name)), \(literal($0.from)))" }.joined(separator: ", ") + "]),\n"
+        }.joined()
         s += """
             ]
         }

@@ -21,6 +21,9 @@ public struct FamilySchema: Sendable, Equatable {
     /// after (no filter, no pairing): counting its rows counts the tracepoint (funccount).
     public var everyHit: Bool = false
     public var subsystem: String?
+    /// Tables that serve a kernel tracepoint by its name and format fields (`tracepoint` in
+    /// the schema): bpftrace programs and argdist/trace read them as that tracepoint.
+    public var tracepointViews: [TracepointView] = []
 
     public var isBPF: Bool { id != nil }
 
@@ -33,6 +36,19 @@ public struct FamilySchema: Sendable, Equatable {
         self.tables = tables
         self.generic = generic
     }
+}
+
+/// A table read as the kernel tracepoint it records: each format field is a column, or a C
+/// expression over the table's columns where the recorder stores the value differently.
+public struct TracepointView: Sendable, Equatable, Decodable {
+    public struct Field: Sendable, Equatable, Decodable {
+        public var name: String
+        public var from: String
+    }
+    public var event: String
+    public var fields: [Field]
+    public var table: String = ""
+    enum CodingKeys: String, CodingKey { case event, fields }
 }
 
 /// Reads schemas/*.json — the single description of every event table and family — and expands
@@ -57,6 +73,7 @@ public enum SchemaCatalog {
         var columns: [ColumnSchema]?
         var same_columns_as: String?
         var extra_columns: [ColumnSchema]?
+        var tracepoint: TracepointView?
     }
 
     public struct Error: Swift.Error, CustomStringConvertible {
@@ -101,6 +118,11 @@ public enum SchemaCatalog {
                 tables.append(schema)
             }
             var family = FamilySchema(name: file.family, id: file.id, doc: file.doc, attaches: file.attaches ?? [], tables: tables, generic: file.generic ?? false, presets: file.presets ?? [:])
+            for t in file.tables {
+                guard var view = t.tracepoint else { continue }
+                view.table = t.name
+                family.tracepointViews.append(view)
+            }
             if let subsystem = file.every_hit_of {
                 family.everyHit = true
                 family.subsystem = subsystem

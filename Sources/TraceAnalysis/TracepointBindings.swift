@@ -66,8 +66,19 @@ public struct TracepointBindings: CExpressionBindings {
             let known = source.fields.map(\.name).joined(separator: ", ")
             throw CExpressionError("args->\(name): \(source.event) has no field \(name)\(source.missingFieldHint.isEmpty ? " (its fields: \(known.isEmpty ? "none recorded" : known))" : source.missingFieldHint)")
         }
+        return try Self.reader(f, of: source, columns: columns)
+    }
+
+    /// How a field is read from a source's rows: its column, the string read behind a
+    /// pointer, or the expression over the table's columns a dedicated table needs.
+    public static func reader(_ f: TracepointField, of source: TracepointSource, columns: TracepointColumns) throws(CExpressionError) -> CBinding<Row> {
+        if let expression = f.expression {
+            let e = try CExpressionParser.parse(expression)
+            let compiled = try CExpressionCompiler.compile(e, TableColumnBindings(types: source.columnTypes, columns: columns))
+            return CBinding(type: compiled.type, read: { compiled($0) })
+        }
         let slot = columns.slot(f.column)
-        let hint = " (record it with bpfrec record -e '\(source.event):\(name)=str')"
+        let hint = " (record it with bpfrec record -e '\(source.event):\(f.name)=str')"
         switch f.type {
         case .string:
             return CBinding(type: .string, read: { .string($0.bytes(slot)) })
@@ -110,6 +121,26 @@ public struct TracepointBindings: CExpressionBindings {
 
     public func call(_ name: String, arguments: [CExpression]) throws(CExpressionError) -> CBinding<Row> {
         if let reason = refused[name] { throw CExpressionError("\(name)(): \(reason)") }
+        throw CExpressionError("unknown function \(name)()")
+    }
+}
+
+/// Bare names as a table's columns: the expressions of a dedicated table's tracepoint view.
+struct TableColumnBindings: CExpressionBindings {
+    typealias Row = TracepointRow
+    let types: [String: ColumnType]
+    let columns: TracepointColumns
+
+    func name(_ name: String) throws(CExpressionError) -> CBinding<Row> {
+        guard let t = types[name] else { throw CExpressionError("no column \(name) in the table") }
+        let slot = columns.slot(name)
+        switch Recording.staticType(t) {
+        case .string: return CBinding(type: .string, read: { .string($0.bytes(slot)) })
+        case let type: return CBinding(type: type, read: { .int($0.int(slot)) })
+        }
+    }
+    func field(_ name: String) throws(CExpressionError) -> CBinding<Row> { try self.name(name) }
+    func call(_ name: String, arguments: [CExpression]) throws(CExpressionError) -> CBinding<Row> {
         throw CExpressionError("unknown function \(name)()")
     }
 }

@@ -10,6 +10,9 @@ public struct TracepointField: Sendable {
     public var type: CStaticType
     /// The column holding the string a pointer field pointed to (`-e EVENT:field=str`).
     public var stringColumn: String?
+    /// A C expression over the table's columns giving the field, where a dedicated table
+    /// stores it differently (`nr_bytes >> 9` for nr_sector); `column` is then unused.
+    public var expression: String?
 }
 
 /// One tracepoint a recording can serve by its kernel name, whichever table holds it: a
@@ -31,6 +34,8 @@ public struct TracepointSource: Sendable {
     public var coverage: String?
     /// What to tell a user asking for a field this source does not hold.
     public var missingFieldHint: String = ""
+    /// The table's column types, for fields given by an expression over them.
+    public var columnTypes: [String: ColumnType] = [:]
 
     public func field(_ name: String) -> TracepointField? { fields.first { $0.name == name } }
 }
@@ -47,6 +52,9 @@ extension Recording {
             let fields = schema.columns.filter { !header.contains($0.name) && (declared.isEmpty || declared[$0.name] != nil) }
                 .map { TracepointField(name: $0.name, column: $0.name, type: Self.staticType($0.type), stringColumn: nil) }
             return TracepointSource(event: event, table: table, fields: fields)
+        }
+        if let view = EventTables.tracepointViews[event], let schema = file.tables.values.first(where: { $0.name == view.table }) {
+            return viewSource(event, schema, view.fields)
         }
         if let source = syscallSource(event) { return source }
         let hint = EventTables.everyHit[event] != nil ? " (record it with --families irq, or -e \(event))" : " (record it with bpfrec record -e \(event))"
@@ -74,6 +82,19 @@ extension Recording {
                 stringColumn: columns.contains(stringColumn) ? stringColumn : nil))
         }
         return TracepointSource(event: schema.name, table: schema.name, fields: fields)
+    }
+
+    /// A dedicated table read as its tracepoint (the schema's `tracepoint` view).
+    func viewSource(_ event: String, _ schema: TableSchema, _ fields: [(name: String, from: String)]) -> TracepointSource {
+        let types = Dictionary(schema.columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        let out = fields.map { f -> TracepointField in
+            if let t = types[f.from] { return TracepointField(name: f.name, column: f.from, type: Self.staticType(t)) }
+            return TracepointField(name: f.name, column: "", type: .integer(.long), expression: f.from)
+        }
+        var source = TracepointSource(event: event, table: schema.name, fields: out)
+        source.columnTypes = types
+        source.missingFieldHint = " (\(event) is served by the \(schema.family) family's \(schema.name) table, which holds \(fields.map(\.name).joined(separator: ", ")); record it generically with bpfrec record -e \(event))"
+        return source
     }
 
     /// The fields of an event's format kept in the recording, by name (empty when none is kept).
@@ -137,6 +158,7 @@ extension Recording {
     /// generic tables, every-hit dedicated tables, and the syscalls family's per-syscall events.
     public var servableTracepoints: [String] {
         var names = Set(countableTracepoints.keys)
+        for (event, view) in EventTables.tracepointViews where hasTable(view.table) { names.insert(event) }
         if hasTable("syscall") {
             names.insert("raw_syscalls:sys_enter")
             names.insert("raw_syscalls:sys_exit")

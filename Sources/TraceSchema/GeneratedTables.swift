@@ -369,6 +369,21 @@ extension EventTables {
         "irq:softirq_exit": "softirq_exit",
         "irq:softirq_raise": "softirq_raise",
     ]
+
+    /// Dedicated tables read as the kernel tracepoints they record (`tracepoint` in the
+    /// schema): by `SUBSYS:EVENT`, the table and each format field's column or expression.
+    public static let tracepointViews: [String: (table: String, fields: [(name: String, from: String)])] = [
+        "block:block_rq_insert": ("block_rq_insert", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("bytes", "nr_bytes"), ("rwbs", "rwbs"), ("comm", "comm")]),
+        "block:block_rq_issue": ("block_rq_issue", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("bytes", "nr_bytes"), ("rwbs", "rwbs"), ("comm", "comm")]),
+        "block:block_rq_complete": ("block_rq_complete", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("error", "error"), ("rwbs", "rwbs")]),
+        "block:block_rq_requeue": ("block_rq_requeue", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("rwbs", "rwbs")]),
+        "block:block_io_start": ("block_io_start", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("bytes", "nr_bytes"), ("rwbs", "rwbs"), ("comm", "comm")]),
+        "block:block_io_done": ("block_io_done", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("bytes", "nr_bytes"), ("rwbs", "rwbs"), ("comm", "comm")]),
+        "sched:sched_switch": ("sched_switch", [("prev_comm", "prev_comm"), ("prev_pid", "tid"), ("prev_prio", "prev_prio"), ("prev_state", "preempt ? 256 : prev_state == 1026 ? 128 : prev_state == 4096 ? 2 : (prev_state & 64) ? 64 : (prev_state & 32) ? 32 : (prev_state & 16) ? 16 : (prev_state & 8) ? 8 : (prev_state & 4) ? 4 : (prev_state & 2) ? 2 : prev_state & 1"), ("next_comm", "next_comm"), ("next_pid", "next_tid"), ("next_prio", "next_prio")]),
+        "sched:sched_wakeup": ("sched_wakeup", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),
+        "sched:sched_wakeup_new": ("sched_wakeup_new", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),
+        "sched:sched_migrate_task": ("sched_migrate_task", [("pid", "target_tid"), ("orig_cpu", "orig_cpu"), ("dest_cpu", "dest_cpu")]),
+    ]
 }
 
 extension RecordLayout {
