@@ -79,11 +79,10 @@ public enum BtInterpreter {
                 }
             }
         }
-        for c in compiled { if let coverage = c.input?.source.coverage { runtime.out.warn("bpfan bt: \(coverage)") } }
+        for note in TracepointSource.coverageNotes(compiled.compactMap { $0.input?.source }) { runtime.out.warn("bpfan bt: \(note)") }
         let families = Set(compiled.compactMap { $0.input.map { Recording.family(ofTable: $0.source.table) } })
-        let losses = rec.losses(families: families)
-        if !losses.isEmpty {
-            runtime.out.warn("bpfan bt: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); maps and output are incomplete")
+        if let lost = rec.lossSummary(families: families) {
+            runtime.out.warn("bpfan bt: warning: \(lost); maps and output are incomplete")
         }
         runtime.out.text("Attaching \(compiled.count) probe\(compiled.count == 1 ? "" : "s")...\n")
 

@@ -108,6 +108,14 @@ public final class Recording: @unchecked Sendable {
     public func missingTables(_ names: [String]) -> [String] { names.filter { !hasTable($0) } }
 
     /// Events lost inside the window for the given families, summed by family and reason.
+    /// "N events lost in this window (family reason n, ...)", or nil when none were.
+    public func lossSummary(families: Set<String>) -> String? {
+        let losses = losses(families: families)
+        guard !losses.isEmpty else { return nil }
+        let detail = losses.map { "\($0.family) \($0.reason) \($0.lost)" }.joined(separator: ", ")
+        return "\(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(detail))"
+    }
+
     public func losses(families: Set<String>) -> [LossCount] {
         var out: [String: LossCount] = [:]
         for chunk in file.chunks(ofTable: "lost_events") {

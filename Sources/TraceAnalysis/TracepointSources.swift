@@ -30,7 +30,8 @@ public struct TracepointSource: Sendable {
     /// The span since the matching entry event (`$latency`), and the column set when unknown.
     public var latencyColumn: String?
     public var unpairedColumn: String?
-    /// What this source misses of the live tracepoint's hits, to say on stderr.
+    /// What this source misses of the live tracepoint's hits, said on stderr after the
+    /// event names that share it (`coverageNotes`).
     public var coverage: String?
     /// What to tell a user asking for a field this source does not hold.
     public var missingFieldHint: String = ""
@@ -135,7 +136,7 @@ extension Recording {
             source.latencyColumn = "duration"
             source.unpairedColumn = "unpaired"
         } else {
-            source.coverage = "\(event) is served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen"
+            source.coverage = "served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen"
         }
         return source
     }
@@ -168,5 +169,19 @@ extension Recording {
             }
         }
         return names.sorted()
+    }
+}
+
+extension TracepointSource {
+    /// One line per distinct coverage gap, naming the events it applies to.
+    public static func coverageNotes(_ sources: [TracepointSource]) -> [String] {
+        var events: [String: [String]] = [:]
+        var order: [String] = []
+        for s in sources {
+            guard let c = s.coverage else { continue }
+            if events[c] == nil { order.append(c) }
+            if !(events[c]?.contains(s.event) ?? false) { events[c, default: []].append(s.event) }
+        }
+        return order.map { "\(events[$0]!.joined(separator: ", ")) \(events[$0]!.count == 1 ? "is" : "are") \($0)" }
     }
 }

@@ -84,11 +84,8 @@ extension RecordingTool {
             if !file.damage.isEmpty {
                 out.warn("bpfan \(name): warning: \(path) is damaged (\(file.damage.count) problem(s); first: \(file.damage[0])); output covers the readable part")
             }
-            let losses = rec.losses(families: lossFamilies)
-            if !losses.isEmpty {
-                let total = losses.reduce(0) { $0 + $1.lost }
-                let detail = losses.map { "\($0.family) \($0.reason) \($0.lost)" }.joined(separator: ", ")
-                out.warn("bpfan \(name): warning: \(total) events lost in this window (\(detail)); counts below are incomplete")
+            if let lost = rec.lossSummary(families: lossFamilies) {
+                out.warn("bpfan \(name): warning: \(lost); counts below are incomplete")
             }
             try render(rec, numbers: numbers, into: &out)
         } catch let e as AnalysisError {

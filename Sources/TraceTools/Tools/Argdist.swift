@@ -127,13 +127,10 @@ public struct Argdist: RecordingTool {
         } catch let e as ArgdistSpecifier.Failure { throw AnalysisError(e.description) }
         if specs.isEmpty { throw AnalysisError("at least one specifier is required") }
         let probes = try specs.map { try bind($0, rec) }
-        for p in probes {
-            if let coverage = p.input.source.coverage { out.warn("bpfan argdist: \(coverage)") }
-        }
+        for note in TracepointSource.coverageNotes(probes.map(\.input.source)) { out.warn("bpfan argdist: \(note)") }
         let families = Set(probes.map { Recording.family(ofTable: $0.input.source.table) })
-        let losses = rec.losses(families: families)
-        if !losses.isEmpty {
-            out.warn("bpfan argdist: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); counts below are incomplete")
+        if let lost = rec.lossSummary(families: families) {
+            out.warn("bpfan argdist: warning: \(lost); counts below are incomplete")
         }
 
         // One report per interval: -n reports, or until -d seconds, else to the recording's end.

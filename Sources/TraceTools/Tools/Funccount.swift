@@ -93,9 +93,8 @@ public struct Funccount: RecordingTool {
         if !unrecorded.isEmpty {
             out.warn("bpfan funccount: \(unrecorded.count) matching tracepoint(s) of the recording host were not recorded and are not counted: \(unrecorded.prefix(5).joined(separator: ", "))\(unrecorded.count > 5 ? ", ..." : "") (record them with -e)")
         }
-        let losses = rec.losses(families: Set(recorded.values.map(Recording.family(ofTable:))))
-        if !losses.isEmpty {
-            out.warn("bpfan funccount: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); counts below are incomplete")
+        if let lost = rec.lossSummary(families: Set(recorded.values.map(Recording.family(ofTable:)))) {
+            out.warn("bpfan funccount: warning: \(lost); counts below are incomplete")
         }
         // -d alone reports once, after DURATION; -i every INTERVAL (until -d).
         let step = interval ?? duration

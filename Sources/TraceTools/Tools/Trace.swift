@@ -148,12 +148,9 @@ public struct Trace: RecordingTool {
         var specs: [TraceProbeSpecifier] = []
         do { specs = try texts.map { try TraceProbeSpecifier($0) } } catch let e as TraceProbeSpecifier.Failure { throw AnalysisError(e.description) }
         let probes = try specs.map { try bind($0, rec) }
-        for p in probes {
-            if let coverage = p.input.source.coverage { out.warn("bpfan trace: \(coverage)") }
-        }
-        let losses = rec.losses(families: Set(probes.map { Recording.family(ofTable: $0.input.source.table) }))
-        if !losses.isEmpty {
-            out.warn("bpfan trace: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); events are missing below")
+        for note in TracepointSource.coverageNotes(probes.map(\.input.source)) { out.warn("bpfan trace: \(note)") }
+        if let lost = rec.lossSummary(families: Set(probes.map { Recording.family(ofTable: $0.input.source.table) })) {
+            out.warn("bpfan trace: warning: \(lost); events are missing below")
         }
         let symbols = probes.contains { $0.spec.types.contains("K") } ? try KernelSymbols.load(rec.file) : nil
         if probes.contains(where: { $0.spec.types.contains("U") }) {

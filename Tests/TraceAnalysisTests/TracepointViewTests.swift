@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import TraceExpressions
+import TraceFormat
+import TraceSchema
+@testable import TraceAnalysis
+
+/// The schemas' tracepoint views name real columns, their expressions compile over the
+/// table's columns, and (where tracefs is readable) every field is a field of the kernel's
+/// format for that tracepoint.
+@Suite struct TracepointViewTests {
+    @Test func viewsReadTheirTablesColumns() throws {
+        #expect(!EventTables.tracepointViews.isEmpty)
+        for (event, view) in EventTables.tracepointViews {
+            let schema = try #require(EventTables.all.first { $0.name == view.table }, "\(event): no table \(view.table)")
+            let types = Dictionary(schema.columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+            for f in view.fields where types[f.from] == nil {
+                let e = try CExpressionParser.parse(f.from)
+                let compiled = try CExpressionCompiler.compile(e, TableColumnBindings(types: types, columns: TracepointColumns()))
+                guard case .integer = compiled.type else { Issue.record("\(event) \(f.name): not an integer"); continue }
+            }
+        }
+    }
+
+    @Test func viewFieldsAreTheKernelsFormatFields() throws {
+        for (event, view) in EventTables.tracepointViews {
+            let parts = event.split(separator: ":")
+            let path = "/sys/kernel/tracing/events/\(parts[0])/\(parts[1])/format"
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let format = try TracepointFormat.parse(text, system: String(parts[0]))
+            let names = Set(format.fields.map(\.name))
+            for f in view.fields { #expect(names.contains(f.name), "\(event): \(f.name) is not a field of the kernel's format") }
+        }
+    }
+
+    /// prev_state as the sched_switch tracepoint reports it (__trace_sched_switch_state).
+    @Test(arguments: [(0, 0, 0), (1, 0, 1), (2, 0, 2), (0x402, 0, 0x80), (0x1000, 0, 2), (0x81, 0, 1), (1, 1, 0x100), (0, 1, 0x100)] as [(Int64, Int64, Int64)])
+    func prevStateIsTheTracepointsReportValue(state: Int64, preempt: Int64, reported: Int64) throws {
+        let view = try #require(EventTables.tracepointViews["sched:sched_switch"])
+        let from = try #require(view.fields.first { $0.name == "prev_state" }?.from)
+        let schema = try #require(EventTables.all.first { $0.name == "sched_switch" })
+        let types = Dictionary(schema.columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        let columns = TracepointColumns()
+        let compiled = try CExpressionCompiler.compile(CExpressionParser.parse(from), TableColumnBindings(types: types, columns: columns))
+        var data: [String: ColumnData] = [:]
+        for name in columns.names { data[name] = .ints([0]) }
+        data["prev_state"] = .ints([state])
+        data["preempt"] = .ints([preempt])
+        let batch = Batch(table: "sched_switch", count: 1, columns: data, order: columns.names)
+        #expect(compiled(TracepointRow(batch: batch, row: 0)) == .int(reported))
+    }
+}
