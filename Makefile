@@ -122,6 +122,11 @@ syscall-names:
 	  awk '/^#define __NR_/ {sub("__NR_","",$$2); printf "        %s: \"%s\",\n", $$3, $$2}' /usr/include/x86_64-linux-gnu/asm/unistd_64.h; \
 	  echo '    ]'; echo '}'; } > Sources/TraceRecorder/SyscallNamesX86_64.swift
 
+# The arguments of the syscalls with a syscall_detail row, from this kernel's formats (root).
+syscall-args:
+	@mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+	python3 Sources/TraceAnalysis/gen-syscall-arguments.py > Sources/TraceAnalysis/SyscallArguments.swift
+
 # make bench: recorder overhead, bytes/event and analyzer speed against perf, trace-cmd
 # and a bare ring-buffer floor. Tests/Benchmarks/PERFORMANCE.md explains the figures.
 # BENCH_RUNS pairs (untraced, traced) per workload and recorder; BENCH_ARGS go to bench.py

@@ -388,6 +388,9 @@ struct BtCompiler {
         let read = binding.read
         switch binding.type {
         case .string: return (.string, { c in .string(read(c.row!).bytes) })
+        case .pointer:
+            let text = binding.text
+            return (.int, { c in .pointer(read(c.row!).integer, text.map { $0(c.row!) }) })
         default: return (.int, { c in .int(read(c.row!).integer) })
         }
     }
@@ -419,21 +422,31 @@ struct BtCompiler {
         case "str":
             guard (1...2).contains(args.count) else { throw BtError(at, "str() takes a string and an optional length") }
             var v: BtEval
-            if case .field(let f, let fat) = args[0], let source, let columns, let field = source.field(f), case .pointer = field.type {
-                guard let column = field.stringColumn else {
-                    throw BtError(fat, "str(args->\(f)): the string was not read at capture (record it with bpfrec record -e '\(source.event):\(f)=str')")
-                }
-                let s = columns.slot(column)
-                v = { c in .string(c.row!.batch.orderedBlobs[s][c.row!.row]) }
-            } else {
-                let e = try expr(args[0])
-                guard e.type == .string else { throw BtError(args[0].position, "str() of an integer reads memory a recording does not hold") }
-                v = e.eval
+            if case .field(let f, let fat) = args[0], let source, let field = source.field(f), case .pointer(false) = field.type {
+                throw BtError(fat, "str(args->\(f)): the string was not read at capture (record it with bpfrec record -e '\(source.event):\(f)=str')")
             }
-            if args.count == 2 {
-                let n = try integer(args[1])
-                let inner = v
-                v = { c in .string(Array(inner(c).bytes.prefix(Int(max(0, n(c).integer))))) }
+            let e = try expr(args[0])
+            switch (e.type, args[0]) {
+            case (.string, _):
+                v = e.eval
+            case (.int, .field), (.int, .map), (.int, .variable):
+                // An address: its string is known when it came from a pointer field read at capture.
+                let inner = e.eval
+                v = { c in
+                    if case .pointer(_, let s?) = inner(c) { return .string(s) }
+                    if c.program.error == nil { c.program.error = BtError(at, "str(): this value is not a string the recording holds (only pointer fields read at capture are)") }
+                    return .string([])
+                }
+            default:
+                throw BtError(args[0].position, "str() of an integer reads memory a recording does not hold")
+            }
+            // bpftrace's strings hold BPFTRACE_STRLEN (64) bytes with their NUL; a length given
+            // counts the NUL too.
+            let inner = v
+            let n = args.count == 2 ? try integer(args[1]) : nil
+            v = { c in
+                let limit = min(Int(clamping: n?(c).integer ?? 64), 64) - 1
+                return .string(Array(inner(c).bytes.prefix { $0 != 0 }.prefix(max(0, limit))))
             }
             return (.string, v)
         case "ksym":

@@ -58,7 +58,7 @@ struct BtFormat {
     func render(_ values: [BtValue]) -> String {
         let args: [CArg] = values.map { v in
             switch v {
-            case .int(let i): return .int(i)
+            case .int(let i), .pointer(let i, _): return .int(i)
             case .string(let s): return .string(String(decoding: s.prefix { $0 != 0 }, as: UTF8.self))
             }
         }

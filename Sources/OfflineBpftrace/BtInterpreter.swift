@@ -94,8 +94,11 @@ public enum BtInterpreter {
             context.returned = false
             // Scratch variables live for one invocation.
             if c.scratchCount > 0 { context.scratch = Array(repeating: .int(0), count: c.scratchCount) }
-            if let p = c.predicate, p(context).integer == 0 { return }
+            let passes = c.predicate.map { $0(context).integer != 0 } ?? true
+            if let e = runtime.error { throw e }
+            guard passes else { return }
             try c.body(context)
+            if let e = runtime.error { throw e }
         }
         let start = rec.effectiveStart, end = rec.effectiveEnd
         for c in compiled { if case .begin = c.attach, !runtime.exited { try fire(c, row: nil, time: start) } }

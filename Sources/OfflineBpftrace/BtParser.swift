@@ -93,8 +93,15 @@ public struct BtParser {
             var j = index
             while j < text.count, Self.isWordByte(text[j]) { j += 1 }
             let word = String(decoding: text[index..<j].filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
-            let value: UInt64?
+            var value: UInt64?
             if word.hasPrefix("0x") || word.hasPrefix("0X") { value = UInt64(word.dropFirst(2), radix: 16) } else { value = UInt64(word) }
+            // 1e6: bpftrace's integer literals take a power of ten.
+            let e = word.split(separator: "e")
+            if value == nil, e.count == 2, let m = UInt64(e[0]), let x = Int(e[1]), x <= 19 {
+                var v = m
+                for _ in 0..<x { v = v.multipliedReportingOverflow(by: 10).partialValue }
+                value = v
+            }
             guard let value else { throw BtError(tokenPosition, "invalid integer '\(word)'") }
             token = .integer(Int64(bitPattern: value))
             index = j

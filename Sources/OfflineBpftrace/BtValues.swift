@@ -4,24 +4,32 @@ import TraceReport
 public enum BtValue: Hashable, Sendable, Comparable {
     case int(Int64)
     case string([UInt8])
+    /// A pointer field's address, with the string it pointed to where the recorder read it
+    /// (`str()` of it, even after a trip through a map, is that string).
+    case pointer(Int64, [UInt8]?)
 
-    var integer: Int64 { if case .int(let v) = self { return v }; return 0 }
+    var integer: Int64 {
+        switch self {
+        case .int(let v), .pointer(let v, _): return v
+        case .string: return 0
+        }
+    }
     var bytes: [UInt8] { if case .string(let s) = self { return s }; return [] }
 
     /// As bpftrace prints a key or value: decimal, or the string up to its NUL.
     var text: String {
         switch self {
-        case .int(let v): return String(v)
+        case .int(let v), .pointer(let v, _): return String(v)
         case .string(let s): return String(decoding: s.prefix { $0 != 0 }, as: UTF8.self)
         }
     }
 
     public static func < (a: BtValue, b: BtValue) -> Bool {
         switch (a, b) {
-        case (.int(let x), .int(let y)): return x < y
         case (.string(let x), .string(let y)): return x.lexicographicallyPrecedes(y)
-        case (.int, .string): return true
-        case (.string, .int): return false
+        case (.string, _): return false
+        case (_, .string): return true
+        default: return a.integer < b.integer
         }
     }
 }

@@ -19,10 +19,10 @@ public struct TracepointHit {
 }
 
 extension Recording {
-    /// Streams the events of several probes in time order (a sys_exit served by its call's
-    /// row comes in its call's entry order), each with its task's comm when one of the
-    /// probe's expressions asked for it. Rows that are another event of a shared table, and
-    /// calls without an entry for probes that need one, are skipped.
+    /// Streams the events of several probes in time order, each with its task's comm when one
+    /// of the probe's expressions asked for it. A sys_exit served by its call's row (stored at
+    /// the call's entry) waits until the scan has passed its exit time. Rows that are another
+    /// event of a shared table, and calls without an entry for probes that need one, are skipped.
     public func scanTracepoints(_ probes: [TracepointProbeInput], filter: ScanFilter = .none, _ body: (TracepointHit) throws -> Void) throws {
         let needsComm = probes.contains { $0.columns.needsComm }
         let trackerSources = needsComm ? ProcessTracker.sources : []
@@ -43,7 +43,10 @@ extension Recording {
         }
         let sources = trackerSources + probes.map { ScanSource($0.source.table, $0.columns.names) }
         var tracker = ProcessTracker()
+        var later = PendingHits()
         try scanMerged(sources, filter: filter) { merged in
+            // Every row from here on happens at merged.ts or after: exits before it are due.
+            while let due = later.popIfDue(before: merged.ts) { try body(due) }
             if merged.source < trackerSources.count {
                 tracker.apply(source: merged.source, batch: merged.batch, row: merged.row)
                 return
@@ -54,7 +57,48 @@ extension Recording {
             if let u = plan.unpairedSlot, merged.int(u) != 0 { return }
             let time = merged.ts &+ (plan.exitSlot.map { merged.int($0) } ?? 0)
             let comm = plan.tidSlot.map { Array((tracker.comm(merged.int($0)) ?? "").utf8) } ?? []
-            try body(TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: comm)))
+            let hit = TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: comm))
+            if plan.exitSlot != nil { later.push(hit) } else { try body(hit) }
+        }
+        while let due = later.popIfDue(before: Int64.max) { try body(due) }
+    }
+}
+
+/// Hits that happened after the row that carries them (exits stored at their call's entry),
+/// by time then arrival: a binary min-heap.
+struct PendingHits {
+    private var heap: [(time: Int64, seq: Int, hit: TracepointHit)] = []
+    private var seq = 0
+
+    mutating func push(_ hit: TracepointHit) {
+        heap.append((hit.time, seq, hit))
+        seq += 1
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard less(i, parent) else { break }
+            heap.swapAt(i, parent)
+            i = parent
         }
     }
+
+    /// The earliest hit if it happened before `t` (all of them for Int64.max).
+    mutating func popIfDue(before t: Int64) -> TracepointHit? {
+        guard let first = heap.first, first.time < t || t == Int64.max else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count, less(l, m) { m = l }
+            if r < heap.count, less(r, m) { m = r }
+            if m == i { break }
+            heap.swapAt(i, m)
+            i = m
+        }
+        return first.hit
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool { (heap[a].time, heap[a].seq) < (heap[b].time, heap[b].seq) }
 }

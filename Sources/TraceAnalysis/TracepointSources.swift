@@ -125,8 +125,13 @@ extension Recording {
             if parts[1].hasPrefix("sys_enter_") { name = parts[1].dropFirst(10); isExit = false }
             else if parts[1].hasPrefix("sys_exit_") { name = parts[1].dropFirst(9); isExit = true }
             else { return nil }
-            guard let id = syscallNames.first(where: { $0.value == name })?.key else { return nil }
+            // The tracepoint may carry the kernel's name of the syscall (sys_enter_newstat: stat).
+            guard let id = syscallNames.first(where: { $0.value == name })?.key
+                    ?? (name.hasPrefix("new") ? syscallNames.first(where: { $0.value == name.dropFirst(3) })?.key : nil) else { return nil }
             values["id"] = [Int64(id)]
+        }
+        if !raw, !isExit, hasTable("syscall_detail"), let args = SyscallArguments.detail[String(parts[1].dropFirst(10))] {
+            return detailSource(event, values, args)
         }
         let idField = raw ? TracepointField(name: "id", column: "id", type: .integer(.long)) : nr
         var source = TracepointSource(event: event, table: "syscall", fields: isExit ? [idField, ret] : [idField], rowValues: values)
@@ -138,6 +143,28 @@ extension Recording {
         } else {
             source.coverage = "served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen"
         }
+        return source
+    }
+
+    /// `syscalls:sys_enter_X` of a syscall with a syscall_detail row: its arguments from the
+    /// row's registers (as the format types them) and its paths from the strings read.
+    func detailSource(_ event: String, _ values: [String: Set<Int64>], _ spec: (arguments: [(name: String, type: String)], path: Int?, path2: Int?)) -> TracepointSource {
+        var fields = [TracepointField(name: "__syscall_nr", column: "id", type: .integer(.int))]
+        for (k, a) in spec.arguments.enumerated() where k < 6 {
+            let column = "arg\(k)"
+            if k == spec.path || k == spec.path2 {
+                fields.append(TracepointField(name: a.name, column: column, type: .pointer(readAsString: true), stringColumn: k == spec.path ? "path" : "path2"))
+            } else if a.type.contains("*") {
+                fields.append(TracepointField(name: a.name, column: column, type: .pointer(readAsString: false)))
+            } else if let t = CType(name: a.type) {
+                fields.append(TracepointField(name: a.name, column: column, type: .integer(t), expression: "(\(a.type))\(column)"))
+            } else {
+                fields.append(TracepointField(name: a.name, column: column, type: .integer(.unsignedLong)))
+            }
+        }
+        var source = TracepointSource(event: event, table: "syscall_detail", fields: fields, rowValues: values)
+        source.columnTypes = Dictionary(uniqueKeysWithValues: (0..<6).map { ("arg\($0)", ColumnType.u64) })
+        source.coverage = "served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen"
         return source
     }
 
@@ -164,8 +191,10 @@ extension Recording {
             names.insert("raw_syscalls:sys_enter")
             names.insert("raw_syscalls:sys_exit")
             for name in syscallNames.values {
-                names.insert("syscalls:sys_enter_\(name)")
-                names.insert("syscalls:sys_exit_\(name)")
+                // x86_64's tracepoints for stat, lstat, fstat and uname are sys_*_new<name>.
+                let tp = ["stat", "lstat", "fstat", "uname"].contains(name) ? "new" + name : name
+                names.insert("syscalls:sys_enter_\(tp)")
+                names.insert("syscalls:sys_exit_\(tp)")
             }
         }
         return names.sorted()

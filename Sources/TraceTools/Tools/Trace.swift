@@ -179,8 +179,6 @@ public struct Trace: RecordingTool {
         var printed = 0
         var aggregated: [String: Int] = [:]
         var order: [String] = []
-        var lines: [(time: Int64, seq: Int, values: [Value])] = []
-        let needsSort = probes.contains { $0.input.source.exitOffsetColumn != nil }
         let filter = ScanFilter(pids: pid.map { [Int64($0)] }, values: tid.map { ["tid": [Int64($0)]] } ?? [:])
         let size = stringSize
         let hms = rec.clock
@@ -221,9 +219,7 @@ public struct Trace: RecordingTool {
                 }
                 let values: [Value] = [timestamp || time ? .string(timeText) : .time(hit.time), printCPU ? .string(String(cpu)) : .int(cpu),
                                        .int(tgid), .int(tid), .string(comm), .string(p.spec.event), .string(message)]
-                if needsSort {
-                    lines.append((hit.time, lines.count, values))
-                } else if aggregate {
+                if aggregate {
                     let key = out.rowText(layout, values)
                     if aggregated[key] == nil { order.append(key) }
                     aggregated[key, default: 0] += 1
@@ -231,21 +227,9 @@ public struct Trace: RecordingTool {
                     out.row(layout, values)
                 }
                 printed += 1
-                if let maxEvents, printed >= maxEvents, !needsSort { throw Done() }
+                if let maxEvents, printed >= maxEvents { throw Done() }
             }
         } catch is Done {}
-        if needsSort {
-            lines.sort { ($0.time, $0.seq) < ($1.time, $1.seq) }
-            for l in lines.prefix(maxEvents ?? Int.max) {
-                if aggregate {
-                    let key = out.rowText(layout, l.values)
-                    if aggregated[key] == nil { order.append(key) }
-                    aggregated[key, default: 0] += 1
-                } else {
-                    out.row(layout, l.values)
-                }
-            }
-        }
         if aggregate {
             // print_aggregate_events(): by count, most first, "%s-->COUNT %d\n\n".
             var a = RowLayout.Builder(.row, "trace_aggregate")
