@@ -20,7 +20,21 @@ final class BtRuntime {
     var out: ToolOutput
     var exited = false
     var error: BtError?
+    /// bpftrace's `-f json`: every output a JSON object per line.
+    var json = false
     init(out: ToolOutput) { self.out = out }
+
+    func emit(_ type: String, text: String) {
+        out.text(json ? BtJSON.line(type, BtJSON.string(text)) : text)
+    }
+
+    func printMap(_ name: String, top: Int = 0, divisor: Int64 = 1) {
+        if json {
+            if let line = maps.json(name, top: top, divisor: divisor) { out.text(line) }
+        } else {
+            out.text(maps.text(name, top: top, divisor: divisor))
+        }
+    }
 }
 
 enum BtType: Equatable { case int, string }
@@ -241,16 +255,18 @@ struct BtCompiler {
             let values = try args.dropFirst().map { a throws(BtError) in try expr(a) }
             try format.check(values.map(\.type), at: at)
             let evals = values.map(\.eval)
-            return { c in c.program.out.text(format.render(evals.map { $0(c) })) }
+            return { c in c.program.emit("printf", text: format.render(evals.map { $0(c) })) }
         case "print":
             guard let first = args.first else { throw BtError(at, "print() takes a map or a value") }
             if case .map(let m, let keys, _) = first, keys.isEmpty {
                 let top = args.count > 1 ? try literal(args[1]) : 0, div = args.count > 2 ? try literal(args[2]) : 1
                 guard div != 0 else { throw BtError(at, "print(): the divisor is 0") }
-                return { c in c.program.out.text(maps.text(m, top: Int(top), divisor: div)) }
+                return { c in c.program.printMap(m, top: Int(top), divisor: div) }
             }
             let v = try expr(first).eval
-            return { c in c.program.out.text(v(c).text + "\n") }
+            return { c in
+                if c.program.json { c.program.out.text(BtJSON.line("value", BtJSON.value(v(c)))) } else { c.program.out.text(v(c).text + "\n") }
+            }
         case "clear", "zero":
             guard case .map(let m, let keys, _)? = args.first, keys.isEmpty, args.count == 1 else { throw BtError(at, "\(name)() takes a map: \(name)(@name)") }
             return { _ in if name == "clear" { maps.clear(m) } else { maps.zero(m) } }
@@ -268,7 +284,7 @@ struct BtCompiler {
             var fmt = Array("%H:%M:%S\n".utf8)
             if case .string(let f, _)? = args.first { fmt = f }
             let clock = self.clock
-            return { c in c.program.out.text(BtTime.format(fmt, time: c.time, clock: clock)) }
+            return { c in c.program.emit("time", text: BtTime.format(fmt, time: c.time, clock: clock)) }
         default:
             let v = try expr(.call(name, args, at)).eval
             return { c in _ = v(c) }

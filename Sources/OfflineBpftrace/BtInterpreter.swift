@@ -61,8 +61,9 @@ public enum BtInterpreter {
 
     /// Runs `program`; its output goes to `out`. Throws a BtError for a program the recording
     /// cannot serve, before any output.
-    public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], into out: inout ToolOutput) throws {
+    public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], json: Bool = false, into out: inout ToolOutput) throws {
         let runtime = BtRuntime(out: out)
+        runtime.json = json
         defer { out = runtime.out }
         let symbols = try? KernelSymbols.load(rec.file)
         var compiled: [Compiled] = []
@@ -84,7 +85,11 @@ public enum BtInterpreter {
         if let lost = rec.lossSummary(families: families) {
             runtime.out.warn("bpfan bt: warning: \(lost); maps and output are incomplete")
         }
-        runtime.out.text("Attaching \(compiled.count) probe\(compiled.count == 1 ? "" : "s")...\n")
+        if json {
+            runtime.out.text(BtJSON.line("attached_probes", "{\"probes\": \(compiled.count)}"))
+        } else {
+            runtime.out.text("Attaching \(compiled.count) probe\(compiled.count == 1 ? "" : "s")...\n")
+        }
 
         let context = BtContext(program: runtime)
         func fire(_ c: Compiled, row: TracepointRow?, time: Int64) throws {
@@ -133,9 +138,7 @@ public enum BtInterpreter {
         for c in compiled { if case .end = c.attach { try fire(c, row: nil, time: end) } }
         // At exit bpftrace prints two newlines, then every map by name.
         runtime.out.text("\n\n")
-        for name in runtime.maps.kinds.keys.sorted() {
-            runtime.out.text(runtime.maps.text(name))
-        }
+        for name in runtime.maps.kinds.keys.sorted() { runtime.printMap(name) }
     }
 }
 

@@ -23,7 +23,7 @@ public struct BpftraceHistogram: Sendable, Equatable, Codable {
         switch i {
         case 0: return (nil, -1)
         case 1: return (0, 0)
-        default: return (Int64(1) << (i - 2), i - 1 >= 64 ? Int64.max : (Int64(1) << (i - 1)) - 1)
+        default: return (i - 2 >= 63 ? Int64.max : Int64(1) << (i - 2), i - 1 >= 63 ? Int64.max : (Int64(1) << (i - 1)) - 1)
         }
     }
 

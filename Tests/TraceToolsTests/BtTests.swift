@@ -163,3 +163,38 @@ import TraceReport
         #expect(script.stdout == swift.stdout)
     }
 }
+
+/// `-f json`: the lines live bpftrace 0.17 printed for the same programs (captured here with
+/// `bpftrace -f json -e ...`), byte for byte.
+@Suite struct BtJSONTests {
+    @Test func jsonLinesAreBpftraces() throws {
+        let path = try tracepointToolsRecording()
+        let r = try runTool(Bt.self, ["-f", "json", "-e", #"BEGIN { printf("hi %d\n", 3); @c = count(); @m[1, "a"] = sum(5); @n["x"] = 2; @h = hist(5); @h = hist(100); @l = lhist(3, 0, 10, 5); @s = stats(4); @a = avg(6); @str = "abc"; print(@c); exit(); }"#, path])
+        #expect(r.stdout == """
+        {"type": "attached_probes", "data": {"probes": 1}}
+        {"type": "printf", "data": "hi 3\\n"}
+        {"type": "map", "data": {"@c": 1}}
+
+
+        {"type": "stats", "data": {"@a": 6}}
+        {"type": "map", "data": {"@c": 1}}
+        {"type": "hist", "data": {"@h": [{"min": 4, "max": 7, "count": 1}, {"min": 8, "max": 15, "count": 0}, {"min": 16, "max": 31, "count": 0}, {"min": 32, "max": 63, "count": 0}, {"min": 64, "max": 127, "count": 1}]}}
+        {"type": "hist", "data": {"@l": [{"min": 0, "max": 4, "count": 1}]}}
+        {"type": "map", "data": {"@m": {"1,a": 5}}}
+        {"type": "map", "data": {"@n": {"x": 2}}}
+        {"type": "stats", "data": {"@s": {"count": 1, "average": 4, "total": 4}}}
+        {"type": "map", "data": {"@str": "abc"}}
+
+        """)
+        let edges = try runTool(Bt.self, ["-f", "json", "-e", "BEGIN { @h = hist(0); @h = hist(-5); @h=hist(1); @l = lhist(-3, 0, 10, 5); @l = lhist(30, 0, 10, 5); @e[1] = count(); clear(@e); exit(); }", path])
+        #expect(edges.stdout == """
+        {"type": "attached_probes", "data": {"probes": 1}}
+
+
+        {"type": "hist", "data": {"@h": [{"max": -1, "count": 1}, {"min": 0, "max": 0, "count": 1}, {"min": 1, "max": 1, "count": 1}]}}
+        {"type": "hist", "data": {"@l": [{"max": -1, "count": 1}, {"min": 0, "max": 4, "count": 0}, {"min": 5, "max": 9, "count": 0}, {"min": 10, "count": 1}]}}
+
+        """)
+        #expect(throws: (any Error).self) { try Bt.parse(["-f", "xml", "-e", "BEGIN {}", path]) }
+    }
+}

@@ -10,7 +10,7 @@ import TraceReport
 /// recording time; maps print at the end as bpftrace 0.17 prints them.
 public struct Bt: RecordingTool {
     public static let toolName = "bt"
-    public static let notes = "bpftrace programs over recorded tracepoints, BEGIN, END, interval; kprobes, uprobes, profile and -f json not served yet"
+    public static let notes = "bpftrace programs over recorded tracepoints, BEGIN, END, interval; kprobes, uprobes and profile not served yet"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Run a bpftrace program over a recording.",
@@ -32,6 +32,8 @@ public struct Bt: RecordingTool {
 
     @Option(name: .customShort("e"), help: ArgumentHelp("program to run (else the first argument names a .bt file)", valueName: "PROGRAM"))
     var program: String?
+    @Option(name: .customShort("f"), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
+    var format = "text"
     @Flag(name: .customShort("l"), help: "list the probes the recording serves (optionally matching a pattern)")
     var list = false
     @Flag(name: .customShort("v"), help: "with -l: the fields of each tracepoint")
@@ -44,6 +46,10 @@ public struct Bt: RecordingTool {
 
     public var requiredTables: [String] { [] }
     public var lossFamilies: Set<String> { [] }
+
+    public func validate() throws {
+        guard format == "text" || format == "json" else { throw ValidationError("-f \(format): the formats are text and json") }
+    }
 
     public func recordingArgument() throws -> (path: String, numbers: [Int]) {
         if list {
@@ -70,7 +76,7 @@ public struct Bt: RecordingTool {
         let name = program == nil ? positionals[0] : "program"
         do {
             let parsed = try BtParser.parse(source)
-            try BtInterpreter.run(parsed, rec, positionals: args, into: &out)
+            try BtInterpreter.run(parsed, rec, positionals: args, json: format == "json", into: &out)
         } catch let e as BtError {
             throw AnalysisError("\(name):\(e)")
         }
