@@ -67,11 +67,18 @@ public enum BtInterpreter {
         defer { out = runtime.out }
         let symbols = try? KernelSymbols.load(rec.file)
         var compiled: [Compiled] = []
+        // One column set per table: probes on the same table share its scan.
+        var columnsByTable: [String: TracepointColumns] = [:]
         for probe in program.probes {
             for point in probe.attachPoints {
                 for (attach, name) in try resolve(point, rec, at: probe.line) {
                     var input: TracepointProbeInput?
-                    if case .tracepoint(let event) = attach { input = TracepointProbeInput(source: try rec.tracepointSource(event), columns: TracepointColumns()) }
+                    if case .tracepoint(let event) = attach {
+                        let source = try rec.tracepointSource(event)
+                        let columns = columnsByTable[source.table] ?? TracepointColumns()
+                        columnsByTable[source.table] = columns
+                        input = TracepointProbeInput(source: source, columns: columns)
+                    }
                     var c = BtCompiler(source: input?.source, columns: input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
                                        clock: rec.clock, symbols: symbols, maps: runtime.maps)
                     let predicate = try probe.predicate.map { p throws(BtError) in try c.integer(p) }

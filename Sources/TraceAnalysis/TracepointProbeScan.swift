@@ -23,6 +23,10 @@ extension Recording {
     /// of the probe's expressions asked for it. A sys_exit served by its call's row (stored at
     /// the call's entry) waits until the scan has passed its exit time. Rows that are another
     /// event of a shared table, and calls without an entry for probes that need one, are skipped.
+    ///
+    /// Probes that share a TracepointColumns (the same table) share one scan of it: a
+    /// `syscalls:sys_enter_*` program reads the syscall table once, and each row goes to the
+    /// probes of its syscall number.
     public func scanTracepoints(_ probes: [TracepointProbeInput], filter: ScanFilter = .none, _ body: (TracepointHit) throws -> Void) throws {
         let needsComm = probes.contains { $0.columns.needsComm }
         let trackerSources = needsComm ? ProcessTracker.sources : []
@@ -32,16 +36,37 @@ extension Recording {
             var exitSlot: Int?
             var tidSlot: Int?
         }
+        /// The probes reading one scan of a table, indexed by the one column they select rows on
+        /// when they all select on the same one.
+        struct Group {
+            var columns: TracepointColumns
+            var table: String
+            var probes: [Int] = []
+            var keySlot: Int?
+            var byKey: [Int64: [Int]] = [:]
+        }
         var plans: [Plan] = []
-        for p in probes {
+        var groups: [Group] = []
+        for (i, p) in probes.enumerated() {
             var checks: [(slot: Int, values: Set<Int64>)] = []
             for (column, values) in p.source.rowValues.sorted(by: { $0.key < $1.key }) { checks.append((p.columns.slot(column), values)) }
             let unpaired = p.columns.needsEntry ? p.source.unpairedColumn.map { p.columns.slot($0) } : nil
             let exit = p.source.exitOffsetColumn.map { p.columns.slot($0) }
             let tid = p.columns.needsComm ? p.columns.slot("tid") : nil
             plans.append(Plan(rowChecks: checks, unpairedSlot: unpaired, exitSlot: exit, tidSlot: tid))
+            if let g = groups.firstIndex(where: { $0.columns === p.columns }) { groups[g].probes.append(i) } else {
+                groups.append(Group(columns: p.columns, table: p.source.table, probes: [i]))
+            }
         }
-        let sources = trackerSources + probes.map { ScanSource($0.source.table, $0.columns.names) }
+        for g in groups.indices {
+            let checks = groups[g].probes.map { plans[$0].rowChecks }
+            guard checks.allSatisfy({ $0.count == 1 }), Set(checks.map { $0[0].slot }).count == 1 else { continue }
+            groups[g].keySlot = checks[0][0].slot
+            for (probe, c) in zip(groups[g].probes, checks) {
+                for v in c[0].values { groups[g].byKey[v, default: []].append(probe) }
+            }
+        }
+        let sources = trackerSources + groups.map { ScanSource($0.table, $0.columns.names) }
         var tracker = ProcessTracker()
         var later = PendingHits()
         try scanMerged(sources, filter: filter) { merged in
@@ -51,14 +76,18 @@ extension Recording {
                 tracker.apply(source: merged.source, batch: merged.batch, row: merged.row)
                 return
             }
-            let index = merged.source - trackerSources.count
-            let plan = plans[index]
-            for check in plan.rowChecks where !check.values.contains(merged.int(check.slot)) { return }
-            if let u = plan.unpairedSlot, merged.int(u) != 0 { return }
-            let time = merged.ts &+ (plan.exitSlot.map { merged.int($0) } ?? 0)
-            let comm = plan.tidSlot.map { Array((tracker.comm(merged.int($0)) ?? "").utf8) } ?? []
-            let hit = TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: comm))
-            if plan.exitSlot != nil { later.push(hit) } else { try body(hit) }
+            let group = groups[merged.source - trackerSources.count]
+            let targets = group.keySlot.map { group.byKey[merged.int($0)] ?? [] } ?? group.probes
+            var comm: [UInt8]?
+            for index in targets {
+                let plan = plans[index]
+                if group.keySlot == nil, plan.rowChecks.contains(where: { !$0.values.contains(merged.int($0.slot)) }) { continue }
+                if let u = plan.unpairedSlot, merged.int(u) != 0 { continue }
+                let time = merged.ts &+ (plan.exitSlot.map { merged.int($0) } ?? 0)
+                if let t = plan.tidSlot, comm == nil { comm = Array((tracker.comm(merged.int(t)) ?? "").utf8) }
+                let hit = TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: plan.tidSlot == nil ? [] : comm ?? []))
+                if plan.exitSlot != nil { later.push(hit) } else { try body(hit) }
+            }
         }
         while let due = later.popIfDue(before: Int64.max) { try body(due) }
     }

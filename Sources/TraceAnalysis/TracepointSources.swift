@@ -190,11 +190,15 @@ extension Recording {
         if hasTable("syscall") {
             names.insert("raw_syscalls:sys_enter")
             names.insert("raw_syscalls:sys_exit")
+            // The host's own list where the recording kept it (syscalls without a tracepoint,
+            // such as tuxcall, are not probes there).
+            let catalog = (try? file.metadata(named: MetadataName.tracepointCatalog, as: [String: String].self)) ?? nil
             for name in syscallNames.values {
                 // x86_64's tracepoints for stat, lstat, fstat and uname are sys_*_new<name>.
                 let tp = ["stat", "lstat", "fstat", "uname"].contains(name) ? "new" + name : name
-                names.insert("syscalls:sys_enter_\(tp)")
-                names.insert("syscalls:sys_exit_\(tp)")
+                for event in ["syscalls:sys_enter_\(tp)", "syscalls:sys_exit_\(tp)"] where catalog?[event] != nil || catalog == nil {
+                    names.insert(event)
+                }
             }
         }
         return names.sorted()
@@ -211,6 +215,10 @@ extension TracepointSource {
             if events[c] == nil { order.append(c) }
             if !(events[c]?.contains(s.event) ?? false) { events[c, default: []].append(s.event) }
         }
-        return order.map { "\(events[$0]!.joined(separator: ", ")) \(events[$0]!.count == 1 ? "is" : "are") \($0)" }
+        return order.map { note in
+            let names = events[note]!
+            let list = names.count <= 5 ? names.joined(separator: ", ") : names.prefix(3).joined(separator: ", ") + " and \(names.count - 3) more"
+            return "\(list) \(names.count == 1 ? "is" : "are") \(note)"
+        }
     }
 }
