@@ -369,6 +369,13 @@ extension EventTables {
         "irq:softirq_exit": "softirq_exit",
         "irq:softirq_raise": "softirq_raise",
     ]
+
+    /// The columns a generic event recorded with stacks (`--stack-events`) gets, kernel then
+    /// user (`stack_columns` in the schema); only the kinds asked for are added.
+    public static let genericStackColumns: [ColumnSchema] = [
+        ColumnSchema(name: "kstack", type: .bytes, max: 1016, doc: "kernel stack at the event (bpfrec record --stack-events, --stack kernel): little-endian u64 addresses, innermost first, from bpf_get_stack in the tracepoint program, as bcc stackcount takes it"),
+        ColumnSchema(name: "ustack", type: .bytes, max: 1016, doc: "user stack of the current task at the event (--stack-events, --stack user): little-endian u64 addresses, innermost first; empty for kernel threads; resolved offline with the process_maps table and the elf_symbols metadata"),
+    ]
 }
 
 extension RecordLayout {
