@@ -42,7 +42,8 @@ struct bpfrec_generic_event {
 };
 
 /* The record header; then string_count strings of BPFREC_GENERIC_STRING_SIZE bytes, then the
- * raw entry (from common_type), then kstack_size bytes of kernel stack and ustack_size bytes
+ * raw entry (from common_type); for an event with stacks, the current task's comm
+ * (BPFREC_GENERIC_TASK_COMM_MAX bytes), kstack_size bytes of kernel stack and ustack_size bytes
  * of user stack (u64 addresses, innermost first). The stacks come last so that the entry's
  * fields keep fixed offsets. */
 struct bpfrec_generic_record {

@@ -29,7 +29,7 @@ struct {
 
 struct generic_scratch {
 	struct bpfrec_generic_record header;
-	__u8 data[STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX + BPFREC_GENERIC_KSTACK_MAX + BPFREC_GENERIC_USTACK_MAX];
+	__u8 data[STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX + BPFREC_GENERIC_TASK_COMM_MAX + BPFREC_GENERIC_KSTACK_MAX + BPFREC_GENERIC_USTACK_MAX];
 };
 
 struct {
@@ -96,12 +96,18 @@ int generic_tracepoint(void *ctx)
 		return 0;
 	if (bpf_probe_read_kernel(&s->data[at], size, ctx))
 		return 0;
-	/* Stacks go after the entry. The bounds checks are for the verifier: each write must
-	 * provably fit the scratch. */
+	/* Stacks go after the entry, behind the current comm (stackcount -P names the task by
+	 * it). The bounds checks are for the verifier: each write must provably fit the scratch. */
 	__u32 end_at = at + size;
 	if (end_at > STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX)
 		return 0;
 	long kbytes = 0, ubytes = 0;
+	if (cookie & (BPFREC_GENERIC_COOKIE_KSTACK | BPFREC_GENERIC_COOKIE_USTACK)) {
+		bpf_get_current_comm(&s->data[end_at], BPFREC_GENERIC_TASK_COMM_MAX);
+		end_at += BPFREC_GENERIC_TASK_COMM_MAX;
+	}
+	if (end_at > STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX + BPFREC_GENERIC_TASK_COMM_MAX)
+		return 0;
 	if (cookie & BPFREC_GENERIC_COOKIE_KSTACK) {
 		kbytes = bpf_get_stack(ctx, &s->data[end_at], BPFREC_GENERIC_KSTACK_MAX, 0);
 		if (kbytes < 0)
@@ -110,7 +116,7 @@ int generic_tracepoint(void *ctx)
 			kbytes = BPFREC_GENERIC_KSTACK_MAX;
 	}
 	end_at += kbytes;
-	if (end_at > STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX + BPFREC_GENERIC_KSTACK_MAX)
+	if (end_at > STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX + BPFREC_GENERIC_TASK_COMM_MAX + BPFREC_GENERIC_KSTACK_MAX)
 		return 0;
 	/* Kernel threads (and the idle task) have no user stack. */
 	if ((cookie & BPFREC_GENERIC_COOKIE_USTACK) && (__u32)pt) {

@@ -60,8 +60,9 @@ public enum Emitters {
             for t in f.tables where t.source == .bpf { everyHit.append(("\(f.subsystem!):\(t.name)", t.name)) }
         }
         s += everyHit.isEmpty ? "        :\n" : everyHit.map { "        \(literal($0.0)): \(literal($0.1)),\n" }.joined()
-        s += "    ]\n\n    /// The columns a generic event recorded with stacks (`--stack-events`) gets, kernel then\n"
-        s += "    /// user (`stack_columns` in the schema); only the kinds asked for are added.\n"
+        s += "    ]\n\n    /// The columns a generic event recorded with stacks (`--stack-events`) gets: kernel and\n"
+        s += "    /// user, then the current task's comm (`stack_columns` in the schema); only the stacks asked\n"
+        s += "    /// for are added, task_comm with any.\n"
         s += "    public static let genericStackColumns: [ColumnSchema] = [\n"
         for c in families.flatMap(\.stackColumns) { s += "        \(column(c)),\n" }
         s += """
@@ -185,7 +186,7 @@ public enum Emitters {
         for (id, f) in bpf { s += "#define \(cName(f.name)) \(id)\n" }
         let stacks = families.flatMap(\.stackColumns)
         if !stacks.isEmpty {
-            s += "\n/* Bytes of each stack a generic event recorded with stacks carries at most (stack_columns). */\n"
+            s += "\n/* Bytes of each stack column a generic event recorded with stacks carries at most (stack_columns). */\n"
             for c in stacks { s += "#define BPFREC_GENERIC_\(c.name.uppercased())_MAX \(c.max!)\n" }
         }
         s += "\n#endif\n"

@@ -72,8 +72,9 @@ public enum SchemaCatalog {
     public static let maxFamilyID = 63
     public static let maxTablesPerFamily = 255
 
-    /// A generic family's stack columns: the kernel stack, then the user stack.
-    public static let stackColumnNames = ["kstack", "ustack"]
+    /// A generic family's stack columns: the kernel stack, the user stack, and the current
+    /// task's comm (which generic records otherwise lack).
+    public static let stackColumnNames = ["kstack", "ustack", "task_comm"]
 
     /// Every table, ordered by file name then by position in the file. `*.schema.json` files
     /// are JSON Schemas of bpfan's outputs, not tables.
@@ -148,7 +149,10 @@ public enum SchemaCatalog {
             guard f.stackColumns.map(\.name) == stackColumnNames else {
                 throw Error(description: "\(file): stack_columns must be \(stackColumnNames.joined(separator: " and ")), in that order (the BPF record carries them so)")
             }
-            for c in f.stackColumns {
+            guard f.stackColumns.last?.type == .str, f.stackColumns.last?.max == 16 else {
+                throw Error(description: "\(file): stack column task_comm must be str with max 16 (bpf_get_current_comm)")
+            }
+            for c in f.stackColumns.dropLast() {
                 // bpf_get_stack fills whole u64 frames.
                 guard c.type == .bytes, let max = c.max, max > 0, max % 8 == 0, max <= 65535 else {
                     throw Error(description: "\(file): stack column \(c.name) must be bytes with a max that is a positive multiple of 8 (u64 frames)")

@@ -13,8 +13,8 @@ final class RecordDecoder {
         // 0 u8, 1 u16, 2 u32, 3 i32, 4 u64, 5 i64, 6 str, 7 bytes (u16 length first);
         // generic entries: 8 i8, 9 i16, 10 fixed bytes, 11 dynamic bytes, 12 dynamic text
         // (offset: the u32 locator; lengthOffset: the entry's offset << 1, | 1 for __rel_loc;
-        // size: the cap), 13 kernel stack and 14 user stack after the entry (offset: the
-        // header's u16 byte count; lengthOffset: the entry's offset; size: the cap).
+        // size: the cap), 13 kernel stack, 14 user stack and 15 current comm after the entry
+        // (offset: the header's u16 byte count; lengthOffset: the entry's offset; size: the cap).
         var type: UInt8
         var offset: Int
         var size: Int
@@ -158,13 +158,16 @@ final class RecordDecoder {
                 let data = base + min(at, size)
                 if op.type == 12, let nul = memchr(data, 0, n) { n = UnsafeRawPointer(nul) - data }
                 blobs[op.column].append(data, n)
-            case 13, 14:
-                // The stacks follow the entry (its size: the header's u16 at 24), the user
-                // stack after the kernel stack (the u16 at 28).
+            case 13, 14, 15:
+                // After the entry (its size: the header's u16 at 24): the comm, the kernel stack
+                // (its size: the u16 at 28), the user stack.
                 var at = op.lengthOffset + Int((base + 24).loadUnaligned(as: UInt16.self))
+                if op.type != 15 { at += Self.taskCommSize }
                 if op.type == 14 { at += Int((base + 28).loadUnaligned(as: UInt16.self)) }
-                let n = min(Int((base + op.offset).loadUnaligned(as: UInt16.self)), op.size, max(0, size - at))
-                blobs[op.column].append(base + min(at, size), n)
+                let data = base + min(at, size)
+                var n = min(op.type == 15 ? op.size : Int((base + op.offset).loadUnaligned(as: UInt16.self)), op.size, max(0, size - at))
+                if op.type == 15, let nul = memchr(data, 0, n) { n = UnsafeRawPointer(nul) - data }
+                blobs[op.column].append(data, n)
             case 6:
                 // Up to the first NUL, never past the array.
                 let n = memchr(p, 0, op.size).map { UnsafeRawPointer($0) - p } ?? op.size
@@ -212,6 +215,9 @@ final class RecordDecoder {
         return Array(execPids)
     }
 
+    /// Bytes of the current comm before the stacks of a generic record with stacks.
+    static let taskCommSize = Int(BPFREC_GENERIC_TASK_COMM_MAX)
+
     /// Bytes of `struct bpfrec_generic_record` before the raw entry.
     static let genericHeaderSize = MemoryLayout<bpfrec_generic_record>.size
 
@@ -237,6 +243,9 @@ final class RecordDecoder {
         ]
         if e.stacks.contains(.kernel) {
             ops.append(FieldOp(type: 13, offset: 28, size: Int(BPFREC_GENERIC_KSTACK_MAX), lengthOffset: e.entryOffset, column: index("kstack")))
+        }
+        if !e.stacks.isEmpty {
+            ops.append(FieldOp(type: 15, offset: 0, size: taskCommSize, lengthOffset: e.entryOffset, column: index("task_comm")))
         }
         if e.stacks.contains(.user) {
             ops.append(FieldOp(type: 14, offset: 30, size: Int(BPFREC_GENERIC_USTACK_MAX), lengthOffset: e.entryOffset, column: index("ustack")))

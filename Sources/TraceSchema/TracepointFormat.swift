@@ -172,9 +172,12 @@ extension TracepointFormat {
             columns.append(ColumnSchema(name: Self.stringColumnName(of: name), type: .str, max: Self.stringMax,
                                         doc: "the string \(name) pointed to, read at the event (user memory, else kernel memory), up to \(Self.stringMax - 1) bytes"))
         }
-        for (kind, column) in zip([TracepointStacks.kernel, .user], EventTables.genericStackColumns) where stacks.contains(kind) {
+        // kstack, ustack as asked; task_comm (the last) with any stack.
+        let stackColumns = EventTables.genericStackColumns
+        for (kind, column) in zip([TracepointStacks.kernel, .user], stackColumns) where stacks.contains(kind) {
             columns.append(column)
         }
+        if !stacks.isEmpty, let comm = stackColumns.last { columns.append(comm) }
         columns.append(ColumnSchema(name: Self.cutColumn, type: .u8, doc: "1 when the entry was longer than the recorder copies (dynamic data past the cap)"))
         return TableSchema(name: event, family: family, source: .bpf, doc: "tracepoint \(event), recorded generically (bpfrec -e): its format's fields", columns: columns)
     }
