@@ -32,8 +32,12 @@ struct Record: ParsableCommand {
         as -e: --stack-events 'block:block_rq_insert,sched:sched_wakeup'). They are recorded \
         generically as -e records them, so naming them with -e too is not needed; the stacks \
         go in the event's table as kstack/ustack columns, each distinct stack stored once per \
-        chunk, and feed bpfan stackcount. Measured on sched_wakeup (2 vCPUs, 6.18): \
-        STACK_COST_PLACEHOLDER
+        chunk, and feed bpfan stackcount. A stack walk costs more than the rest of the capture: \
+        measured (bpf_stats run_time_ns/run_cnt, 2 vCPUs, 6.18) on a getppid storm, 260 ns per \
+        hit without stacks, 1.3 us with the user stack, 2.5 us with the kernel stack, 3.4 us \
+        with both, and 1.3 -> 2.1 bytes per event in the file; on sched_wakeup (deeper, \
+        interrupt-context stacks) 1.1 us -> 7.5 us and 4.0 -> 13 bytes per event. Name only \
+        the events whose stacks you need.
         """, valueName: "SUBSYS:EVENT,..."))
     var stackEvents: [String] = []
 

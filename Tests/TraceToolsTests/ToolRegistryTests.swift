@@ -60,7 +60,7 @@ struct ToolRegistryTests {
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n149 tools: 44 supported, 95 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n149 tools: 45 supported, 94 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
         #expect(text.contains("\nprofile         not yet: today's recordings hold what it needs (stacks)\n"))
         #expect(text.contains("\npidpersec       supported (reads process_fork); "))

@@ -158,10 +158,10 @@ public struct Stackcount: RecordingTool {
         if showKernel && ksyms == nil { out.warn("bpfan stackcount: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
         let usyms = showUser ? try UserSymbols.load(rec, pids: Set(firstSeen.values.map(\.pid))) : nil
         // bcc's ksym()/sym(): the name, "+0x<offset>" with -s, "[unknown]" when unresolved;
-        // -v puts "%-16x " of the address first (multi-line output only).
+        // -v puts Python's "%-16x " of the address first (multi-line output only; %lx: all 64 bits).
         func frame(_ address: UInt64, _ symbol: (name: String, offset: UInt64)?, lines: Bool) -> String {
             let name = symbol.map { offset && lines ? $0.name + "+0x" + String($0.offset, radix: 16) : $0.name } ?? "[unknown]"
-            return verbose && lines ? printf("%-16x ", .uint(address)) + name : name
+            return verbose && lines ? printf("%-16lx ", .uint(address)) + name : name
         }
         let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
         if !folded { out.text("Tracing \(recorded.count + unrecorded.count) functions for \"\(texts[0])\"... Hit Ctrl-C to end.\n") }
