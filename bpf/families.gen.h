@@ -14,4 +14,9 @@
 #define BPFREC_FAMILY_TRACEPOINTS 6
 #define BPFREC_FAMILY_IRQ 7
 
+/* Bytes of each stack column a generic event recorded with stacks carries at most (stack_columns). */
+#define BPFREC_GENERIC_KSTACK_MAX 1016
+#define BPFREC_GENERIC_USTACK_MAX 1016
+#define BPFREC_GENERIC_TASK_COMM_MAX 16
+
 #endif

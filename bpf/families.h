@@ -23,6 +23,11 @@
 #define BPFREC_GENERIC_STRINGS_MAX 4
 #define BPFREC_GENERIC_STRING_SIZE 256
 
+/* The attach cookie of a generic event: its index in the low 32 bits, and in the high bits
+ * the stacks to take at each hit (--stack-events, --stack kernel,user). */
+#define BPFREC_GENERIC_COOKIE_KSTACK (1ULL << 32)
+#define BPFREC_GENERIC_COOKIE_USTACK (1ULL << 33)
+
 /* Per event, written by the recorder before attaching: where the entry's dynamic data is. */
 struct bpfrec_generic_event {
 	/* Bytes of the fixed part of the entry. */
@@ -37,17 +42,22 @@ struct bpfrec_generic_event {
 };
 
 /* The record header; then string_count strings of BPFREC_GENERIC_STRING_SIZE bytes, then the
- * raw entry (from common_type). */
+ * raw entry (from common_type); for an event with stacks, the current task's comm
+ * (BPFREC_GENERIC_TASK_COMM_MAX bytes), kstack_size bytes of kernel stack and ustack_size bytes
+ * of user stack (u64 addresses, innermost first). The stacks come last so that the entry's
+ * fields keep fixed offsets. */
 struct bpfrec_generic_record {
 	unsigned int kind;
 	unsigned int cpu;
 	unsigned long long ts;
 	unsigned int pid;
 	unsigned int tid;
-	/* Bytes of entry that follow. */
-	unsigned int size;
+	/* Bytes of entry that follow (at most BPFREC_GENERIC_ENTRY_MAX). */
+	unsigned short size;
 	/* 1 when the entry was longer than BPFREC_GENERIC_ENTRY_MAX and cut there. */
-	unsigned int cut;
+	unsigned short cut;
+	unsigned short kstack_size;
+	unsigned short ustack_size;
 };
 
 struct bpfrec_config {

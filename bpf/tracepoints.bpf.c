@@ -1,6 +1,7 @@
 /* tracepoints family: any tracepoint, generically (bpfrec record -e SUBSYS:EVENT). One classic
  * tracepoint program is attached to every chosen event with the event's index as its cookie; it
- * copies the raw trace entry, dynamic data included up to a cap, behind a small header. The
+ * copies the raw trace entry, dynamic data included up to a cap, behind a small header, and for
+ * events named with --stack-events (cookie bits) the kernel and/or user stack after it. The
  * recorder decodes each entry with the event's tracefs format. */
 #include "common.bpf.h"
 
@@ -24,9 +25,11 @@ struct {
 	__type(value, __u64);
 } generic_lost SEC(".maps");
 
+#define STRINGS_BYTES (BPFREC_GENERIC_STRINGS_MAX * BPFREC_GENERIC_STRING_SIZE)
+
 struct generic_scratch {
 	struct bpfrec_generic_record header;
-	__u8 data[BPFREC_GENERIC_STRINGS_MAX * BPFREC_GENERIC_STRING_SIZE + BPFREC_GENERIC_ENTRY_MAX];
+	__u8 data[STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX + BPFREC_GENERIC_TASK_COMM_MAX + BPFREC_GENERIC_KSTACK_MAX + BPFREC_GENERIC_USTACK_MAX];
 };
 
 struct {
@@ -42,7 +45,8 @@ int generic_tracepoint(void *ctx)
 	__u64 pt = bpf_get_current_pid_tgid();
 	if (skip_current(pt >> 32))
 		return 0;
-	__u32 index = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 index = (__u32)cookie;
 	struct bpfrec_generic_event *ev = bpf_map_lookup_elem(&generic_events, &index);
 	if (!ev)
 		return 0;
@@ -88,17 +92,52 @@ int generic_tracepoint(void *ctx)
 			slot[0] = 0;
 	}
 	__u32 at = strings * BPFREC_GENERIC_STRING_SIZE;
-	if (at > BPFREC_GENERIC_STRINGS_MAX * BPFREC_GENERIC_STRING_SIZE)
+	if (at > STRINGS_BYTES)
 		return 0;
 	if (bpf_probe_read_kernel(&s->data[at], size, ctx))
 		return 0;
+	/* Stacks go after the entry, behind the current comm (stackcount -P names the task by
+	 * it). The bounds checks are for the verifier: each write must provably fit the scratch. */
+	__u32 end_at = at + size;
+	if (end_at > STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX)
+		return 0;
+	long kbytes = 0, ubytes = 0;
+	if (cookie & (BPFREC_GENERIC_COOKIE_KSTACK | BPFREC_GENERIC_COOKIE_USTACK)) {
+		bpf_get_current_comm(&s->data[end_at], BPFREC_GENERIC_TASK_COMM_MAX);
+		end_at += BPFREC_GENERIC_TASK_COMM_MAX;
+	}
+	if (end_at > STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX + BPFREC_GENERIC_TASK_COMM_MAX)
+		return 0;
+	if (cookie & BPFREC_GENERIC_COOKIE_KSTACK) {
+		kbytes = bpf_get_stack(ctx, &s->data[end_at], BPFREC_GENERIC_KSTACK_MAX, 0);
+		if (kbytes < 0)
+			kbytes = 0;
+		if (kbytes > BPFREC_GENERIC_KSTACK_MAX)
+			kbytes = BPFREC_GENERIC_KSTACK_MAX;
+	}
+	end_at += kbytes;
+	if (end_at > STRINGS_BYTES + BPFREC_GENERIC_ENTRY_MAX + BPFREC_GENERIC_TASK_COMM_MAX + BPFREC_GENERIC_KSTACK_MAX)
+		return 0;
+	/* Kernel threads (and the idle task) have no user stack. */
+	if ((cookie & BPFREC_GENERIC_COOKIE_USTACK) && (__u32)pt) {
+		ubytes = bpf_get_stack(ctx, &s->data[end_at], BPFREC_GENERIC_USTACK_MAX, BPF_F_USER_STACK);
+		if (ubytes < 0)
+			ubytes = 0;
+		if (ubytes > BPFREC_GENERIC_USTACK_MAX)
+			ubytes = BPFREC_GENERIC_USTACK_MAX;
+	}
+	end_at += ubytes;
+	if (end_at > sizeof(s->data))
+		return 0;
+	s->header.kstack_size = kbytes;
+	s->header.ustack_size = ubytes;
 	s->header.kind = BPFREC_GENERIC_KIND_BASE + index;
 	s->header.cpu = bpf_get_smp_processor_id();
 	s->header.ts = now_ns();
 	s->header.pid = pt >> 32;
 	s->header.tid = (__u32)pt;
 	s->header.size = size;
-	if (bpf_ringbuf_output(&events, s, sizeof(s->header) + at + size, BPF_RB_NO_WAKEUP)) {
+	if (bpf_ringbuf_output(&events, s, sizeof(s->header) + end_at, BPF_RB_NO_WAKEUP)) {
 		__u64 *n = bpf_map_lookup_elem(&generic_lost, &index);
 		if (n)
 			__sync_fetch_and_add(n, 1);

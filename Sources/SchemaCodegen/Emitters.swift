@@ -49,13 +49,7 @@ public enum Emitters {
         """
         for t in tables {
             s += "        TableSchema(name: \(literal(t.name)), family: \(literal(t.family)), source: .\(t.source.rawValue), doc: \(literal(t.doc)), columns: [\n"
-            for c in t.columns {
-                var args = "name: \(literal(c.name)), type: .\(c.type.rawValue)"
-                if let m = c.max { args += ", max: \(m)" }
-                if let u = c.unit { args += ", unit: \(literal(u))" }
-                args += ", doc: \(literal(c.doc))"
-                s += "            ColumnSchema(\(args)),\n"
-            }
+            for c in t.columns { s += "            \(column(c)),\n" }
             s += "        ]),\n"
         }
         s += "    ]\n\n    /// Tracepoints whose every hit is one row of a table (`every_hit_of` in the schema), by\n"
@@ -73,6 +67,11 @@ public enum Emitters {
         s += views.isEmpty ? "        :\n" : views.map { v in
             "        \(literal(v.event)): (\(literal(v.table)), [" + v.fields.map { "(\(literal($0.name)), \(literal($0.from)))" }.joined(separator: ", ") + "]),\n"
         }.joined()
+        s += "    ]\n\n    /// The columns a generic event recorded with stacks (`--stack-events`) gets: kernel and\n"
+        s += "    /// user, then the current task's comm (`stack_columns` in the schema); only the stacks asked\n"
+        s += "    /// for are added, task_comm with any.\n"
+        s += "    public static let genericStackColumns: [ColumnSchema] = [\n"
+        for c in families.flatMap(\.stackColumns) { s += "        \(column(c)),\n" }
         s += """
             ]
         }
@@ -91,6 +90,15 @@ public enum Emitters {
         }
         s += "    ]\n}\n"
         return s
+    }
+
+    /// `ColumnSchema(...)` in Swift.
+    static func column(_ c: ColumnSchema) -> String {
+        var args = "name: \(literal(c.name)), type: .\(c.type.rawValue)"
+        if let m = c.max { args += ", max: \(m)" }
+        if let u = c.unit { args += ", unit: \(literal(u))" }
+        args += ", doc: \(literal(c.doc))"
+        return "ColumnSchema(\(args))"
     }
 
     static func cType(_ t: ColumnType) -> String {
@@ -183,6 +191,11 @@ public enum Emitters {
 
         """
         for (id, f) in bpf { s += "#define \(cName(f.name)) \(id)\n" }
+        let stacks = families.flatMap(\.stackColumns)
+        if !stacks.isEmpty {
+            s += "\n/* Bytes of each stack column a generic event recorded with stacks carries at most (stack_columns). */\n"
+            for c in stacks { s += "#define BPFREC_GENERIC_\(c.name.uppercased())_MAX \(c.max!)\n" }
+        }
         s += "\n#endif\n"
         return s
     }

@@ -17,6 +17,9 @@ public struct FamilySchema: Sendable, Equatable {
     public var generic: Bool
     /// Names `--families` accepts for sets of tracepoints recorded by this generic family.
     public var presets: [String: [String]]
+    /// Columns a generic family appends to the table of an event recorded with stacks
+    /// (`stack_columns`: kstack and ustack, bytes of u64 addresses).
+    public var stackColumns: [ColumnSchema] = []
     /// True when each table holds every hit of the tracepoint `<subsystem>:<table>` it is named
     /// after (no filter, no pairing): counting its rows counts the tracepoint (funccount).
     public var everyHit: Bool = false
@@ -59,6 +62,7 @@ public enum SchemaCatalog {
         var id: Int?
         var generic: Bool?
         var presets: [String: [String]]?
+        var stack_columns: [ColumnSchema]?
         var every_hit_of: String?
         var attaches: [String]?
         var doc: String
@@ -84,6 +88,10 @@ public enum SchemaCatalog {
     /// kinds (id << 8 | table).
     public static let maxFamilyID = 63
     public static let maxTablesPerFamily = 255
+
+    /// A generic family's stack columns: the kernel stack, the user stack, and the current
+    /// task's comm (which generic records otherwise lack).
+    public static let stackColumnNames = ["kstack", "ustack", "task_comm"]
 
     /// Every table, ordered by file name then by position in the file. `*.schema.json` files
     /// are JSON Schemas of bpfan's outputs, not tables.
@@ -123,6 +131,7 @@ public enum SchemaCatalog {
                 view.table = t.name
                 family.tracepointViews.append(view)
             }
+            family.stackColumns = file.stack_columns ?? []
             if let subsystem = file.every_hit_of {
                 family.everyHit = true
                 family.subsystem = subsystem
@@ -156,6 +165,21 @@ public enum SchemaCatalog {
             guard !f.attaches.isEmpty else { throw Error(description: "\(file): a BPF family lists what it attaches to (attaches)") }
         } else if !bpfTables.isEmpty {
             throw Error(description: "\(file): family \(f.name) has bpf tables, so it needs an id (a number no other family uses)")
+        }
+        if !f.stackColumns.isEmpty {
+            guard f.generic else { throw Error(description: "\(file): stack_columns belong to a generic family (fixed tables list their stack columns)") }
+            guard f.stackColumns.map(\.name) == stackColumnNames else {
+                throw Error(description: "\(file): stack_columns must be \(stackColumnNames.joined(separator: " and ")), in that order (the BPF record carries them so)")
+            }
+            guard f.stackColumns.last?.type == .str, f.stackColumns.last?.max == 16 else {
+                throw Error(description: "\(file): stack column task_comm must be str with max 16 (bpf_get_current_comm)")
+            }
+            for c in f.stackColumns.dropLast() {
+                // bpf_get_stack fills whole u64 frames.
+                guard c.type == .bytes, let max = c.max, max > 0, max % 8 == 0, max <= 65535 else {
+                    throw Error(description: "\(file): stack column \(c.name) must be bytes with a max that is a positive multiple of 8 (u64 frames)")
+                }
+            }
         }
     }
 

@@ -33,11 +33,10 @@ public struct KernelSymbols: Sendable {
     /// The name of the function holding `address`, nil below the first symbol or past a
     /// section's end marker (BPF programs and modules loaded after the snapshot live above the
     /// kernel image: naming them `_einittext` would be wrong, so they print as unknown).
-    public func name(of address: UInt64) -> String? { resolve(address)?.name }
+    public func name(of address: UInt64) -> String? { symbol(of: address)?.name }
 
-    /// The function holding `address` and how far into it `address` is (bcc's `ksym(addr,
-    /// show_offset=True)` prints `name+0xoffset`).
-    public func resolve(_ address: UInt64) -> (name: String, offset: UInt64)? {
+    /// The function holding `address` and how far into it `address` is (bcc's `-s` offsets).
+    public func symbol(of address: UInt64) -> (name: String, offset: UInt64)? {
         var lo = 0, hi = addresses.count
         while lo < hi {
             let mid = (lo + hi) / 2

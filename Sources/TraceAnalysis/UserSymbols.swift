@@ -165,7 +165,10 @@ public struct UserSymbols: Sendable {
 
     /// The function containing `address` in process `pid` at time `ts` (a sample's), or nil
     /// (bcc prints `[unknown]`).
-    public func name(pid: Int64, address: UInt64, at ts: Int64) -> String? {
+    public func name(pid: Int64, address: UInt64, at ts: Int64) -> String? { symbol(pid: pid, address: address, at: ts)?.name }
+
+    /// The function containing `address` and how far into it `address` is (bcc's `-s` offsets).
+    public func symbol(pid: Int64, address: UInt64, at ts: Int64) -> (name: String, offset: UInt64)? {
         guard let m = snapshot(pid: pid, at: ts)?.mappings.first(where: { address >= $0.start && address < $0.end }),
               let image = images[m.buildID] else { return nil }
         let fileOffset = address - m.start + m.offset
@@ -180,6 +183,6 @@ public struct UserSymbols: Sendable {
         guard lo > 0 else { return nil }
         let sym = image.symbols[lo - 1]
         if sym.size > 0 && vaddr >= sym.value + sym.size { return nil }
-        return sym.name
+        return (sym.name, vaddr - sym.value)
     }
 }

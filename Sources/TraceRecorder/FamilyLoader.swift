@@ -103,7 +103,7 @@ final class LoadedFamily {
     }
 
     /// The generic capture: tells the program where each event's entry ends, then attaches it
-    /// to every event with the event's index as its cookie.
+    /// to every event with the event's index and stack kinds as its cookie.
     func attachGeneric(_ events: [GenericEvent]) throws(RecorderError) {
         guard let map = bpf_object__find_map_by_name(object, "generic_events"),
               let prog = bpf_object__find_program_by_name(object, "generic_tracepoint") else {
@@ -117,7 +117,7 @@ final class LoadedFamily {
             }
             var opts = bpf_tracepoint_opts()
             opts.sz = MemoryLayout<bpf_tracepoint_opts>.size
-            opts.bpf_cookie = UInt64(e.index)
+            opts.bpf_cookie = e.cookie
             guard let link = bpf_program__attach_tracepoint_opts(prog, e.format.system, e.format.name, &opts) else {
                 throw RecorderError("-e \(e.format.event): cannot attach: \(errnoText())")
             }

@@ -14,11 +14,19 @@ struct GenericEvent: Sendable {
     var schema: TableSchema
     /// Pointer fields read as strings at capture, in slot order.
     var strings: [String] = []
+    /// Stacks taken at each hit (--stack-events): they follow the entry in the record.
+    var stacks: TracepointStacks = []
 
     /// Where the raw entry starts in a record: after the header and the string slots.
     var entryOffset: Int { MemoryLayout<bpfrec_generic_record>.size + strings.count * TracepointFormat.stringMax }
 
     var kind: UInt32 { UInt32(BPFREC_GENERIC_KIND_BASE) + UInt32(index) }
+
+    /// The attach cookie: the index, and which stacks the program takes.
+    var cookie: UInt64 {
+        UInt64(index) | (stacks.contains(.kernel) ? UInt64(BPFREC_GENERIC_COOKIE_KSTACK) : 0)
+            | (stacks.contains(.user) ? UInt64(BPFREC_GENERIC_COOKIE_USTACK) : 0)
+    }
 
     /// What the BPF side needs to find the entry's end.
     var config: bpfrec_generic_event {
@@ -67,14 +75,20 @@ enum GenericEvents {
         }
     }
 
-    static func resolve(_ patterns: [String], directory: String) throws(RecorderError) -> [GenericEvent] {
+    /// The events of `patterns` (-e) and `stackPatterns` (--stack-events, which records its
+    /// events too: naming them with -e as well is not needed), in the order first named; those
+    /// of `stackPatterns` take `stacks`.
+    static func resolve(_ patterns: [String], stackPatterns: [String] = [], stacks: TracepointStacks = [.kernel, .user],
+                        directory: String) throws(RecorderError) -> [GenericEvent] {
         var chosen: [(system: String, event: String)] = []
         var stringsByEvent: [String: [String]] = [:]
-        for pattern in patterns {
+        var stacked: Set<String> = []
+        for (pattern, isStack) in patterns.map({ ($0, false) }) + stackPatterns.map({ ($0, true) }) {
+            let flag = isStack ? "--stack-events" : "-e"
             var parts = pattern.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             // SUBSYS:EVENT[:field=str[,field=str]]: pointer fields to read as strings.
             var strings: [String] = []
-            if parts.count == 3 {
+            if parts.count == 3 && !isStack {
                 for option in parts[2].split(separator: ",", omittingEmptySubsequences: false) {
                     let kv = option.split(separator: "=", omittingEmptySubsequences: false)
                     guard kv.count == 2, kv[1] == "str", !kv[0].isEmpty else {
@@ -85,7 +99,8 @@ enum GenericEvents {
                 parts.removeLast()
             }
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw RecorderError("-e \(pattern): expected SUBSYS:EVENT[:FIELD=str,...] (globs allowed, e.g. 'irq:*'; `ls \(directory)` lists them)")
+                let form = isStack ? "SUBSYS:EVENT (globs allowed, comma-separated; field options go with -e)" : "SUBSYS:EVENT[:FIELD=str,...] (globs allowed, e.g. 'irq:*'"
+                throw RecorderError("\(flag) \(pattern): expected \(form)\(isStack ? "" : "; `ls \(directory)` lists them)")")
             }
             guard strings.count <= Int(BPFREC_GENERIC_STRINGS_MAX) else {
                 throw RecorderError("-e \(pattern): at most \(BPFREC_GENERIC_STRINGS_MAX) fields can be read as strings per event")
@@ -97,13 +112,14 @@ enum GenericEvents {
                 for event in events where fnmatch(parts[1], event, 0) == 0 && access("\(directory)/\(system)/\(event)/format", R_OK) == 0 {
                     matched += 1
                     if !chosen.contains(where: { $0 == (system, event) }) { chosen.append((system, event)) }
+                    if isStack { stacked.insert("\(system):\(event)") }
                     for s in strings where !(stringsByEvent["\(system):\(event)"] ?? []).contains(s) { stringsByEvent["\(system):\(event)", default: []].append(s) }
                 }
             }
             if matched == 0 {
                 let glob = pattern.contains { "*?[".contains($0) }
-                throw RecorderError(glob ? "-e \(pattern): matches no tracepoint of this kernel"
-                                         : "-e \(pattern): no such tracepoint on this kernel (`ls \(directory)/\(parts[0])` lists its events)")
+                throw RecorderError(glob ? "\(flag) \(pattern): matches no tracepoint of this kernel"
+                                         : "\(flag) \(pattern): no such tracepoint on this kernel (`ls \(directory)/\(parts[0])` lists its events)")
             }
         }
         let limit = Int(BPFREC_GENERIC_EVENTS_MAX)
@@ -137,7 +153,10 @@ enum GenericEvents {
             guard strings.count <= Int(BPFREC_GENERIC_STRINGS_MAX) else {
                 throw RecorderError("-e \(format.event): at most \(BPFREC_GENERIC_STRINGS_MAX) fields can be read as strings per event")
             }
-            out.append(GenericEvent(index: i, format: format, formatText: text, schema: format.tableSchema(family: family, strings: strings), strings: strings))
+            let eventStacks = stacked.contains(format.event) ? stacks : []
+            out.append(GenericEvent(index: i, format: format, formatText: text,
+                                    schema: format.tableSchema(family: family, strings: strings, stacks: eventStacks),
+                                    strings: strings, stacks: eventStacks))
         }
         return out
     }

@@ -13,7 +13,8 @@ final class RecordDecoder {
         // 0 u8, 1 u16, 2 u32, 3 i32, 4 u64, 5 i64, 6 str, 7 bytes (u16 length first);
         // generic entries: 8 i8, 9 i16, 10 fixed bytes, 11 dynamic bytes, 12 dynamic text
         // (offset: the u32 locator; lengthOffset: the entry's offset << 1, | 1 for __rel_loc;
-        // size: the cap).
+        // size: the cap), 13 kernel stack, 14 user stack and 15 current comm after the entry
+        // (offset: the header's u16 byte count; lengthOffset: the entry's offset; size: the cap).
         var type: UInt8
         var offset: Int
         var size: Int
@@ -157,6 +158,16 @@ final class RecordDecoder {
                 let data = base + min(at, size)
                 if op.type == 12, let nul = memchr(data, 0, n) { n = UnsafeRawPointer(nul) - data }
                 blobs[op.column].append(data, n)
+            case 13, 14, 15:
+                // After the entry (its size: the header's u16 at 24): the comm, the kernel stack
+                // (its size: the u16 at 28), the user stack.
+                var at = op.lengthOffset + Int((base + 24).loadUnaligned(as: UInt16.self))
+                if op.type != 15 { at += Self.taskCommSize }
+                if op.type == 14 { at += Int((base + 28).loadUnaligned(as: UInt16.self)) }
+                let data = base + min(at, size)
+                var n = min(op.type == 15 ? op.size : Int((base + op.offset).loadUnaligned(as: UInt16.self)), op.size, max(0, size - at))
+                if op.type == 15, let nul = memchr(data, 0, n) { n = UnsafeRawPointer(nul) - data }
+                blobs[op.column].append(data, n)
             case 6:
                 // Up to the first NUL, never past the array.
                 let n = memchr(p, 0, op.size).map { UnsafeRawPointer($0) - p } ?? op.size
@@ -204,11 +215,23 @@ final class RecordDecoder {
         return Array(execPids)
     }
 
+    /// Bytes of the current comm before the stacks of a generic record with stacks.
+    static let taskCommSize = Int(BPFREC_GENERIC_TASK_COMM_MAX)
+
     /// Bytes of `struct bpfrec_generic_record` before the raw entry.
     static let genericHeaderSize = MemoryLayout<bpfrec_generic_record>.size
 
+    /// The header offsets the generic ops read (bpf/families.h), checked once against the C layout.
+    static let genericHeaderChecked: Bool = {
+        precondition(MemoryLayout<bpfrec_generic_record>.offset(of: \.pid) == 16 && MemoryLayout<bpfrec_generic_record>.offset(of: \.size) == 24
+                     && MemoryLayout<bpfrec_generic_record>.offset(of: \.cut) == 26 && MemoryLayout<bpfrec_generic_record>.offset(of: \.kstack_size) == 28
+                     && MemoryLayout<bpfrec_generic_record>.offset(of: \.ustack_size) == 30, "struct bpfrec_generic_record changed: update RecordDecoder.genericSlot")
+        return true
+    }()
+
     /// How to move a generic event's record (header, then its format's fields) into its table.
     private static func genericSlot(_ e: GenericEvent) -> (Slot, [(Bool, Int)]) {
+        _ = genericHeaderChecked
         let columns = storage(of: e.schema)
         func index(_ name: String) -> Int { columns[e.schema.columnIndex(name)!].1 }
         var ops: [FieldOp] = [
@@ -216,8 +239,17 @@ final class RecordDecoder {
             FieldOp(type: 2, offset: 4, size: 4, lengthOffset: -1, column: index("cpu")),
             FieldOp(type: 2, offset: 16, size: 4, lengthOffset: -1, column: index("pid")),
             FieldOp(type: 2, offset: 20, size: 4, lengthOffset: -1, column: index("tid")),
-            FieldOp(type: 2, offset: 28, size: 4, lengthOffset: -1, column: index(TracepointFormat.cutColumn)),
+            FieldOp(type: 1, offset: 26, size: 2, lengthOffset: -1, column: index(TracepointFormat.cutColumn)),
         ]
+        if e.stacks.contains(.kernel) {
+            ops.append(FieldOp(type: 13, offset: 28, size: Int(BPFREC_GENERIC_KSTACK_MAX), lengthOffset: e.entryOffset, column: index("kstack")))
+        }
+        if !e.stacks.isEmpty {
+            ops.append(FieldOp(type: 15, offset: 0, size: taskCommSize, lengthOffset: e.entryOffset, column: index("task_comm")))
+        }
+        if e.stacks.contains(.user) {
+            ops.append(FieldOp(type: 14, offset: 30, size: Int(BPFREC_GENERIC_USTACK_MAX), lengthOffset: e.entryOffset, column: index("ustack")))
+        }
         for (k, name) in e.strings.enumerated() {
             ops.append(FieldOp(type: 6, offset: genericHeaderSize + k * TracepointFormat.stringMax, size: TracepointFormat.stringMax,
                                lengthOffset: -1, column: index(TracepointFormat.stringColumnName(of: name))))
@@ -247,7 +279,13 @@ final class RecordDecoder {
                 ops.append(FieldOp(type: text ? 12 : 11, offset: at, size: TracepointFormat.dynamicMax, lengthOffset: entry << 1 | (relative ? 1 : 0), column: column))
             }
         }
-        return (Slot.make(recordSize: entry + e.format.fixedSize, family: Int(Family.tracepoints.rawValue), ops: ops, columns: columns), columns)
+        var slot = Slot.make(recordSize: entry + e.format.fixedSize, family: Int(Family.tracepoints.rawValue), ops: ops, columns: columns)
+        if e.stacks.contains(.user) {
+            // The header's pid and ustack_size: processes seen with user stacks get their maps read.
+            slot.userStackPid = 16
+            slot.userStackLength = 30
+        }
+        return (slot, columns)
     }
 
     /// For each schema column: (isInteger, its index among the slot's ints or blobs).

@@ -33,13 +33,14 @@ public enum Recorder {
         // Tracepoints named with -e are resolved before the file exists: a bad one records nothing.
         var generic: [GenericEvent] = []
         var eventsDirectory = ""
-        if !o.events.isEmpty {
+        if !o.events.isEmpty || !o.stackEvents.isEmpty {
             try GenericEvents.checkCookies()
             eventsDirectory = try GenericEvents.eventsDirectory()
-            generic = try GenericEvents.resolve(o.events, directory: eventsDirectory)
+            generic = try GenericEvents.resolve(o.events, stackPatterns: o.stackEvents, stacks: o.stacks, directory: eventsDirectory)
         }
         let families = o.families + (generic.isEmpty ? [] : [Family.tracepoints])
         guard !families.isEmpty else { throw RecorderError("nothing to record: --families none and no -e SUBSYS:EVENT") }
+        let genericKernelStacks = generic.contains { $0.stacks.contains(.kernel) }
 
         let writer: TraceWriter
         do { writer = try TraceWriter(path: o.output, overwrite: o.overwrite) } catch {
@@ -72,9 +73,9 @@ public enum Recorder {
                                     json: Dictionary(uniqueKeysWithValues: generic.map { ($0.format.event, $0.formatText) }))
             try writer.writeMetadata(name: MetadataName.tracepointCatalog, json: GenericEvents.catalog(directory: eventsDirectory))
         }
-        // Kernel symbols (~5 MB of text, ~0.8 MB compressed) serve only the kernel stacks of the
-        // stacks family (cpu samples, off-CPU stacks): other recordings do without them.
-        if o.families.contains(.stacks) {
+        // Kernel symbols (~5 MB of text, ~0.8 MB compressed) serve only kernel stacks (the
+        // stacks family's, and those of --stack-events): other recordings do without them.
+        if o.families.contains(.stacks) || genericKernelStacks {
             let kallsyms = SystemTables.kernelTextSymbols()
             if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {
                 warn("bpfrec: warning: /proc/kallsyms shows no addresses (needs CAP_SYSLOG): kernel stacks will not symbolize")

@@ -1,3 +1,6 @@
+import Foundation
+import TraceSchema
+
 /// What `bpfrec record` was asked to do.
 public struct RecorderOptions: Sendable {
     public var output: String
@@ -6,6 +9,11 @@ public struct RecorderOptions: Sendable {
     public var families: [Family]
     /// Tracepoints to record generically (`-e SUBSYS:EVENT`, globs allowed).
     public var events: [String] = []
+    /// Tracepoints to record generically with stacks (`--stack-events`, globs allowed); they
+    /// need not be named with -e too.
+    public var stackEvents: [String] = []
+    /// Which stacks `stackEvents` take (`--stack kernel,user`).
+    public var stacks: TracepointStacks = [.kernel, .user]
     /// True when the families were named by the user: then one that does not load is an error
     /// rather than a warning.
     public var familiesExplicit = false
@@ -68,5 +76,33 @@ extension String {
     init(format1 v: Double) {
         let tenths = Int((v * 10).rounded())
         self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}
+
+extension RecorderOptions {
+    /// `--stack-events LIST`: comma-separated SUBSYS:EVENT patterns (repeatable).
+    public static func parseStackEvents(_ lists: [String]) throws(RecorderError) -> [String] {
+        var out: [String] = []
+        for list in lists {
+            let items = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !items.contains(where: \.isEmpty) else {
+                throw RecorderError("--stack-events '\(list)': expected a comma-separated list of SUBSYS:EVENT (globs allowed), with no empty item")
+            }
+            for item in items where !out.contains(item) { out.append(item) }
+        }
+        return out
+    }
+
+    /// `--stack kernel,user`: which stacks the --stack-events take.
+    public static func parseStacks(_ text: String) throws(RecorderError) -> TracepointStacks {
+        var kinds: TracepointStacks = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch item {
+            case "kernel": kinds.insert(.kernel)
+            case "user": kinds.insert(.user)
+            default: throw RecorderError("--stack \(text): '\(item)' is not a stack kind (expected kernel, user or kernel,user)")
+            }
+        }
+        return kinds
     }
 }

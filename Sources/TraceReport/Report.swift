@@ -227,11 +227,12 @@ extension RowLayout {
 /// one-liner of flame graph tools, or one JSON record.
 public struct StackItem: Sendable {
     public enum Style: Sendable {
-        /// bcc: kernel frames, `    --` between kernel and user when `delimited`, user frames,
-        /// then the tool's own task and value lines.
-        case bcc(delimited: Bool, taskLine: String, valueLine: String)
-        /// `prefix;user...;-;kernel... value`, outermost frame first.
-        case folded(prefix: String, delimited: Bool, value: String)
+        /// bcc: kernel frames, each after `frameIndent`, `    --` between kernel and user when
+        /// `delimited` (offcputime: only when both halves have frames; stackcount, `always`:
+        /// whenever it is asked for), user frames, then the tool's own task and value lines.
+        case bcc(delimited: Bool, taskLine: String, valueLine: String, frameIndent: String = "    ", always: Bool = false)
+        /// `prefix;user...;-;kernel... value`, outermost frame first (the `-` as for `.bcc`).
+        case folded(prefix: String, delimited: Bool, value: String, always: Bool = false)
     }
     public var labels: [(String, Value)]
     /// Innermost first; nil when the flags leave that half out.

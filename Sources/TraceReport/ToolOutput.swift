@@ -112,21 +112,17 @@ public struct ToolOutput: Sendable {
         case .text:
             let both = !(item.kernel ?? []).isEmpty && !(item.user ?? []).isEmpty
             switch item.style {
-            case .bcc(let delimited, let taskLine, let valueLine):
+            case .bcc(let delimited, let taskLine, let valueLine, let indent, let always):
                 var text = ""
-                for f in item.kernel ?? [] { text += "    " + f + "\n" }
-                if let user = item.user {
-                    if delimited && both { text += "    --\n" }
-                    for f in user { text += "    " + f + "\n" }
-                }
+                for f in item.kernel ?? [] { text += indent + f + "\n" }
+                if always ? delimited : (item.user != nil && delimited && both) { text += "    --\n" }
+                for f in item.user ?? [] { text += indent + f + "\n" }
                 write(text + taskLine + valueLine)
-            case .folded(let prefix, let delimited, let value):
+            case .folded(let prefix, let delimited, let value, let always):
                 var parts = [prefix]
                 if let user = item.user { parts += user.reversed() }
-                if let kernel = item.kernel {
-                    if delimited && both { parts.append("-") }
-                    parts += kernel.reversed()
-                }
+                if always ? delimited : (item.kernel != nil && delimited && both) { parts.append("-") }
+                if let kernel = item.kernel { parts += kernel.reversed() }
                 write(parts.joined(separator: ";") + " " + value + "\n")
             }
         case .json:

@@ -384,6 +384,15 @@ extension EventTables {
         "sched:sched_wakeup_new": ("sched_wakeup_new", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),
         "sched:sched_migrate_task": ("sched_migrate_task", [("pid", "target_tid"), ("orig_cpu", "orig_cpu"), ("dest_cpu", "dest_cpu")]),
     ]
+
+    /// The columns a generic event recorded with stacks (`--stack-events`) gets: kernel and
+    /// user, then the current task's comm (`stack_columns` in the schema); only the stacks asked
+    /// for are added, task_comm with any.
+    public static let genericStackColumns: [ColumnSchema] = [
+        ColumnSchema(name: "kstack", type: .bytes, max: 1016, doc: "kernel stack at the event (bpfrec record --stack-events, --stack kernel): little-endian u64 addresses, innermost first, from bpf_get_stack in the tracepoint program, as bcc stackcount takes it"),
+        ColumnSchema(name: "ustack", type: .bytes, max: 1016, doc: "user stack of the current task at the event (--stack-events, --stack user): little-endian u64 addresses, innermost first; empty for kernel threads; resolved offline with the process_maps table and the elf_symbols metadata"),
+        ColumnSchema(name: "task_comm", type: .str, max: 16, doc: "comm of the current task at the event, taken with the stacks (stackcount -P; a format field named comm may be another task's)"),
+    ]
 }
 
 extension RecordLayout {

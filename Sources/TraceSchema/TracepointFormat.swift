@@ -110,17 +110,26 @@ public struct TracepointFormat: Sendable, Equatable {
     }
 }
 
+/// Which stacks a generic event takes at each hit (`bpfrec record --stack-events`, `--stack`).
+public struct TracepointStacks: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let kernel = TracepointStacks(rawValue: 1)
+    public static let user = TracepointStacks(rawValue: 2)
+}
+
 extension TracepointFormat {
     /// Header columns every generic table starts with; a field of the same name is stored as
-    /// `arg_<name>` (`columnName(of:)`; so is one that starts with `arg_`), so `args->pid` and the
-    /// recorder's pid never clash.
+    /// `arg_<name>` (`columnName(of:)`; so is one that starts with `arg_`, or is named like a
+    /// stack column), so `args->pid` and the recorder's pid never clash.
     public static let headerColumns = ["ts", "cpu", "pid", "tid"]
 
     /// The column after the fields: 1 when the entry was cut.
     public static let cutColumn = "entry_cut"
 
     public static func columnName(of field: String) -> String {
-        headerColumns.contains(field) || field == cutColumn || field.hasPrefix("arg_") ? "arg_\(field)" : field
+        headerColumns.contains(field) || field == cutColumn || field.hasPrefix("arg_") || EventTables.genericStackColumns.contains { $0.name == field }
+            ? "arg_\(field)" : field
     }
 
     /// The most bytes a dynamic field keeps; the rest is cut and flagged in `entry_cut`.
@@ -133,9 +142,10 @@ extension TracepointFormat {
     public static func stringColumnName(of field: String) -> String { columnName(of: field) + "_str" }
 
     /// The table a recording of this event holds: the header, one column per field, a text
-    /// column per pointer field read as a string (`strings`), and `entry_cut` (1 when the entry
-    /// was longer than the recorder copies).
-    public func tableSchema(family: String, strings: [String] = []) -> TableSchema {
+    /// column per pointer field read as a string (`strings`), the stack columns asked for
+    /// (`stacks`: kstack, ustack, from schemas/tracepoints.json), and `entry_cut` (1 when the
+    /// entry was longer than the recorder copies).
+    public func tableSchema(family: String, strings: [String] = [], stacks: TracepointStacks = []) -> TableSchema {
         var columns = [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the event"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU the event ran on"),
@@ -162,6 +172,12 @@ extension TracepointFormat {
             columns.append(ColumnSchema(name: Self.stringColumnName(of: name), type: .str, max: Self.stringMax,
                                         doc: "the string \(name) pointed to, read at the event (user memory, else kernel memory), up to \(Self.stringMax - 1) bytes"))
         }
+        // kstack, ustack as asked; task_comm (the last) with any stack.
+        let stackColumns = EventTables.genericStackColumns
+        for (kind, column) in zip([TracepointStacks.kernel, .user], stackColumns) where stacks.contains(kind) {
+            columns.append(column)
+        }
+        if !stacks.isEmpty, let comm = stackColumns.last { columns.append(comm) }
         columns.append(ColumnSchema(name: Self.cutColumn, type: .u8, doc: "1 when the entry was longer than the recorder copies (dynamic data past the cap)"))
         return TableSchema(name: event, family: family, source: .bpf, doc: "tracepoint \(event), recorded generically (bpfrec -e): its format's fields", columns: columns)
     }

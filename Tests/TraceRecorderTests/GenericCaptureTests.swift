@@ -9,7 +9,7 @@ import TraceTestSupport
 /// for something the kernel does not have.
 extension RecorderTests {
     /// tracefs, which -e reads the formats from; a fresh boot leaves it unmounted.
-    private func mountTracefs() {
+    func mountTracefs() {
         if access("/sys/kernel/tracing/events/header_page", R_OK) != 0 {
             _ = mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil)
         }

@@ -32,6 +32,18 @@ print fmt: "irq=%d name=%s", REC->irq, __get_str(name)
     #expect(t.columns.map(\.type) == [.u64, .u32, .u32, .u32, .i32, .str, .u8])
 }
 
+/// --stack-events: the stack columns of schemas/tracepoints.json, only those asked for, with the
+/// current comm whenever a stack is taken; a field named like one is renamed.
+@Test func stackEventsAddTheSchemaStackColumns() throws {
+    let f = try TracepointFormat.parse(irqHandlerEntry, system: "irq")
+    let both = f.tableSchema(family: "tracepoints", stacks: [.kernel, .user])
+    #expect(both.columns.map(\.name) == ["ts", "cpu", "pid", "tid", "irq", "name", "kstack", "ustack", "task_comm", "entry_cut"])
+    #expect(both.columns.first { $0.name == "kstack" } == EventTables.genericStackColumns[0])
+    #expect(f.tableSchema(family: "tracepoints", stacks: [.user]).columns.map(\.name).suffix(3) == ["ustack", "task_comm", "entry_cut"])
+    #expect(f.tableSchema(family: "tracepoints", stacks: [.kernel]).columns.map(\.name).suffix(3) == ["kstack", "task_comm", "entry_cut"])
+    #expect(TracepointFormat.columnName(of: "kstack") == "arg_kstack" && TracepointFormat.columnName(of: "task_comm") == "arg_task_comm")
+}
+
 @Test func everyFieldShapeIsRead() throws {
     func field(_ decl: String, size: Int, signed: Int = 0) throws -> TracepointFormat.Field {
         try TracepointFormat.parseField("field:\(decl);\toffset:8;\tsize:\(size);\tsigned:\(signed);")

@@ -55,19 +55,7 @@ public struct Funccount: RecordingTool {
     /// `recorded`: the matching tracepoints the recording counts, by the table holding them.
     func events(_ rec: Recording) throws -> (recorded: [String: String], unrecorded: [String], catalog: Bool) {
         guard let pattern = texts.first else { throw AnalysisError("missing the pattern (t:SUBSYS:EVENT) before the recording") }
-        let parts = pattern.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        switch (parts.count, parts.first) {
-        case (3, "t"?): break
-        case (3, "u"?), (2, _):
-            throw AnalysisError("'\(pattern)': USDT probes and user functions are not in recordings; only t:SUBSYS:EVENT tracepoints can be counted")
-        case (1, _), (3, "p"?):
-            throw AnalysisError("'\(pattern)': kernel functions need kprobes, which recordings do not hold (and this kernel lacks); count tracepoints with t:SUBSYS:EVENT")
-        case (3, let t?):
-            throw AnalysisError("Type must be 'p', 't', or 'u', but got \(t)")
-        default:
-            throw AnalysisError("Too many ':'-separated components in pattern \(pattern)")
-        }
-        let match = try TracepointPattern(parts[1] + ":" + parts[2], regex: regexp)
+        let match = try TracepointProbe.parse(pattern, regex: regexp)
         let countable = rec.countableTracepoints
         let recorded = countable.filter { match.matches($0.key) }
         let (formats, whole) = try rec.tracepointFormats()

@@ -197,7 +197,7 @@ public struct Trace: RecordingTool {
                         case ("s", .string(let s)): return .string(String(decoding: s.prefix { $0 != 0 }.prefix(size), as: UTF8.self))
                         case ("K", .int(let a)):
                             let addr = UInt64(bitPattern: a)
-                            guard let s = symbols?.resolve(addr) else { return .string("[unknown]") }
+                            guard let s = symbols?.symbol(of: addr) else { return .string("[unknown]") }
                             return .string(s.name + "+0x" + String(s.offset, radix: 16))
                         case ("x", .int(let i)), ("lx", .int(let i)), ("llx", .int(let i)): return .uint(UInt64(bitPattern: i))
                         case (_, .int(let i)): return letters.hasPrefix("ll") && letters.hasSuffix("u") || letters == "lu" ? .uint(UInt64(bitPattern: i)) : .int(i)
