@@ -97,7 +97,7 @@ public struct Funccount: RecordingTool {
         }
         // The live tool (bcc 0.26 on Python 3) prints the pattern with "%s" % bytes(pattern):
         // b'...' is what its users see. The count is of every matching tracepoint it attaches to.
-        out.text("Tracing \(recorded.count + unrecorded.count) functions for \"b'\(texts[0])'\"... Hit Ctrl-C to end.\n")
+        out.text("Tracing \(recorded.count + unrecorded.count) functions for \"\(PythonBytes.repr(Array(texts[0].utf8)))\"... Hit Ctrl-C to end.\n")
         // print("%-36s %8s" % ("FUNC", "COUNT")), then "%-36s %8d" per probe by ascending count.
         var b = RowLayout.Builder(.row, "tracepoint_count")
         b.json("interval")

@@ -190,7 +190,7 @@ public struct Stackcount: RecordingTool {
                     style = .folded(prefix: String(decoding: key.comm, as: UTF8.self), delimited: needDelimiter, value: String(n), always: true)
                 } else {
                     // "    %s [%d]" % (k.name, k.tgid) with -P (not -p): k.name is bytes on Python 3.
-                    let taskLine = perProcess && pid == nil ? "    \(Self.pythonBytes(key.comm)) [\(key.tgid)]\n" : ""
+                    let taskLine = perProcess && pid == nil ? "    \(PythonBytes.repr(key.comm)) [\(key.tgid)]\n" : ""
                     style = .bcc(delimited: needDelimiter, taskLine: taskLine, valueLine: "    \(n)\n\n", frameIndent: "  ", always: true)
                 }
                 var labels: [(String, Value)] = [("interval", .int(Int64(i)))]
@@ -200,23 +200,5 @@ public struct Stackcount: RecordingTool {
             }
         }
         if !folded { out.text("Detaching...\n") }
-    }
-
-    /// Python 3's repr() of a bytes value (`b'bash'`), as `"%s" % bytes` prints it.
-    static func pythonBytes(_ bytes: [UInt8]) -> String {
-        let quote: UInt8 = bytes.contains(0x27) && !bytes.contains(0x22) ? 0x22 : 0x27
-        var s = "b" + String(UnicodeScalar(quote))
-        for c in bytes {
-            switch c {
-            case 0x5c: s += "\\\\"
-            case quote: s += "\\" + String(UnicodeScalar(c))
-            case 0x09: s += "\\t"
-            case 0x0a: s += "\\n"
-            case 0x0d: s += "\\r"
-            case 0x20..<0x7f: s += String(UnicodeScalar(c))
-            default: s += "\\x" + (c < 16 ? "0" : "") + String(c, radix: 16)
-            }
-        }
-        return s + String(UnicodeScalar(quote))
     }
 }
