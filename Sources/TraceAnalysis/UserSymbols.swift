@@ -11,6 +11,8 @@ public struct UserSymbols: Sendable {
     struct Mapping: Sendable {
         var start: UInt64, end: UInt64, offset: UInt64
         var buildID: String
+        /// The mapped file's name without its directory (bcc's `[libc.so.6]` module).
+        var module: String
     }
 
     /// One reading of a process's maps.
@@ -56,12 +58,13 @@ public struct UserSymbols: Sendable {
                 for parent in s.forks[pid]?.map(\.parent) ?? [] where wanted!.insert(parent).inserted { todo.append(parent) }
             }
         }
-        try rec.scanBatches(ProcessMapsRow.self, reading: [\.pid, \.start, \.end, \.offset, \.buildId]) { b in
+        try rec.scanBatches(ProcessMapsRow.self, reading: [\.pid, \.start, \.end, \.offset, \.buildId, \.path]) { b in
             let ts = b[\ProcessMapsRow.ts], pid = b[\ProcessMapsRow.pid], start = b[\ProcessMapsRow.start], end = b[\ProcessMapsRow.end], offset = b[\ProcessMapsRow.offset]
-            let ids = b[\ProcessMapsRow.buildId]
+            let ids = b[\ProcessMapsRow.buildId], paths = b[\ProcessMapsRow.path]
             for r in 0..<b.count where !ids[r].isEmpty && wanted?.contains(pid[r]) != false {
                 let m = Mapping(start: UInt64(bitPattern: start[r]), end: UInt64(bitPattern: end[r]),
-                                offset: UInt64(bitPattern: offset[r]), buildID: hex(ids[r]))
+                                offset: UInt64(bitPattern: offset[r]), buildID: hex(ids[r]),
+                                module: String(paths.string(r).split(separator: "/").last ?? ""))
                 // Rows of one reading share its timestamp.
                 if let last = s.maps[pid[r]]?.last, last.ts == ts[r] {
                     s.maps[pid[r]]![s.maps[pid[r]]!.count - 1].mappings.append(m)
@@ -166,6 +169,11 @@ public struct UserSymbols: Sendable {
     /// The function containing `address` in process `pid` at time `ts` (a sample's), or nil
     /// (bcc prints `[unknown]`).
     public func name(pid: Int64, address: UInt64, at ts: Int64) -> String? { symbol(pid: pid, address: address, at: ts)?.name }
+
+    /// The name of the file mapped at `address` in process `pid` at time `ts` (bcc's module).
+    public func module(pid: Int64, address: UInt64, at ts: Int64) -> String? {
+        snapshot(pid: pid, at: ts)?.mappings.first { address >= $0.start && address < $0.end }?.module
+    }
 
     /// The function containing `address` and how far into it `address` is (bcc's `-s` offsets).
     public func symbol(pid: Int64, address: UInt64, at ts: Int64) -> (name: String, offset: UInt64)? {

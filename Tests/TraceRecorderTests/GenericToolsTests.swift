@@ -13,7 +13,7 @@ extension RecorderTests {
         let bpfan = try #require(builtBinary("bpfan"))
         let path = Harness.tempPath("generic-tools")
         defer { unlink(path) }
-        let rec = try RecorderRun(path: path, arguments: ["--families", "syscalls,proc", "-e", "signal:signal_generate",
+        let rec = try RecorderRun(path: path, arguments: ["--families", "syscalls,proc", "--stack-events", "signal:signal_generate", "--stack", "kernel",
                                                           "-e", "syscalls:sys_enter_openat:filename=str", "--flush-interval", "200"])
         #expect(rec.waitReady())
         // A sleeping child gets 4 SIGCONT and a SIGKILL; this process opens a file of its own 3 times.
@@ -49,6 +49,13 @@ extension RecorderTests {
             let f = l.split(separator: " ", omittingEmptySubsequences: true)
             #expect(f.first.map(String.init) == "\(getpid())" && f.count >= 5 && f[3] == "sys_enter_openat" && l.hasSuffix(" \(file)"), "\(l)")
         }
+        // trace -K: each signal to the child with the kernel stack recorded at it (kill(2)'s path).
+        let stacks = try runBinary(bpfan, ["trace", "-K", "t:signal:signal_generate (args->pid == \(child.pid)) \"%d\", args->sig", path])
+        #expect(stacks.status == 0, "\(stacks.stderr)")
+        let blocks = stacks.stdout.components(separatedBy: "\n\n").filter { $0.contains("signal_generate") }
+        #expect(blocks.count == 5, "\(stacks.stdout)")
+        for b in blocks { #expect(b.contains("        __x64_sys_kill+0x") && b.contains(" [kernel]\n"), "\(b)") }
+
         // The sender's comm comes from the process tables: the SIGKILL came from this thread,
         // whose name (a test runner thread's) is not the process's.
         let senders = try runBinary(bpfan, ["argdist", "-i", "3600", "-C", "t:signal:signal_generate():int,char*:args->sig,$COMM:args->pid == \(child.pid) && args->sig == \(SIGKILL)", path])

@@ -8,7 +8,7 @@ import TraceReport
 /// the live tool prints them (PID TID COMM FUNC, -t/-T/-C columns, -n/-f filters, -M, -A).
 public struct Trace: RecordingTool {
     public static let toolName = "trace"
-    public static let notes = "t: probes over recorded tracepoints (-e, the irq family, syscalls:sys_enter_X/sys_exit_X from the syscalls family); p:/r:/u: refused (no kprobes, uprobes or USDT in recordings); -K/-U refused until stacks are recorded for the event; --uid and -c refused (not recorded per event)"
+    public static let notes = "t: probes over recorded tracepoints (-e, the irq family, syscalls:sys_enter_X/sys_exit_X from the syscalls family); p:/r:/u: refused (no kprobes, uprobes or USDT in recordings); -K/-U from stacks recorded with --stack-events; --uid and -c refused (not recorded per event)"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Attach to functions and print trace messages.",
@@ -92,7 +92,6 @@ public struct Trace: RecordingTool {
         if uid != nil { throw ValidationError("--uid: tracepoint events carry no uid in a recording; filter by -p PID or in the predicate") }
         if cgroupPath != nil { throw ValidationError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         if !include.isEmpty { throw ValidationError("-I \(include[0]): headers describe kernel structs, whose memory a recording does not hold; use the tracepoint's args->FIELD") }
-        if kernelStack || userStack { throw ValidationError("-\(kernelStack ? "K" : "U"): this recording's tracepoint events carry no stacks") }
     }
 
     public var requiredTables: [String] { [] }
@@ -115,6 +114,8 @@ public struct Trace: RecordingTool {
         let format: CFormat?
         /// Where the line's PID, TID and CPU columns are in the probe's scan.
         let pidSlot: Int, tidSlot: Int, cpuSlot: Int
+        /// The kstack / ustack columns, with -K / -U.
+        let kernelSlot: Int?, userSlot: Int?
     }
 
     func bind(_ spec: TraceProbeSpecifier, _ rec: Recording) throws -> Probe {
@@ -139,8 +140,18 @@ public struct Trace: RecordingTool {
         }
         // Every line shows the task's comm: the process tables give it.
         _ = try? bindings.name("$comm")
+        // -K / -U: the stacks bpfrec record --stack-events took at each hit.
+        let columnsOfTable = Set(rec.file.tables.values.first { $0.name == source.table }?.columns.map(\.name) ?? [])
+        func stackSlot(_ wanted: Bool, _ column: String, _ flag: String, _ which: String) throws -> Int? {
+            guard wanted else { return nil }
+            guard columnsOfTable.contains(column) else {
+                throw AnalysisError("-\(flag): \(source.event) was recorded without \(which) stacks (record it with bpfrec record --stack-events \(source.event)\(which == "user" ? " --stack user" : ""))")
+            }
+            return columns.slot(column)
+        }
         return Probe(spec: spec, input: TracepointProbeInput(source: source, columns: columns), filter: filter, values: values, format: format,
-                     pidSlot: columns.slot("pid"), tidSlot: columns.slot("tid"), cpuSlot: columns.slot("cpu"))
+                     pidSlot: columns.slot("pid"), tidSlot: columns.slot("tid"), cpuSlot: columns.slot("cpu"),
+                     kernelSlot: try stackSlot(kernelStack, "kstack", "K", "kernel"), userSlot: try stackSlot(userStack, "ustack", "U", "user"))
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
@@ -171,7 +182,16 @@ public struct Trace: RecordingTool {
         b.add("comm", header: "%-15s ", "COMM", row: "%-15s ")
         b.add("func", header: "%-16s ", "FUNC", row: "%-16s ")
         b.add("message", header: "%s\n", allTrivial ? "" : "-", row: "%s\n")
+        b.json("kernel_stack")
+        b.json("user_stack")
         let layout = b.layout
+        let ksyms = kernelStack ? try KernelSymbols.load(rec.file) : nil
+        let usyms = userStack ? try UserSymbols.load(rec) : nil
+        let showAddress = address
+        /// bcc's _stack_to_string: 8 spaces, the address with -a, `sym+0xoff [module]`.
+        func stackLines(_ frames: [String], _ addresses: [UInt64]) -> String {
+            zip(frames, addresses).map { name, a in "        " + (showAddress ? printf("%16llx ", .uint(a)) : "") + name + "\n" }.joined()
+        }
         out.header(layout)
 
         let start = rec.effectiveStart
@@ -217,14 +237,25 @@ public struct Trace: RecordingTool {
                 } else if time {
                     timeText = hms?.hms(ofMonotonic: hit.time) ?? "??:??:??"
                 }
+                let kernelAddresses = p.kernelSlot.map { StackFrames.decode(hit.row.batch.orderedBlobs[$0][hit.row.row]) } ?? []
+                let userAddresses = p.userSlot.map { StackFrames.decode(hit.row.batch.orderedBlobs[$0][hit.row.row]) } ?? []
+                let kernelFrames = kernelAddresses.map { a in ksyms?.symbol(of: a).map { "\($0.name)+0x\(String($0.offset, radix: 16)) [kernel]" } ?? "[unknown]" }
+                let userFrames = userAddresses.map { a -> String in
+                    guard let s = usyms?.symbol(pid: tgid, address: a, at: hit.time) else { return "[unknown]" + (usyms?.module(pid: tgid, address: a, at: hit.time).map { " [\($0)]" } ?? "") }
+                    return "\(s.name)+0x\(String(s.offset, radix: 16))" + (usyms?.module(pid: tgid, address: a, at: hit.time).map { " [\($0)]" } ?? "")
+                }
                 let values: [Value] = [timestamp || time ? .string(timeText) : .time(hit.time), printCPU ? .string(String(cpu)) : .int(cpu),
-                                       .int(tgid), .int(tid), .string(comm), .string(p.spec.event), .string(message)]
+                                       .int(tgid), .int(tid), .string(comm), .string(p.spec.event), .string(message),
+                                       p.kernelSlot == nil ? .null : .list(kernelFrames.map { .string($0) }), p.userSlot == nil ? .null : .list(userFrames.map { .string($0) })]
+                let stacks = p.kernelSlot == nil && p.userSlot == nil ? nil : stackLines(kernelFrames, kernelAddresses) + stackLines(userFrames, userAddresses)
                 if aggregate {
-                    let key = out.rowText(layout, values)
+                    let key = out.rowText(layout, values) + (stacks ?? "")
                     if aggregated[key] == nil { order.append(key) }
                     aggregated[key, default: 0] += 1
                 } else {
                     out.row(layout, values)
+                    // The frames print after the line, then a blank line, as bcc's print_event.
+                    if let stacks { out.text(stacks + "\n") }
                 }
                 printed += 1
                 if let maxEvents, printed >= maxEvents { throw Done() }
