@@ -3,26 +3,7 @@ import TraceReport
 /// bpftrace's `-f json` output (0.17): one object per line, `{"type": T, "data": D}`, with its
 /// spacing (`", "` and `": "`).
 enum BtJSON {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ s: String) -> String { JSONText.quote(s) }
 
     static func line(_ type: String, _ data: String) -> String { "{\"type\": \(string(type)), \"data\": \(data)}\n" }
 
