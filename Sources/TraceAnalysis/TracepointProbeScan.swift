@@ -66,17 +66,20 @@ extension Recording {
                 for v in c[0].values { groups[g].byKey[v, default: []].append(probe) }
             }
         }
-        let sources = trackerSources + groups.map { ScanSource($0.table, $0.columns.names) }
+        // The probes' tables first: on a tie in time their rows come before the process
+        // tables'. process_exec's ts is the execve's entry, and sys_enter_execve at that same
+        // nanosecond still sees the old comm, as the live tracepoint does.
+        let sources = groups.map { ScanSource($0.table, $0.columns.names) } + trackerSources
         var tracker = ProcessTracker()
         var later = PendingHits()
         try scanMerged(sources, filter: filter) { merged in
             // Every row from here on happens at merged.ts or after: exits before it are due.
             while let due = later.popIfDue(before: merged.ts) { try body(due) }
-            if merged.source < trackerSources.count {
-                tracker.apply(source: merged.source, batch: merged.batch, row: merged.row)
+            if merged.source >= groups.count {
+                tracker.apply(source: merged.source - groups.count, batch: merged.batch, row: merged.row)
                 return
             }
-            let group = groups[merged.source - trackerSources.count]
+            let group = groups[merged.source]
             let targets = group.keySlot.map { group.byKey[merged.int($0)] ?? [] } ?? group.probes
             var comm: [UInt8]?
             for index in targets {
