@@ -50,7 +50,8 @@ struct BtCompiler {
     let positionals: [String]
     let recordingStart: Int64
     let clock: ClockAnchorsView?
-    let symbols: KernelSymbols?
+    /// Read from the recording once the program is known to call ksym() (kallsyms is large).
+    let symbols: () -> KernelSymbols?
     let maps: BtMaps
     var scratchSlots: [String: Int] = [:]
     var scratchTypes: [String: BtType] = [:]
@@ -468,7 +469,7 @@ struct BtCompiler {
         case "ksym":
             guard args.count == 1 else { throw BtError(at, "ksym() takes an address") }
             let v = try integer(args[0])
-            let symbols = self.symbols
+            let symbols = self.symbols()
             return (.string, { c in
                 let a = UInt64(bitPattern: v(c).integer)
                 return .string(Array((symbols?.name(of: a) ?? "0x" + String(a, radix: 16)).utf8))

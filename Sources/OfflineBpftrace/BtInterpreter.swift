@@ -65,7 +65,11 @@ public enum BtInterpreter {
         let runtime = BtRuntime(out: out)
         runtime.json = json
         defer { out = runtime.out }
-        let symbols = try? KernelSymbols.load(rec.file)
+        var loaded: KernelSymbols??
+        let symbols = { () -> KernelSymbols? in
+            if loaded == nil { loaded = .some(try? KernelSymbols.load(rec.file)) }
+            return loaded!
+        }
         var compiled: [Compiled] = []
         // One column set per table: probes on the same table share its scan.
         var columnsByTable: [String: TracepointColumns] = [:]
