@@ -38,8 +38,8 @@ extension RecorderTests {
         // never reported to BPF on these machines (the threads of pid 1, the VM's own agent:
         // not one sched_switch with one of them as prev reaches bpfrec, bpftrace or a perf
         // counter filtered on prev_pid), so when one of them ran on a CPU before this thread,
-        // the switch from it to this thread is missing, and so is a wakeup of this thread from
-        // an interrupt that hit it. Measured: 19 such gaps in 60 runs of this loop (12,000
+        // the switch from it to this thread is missing, and often the wakeup before it too
+        // (the timer's interrupt hit that thread). Measured: 19 such gaps in 60 runs of this loop (12,000
         // sleeps), 3 of them a wakeup then a switch-out with no switch-in between (what failed
         // "199 switch-ins for 200 wakeups"), each after a pid 1 thread on that CPU; no wakeup of
         // a running task (ttwu_runnable), none near the stop, no lost events. Such a gap is
