@@ -119,6 +119,11 @@ def main():
     if not os.path.exists("/sys/kernel/tracing/events"):
         bench.sh(["mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing"])
     os.makedirs(a.out, exist_ok=True)
+    # Another tracer attached during the run loads the untraced runs too: say so in the report.
+    others = bench.sh(["pgrep", "-a", "-x", "perf|trace-cmd|bpfrec|bpftrace|floor|sigsnoop|softirqs|hardirqs"]).stdout.strip()
+    note = f"WARNING: other tracers were running: {others.replace(chr(10), '; ')}\n" if others else ""
+    if note:
+        bench.log(note.strip())
     ctx = Ctx(a)
     wl = {"w5": [os.path.join(ctx.bin, "w5"), str(a.datagrams)], "w2": [os.path.join(ctx.bin, "w2"), "200000"]}
     ratios, kept = {}, {}
@@ -149,7 +154,7 @@ def main():
         bpe = k["bytes"] / k["events"] if k["events"] else float("nan")
         netrx = f"{k['net_rx']} / {k['truth']['datagrams']}" if "net_rx" in k else "—"
         lines.append(f"| {w} | {name} | {statistics.median(r):.2f}× | {k['events']} | {bpe:.2f} | {k['lost']} | {netrx} |")
-    text = "\n".join(lines) + "\n"
+    text = note + "\n".join(lines) + "\n"
     print(text)
     if a.report:
         open(a.report, "w").write(text)
