@@ -121,6 +121,18 @@ public struct TracepointBindings: CExpressionBindings {
 
     public func call(_ name: String, arguments: [CExpression]) throws(CExpressionError) -> CBinding<Row> {
         if let reason = refused[name] { throw CExpressionError("\(name)(): \(reason)") }
+        if name == "$entry", specials["$latency"] != nil {
+            guard arguments.count == 1, case .name(let param) = arguments[0] else { throw CExpressionError("$entry() takes one parameter name: $entry(count)") }
+            guard let f = source.entryFields.first(where: { $0.name == param }) else {
+                let known = source.entryFields.map(\.name)
+                if known.isEmpty {
+                    throw CExpressionError("$entry(\(param)): \(source.event) has no recorded entry arguments (the syscalls family keeps them for the syscalls with detail rows: open*, stat*, kill, connect, ...; this one has none)")
+                }
+                throw CExpressionError("$entry(\(param)): the entry of \(source.event) has no parameter \(param) (it has \(known.joined(separator: ", ")))")
+            }
+            columns.useEntry()
+            return try Self.reader(f, of: source, columns: columns)
+        }
         throw CExpressionError("unknown function \(name)()")
     }
 }

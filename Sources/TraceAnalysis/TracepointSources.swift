@@ -37,13 +37,18 @@ public struct TracepointSource: Sendable {
     public var missingFieldHint: String = ""
     /// The table's column types, for fields given by an expression over them.
     public var columnTypes: [String: ColumnType] = [:]
+    /// The matching sys_enter's arguments (`$entry(name)` of argdist), where the row has them.
+    public var entryFields: [TracepointField] = []
 
     public func field(_ name: String) -> TracepointField? { fields.first { $0.name == name } }
 }
 
 extension Recording {
     /// The source of `SUBSYS:EVENT`, or an error saying what would record it.
-    public func tracepointSource(_ event: String) throws -> TracepointSource {
+    ///
+    /// `entryArguments`: a sys_exit_X that needs its call's arguments (argdist's `$entry()`) is
+    /// served by the syscall_detail rows, which carry them, where the syscall has such rows.
+    public func tracepointSource(_ event: String, entryArguments: Bool = false) throws -> TracepointSource {
         if let schema = file.tables.values.first(where: { $0.family == Self.tracepointsFamily && $0.name == event }) {
             return try genericSource(schema)
         }
@@ -57,7 +62,7 @@ extension Recording {
         if let view = EventTables.tracepointViews[event], let schema = file.tables.values.first(where: { $0.name == view.table }) {
             return viewSource(event, schema, view.fields)
         }
-        if let source = syscallSource(event) { return source }
+        if let source = syscallSource(event, entryArguments: entryArguments) { return source }
         let hint = EventTables.everyHit[event] != nil ? " (record it with --families irq, or -e \(event))" : " (record it with bpfrec record -e \(event))"
         throw AnalysisError("tracepoint \(event) is not in this recording\(hint)")
     }
@@ -108,7 +113,7 @@ extension Recording {
 
     /// `syscalls:sys_enter_X` / `sys_exit_X` and `raw_syscalls:sys_enter` / `sys_exit`, from the
     /// syscalls family's one row per call.
-    func syscallSource(_ event: String) -> TracepointSource? {
+    func syscallSource(_ event: String, entryArguments: Bool = false) -> TracepointSource? {
         guard hasTable("syscall") else { return nil }
         let nr = TracepointField(name: "__syscall_nr", column: "id", type: .integer(.int))
         let ret = TracepointField(name: "ret", column: "ret", type: .integer(.long))
@@ -132,6 +137,17 @@ extension Recording {
         }
         if !raw, !isExit, hasTable("syscall_detail"), let args = SyscallArguments.detail[String(parts[1].dropFirst(10))] {
             return detailSource(event, values, args)
+        }
+        if !raw, isExit, entryArguments, hasTable("syscall_detail"), let args = SyscallArguments.detail[String(parts[1].dropFirst(9))] {
+            // The same row holds the call's arguments, its return value and its duration.
+            let enter = detailSource(event, values, args)
+            var source = TracepointSource(event: event, table: "syscall_detail", fields: [nr, ret], rowValues: values)
+            source.columnTypes = enter.columnTypes
+            source.entryFields = Array(enter.fields.dropFirst())
+            source.exitOffsetColumn = "duration"
+            source.latencyColumn = "duration"
+            source.coverage = "served with its arguments by the rows of calls whose sys_enter was seen"
+            return source
         }
         let idField = raw ? TracepointField(name: "id", column: "id", type: .integer(.long)) : nr
         var source = TracepointSource(event: event, table: "syscall", fields: isExit ? [idField, ret] : [idField], rowValues: values)

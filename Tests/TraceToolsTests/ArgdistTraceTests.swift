@@ -30,7 +30,7 @@ private let openatFormat = format("sys_enter_openat", id: 640, [
 func tracepointToolsRecording() throws -> String {
     let s = SyntheticRecording()
     s.duration = 2_500_000_000
-    s.syscallNames = ["0": "read", "257": "openat"]
+    s.syscallNames = ["0": "read", "257": "openat", "62": "kill"]
     s.schemas["signal:signal_generate"] = try TracepointFormat.parse(signalFormat, system: "signal").tableSchema(family: "tracepoints")
     s.schemas["syscalls:sys_enter_openat"] = try TracepointFormat.parse(openatFormat, system: "syscalls").tableSchema(family: "tracepoints", strings: ["filename"])
     s.metadata[MetadataName.tracepointFormats] = Array(try JSONEncoder().encode(["signal:signal_generate": signalFormat, "syscalls:sys_enter_openat": openatFormat]))
@@ -48,6 +48,9 @@ func tracepointToolsRecording() throws -> String {
         s.add("syscall", ["ts": ns(t), "cpu": 0, "pid": 700, "tid": 700, "id": 0, "ret": 5, "duration": .int(d), "unpaired": .int(unpaired)])
     }
     s.add("syscall", ["ts": ns(0.1), "cpu": 0, "pid": 700, "tid": 700, "id": 257, "ret": 3, "duration": 900, "unpaired": 0])
+    // bash's kill(400, SIGUSR1) at 0.2 s, with its detail row (the arguments in registers).
+    s.add("syscall", ["ts": ns(0.2), "cpu": 1, "pid": 300, "tid": 300, "id": 62, "ret": 0, "duration": 700, "unpaired": 0])
+    s.add("syscall_detail", ["ts": ns(0.2), "cpu": 1, "pid": 300, "tid": 300, "id": 62, "ret": 0, "duration": 700, "arg0": 400, "arg1": 10, "comm": "bash"])
     return try s.write()
 }
 
@@ -106,6 +109,13 @@ func tracepointToolsRecording() throws -> String {
         """)
         let count = try runTool(Argdist.self, ["-i", "5", "-C", "t:syscalls:sys_exit_read():long:args->ret", try tracepointToolsRecording()])
         #expect(count.stdout.hasSuffix("\t3          args->ret = 5\n"))
+    }
+
+    @Test func entryArgumentsOfSyscallsWithDetailRows() throws {
+        let r = try runTool(Argdist.self, ["-i", "5", "-C", "t:syscalls:sys_exit_kill():int,int,u64:$entry(sig),$entry(pid),$latency", try tracepointToolsRecording()])
+        #expect(r.stdout.hasSuffix("\t1          sig = 10, pid = 400, $latency = 700\n"), "\(r.stdout)")
+        let none = try runTool(Argdist.self, ["-C", "t:syscalls:sys_exit_read():u64:$entry(count)", try tracepointToolsRecording()])
+        #expect(none.failed && none.stderr.last?.contains("syscalls:sys_exit_read has no recorded entry arguments") == true, "\(none.stderr)")
     }
 
     @Test(arguments: [

@@ -92,12 +92,12 @@ public struct Argdist: RecordingTool {
     static let specials: [String: TracepointSpecial] = ["$PID": .tgid, "$COMM": .comm, "$latency": .latency]
     static let refused = [
         "$retval": "only r: probes have a return value, and recordings hold no r: probes; a syscall's is args->ret of t:syscalls:sys_exit_NAME()",
-        "$entry": "needs the entry's arguments paired with the return, which r: probes give and recordings do not hold; $latency works on t:syscalls:sys_exit_NAME()",
     ]
 
     func bind(_ spec: ArgdistSpecifier, _ rec: Recording) throws -> Probe {
         let source: TracepointSource
-        do { source = try rec.tracepointSource(spec.tracepoint) } catch let e as AnalysisError {
+        let usesEntry = (spec.expressions + [spec.filter]).contains { $0.contains("$entry(") }
+        do { source = try rec.tracepointSource(spec.tracepoint, entryArguments: usesEntry) } catch let e as AnalysisError {
             throw AnalysisError("error parsing probe '\(spec.raw)': \(e.message)")
         }
         let columns = TracepointColumns()
@@ -198,7 +198,7 @@ public struct Argdist: RecordingTool {
                         out.row(layout, [.int(Int64(i)), .time(time), .string(p.spec.title), .string(String(r.count)), .string(r.key)])
                     }
                 case .histogram:
-                    let label = p.spec.label ?? p.spec.expressions[0]
+                    let label = p.spec.label ?? Self.shown(p.spec.expressions[0])
                     out.histogram(Histogram(.pythonLog2, unit: .count, unitLabel: label,
                                             labels: [("interval", Value(i)), ("time", .time(time)), ("probe", .string(p.spec.title))],
                                             slots: hists[i][n].slots))
@@ -207,11 +207,22 @@ public struct Argdist: RecordingTool {
         }
     }
 
+    /// An expression as bcc shows it: `$entry(count)` as `count` (its _display_expr undoes
+    /// the rewrite to the saved entry value, leaving the parameter's name).
+    static func shown(_ expr: String) -> String {
+        var out = expr
+        while let r = out.range(of: "$entry(") {
+            guard let close = out[r.upperBound...].firstIndex(of: ")") else { break }
+            out.replaceSubrange(r.lowerBound...close, with: out[r.upperBound..<close])
+        }
+        return out
+    }
+
     /// bcc's key text: "total calls" without an expression, else `expr = value, ...` with
     /// integers as their C type prints them and strings as Python bytes (`b'bash'`).
     func display(_ p: Probe, _ key: [CValue]) -> String {
         if p.spec.isDefault { return "total calls" }
-        return zip(p.spec.expressions, zip(key, p.keyTypes)).map { expr, kv in
+        return zip(p.spec.expressions.map(Self.shown), zip(key, p.keyTypes)).map { expr, kv in
             let (value, type) = kv
             switch value {
             case .string(let s): return "\(expr) = \(PythonBytes.repr(s))"
