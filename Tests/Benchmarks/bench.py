@@ -638,7 +638,8 @@ class Bench:
                      if l.get("type") in ("tracing", "raw_tracepoint", "perf_event", "kprobe_multi")]
         except ValueError:
             links = []
-        others = sh(["pgrep", "-a", "-x", "perf|trace-cmd|bpfrec|bpftrace|floor"]).stdout.strip()
+        # pgrep -x takes one name of at most 15 characters, not an alternation: ask for each.
+        others = "\n".join(sh(["pgrep", "-a", "-x", n]).stdout.strip() for n in ["perf", "trace-cmd", "bpfrec", "bpftrace", "floor"]).strip()
         if links or others:
             msg = (f"other tracers are active while measuring ({len(links)} BPF tracing links"
                    + (f"; processes: {others.replace(chr(10), '; ')}" if others else "") + ")")

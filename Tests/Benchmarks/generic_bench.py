@@ -120,7 +120,9 @@ def main():
         bench.sh(["mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing"])
     os.makedirs(a.out, exist_ok=True)
     # Another tracer attached during the run loads the untraced runs too: say so in the report.
-    others = bench.sh(["pgrep", "-a", "-x", "perf|trace-cmd|bpfrec|bpftrace|floor|sigsnoop|softirqs|hardirqs"]).stdout.strip()
+    # pgrep -x takes one name of at most 15 characters, not an alternation: ask for each.
+    others = "\n".join(bench.sh(["pgrep", "-a", "-x", n]).stdout.strip() for n in
+                        ["perf", "trace-cmd", "bpfrec", "bpftrace", "floor", "sigsnoop", "softirqs", "hardirqs"]).strip()
     note = f"WARNING: other tracers were running: {others.replace(chr(10), '; ')}\n" if others else ""
     if note:
         bench.log(note.strip())
