@@ -46,7 +46,8 @@ final class IrqDiffSession {
     /// Records `families` with the live tools of `stages` beside it over `workload`. Returns
     /// why the session proves nothing and is to be run again (bpfrec lost events: the machine
     /// was too busy; a live tool did not exit on SIGINT), or throws when it cannot run at all.
-    func run(families: String, stages: [[DiffTool]], bpfan: String, workload: () throws -> Void) throws -> String? {
+    /// `ordered`: the tracepoints whose probe order the comparison relies on.
+    func run(families: String, stages: [[DiffTool]], bpfan: String, ordered: [String] = [], workload: () throws -> Void) throws -> String? {
         let rec = try RecorderRun(path: recording, arguments: ["--families", families, "--flush-interval", "200"])
         recorder = rec
         guard rec.waitReady() else { throw SpawnedProcess.SpawnError(message: "bpfrec did not start: \(rec.stop().stderr)") }
@@ -66,9 +67,13 @@ final class IrqDiffSession {
         usleep(100_000)
         for l in live { l.interrupt() }
         let hung = live.filter { !$0.reap() }.map(\.tool.label)
+        let foreign = foreignPrograms(on: ordered)
         let (status, err) = rec.stop()
         #expect(status == 0, "bpfrec exited \(status): \(err)")
         if !hung.isEmpty { return "\(hung.joined(separator: ", ")) did not exit within 30 s of SIGINT" }
+        if !foreign.isEmpty {
+            return "BPF programs of other processes ran after bpfrec's on the compared tracepoints (\(foreign.joined(separator: ", "))), so the probe order, which the allowances were measured with, was not the test's"
+        }
         let info = try runBinaryOutput(bpfan, ["info", recording])
         guard let line = info.split(separator: "\n").first(where: { $0.hasPrefix("lost:") }) else {
             throw SpawnedProcess.SpawnError(message: "bpfan info printed no 'lost:' line: \(info.prefix(500))")
@@ -76,6 +81,21 @@ final class IrqDiffSession {
         let lost = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
         if (Int(lost.prefix(while: \.isNumber)) ?? 1) > 0 { return "bpfrec lost events (\(lost)): the machine was too busy" }
         return nil
+    }
+}
+
+extension IrqDiffSession {
+    /// Programs of other processes (another engineer's tracer) that may run between bpfrec's
+    /// and the live tools' on `points`: attached after bpfrec's, or classic tracepoint programs,
+    /// whose place among the raw tracepoint probes is not shown.
+    func foreignPrograms(on points: [String]) -> [String] {
+        let recorderPid = recorder?.process.processIdentifier ?? -1
+        let ours = Set(live.map(\.process.pid) + [recorderPid])
+        return points.flatMap { tp -> [String] in
+            let all = probes.byTracepoint[tp] ?? []
+            let lastRecorder = all.filter { $0.pid == recorderPid }.compactMap(\.linkID).max() ?? 0
+            return all.filter { !ours.contains($0.pid) && (!$0.rawTracepoint || ($0.linkID ?? Int.max) > lastRecorder) }.map { "\($0.name) of pid \($0.pid) on \(tp)" }
+        }
     }
 }
 

@@ -53,12 +53,14 @@ extension RecorderTests {
             return
         }
         for line in StandardHostMounts.ensure() { print("\(name): \(line)") }
-        // A session whose recording lost events, or with a live tool that did not exit, proves
-        // nothing: it is run once more, then that is the failure.
+        // A session whose recording lost events, with a live tool that did not exit, or with
+        // another process's tracer between bpfrec and the live tools, proves nothing: it is
+        // run once more, then that is the failure.
         for attempt in 1...2 {
             let s = IrqDiffSession()
             defer { s.cleanUp() }
-            if let why = try s.run(families: "irq", stages: Self.irqStages(mode), bpfan: bpfan, workload: { try IrqWorkload.run(dir: s.dir) }) {
+            if let why = try s.run(families: "irq", stages: Self.irqStages(mode), bpfan: bpfan,
+                                 ordered: ["irq_handler_entry", "irq_handler_exit", "softirq_entry", "softirq_exit"], workload: { try IrqWorkload.run(dir: s.dir) }) {
                 if attempt == 1 { print("\(name): \(why); running the session once more"); continue }
                 Issue.record("\(name): in both sessions: \(why)")
                 return
