@@ -101,18 +101,24 @@ struct WindowArgs {
 /// would, had it attached inside that interrupt), so window starts are moved to an instant
 /// when no CPU is inside one.
 struct InterruptSpans {
-    var spans: [(start: Int64, end: Int64)] = []
+    /// `key`: the handler's name (hard irqs) or the vector's (soft irqs), as the tools print it.
+    var spans: [(start: Int64, end: Int64, cpu: Int64, key: String)] = []
 
-    init(recording: String, entry: String, exit: String) throws {
+    init(recording: String, entry: String, exit: String, key: (Rows, Int) -> String) throws {
         let file = try TraceFile(path: recording)
         let e = try Rows(file, entry), x = try Rows(file, exit)
-        var byCPU: [Int64: [(ts: Int64, entry: Bool)]] = [:]
-        for r in 0..<e.count { byCPU[e.int("cpu", r), default: []].append((e.int("ts", r), true)) }
-        for r in 0..<x.count { byCPU[x.int("cpu", r), default: []].append((x.int("ts", r), false)) }
-        for (_, events) in byCPU {
+        var byCPU: [Int64: [(ts: Int64, exit: Int?)]] = [:]
+        for r in 0..<e.count { byCPU[e.int("cpu", r), default: []].append((e.int("ts", r), nil)) }
+        for r in 0..<x.count { byCPU[x.int("cpu", r), default: []].append((x.int("ts", r), r)) }
+        for (cpu, events) in byCPU {
             var open: Int64?
             for ev in events.sorted(by: { $0.ts < $1.ts }) {
-                if ev.entry { open = ev.ts } else if let o = open { spans.append((o, ev.ts)); open = nil }
+                if let r = ev.exit {
+                    if let o = open { spans.append((o, ev.ts, cpu, key(x, r))) }
+                    open = nil
+                } else {
+                    open = ev.ts
+                }
             }
         }
         spans.sort { $0.start < $1.start }
