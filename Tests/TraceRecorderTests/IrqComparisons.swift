@@ -48,21 +48,3 @@ func bracket(live: [String: Int64], inner: [String: Int64], outer: [String: Int6
         Bracketed(key: $0, live: live[$0] ?? 0, inner: inner[$0] ?? 0, outer: outer[$0] ?? 0)
     }
 }
-
-/// Samples that must change bucket for `live` to lie between `inner` and `outer` at every
-/// bucket edge (cumulative counts from the smallest bucket): the probe order moves a sample
-/// across an edge, the window edges add or drop whole samples (which the bracket allows).
-func histogramMoves(live: [Int: Int], inner: [Int: Int], outer: [Int: Int]) -> Int {
-    let top = ([live, inner, outer].compactMap { $0.keys.max() }).max() ?? 0
-    var cl = 0, ci = 0, co = 0, moves = 0
-    for k in 0...top {
-        cl += live[k] ?? 0
-        ci += inner[k] ?? 0
-        co += outer[k] ?? 0
-        // Below edge k+1 the live tool has at least the inner window's samples whose value is
-        // below it, and at most the outer window's.
-        moves += max(0, ci - cl, cl - co)
-    }
-    // The last edge is the totals, which the count bracket checks; not a move.
-    return moves - max(0, ci - cl, cl - co)
-}

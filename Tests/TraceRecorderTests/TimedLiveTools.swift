@@ -89,10 +89,13 @@ struct WindowArgs {
 
     init(recording: String) throws { recordingStart = try Recording(path: recording).startTime }
 
-    func args(from: Int64, to: Int64) -> [String] {
-        func s(_ t: Int64) -> String { String(format: "%.9f", Double(max(0, t - recordingStart)) / 1e9) }
-        return ["--from", s(from), "--to", s(to)]
-    }
+    func args(from: Int64, to: Int64) -> [String] { ["--from", seconds(from), "--to", seconds(to)] }
+
+    /// The instant bpfan reads `seconds(t)` as (TimeSpec: the start plus the seconds, rounded
+    /// to ns), so that events counted here are those bpfan's window holds.
+    func instant(_ t: Int64) -> Int64 { recordingStart + Int64((Double(seconds(t))! * 1e9).rounded()) }
+
+    private func seconds(_ t: Int64) -> String { String(format: "%.9f", Double(max(0, t - recordingStart)) / 1e9) }
 }
 
 /// Per-CPU spans [entry, exit] of one kind of interrupt, from a recording: where a window may
