@@ -18,6 +18,9 @@
 /* Bytes of a raw trace entry copied at most (fixed part plus dynamic data). */
 #define BPFREC_GENERIC_ENTRY_MAX 8192
 #define BPFREC_GENERIC_DYNAMIC_MAX 8
+/* Entries of at most this many bytes, without dynamic data, strings or stacks, are read by the
+ * fast programs (tracepoints.bpf.c), one per size in steps of 4. */
+#define BPFREC_GENERIC_FAST_MAX 128
 /* Pointer fields read as strings at capture (-e EVENT:field=str): at most this many per event,
  * each up to BPFREC_GENERIC_STRING_SIZE bytes with its NUL, placed before the entry. */
 #define BPFREC_GENERIC_STRINGS_MAX 4

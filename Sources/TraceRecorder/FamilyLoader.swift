@@ -118,6 +118,13 @@ final class LoadedFamily {
             var opts = bpf_tracepoint_opts()
             opts.sz = MemoryLayout<bpf_tracepoint_opts>.size
             opts.bpf_cookie = e.cookie
+            // The fast program when one fits the event; the general one otherwise, and also when
+            // the kernel refuses the fast one (its entry shorter than the format says: -EACCES).
+            if let name = e.fastProgram, let fast = bpf_object__find_program_by_name(object, name),
+               let link = bpf_program__attach_tracepoint_opts(fast, e.format.system, e.format.name, &opts) {
+                links.append(link)
+                continue
+            }
             guard let link = bpf_program__attach_tracepoint_opts(prog, e.format.system, e.format.name, &opts) else {
                 throw RecorderError("-e \(e.format.event): cannot attach: \(errnoText())")
             }

@@ -28,6 +28,16 @@ struct GenericEvent: Sendable {
             | (stacks.contains(.user) ? UInt64(BPFREC_GENERIC_COOKIE_USTACK) : 0)
     }
 
+    /// The fast program that reads this event's entry by direct loads (bpf/tracepoints.bpf.c,
+    /// one per entry size), when the event has no dynamic data, strings or stacks and its entry
+    /// is a whole number of 4-byte words up to BPFREC_GENERIC_FAST_MAX; nil for the general one.
+    var fastProgram: String? {
+        let size = format.fixedSize
+        guard stacks.isEmpty, strings.isEmpty, size % 4 == 0, size >= 8, size <= Int(BPFREC_GENERIC_FAST_MAX),
+              !format.fields.contains(where: { if case .dynamic = $0.kind { true } else { false } }) else { return nil }
+        return "generic_tp_fixed_\(size)"
+    }
+
     /// What the BPF side needs to find the entry's end.
     var config: bpfrec_generic_event {
         var c = bpfrec_generic_event()
