@@ -8,13 +8,21 @@ public struct TracepointRow: Sendable {
     public let batch: Batch
     public let row: Int
     public let comm: [UInt8]
-    public init(batch: Batch, row: Int, comm: [UInt8] = []) {
+    /// The paired entry event's row (a generic sys_exit_X's sys_enter_X), read through
+    /// `entry` with the columns of TracepointColumns.entryColumns.
+    let entryBatch: Batch?
+    let entryRow: Int
+    public init(batch: Batch, row: Int, comm: [UInt8] = [], entry: (batch: Batch, row: Int)? = nil) {
         self.batch = batch
         self.row = row
         self.comm = comm
+        self.entryBatch = entry?.batch
+        self.entryRow = entry?.row ?? 0
     }
     @inline(__always) func int(_ slot: Int) -> Int64 { batch.ordered[slot][row] }
     func bytes(_ slot: Int) -> [UInt8] { batch.orderedBlobs[slot][row] }
+    /// The entry's row; the scan delivers no row without one to a probe that reads it.
+    var entry: TracepointRow { TracepointRow(batch: entryBatch ?? batch, row: entryBatch == nil ? row : entryRow, comm: comm) }
 }
 
 /// What the recording knows of an event beyond its fields, for the tools' own names
@@ -33,7 +41,20 @@ public final class TracepointColumns {
     /// An expression needs the call's entry (`$latency`): calls whose entry was not seen are skipped.
     public private(set) var needsEntry = false
 
+    /// The columns read from the paired entry's table (TracepointSource.entryTable).
+    public private(set) var entryColumns: TracepointColumns?
+
     public init() {}
+
+    /// The entry's columns, created on first use; `tid` is among them, for the pairing.
+    public func useEntryColumns() -> TracepointColumns {
+        needsEntry = true
+        if let e = entryColumns { return e }
+        let e = TracepointColumns()
+        _ = e.slot("tid")
+        entryColumns = e
+        return e
+    }
 
     public func slot(_ column: String) -> Int {
         if let i = names.firstIndex(of: column) { return i }
@@ -109,8 +130,13 @@ public struct TracepointBindings: CExpressionBindings {
             columns.useComm()
             return CBinding(type: .string, read: { .string($0.comm) })
         case .latency:
+            if source.entryTable != nil {
+                let entry = columns.useEntryColumns()
+                let exitTs = columns.slot("ts"), entryTs = entry.slot("ts")
+                return CBinding(type: .integer(.unsignedLong), read: { .int($0.int(exitTs) &- $0.entry.int(entryTs)) })
+            }
             guard let column = source.latencyColumn else {
-                throw CExpressionError("\(name): only a sys_exit_X tracepoint served by the syscalls family has a latency here, not \(source.event)")
+                throw CExpressionError("\(name): only a sys_exit_X tracepoint served by the syscalls family, or recorded with its sys_enter_X (-e), has a latency here, not \(source.event)")
             }
             columns.useEntry()
             let s = columns.slot(column)
@@ -129,6 +155,13 @@ public struct TracepointBindings: CExpressionBindings {
                     throw CExpressionError("$entry(\(param)): \(source.event) has no recorded entry arguments (the syscalls family keeps them for the syscalls with detail rows: open*, stat*, kill, connect, ...; this one has none)")
                 }
                 throw CExpressionError("$entry(\(param)): the entry of \(source.event) has no parameter \(param) (it has \(known.joined(separator: ", ")))")
+            }
+            if source.entryTable != nil {
+                let inner = try Self.reader(f, of: source, columns: columns.useEntryColumns())
+                let read = inner.read
+                var text: (@Sendable (Row) -> [UInt8])?
+                if let t = inner.text { text = { (row: Row) -> [UInt8] in t(row.entry) } }
+                return CBinding(type: inner.type, read: { (row: Row) -> CValue in read(row.entry) }, text: text, unreadStringHint: inner.unreadStringHint)
             }
             columns.useEntry()
             return try Self.reader(f, of: source, columns: columns)

@@ -35,6 +35,9 @@ extension Recording {
             var unpairedSlot: Int?
             var exitSlot: Int?
             var tidSlot: Int?
+            /// The probe's entry pairing (a generic sys_exit_X reading its sys_enter_X): the
+            /// index of its entry scan and the exit row's tid slot.
+            var pairing: (entries: Int, tid: Int)?
         }
         /// The probes reading one scan of a table, indexed by the one column they select rows on
         /// when they all select on the same one.
@@ -53,7 +56,8 @@ extension Recording {
             let unpaired = p.columns.needsEntry ? p.source.unpairedColumn.map { p.columns.slot($0) } : nil
             let exit = p.source.exitOffsetColumn.map { p.columns.slot($0) }
             let tid = p.columns.needsComm ? p.columns.slot("tid") : nil
-            plans.append(Plan(rowChecks: checks, unpairedSlot: unpaired, exitSlot: exit, tidSlot: tid))
+            plans.append(Plan(rowChecks: checks, unpairedSlot: unpaired, exitSlot: exit, tidSlot: tid,
+                              pairing: p.source.entryTable != nil && p.columns.entryColumns != nil ? (-1, p.columns.slot("tid")) : nil))
             if let g = groups.firstIndex(where: { $0.columns === p.columns }) { groups[g].probes.append(i) } else {
                 groups.append(Group(columns: p.columns, table: p.source.table, probes: [i]))
             }
@@ -69,14 +73,28 @@ extension Recording {
         // The probes' tables first: on a tie in time their rows come before the process
         // tables'. process_exec's ts is the execve's entry, and sys_enter_execve at that same
         // nanosecond still sees the old comm, as the live tracepoint does.
-        let sources = groups.map { ScanSource($0.table, $0.columns.names) } + trackerSources
+        // Entry tables of paired probes: each one's last row per thread waits for its exit.
+        var entrySources: [ScanSource] = []
+        for (i, p) in probes.enumerated() where plans[i].pairing != nil {
+            plans[i].pairing!.entries = entrySources.count
+            entrySources.append(ScanSource(p.source.entryTable!, p.columns.entryColumns!.names))
+        }
+        var lastEntry = [[Int64: (batch: Batch, row: Int)]](repeating: [:], count: entrySources.count)
+        let entryTid = probes.indices.filter { plans[$0].pairing != nil }.map { probes[$0].columns.entryColumns!.slot("tid") }
+        let sources = groups.map { ScanSource($0.table, $0.columns.names) } + entrySources + trackerSources
+        let trackerBase = groups.count + entrySources.count
         var tracker = ProcessTracker()
         var later = PendingHits()
         try scanMerged(sources, filter: filter) { merged in
             // Every row from here on happens at merged.ts or after: exits before it are due.
             while let due = later.popIfDue(before: merged.ts) { try body(due) }
+            if merged.source >= trackerBase {
+                tracker.apply(source: merged.source - trackerBase, batch: merged.batch, row: merged.row)
+                return
+            }
             if merged.source >= groups.count {
-                tracker.apply(source: merged.source - groups.count, batch: merged.batch, row: merged.row)
+                let k = merged.source - groups.count
+                lastEntry[k][merged.int(entryTid[k])] = (merged.batch, merged.row)
                 return
             }
             let group = groups[merged.source]
@@ -86,9 +104,15 @@ extension Recording {
                 let plan = plans[index]
                 if group.keySlot == nil, plan.rowChecks.contains(where: { !$0.values.contains(merged.int($0.slot)) }) { continue }
                 if let u = plan.unpairedSlot, merged.int(u) != 0 { continue }
+                var entry: (batch: Batch, row: Int)?
+                if let pairing = plan.pairing {
+                    // An exit without its enter (the call began before the recording) is skipped.
+                    guard let e = lastEntry[pairing.entries].removeValue(forKey: merged.int(pairing.tid)) else { continue }
+                    entry = e
+                }
                 let time = merged.ts &+ (plan.exitSlot.map { merged.int($0) } ?? 0)
                 if let t = plan.tidSlot, comm == nil { comm = Array((tracker.comm(merged.int(t)) ?? "").utf8) }
-                let hit = TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: plan.tidSlot == nil ? [] : comm ?? []))
+                let hit = TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: plan.tidSlot == nil ? [] : comm ?? [], entry: entry))
                 if plan.exitSlot != nil { later.push(hit) } else { try body(hit) }
             }
         }

@@ -39,6 +39,10 @@ public struct TracepointSource: Sendable {
     public var columnTypes: [String: ColumnType] = [:]
     /// The matching sys_enter's arguments (`$entry(name)` of argdist), where the row has them.
     public var entryFields: [TracepointField] = []
+    /// A generic sys_exit_X recorded with its sys_enter_X (`-e 'syscalls:sys_*_read'`): the
+    /// enter's table, whose last row on the same thread is each exit's entry. `entryFields` and
+    /// `$latency` then read that row.
+    public var entryTable: String?
 
     public func field(_ name: String) -> TracepointField? { fields.first { $0.name == name } }
 }
@@ -50,7 +54,15 @@ extension Recording {
     /// served by the syscall_detail rows, which carry them, where the syscall has such rows.
     public func tracepointSource(_ event: String, entryArguments: Bool = false) throws -> TracepointSource {
         if let schema = file.tables.values.first(where: { $0.family == Self.tracepointsFamily && $0.name == event }) {
-            return try genericSource(schema)
+            var source = try genericSource(schema)
+            if event.hasPrefix("syscalls:sys_exit_") {
+                let enter = "syscalls:sys_enter_" + event.dropFirst("syscalls:sys_exit_".count)
+                if let e = file.tables.values.first(where: { $0.family == Self.tracepointsFamily && $0.name == enter }) {
+                    source.entryTable = enter
+                    source.entryFields = try genericSource(e).fields.filter { $0.name != "__syscall_nr" }
+                }
+            }
+            return source
         }
         if let table = EventTables.everyHit[event], let schema = file.tables.values.first(where: { $0.name == table }) {
             let header = Set(TracepointFormat.headerColumns)

@@ -61,4 +61,47 @@ extension RecorderTests {
         let senders = try runBinary(bpfan, ["argdist", "-i", "3600", "-C", "t:signal:signal_generate():int,char*:args->sig,$COMM:args->pid == \(child.pid) && args->sig == \(SIGKILL)", path])
         #expect(senders.stdout.contains("\t1          args->sig = \(SIGKILL), $COMM = b'\(killer)'"), "\(senders.stdout)")
     }
+
+    /// A sys_exit_X recorded generically with its sys_enter_X pairs by thread: argdist's
+    /// `$entry()` reads the enter's arguments and `$latency` the span, for each of the
+    /// workload's calls exactly.
+    @Test(.enabled(if: builtBinary("bpfan") != nil, "needs the bpfan binary built next to the tests (swift build)"))
+    func genericSyscallPairsServeEntryAndLatency() throws {
+        if access("/sys/kernel/tracing/events/header_page", R_OK) != 0 { _ = mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nil) }
+        let bpfan = try #require(builtBinary("bpfan"))
+        let path = Harness.tempPath("generic-pairs")
+        defer { unlink(path) }
+        let rec = try RecorderRun(path: path, arguments: ["--families", "none", "-e", "syscalls:sys_enter_pread64", "-e", "syscalls:sys_exit_pread64",
+                                                          "--flush-interval", "200"])
+        #expect(rec.waitReady())
+        let fd = open("/proc/self/stat", O_RDONLY)
+        try #require(fd >= 0)
+        var buffer = [UInt8](repeating: 0, count: 512)
+        var wall: Int64 = 0
+        for size in [100, 100, 100, 200, 200, 200, 200] {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = pread(fd, &buffer, size, 0)
+            wall += Int64(DispatchTime.now().uptimeNanoseconds - t0)
+        }
+        close(fd)
+        usleep(300_000)
+        let (st, err) = rec.stop()
+        #expect(st == 0, "\(err)")
+
+        let sizes = try runBinary(bpfan, ["argdist", "-i", "3600", "-p", "\(getpid())", "-C", "t:syscalls:sys_exit_pread64():u64:$entry(count)", path])
+        #expect(sizes.status == 0, "\(sizes.stderr)")
+        let rows = sizes.stdout.split(separator: "\n").filter { $0.hasPrefix("\t") && !$0.contains("COUNT") }.map(String.init)
+        #expect(rows == ["\t3          count = 100", "\t4          count = 200"], "\(sizes.stdout)")
+
+        // Each call's latency is inside the wall time the workload measured around it.
+        let spans = try runBinary(bpfan, ["argdist", "-i", "3600", "-p", "\(getpid())", "-C", "t:syscalls:sys_exit_pread64():u64:$latency:$entry(count) == 200", path])
+        #expect(spans.status == 0, "\(spans.stderr)")
+        let latencies = spans.stdout.split(separator: "\n").filter { $0.hasPrefix("\t") && !$0.contains("COUNT") }.compactMap { line -> (Int64, Int64)? in
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count == 4, let n = Int64(f[0].trimmingCharacters(in: .whitespaces)), let v = Int64(f[3]) else { return nil }
+            return (n, v)
+        }
+        #expect(latencies.map(\.0).reduce(0, +) == 4, "\(spans.stdout)")
+        #expect(latencies.allSatisfy { $0.1 > 0 } && latencies.map { $0.0 * $0.1 }.reduce(0, +) <= wall, "\(spans.stdout) wall \(wall)")
+    }
 }

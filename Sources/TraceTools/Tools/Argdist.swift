@@ -6,7 +6,8 @@ import TraceReport
 /// bcc argdist over recorded tracepoints: `-C` counts of expression values, `-H` log2
 /// histograms of one, per `t:CATEGORY:EVENT()` probe, printed every -i seconds of the
 /// recording as the live tool prints them each second. Expressions are C over `args->FIELD`
-/// with `$PID`, `$COMM` and, on a sys_exit_X the syscalls family serves, `$latency`.
+/// with `$PID`, `$COMM` and, on a sys_exit_X the syscalls family serves or recorded with its
+/// sys_enter_X, `$latency` and `$entry(param)`.
 public struct Argdist: RecordingTool {
     public static let toolName = "argdist"
     public static let notes = "t: probes over recorded tracepoints (-e, the irq family, syscalls:sys_exit_X/sys_enter_X from the syscalls family); p:/r:/u: refused (no kprobes, uprobes or USDT in recordings); equal counts sorted by key (the live tool: hash order)"
@@ -21,7 +22,9 @@ public struct Argdist: RecordingTool {
                 event      -- the tracepoint name; its fields are args->FIELD
                 type       -- the type of the expression to collect (u32, int, char*, ...)
                 expr       -- the expression to collect (C: args->FIELD, $PID, $COMM, and
-                              $latency on syscalls:sys_exit_NAME)
+                              $latency and $entry(param) on syscalls:sys_exit_NAME: from
+                              the syscalls family, or from -e sys_enter_NAME and
+                              sys_exit_NAME recorded together, paired by thread)
                 filter     -- the filter that is applied to collected values
                 label      -- the label for this probe in the resulting output
 
@@ -34,6 +37,9 @@ public struct Argdist: RecordingTool {
                     Count failing reads by error
             bpfan argdist -H 't:syscalls:sys_exit_read():u64:$latency#read ns' run.trc
                     Histogram of read latencies (ns), from the syscalls family
+            bpfan argdist -C 't:syscalls:sys_exit_pread64():u64:$entry(count)' run.trc
+                    Sizes asked of the preads that returned (bpfrec record
+                    -e 'syscalls:sys_*_pread64')
             bpfan argdist -c -i 5 -C 't:signal:signal_generate():int,char*:args->sig,$COMM' run.trc
                     Signals by number and sender, cumulative, every 5 seconds
         """)
