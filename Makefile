@@ -35,12 +35,15 @@ build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 # Regenerates from schemas/*.json: the Swift table catalog, the C record header, the family
-# numbers, the recorder's family list and its dispatch to each family's skeleton.
+# numbers, the recorder's family list and its dispatch to each family's skeleton; and embeds
+# the shipped bpftrace scripts (Sources/TraceTools/Scripts/*.bt) in bpfan.
 generate:
 	$(SWIFT) run schemagen
+	python3 Sources/TraceTools/Scripts/embed-scripts.py
 
 check-generated:
 	$(SWIFT) run schemagen --check
+	python3 Sources/TraceTools/Scripts/embed-scripts.py --check
 
 # Every test, then proof that the committed BPF skeletons are what bpf/ builds to.
 test: deps test-deps

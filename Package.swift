@@ -35,7 +35,7 @@ var targets: [Target] = [
     .target(name: "TraceTools", dependencies: [
         "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ], exclude: ["STATUS.md"], swiftSettings: strict),
+    ], exclude: ["STATUS.md", "Scripts"], swiftSettings: strict),
     .executableTarget(name: "bpfan", dependencies: ["TraceTools", "TraceReport"], swiftSettings: strict),
     // Reads schemas/*.json and writes the Swift catalog and the C record header from it.
     .target(name: "SchemaCodegen", dependencies: ["TraceFormat"], swiftSettings: strict),

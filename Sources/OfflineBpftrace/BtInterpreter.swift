@@ -61,7 +61,7 @@ public enum BtInterpreter {
 
     /// Runs `program`; its output goes to `out`. Throws a BtError for a program the recording
     /// cannot serve, before any output.
-    public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], json: Bool = false, into out: inout ToolOutput) throws {
+    public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], json: Bool = false, tool: String = "bt", into out: inout ToolOutput) throws {
         let runtime = BtRuntime(out: out)
         runtime.json = json
         defer { out = runtime.out }
@@ -91,10 +91,10 @@ public enum BtInterpreter {
                 }
             }
         }
-        for note in TracepointSource.coverageNotes(compiled.compactMap { $0.input?.source }) { runtime.out.warn("bpfan bt: \(note)") }
+        for note in TracepointSource.coverageNotes(compiled.compactMap { $0.input?.source }) { runtime.out.warn("bpfan \(tool): \(note)") }
         let families = Set(compiled.compactMap { $0.input.map { Recording.family(ofTable: $0.source.table) } })
         if let lost = rec.lossSummary(families: families) {
-            runtime.out.warn("bpfan bt: warning: \(lost); maps and output are incomplete")
+            runtime.out.warn("bpfan \(tool): warning: \(lost); maps and output are incomplete")
         }
         if json {
             runtime.out.text(BtJSON.line("attached_probes", "{\"probes\": \(compiled.count)}"))

@@ -28,13 +28,15 @@ extension Recording {
     /// `syscalls:sys_enter_*` program reads the syscall table once, and each row goes to the
     /// probes of its syscall number.
     public func scanTracepoints(_ probes: [TracepointProbeInput], filter: ScanFilter = .none, _ body: (TracepointHit) throws -> Void) throws {
-        let needsComm = probes.contains { $0.columns.needsComm }
+        let needsComm = probes.contains { $0.columns.needsComm && $0.source.commColumn == nil }
         let trackerSources = needsComm ? ProcessTracker.sources : []
         struct Plan {
             var rowChecks: [(slot: Int, values: Set<Int64>)]
             var unpairedSlot: Int?
             var exitSlot: Int?
             var tidSlot: Int?
+            /// The row's own comm column, read instead of the tracker's (TracepointSource.commColumn).
+            var commSlot: Int?
             /// The probe's entry pairing (a generic sys_exit_X reading its sys_enter_X): the
             /// index of its entry scan and the exit row's tid slot.
             var pairing: (entries: Int, tid: Int)?
@@ -53,10 +55,11 @@ extension Recording {
         for (i, p) in probes.enumerated() {
             var checks: [(slot: Int, values: Set<Int64>)] = []
             for (column, values) in p.source.rowValues.sorted(by: { $0.key < $1.key }) { checks.append((p.columns.slot(column), values)) }
-            let unpaired = p.columns.needsEntry ? p.source.unpairedColumn.map { p.columns.slot($0) } : nil
+            let unpaired = p.columns.needsEntry || p.source.unpairedRowsAreNotThisEvent ? p.source.unpairedColumn.map { p.columns.slot($0) } : nil
             let exit = p.source.exitOffsetColumn.map { p.columns.slot($0) }
-            let tid = p.columns.needsComm ? p.columns.slot("tid") : nil
-            plans.append(Plan(rowChecks: checks, unpairedSlot: unpaired, exitSlot: exit, tidSlot: tid,
+            let commSlot = p.columns.needsComm ? p.source.commColumn.map { p.columns.slot($0) } : nil
+            let tid = p.columns.needsComm && commSlot == nil ? p.columns.slot("tid") : nil
+            plans.append(Plan(rowChecks: checks, unpairedSlot: unpaired, exitSlot: exit, tidSlot: tid, commSlot: commSlot,
                               pairing: p.source.entryTable != nil && p.columns.entryColumns != nil ? (-1, p.columns.slot("tid")) : nil))
             if let g = groups.firstIndex(where: { $0.columns === p.columns }) { groups[g].probes.append(i) } else {
                 groups.append(Group(columns: p.columns, table: p.source.table, probes: [i]))
@@ -111,8 +114,14 @@ extension Recording {
                     entry = e
                 }
                 let time = merged.ts &+ (plan.exitSlot.map { merged.int($0) } ?? 0)
-                if let t = plan.tidSlot, comm == nil { comm = Array((tracker.comm(merged.int(t)) ?? "").utf8) }
-                let hit = TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: plan.tidSlot == nil ? [] : comm ?? [], entry: entry))
+                var rowComm: [UInt8] = []
+                if let c = plan.commSlot {
+                    rowComm = merged.batch.orderedBlobs[c][merged.row]
+                } else if let t = plan.tidSlot {
+                    if comm == nil { comm = Array((tracker.comm(merged.int(t)) ?? "").utf8) }
+                    rowComm = comm ?? []
+                }
+                let hit = TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: rowComm, entry: entry))
                 if plan.exitSlot != nil { later.push(hit) } else { try body(hit) }
             }
         }

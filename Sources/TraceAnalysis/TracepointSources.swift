@@ -30,6 +30,12 @@ public struct TracepointSource: Sendable {
     /// The span since the matching entry event (`$latency`), and the column set when unknown.
     public var latencyColumn: String?
     public var unpairedColumn: String?
+    /// Rows flagged in `unpairedColumn` are not this event at all: a sys_enter served by the
+    /// call rows, where an unpaired row is a call whose sys_enter was not seen.
+    public var unpairedRowsAreNotThisEvent = false
+    /// The row's own comm of the current task, where the table records it (syscall_detail:
+    /// the calling thread's at the call), read in place of the process tracker's.
+    public var commColumn: String?
     /// What this source misses of the live tracepoint's hits, said on stderr after the
     /// event names that share it (`coverageNotes`).
     public var coverage: String?
@@ -75,7 +81,11 @@ extension Recording {
             return viewSource(event, schema, view.fields)
         }
         if let source = syscallSource(event, entryArguments: entryArguments) { return source }
-        let hint = EventTables.everyHit[event] != nil ? " (record it with --families irq, or -e \(event))" : " (record it with bpfrec record -e \(event))"
+        // The family that would serve it, where a dedicated one does, else the generic capture.
+        let table = EventTables.everyHit[event] ?? EventTables.tracepointViews[event]?.table
+        let family = table.flatMap { t in EventTables.all.first { $0.name == t }?.family }
+            ?? (event.hasPrefix("syscalls:") || event.hasPrefix("raw_syscalls:") ? "syscalls" : nil)
+        let hint = family.map { " (record it with bpfrec record --families \($0), or -e \(event))" } ?? " (record it with bpfrec record -e \(event))"
         throw AnalysisError("tracepoint \(event) is not in this recording\(hint)")
     }
 
@@ -154,6 +164,7 @@ extension Recording {
             // The same row holds the call's arguments, its return value and its duration.
             let enter = detailSource(event, values, args)
             var source = TracepointSource(event: event, table: "syscall_detail", fields: [nr, ret], rowValues: values)
+            source.commColumn = "comm"
             source.columnTypes = enter.columnTypes
             source.entryFields = Array(enter.fields.dropFirst())
             source.exitOffsetColumn = "duration"
@@ -170,6 +181,8 @@ extension Recording {
             source.unpairedColumn = "unpaired"
         } else {
             source.coverage = "served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen"
+            source.unpairedColumn = "unpaired"
+            source.unpairedRowsAreNotThisEvent = true
         }
         return source
     }
@@ -191,6 +204,7 @@ extension Recording {
             }
         }
         var source = TracepointSource(event: event, table: "syscall_detail", fields: fields, rowValues: values)
+        source.commColumn = "comm"
         source.columnTypes = Dictionary(uniqueKeysWithValues: (0..<6).map { ("arg\($0)", ColumnType.u64) })
         source.coverage = "served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen"
         return source

@@ -60,6 +60,14 @@ public struct ToolOutput: Sendable {
         write(JSONText.object(fields).rendered + "\n")
     }
 
+    /// A record of bpftrace's own JSON output (`bpftrace -f json`: `{"type": "printf", "data":
+    /// ...}`), which `bpfan bt` and the .bt scripts give in JSON mode after the header; blank
+    /// lines, which bpftrace prints between them, are not records and are dropped.
+    public mutating func bpftraceRecord(_ line: Substring) {
+        guard mode == .json, !line.allSatisfy({ $0 == " " }) else { return }
+        write(line + "\n")
+    }
+
     /// The header of a layout's rows (text only).
     public mutating func header(_ layout: RowLayout) {
         if mode == .text, let h = layout.header { write(h) }

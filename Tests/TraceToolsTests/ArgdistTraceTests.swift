@@ -121,7 +121,7 @@ func tracepointToolsRecording() throws -> String {
     @Test(arguments: [
         (["-C", "p::__kmalloc(size_t size):size_t:size"], "error parsing probe 'p::__kmalloc(size_t size):size_t:size': kernel and user function entries (p:) need kprobes or uprobes, which recordings do not hold; use a tracepoint (t:CATEGORY:EVENT()), e.g. t:syscalls:sys_exit_NAME() for a syscall's return"),
         (["-C", "t:signal:signal_generate():int:args->nope"], "error parsing probe 't:signal:signal_generate():int:args->nope': expression 'args->nope': args->nope: signal:signal_generate has no field nope (its fields: sig, errno, code, comm, pid, group, result)"),
-        (["-C", "t:irq:irq_handler_entry():int:args->irq"], "error parsing probe 't:irq:irq_handler_entry():int:args->irq': tracepoint irq:irq_handler_entry is not in this recording (record it with --families irq, or -e irq:irq_handler_entry)"),
+        (["-C", "t:irq:irq_handler_entry():int:args->irq"], "error parsing probe 't:irq:irq_handler_entry():int:args->irq': tracepoint irq:irq_handler_entry is not in this recording (record it with bpfrec record --families irq, or -e irq:irq_handler_entry)"),
         (["-H", "t:signal:signal_generate()"], "error parsing probe 't:signal:signal_generate()': histograms must have expr"),
         (["-C", "t:signal:signal_generate():int,int:args->sig"], "error parsing probe 't:signal:signal_generate():int,int:args->sig': mismatched # of exprs and types"),
         (["-C", "t:signal:signal_generate():int:args->sig:$retval"], "error parsing probe 't:signal:signal_generate():int:args->sig:$retval': expression '$retval': $retval: only r: probes have a return value, and recordings hold no r: probes; a syscall's is args->ret of t:syscalls:sys_exit_NAME()"),

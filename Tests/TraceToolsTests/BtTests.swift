@@ -145,9 +145,10 @@ import TraceReport
     }
 }
 
-/// bpftrace's own tools, run by `bpfan bt` over the bundled sample, print what the Swift
-/// reproductions of them print (those were checked against the live tools): the interpreter
-/// and the schemas' tracepoint views serve them whole.
+/// The shipped .bt scripts print, over the bundled sample, what bpftrace's own tools of the same
+/// name print run by `bpfan bt` (bpftrace 0.17's /usr/sbin/NAME.bt): ours are equivalent
+/// programs. (When they replaced the Swift reproductions, each printed byte for byte what the
+/// Swift tool had printed on both samples.)
 @Suite struct BtRunsBpftracesToolsTests {
     static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("samples/mixed.trc").path
@@ -155,12 +156,26 @@ import TraceReport
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/sbin/runqlat.bt"), "needs bpftrace's tools in /usr/sbin (make test-deps)"),
           arguments: [("runqlat", RunqlatBt.self as any RecordingTool.Type), ("bitesize", BitesizeBt.self), ("syscount", SyscountBt.self),
                        ("killsnoop", KillsnoopBt.self), ("opensnoop", OpensnoopBt.self), ("statsnoop", StatsnoopBt.self)])
-    func scriptMatchesTheSwiftTool(name: String, tool: any RecordingTool.Type) throws {
-        let script = try runTool(Bt.self, ["/usr/sbin/\(name).bt", Self.sample])
-        let swift = try tool.parse([Self.sample]).execute()
-        // sys_enter_X comes from finished calls' rows, which the script says.
-        #expect(script.stderr.allSatisfy { $0.hasSuffix(" served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen") }, "\(script.stderr)")
-        #expect(script.stdout == swift.stdout)
+    func shippedScriptMatchesBpftraces(name: String, tool: any RecordingTool.Type) throws {
+        let theirs = try runTool(Bt.self, ["/usr/sbin/\(name).bt", Self.sample])
+        let ours = try tool.parse([Self.sample]).execute()
+        // sys_enter_X comes from finished calls' rows, which both say.
+        #expect(theirs.stderr.allSatisfy { $0.hasSuffix(" served by the rows of calls that returned: calls still running when the recording stopped, exit and exit_group are not seen") }, "\(theirs.stderr)")
+        #expect(!ours.stdout.isEmpty)
+        #expect(ours.stdout == theirs.stdout)
+    }
+
+    /// Every shipped script is embedded as its file says (make generate keeps them in step).
+    @Test func embeddedScriptsAreTheFiles() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/TraceTools/Scripts")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".bt") }.sorted()
+        #expect(files == ToolRegistry.scripts.map { $0.toolName }.sorted())
+        for tool in ToolRegistry.scripts {
+            let text = try String(contentsOf: dir.appendingPathComponent(tool.toolName), encoding: .utf8)
+            let embedded = try #require(tool as? any ShippedScript.Type).scriptSource
+            #expect(embedded + "\n" == text, "\(tool.toolName): run make generate")
+        }
     }
 }
 

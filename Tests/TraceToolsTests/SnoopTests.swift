@@ -15,19 +15,28 @@ func snoopRecording() throws -> String {
                                           "ret": .int(ret), "comm": .string(comm), "path": .string(path)]
         for (i, a) in args.enumerated() { row["arg\(i)"] = .u64(a) }
         s.add("syscall_detail", row)
+        // As the recorder writes it: every call with a detail row is a row of syscall too.
+        s.add("syscall", ["ts": ns(t), "duration": .int(dur), "pid": .int(pid), "tid": .int(tid ?? pid), "id": .int(id), "ret": .int(ret)])
+    }
+    // The threads that make the calls, alive when recording started, as a recording lists them.
+    for (pid, tid, comm) in [(100, 100, "cat"), (100, 101, "cat-worker"), (200, 200, "python3"), (300, 300, "bash"), (300, 301, "bash"),
+                             (500, 500, "ls"), (600, 600, "longpath")] as [(Int64, Int64, String)] {
+        s.add("process_snapshot", ["ts": ns(0), "pid": .int(pid), "tid": .int(tid), "ppid": 1, "comm": .string(comm)])
     }
     let atFdcwd = UInt64(bitPattern: -100)
-    detail(0.5, 10_000, pid: 100, id: 257, ret: 3, args: [atFdcwd, 0, 0o2000000], comm: "cat", path: "/etc/passwd")
-    detail(0.6, 5_000, pid: 100, tid: 101, id: 2, ret: -13, args: [0, 0o101, 0o644], comm: "cat-worker", path: "/root/secret")
-    detail(1.2, 1_000, pid: 200, uid: 1000, id: 257, ret: -2, args: [atFdcwd, 0, 0], comm: "python3", path: "relative.txt")
+    // The user address a path argument had (the .bt scripts test the pointer, as bpftrace does).
+    let userPath: UInt64 = 0x7ffd_1234_5000
+    detail(0.5, 10_000, pid: 100, id: 257, ret: 3, args: [atFdcwd, userPath, 0o2000000], comm: "cat", path: "/etc/passwd")
+    detail(0.6, 5_000, pid: 100, tid: 101, id: 2, ret: -13, args: [userPath, 0o101, 0o644], comm: "cat-worker", path: "/root/secret")
+    detail(1.2, 1_000, pid: 200, uid: 1000, id: 257, ret: -2, args: [atFdcwd, userPath, 0], comm: "python3", path: "relative.txt")
     detail(2.0, 1_000, pid: 100, id: 0, ret: 5, comm: "cat")
     detail(3.0, 2_000, pid: 300, id: 62, ret: 0, args: [400, 15], comm: "bash")
     detail(3.1, 2_000, pid: 300, id: 62, ret: 0, args: [0, 2], comm: "bash")
     detail(3.2, 2_000, pid: 300, tid: 301, id: 234, ret: -3, args: [400, 401, 10], comm: "bash")
-    detail(4.0, 1_000, pid: 500, id: 4, ret: -2, comm: "ls", path: "/nonexistent")
-    detail(4.1, 1_000, pid: 500, id: 332, ret: 0, args: [atFdcwd], comm: "ls", path: "/etc")
-    detail(4.2, 1_000, pid: 500, id: 262, ret: 0, args: [atFdcwd], comm: "ls", path: "/usr")
-    detail(4.8, 1_000, pid: 600, id: 257, ret: 4, args: [atFdcwd, 0, 0], comm: "longpath", path: "/" + String(repeating: "x", count: 69))
+    detail(4.0, 1_000, pid: 500, id: 4, ret: -2, args: [userPath], comm: "ls", path: "/nonexistent")
+    detail(4.1, 1_000, pid: 500, id: 332, ret: 0, args: [atFdcwd, userPath], comm: "ls", path: "/etc")
+    detail(4.2, 1_000, pid: 500, id: 262, ret: 0, args: [atFdcwd, userPath], comm: "ls", path: "/usr")
+    detail(4.8, 1_000, pid: 600, id: 257, ret: 4, args: [atFdcwd, userPath, 0], comm: "longpath", path: "/" + String(repeating: "x", count: 69))
     func exec(_ t: Double, pid: Int64, ppid: Int64, uid: Int64 = 0, ret: Int64, comm: String, filename: String, argv: [String], argc: Int64? = nil) {
         s.add("process_exec", ["ts": ns(t), "duration": 200_000, "pid": .int(pid), "tid": .int(pid), "ppid": .int(ppid), "uid": .int(uid), "ret": .int(ret),
                                "comm": .string(comm), "filename": .string(filename), "argv": .bytes(Array(argv.map { $0 + "\0" }.joined().utf8)),

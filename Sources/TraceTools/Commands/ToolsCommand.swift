@@ -35,6 +35,16 @@ public struct ToolsCommand: ParsableCommand {
     static func status(_ e: ToolRegistry.Entry, file: TraceFile?) -> String {
         switch e.status {
         case .supported:
+            if let script = e.command as? any ShippedScript.Type {
+                let note = e.command?.notes ?? ""
+                let events = script.scriptTracepoints
+                guard let file, let rec = try? Recording(file: file, window: .all) else {
+                    return "supported (reads \(events.joined(separator: ", "))); \(note)"
+                }
+                let servable = Set(rec.servableTracepoints)
+                let missing = events.filter { !servable.contains($0) }
+                return (missing.isEmpty ? "supported" : "needs \(missing.joined(separator: ", ")), which the recording lacks") + "; " + note
+            }
             let tables = e.command.map(tables) ?? []
             let note = e.command?.notes ?? ""
             var s: String

@@ -28,15 +28,15 @@ public struct SeedTool: Sendable {
 public enum ToolRegistry {
     /// The analysis tools, by the name the user types.
     public static let tools: [any RecordingTool.Type] = [
-        Biolatency.self, BiolatencyBt.self, Biosnoop.self, Biotop.self, Bitesize.self, BitesizeBt.self, Biopattern.self,
-        Syscount.self, SyscountBt.self, Opensnoop.self, OpensnoopBt.self, Statsnoop.self, StatsnoopBt.self,
-        Execsnoop.self, ExecsnoopBt.self, Exitsnoop.self, Killsnoop.self, KillsnoopBt.self, Sigsnoop.self,
-        Runqlat.self, RunqlatBt.self, Runqslower.self, Cpudist.self, Offcputime.self,
+        Biolatency.self, BiolatencyBt.self, Biosnoop.self, Biotop.self, Bitesize.self, Biopattern.self,
+        Syscount.self, Opensnoop.self, Statsnoop.self,
+        Execsnoop.self, ExecsnoopBt.self, Exitsnoop.self, Killsnoop.self, Sigsnoop.self,
+        Runqlat.self, Runqslower.self, Cpudist.self, Offcputime.self,
         Tcplife.self, TcplifeBt.self, Tcpstates.self, Tcpconnect.self, Tcpaccept.self, Tcpretrans.self,
         Pidpersec.self, Runqlen.self, Cpuunclaimed.self, Shmsnoop.self, Syncsnoop.self, Tcpconnlat.self, Tcptracer.self,
         Solisten.self, Vfsstat.self, NaptimeBt.self, Tplist.self, Funccount.self, Argdist.self, Trace.self, Bt.self, Softirqs.self, Hardirqs.self,
         Stackcount.self,
-    ]
+    ] + scripts
 
     /// The recording commands, then the tools.
     public static var commands: [ParsableCommand.Type] { [InfoCommand.self, CheckCommand.self, ToolsCommand.self] + tools.map { $0 } }

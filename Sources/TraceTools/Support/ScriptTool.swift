@@ -1,0 +1,88 @@
+import ArgumentParser
+import OfflineBpftrace
+import TraceAnalysis
+import TraceReport
+
+/// A bpftrace script shipped with bpfan (Sources/TraceTools/Scripts/NAME.bt, embedded by
+/// `make generate`).
+public protocol BtScript {
+    static var name: String { get }
+    /// The script's second line after `NAME.bt: `: what it shows.
+    static var summary: String { get }
+    static var source: String { get }
+}
+
+/// What `bpfan tools` asks of a shipped script: the tracepoints its probes name.
+public protocol ShippedScript {
+    static var scriptTracepoints: [String] { get }
+    static var scriptSource: String { get }
+}
+
+/// `bpfan NAME.bt RECORDING [ARGS...]`: a shipped bpftrace script run by the offline
+/// interpreter, exactly as `bpfan bt` runs a user's script. No Swift of its own: the script is
+/// the tool.
+public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
+    public static var toolName: String { Script.name }
+    public static var notes: String { "a bpftrace script run by the offline interpreter (bpfan \(Script.name) --source prints it)" }
+    public static var scriptSource: String { Script.source }
+    public static var scriptTracepoints: [String] {
+        let probes = (try? BtParser.parse(Script.source))?.probes ?? []
+        var seen: [String] = []
+        for point in probes.flatMap(\.attachPoints) {
+            let bare = point.hasPrefix("tracepoint:") ? point.dropFirst(11) : point.hasPrefix("t:") ? point.dropFirst(2) : nil
+            if let bare, !seen.contains(String(bare)) { seen.append(String(bare)) }
+        }
+        return seen
+    }
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: Script.name,
+            abstract: Script.summary.prefix(1).uppercased() + Script.summary.dropFirst(),
+            discussion: "A bpftrace program shipped with bpfan and run over the recording by the offline interpreter, as `bpfan bt` runs yours: `bpfan \(Script.name) --source` prints it, and `bpfan bt FILE.bt RECORDING` runs a copy you change.")
+    }
+
+    @Option(name: .customShort("f"), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
+    var format = "text"
+    @Flag(help: "print the script instead of running it")
+    var source = false
+    @OptionGroup public var common: CommonOptions
+    @Argument(help: ArgumentHelp("RECORDING [ARGS...] ($1... of the script)", valueName: "arguments"))
+    public var positionals: [String] = []
+
+    public init() {}
+
+    public var requiredTables: [String] { [] }
+    // The interpreter reports the loss of the tables its probes read.
+    public var lossFamilies: Set<String> { [] }
+
+    public func validate() throws {
+        guard format == "text" || format == "json" else { throw ValidationError("-f \(format): the formats are text and json") }
+    }
+
+    public func run() throws {
+        if source {
+            print(Script.source, terminator: Script.source.hasSuffix("\n") ? "" : "\n")
+            return
+        }
+        var out = ToolOutput(streaming: true, mode: common.json ? .json : .text)
+        execute(into: &out, arguments: Array(CommandLine.arguments.dropFirst(2)))
+        out.flush()
+        if out.failed { throw ExitCode.failure }
+    }
+
+    public func recordingArgument() throws -> (path: String, numbers: [Int]) {
+        guard let path = positionals.first else { throw AnalysisError("missing the recording (.trc) argument") }
+        return (path, [])
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        var args = Array(positionals.dropFirst())
+        if args.first == "--" { args.removeFirst() }
+        do {
+            let parsed = try BtParser.parse(Script.source)
+            try BtRun.run(parsed, rec, positionals: args, format: format, tool: Script.name, into: &out)
+        } catch let e as BtError {
+            throw AnalysisError("\(Script.name):\(e)")
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import TraceTools
+
+// The .bt tools that are shipped bpftrace scripts, under the names their tests knew when they
+// were Swift: every test of them now runs the script through the offline interpreter.
+typealias BitesizeBt = ScriptTool<BtScriptBitesizeBt>
+typealias RunqlatBt = ScriptTool<BtScriptRunqlatBt>
+typealias SyscountBt = ScriptTool<BtScriptSyscountBt>
+typealias KillsnoopBt = ScriptTool<BtScriptKillsnoopBt>
+typealias OpensnoopBt = ScriptTool<BtScriptOpensnoopBt>
+typealias StatsnoopBt = ScriptTool<BtScriptStatsnoopBt>
