@@ -11,6 +11,8 @@ public enum BtInterpreter {
         case begin, end
         case interval(Int64)
         case tracepoint(String)
+        /// profile:hz:N at the recorded sample rate.
+        case samples
     }
 
     static let refusedKinds: [String: String] = [
@@ -31,7 +33,7 @@ public enum BtInterpreter {
             let pattern = parts[1] + ":" + parts[2]
             let matches = rec.servableTracepoints.filter { BtGlob.matches(pattern, $0) }
             if matches.isEmpty {
-                let hint = pattern.contains("*") || pattern.contains("?") ? "matches no tracepoint this recording holds" : "is not in this recording (record it with bpfrec record -e \(pattern))"
+                let hint = pattern.contains("*") || pattern.contains("?") ? "matches no tracepoint this recording holds" : "is not in this recording" + Recording.recordHint(pattern)
                 throw BtError(where_, "\(point) \(hint)")
             }
             return matches.map { (.tracepoint($0), "tracepoint:" + $0) }
@@ -41,13 +43,37 @@ public enum BtInterpreter {
             }
             return [(.interval(unit == 0 ? 1_000_000_000 / n : n * unit), point)]
         case "profile", "p":
-            throw BtError(where_, "\(point): profile probes over recorded CPU samples are not served yet")
+            // bpftrace's units: hz:N, or a period s:N, ms:N, us:N. Only the recorded rate is served.
+            let periods: [String: Double] = ["s": 1, "ms": 1e-3, "us": 1e-6]
+            guard parts.count == 3, let n = Double(parts[2]), n > 0, parts[1] == "hz" || periods[parts[1]] != nil else {
+                throw BtError(where_, "\(point): a profile probe is profile:hz:N, profile:s:N, profile:ms:N or profile:us:N")
+            }
+            let hz = parts[1] == "hz" ? n : 1 / (n * periods[parts[1]]!)
+            guard rec.hasTable("cpu_sample") else {
+                throw BtError(where_, "\(point): this recording has no CPU samples (record them with bpfrec record --families stacks)")
+            }
+            let recorded = rec.info?.sampleFrequency ?? 49
+            guard abs(hz - Double(recorded)) < 1e-9 else {
+                throw BtError(where_, "\(point): this recording's CPUs were sampled at \(recorded) Hz; use profile:hz:\(recorded) (record another rate with bpfrec record --stack-freq N)")
+            }
+            return [(.samples, point)]
         default:
             if let what = refusedKinds[parts[0]] {
                 throw BtError(where_, "\(point): \(what) are not in recordings (no kprobes or uprobes are recorded); use a tracepoint (bpfan bt -l lists those this recording serves)")
             }
             throw BtError(where_, "\(point): unknown probe type '\(parts[0])'")
         }
+    }
+
+    /// Why the recording cannot serve one of the program's probes (the first, as `run` would
+    /// say it), or nil when it serves them all: for `bpfan tools` against a recording.
+    public static func unservedProbe(_ program: BtProgram, _ rec: Recording) -> String? {
+        for probe in program.probes {
+            for point in probe.attachPoints {
+                do { _ = try resolve(point, rec, at: probe.line) } catch { return error.message }
+            }
+        }
+        return nil
     }
 
     struct Compiled {
@@ -77,6 +103,12 @@ public enum BtInterpreter {
             for point in probe.attachPoints {
                 for (attach, name) in try resolve(point, rec, at: probe.line) {
                     var input: TracepointProbeInput?
+                    if case .samples = attach {
+                        let source = try rec.cpuSampleSource(name)
+                        let columns = columnsByTable[source.table] ?? TracepointColumns()
+                        columnsByTable[source.table] = columns
+                        input = TracepointProbeInput(source: source, columns: columns)
+                    }
                     if case .tracepoint(let event) = attach {
                         let source = try rec.tracepointSource(event)
                         let columns = columnsByTable[source.table] ?? TracepointColumns()

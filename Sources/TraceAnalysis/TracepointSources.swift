@@ -81,12 +81,16 @@ extension Recording {
             return viewSource(event, schema, view.fields)
         }
         if let source = syscallSource(event, entryArguments: entryArguments) { return source }
-        // The family that would serve it, where a dedicated one does, else the generic capture.
+        throw AnalysisError("tracepoint \(event) is not in this recording\(Self.recordHint(event))")
+    }
+
+    /// How to record `SUBSYS:EVENT`: the dedicated family that would serve it, where one does,
+    /// else the generic capture; as " (record it with ...)".
+    public static func recordHint(_ event: String) -> String {
         let table = EventTables.everyHit[event] ?? EventTables.tracepointViews[event]?.table
         let family = table.flatMap { t in EventTables.all.first { $0.name == t }?.family }
             ?? (event.hasPrefix("syscalls:") || event.hasPrefix("raw_syscalls:") ? "syscalls" : nil)
-        let hint = family.map { " (record it with bpfrec record --families \($0), or -e \(event))" } ?? " (record it with bpfrec record -e \(event))"
-        throw AnalysisError("tracepoint \(event) is not in this recording\(hint)")
+        return family.map { " (record it with bpfrec record --families \($0), or -e \(event))" } ?? " (record it with bpfrec record -e \(event))"
     }
 
     func genericSource(_ schema: TableSchema) throws -> TracepointSource {
@@ -264,3 +268,26 @@ extension TracepointSource {
         }
     }
 }
+
+extension Recording {
+    /// Whether bpfrec ran with `-p`: then cpu_sample holds only those processes, no idle CPUs.
+    public var recordedForSomePIDs: Bool {
+        (info?.commandLine ?? []).contains { $0 == "-p" || $0 == "--pid" || $0.hasPrefix("--pid=") || ($0.hasPrefix("-p") && Int($0.dropFirst(2)) != nil) }
+    }
+
+    /// bpftrace's `profile:hz:N` over the recorded CPU samples (cpu_sample, one row per CPU per
+    /// tick of the recorded rate): no args, the sampled task as the current one.
+    public func cpuSampleSource(_ probe: String) throws -> TracepointSource {
+        guard hasTable("cpu_sample") else {
+            throw AnalysisError("\(probe): this recording has no CPU samples (record them with bpfrec record --families stacks)")
+        }
+        var source = TracepointSource(event: probe, table: "cpu_sample", fields: [])
+        source.commColumn = "comm"
+        source.missingFieldHint = " (a profile probe has no args)"
+        if recordedForSomePIDs {
+            source.coverage = "served by the CPU samples of a recording made with -p: other processes and idle CPUs were not sampled"
+        }
+        return source
+    }
+}
+

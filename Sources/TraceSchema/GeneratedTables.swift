@@ -379,6 +379,7 @@ extension EventTables {
         "block:block_rq_requeue": ("block_rq_requeue", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("rwbs", "rwbs")]),
         "block:block_io_start": ("block_io_start", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("bytes", "nr_bytes"), ("rwbs", "rwbs"), ("comm", "comm")]),
         "block:block_io_done": ("block_io_done", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("bytes", "nr_bytes"), ("rwbs", "rwbs"), ("comm", "comm")]),
+        "sched:sched_process_fork": ("process_fork", [("parent_comm", "comm"), ("parent_pid", "tid"), ("child_comm", "comm"), ("child_pid", "child_tid")]),
         "sched:sched_switch": ("sched_switch", [("prev_comm", "prev_comm"), ("prev_pid", "tid"), ("prev_prio", "prev_prio"), ("prev_state", "preempt ? 256 : prev_state == 1026 ? 128 : prev_state == 4096 ? 2 : (prev_state & 64) ? 64 : (prev_state & 32) ? 32 : (prev_state & 16) ? 16 : (prev_state & 8) ? 8 : (prev_state & 4) ? 4 : (prev_state & 2) ? 2 : prev_state & 1"), ("next_comm", "next_comm"), ("next_pid", "next_tid"), ("next_prio", "next_prio")]),
         "sched:sched_wakeup": ("sched_wakeup", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),
         "sched:sched_wakeup_new": ("sched_wakeup_new", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),

@@ -155,7 +155,8 @@ import TraceReport
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/sbin/runqlat.bt"), "needs bpftrace's tools in /usr/sbin (make test-deps)"),
           arguments: [("runqlat", RunqlatBt.self as any RecordingTool.Type), ("bitesize", BitesizeBt.self), ("syscount", SyscountBt.self),
-                       ("killsnoop", KillsnoopBt.self), ("opensnoop", OpensnoopBt.self), ("statsnoop", StatsnoopBt.self)])
+                       ("killsnoop", KillsnoopBt.self), ("opensnoop", OpensnoopBt.self), ("statsnoop", StatsnoopBt.self),
+                       ("pidpersec", PidpersecBt.self), ("syncsnoop", SyncsnoopBt.self)])
     func shippedScriptMatchesBpftraces(name: String, tool: any RecordingTool.Type) throws {
         let theirs = try runTool(Bt.self, ["/usr/sbin/\(name).bt", Self.sample])
         let ours = try tool.parse([Self.sample]).execute()

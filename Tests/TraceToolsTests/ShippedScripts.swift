@@ -8,3 +8,6 @@ typealias SyscountBt = ScriptTool<BtScriptSyscountBt>
 typealias KillsnoopBt = ScriptTool<BtScriptKillsnoopBt>
 typealias OpensnoopBt = ScriptTool<BtScriptOpensnoopBt>
 typealias StatsnoopBt = ScriptTool<BtScriptStatsnoopBt>
+typealias PidpersecBt = ScriptTool<BtScriptPidpersecBt>
+typealias SyncsnoopBt = ScriptTool<BtScriptSyncsnoopBt>
+typealias CpuwalkBt = ScriptTool<BtScriptCpuwalkBt>

@@ -60,10 +60,12 @@ struct ToolRegistryTests {
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n150 tools: 48 supported, 92 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n150 tools: 51 supported, 89 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
         #expect(text.contains("\nprofile         not yet: today's recordings hold what it needs (stacks)\n"))
         #expect(text.contains("\npidpersec       supported (reads process_fork); "))
+        // The .bt tools that are scripts say so, with their probes.
+        #expect(text.contains("\npidpersec.bt    supported (probes tracepoint:sched:sched_process_fork); a bpftrace script run by the offline interpreter (bpfan pidpersec.bt --source prints it)\n"))
     }
 }
 

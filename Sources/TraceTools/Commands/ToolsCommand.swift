@@ -37,13 +37,10 @@ public struct ToolsCommand: ParsableCommand {
         case .supported:
             if let script = e.command as? any ShippedScript.Type {
                 let note = e.command?.notes ?? ""
-                let events = script.scriptTracepoints
                 guard let file, let rec = try? Recording(file: file, window: .all) else {
-                    return "supported (reads \(events.joined(separator: ", "))); \(note)"
+                    return "supported (probes \(script.scriptProbes.joined(separator: ", "))); \(note)"
                 }
-                let servable = Set(rec.servableTracepoints)
-                let missing = events.filter { !servable.contains($0) }
-                return (missing.isEmpty ? "supported" : "needs \(missing.joined(separator: ", ")), which the recording lacks") + "; " + note
+                return (script.unserved(by: rec).map { "not served by this recording: " + $0 } ?? "supported") + "; " + note
             }
             let tables = e.command.map(tables) ?? []
             let note = e.command?.notes ?? ""

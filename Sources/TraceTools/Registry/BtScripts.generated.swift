@@ -27,6 +27,29 @@ END
 """#
 }
 
+public enum BtScriptCpuwalkBt: BtScript {
+    public static let name = "cpuwalk.bt"
+    public static let summary = "which CPUs processes ran on, as a linear histogram of CPU numbers."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// cpuwalk.bt: which CPUs processes ran on, as a linear histogram of CPU numbers.
+// The output of bpftrace 0.17's cpuwalk.bt; over a recording, profile:hz:99 is the recorded
+// CPU samples, so the recording must have been made with bpfrec record --stack-freq 99 (the
+// interpreter refuses another rate, naming the recorded one). The idle task (pid 0) is skipped.
+
+BEGIN
+{
+	printf("Sampling CPU at 99hz... Hit Ctrl-C to end.\n");
+}
+
+profile:hz:99
+/pid/
+{
+	@cpu = lhist(cpu, 0, 1000, 1);
+}
+"""#
+}
+
 public enum BtScriptKillsnoopBt: BtScript {
     public static let name = "killsnoop.bt"
     public static let summary = "kill() calls, printed as they return, with the signal, target and result."
@@ -96,6 +119,39 @@ tracepoint:syscalls:sys_exit_openat
 END
 {
 	clear(@filename);
+}
+"""#
+}
+
+public enum BtScriptPidpersecBt: BtScript {
+    public static let name = "pidpersec.bt"
+    public static let summary = "new processes (and threads) per second, from fork."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// pidpersec.bt: new processes (and threads) per second, from fork.
+// The output of bpftrace 0.17's pidpersec.bt; over a recording, sched_process_fork is the proc
+// family's process_fork table (every task created), and interval:s:1 ticks on recording time.
+
+BEGIN
+{
+	printf("Tracing new processes... Hit Ctrl-C to end.\n");
+}
+
+tracepoint:sched:sched_process_fork
+{
+	@ = count();
+}
+
+interval:s:1
+{
+	time("%H:%M:%S PIDs/sec: ");
+	print(@);
+	clear(@);
+}
+
+END
+{
+	clear(@);
 }
 """#
 }
@@ -189,6 +245,34 @@ END
 """#
 }
 
+public enum BtScriptSyncsnoopBt: BtScript {
+    public static let name = "syncsnoop.bt"
+    public static let summary = "sync(), syncfs(), fsync(), fdatasync(), sync_file_range() and msync() calls."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// syncsnoop.bt: sync(), syncfs(), fsync(), fdatasync(), sync_file_range() and msync() calls.
+// The output of bpftrace 0.17's syncsnoop.bt; over a recording, each sys_enter is served by
+// the syscalls family's row of the call (calls that had not returned when it stopped are not).
+
+BEGIN
+{
+	printf("Tracing sync syscalls... Hit Ctrl-C to end.\n");
+	printf("%-9s %-6s %-16s %s\n", "TIME", "PID", "COMM", "EVENT");
+}
+
+tracepoint:syscalls:sys_enter_sync,
+tracepoint:syscalls:sys_enter_syncfs,
+tracepoint:syscalls:sys_enter_fsync,
+tracepoint:syscalls:sys_enter_fdatasync,
+tracepoint:syscalls:sys_enter_sync_file_range*,
+tracepoint:syscalls:sys_enter_msync
+{
+	time("%H:%M:%S  ");
+	printf("%-6d %-16s %s\n", pid, comm, probe);
+}
+"""#
+}
+
 public enum BtScriptSyscountBt: BtScript {
     public static let name = "syscount.bt"
     public static let summary = "syscalls counted by syscall number and by process name, the top ten of each."
@@ -226,10 +310,13 @@ extension ToolRegistry {
     /// The shipped scripts, each a `bpfan NAME.bt` tool.
     public static let scripts: [any RecordingTool.Type] = [
         ScriptTool<BtScriptBitesizeBt>.self,
+        ScriptTool<BtScriptCpuwalkBt>.self,
         ScriptTool<BtScriptKillsnoopBt>.self,
         ScriptTool<BtScriptOpensnoopBt>.self,
+        ScriptTool<BtScriptPidpersecBt>.self,
         ScriptTool<BtScriptRunqlatBt>.self,
         ScriptTool<BtScriptStatsnoopBt>.self,
+        ScriptTool<BtScriptSyncsnoopBt>.self,
         ScriptTool<BtScriptSyscountBt>.self,
     ]
 }

@@ -14,8 +14,11 @@ public protocol BtScript {
 
 /// What `bpfan tools` asks of a shipped script: the tracepoints its probes name.
 public protocol ShippedScript {
-    static var scriptTracepoints: [String] { get }
+    /// The event probes as the script names them (tracepoint:..., profile:...).
+    static var scriptProbes: [String] { get }
     static var scriptSource: String { get }
+    /// Why `rec` cannot serve the script, or nil.
+    static func unserved(by rec: Recording) -> String?
 }
 
 /// `bpfan NAME.bt RECORDING [ARGS...]`: a shipped bpftrace script run by the offline
@@ -25,14 +28,15 @@ public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
     public static var toolName: String { Script.name }
     public static var notes: String { "a bpftrace script run by the offline interpreter (bpfan \(Script.name) --source prints it)" }
     public static var scriptSource: String { Script.source }
-    public static var scriptTracepoints: [String] {
-        let probes = (try? BtParser.parse(Script.source))?.probes ?? []
+    public static var scriptProbes: [String] {
+        let points = (try? BtParser.parse(Script.source))?.probes.flatMap(\.attachPoints) ?? []
         var seen: [String] = []
-        for point in probes.flatMap(\.attachPoints) {
-            let bare = point.hasPrefix("tracepoint:") ? point.dropFirst(11) : point.hasPrefix("t:") ? point.dropFirst(2) : nil
-            if let bare, !seen.contains(String(bare)) { seen.append(String(bare)) }
-        }
+        for p in points where p != "BEGIN" && p != "END" && !p.hasPrefix("interval:") && !p.hasPrefix("i:") && !seen.contains(p) { seen.append(p) }
         return seen
+    }
+    public static func unserved(by rec: Recording) -> String? {
+        guard let program = try? BtParser.parse(Script.source) else { return "the script does not parse" }
+        return BtInterpreter.unservedProbe(program, rec)
     }
     public static var configuration: CommandConfiguration {
         CommandConfiguration(

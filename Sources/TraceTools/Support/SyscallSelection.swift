@@ -54,9 +54,4 @@ extension Recording {
 extension Recording {
     /// Whether the proc family gave the tasks' uids (process_snapshot or process_exec rows).
     var recordsTaskUIDs: Bool { missingTables(["process_snapshot", "process_exec"]).count < 2 }
-
-    /// Whether bpfrec ran with `-p`: then cpu_sample holds only those processes, no idle CPUs.
-    var recordedForSomePIDs: Bool {
-        (info?.commandLine ?? []).contains { $0 == "-p" || $0 == "--pid" || $0.hasPrefix("--pid=") || ($0.hasPrefix("-p") && Int($0.dropFirst(2)) != nil) }
-    }
 }
