@@ -22,10 +22,15 @@ public struct KernelSymbols: Sendable {
         names = sorted.map(\.1)
     }
 
-    /// The recording's kernel symbols, or nil when it carries none.
+    /// The recording's kernel symbols, or nil when it carries none: the start-time kallsyms
+    /// text and the BPF programs' symbols seen while recording (`kallsyms_bpf`: bpfrec's own
+    /// programs, which load after the snapshot, and any loaded beside it; older recordings lack
+    /// them and name no frame inside a BPF program).
     public static func load(_ file: TraceFile) throws -> KernelSymbols? {
         guard let bytes = try file.metadata(named: MetadataName.kernelSymbols) else { return nil }
-        return KernelSymbols(kallsyms: String(decoding: bytes, as: UTF8.self))
+        var text = String(decoding: bytes, as: UTF8.self)
+        if let bpf = try file.metadata(named: MetadataName.bpfSymbols) { text += "\n" + String(decoding: bpf, as: UTF8.self) }
+        return KernelSymbols(kallsyms: text)
     }
 
     public var count: Int { addresses.count }
