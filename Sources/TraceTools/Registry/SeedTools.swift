@@ -71,7 +71,7 @@ extension ToolRegistry {
         .init("phpflow", .bcc, wave: "W8", family: "uprobe (new)", fidelity: "EXACT", route: "as phpcalls"),
         .init("phpstat", .bcc, wave: "W8", family: "uprobe (new)", fidelity: "EXACT", route: "as phpcalls"),
         .init("pidpersec", .bcc, wave: "W0", family: "proc", fidelity: "APPROX: tp counts forks that succeed; sched_fork also counts copy_process attempts that fail later (rare)", route: "existing process_fork (sched_process_fork), per-second counts"),
-        .init("profile", .bcc, wave: "W0", family: "stacks", fidelity: "EXACT: at the recorded frequency (default 49 Hz = profile's); other -F only statistically similar", route: "existing cpu_sample (kstack, ustack, idle kept) + kallsyms + process_maps/elf_symbols"),
+        .init("profile", .bcc, wave: "W0", family: "stacks", fidelity: "EXACT: at the recorded frequency (default 49 Hz = profile's); -F a divisor of it keeps one sample in rate/F of each CPU; other -F refused", route: "existing cpu_sample (kstack, ustack, idle kept) + kallsyms (+ kallsyms_bpf) + process_maps/elf_symbols"),
         .init("pythoncalls", .bcc, wave: "W8", family: "uprobe (new)", fidelity: "EXACT", route: "USDT /usr/bin/python3.11 python:function__entry/return (present)"),
         .init("pythonflow", .bcc, wave: "W8", family: "uprobe (new)", fidelity: "EXACT", route: "as pythoncalls"),
         .init("pythongc", .bcc, wave: "W8", family: "uprobe (new)", fidelity: "EXACT", route: "USDT python:gc__start/gc__done (present)"),
