@@ -33,6 +33,29 @@ public struct KernelSymbols: Sendable {
         return KernelSymbols(kallsyms: text)
     }
 
+    /// How many innermost frames of a stack taken inside a tracing BPF program (bpf_get_stack
+    /// in a tp_btf/raw_tp program: offcpu_stack's) are that program's own and the tracepoint
+    /// glue's that ran it: `bpf_prog_<tag>_<name>`, then `bpf_trace_runN` (or
+    /// `trace_call_bpf`), `__bpf_trace_*`, `perf_trace_*`, up to `__traceiter_<event>`. The
+    /// live tools' stacks start with the same frames of their own programs. 0 when the second
+    /// frame is not a BPF program's caller (the first frame is then the workload's).
+    public func probeFrameCount(_ stack: [UInt64]) -> Int {
+        guard stack.count >= 2, let caller = name(of: stack[1]), Self.runsBPFProgram(caller) else { return 0 }
+        var n = 2
+        while n < stack.count, let name = name(of: stack[n]), Self.tracepointGlue(name) { n += 1 }
+        return n
+    }
+
+    /// Kernel functions that call a tracing BPF program.
+    static func runsBPFProgram(_ name: String) -> Bool {
+        name == "trace_call_bpf" || (name.hasPrefix("bpf_trace_run") && name.dropFirst("bpf_trace_run".count).allSatisfy(\.isNumber))
+    }
+
+    /// The tracepoint's own frames between its call site and the BPF program.
+    static func tracepointGlue(_ name: String) -> Bool {
+        runsBPFProgram(name) || name.hasPrefix("__bpf_trace_") || name.hasPrefix("perf_trace_") || name.hasPrefix("__traceiter_")
+    }
+
     public var count: Int { addresses.count }
 
     /// The name of the function holding `address`, nil below the first symbol or past a
