@@ -37,11 +37,13 @@ public struct KernelSymbols: Sendable {
     /// in a tp_btf/raw_tp program: offcpu_stack's) are that program's own and the tracepoint
     /// glue's that ran it: `bpf_prog_<tag>_<name>`, then `bpf_trace_runN` (or
     /// `trace_call_bpf`), `__bpf_trace_*`, `perf_trace_*`, up to `__traceiter_<event>`. The
-    /// live tools' stacks start with the same frames of their own programs. 0 when the second
-    /// frame is not a BPF program's caller (the first frame is then the workload's).
+    /// live tools' stacks start with the same frames of their own programs. A classic
+    /// tracepoint program's stack (bpf_get_stack from the tracepoint's saved registers: the
+    /// generic `--stack-events` tables) starts at the glue instead (`__traceiter_<event>`),
+    /// which is counted alike. 0 when neither (the first frame is then the workload's).
     public func probeFrameCount(_ stack: [UInt64]) -> Int {
-        guard stack.count >= 2, let caller = name(of: stack[1]), Self.runsBPFProgram(caller) else { return 0 }
-        var n = 2
+        var n = 0
+        if stack.count >= 2, let caller = name(of: stack[1]), Self.runsBPFProgram(caller) { n = 2 }
         while n < stack.count, let name = name(of: stack[n]), Self.tracepointGlue(name) { n += 1 }
         return n
     }

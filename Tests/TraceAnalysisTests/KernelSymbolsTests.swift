@@ -42,7 +42,9 @@ import Testing
     #expect(k.probeFrameCount([prog, 0xffff_ffff_8104_0010, 0xffff_ffff_8104_1010, 0xffff_ffff_8104_2010, 0xffff_ffff_8110_0010]) == 4)
     // A stack that does not run through a BPF program's caller keeps every frame.
     #expect(k.probeFrameCount([prog, 0xffff_ffff_8110_0010]) == 0)
-    #expect(k.probeFrameCount([0xffff_ffff_8106_0010, 0xffff_ffff_8110_0010]) == 0)
+    // A classic tracepoint program's stack starts at the glue: __traceiter_<event>.
+    #expect(k.probeFrameCount([0xffff_ffff_8106_0010, 0xffff_ffff_8110_0010]) == 1)
+    #expect(k.probeFrameCount([0xffff_ffff_8110_0010, 0xffff_ffff_8106_0010]) == 0)
     #expect(k.probeFrameCount([prog]) == 0)
 }
 
