@@ -22,10 +22,40 @@ public struct KernelSymbols: Sendable {
         names = sorted.map(\.1)
     }
 
-    /// The recording's kernel symbols, or nil when it carries none.
+    /// The recording's kernel symbols, or nil when it carries none: the start-time kallsyms
+    /// text and the BPF programs' symbols seen while recording (`kallsyms_bpf`: bpfrec's own
+    /// programs, which load after the snapshot, and any loaded beside it; older recordings lack
+    /// them and name no frame inside a BPF program).
     public static func load(_ file: TraceFile) throws -> KernelSymbols? {
         guard let bytes = try file.metadata(named: MetadataName.kernelSymbols) else { return nil }
-        return KernelSymbols(kallsyms: String(decoding: bytes, as: UTF8.self))
+        var text = String(decoding: bytes, as: UTF8.self)
+        if let bpf = try file.metadata(named: MetadataName.bpfSymbols) { text += "\n" + String(decoding: bpf, as: UTF8.self) }
+        return KernelSymbols(kallsyms: text)
+    }
+
+    /// How many innermost frames of a stack taken inside a tracing BPF program (bpf_get_stack
+    /// in a tp_btf/raw_tp program: offcpu_stack's) are that program's own and the tracepoint
+    /// glue's that ran it: `bpf_prog_<tag>_<name>`, then `bpf_trace_runN` (or
+    /// `trace_call_bpf`), `__bpf_trace_*`, `perf_trace_*`, up to `__traceiter_<event>`. The
+    /// live tools' stacks start with the same frames of their own programs. A classic
+    /// tracepoint program's stack (bpf_get_stack from the tracepoint's saved registers: the
+    /// generic `--stack-events` tables) starts at the glue instead (`__traceiter_<event>`),
+    /// which is counted alike. 0 when neither (the first frame is then the workload's).
+    public func probeFrameCount(_ stack: [UInt64]) -> Int {
+        var n = 0
+        if stack.count >= 2, let caller = name(of: stack[1]), Self.runsBPFProgram(caller) { n = 2 }
+        while n < stack.count, let name = name(of: stack[n]), Self.tracepointGlue(name) { n += 1 }
+        return n
+    }
+
+    /// Kernel functions that call a tracing BPF program.
+    static func runsBPFProgram(_ name: String) -> Bool {
+        name == "trace_call_bpf" || (name.hasPrefix("bpf_trace_run") && name.dropFirst("bpf_trace_run".count).allSatisfy(\.isNumber))
+    }
+
+    /// The tracepoint's own frames between its call site and the BPF program.
+    static func tracepointGlue(_ name: String) -> Bool {
+        runsBPFProgram(name) || name.hasPrefix("__bpf_trace_") || name.hasPrefix("perf_trace_") || name.hasPrefix("__traceiter_")
     }
 
     public var count: Int { addresses.count }

@@ -9,6 +9,10 @@ public enum MetadataName {
     public static let recording = "recording"
     /// Text of /proc/kallsyms text symbols (`address type name [module]` lines).
     public static let kernelSymbols = "kallsyms"
+    /// Text of the `[bpf]` lines of /proc/kallsyms seen after bpfrec attached and at stop (the
+    /// recorder's own programs and any loaded while it ran), in the `kallsyms` line format;
+    /// read together with `kallsyms` (stacks family, or --stack-events with kernel stacks).
+    public static let bpfSymbols = "kallsyms_bpf"
     /// JSON `{ "nr": "name" }` of this architecture's syscalls.
     public static let syscallNames = "syscall_names"
     /// JSON `[{ "dev": major<<20|minor, "name": "vda" }]`.

@@ -75,7 +75,8 @@ public enum Recorder {
         }
         // Kernel symbols (~5 MB of text, ~0.8 MB compressed) serve only kernel stacks (the
         // stacks family's, and those of --stack-events): other recordings do without them.
-        if o.families.contains(.stacks) || genericKernelStacks {
+        let recordsKernelSymbols = o.families.contains(.stacks) || genericKernelStacks
+        if recordsKernelSymbols {
             let kallsyms = SystemTables.kernelTextSymbols()
             if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {
                 warn("bpfrec: warning: /proc/kallsyms shows no addresses (needs CAP_SYSLOG): kernel stacks will not symbolize")
@@ -130,6 +131,12 @@ public enum Recorder {
         let drain = try RingDrain(ringFD: maps.ringFD, decoder: decoder)
         for l in loaded { try l.attach(cpus: cpus, sampleFrequency: o.stackFrequency) }
         if let g = loaded.first(where: { $0.family == .tracepoints }) { try g.attachGeneric(generic) }
+        // The BPF programs' symbols, ours now loaded: the stacks our programs take start in them.
+        var bpfSymbols = BPFSymbolLines()
+        if recordsKernelSymbols {
+            bpfSymbols.add(SystemTables.bpfProgramSymbols())
+            pipeline.metadata(name: MetadataName.bpfSymbols, bytes: bpfSymbols.bytes)
+        }
         let startTime = HostMetadata.monotonic()
         var info = RecordingInfo(tool: "bpfrec", version: "0.1", commandLine: o.commandLine, families: loaded.map(\.family.name), startTime: Int64(startTime),
                                  stackFrequency: loaded.contains { $0.family.name == "stacks" } ? o.stackFrequency : nil)
@@ -175,6 +182,12 @@ public enum Recorder {
             }
         }
 
+        // Programs loaded while we ran (a live tool started beside us) are in kallsyms until
+        // they unload: read it again while ours are still attached.
+        if recordsKernelSymbols {
+            bpfSymbols.add(SystemTables.bpfProgramSymbols())
+            pipeline.metadata(name: MetadataName.bpfSymbols, bytes: bpfSymbols.bytes)
+        }
         // Stop: detach first so nothing new arrives, then take what is left in the ring.
         for l in loaded { l.detach() }
         let stopTime = HostMetadata.monotonic()

@@ -27,6 +27,16 @@ enum SystemTables {
         return out
     }
 
+    /// The `[bpf]` lines of /proc/kallsyms (`address t bpf_prog_<tag>_<name>\t[bpf]`, and the
+    /// trampolines and dispatchers): the JIT-compiled BPF programs loaded at this moment. The
+    /// start-time `kallsyms` snapshot is read before bpfrec loads its own programs, so their
+    /// frames (at the top of every stack they take) and those of programs loaded later are
+    /// named only from these lines, read again after attaching and at stop.
+    static func bpfProgramSymbols() -> [String] {
+        guard let all = readFileBytes("/proc/kallsyms", limit: 256 << 20) else { return [] }
+        return String(decoding: all, as: UTF8.self).split(separator: "\n").filter { $0.hasSuffix("[bpf]") && !$0.hasPrefix("0000000000000000 ") }.map(String.init)
+    }
+
     static func syscallNamesJSON() -> [UInt8] {
         var dict: [String: String] = [:]
         for (nr, name) in SyscallNamesX86_64.table { dict[String(nr)] = name }
@@ -54,6 +64,19 @@ enum SystemTables {
     }
 
     static func mountInfo() -> [UInt8] { readFileBytes("/proc/self/mountinfo") ?? [] }
+}
+
+/// The `[bpf]` kallsyms lines seen so far, each once, in the order first seen (a reused
+/// address keeps the name seen first there, as the reader takes the first of equal addresses).
+struct BPFSymbolLines {
+    private(set) var lines: [String] = []
+    private var seen: Set<String> = []
+
+    mutating func add(_ more: [String]) {
+        for l in more where seen.insert(l).inserted { lines.append(l) }
+    }
+
+    var bytes: [UInt8] { Array(lines.map { $0 + "\n" }.joined().utf8) }
 }
 
 extension JSONEncoder {

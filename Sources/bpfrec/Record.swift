@@ -60,7 +60,16 @@ struct Record: ParsableCommand {
     @Option(name: .customLong("flush-interval"), help: ArgumentHelp("Write buffered rows at least this often (50-60000 ms).", valueName: "MS"))
     var flushInterval = 1000
 
-    @Option(name: .customLong("stack-freq"), help: ArgumentHelp("cpu-clock stack samples per second per CPU (1-1000).", valueName: "HZ"))
+    @Option(name: .customLong("stack-freq"), help: ArgumentHelp("""
+        cpu-clock stack samples per second per CPU (1-1000), stacks family: the perf event of \
+        bcc profile (software cpu-clock on every CPU, every task, idle included), each with its \
+        kernel and user stack (cpu_sample: bpfan profile, runqlen, cpuunclaimed). The default \
+        is 49 Hz, profile's; bpfan profile -F takes this rate or a divisor of it, runqlen and \
+        cpuunclaimed want 99. Measured (bpf_stats, 2 vCPUs, 6.18, both CPUs busy): 6.7-7.7 us \
+        of BPF time per sample, i.e. 0.03% of each CPU at 49 Hz, 0.08% at 99 Hz, about 0.8% at \
+        1000 Hz; 18-24 bytes per sample in the file, plus the ELF symbol tables of each program \
+        seen in a user stack.
+        """, valueName: "HZ"))
     var stackFreq = 49
 
     @Flag(name: .customLong("no-offcpu-stacks"), help: "Do not record stacks of tasks as they block (stacks family).")

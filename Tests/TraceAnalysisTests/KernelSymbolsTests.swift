@@ -19,6 +19,35 @@ import Testing
     #expect(k.name(of: 0xffff_ffff_8000_0000) == nil)
 }
 
+@Test func probeFramesAreTheTracingProgramAndTheTracepointGlueOnly() {
+    let k = KernelSymbols(kallsyms: """
+    ffffffff81000000 T _stext
+    ffffffff81040000 T trace_call_bpf
+    ffffffff81041000 T perf_trace_run_bpf_submit
+    ffffffff81042000 t perf_trace_sched_wakeup_template
+    ffffffff81050000 T bpf_trace_run4
+    ffffffff81051000 t __bpf_trace_sched_switch
+    ffffffff81060000 T __traceiter_sched_switch
+    ffffffff81100000 T __schedule
+    ffffffff81300000 T _etext
+    ffffffffc0002000 t bpf_prog_1a2b3c4d5e6f7081_offcpu_switch_btf\t[bpf]
+    """)
+    let prog: UInt64 = 0xffff_ffff_c000_2010, unknown: UInt64 = 0xffff_ffff_c100_0000
+    #expect(k.name(of: prog) == "bpf_prog_1a2b3c4d5e6f7081_offcpu_switch_btf")
+    // tp_btf / raw_tp: program, bpf_trace_runN, __bpf_trace_<event>, __traceiter_<event>.
+    #expect(k.probeFrameCount([prog, 0xffff_ffff_8105_0010, 0xffff_ffff_8105_1010, 0xffff_ffff_8106_0010, 0xffff_ffff_8110_0010]) == 4)
+    // Frame 0 counts whatever it resolves to (nothing, in a recording without BPF symbols).
+    #expect(k.probeFrameCount([unknown, 0xffff_ffff_8105_0010, 0xffff_ffff_8106_0010, 0xffff_ffff_8110_0010]) == 3)
+    // A classic tracepoint's: trace_call_bpf, perf_trace_run_bpf_submit, perf_trace_<class>.
+    #expect(k.probeFrameCount([prog, 0xffff_ffff_8104_0010, 0xffff_ffff_8104_1010, 0xffff_ffff_8104_2010, 0xffff_ffff_8110_0010]) == 4)
+    // A stack that does not run through a BPF program's caller keeps every frame.
+    #expect(k.probeFrameCount([prog, 0xffff_ffff_8110_0010]) == 0)
+    // A classic tracepoint program's stack starts at the glue: __traceiter_<event>.
+    #expect(k.probeFrameCount([0xffff_ffff_8106_0010, 0xffff_ffff_8110_0010]) == 1)
+    #expect(k.probeFrameCount([0xffff_ffff_8110_0010, 0xffff_ffff_8106_0010]) == 0)
+    #expect(k.probeFrameCount([prog]) == 0)
+}
+
 @Test func stackFramesDecodeLittleEndianUntilZero() {
     let bytes: [UInt8] = [0x10, 0, 0x10, 0x81, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0, 0, 0] + Array(repeating: 0, count: 8) + [9, 0, 0, 0, 0, 0, 0, 0, 7]
     #expect(StackFrames.decode(bytes) == [0xffff_ffff_8110_0010, 1])

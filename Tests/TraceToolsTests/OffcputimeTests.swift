@@ -165,3 +165,40 @@ let stacklessWarning = "bpfan offcputime: 3 off-CPU spans (299220 us) have no re
     // An address no symbol covers still prints as bcc prints it.
     #expect(!out.stdout.contains("[unknown]"))
 }
+
+/// The stack bpfrec's sched_switch program takes starts with that program and the tracepoint
+/// glue that ran it. app (pid 100) blocks at 0.1 and is back at 0.3 (200000 us).
+func offcpuTracerFramesRecording(bpfSymbols: Bool) throws -> String {
+    let s = SyntheticRecording()
+    s.metadata[MetadataName.kernelSymbols] = Array("""
+    ffffffff81000000 T _stext
+    ffffffff81050000 T bpf_trace_run4
+    ffffffff81060000 T __traceiter_sched_switch
+    ffffffff81100000 T __schedule
+    ffffffff81100400 T schedule
+    ffffffff81200000 T do_nanosleep
+    ffffffff81300000 T _etext
+
+    """.utf8)
+    if bpfSymbols {
+        s.metadata[MetadataName.bpfSymbols] = Array("ffffffffc0002000 t bpf_prog_1a2b3c4d5e6f7081_offcpu_switch_btf\t[bpf]\n".utf8)
+    }
+    let k: [UInt64] = [0xffff_ffff_c000_2040, 0xffff_ffff_8105_0030, 0xffff_ffff_8106_0010, 0xffff_ffff_8110_0100, 0xffff_ffff_8110_0410, 0xffff_ffff_8120_0020]
+    s.add("offcpu_stack", ["ts": ns(0.1), "pid": 100, "tid": 101, "comm": "app", "kstack": le(k), "ustack": le([]), "state": 1])
+    s.add("sched_switch", ["ts": ns(0.1), "pid": 100, "tid": 101, "prev_comm": "app", "prev_state": 1, "next_pid": 0, "next_tid": 0, "next_comm": "swapper/0"])
+    s.add("sched_switch", ["ts": ns(0.3), "pid": 0, "tid": 0, "prev_comm": "swapper/0", "prev_state": 0, "preempt": 1, "next_pid": 100, "next_tid": 101, "next_comm": "app"])
+    return try s.write()
+}
+
+@Test func offcputimeLeavesOutTheRecordersOwnFramesUnlessAsked() throws {
+    let path = try offcpuTracerFramesRecording(bpfSymbols: true)
+    #expect(try runTool(Offcputime.self, ["-f", "-p", "100", path]).stdout == "app;do_nanosleep;schedule;__schedule 200000\n")
+    // Kept: named from the recording's BPF symbols, as the host named them.
+    #expect(try runTool(Offcputime.self, ["-f", "-p", "100", "--tracer-frames", path]).stdout
+        == "app;do_nanosleep;schedule;__schedule;__traceiter_sched_switch;bpf_trace_run4;bpf_prog_1a2b3c4d5e6f7081_offcpu_switch_btf 200000\n")
+    // A recording made before bpfrec kept them: left out alike; kept, the program is unknown.
+    let old = try offcpuTracerFramesRecording(bpfSymbols: false)
+    #expect(try runTool(Offcputime.self, ["-f", "-p", "100", old]).stdout == "app;do_nanosleep;schedule;__schedule 200000\n")
+    #expect(try runTool(Offcputime.self, ["-f", "-p", "100", "--tracer-frames", old]).stdout
+        == "app;do_nanosleep;schedule;__schedule;__traceiter_sched_switch;bpf_trace_run4;[unknown] 200000\n")
+}

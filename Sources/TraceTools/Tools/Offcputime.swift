@@ -8,11 +8,16 @@ import TraceReport
 public struct Offcputime: RecordingTool {
     public static let toolName = "offcputime"
     /// What `bpfan tools` says of its limits against the live tool.
-    public static let notes = "bcc output; only blocked (not preempted) switch-outs have stacks; user frames need process_maps and elf_symbols (stacks family), else [unknown]"
+    public static let notes = "bcc output; only blocked (not preempted) switch-outs have stacks; the recorder's own frames atop kernel stacks left out (--tracer-frames keeps them); user frames need process_maps and elf_symbols (stacks family), else [unknown]"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Summarize off-CPU time by stack trace.",
         discussion: """
+        Kernel stacks are taken inside bpfrec's sched_switch program, so they start with that \
+        program and the tracepoint glue that ran it, as the live tool's start with its own. \
+        Those frames are left out unless --tracer-frames; kept, the program is named from the \
+        BPF symbols bpfrec records (recordings made before it kept them print [unknown] there).
+
         EXAMPLES:
             bpfan offcputime run.trc             # off-CPU stack time over the whole recording
             bpfan offcputime run.trc 5           # the first 5 seconds only
@@ -52,6 +57,14 @@ public struct Offcputime: RecordingTool {
     var maxBlock: UInt64 = .max
     @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
     var state: Int64?
+    @Flag(name: .customLong("tracer-frames"), help: """
+        keep the recorder's own frames at the top of kernel stacks: its BPF program \
+        (bpf_prog_<tag>_offcpu_switch_btf, named from the recording's BPF symbols) and the \
+        tracepoint glue that ran it (bpf_trace_run4, __traceiter_sched_switch). Without it they \
+        are left out, as a user comparing with the live tool leaves out the live tool's own \
+        (bpf_prog_<tag>_sched_switch, bpf_trace_run4, __traceiter_sched_switch).
+        """)
+    var tracerFrames = false
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [duration] (seconds from the start of the window).", valueName: "recording [duration]"))
     public var positionals: [String] = []
@@ -109,8 +122,10 @@ public struct Offcputime: RecordingTool {
             if m.source == 0 {
                 let row = OffcpuStackRow(m)
                 let t = row.tid, tgid = row.pid
+                var kernelStack = StackFrames.decode(row.kstack)
+                if !tracerFrames, let ksyms { kernelStack.removeFirst(ksyms.probeFrameCount(kernelStack)) }
                 let key = OffCpuTracker.Key(tid: t, tgid: tgid, comm: row.comm,
-                                            kernelStack: StackFrames.decode(row.kstack),
+                                            kernelStack: kernelStack,
                                             userStack: StackFrames.decode(row.ustack))
                 // After its switch-out row: attach it (when that switch-out was recorded by the
                 // filters, which need the user stack to tell kernel threads: re-check them).
