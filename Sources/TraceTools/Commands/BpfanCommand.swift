@@ -1,5 +1,6 @@
 import TraceReport
 import ArgumentParser
+import TraceFormat
 
 /// `bpfan`: the root command. Every tool is a subcommand named after the live tool it reproduces.
 public struct BpfanCommand: ParsableCommand {
@@ -10,6 +11,7 @@ public struct BpfanCommand: ParsableCommand {
         The recording is the last argument of every tool: `bpfan biolatency -m run.trc`.
         Start with `bpfan info run.trc` to see what a recording holds, and `bpfan tools` for the tools.
         """,
+        version: ToolkitVersion.line(program: "bpfan"),
         subcommands: ToolRegistry.commands
     )
 
@@ -17,9 +19,11 @@ public struct BpfanCommand: ParsableCommand {
 
     /// What to say, and the exit status, when the first word names no command this build has:
     /// a known tool that is not written yet or impossible here (exit 2, with why), or an unknown
-    /// word (exit 2, with the closest names). nil: let the argument parser run. `help NAME`
-    /// answers as `NAME` would.
+    /// word (exit 2, with the closest names); `-V`, the version (status 0: printed on stdout).
+    /// nil: let the argument parser run. `help NAME` answers as `NAME` would.
     public static func refusal(_ arguments: [String]) -> (message: String, status: Int32)? {
+        // `-V` as well as `--version` (the argp habit of the live tools).
+        if arguments == ["-V"] { return (ToolkitVersion.line(program: "bpfan"), 0) }
         guard var word = arguments.first, !word.hasPrefix("-") else { return nil }
         if word == "help" {
             guard let named = arguments.dropFirst().first, !named.hasPrefix("-") else { return nil }

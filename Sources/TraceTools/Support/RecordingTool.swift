@@ -54,6 +54,10 @@ extension RecordingTool {
         // `bpfan TOOL ARGS...`: the JSON header names the flags as given.
         execute(into: &out, arguments: Array(CommandLine.arguments.dropFirst(2)))
         out.flush()
+        if let why = StandardOutput.failureMessage {
+            out.warn("bpfan \(Self.toolName): \(why)")
+            throw ExitCode.failure
+        }
         if out.failed { throw ExitCode.failure }
     }
 
