@@ -119,6 +119,17 @@ public struct Argdist: RecordingTool {
         return Probe(spec: spec, input: TracepointProbeInput(source: source, columns: columns), keys: keys, keyTypes: keyTypes, filter: filter)
     }
 
+    /// A report every -i seconds: -n of them, or until -d seconds.
+    func reports() -> (seconds: Int, count: Int?) {
+        var count = number
+        if let duration { count = min(count ?? Int.max, (duration + interval - 1) / interval) }
+        return (interval, count)
+    }
+
+    /// None for the shared note: argdist says itself that its last interval is partial, with
+    /// what the live tool would have done.
+    public func intervals(numbers: [Int]) -> IntervalRequest? { nil }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         // The live tool creates the -C probes first, then the -H ones, and prints them in that order.
         var specs: [ArgdistSpecifier] = []
@@ -134,9 +145,8 @@ public struct Argdist: RecordingTool {
         }
 
         // One report per interval: -n reports, or until -d seconds, else to the recording's end.
-        var count = number
-        if let duration { count = min(count ?? Int.max, (duration + interval - 1) / interval) }
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: interval, count: count)
+        let reports = reports()
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: reports.seconds, count: reports.count)
         var counts = Array(repeating: Array(repeating: [[CValue]: UInt64](), count: probes.count), count: buckets.bucketCount)
         var hists = Array(repeating: Array(repeating: Log2Histogram(slotCount: 64), count: probes.count), count: buckets.bucketCount)
         let tid = tid.map(Int64.init)

@@ -44,8 +44,14 @@ public struct Biotop: RecordingTool {
     struct Key: Hashable { var pid: Int64; var comm: String; var write: Bool; var dev: UInt32 }
     struct Stat { var io: Int64 = 0; var bytes: Int64 = 0; var us: Int64 = 0 }
 
+    /// Every `interval` seconds (1 by default, as the live tool), `count` times.
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        IntervalRequest(seconds: numbers.first ?? 1, count: numbers.count > 1 ? numbers[1] : nil)
+    }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first ?? 1, count: numbers.count > 1 ? numbers[1] : nil)
+        let reports = intervals(numbers: numbers)
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: reports?.seconds, count: reports?.count)
         var stats = Array(repeating: [Key: Stat](), count: buckets.bucketCount)
         var who: [Int64: (pid: Int64, comm: String)] = [:]
         var starts: [Int64: (ts: Int64, len: Int64)] = [:]

@@ -69,6 +69,12 @@ public struct Funccount: RecordingTool {
     public var requiredTables: [String] { [] }
     public var lossFamilies: Set<String> { [Recording.tracepointsFamily] }
 
+    /// -i INTERVAL reports every INTERVAL (until -d), -d alone once after DURATION.
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        guard let step = interval ?? duration else { return nil }
+        return IntervalRequest(seconds: step, count: duration.map { max(1, $0 / step) })
+    }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let (recorded, unrecorded, catalog) = try events(rec)
         if !catalog {
@@ -85,9 +91,8 @@ public struct Funccount: RecordingTool {
             out.warn("bpfan funccount: warning: \(lost); counts below are incomplete")
         }
         // -d alone reports once, after DURATION; -i every INTERVAL (until -d).
-        let step = interval ?? duration
-        let count = duration.map { d in step.map { max(1, d / $0) } ?? 1 }
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: step, count: count)
+        let reports = intervals(numbers: numbers)
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: reports?.seconds, count: reports?.count)
         var counts = Array(repeating: [String: Int64](), count: buckets.bucketCount)
         let filter = ScanFilter(pids: pid.map { [Int64($0)] }, values: cpu.map { ["cpu": [Int64($0)]] } ?? [:])
         for (event, table) in recorded {

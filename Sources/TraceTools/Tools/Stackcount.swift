@@ -115,6 +115,12 @@ public struct Stackcount: RecordingTool {
         return (recorded, unrecorded)
     }
 
+    /// -i INTERVAL reports every INTERVAL (until -d), -d alone once after DURATION.
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        guard let step = interval ?? duration else { return nil }
+        return IntervalRequest(seconds: step, count: duration.map { max(1, $0 / step) })
+    }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if kernelStacksOnly && userStacksOnly {
             throw AnalysisError("ERROR: -K and -U are mutually exclusive. If you want both stacks, that is the default.")
@@ -128,9 +134,8 @@ public struct Stackcount: RecordingTool {
             out.warn("bpfan stackcount: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); counts below are incomplete")
         }
         // -D alone reports once, after DURATION; -i every INTERVAL (until -D); neither: once.
-        let step = interval ?? duration
-        let count = duration.map { d in step.map { max(1, d / $0) } ?? 1 }
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: step, count: count)
+        let reports = intervals(numbers: numbers)
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: reports?.seconds, count: reports?.count)
         // Per interval: count per key, and per key the first (pid, ts) seen, which names its
         // user frames (the maps of that process at that time).
         var counts = Array(repeating: [Key: Int64](), count: buckets.bucketCount)

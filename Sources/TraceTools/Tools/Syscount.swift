@@ -79,6 +79,12 @@ public struct Syscount: RecordingTool {
         }
     }
 
+    /// -i: a report every INTERVAL seconds (until -d); -d alone: one report after DURATION.
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        if interval > 0 { return IntervalRequest(seconds: interval, spanSeconds: duration) }
+        return duration.map { IntervalRequest(seconds: $0, count: 1) }
+    }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
         if list {
