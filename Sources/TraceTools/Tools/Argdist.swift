@@ -38,29 +38,29 @@ public struct Argdist: RecordingTool {
                     Signals by number and sender, cumulative, every 5 seconds
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("id of the process to trace (optional)", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("id of the process to trace (optional)", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("id of the thread to trace (optional)", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("id of the thread to trace (optional)", valueName: "TID"))
     var tid: Int?
-    @Option(name: [.customShort("z"), .customLong("string-size")], help: ArgumentHelp("maximum string size to read from char* arguments", valueName: "STRING_SIZE"))
+    @Option(name: [.customShort("z", allowingJoined: true), .customLong("string-size")], help: ArgumentHelp("maximum string size to read from char* arguments", valueName: "STRING_SIZE"))
     var stringSize = 80
-    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("output interval, in seconds (default 1 second)", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("output interval, in seconds", valueName: "INTERVAL"))
     var interval = 1
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("total duration of trace, in seconds", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("total duration of trace, in seconds", valueName: "DURATION"))
     var duration: Int?
-    @Option(name: [.customShort("n"), .customLong("number")], help: ArgumentHelp("number of outputs", valueName: "COUNT"))
+    @Option(name: [.customShort("n", allowingJoined: true), .customLong("number")], help: ArgumentHelp("number of outputs", valueName: "COUNT"))
     var number: Int?
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "print resulting BPF program code before executing (no program here: ignored)")
     var verbose = false
     @Flag(name: [.customShort("c"), .customLong("cumulative")], help: "do not clear histograms and freq counts at each interval")
     var cumulative = false
-    @Option(name: [.customShort("T"), .customLong("top")], help: ArgumentHelp("number of top results to show (not applicable to histograms)", valueName: "TOP"))
+    @Option(name: [.customShort("T", allowingJoined: true), .customLong("top")], help: ArgumentHelp("number of top results to show (not applicable to histograms)", valueName: "TOP"))
     var top: Int?
-    @Option(name: [.customShort("H"), .customLong("histogram")], help: ArgumentHelp("probe specifier to capture histogram of (see examples below)", valueName: "specifier"))
+    @Option(name: [.customShort("H", allowingJoined: true), .customLong("histogram")], help: ArgumentHelp("probe specifier to capture histogram of (see examples below)", valueName: "specifier"))
     var histogramSpecifiers: [String] = []
-    @Option(name: [.customShort("C"), .customLong("count")], help: ArgumentHelp("probe specifier to capture count of (see examples below)", valueName: "specifier"))
+    @Option(name: [.customShort("C", allowingJoined: true), .customLong("count")], help: ArgumentHelp("probe specifier to capture count of (see examples below)", valueName: "specifier"))
     var countSpecifiers: [String] = []
-    @Option(name: [.customShort("I"), .customLong("include")], help: ArgumentHelp("additional header files (kernel structs are not in recordings: refused)", valueName: "header"))
+    @Option(name: [.customShort("I", allowingJoined: true), .customLong("include")], help: ArgumentHelp("additional header files (kernel structs are not in recordings: refused)", valueName: "header"))
     var include: [String] = []
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

@@ -33,9 +33,9 @@ public struct Biolatency: RecordingTool {
     var perDisk = false
     @Flag(name: [.customShort("F"), .customLong("flag")], help: "Print a histogram per set of I/O flags")
     var perFlag = false
-    @Option(name: [.customShort("d")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    @Option(name: [.customShort("d", allowingJoined: true)], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
     var disk: String?
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time).", valueName: "recording [interval] [count]"))

@@ -25,9 +25,9 @@ public struct Biotop: RecordingTool {
 
     @Flag(name: [.customShort("C"), .customLong("noclear")], help: "Don't clear the screen")
     var noclear = false
-    @Option(name: [.customShort("r"), .customLong("rows")], help: ArgumentHelp("Maximum rows to print, default 20", valueName: "ROWS"))
+    @Option(name: [.customShort("r", allowingJoined: true), .customLong("rows")], help: ArgumentHelp("Maximum rows to print, default 20", valueName: "ROWS"))
     var rows: Int = 20
-    @Option(name: [.customShort("s"), .customLong("sort")], help: ArgumentHelp("Sort columns, default all [all, io, bytes, time]", valueName: "SORT"))
+    @Option(name: [.customShort("s", allowingJoined: true), .customLong("sort")], help: ArgumentHelp("Sort columns, default all [all, io, bytes, time]", valueName: "SORT"))
     var sort: Sort = .all
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time; interval defaults to 1).", valueName: "recording [interval] [count]"))

@@ -30,9 +30,9 @@ public struct Bt: RecordingTool {
             bpfan bt -l 't:syscalls:*open*' run.trc    # the probes this recording serves
         """)
 
-    @Option(name: .customShort("e"), help: ArgumentHelp("program to run (else the first argument names a .bt file)", valueName: "PROGRAM"))
+    @Option(name: .customShort("e", allowingJoined: true), help: ArgumentHelp("program to run (else the first argument names a .bt file)", valueName: "PROGRAM"))
     var program: String?
-    @Option(name: .customShort("f"), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
+    @Option(name: .customShort("f", allowingJoined: true), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
     var format = "text"
     @Flag(name: .customShort("l"), help: "list the probes the recording serves (optionally matching a pattern)")
     var list = false

@@ -24,11 +24,11 @@ public struct Funccount: RecordingTool {
             bpfan funccount -c 1 't:irq:*' run.trc     # events on CPU 1 only
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
     var interval: Int?
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
     var duration: Int?
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
     var timestamp = false
@@ -36,7 +36,7 @@ public struct Funccount: RecordingTool {
     var regexp = false
     @Flag(name: [.customShort("D"), .customLong("debug")], help: "print BPF program before starting (no program here: ignored)")
     var debug = false
-    @Option(name: [.customShort("c"), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
     var cpu: Int?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The search expression for events (t:SUBSYS:EVENT), then the recording.", valueName: "pattern recording"))

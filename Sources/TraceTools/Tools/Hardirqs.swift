@@ -26,7 +26,7 @@ public struct Hardirqs: RecordingTool {
     var count = false
     @Flag(name: [.customShort("d"), .customLong("distributed")], help: "Show distributions as histograms")
     var distributed = false
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
     var timestamp = false

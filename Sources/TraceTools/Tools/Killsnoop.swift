@@ -92,9 +92,9 @@ struct SignalSnoopOptions: ParsableArguments {
     var killOnly = false
     @Flag(name: [.customShort("n"), .customLong("name")], help: "Output signal name instead of signal number.")
     var signalName = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("s"), .customLong("signal")], help: ArgumentHelp("Signal to trace.", valueName: "SIGNAL"))
+    @Option(name: [.customShort("s", allowingJoined: true), .customLong("signal")], help: ArgumentHelp("Signal to trace.", valueName: "SIGNAL"))
     var signal: Int?
 
     func validate() throws {

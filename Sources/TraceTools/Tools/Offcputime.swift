@@ -28,9 +28,9 @@ public struct Offcputime: RecordingTool {
         """)
     public static let numericPositionals = ["duration"]
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int64?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
     var tid: Int64?
     @Flag(name: [.customShort("u"), .customLong("user-threads-only")], help: "user threads only (no kernel threads)")
     var userThreadsOnly = false
@@ -46,9 +46,9 @@ public struct Offcputime: RecordingTool {
     var folded = false
     @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (no effect: nothing is dropped)", valueName: "N"))
     var stackStorageSize: Int = 1024
-    @Option(name: [.customShort("m"), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces (default 1)", valueName: "US"))
+    @Option(name: [.customShort("m", allowingJoined: true), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces", valueName: "US"))
     var minBlock: UInt64 = 1
-    @Option(name: [.customShort("M"), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces (default U64_MAX)", valueName: "US"))
+    @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces", valueName: "US"))
     var maxBlock: UInt64 = .max
     @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
     var state: Int64?

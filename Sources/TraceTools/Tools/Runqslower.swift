@@ -19,9 +19,9 @@ public struct Runqslower: RecordingTool {
         """)
     public static let numericPositionals = ["min_us"]
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
     var pid: Int32?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("Thread TID to trace", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("Thread TID to trace", valueName: "TID"))
     var tid: Int32?
     @Flag(name: [.customShort("P"), .customLong("previous")], help: "also show previous task name and TID")
     var previous = false

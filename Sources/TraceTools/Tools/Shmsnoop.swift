@@ -21,13 +21,13 @@ public struct Shmsnoop: RecordingTool {
 
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
     var timestamp = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int64?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
     var tid: Int64?
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("total duration of trace in seconds", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("total duration of trace in seconds", valueName: "DURATION"))
     var duration: Int?
-    @Option(name: [.customShort("n"), .customLong("name")], help: ArgumentHelp("only print process names containing this name", valueName: "NAME"))
+    @Option(name: [.customShort("n", allowingJoined: true), .customLong("name")], help: ArgumentHelp("only print process names containing this name", valueName: "NAME"))
     var name: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

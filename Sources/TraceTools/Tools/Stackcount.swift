@@ -29,13 +29,13 @@ public struct Stackcount: RecordingTool {
         Record the events with: bpfrec record --stack-events 'block:block_rq_insert,sched:sched_wakeup' -o run.trc
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("c"), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
     var cpu: Int?
-    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
     var interval: Int?
-    @Option(name: [.customShort("D"), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
+    @Option(name: [.customShort("D", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
     var duration: Int?
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
     var timestamp = false

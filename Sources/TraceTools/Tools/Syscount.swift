@@ -23,13 +23,13 @@ public struct Syscount: RecordingTool {
             bpfan syscount -x -e ENOENT run.trc # failed syscalls with ENOENT only
         """)
 
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("Total tracing duration (seconds)", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("Total tracing duration (seconds)", valueName: "DURATION"))
     var duration: Int?
-    @Option(name: [.customShort("e"), .customLong("errno")], help: ArgumentHelp("Trace only syscalls that return this error (numeric or EPERM, etc.)", valueName: "ERRNO"))
+    @Option(name: [.customShort("e", allowingJoined: true), .customLong("errno")], help: ArgumentHelp("Trace only syscalls that return this error (numeric or EPERM, etc.)", valueName: "ERRNO"))
     var errnoFilter: String?
-    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("Print summary at this interval (seconds), 0 for infinite wait (default)", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("Print summary at this interval (seconds), 0 for infinite wait", valueName: "INTERVAL"))
     var interval: Int = 0
     @Flag(name: [.customShort("l"), .customLong("list")], help: "Print list of recognized syscalls and exit")
     var list = false
@@ -37,11 +37,11 @@ public struct Syscount: RecordingTool {
     var latency = false
     @Flag(name: [.customShort("m"), .customLong("milliseconds")], help: "Display latency in milliseconds (default: microseconds)")
     var milliseconds = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
     var pid: Int?
     @Flag(name: [.customShort("P"), .customLong("process")], help: "Count by process and not by syscall")
     var byProcess = false
-    @Option(name: [.customShort("T"), .customLong("top")], help: ArgumentHelp("Print only the top syscalls (default 10)", valueName: "TOP"))
+    @Option(name: [.customShort("T", allowingJoined: true), .customLong("top")], help: ArgumentHelp("Print only the top syscalls", valueName: "TOP"))
     var top: Int = 10
     @Flag(name: [.customShort("x"), .customLong("failures")], help: "Trace only failed syscalls")
     var failures = false
