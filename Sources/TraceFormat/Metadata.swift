@@ -1,3 +1,5 @@
+import Foundation
+
 /// Names of the metadata blobs a recording carries beside its event tables. A reader ignores
 /// names it does not know.
 public enum MetadataName {
@@ -141,6 +143,17 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
         return out
     }
 
+    /// argv as a shell would take it back: words with spaces or shell characters in single
+    /// quotes (`sh -c 'exit 3'`).
+    public static func shellWords(_ argv: [String]) -> String {
+        argv.map { w in
+            let plain = !w.isEmpty && w.unicodeScalars.allSatisfy { c in
+                CharacterSet.alphanumerics.contains(c) || "-_./=:,+@%".unicodeScalars.contains(c)
+            }
+            return plain ? w : "'" + w.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+
     /// The --cgroup directory: the recorded field, else the command line's.
     public var selectedCgroup: String? {
         if let cgroup { return cgroup }
@@ -159,7 +172,7 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
         let pids = selectedPids
         if let command, !command.isEmpty, let first = pids.first {
             let others = pids.dropFirst().map(String.init)
-            parts.append("`\(command.joined(separator: " "))` (PID \(first)\(others.isEmpty ? "" : ", and PID " + others.joined(separator: ", "))) and descendants")
+            parts.append("`\(Self.shellWords(command))` (PID \(first)\(others.isEmpty ? "" : ", and PID " + others.joined(separator: ", "))) and descendants")
         } else if !pids.isEmpty {
             parts.append("PID\(pids.count > 1 ? "s" : "") \(pids.map(String.init).joined(separator: ", ")) and descendants")
         }

@@ -76,6 +76,7 @@ import TraceTestSupport
     var info = RecordingInfo(tool: "bpfrec", version: "t", commandLine: ["bpfrec", "record", "-o", "f", "--", "make", "-p7"], families: [],
                              startTime: 0, pids: [4242], command: ["make", "-p7"])
     #expect(info.scope == "`make -p7` (PID 4242) and descendants")
+    #expect(RecordingInfo.shellWords(["sh", "-c", "exit 3", "it's", ""]) == "sh -c 'exit 3' 'it'\\''s' ''")
     info.pids = nil
     info.command = nil
     // Older recordings: from the command line, up to `--`.
