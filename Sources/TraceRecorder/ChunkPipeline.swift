@@ -18,6 +18,10 @@ final class ChunkPipeline: @unchecked Sendable {
     private let countLock = NSLock()
     private var queued = 0
     private var limitHit = false
+    private var written = 0
+
+    /// Bytes in the file so far (read without waiting on the queue, for the live status line).
+    var fileBytes: Int { countLock.withLock { written } }
 
     /// True once the writer refused a block for --max-size (read without waiting on the queue).
     var sizeLimitReached: Bool { countLock.withLock { limitHit } }
@@ -43,6 +47,8 @@ final class ChunkPipeline: @unchecked Sendable {
             do {
                 try writer.writeChunk(payload)
                 if let family { bytesByFamily[Int(family.rawValue)] += payload.count }
+                let n = writer.bytesWritten
+                countLock.withLock { written = n }
             } catch is SizeLimitReached {
                 countLock.withLock { limitHit = true }
             } catch { failure = error }

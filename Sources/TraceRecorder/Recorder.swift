@@ -13,7 +13,9 @@ public enum Recorder {
 
     /// Records; `ready` is called once every probe is attached (the workload may start; a
     /// launched command starts then).
-    public static func record(_ options: RecorderOptions, ready: (String) -> Void, warn: (String) -> Void) throws -> RecordingSummary {
+    /// `status`, when given, receives the live status line about once a second, and "" at stop.
+    public static func record(_ options: RecorderOptions, ready: (String) -> Void, warn: (String) -> Void,
+                              status: ((String) -> Void)? = nil) throws -> RecordingSummary {
         let missing = Privileges.missing()
         guard missing.isEmpty else {
             throw RecorderError("missing capability \(missing.joined(separator: " and ")): run as root or grant it with `setcap cap_bpf,cap_perfmon+ep bpfrec`")
@@ -24,14 +26,15 @@ public enum Recorder {
         let launched = try o.command.isEmpty ? nil : LaunchedCommand(o.command)
         if let launched, !o.systemWide { o.pids.append(UInt32(launched.pid)) }
         do {
-            return try record(o, launched: launched, ready: ready, warn: warn)
+            return try record(o, launched: launched, ready: ready, warn: warn, status: status)
         } catch {
             launched?.abandon()
             throw error
         }
     }
 
-    private static func record(_ options: RecorderOptions, launched: LaunchedCommand?, ready: (String) -> Void, warn: (String) -> Void) throws -> RecordingSummary {
+    private static func record(_ options: RecorderOptions, launched: LaunchedCommand?, ready: (String) -> Void, warn: (String) -> Void,
+                               status: ((String) -> Void)?) throws -> RecordingSummary {
         var o = options
         // -p follows descendants through the proc family's fork program (it adds each child of
         // a recorded process to the filter): it is recorded whenever -p is, named or not.
@@ -195,6 +198,7 @@ public enum Recorder {
         // A stop request with a launched command running: the command is given this long to
         // exit (recorded meanwhile) before the recording stops.
         var commandGraceEnd: UInt64?
+        var lastStatus = (time: startTime, events: UInt64(0), lost: UInt64(0))
         while true {
             // Sleep between drains unless the last one stopped at its budget with more waiting.
             if !behind {
@@ -231,6 +235,13 @@ public enum Recorder {
             for c in decoder.take(where: { rows, first in rows >= o.chunkRows || now &- first >= flushNs }) {
                 pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
             }
+            if let status, now &- lastStatus.time >= 1_000_000_000 {
+                let events = decoder.eventsByFamily.reduce(0, +), lost = loss.totalByFamily.reduce(0, +)
+                let dt = Double(now &- lastStatus.time) / 1e9
+                status(StatusLine(seconds: Double(now &- startTime) / 1e9, events: events, eventsPerSecond: Double(events &- lastStatus.events) / dt,
+                                  bytes: pipeline.fileBytes, lost: lost, lostPerSecond: Double(lost &- lastStatus.lost) / dt).text)
+                lastStatus = (now, events, lost)
+            }
             if now &- lastWindow >= flushNs {
                 lastWindow = now
                 loss.window(maps: maps, families: loaded, generic: generic, now: now, into: &lostRows)
@@ -241,6 +252,7 @@ public enum Recorder {
             }
         }
 
+        status?("")
         // Stop: detach first so nothing new arrives, then take what is left in the ring.
         for l in loaded { l.detach() }
         let stopTime = HostMetadata.monotonic()

@@ -96,6 +96,33 @@ public struct RecordingSummary: Sendable {
     }
 }
 
+/// The live status line (`bpfrec record` on a terminal): what the recording holds so far, and
+/// its rates over the last second.
+public struct StatusLine: Sendable, Equatable {
+    public var seconds: Double
+    public var events: UInt64
+    public var eventsPerSecond: Double
+    public var bytes: Int
+    public var lost: UInt64
+    public var lostPerSecond: Double
+
+    public init(seconds: Double, events: UInt64, eventsPerSecond: Double, bytes: Int, lost: UInt64, lostPerSecond: Double) {
+        self.seconds = seconds
+        self.events = events
+        self.eventsPerSecond = eventsPerSecond
+        self.bytes = bytes
+        self.lost = lost
+        self.lostPerSecond = lostPerSecond
+    }
+
+    /// "bpfrec: 12.0 s, 1234567 events (102345/s), 1.3 MiB (1.1 B/event), lost 0 (0/s)".
+    public var text: String {
+        let bpe = events > 0 ? String(format1: Double(bytes) / Double(events)) : "-"
+        return "bpfrec: \(String(format1: seconds)) s, \(events) events (\(Int(eventsPerSecond.rounded()))/s), "
+            + "\(RecorderOptions.sizeText(bytes)) (\(bpe) B/event), lost \(lost) (\(Int(lostPerSecond.rounded()))/s)"
+    }
+}
+
 extension String {
     /// One decimal, without Foundation's locale-dependent formatting.
     init(format1 v: Double) {

@@ -97,6 +97,12 @@ struct Record: ParsableCommand {
     @Flag(name: .customLong("no-offcpu-stacks"), help: "Do not record stacks of tasks as they block (stacks family).")
     var noOffCPUStacks = false
 
+    @Flag(inversion: .prefixedNo, help: """
+        A live line of events, bytes, bytes/event and loss per second, redrawn in place. On by \
+        default when stderr is a terminal; never written into a pipe or a file.
+        """)
+    var status: Bool?
+
     @Flag(help: "Overwrite FILE if it exists.")
     var force = false
 
@@ -178,9 +184,14 @@ struct Record: ParsableCommand {
             printError("bpfrec: error: -- \(name): command not found\(name.contains("/") ? " or not executable" : " in PATH")")
             throw ExitCode(127)
         }
+        let live = isatty(2) == 1 && status != false
+        if status == true && !live { printError("bpfrec: warning: --status: stderr is not a terminal; the live line is only drawn on one") }
+        // The live line is redrawn in place; any other line first clears it.
+        let statusLine = StatusOnTerminal()
         let summary: RecordingSummary
         do {
-            summary = try Recorder.record(o, ready: { printError($0) }, warn: { printError($0) })
+            summary = try Recorder.record(o, ready: { statusLine.print($0) }, warn: { statusLine.print($0) },
+                                          status: live ? { statusLine.draw($0) } : nil)
         } catch let e as RecorderError {
             printError("bpfrec: error: \(e.message)")
             throw ExitCode(1)
@@ -191,6 +202,29 @@ struct Record: ParsableCommand {
     }
 
     private var families_: String? { families }
+}
+
+/// The status line on the terminal: `draw` replaces it ("" erases it); `print` writes a line
+/// of its own above it.
+final class StatusOnTerminal {
+    private var shown = ""
+
+    func draw(_ line: String) {
+        // Cut to the terminal's width so that it never wraps (a wrapped line cannot be redrawn).
+        var ws = winsize()
+        let width = ioctl(2, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 1 ? Int(ws.ws_col) - 1 : 79
+        let text = String(line.prefix(width))
+        FileHandle.standardError.write(Data(("\r\u{1b}[K" + text).utf8))
+        shown = text
+    }
+
+    func print(_ line: String) {
+        if !shown.isEmpty {
+            FileHandle.standardError.write(Data("\r\u{1b}[K".utf8))
+            shown = ""
+        }
+        printError(line)
+    }
 }
 
 /// One line to fd 2 (Swift 6 refuses the global `stderr`).

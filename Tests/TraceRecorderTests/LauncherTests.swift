@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TraceFormat
+import TraceRecorder
 import TraceTestSupport
 
 /// `bpfrec record -o F -- CMD`: records while CMD runs, only CMD and its descendants, stops
@@ -134,7 +135,9 @@ extension RecorderTests {
         let r = try recordToEnd(rootPath, ["--families", "proc", "--", "/bin/true"], environment: ["SUDO_UID": ""])
         #expect(r.status == 0 && r.stderr.contains("(mode 0600, owner root)"), "\(r.stderr)")
         // An unknown user is refused before anything is recorded.
-        let bad = try recordToEnd(Harness.tempPath("owner-bad"), ["--owner", "no-such-user-\(getpid())", "--", "/bin/true"])
+        let badPath = Harness.tempPath("owner-bad")
+        defer { unlink(badPath) }
+        let bad = try recordToEnd(badPath, ["--owner", "no-such-user-\(getpid())", "--", "/bin/true"])
         #expect(bad.status == 64 && bad.stderr.contains("--owner no-such-user-\(getpid()): no user 'no-such-user-\(getpid())' on this host"), "\(bad.stderr)")
     }
 
@@ -156,6 +159,34 @@ extension RecorderTests {
         #expect(info.stopReason?.hasPrefix("--max-size 1.0 MiB reached") == true)
         #expect(file.rowCount(ofTable: "syscall") > 100_000)
     }
+}
+
+extension RecorderTests {
+    /// On a terminal (a pty from script(1)) the live line is redrawn in place each second; in a
+    /// pipe (every other test here) it is never written.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pty"))
+    func statusLineOnATerminalOnly() throws {
+        let path = Harness.tempPath("status")
+        defer { unlink(path) }
+        let r = try runBinary("/usr/bin/script", ["-qfec", "\(Harness.binary!) record -o \(path) --families proc -d 2.5", "/dev/null"])
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("\r\u{1b}[Kbpfrec: 1.0 s, "), "\(r.stdout)")
+        #expect(r.stdout.contains("\r\u{1b}[Kbpfrec: 2.0 s, "), "\(r.stdout)")
+        // Erased before the end line.
+        #expect(r.stdout.contains("\r\u{1b}[Kbpfrec: ") && r.stdout.contains(" events in "), "\(r.stdout)")
+        let pipedPath = Harness.tempPath("status-pipe")
+        defer { unlink(pipedPath) }
+        let piped = try recordToEnd(pipedPath, ["--families", "proc", "-d", "1.5", "--status"])
+        #expect(piped.status == 0 && !piped.stderr.contains("\u{1b}[K"), "\(piped.stderr)")
+        #expect(piped.stderr.contains("--status: stderr is not a terminal"))
+    }
+}
+
+@Test func statusLineText() {
+    let line = StatusLine(seconds: 12.04, events: 1_234_567, eventsPerSecond: 102_345.4, bytes: 1_363_149, lost: 3, lostPerSecond: 0.4)
+    #expect(line.text == "bpfrec: 12.0 s, 1234567 events (102345/s), 1.3 MiB (1.1 B/event), lost 3 (0/s)")
+    #expect(StatusLine(seconds: 1, events: 0, eventsPerSecond: 0, bytes: 100, lost: 0, lostPerSecond: 0).text
+        == "bpfrec: 1.0 s, 0 events (0/s), 100 bytes (- B/event), lost 0 (0/s)")
 }
 
 /// What needs the built bpfrec but no privilege.
