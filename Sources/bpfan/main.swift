@@ -25,7 +25,7 @@ if let (message, status) = BpfanCommand.refusal(Array(CommandLine.arguments.drop
     }
     exit(StandardOutput.failure == nil ? status : 1)
 }
-BpfanCommand.main()
+BpfanCommand.main(BpfanCommand.arguments(Array(CommandLine.arguments.dropFirst())))
 // What went through stdio (the argument parser's help and version text) must have reached
 // stdout too: a full disk is an error, not a silent exit 0.
 if fflush(nil) != 0 {

@@ -27,3 +27,22 @@ import TraceTestSupport
         }
     }
 }
+
+/// argp habit: a negative number is an option's value (`-T -5`): the answer is the real
+/// reason ("invalid TOP: -5"), not "Missing value for '-T'".
+@Test func negativeOptionValuesGetTheRealReason() throws {
+    let path = try syscallRecording()
+    #expect(BpfanCommand.arguments(["syscount", "-T", "-5", path]) == ["syscount", "-T-5", path])
+    #expect(BpfanCommand.arguments(["syscount", "--top", "-5", path]) == ["syscount", "--top=-5", path])
+    for args in [["syscount", "-T", "-5", path], ["syscount", "--top", "-5", path]] {
+        #expect(throws: (any Error).self) { try BpfanCommand.parseAsRoot(BpfanCommand.arguments(args)) }
+        do { _ = try BpfanCommand.parseAsRoot(BpfanCommand.arguments(args)) } catch {
+            #expect(BpfanCommand.message(for: error) == "invalid TOP: -5")
+        }
+    }
+    // After a flag the number stays an unknown option, as before; after `--`, nothing moves.
+    #expect(BpfanCommand.arguments(["biolatency", "-m", "-5", path]) == ["biolatency", "-m", "-5", path])
+    #expect(BpfanCommand.joiningNegativeValues(["bt", "--", "-e", "-5"]) == ["bt", "--", "-e", "-5"])
+    // A positive value is left alone.
+    #expect(BpfanCommand.arguments(["syscount", "-T", "5", path]) == ["syscount", "-T", "5", path])
+}
