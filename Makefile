@@ -12,7 +12,7 @@ DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev zlib1g-dev pkg-
 # libbpf-tools in /usr/sbin, bpftrace and its /usr/sbin/*.bt tools; losetup for its loop device.
 TEST_DEB_PACKAGES := libbpf-tools bpftrace mount
 
-.PHONY: all deps test-deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf check-static
+.PHONY: all deps test-deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf check-static man completions check-install
 
 all: build
 
@@ -69,11 +69,41 @@ demo: build
 	$(BUILD_DIR)/bpfan syscount -T 5 $(SAMPLE)
 	$(BUILD_DIR)/bpfan offcputime -f -p $$($(BUILD_DIR)/bpfan execsnoop samples/offcpu.trc | awk '$$1 == "python3" { print $$2; exit }') samples/offcpu.trc
 
-# Installed stripped (bpfrec 60 MB instead of 77 MB).
-install: build
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -s -m 0755 $(BUILD_DIR)/bpfan $(DESTDIR)$(PREFIX)/bin/bpfan
-	if [ -x $(BUILD_DIR)/bpfrec ]; then install -s -m 0755 $(BUILD_DIR)/bpfrec $(DESTDIR)$(PREFIX)/bin/bpfrec; fi
+# Man pages of bpfrec, bpfan and each of their commands (bpfan.biolatency.1, ...), generated
+# from the argument parser's help by swift-argument-parser's generate-manual, so they say what
+# --help says and cannot drift. Dated by the last commit, so a rebuild gives the same pages.
+MAN_DIR  := .build/man
+MAN_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
+PROGRAMS  = bpfan $(if $(wildcard $(BUILD_DIR)/bpfrec),bpfrec)
+man: build
+	$(SWIFT) build --product generate-manual
+	rm -rf $(MAN_DIR) && mkdir -p $(MAN_DIR)
+	for p in $(PROGRAMS); do "$$($(SWIFT) build --show-bin-path)/generate-manual" $(BUILD_DIR)/$$p --multi-page --date $(MAN_DATE) -o $(MAN_DIR); done
+	rm -f $(MAN_DIR)/*.help.1
+
+# bash, zsh and fish completions, from the same parser.
+COMPLETIONS_DIR := .build/completions
+completions: build
+	mkdir -p $(COMPLETIONS_DIR)/bash $(COMPLETIONS_DIR)/zsh $(COMPLETIONS_DIR)/fish
+	for p in $(PROGRAMS); do \
+	  $(BUILD_DIR)/$$p --generate-completion-script bash > $(COMPLETIONS_DIR)/bash/$$p && \
+	  $(BUILD_DIR)/$$p --generate-completion-script zsh > $(COMPLETIONS_DIR)/zsh/_$$p && \
+	  $(BUILD_DIR)/$$p --generate-completion-script fish > $(COMPLETIONS_DIR)/fish/$$p.fish || exit 1; \
+	done
+
+# Binaries installed stripped (bpfrec 60 MB instead of 77 MB), with man pages and completions.
+install: build man completions
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	for p in $(PROGRAMS); do install -s -m 0755 $(BUILD_DIR)/$$p $(DESTDIR)$(PREFIX)/bin/$$p; done
+	install -m 0644 $(MAN_DIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(COMPLETIONS_DIR)/bash/* $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -m 0644 $(COMPLETIONS_DIR)/zsh/* $(DESTDIR)$(PREFIX)/share/zsh/site-functions/
+	install -m 0644 $(COMPLETIONS_DIR)/fish/* $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/
+
+# make install into a scratch root, then checks what it put there (Tests/Validation/install.sh).
+check-install: build
+	sh Tests/Validation/install.sh
 
 clean:
 	rm -rf .build
