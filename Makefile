@@ -12,7 +12,7 @@ DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev zlib1g-dev pkg-
 # libbpf-tools in /usr/sbin, bpftrace and its /usr/sbin/*.bt tools; losetup for its loop device.
 TEST_DEB_PACKAGES := libbpf-tools bpftrace mount
 
-.PHONY: all deps test-deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf check-static man completions check-install
+.PHONY: all deps test-deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf check-static man completions check-install deb check-deb
 
 all: build
 
@@ -100,6 +100,35 @@ install: build man completions
 	install -m 0644 $(COMPLETIONS_DIR)/bash/* $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	install -m 0644 $(COMPLETIONS_DIR)/zsh/* $(DESTDIR)$(PREFIX)/share/zsh/site-functions/
 	install -m 0644 $(COMPLETIONS_DIR)/fish/* $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/
+
+# make deb: one .deb of bpfrec and bpfan (Swift runtime inside, man pages, completions) from
+# make install's tree. Depends: the Debian packages owning the shared libraries the binaries
+# link, as found here (libbpf1, libc6, libelf1, libgcc-s1, libstdc++6, libzstd1, zlib1g).
+DEB_VERSION = $(shell sed -n 's/.*static let number = "\(.*\)"/\1/p' Sources/TraceFormat/Version.swift)
+DEB_ARCH    = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB_ROOT   := .build/deb/root
+DEB_FILE    = .build/deb/bpfrec_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb:
+	rm -rf $(DEB_ROOT) && mkdir -p $(DEB_ROOT)/DEBIAN
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr
+	gzip -9n $(DEB_ROOT)/usr/share/man/man1/*.1
+	depends=$$(for b in $(DEB_ROOT)/usr/bin/*; do ldd $$b | awk '/=>/ {print $$3}'; done | sort -u | \
+	  while read l; do dpkg -S "$$l" 2>/dev/null || dpkg -S "$$(readlink -f $$l)" 2>/dev/null || dpkg -S "/usr$$l" || exit 1; done | \
+	  cut -d: -f1 | sort -u | paste -sd, | sed 's/,/, /g') && \
+	{ echo "Package: bpfrec"; echo "Version: $(DEB_VERSION)"; echo "Architecture: $(DEB_ARCH)"; \
+	  echo "Maintainer: bpfrec developers <bpfrec@localhost>"; echo "Depends: $$depends"; \
+	  echo "Section: devel"; echo "Priority: optional"; echo "Installed-Size: $$(du -sk $(DEB_ROOT)/usr | cut -f1)"; \
+	  echo "Description: record kernel events once with eBPF, answer any question later"; \
+	  echo " bpfrec records tracepoint events (syscalls, block I/O, scheduler, TCP, stacks) into a"; \
+	  echo " compressed columnar file; bpfan reproduces the bcc, libbpf-tools and bpftrace tools"; \
+	  echo " over it, unprivileged, on any machine."; } > $(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(DEB_FILE)
+
+# Installs the .deb on a clean Debian 12 root made with debootstrap (cached in DEB_TEST_DIR,
+# each run on a fresh overlay of it), and records and reads a command there (root, network).
+DEB_TEST_DIR ?= /var/tmp/bpfrec-deb-test
+check-deb: deb
+	sh Tests/Validation/deb.sh $(DEB_FILE) $(DEB_TEST_DIR)
 
 # make install into a scratch root, then checks what it put there (Tests/Validation/install.sh).
 check-install: build
