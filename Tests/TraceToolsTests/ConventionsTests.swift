@@ -46,3 +46,18 @@ import TraceTestSupport
     // A positive value is left alone.
     #expect(BpfanCommand.arguments(["syscount", "-T", "5", path]) == ["syscount", "-T", "5", path])
 }
+
+/// Help examples are indented lines; one longer than the terminal would wrap to column 0, under
+/// the next example's command. At 80 columns (the width of a pipe) every indented line of the
+/// discussion prints as it does on a wide terminal (prose paragraphs wrap, at column 0).
+@Test func helpExamplesDoNotWrapToColumnZero() {
+    func discussion(_ help: String) -> [Substring] {
+        help.components(separatedBy: "\nUSAGE:")[0].split(separator: "\n", omittingEmptySubsequences: false)
+    }
+    for command in ToolRegistry.commands {
+        let narrow = Set(discussion(command.helpMessage(columns: 80)))
+        for line in discussion(command.helpMessage(columns: 1000)) where line.hasPrefix("    ") && !narrow.contains(line) {
+            Issue.record("\(command.configuration.commandName ?? "?"): an example line wraps at 80 columns: \(line)")
+        }
+    }
+}

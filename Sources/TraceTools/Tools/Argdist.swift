@@ -19,8 +19,8 @@ public struct Argdist: RecordingTool {
         Where:
                 category   -- the category of the kernel tracepoint (e.g. net, sched)
                 event      -- the tracepoint name; its fields are args->FIELD
-                type       -- the type of the expression to collect (u32, int, char*, ...)
-                expr       -- the expression to collect (C: args->FIELD, $PID, $COMM, and
+                type -- the type of the expression to collect (u32, int, char*, ...)
+                expr -- the expression to collect (C: args->FIELD, $PID, $COMM, and
                               $latency on syscalls:sys_exit_NAME)
                 filter     -- the filter that is applied to collected values
                 label      -- the label for this probe in the resulting output
@@ -30,11 +30,13 @@ public struct Argdist: RecordingTool {
                     Aggregate interrupts by interrupt request (IRQ)
             bpfan argdist -H 't:block:block_rq_complete():u32:args->nr_sector' run.trc
                     Histogram of the number of sectors in completing block I/O requests
-            bpfan argdist -C 't:syscalls:sys_exit_read():long:args->ret:args->ret<0' run.trc
+            bpfan argdist -C 't:syscalls:sys_exit_read():long:args->ret:args->ret<0' \\
+                run.trc
                     Count failing reads by error
             bpfan argdist -H 't:syscalls:sys_exit_read():u64:$latency#read ns' run.trc
                     Histogram of read latencies (ns), from the syscalls family
-            bpfan argdist -c -i 5 -C 't:signal:signal_generate():int,char*:args->sig,$COMM' run.trc
+            bpfan argdist -c -i 5 -C \\
+                't:signal:signal_generate():int,char*:args->sig,$COMM' run.trc
                     Signals by number and sender, cumulative, every 5 seconds
         """)
 

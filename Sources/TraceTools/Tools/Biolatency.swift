@@ -13,9 +13,11 @@ public struct Biolatency: RecordingTool {
         abstract: "Summarize block device I/O latency as a histogram.",
         discussion: """
         EXAMPLES:
-            bpfan biolatency run.trc          # summarize block I/O latency as a histogram
+            bpfan biolatency run.trc          # summarize block I/O latency as a
+                                              # histogram
             bpfan biolatency run.trc 1 10     # print 1 second summaries, 10 times
-            bpfan biolatency -mT run.trc 1    # 1s summaries, milliseconds, and timestamps
+            bpfan biolatency -mT run.trc 1    # 1s summaries, milliseconds, and
+                                              # timestamps
             bpfan biolatency -Q run.trc       # include OS queued time in I/O time
             bpfan biolatency -D run.trc       # show each disk device separately
             bpfan biolatency -F run.trc       # show I/O flags separately

@@ -23,11 +23,15 @@ public struct Bt: RecordingTool {
         with its name, never run with a made-up value.
 
         EXAMPLES:
-            bpfan bt -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }' run.trc
-            bpfan bt -e 't:syscalls:sys_exit_read /args->ret > 0/ { @bytes = hist(args->ret); }' run.trc
-            bpfan bt -e 't:irq:irq_handler_entry { @[args->irq] = count(); } interval:s:1 { print(@); clear(@); }' run.trc
+            bpfan bt -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }' \\
+                run.trc
+            bpfan bt -e 't:syscalls:sys_exit_read /args->ret > 0/ {
+                    @bytes = hist(args->ret); }' run.trc
+            bpfan bt -e 't:irq:irq_handler_entry { @[args->irq] = count(); }
+                    interval:s:1 { print(@); clear(@); }' run.trc
             bpfan bt script.bt run.trc 1234          # $1 is 1234
-            bpfan bt -l 't:syscalls:*open*' run.trc    # the probes this recording serves
+            bpfan bt -l 't:syscalls:*open*' run.trc    # the probes this recording
+                                                       # serves
         """)
 
     @Option(name: .customShort("e", allowingJoined: true), help: ArgumentHelp("program to run (else the first argument names a .bt file)", valueName: "PROGRAM"))

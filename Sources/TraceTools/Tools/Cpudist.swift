@@ -16,7 +16,8 @@ public struct Cpudist: RecordingTool {
             bpfan cpudist run.trc              # summarize on-CPU time as a histogram
             bpfan cpudist -O run.trc           # summarize off-CPU time as a histogram
             bpfan cpudist run.trc 1 10         # print 1 second summaries, 10 times
-            bpfan cpudist -mT run.trc 1        # 1s summaries, milliseconds, and timestamps
+            bpfan cpudist -mT run.trc 1        # 1s summaries, milliseconds, and
+                                               # timestamps
             bpfan cpudist -P run.trc           # show each PID separately
             bpfan cpudist -p 185 run.trc       # trace PID 185 only
         """)

@@ -20,8 +20,10 @@ public struct Execsnoop: RecordingTool {
             bpfan execsnoop -u 1000 run.trc     # only trace UID 1000
             bpfan execsnoop -t run.trc          # include timestamps
             bpfan execsnoop -q run.trc          # add "quotemarks" around arguments
-            bpfan execsnoop -n main run.trc     # only print command lines containing "main"
-            bpfan execsnoop -l tpkg run.trc     # only print commands where arg contains "tpkg"
+            bpfan execsnoop -n main run.trc     # only print command lines containing
+                                                # "main"
+            bpfan execsnoop -l tpkg run.trc     # only print commands where arg
+                                                # contains "tpkg"
         """)
 
     @Flag(name: [.customShort("T"), .customLong("time")], help: "include time column on output (HH:MM:SS)")

@@ -16,9 +16,12 @@ public struct Funccount: RecordingTool {
         abstract: "Count functions, tracepoints, and USDT probes",
         discussion: """
         EXAMPLES:
-            bpfan funccount 't:irq:*' run.trc          # count every recorded irq tracepoint
-            bpfan funccount -r 't:^sched:.*' run.trc   # same idea, with a regular expression
-            bpfan funccount -Ti 5 't:irq:*' run.trc    # output every 5 seconds, with timestamps
+            bpfan funccount 't:irq:*' run.trc          # count every recorded irq
+                                                       # tracepoint
+            bpfan funccount -r 't:^sched:.*' run.trc   # same idea, with a regular
+                                                       # expression
+            bpfan funccount -Ti 5 't:irq:*' run.trc    # output every 5 seconds, with
+                                                       # timestamps
             bpfan funccount -d 10 't:irq:*' run.trc    # the first 10 seconds only
             bpfan funccount -p 185 't:signal:*' run.trc   # events of PID 185 only
             bpfan funccount -c 1 't:irq:*' run.trc     # events on CPU 1 only

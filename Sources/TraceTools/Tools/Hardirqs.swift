@@ -18,7 +18,8 @@ public struct Hardirqs: RecordingTool {
             bpfan hardirqs run.trc            # sum hard irq event time
             bpfan hardirqs -d run.trc         # show hard irq event time as histograms
             bpfan hardirqs 1 10 run.trc       # print 1 second summaries, 10 times
-            bpfan hardirqs -NT 1 run.trc      # 1s summaries, nanoseconds, and timestamps
+            bpfan hardirqs -NT 1 run.trc      # 1s summaries, nanoseconds, and
+                                              # timestamps
             bpfan hardirqs -C run.trc         # count hard irq events
         """)
 

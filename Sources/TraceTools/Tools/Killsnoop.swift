@@ -42,7 +42,8 @@ public struct Sigsnoop: RecordingTool {
         abstract: "Trace standard and real-time signals.",
         discussion: """
         EXAMPLES:
-            bpfan sigsnoop run.trc          # trace all signals (recorded with --families signal)
+            bpfan sigsnoop run.trc          # trace all signals (recorded with
+                                            # --families signal)
             bpfan sigsnoop -x run.trc       # trace failed signals only
             bpfan sigsnoop -k run.trc       # trace signals issued by kill syscall only
             bpfan sigsnoop -p 1216 run.trc  # only trace PID 1216

@@ -14,17 +14,23 @@ public struct Offcputime: RecordingTool {
         abstract: "Summarize off-CPU time by stack trace.",
         discussion: """
         EXAMPLES:
-            bpfan offcputime run.trc             # off-CPU stack time over the whole recording
+            bpfan offcputime run.trc             # off-CPU stack time over the whole
+                                                 # recording
             bpfan offcputime run.trc 5           # the first 5 seconds only
-            bpfan offcputime -f run.trc 5        # 5 seconds, and output in folded format
-            bpfan offcputime -m 1000 run.trc     # only events that last more than 1000 usec
-            bpfan offcputime -M 10000 run.trc    # only events that last less than 10000 usec
+            bpfan offcputime -f run.trc 5        # 5 seconds, and output in folded
+                                                 # format
+            bpfan offcputime -m 1000 run.trc     # only events that last more than 1000
+                                                 # usec
+            bpfan offcputime -M 10000 run.trc    # only events that last less than
+                                                 # 10000 usec
             bpfan offcputime -p 185 run.trc      # only threads for PID 185
             bpfan offcputime -t 188 run.trc      # only thread 188
             bpfan offcputime -u run.trc          # only user threads (no kernel)
             bpfan offcputime -k run.trc          # only kernel threads (no user)
-            bpfan offcputime -U run.trc          # only show user space stacks (no kernel)
-            bpfan offcputime -K run.trc          # only show kernel space stacks (no user)
+            bpfan offcputime -U run.trc          # only show user space stacks (no
+                                                 # kernel)
+            bpfan offcputime -K run.trc          # only show kernel space stacks (no
+                                                 # user)
         """)
     public static let numericPositionals = ["duration"]
 

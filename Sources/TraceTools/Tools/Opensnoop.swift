@@ -21,7 +21,8 @@ public struct Opensnoop: RecordingTool {
             bpfan opensnoop -t 123 run.trc    # only trace TID 123
             bpfan opensnoop -u 1000 run.trc   # only trace UID 1000
             bpfan opensnoop -d 10 run.trc     # the first 10 seconds only
-            bpfan opensnoop -n main run.trc   # only print process names containing "main"
+            bpfan opensnoop -n main run.trc   # only print process names containing
+                                              # "main"
             bpfan opensnoop -e run.trc        # show extended fields
         """)
 

@@ -11,7 +11,8 @@ public struct Runqslower: RecordingTool {
         abstract: "Trace high run queue latency.",
         discussion: """
         EXAMPLES:
-            bpfan runqslower run.trc         # trace latency higher than 10000 us (default)
+            bpfan runqslower run.trc         # trace latency higher than 10000 us
+                                             # (default)
             bpfan runqslower run.trc 1000    # trace latency higher than 1000 us
             bpfan runqslower -p 123 run.trc  # trace pid 123
             bpfan runqslower -t 123 run.trc  # trace tid 123 (use for threads only)

@@ -16,7 +16,8 @@ public struct Shmsnoop: RecordingTool {
             bpfan shmsnoop -p 181 run.trc    # only trace PID 181
             bpfan shmsnoop -t 123 run.trc    # only trace TID 123
             bpfan shmsnoop -d 10 run.trc     # the first 10 seconds only
-            bpfan shmsnoop -n main run.trc   # only print process names containing "main"
+            bpfan shmsnoop -n main run.trc   # only print process names containing
+                                             # "main"
         """)
 
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")

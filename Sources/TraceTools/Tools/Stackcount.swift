@@ -15,14 +15,21 @@ public struct Stackcount: RecordingTool {
         abstract: "Count events and their stack traces",
         discussion: """
         EXAMPLES:
-            bpfan stackcount t:sched:sched_wakeup run.trc       # count stacks of a tracepoint recorded with stacks
-            bpfan stackcount -d t:block:block_rq_insert run.trc # include a user/kernel stack delimiter
+            bpfan stackcount t:sched:sched_wakeup run.trc
+                # count stacks of a tracepoint recorded with stacks
+            bpfan stackcount -d t:block:block_rq_insert run.trc
+                # include a user/kernel stack delimiter
             bpfan stackcount -s t:sched:sched_wakeup run.trc    # show symbol offsets
-            bpfan stackcount -sv t:sched:sched_wakeup run.trc   # show offsets and raw addresses (verbose)
-            bpfan stackcount 't:block:*' run.trc                # count stacks for tracepoints matching block:*
-            bpfan stackcount -r 't:^block:.*' run.trc           # same as above, using regular expressions
-            bpfan stackcount -Ti 5 t:sched:sched_wakeup run.trc # output every 5 seconds, with timestamps
-            bpfan stackcount -p 185 t:sched:sched_wakeup run.trc   # stacks of PID 185 only
+            bpfan stackcount -sv t:sched:sched_wakeup run.trc
+                # show offsets and raw addresses (verbose)
+            bpfan stackcount 't:block:*' run.trc
+                # count stacks for tracepoints matching block:*
+            bpfan stackcount -r 't:^block:.*' run.trc
+                # same as above, using regular expressions
+            bpfan stackcount -Ti 5 t:sched:sched_wakeup run.trc
+                # output every 5 seconds, with timestamps
+            bpfan stackcount -p 185 t:sched:sched_wakeup run.trc
+                # stacks of PID 185 only
             bpfan stackcount -c 1 t:sched:sched_wakeup run.trc  # stacks on CPU 1 only
             bpfan stackcount -K t:sched:sched_wakeup run.trc    # kernel stacks only
             bpfan stackcount -U t:sched:sched_wakeup run.trc    # user stacks only

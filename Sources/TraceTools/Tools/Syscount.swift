@@ -14,9 +14,11 @@ public struct Syscount: RecordingTool {
         abstract: "Summarize syscall counts and latencies.",
         discussion: """
         EXAMPLES:
-            bpfan syscount run.trc             # print top 10 syscalls by count every second
+            bpfan syscount run.trc             # print top 10 syscalls by count every
+                                               # second
             bpfan syscount -p 1234 run.trc     # only syscalls of PID 1234
-            bpfan syscount -i 5 run.trc        # print top 10 every 5 seconds of recording time
+            bpfan syscount -i 5 run.trc        # print top 10 every 5 seconds of
+                                               # recording time
             bpfan syscount -d 10 run.trc       # only the first 10 seconds
             bpfan syscount -L run.trc          # measure syscall latency
             bpfan syscount -P run.trc          # count by process, not syscall

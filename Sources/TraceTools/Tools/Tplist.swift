@@ -14,7 +14,8 @@ public struct Tplist: RecordingTool {
         abstract: "Display kernel tracepoints or USDT probes and their formats.",
         discussion: """
         EXAMPLES:
-            bpfan tplist run.trc                  # every tracepoint of the recording host
+            bpfan tplist run.trc                  # every tracepoint of the recording
+                                                  # host
             bpfan tplist 'irq:*' run.trc          # those matching the glob
             bpfan tplist -v 'sched:sched_sw*' run.trc   # with their fields
         """)

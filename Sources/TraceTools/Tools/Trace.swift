@@ -20,14 +20,18 @@ public struct Trace: RecordingTool {
         %d %u %ld %lu %lld %llu %hd %hu %x %lx %llx %c %s %K (kernel symbol).
 
         EXAMPLES:
-            bpfan trace 't:block:block_rq_complete "sectors=%d", args->nr_sector' run.trc
+            bpfan trace 't:block:block_rq_complete "sectors=%d", args->nr_sector' \\
+                run.trc
                     Trace the block_rq_complete tracepoint and print # of tx sectors
-            bpfan trace 't:irq:irq_handler_entry (args->irq == 36) "irq %d", args->irq' run.trc
+            bpfan trace \\
+                't:irq:irq_handler_entry (args->irq == 36) "irq %d", args->irq' run.trc
                     Interrupts of irq 36 only
             bpfan trace 't:syscalls:sys_enter_openat:filename=str' ...   (record with)
             bpfan trace -T 't:syscalls:sys_enter_openat "%s", args->filename' run.trc
-                    Files opened, with the time (filename recorded with -e ...:filename=str)
-            bpfan trace -p 1234 't:signal:signal_generate "sig %d to %d", args->sig, args->pid' run.trc
+                    Files opened, with the time (filename recorded with -e
+                    ...:filename=str)
+            bpfan trace -p 1234 \\
+                't:signal:signal_generate "sig %d to %d", args->sig, args->pid' run.trc
                     Signals sent by process 1234
         """)
 
