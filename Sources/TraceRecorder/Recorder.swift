@@ -195,6 +195,8 @@ public enum Recorder {
         var failure: Error?
         var behind = false
         var stopReason: String?
+        // What asked to stop first (a signal, -d), for the recording's metadata.
+        var requested: String?
         // A stop request with a launched command running: the command is given this long to
         // exit (recorded meanwhile) before the recording stops.
         var commandGraceEnd: UInt64?
@@ -208,13 +210,16 @@ public enum Recorder {
             let now = HostMetadata.monotonic()
             let signal = bpfrec_stop_requested()
             let timeUp = deadline.map { now >= $0 } ?? false
+            if requested == nil && (signal != 0 || timeUp) {
+                requested = signal != 0 ? (signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)") : "-d ended"
+            }
             if pipeline.sizeLimitReached {
                 stopReason = "--max-size \(RecorderOptions.sizeText(o.maxSize ?? 0)) reached"
                 break
             }
             if let launched {
                 if launched.poll() {
-                    stopReason = "the command exited"
+                    stopReason = requested.map { "the command exited after \($0)" } ?? "the command exited"
                     break
                 }
                 if (signal != 0 || timeUp) && commandGraceEnd == nil {
@@ -223,8 +228,12 @@ public enum Recorder {
                     if signal != SIGINT { launched.signal(SIGTERM) }
                     commandGraceEnd = now + UInt64(o.commandGraceSeconds * 1e9)
                 }
-                if let end = commandGraceEnd, now >= end { break }
+                if let end = commandGraceEnd, now >= end {
+                    stopReason = "\(requested ?? "stop"); the command had not exited \(String(format1: o.commandGraceSeconds)) s later"
+                    break
+                }
             } else if signal != 0 || timeUp {
+                stopReason = requested
                 break
             }
             if now < stallUntil { continue }
@@ -298,7 +307,8 @@ public enum Recorder {
         var summary = RecordingSummary(path: o.output, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
                                        chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: done.totalBytes, families: families)
         summary.ownerText = ownerText
-        summary.stopReason = stopReason == "the command exited" ? nil : stopReason
+        // The end line names only a stop the user may not expect (--max-size).
+        summary.stopReason = pipeline.sizeLimitReached ? stopReason : nil
         if let launched {
             summary.command = launched.text
             summary.commandOutcome = commandFailure.map { "did not start (\($0))" } ?? launched.outcome

@@ -68,7 +68,9 @@ extension RecorderTests {
         let (status, err) = try recordToEnd(path, ["--families", "proc", "--", "/bin/sh", "-c", "kill -KILL $$"])
         #expect(status == 128 + 9, "\(err)")
         #expect(err.contains("killed by signal 9 (Killed)"), "\(err)")
-        #expect(try TraceFile(path: path).hasFooter)
+        let file = try TraceFile(path: path)
+        #expect(file.hasFooter)
+        #expect(try file.metadata(named: MetadataName.recording, as: RecordingInfo.self)?.stopReason == "the command exited")
     }
 
     @Test func launcherStopsTheCommandAtTheDuration() throws {
@@ -79,6 +81,8 @@ extension RecorderTests {
         #expect(Date().timeIntervalSince(start) < 15, "\(err)")
         #expect(status == 128 + SIGTERM, "\(err)")
         #expect(err.contains("`/bin/sleep 30` killed by signal 15"), "\(err)")
+        let info = try #require(try TraceFile(path: path).metadata(named: MetadataName.recording, as: RecordingInfo.self))
+        #expect(info.stopReason == "the command exited after -d ended")
     }
 
     /// The bug of issue 16: `-p PID --families syscalls` recorded only the target's syscalls,
