@@ -91,6 +91,8 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
     public var pids: [UInt32]?
     /// The command bpfrec ran and recorded (`bpfrec record -o F -- CMD ARGS`).
     public var command: [String]?
+    /// The pid the command ran as (one of `pids` unless recorded system-wide with -a).
+    public var commandPid: UInt32?
     /// The cgroup v2 directory process-context events were limited to (`--cgroup`).
     public var cgroup: String?
     /// Why the recording ended when it was not a signal or -d: "command exited",
@@ -170,9 +172,9 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
     public var scope: String? {
         var parts: [String] = []
         let pids = selectedPids
-        if let command, !command.isEmpty, let first = pids.first {
-            let others = pids.dropFirst().map(String.init)
-            parts.append("`\(Self.shellWords(command))` (PID \(first)\(others.isEmpty ? "" : ", and PID " + others.joined(separator: ", "))) and descendants")
+        if let command, !command.isEmpty, let pid = commandPid ?? pids.last, pids.contains(pid) {
+            let others = pids.filter { $0 != pid }.map(String.init)
+            parts.append("`\(Self.shellWords(command))` (PID \(pid))\(others.isEmpty ? "" : ", PID " + others.joined(separator: ", ")) and descendants")
         } else if !pids.isEmpty {
             parts.append("PID\(pids.count > 1 ? "s" : "") \(pids.map(String.init).joined(separator: ", ")) and descendants")
         }

@@ -176,6 +176,7 @@ public enum Recorder {
         var info = RecordingInfo(tool: "bpfrec", version: ToolkitVersion.number, commandLine: o.commandLine, families: loaded.map(\.family.name),
                                  startTime: Int64(startTime), stackFrequency: loaded.contains { $0.family.name == "stacks" } ? o.stackFrequency : nil,
                                  pids: o.pids.isEmpty ? nil : o.pids, command: launched?.argv, cgroup: o.cgroupPath)
+        info.commandPid = launched.map { UInt32($0.pid) }
         pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
 
         ready(readyLine(o, loaded: loaded, launched: launched))

@@ -76,6 +76,10 @@ import TraceTestSupport
     var info = RecordingInfo(tool: "bpfrec", version: "t", commandLine: ["bpfrec", "record", "-o", "f", "--", "make", "-p7"], families: [],
                              startTime: 0, pids: [4242], command: ["make", "-p7"])
     #expect(info.scope == "`make -p7` (PID 4242) and descendants")
+    // With -p as well: the command's pid is named with the command.
+    info.pids = [17, 4242]
+    info.commandPid = 4242
+    #expect(info.scope == "`make -p7` (PID 4242), PID 17 and descendants")
     #expect(RecordingInfo.shellWords(["sh", "-c", "exit 3", "it's", ""]) == "sh -c 'exit 3' 'it'\\''s' ''")
     info.pids = nil
     info.command = nil
