@@ -12,7 +12,7 @@ DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev zlib1g-dev pkg-
 # libbpf-tools in /usr/sbin, bpftrace and its /usr/sbin/*.bt tools; losetup for its loop device.
 TEST_DEB_PACKAGES := libbpf-tools bpftrace mount
 
-.PHONY: all deps test-deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf
+.PHONY: all deps test-deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf check-static man completions check-install deb check-deb
 
 all: build
 
@@ -31,8 +31,18 @@ deps:
 test-deps:
 	@$(call install-missing,$(TEST_DEB_PACKAGES),the differential test needs them and root; it says why it skips)
 
+# Release binaries carry the Swift runtime and Foundation statically: each is one file that runs
+# on a host with libbpf, libelf and zstd and no Swift (make check-static proves it). lld links
+# them: GNU ld repeats glibc's link-time warnings from the static Foundation.
+STATIC_FLAGS := $(if $(filter release,$(CONFIG)),--static-swift-stdlib -Xswiftc -use-ld=lld)
+
 build: deps
-	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) build -c $(CONFIG) $(STATIC_FLAGS)
+
+# Runs the release binaries with /opt/swift hidden (a mount namespace), and reports their sizes
+# and start-up times (root).
+check-static: build
+	sh Tests/Validation/self-contained.sh $(BUILD_DIR)
 
 # Regenerates from schemas/*.json: the Swift table catalog, the C record header, the family
 # numbers, the recorder's family list and its dispatch to each family's skeleton; and embeds
@@ -62,10 +72,70 @@ demo: build
 	$(BUILD_DIR)/bpfan syscount -T 5 $(SAMPLE)
 	$(BUILD_DIR)/bpfan offcputime -f -p $$($(BUILD_DIR)/bpfan execsnoop samples/offcpu.trc | awk '$$1 == "python3" { print $$2; exit }') samples/offcpu.trc
 
-install: build
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD_DIR)/bpfan $(DESTDIR)$(PREFIX)/bin/bpfan
-	if [ -x $(BUILD_DIR)/bpfrec ]; then install -m 0755 $(BUILD_DIR)/bpfrec $(DESTDIR)$(PREFIX)/bin/bpfrec; fi
+# Man pages of bpfrec, bpfan and each of their commands (bpfan.biolatency.1, ...), generated
+# from the argument parser's help by swift-argument-parser's generate-manual, so they say what
+# --help says and cannot drift. Dated by the last commit, so a rebuild gives the same pages.
+MAN_DIR  := .build/man
+MAN_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
+PROGRAMS  = bpfan $(if $(wildcard $(BUILD_DIR)/bpfrec),bpfrec)
+man: build
+	$(SWIFT) build --product generate-manual
+	rm -rf $(MAN_DIR) && mkdir -p $(MAN_DIR)
+	for p in $(PROGRAMS); do "$$($(SWIFT) build --show-bin-path)/generate-manual" $(BUILD_DIR)/$$p --multi-page --date $(MAN_DATE) -o $(MAN_DIR); done
+	rm -f $(MAN_DIR)/*.help.1
+
+# bash, zsh and fish completions, from the same parser.
+COMPLETIONS_DIR := .build/completions
+completions: build
+	mkdir -p $(COMPLETIONS_DIR)/bash $(COMPLETIONS_DIR)/zsh $(COMPLETIONS_DIR)/fish
+	for p in $(PROGRAMS); do \
+	  $(BUILD_DIR)/$$p --generate-completion-script bash > $(COMPLETIONS_DIR)/bash/$$p && \
+	  $(BUILD_DIR)/$$p --generate-completion-script zsh > $(COMPLETIONS_DIR)/zsh/_$$p && \
+	  $(BUILD_DIR)/$$p --generate-completion-script fish > $(COMPLETIONS_DIR)/fish/$$p.fish || exit 1; \
+	done
+
+# Binaries installed stripped (bpfrec 60 MB instead of 77 MB), with man pages and completions.
+install: build man completions
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	for p in $(PROGRAMS); do install -s -m 0755 $(BUILD_DIR)/$$p $(DESTDIR)$(PREFIX)/bin/$$p; done
+	install -m 0644 $(MAN_DIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(COMPLETIONS_DIR)/bash/* $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -m 0644 $(COMPLETIONS_DIR)/zsh/* $(DESTDIR)$(PREFIX)/share/zsh/site-functions/
+	install -m 0644 $(COMPLETIONS_DIR)/fish/* $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/
+
+# make deb: one .deb of bpfrec and bpfan (Swift runtime inside, man pages, completions) from
+# make install's tree. Depends: the Debian packages owning the shared libraries the binaries
+# link, as found here (libbpf1, libc6, libelf1, libgcc-s1, libstdc++6, libzstd1, zlib1g).
+DEB_VERSION = $(shell sed -n 's/.*static let number = "\(.*\)"/\1/p' Sources/TraceFormat/Version.swift)
+DEB_ARCH    = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB_ROOT   := .build/deb/root
+DEB_FILE    = .build/deb/bpfrec_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb:
+	rm -rf $(DEB_ROOT) && mkdir -p $(DEB_ROOT)/DEBIAN
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr
+	gzip -9n $(DEB_ROOT)/usr/share/man/man1/*.1
+	depends=$$(for b in $(DEB_ROOT)/usr/bin/*; do ldd $$b | awk '/=>/ {print $$3}'; done | sort -u | \
+	  while read l; do dpkg -S "$$l" 2>/dev/null || dpkg -S "$$(readlink -f $$l)" 2>/dev/null || dpkg -S "/usr$$l" || exit 1; done | \
+	  cut -d: -f1 | sort -u | paste -sd, | sed 's/,/, /g') && \
+	{ echo "Package: bpfrec"; echo "Version: $(DEB_VERSION)"; echo "Architecture: $(DEB_ARCH)"; \
+	  echo "Maintainer: bpfrec developers <bpfrec@localhost>"; echo "Depends: $$depends"; \
+	  echo "Section: devel"; echo "Priority: optional"; echo "Installed-Size: $$(du -sk $(DEB_ROOT)/usr | cut -f1)"; \
+	  echo "Description: record kernel events once with eBPF, answer any question later"; \
+	  echo " bpfrec records tracepoint events (syscalls, block I/O, scheduler, TCP, stacks) into a"; \
+	  echo " compressed columnar file; bpfan reproduces the bcc, libbpf-tools and bpftrace tools"; \
+	  echo " over it, unprivileged, on any machine."; } > $(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(DEB_FILE)
+
+# Installs the .deb on a clean Debian 12 root made with debootstrap (cached in DEB_TEST_DIR,
+# each run on a fresh overlay of it), and records and reads a command there (root, network).
+DEB_TEST_DIR ?= /var/tmp/bpfrec-deb-test
+check-deb: deb
+	sh Tests/Validation/deb.sh $(DEB_FILE) $(DEB_TEST_DIR)
+
+# make install into a scratch root, then checks what it put there (Tests/Validation/install.sh).
+check-install: build
+	sh Tests/Validation/install.sh
 
 clean:
 	rm -rf .build
@@ -170,7 +240,7 @@ bench-tools: bench-deps
 
 # bpfrec/bpfan are measured when they build; the rest of the benchmark runs either way.
 bench: bench-tools deps
-	-$(SWIFT) build -c release
+	-$(SWIFT) build -c release --static-swift-stdlib -Xswiftc -use-ld=lld
 	python3 $(BENCH_DIR)/bench.py --bin $(BENCH_BUILD) --runs $(BENCH_RUNS) --out $(BENCH_OUT) \
 	  --bpfrec .build/release/bpfrec --bpfan .build/release/bpfan $(BENCH_ARGS)
 	python3 $(BENCH_DIR)/generic_bench.py --bin $(BENCH_BUILD) --runs $(BENCH_RUNS) \

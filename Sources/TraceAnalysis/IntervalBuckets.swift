@@ -61,3 +61,17 @@ public struct IntervalBuckets: Sendable, Equatable {
         return start &+ Int64(offset.partialValue)
     }
 }
+
+/// The reports a tool asked for: every `seconds` of recording time, `count` of them, within the
+/// first `spanSeconds` (a -d DURATION that ends the analysed span early).
+public struct IntervalRequest: Sendable, Equatable {
+    public var seconds: Int
+    public var count: Int?
+    public var spanSeconds: Int?
+
+    public init(seconds: Int, count: Int? = nil, spanSeconds: Int? = nil) {
+        self.seconds = seconds
+        self.count = count
+        self.spanSeconds = spanSeconds
+    }
+}

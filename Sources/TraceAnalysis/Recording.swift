@@ -89,10 +89,75 @@ public final class Recording: @unchecked Sendable {
         return Recording(copying: self, window: w)
     }
 
-    /// Where the analysed span begins: the window's start, or the recording's start.
-    public var effectiveStart: Int64 { window.start ?? startTime }
-    /// Where it ends: the window's end, or the recording's stop.
-    public var effectiveEnd: Int64 { window.end ?? stopTime }
+    /// Where the analysed span begins: the window's start, or the recording's start when the
+    /// window opens before it.
+    public var effectiveStart: Int64 { max(window.start ?? startTime, startTime) }
+    /// Where it ends: the window's end, or the recording's stop when the window ends after it
+    /// (intervals are not laid out over time nothing was recorded in).
+    public var effectiveEnd: Int64 { min(window.end ?? stopTime, stopTime) }
+
+    /// What of the asked-for span the recording covers: `nothing` says why no answer is
+    /// possible (tools print it and exit non-zero), `notes` what qualifies the answer.
+    public struct Coverage: Sendable, Equatable {
+        public var nothing: String?
+        public var notes: [String] = []
+    }
+
+    /// Checks the recording and the `--from`/`--to` window against each other (`from`/`to`:
+    /// the flags' text, for the messages).
+    public func coverage(from: String?, to: String?) -> Coverage {
+        var c = Coverage()
+        func secs(_ ns: Int64) -> String { String(format: "%.3f", Double(ns) / 1e9) + " s" }
+        let span = stopTime - startTime
+        if span <= 0 {
+            if info == nil {
+                c.nothing = "\(path): no events survive and the recording's metadata is gone (the file ends at \(file.fileSize) bytes\(file.hasFooter ? "" : ", cut short")); nothing to analyse"
+            } else {
+                c.nothing = "\(path): the recording covers no time (no events, no stop time); nothing to analyse"
+            }
+            return c
+        }
+        if info == nil {
+            c.notes.append("\(path): the recording's metadata is gone\(file.hasFooter ? "" : " (the file was cut short)"): its command line, families and start/stop times are unknown; the span is that of the surviving events, \(secs(span))")
+        }
+        if let s = window.start, s >= stopTime {
+            c.nothing = "--from \(from ?? ""): \(secs(s - startTime)) from the start, at or after the recording's end (\(secs(span))); nothing to analyse"
+            return c
+        }
+        if let e = window.end, e <= startTime {
+            c.nothing = "--to \(to ?? ""): at or before the recording's start; nothing to analyse"
+            return c
+        }
+        if let e = window.end, e > stopTime {
+            c.notes.append("--to \(to ?? ""): \(secs(e - startTime)) from the start, after the recording's end (\(secs(span))); the analysed span ends there")
+        }
+        if let s = window.start, s < startTime {
+            c.notes.append("--from \(from ?? ""): before the recording's start; the analysed span begins there")
+        }
+        return c
+    }
+
+    /// The note for a recording limited to some processes (bpfrec -p, a launched command,
+    /// --cgroup), or nil for a system-wide one.
+    public var scopeNote: String? {
+        info?.scope.map { "recorded for \($0) only: other processes' events are not in it" }
+    }
+
+    /// The note for a tool's intervals (the live tools' `interval [count]`, recording time)
+    /// when the analysed span gives fewer than asked for or cuts the last one short.
+    public func intervalNote(_ r: IntervalRequest) -> String? {
+        let (seconds, count) = (r.seconds, r.count)
+        var end = effectiveEnd
+        if let limit = r.spanSeconds { end = min(end, effectiveStart &+ Int64(limit) * 1_000_000_000) }
+        let b = IntervalBuckets(start: effectiveStart, end: end, intervalSeconds: seconds, count: count)
+        var parts: [String] = []
+        if let count, b.bucketCount < count { parts.append("\(b.bucketCount) of the \(count) intervals asked for") }
+        if b.wholeCount < b.bucketCount {
+            parts.append("the last interval covers \(String(format: "%.3f", b.cutSeconds)) s of \(seconds) s (partial)")
+        }
+        guard !parts.isEmpty else { return nil }
+        return "the analysed span is \(String(format: "%.3f", Double(end - effectiveStart) / 1e9)) s: " + parts.joined(separator: "; ")
+    }
 
     public func hasTable(_ name: String) -> Bool { file.tableID(named: name) != nil }
 

@@ -284,9 +284,6 @@ extension Recording {
         var source = TracepointSource(event: probe, table: "cpu_sample", fields: [])
         source.commColumn = "comm"
         source.missingFieldHint = " (a profile probe has no args)"
-        if recordedForSomePIDs {
-            source.coverage = "served by the CPU samples of a recording made with -p: other processes and idle CPUs were not sampled"
-        }
         return source
     }
 }

@@ -23,3 +23,9 @@ struct DecodeError: Error {
     var relativeOffset: Int
     var message: String
 }
+
+/// A block the writer refused because the file would grow past its `sizeLimit`.
+public struct SizeLimitReached: Error, CustomStringConvertible, Sendable {
+    public var limit: Int
+    public var description: String { "the size limit of \(limit) bytes is reached" }
+}

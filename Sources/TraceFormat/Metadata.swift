@@ -1,3 +1,5 @@
+import Foundation
+
 /// Names of the metadata blobs a recording carries beside its event tables. A reader ignores
 /// names it does not know.
 public enum MetadataName {
@@ -87,9 +89,22 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
     /// cpu_sample's rate per CPU (--stack-freq), when the stacks family ran; older recordings
     /// leave it out and name it only in `commandLine`.
     public var stackFrequency: Int?
+    /// The tgids the recording was limited to (`-p`, and the command `bpfrec record -- CMD`
+    /// ran), whose descendants were followed; nil or empty: every process. Older recordings
+    /// leave it out and name it only in `commandLine`.
+    public var pids: [UInt32]?
+    /// The command bpfrec ran and recorded (`bpfrec record -o F -- CMD ARGS`).
+    public var command: [String]?
+    /// The pid the command ran as (one of `pids` unless recorded system-wide with -a).
+    public var commandPid: UInt32?
+    /// The cgroup v2 directory process-context events were limited to (`--cgroup`).
+    public var cgroup: String?
+    /// Why the recording ended when it was not a signal or -d: "command exited",
+    /// "max-size 1048576 bytes".
+    public var stopReason: String?
 
     public init(tool: String, version: String, commandLine: [String], families: [String], startTime: Int64, stopTime: Int64? = nil,
-                stackFrequency: Int? = nil) {
+                stackFrequency: Int? = nil, pids: [UInt32]? = nil, command: [String]? = nil, cgroup: String? = nil) {
         self.tool = tool
         self.version = version
         self.commandLine = commandLine
@@ -97,6 +112,9 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
         self.startTime = startTime
         self.stopTime = stopTime
         self.stackFrequency = stackFrequency
+        self.pids = pids
+        self.command = command
+        self.cgroup = cgroup
     }
 
     /// The cpu_sample rate: the recorded field, else `--stack-freq` on the command line, else
@@ -108,5 +126,63 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
             if a.hasPrefix("--stack-freq="), let v = Int(a.dropFirst("--stack-freq=".count)) { return v }
         }
         return 49
+    }
+
+    /// The -p tgids: the recorded field, else those `-p`/`--pid` name on the command line.
+    public var selectedPids: [UInt32] {
+        if let pids { return pids }
+        var out: [UInt32] = []
+        var i = 1
+        while i < commandLine.count {
+            let a = commandLine[i]
+            if a == "--" { break }
+            if (a == "-p" || a == "--pid"), i + 1 < commandLine.count, let v = UInt32(commandLine[i + 1]) {
+                out.append(v)
+                i += 1
+            } else if a.hasPrefix("--pid="), let v = UInt32(a.dropFirst(6)) {
+                out.append(v)
+            } else if a.hasPrefix("-p"), !a.hasPrefix("--"), let v = UInt32(a.dropFirst(2)) {
+                out.append(v)
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// argv as a shell would take it back: words with spaces or shell characters in single
+    /// quotes (`sh -c 'exit 3'`).
+    public static func shellWords(_ argv: [String]) -> String {
+        argv.map { w in
+            let plain = !w.isEmpty && w.unicodeScalars.allSatisfy { c in
+                CharacterSet.alphanumerics.contains(c) || "-_./=:,+@%".unicodeScalars.contains(c)
+            }
+            return plain ? w : "'" + w.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+
+    /// The --cgroup directory: the recorded field, else the command line's.
+    public var selectedCgroup: String? {
+        if let cgroup { return cgroup }
+        for (i, a) in commandLine.enumerated() {
+            if a == "--" { break }
+            if a == "--cgroup", i + 1 < commandLine.count { return commandLine[i + 1] }
+            if a.hasPrefix("--cgroup=") { return String(a.dropFirst("--cgroup=".count)) }
+        }
+        return nil
+    }
+
+    /// What the recording was limited to, for the note tools print ("PID 8099 and its
+    /// descendants"), or nil when it recorded every process.
+    public var scope: String? {
+        var parts: [String] = []
+        let pids = selectedPids
+        if let command, !command.isEmpty, let pid = commandPid ?? pids.last, pids.contains(pid) {
+            let others = pids.filter { $0 != pid }.map(String.init)
+            parts.append("`\(Self.shellWords(command))` (PID \(pid))\(others.isEmpty ? "" : ", PID " + others.joined(separator: ", ")) and descendants")
+        } else if !pids.isEmpty {
+            parts.append("PID\(pids.count > 1 ? "s" : "") \(pids.map(String.init).joined(separator: ", ")) and descendants")
+        }
+        if let c = selectedCgroup { parts.append("cgroup \(c)") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", in ")
     }
 }

@@ -12,6 +12,17 @@ public final class TraceWriter {
     private var schemas: [UInt32: TableSchema] = [:]
     private var nextTableID: UInt32 = 1
     private var closed = false
+    /// The file never grows past this many bytes (bpfrec --max-size). A block that would leave
+    /// less than `closingReserve` below it for closing is refused with `SizeLimitReached`, and
+    /// so is every block after it but the closing ones: the file covers one unbroken span.
+    public var sizeLimit: Int?
+    /// Bytes kept below `sizeLimit` for the blocks written at close (`closing: true`).
+    public var closingReserve = 64 << 10
+    /// Whether a block was refused for the size limit, and the rows of the chunks refused.
+    public private(set) var sizeLimitReached = false
+    public private(set) var refusedRows = 0
+    /// Bytes the footer index will take (its count, then one entry per block).
+    private var footerBytes = 4
 
     /// Creates the file (mode 0600: recordings hold paths, argv and addresses) and writes the
     /// file header. Refuses to replace an existing file unless `overwrite`; then the recording
@@ -81,7 +92,7 @@ public final class TraceWriter {
     }
 
     /// Writes a metadata blob, zstd-compressed when that is smaller.
-    public func writeMetadata(name: String, bytes: [UInt8], compress: Bool = true) throws {
+    public func writeMetadata(name: String, bytes: [UInt8], compress: Bool = true, closing: Bool = false) throws {
         var w = ByteWriter(capacity: bytes.count + name.utf8.count + 16)
         w.string(name)
         var data = bytes
@@ -96,7 +107,7 @@ public final class TraceWriter {
         w.u8(compression)
         w.u64(UInt64(bytes.count))
         w.raw(data)
-        try appendBlock(.metadata, payload: w.bytes, entry: nil)
+        try appendBlock(.metadata, payload: w.bytes, entry: nil, closing: closing)
     }
 
     public func writeMetadata<T: Encodable>(name: String, json value: T) throws {
@@ -122,7 +133,10 @@ public final class TraceWriter {
         let entry = FooterEntry(tag: BlockTag.chunk.rawValue, offset: offset, length: FileLayout.blockHeaderSize + payload.count,
                                 chunk: ChunkSummary(tableID: header.tableID, rowCount: header.rowCount, minTime: header.minTime, maxTime: header.maxTime,
                                                     stats: header.columns.map { $0.stats }))
-        try appendBlock(.chunk, payload: payload, entry: entry)
+        do { try appendBlock(.chunk, payload: payload, entry: entry) } catch let e as SizeLimitReached {
+            refusedRows += header.rowCount
+            throw e
+        }
     }
 
     /// Forces written blocks to stable storage (for power loss, not only for a killed process).
@@ -148,11 +162,22 @@ public final class TraceWriter {
         fd = -1
     }
 
-    private func appendBlock(_ tag: BlockTag, payload: [UInt8], entry: FooterEntry?) throws {
+    private func appendBlock(_ tag: BlockTag, payload: [UInt8], entry: FooterEntry?, closing: Bool = false) throws {
         precondition(!closed, "write after close")
         guard payload.count <= FormatLimits.maxBlockBytes else {
             throw FormatError(path: path, offset: offset, "\(tag.name) block of \(payload.count) bytes exceeds the format's limit")
         }
+        let entrySize = tag == .footer ? 0 : (entry ?? FooterEntry(tag: 0, offset: 0, length: 0, chunk: nil)).encodedSize
+        if let limit = sizeLimit, tag != .footer {
+            // After this block: the block itself, the footer with its entry, and the trailer.
+            let end = offset + FileLayout.blockHeaderSize + payload.count
+                + FileLayout.blockHeaderSize + footerBytes + entrySize + FileLayout.trailerSize
+            if (sizeLimitReached && !closing) || end + (closing ? 0 : closingReserve) > limit {
+                sizeLimitReached = true
+                throw SizeLimitReached(limit: limit)
+            }
+        }
+        footerBytes += entrySize
         let header = BlockHeader(tag: tag.rawValue, flags: 0, payloadLength: payload.count, payloadCRC: CRC32C.checksum(payload))
         let start = offset
         // Header and payload in one write: a kill lands between blocks or inside one, never in a way
@@ -190,6 +215,9 @@ struct FooterEntry {
     var offset: Int
     var length: Int
     var chunk: ChunkSummary?
+
+    /// Bytes `encode` writes.
+    var encodedSize: Int { 20 + (chunk.map { 26 + 16 * $0.stats.count } ?? 0) }
 
     func encode(into w: inout ByteWriter) {
         w.u32(tag)

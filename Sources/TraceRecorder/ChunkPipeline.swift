@@ -17,6 +17,14 @@ final class ChunkPipeline: @unchecked Sendable {
     private var closed = false
     private let countLock = NSLock()
     private var queued = 0
+    private var limitHit = false
+    private var written = 0
+
+    /// Bytes in the file so far (read without waiting on the queue, for the live status line).
+    var fileBytes: Int { countLock.withLock { written } }
+
+    /// True once the writer refused a block for --max-size (read without waiting on the queue).
+    var sizeLimitReached: Bool { countLock.withLock { limitHit } }
 
     /// Chunks submitted and not yet written (to schedule low-priority work when idle).
     var chunksInFlight: Int { countLock.withLock { queued } }
@@ -39,14 +47,21 @@ final class ChunkPipeline: @unchecked Sendable {
             do {
                 try writer.writeChunk(payload)
                 if let family { bytesByFamily[Int(family.rawValue)] += payload.count }
+                let n = writer.bytesWritten
+                countLock.withLock { written = n }
+            } catch is SizeLimitReached {
+                countLock.withLock { limitHit = true }
             } catch { failure = error }
         }
     }
 
-    func metadata(name: String, bytes: [UInt8]) {
+    /// `closing`: one of the blocks written at stop, which the --max-size reserve keeps room for.
+    func metadata(name: String, bytes: [UInt8], closing: Bool = false) {
         queue.async { [self] in
             guard failure == nil else { return }
-            do { try writer.writeMetadata(name: name, bytes: bytes) } catch { failure = error }
+            do { try writer.writeMetadata(name: name, bytes: bytes, closing: closing) } catch is SizeLimitReached {
+                countLock.withLock { limitHit = true }
+            } catch { failure = error }
         }
     }
 
@@ -54,13 +69,14 @@ final class ChunkPipeline: @unchecked Sendable {
     var error: Error? { queue.sync { failure } }
 
     /// Waits for queued work, closes the file (footer) and returns what each family's chunks took.
-    func finish() -> (bytesByFamily: [Int], totalBytes: Int, error: Error?) {
+    /// `refusedRows`: rows of the chunks --max-size kept out.
+    func finish() -> (bytesByFamily: [Int], totalBytes: Int, refusedRows: Int, error: Error?) {
         queue.sync {
             if failure == nil && !closed {
                 do { try writer.close() } catch { failure = error }
                 closed = true
             }
-            return (bytesByFamily, writer.bytesWritten, failure)
+            return (bytesByFamily, writer.bytesWritten, writer.refusedRows, failure)
         }
     }
 }

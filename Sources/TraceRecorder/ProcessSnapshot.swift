@@ -40,6 +40,29 @@ enum ProcessSnapshot {
         return out
     }
 
+    /// The tgids now alive that descend from `roots` (children, grandchildren...), from each
+    /// process's parent in /proc/PID/stat.
+    static func descendants(of roots: [UInt32]) -> [UInt32] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var children: [UInt32: [UInt32]] = [:]
+        for p in names {
+            guard let pid = UInt32(p), let stat = readFileText("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, let ppid = UInt32(fields[1]) else { continue }
+            children[ppid, default: []].append(pid)
+        }
+        var out: [UInt32] = []
+        var seen = Set(roots)
+        var todo = roots
+        while let p = todo.popLast() {
+            for c in children[p] ?? [] where seen.insert(c).inserted {
+                out.append(c)
+                todo.append(c)
+            }
+        }
+        return out
+    }
+
     private static func uidOf(_ pid: UInt32) -> UInt32 {
         guard let status = readFileText("/proc/\(pid)/status") else { return UInt32.max }
         for line in status.split(separator: "\n") where line.hasPrefix("Uid:") {

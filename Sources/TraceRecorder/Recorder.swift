@@ -11,12 +11,34 @@ import TraceSchema
 public enum Recorder {
     public static func missingCapabilities() -> [String] { Privileges.missing() }
 
-    /// Records; `ready` is called once every probe is attached (the workload may start).
-    public static func record(_ o: RecorderOptions, ready: (String) -> Void, warn: (String) -> Void) throws -> RecordingSummary {
+    /// Records; `ready` is called once every probe is attached (the workload may start; a
+    /// launched command starts then).
+    /// `status`, when given, receives the live status line about once a second, and "" at stop.
+    public static func record(_ options: RecorderOptions, ready: (String) -> Void, warn: (String) -> Void,
+                              status: ((String) -> Void)? = nil) throws -> RecordingSummary {
         let missing = Privileges.missing()
         guard missing.isEmpty else {
             throw RecorderError("missing capability \(missing.joined(separator: " and ")): run as root or grant it with `setcap cap_bpf,cap_perfmon+ep bpfrec`")
         }
+        var o = options
+        // The command is forked first, held before its exec: its pid joins the filter, and the
+        // process snapshot sees it.
+        let launched = try o.command.isEmpty ? nil : LaunchedCommand(o.command)
+        if let launched, !o.systemWide { o.pids.append(UInt32(launched.pid)) }
+        do {
+            return try record(o, launched: launched, ready: ready, warn: warn, status: status)
+        } catch {
+            launched?.abandon()
+            throw error
+        }
+    }
+
+    private static func record(_ options: RecorderOptions, launched: LaunchedCommand?, ready: (String) -> Void, warn: (String) -> Void,
+                               status: ((String) -> Void)?) throws -> RecordingSummary {
+        var o = options
+        // -p follows descendants through the proc family's fork program (it adds each child of
+        // a recorded process to the filter): it is recorded whenever -p is, named or not.
+        if !o.pids.isEmpty && !o.families.contains(.proc) { o.families.insert(.proc, at: 0) }
         bpfrec_setup_libbpf_logging(o.verbose ? 1 : 0)
         bpfrec_install_stop_handler()
         let cpus = Int(libbpf_num_possible_cpus())
@@ -45,6 +67,20 @@ public enum Recorder {
         let writer: TraceWriter
         do { writer = try TraceWriter(path: o.output, overwrite: o.overwrite) } catch {
             throw RecorderError("-o \(o.output): \((error as? FormatError)?.message ?? "\(error)")")
+        }
+        writer.sizeLimit = o.maxSize
+        // The owner is set at once, so that even a recording killed midway is the user's.
+        var ownerText = "mode 0600, owner \(FileOwner.userName(geteuid()))"
+        if let owner = o.owner {
+            if let why = owner.apply(to: o.output) {
+                guard !owner.required else {
+                    unlink(o.output)
+                    throw RecorderError("--owner: \(why)")
+                }
+                warn("bpfrec: warning: \(why); it stays \(FileOwner.userName(geteuid()))'s")
+            } else {
+                ownerText = "mode 0600, owner \(FileOwner.userName(owner.uid)): \(owner.why)"
+            }
         }
         let pipeline = ChunkPipeline(writer: writer)
         let startAnchor = HostMetadata.anchor()
@@ -121,7 +157,7 @@ public enum Recorder {
                 let l = try LoadedFamily.load(f, config: config, maps: maps, skipping: skipping)
                 loaded.append(l)
             } catch {
-                if o.familiesExplicit || f == .tracepoints { throw error }
+                if o.familiesExplicit || f == .tracepoints || (f == .proc && !o.pids.isEmpty) { throw error }
                 warn("bpfrec: warning: \(error.message); recording without it")
             }
         }
@@ -137,12 +173,23 @@ public enum Recorder {
             bpfSymbols.add(SystemTables.bpfProgramSymbols())
             pipeline.metadata(name: MetadataName.bpfSymbols, bytes: bpfSymbols.bytes)
         }
+        // -p follows descendants from now on (the fork program is attached); the ones already
+        // alive are added from /proc, read after the attach so that none forked in between is
+        // missed (a fork after the attach whose parent this adds is seen here too).
+        if !o.pids.isEmpty {
+            for pid in ProcessSnapshot.descendants(of: o.pids) { try? maps.addPidFilter(pid) }
+        }
         let startTime = HostMetadata.monotonic()
-        var info = RecordingInfo(tool: "bpfrec", version: "0.1", commandLine: o.commandLine, families: loaded.map(\.family.name), startTime: Int64(startTime),
-                                 stackFrequency: loaded.contains { $0.family.name == "stacks" } ? o.stackFrequency : nil)
+        var info = RecordingInfo(tool: "bpfrec", version: ToolkitVersion.number, commandLine: o.commandLine, families: loaded.map(\.family.name),
+                                 startTime: Int64(startTime), stackFrequency: loaded.contains { $0.family.name == "stacks" } ? o.stackFrequency : nil,
+                                 pids: o.pids.isEmpty ? nil : o.pids, command: launched?.argv, cgroup: o.cgroupPath)
+        info.commandPid = launched.map { UInt32($0.pid) }
         pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
 
-        ready("bpfrec: recording \(loaded.map { "\($0.family)(\($0.attachMode))" }.joined(separator: " ")) to \(o.output)")
+        ready(readyLine(o, loaded: loaded, launched: launched))
+        var commandFailure: String?
+        if let launched { commandFailure = launched.release() }
+        if let commandFailure { warn("bpfrec: error: \(commandFailure)") }
 
         // Drain loop.
         var loss = LossAccounting(cpus: cpus, start: startTime)
@@ -155,6 +202,13 @@ public enum Recorder {
         var lastWindow = startTime
         var failure: Error?
         var behind = false
+        var stopReason: String?
+        // What asked to stop first (a signal, -d), for the recording's metadata.
+        var requested: String?
+        // A stop request with a launched command running: the command is given this long to
+        // exit (recorded meanwhile) before the recording stops.
+        var commandGraceEnd: UInt64?
+        var lastStatus = (time: startTime, events: UInt64(0), lost: UInt64(0))
         while true {
             // Sleep between drains unless the last one stopped at its budget with more waiting.
             if !behind {
@@ -162,8 +216,34 @@ public enum Recorder {
                 nanosleep(&ts, nil)
             }
             let now = HostMetadata.monotonic()
-            let stopping = bpfrec_stop_requested() != 0 || (deadline.map { now >= $0 } ?? false)
-            if stopping { break }
+            let signal = bpfrec_stop_requested()
+            let timeUp = deadline.map { now >= $0 } ?? false
+            if requested == nil && (signal != 0 || timeUp) {
+                requested = signal != 0 ? (signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)") : "-d ended"
+            }
+            if pipeline.sizeLimitReached {
+                stopReason = "--max-size \(RecorderOptions.sizeText(o.maxSize ?? 0)) reached"
+                break
+            }
+            if let launched {
+                if launched.poll() {
+                    stopReason = requested.map { "the command exited after \($0)" } ?? "the command exited"
+                    break
+                }
+                if (signal != 0 || timeUp) && commandGraceEnd == nil {
+                    // Ctrl-C reached the command too (same process group); SIGTERM and -d are
+                    // passed on to it.
+                    if signal != SIGINT { launched.signal(SIGTERM) }
+                    commandGraceEnd = now + UInt64(o.commandGraceSeconds * 1e9)
+                }
+                if let end = commandGraceEnd, now >= end {
+                    stopReason = "\(requested ?? "stop"); the command had not exited \(String(format1: o.commandGraceSeconds)) s later"
+                    break
+                }
+            } else if signal != 0 || timeUp {
+                stopReason = requested
+                break
+            }
             if now < stallUntil { continue }
             behind = drain.drain(now: now)
             // Maps are read as soon as a process shows up in a user stack: it may exit soon.
@@ -171,6 +251,13 @@ public enum Recorder {
             processMaps.record(pids: decoder.takeUserStackPids(), at: now, into: &mapsRows)
             for c in decoder.take(where: { rows, first in rows >= o.chunkRows || now &- first >= flushNs }) {
                 pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
+            }
+            if let status, now &- lastStatus.time >= 1_000_000_000 {
+                let events = decoder.eventsByFamily.reduce(0, +), lost = loss.totalByFamily.reduce(0, +)
+                let dt = Double(now &- lastStatus.time) / 1e9
+                status(StatusLine(seconds: Double(now &- startTime) / 1e9, events: events, eventsPerSecond: Double(events &- lastStatus.events) / dt,
+                                  bytes: pipeline.fileBytes, lost: lost, lostPerSecond: Double(lost &- lastStatus.lost) / dt).text)
+                lastStatus = (now, events, lost)
             }
             if now &- lastWindow >= flushNs {
                 lastWindow = now
@@ -188,6 +275,7 @@ public enum Recorder {
             bpfSymbols.add(SystemTables.bpfProgramSymbols())
             pipeline.metadata(name: MetadataName.bpfSymbols, bytes: bpfSymbols.bytes)
         }
+        status?("")
         // Stop: detach first so nothing new arrives, then take what is left in the ring.
         for l in loaded { l.detach() }
         let stopTime = HostMetadata.monotonic()
@@ -205,13 +293,24 @@ public enum Recorder {
         loss.window(maps: maps, families: loaded, generic: generic, now: stopTime, into: &lostRows)
         if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
         info.stopTime = Int64(stopTime)
-        pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
+        if stopReason == nil && pipeline.sizeLimitReached { stopReason = "--max-size \(RecorderOptions.sizeText(o.maxSize ?? 0)) reached" }
+        info.stopReason = stopReason
+        pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)), closing: true)
         let clock = ClockAnchors(start: startAnchor, stop: HostMetadata.anchor(), utcOffsetSeconds: HostMetadata.utcOffsetSeconds())
-        pipeline.metadata(name: MetadataName.clock, bytes: Array(try JSONEncoder.sortedKeys.encode(clock)))
+        pipeline.metadata(name: MetadataName.clock, bytes: Array(try JSONEncoder.sortedKeys.encode(clock)), closing: true)
         let done = pipeline.finish()
         withExtendedLifetime(drain) {}
         loaded.removeAll()
         if let e = failure ?? done.error { throw RecorderError("-o \(o.output): \((e as? FormatError)?.message ?? "\(e)")") }
+        if done.refusedRows > 0, let r = stopReason {
+            stopReason = r + " (the last \(done.refusedRows) rows, drained after it, are not in the file)"
+        }
+        // The file is closed: now the command may take its time. One still running is asked to
+        // stop, and its status is what bpfrec returns.
+        if let launched, !launched.poll() {
+            launched.signal(SIGTERM)
+            launched.wait()
+        }
 
         var events: [Family: UInt64] = [:], bytes: [Family: Int] = [:], lost: [Family: UInt64] = [:]
         for f in families {
@@ -219,8 +318,34 @@ public enum Recorder {
             bytes[f] = done.bytesByFamily[Int(f.rawValue)]
             lost[f] = loss.totalByFamily[Int(f.rawValue)]
         }
-        return RecordingSummary(path: o.output, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
-                                chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: done.totalBytes, families: families)
+        var summary = RecordingSummary(path: o.output, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
+                                       chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: done.totalBytes, families: families)
+        summary.ownerText = ownerText
+        // The end line names only a stop the user may not expect (--max-size).
+        summary.stopReason = pipeline.sizeLimitReached ? stopReason : nil
+        if let launched {
+            summary.command = launched.text
+            summary.commandOutcome = commandFailure.map { "did not start (\($0))" } ?? launched.outcome
+            summary.commandExitCode = launched.exitCode
+        }
+        return summary
+    }
+
+    /// "bpfrec: recording proc(tp_btf) syscalls(tp_btf) to run.trc for PID 1234 and
+    /// descendants; Ctrl-C to stop".
+    static func readyLine(_ o: RecorderOptions, loaded: [LoadedFamily], launched: LaunchedCommand?) -> String {
+        var line = "bpfrec: recording \(loaded.map { "\($0.family)(\($0.attachMode))" }.joined(separator: " ")) to \(o.output)"
+        let others = o.pids.filter { $0 != launched.map { UInt32($0.pid) } }
+        if let launched {
+            line += " while `\(launched.text)` (PID \(launched.pid)) runs"
+            if o.systemWide { line += ", system-wide" } else { line += others.isEmpty ? ", it and its descendants only" : ", it, PID \(others.map(String.init).joined(separator: ", ")) and their descendants only" }
+        } else if !o.pids.isEmpty {
+            line += ", PID \(o.pids.map(String.init).joined(separator: ", ")) and descendants only"
+        }
+        if let c = o.cgroupPath { line += ", cgroup \(c)" }
+        if let d = o.duration { line += ", for \(d == d.rounded() && d < 1e15 ? String(Int(d)) : String(d)) s" }
+        if let m = o.maxSize { line += ", up to \(RecorderOptions.sizeText(m))" }
+        return line + (launched == nil ? "; Ctrl-C to stop" : "; Ctrl-C stops it and the recording")
     }
 }
 

@@ -38,6 +38,19 @@ public struct RecorderOptions: Sendable {
     public var verbose = false
     /// At stop, how long symbol extraction may still run before binaries are skipped.
     public var symbolGraceSeconds = 3.0
+    /// `-- CMD ARGS`: run this command once recording, stop when it exits, and record only it
+    /// and its descendants (with the -p pids, if any) unless `systemWide`.
+    public var command: [String] = []
+    /// `-a` with a command: record every process while it runs.
+    public var systemWide = false
+    /// Who the file is given to (the sudo user, --owner); nil: it stays the creator's.
+    public var owner: FileOwner?
+    /// `--max-size`: the file never grows past this many bytes; recording stops when the next
+    /// block would not fit.
+    public var maxSize: Int?
+    /// After a stop request, how long a launched command may take to exit (still recorded)
+    /// before the recording stops and it is sent SIGTERM.
+    public var commandGraceSeconds = 2.0
 
     public init(output: String, families: [Family]) {
         self.output = output
@@ -54,6 +67,14 @@ public struct RecordingSummary: Sendable {
     public var lostByFamily: [Family: UInt64]
     public var fileBytes: Int
     public var families: [Family]
+    /// Who owns the file and why ("alice (the sudo user)"), and its mode.
+    public var ownerText = ""
+    /// Why the recording stopped when it was not a signal or -d ("--max-size 1.0 MiB reached").
+    public var stopReason: String?
+    /// The launched command (`-- CMD`): what it was, how it ended, and the status bpfrec exits with.
+    public var command: String?
+    public var commandOutcome: String?
+    public var commandExitCode: Int32?
 
     public var totalEvents: UInt64 { eventsByFamily.values.reduce(0, +) }
     public var totalLost: UInt64 { lostByFamily.values.reduce(0, +) }
@@ -67,7 +88,38 @@ public struct RecordingSummary: Sendable {
             return "\(f) \(n) (\(bpe) B/ev\(lost > 0 ? ", lost \(lost)" : ""))"
         }.joined(separator: ", ")
         let bpe = totalEvents > 0 ? String(format1: Double(fileBytes) / Double(totalEvents)) : "-"
-        return "bpfrec: \(totalEvents) events in \(String(format1: seconds)) s [\(per)], \(fileBytes) bytes, \(bpe) bytes/event, lost \(totalLost) -> \(path)"
+        var line = "bpfrec: \(totalEvents) events in \(String(format1: seconds)) s [\(per)], \(fileBytes) bytes, \(bpe) bytes/event, lost \(totalLost) -> \(path)"
+        if !ownerText.isEmpty { line += " (\(ownerText))" }
+        if let stopReason { line += "; stopped: \(stopReason)" }
+        if let command, let commandOutcome { line += "; `\(command)` \(commandOutcome)" }
+        return line
+    }
+}
+
+/// The live status line (`bpfrec record` on a terminal): what the recording holds so far, and
+/// its rates over the last second.
+public struct StatusLine: Sendable, Equatable {
+    public var seconds: Double
+    public var events: UInt64
+    public var eventsPerSecond: Double
+    public var bytes: Int
+    public var lost: UInt64
+    public var lostPerSecond: Double
+
+    public init(seconds: Double, events: UInt64, eventsPerSecond: Double, bytes: Int, lost: UInt64, lostPerSecond: Double) {
+        self.seconds = seconds
+        self.events = events
+        self.eventsPerSecond = eventsPerSecond
+        self.bytes = bytes
+        self.lost = lost
+        self.lostPerSecond = lostPerSecond
+    }
+
+    /// "bpfrec: 12.0 s, 1234567 events (102345/s), 1.3 MiB (1.1 B/event), lost 0 (0/s)".
+    public var text: String {
+        let bpe = events > 0 ? String(format1: Double(bytes) / Double(events)) : "-"
+        return "bpfrec: \(String(format1: seconds)) s, \(events) events (\(Int(eventsPerSecond.rounded()))/s), "
+            + "\(RecorderOptions.sizeText(bytes)) (\(bpe) B/event), lost \(lost) (\(Int(lostPerSecond.rounded()))/s)"
     }
 }
 
@@ -80,6 +132,32 @@ extension String {
 }
 
 extension RecorderOptions {
+    /// `--max-size SIZE`: bytes, or a number with K, M, G or T (powers of 1024; KiB, MB... also
+    /// read as powers of 1024, as dd and GNU tools' suffixes are here), at least 1 MiB.
+    public static func parseSize(_ text: String, flag: String = "--max-size") throws(RecorderError) -> Int {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        var digits = Substring(t)
+        var unit = ""
+        while let last = digits.last, last.isLetter { unit = String(last) + unit; digits.removeLast() }
+        let shifts: [String: Int] = ["": 0, "B": 0, "K": 10, "KB": 10, "KIB": 10, "M": 20, "MB": 20, "MIB": 20,
+                                     "G": 30, "GB": 30, "GIB": 30, "T": 40, "TB": 40, "TIB": 40]
+        guard let value = Double(digits), value.isFinite, value > 0, let shift = shifts[unit.uppercased()] else {
+            throw RecorderError("\(flag) \(text): expected a size such as 500M, 2G or 1048576 (bytes)")
+        }
+        let bytes = value * Double(1 << shift)
+        guard bytes >= Double(1 << 20) else { throw RecorderError("\(flag) \(text): too small; at least 1M (the metadata alone takes hundreds of KiB)") }
+        guard bytes < Double(1 << 62) else { throw RecorderError("\(flag) \(text): too large") }
+        return Int(bytes)
+    }
+
+    /// 1048576 -> "1.0 MiB".
+    public static func sizeText(_ bytes: Int) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var v = Double(bytes), i = 0
+        while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
+        return i == 0 ? "\(bytes) bytes" : "\(String(format1: v)) \(units[i])"
+    }
+
     /// `--stack-events LIST`: comma-separated SUBSYS:EVENT patterns (repeatable).
     public static func parseStackEvents(_ lists: [String]) throws(RecorderError) -> [String] {
         var out: [String] = []

@@ -180,10 +180,12 @@ public struct ToolOutput: Sendable {
         if streaming { StandardError.write(s) } else { stderr.append(s) }
     }
 
+    /// Streams what is buffered; when the output cannot be written, the report has failed.
     public mutating func flush() {
         guard streaming, !stdout.isEmpty else { return }
         StandardOutput.write(stdout)
         stdout = ""
+        if StandardOutput.failure != nil { failed = true }
     }
 
     // MARK: Values
@@ -240,8 +242,23 @@ public struct ToolOutput: Sendable {
     }
 }
 
-enum StandardOutput {
-    static func write(_ text: String) {
+/// Writes to file descriptor 1. A failed write (a full disk: `> /dev/full`, a closed pipe
+/// when SIGPIPE is ignored) is remembered, later writes are dropped, and the command reports
+/// it and exits non-zero (`failure`), rather than ending with status 0 and a cut output.
+public enum StandardOutput {
+    // Only the command's main thread writes the output.
+    nonisolated(unsafe) private static var failedErrno: Int32 = 0
+
+    /// The errno of the first failed write, or nil while every write succeeded.
+    public static var failure: Int32? { failedErrno == 0 ? nil : failedErrno }
+
+    /// "cannot write the output: No space left on device", or nil.
+    public static var failureMessage: String? {
+        failure.map { "cannot write the output: \(String(cString: strerror($0)))" }
+    }
+
+    public static func write(_ text: String) {
+        guard failedErrno == 0 else { return }
         var s = text
         s.withUTF8 { buf in
             var done = 0
@@ -249,6 +266,7 @@ enum StandardOutput {
                 let n = Glibc.write(1, buf.baseAddress! + done, buf.count - done)
                 if n <= 0 {
                     if n < 0 && errno == EINTR { continue }
+                    failedErrno = n < 0 ? errno : EIO
                     return
                 }
                 done += n

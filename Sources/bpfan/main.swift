@@ -18,7 +18,17 @@ if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
 #endif
 
 if let (message, status) = BpfanCommand.refusal(Array(CommandLine.arguments.dropFirst())) {
-    StandardError.write(message)
-    exit(status)
+    if status == 0 {
+        StandardOutput.write(message + "\n")
+    } else {
+        StandardError.write(message)
+    }
+    exit(StandardOutput.failure == nil ? status : 1)
 }
-BpfanCommand.main()
+BpfanCommand.main(BpfanCommand.arguments(Array(CommandLine.arguments.dropFirst())))
+// What went through stdio (the argument parser's help and version text) must have reached
+// stdout too: a full disk is an error, not a silent exit 0.
+if fflush(nil) != 0 {
+    StandardError.write("bpfan: cannot write the output: \(String(cString: strerror(errno)))")
+    exit(1)
+}

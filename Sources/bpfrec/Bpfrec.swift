@@ -1,4 +1,5 @@
 import ArgumentParser
+import TraceFormat
 
 @main
 struct Bpfrec: ParsableCommand {
@@ -14,5 +15,15 @@ struct Bpfrec: ParsableCommand {
             from raw_syscalls instead (slightly more overhead per syscall); every other probe is \
             tp_btf or raw_tp, which need neither tracefs nor debugfs.
             """,
+        version: ToolkitVersion.line(program: "bpfrec"),
         subcommands: [Record.self, Families.self, Inspect.self])
+
+    /// `-V` as well as `--version` (the argp habit of the live tools).
+    static func main() {
+        if Array(CommandLine.arguments.dropFirst()) == ["-V"] {
+            print(ToolkitVersion.line(program: "bpfrec"))
+            return
+        }
+        main(nil)
+    }
 }

@@ -4,12 +4,24 @@ import TraceRecorder
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record events system-wide (or for -p / --cgroup) until the duration ends or SIGINT/SIGTERM.")
+        abstract: "Record events system-wide (or for -p / --cgroup / a command) until the duration ends, the command exits, or SIGINT/SIGTERM.",
+        usage: """
+            bpfrec record -o FILE [options]
+            bpfrec record -o FILE [options] -- CMD [ARGS...]
+            """,
+        discussion: """
+            With -- CMD ARGS, bpfrec starts recording, then runs CMD (searched in PATH, with \
+            bpfrec's environment, terminal and privileges), records only it and its descendants \
+            (as -p would; -a records every process), stops when it exits and exits with its \
+            status (128 + the signal when a signal killed it). Ctrl-C reaches CMD too; SIGTERM \
+            and the end of -d are passed on to it as SIGTERM; it is given \
+            2 s to exit, recorded, before the recording stops.
+            """)
 
-    @Option(name: .short, help: ArgumentHelp("Output file (created with mode 0600).", valueName: "FILE"))
+    @Option(name: .short, help: ArgumentHelp("Output file (created with mode 0600; see --owner).", valueName: "FILE"))
     var output: String
 
-    @Option(name: [.short, .customLong("duration")], help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
     var duration: Double?
 
     @Option(help: ArgumentHelp("Comma-separated families to record (see `bpfrec families`), and presets of tracepoints (signal); default all; 'none' with -e records only those events.", valueName: "LIST"))
@@ -48,8 +60,27 @@ struct Record: ParsableCommand {
         """, valueName: "KINDS"))
     var stack: String?
 
-    @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("Record only this process and its descendants (repeatable).", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("""
+        Record only this process and its descendants (repeatable). The proc family is always \
+        recorded with -p: its fork program follows the descendants.
+        """, valueName: "PID"))
     var pids: [Int32] = []
+
+    @Flag(name: [.customShort("a"), .customLong("all")], help: "With -- CMD: record every process while CMD runs, not only CMD and its descendants.")
+    var allProcesses = false
+
+    @Option(help: ArgumentHelp("""
+        Give the recording to this user (USER, UID, USER:GROUP). Default under sudo: the user \
+        who ran sudo (SUDO_UID/SUDO_GID), so that bpfan can open it without root; it stays 0600.
+        """, valueName: "USER"))
+    var owner: String?
+
+    @Option(name: .customLong("max-size"), help: ArgumentHelp("""
+        Stop recording before the file grows past SIZE (bytes, or with K, M, G, T: powers of \
+        1024; at least 1M). The file is closed cleanly, and the end line and bpfan info say \
+        that the limit stopped it.
+        """, valueName: "SIZE"))
+    var maxSize: String?
 
     @Option(help: ArgumentHelp("Record process-context events only from this cgroup v2 directory.", valueName: "PATH"))
     var cgroup: String?
@@ -75,6 +106,12 @@ struct Record: ParsableCommand {
     @Flag(name: .customLong("no-offcpu-stacks"), help: "Do not record stacks of tasks as they block (stacks family).")
     var noOffCPUStacks = false
 
+    @Flag(inversion: .prefixedNo, help: """
+        A live line of events, bytes, bytes/event and loss per second, redrawn in place. On by \
+        default when stderr is a terminal; never written into a pipe or a file.
+        """)
+    var status: Bool?
+
     @Flag(help: "Overwrite FILE if it exists.")
     var force = false
 
@@ -89,6 +126,9 @@ struct Record: ParsableCommand {
     @Option(name: .customLong("symbol-grace"), help: .hidden)
     var symbolGrace = 3.0
 
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run and record (after --).", valueName: "CMD ARGS"))
+    var command: [String] = []
+
     func validate() throws {
         if let d = duration, !(d > 0) { throw ValidationError("-d: expected a positive number of seconds, got \(d)") }
         guard ringSize >= 1, ringSize <= 1024, ringSize & (ringSize - 1) == 0 else {
@@ -100,6 +140,8 @@ struct Record: ParsableCommand {
             throw ValidationError("-p \(p): no such process")
         }
         if let c = cgroup, !FileManager.default.fileExists(atPath: c) { throw ValidationError("--cgroup \(c): no such directory") }
+        if allProcesses && command.isEmpty { throw ValidationError("-a: records every process while a command runs; give the command after --") }
+        if allProcesses && (!pids.isEmpty || cgroup != nil) { throw ValidationError("-a: records every process; it does not go with -p or --cgroup") }
     }
 
     func run() throws {
@@ -137,16 +179,61 @@ struct Record: ParsableCommand {
         o.stallDrainMs = stallDrain
         o.verbose = verbose
         o.symbolGraceSeconds = symbolGrace
+        o.command = command
+        o.systemWide = allProcesses
+        do throws(RecorderError) {
+            if let maxSize { o.maxSize = try RecorderOptions.parseSize(maxSize) }
+            o.owner = try FileOwner.choose(option: owner)
+        } catch {
+            printError("bpfrec: error: \(error.message)")
+            throw ExitCode(64)
+        }
+        // A command that cannot be found is refused before anything is recorded (127, as sh).
+        if let name = command.first, LaunchedCommand.resolve(name) == nil {
+            printError("bpfrec: error: -- \(name): command not found\(name.contains("/") ? " or not executable" : " in PATH")")
+            throw ExitCode(127)
+        }
+        let live = isatty(2) == 1 && status != false
+        if status == true && !live { printError("bpfrec: warning: --status: stderr is not a terminal; the live line is only drawn on one") }
+        // The live line is redrawn in place; any other line first clears it.
+        let statusLine = StatusOnTerminal()
+        let summary: RecordingSummary
         do {
-            let summary = try Recorder.record(o, ready: { printError($0) }, warn: { printError($0) })
-            printError(summary.line)
+            summary = try Recorder.record(o, ready: { statusLine.print($0) }, warn: { statusLine.print($0) },
+                                          status: live ? { statusLine.draw($0) } : nil)
         } catch let e as RecorderError {
             printError("bpfrec: error: \(e.message)")
             throw ExitCode(1)
         }
+        printError(summary.line)
+        // With a command, bpfrec's status is the command's.
+        if let code = summary.commandExitCode, code != 0 { throw ExitCode(code) }
     }
 
     private var families_: String? { families }
+}
+
+/// The status line on the terminal: `draw` replaces it ("" erases it); `print` writes a line
+/// of its own above it.
+final class StatusOnTerminal {
+    private var shown = ""
+
+    func draw(_ line: String) {
+        // Cut to the terminal's width so that it never wraps (a wrapped line cannot be redrawn).
+        var ws = winsize()
+        let width = ioctl(2, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 1 ? Int(ws.ws_col) - 1 : 79
+        let text = String(line.prefix(width))
+        FileHandle.standardError.write(Data(("\r\u{1b}[K" + text).utf8))
+        shown = text
+    }
+
+    func print(_ line: String) {
+        if !shown.isEmpty {
+            FileHandle.standardError.write(Data("\r\u{1b}[K".utf8))
+            shown = ""
+        }
+        printError(line)
+    }
 }
 
 /// One line to fd 2 (Swift 6 refuses the global `stderr`).

@@ -3,8 +3,8 @@ import Glibc
 import Testing
 import TraceFormat
 
-/// -p PID records that process and the children it forks after the start, and nothing else
-/// (for the process-context families).
+/// -p PID records that process and its descendants (those alive at the start and those it
+/// forks after), and nothing else (for the process-context families).
 extension RecorderTests {
     @Test func pidFilterFollowsDescendantsOnly() throws {
         // The target waits, then forks a marked child and exits with a known code.
@@ -29,7 +29,12 @@ extension RecorderTests {
         #expect(argvs.contains("/bin/true\u{0}marker-\(getpid())\u{0}"), "\(argvs)") // sh passes the path as argv[0]
         #expect(!argvs.contains { $0.contains("unrelated-") })
         let forks = try Rows(file, "process_fork")
-        let family = Set([Int64(target.pid)] + (0..<forks.count).map { forks.int("child_pid", $0) })
+        // Its children: those forked while recording, and the `sleep` already running at the
+        // start (followed from /proc).
+        let snapshot = try Rows(file, "process_snapshot")
+        let before = (0..<snapshot.count).filter { snapshot.int("ppid", $0) == Int64(target.pid) }.map { snapshot.int("pid", $0) }
+        #expect(before.count == 1, "the sleep: \(before)")
+        let family = Set([Int64(target.pid)] + before + (0..<forks.count).map { forks.int("child_pid", $0) })
         for r in 0..<forks.count { #expect(forks.int("pid", r) == Int64(target.pid)) }
         let calls = try Rows(file, "syscall")
         #expect(calls.count > 0)

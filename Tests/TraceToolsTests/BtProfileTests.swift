@@ -58,6 +58,6 @@ import TraceTools
         let none = try runTool(Bt.self, ["-e", "profile:hz:49 { @ = count(); }", try s.write()])
         #expect(none.failed && none.stderr == ["bpfan bt: program:1:1: profile:hz:49: this recording has no CPU samples (record them with bpfrec record --families stacks)"])
         let some = try runTool(Bt.self, ["-e", "profile:hz:10 { @ = count(); }", try Self.samples(commandLine: ["bpfrec", "record", "--stack-freq", "10", "-p", "80"])])
-        #expect(some.stderr == ["bpfan bt: profile:hz:10 is served by the CPU samples of a recording made with -p: other processes and idle CPUs were not sampled"])
+        #expect(some.stderr == ["bpfan bt: note: recorded for PID 80 and descendants only: other processes' events are not in it"])
     }
 }

@@ -18,10 +18,21 @@ void bpfrec_destroy_family(int family, void *skel);
 int bpfrec_open_cpu_clock(int cpu, unsigned long long freq);
 
 /* SIGINT/SIGTERM set a flag the drain loop polls; a second signal restores the default action
- * so a stuck recorder can still be interrupted. */
+ * so a stuck recorder can still be interrupted. bpfrec_stop_requested() returns the signal
+ * number that asked (0: none yet). */
 void bpfrec_install_stop_handler(void);
 int bpfrec_stop_requested(void);
 void bpfrec_request_stop(void);
+
+/* The launcher (bpfrec record -- CMD): forks a child that waits, with an empty signal mask,
+ * until bpfrec_release_command() lets it exec argv (searched in PATH), so that its pid is in
+ * the -p filter before its first instruction. Returns the pid (or -errno); *gate_fd and
+ * *error_fd are the parent's ends of the two pipes. Closing *gate_fd without releasing makes
+ * the child exit 127 without running anything. Only async-signal-safe calls run in the child. */
+int bpfrec_spawn_held(char *const argv[], int *gate_fd, int *error_fd);
+/* Lets the held child exec; returns 0 once it has, or the errno execvp failed with (the child
+ * then exits 127 for ENOENT, else 126, as shells do). Closes both fds. */
+int bpfrec_release_command(int gate_fd, int error_fd);
 
 int bpfrec_gettid(void);
 

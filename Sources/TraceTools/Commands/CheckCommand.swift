@@ -13,14 +13,29 @@ public struct CheckCommand: ParsableCommand {
     @Argument(help: "The recording (.trc) to verify.")
     var recording: String
 
+    @Flag(name: .customLong("json"), help: "One JSON object: whether the file is sound, and every problem (file, offset, what).")
+    var json = false
+
     public init() {}
 
     public func run() throws {
         let file = try openRecording(recording)
         let problems = file.verify()
         let rows = file.chunks.reduce(0) { $0 + $1.rowCount }
+        if json {
+            let list: [JSONText] = problems.map { p in
+                .object([("offset", p.offset.map { .int(Int64($0)) } ?? .null), ("problem", .string(p.message))])
+            }
+            try writeOutput(JSONText.object([
+                ("type", .string("check")), ("recording", .string(recording)), ("sound", .bool(problems.isEmpty)),
+                ("tables", .int(Int64(file.tables.count))), ("chunks", .int(Int64(file.chunks.count))), ("rows", .int(Int64(rows))),
+                ("metadata_blobs", .int(Int64(file.metadataNames.count))), ("problems", .array(list)),
+            ]).rendered + "\n")
+            if !problems.isEmpty { throw ExitCode.failure }
+            return
+        }
         if problems.isEmpty {
-            print("\(recording): sound: \(file.tables.count) tables, \(file.chunks.count) chunks, \(rows) rows, \(file.metadataNames.count) metadata blobs")
+            try writeOutput("\(recording): sound: \(file.tables.count) tables, \(file.chunks.count) chunks, \(rows) rows, \(file.metadataNames.count) metadata blobs\n")
             return
         }
         for p in problems { StandardError.write("bpfan: \(p)") }

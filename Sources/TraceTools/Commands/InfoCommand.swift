@@ -3,6 +3,7 @@ import Foundation
 import TraceFormat
 import TraceSchema
 import TraceAnalysis
+import TraceReport
 
 /// `bpfan info run.trc`: what a recording holds, where and when it was made, what it costs per
 /// event, and what is missing from it (lost events, damage).
@@ -15,11 +16,15 @@ public struct InfoCommand: ParsableCommand {
     @Argument(help: "The recording (.trc) to describe.")
     var recording: String
 
+    @Flag(name: .customLong("json"), help: "The same facts as one JSON object.")
+    var json = false
+
     public init() {}
 
     public func run() throws {
         let file = try openRecording(recording)
         let summary = RecordingSummary(file)
+        if json { return try writeOutput(Self.json(recording, file: file, summary: summary).rendered + "\n") }
         var out = ""
         let state = file.hasFooter ? "closed cleanly" : "NOT closed cleanly: index rebuilt by scanning"
         out += "recording:  \(recording) (\(Formatting.bytes(file.fileSize)), format \(file.majorVersion).\(file.minorVersion), \(state))\n"
@@ -41,6 +46,8 @@ public struct InfoCommand: ParsableCommand {
             if let rec = try file.metadata(named: MetadataName.recording, as: RecordingInfo.self) {
                 out += "recorded:   by \(rec.tool) \(rec.version): \(rec.commandLine.joined(separator: " "))\n"
                 out += "families:   \(rec.families.joined(separator: ", "))\n"
+                out += "processes:  \(rec.scope.map { "\($0) only" } ?? "all (system-wide)")\n"
+                if let why = rec.stopReason { out += "stopped:    \(why)\n" }
             }
         } catch let error as FormatError {
             out += "metadata:   damaged: \(error)\n"
@@ -87,6 +94,59 @@ public struct InfoCommand: ParsableCommand {
             out += "damage:     \(file.damage.count) problem(s):\n"
             for d in file.damage { out += "  \(d)\n" }
         }
-        print(out, terminator: "")
+        try writeOutput(out)
+    }
+
+    /// `bpfan info --json`: what the text says, as values (times in epoch ns where the clock
+    /// anchors allow, else CLOCK_MONOTONIC ns under `_monotonic_ns`).
+    static func json(_ path: String, file: TraceFile, summary: RecordingSummary) -> JSONText {
+        func opt(_ v: Int64?) -> JSONText { v.map { .int($0) } ?? .null }
+        var fields: [(String, JSONText)] = [
+            ("type", .string("info")), ("recording", .string(path)), ("file_bytes", .int(Int64(file.fileSize))),
+            ("format", .string("\(file.majorVersion).\(file.minorVersion)")), ("closed_cleanly", .bool(file.hasFooter)),
+        ]
+        var metadataError: String?
+        var host: HostInfo?, clock: ClockAnchors?, rec: RecordingInfo?
+        do {
+            host = try file.metadata(named: MetadataName.host, as: HostInfo.self)
+            clock = try file.metadata(named: MetadataName.clock, as: ClockAnchors.self)
+            rec = try file.metadata(named: MetadataName.recording, as: RecordingInfo.self)
+        } catch {
+            metadataError = "\(error)"
+        }
+        fields.append(("host", host.map { h in
+            .object([("hostname", .string(h.hostname)), ("kernel", .string(h.kernelRelease)), ("machine", .string(h.machine)),
+                     ("cpus", .int(Int64(h.cpuCount))), ("page_size", .int(Int64(h.pageSize)))])
+        } ?? .null))
+        let epoch = { (t: Int64?) -> JSONText in
+            guard let t else { return .null }
+            return clock.map { .int($0.realtime(ofMonotonic: t)) } ?? .null
+        }
+        fields.append(("events", .object([("first_ns", epoch(summary.firstTime)), ("last_ns", epoch(summary.lastTime)),
+                                          ("first_monotonic_ns", opt(summary.firstTime)), ("last_monotonic_ns", opt(summary.lastTime))])))
+        fields.append(("recorded", rec.map { r in
+            .object([("tool", .string(r.tool)), ("version", .string(r.version)), ("command_line", .array(r.commandLine.map { .string($0) })),
+                     ("families", .array(r.families.map { .string($0) })), ("start_ns", epoch(r.startTime)), ("stop_ns", epoch(r.stopTime)),
+                     ("pids", .array(r.selectedPids.map { .int(Int64($0)) })), ("command", r.command.map { .array($0.map { .string($0) }) } ?? .null),
+                     ("cgroup", r.selectedCgroup.map { .string($0) } ?? .null), ("scope", r.scope.map { .string($0) } ?? .null),
+                     ("stop_reason", r.stopReason.map { .string($0) } ?? .null)])
+        } ?? .null))
+        fields.append(("tables", .array(summary.tables.map { t in
+            .object([("name", .string(t.name)), ("family", .string(t.family)), ("rows", .int(Int64(t.rows))),
+                     ("chunks", .int(Int64(t.chunks))), ("bytes", .int(Int64(t.bytes)))])
+        })))
+        fields.append(("total_rows", .int(Int64(summary.totalRows))))
+        fields.append(("metadata", .array(file.metadataNames.map { .string($0) })))
+        if file.tableID(named: "lost_events") == nil {
+            fields.append(("lost", .null))
+        } else {
+            fields.append(("lost", .array(summary.loss.map { l in
+                .object([("family", .string(l.family)), ("reason", .string(l.reason)), ("lost", .int(l.lost))])
+            })))
+        }
+        fields.append(("lost_unreadable", summary.lossUnreadable.map { .string($0) } ?? .null))
+        fields.append(("metadata_error", metadataError.map { .string($0) } ?? .null))
+        fields.append(("damage", .array(file.damage.map { .string("\($0)") })))
+        return .object(fields)
     }
 }

@@ -26,7 +26,7 @@ public struct ToolsCommand: ParsableCommand {
 
     public func run() throws {
         let file = try recording.map { try openRecording($0) }
-        print(json ? Self.jsonListing(file: file) : Self.listing(file: file), terminator: "")
+        try writeOutput(json ? Self.jsonListing(file: file) : Self.listing(file: file))
     }
 
     /// The default invocation's tables: what the tool reads without flags.

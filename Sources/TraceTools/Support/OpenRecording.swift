@@ -11,3 +11,13 @@ public func openRecording(_ path: String) throws -> TraceFile {
         throw ExitCode.failure
     }
 }
+
+/// Writes a command's output to stdout; when it cannot be written (a full disk, `> /dev/full`)
+/// prints the one-line reason and exits 1, rather than exiting 0 with nothing written.
+public func writeOutput(_ text: String) throws {
+    StandardOutput.write(text)
+    if let why = StandardOutput.failureMessage {
+        StandardError.write("bpfan: \(why)")
+        throw ExitCode.failure
+    }
+}

@@ -30,6 +30,10 @@ public protocol RecordingTool: ParsableCommand {
     /// Which positional is the recording, and the numeric positionals (default: the last
     /// non-numeric argument; bpfan bt's come before the program's own arguments).
     func recordingArgument() throws -> (path: String, numbers: [Int])
+    /// The `interval [count]` this invocation reports in (seconds of recording time), or nil
+    /// when it prints one report: the shared notes on a span shorter than asked for use it.
+    /// Default: the `interval count` positionals.
+    func intervals(numbers: [Int]) -> IntervalRequest?
     /// Produces the output from the windowed recording and the numeric positionals.
     func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws
 }
@@ -47,6 +51,10 @@ extension RecordingTool {
     }
     public static func positionalNumber(_ arg: String) -> Int? { Int(arg) }
     public static var notes: String { "" }
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        guard Self.numericPositionals.first == "interval", let seconds = numbers.first else { return nil }
+        return IntervalRequest(seconds: seconds, count: numbers.count > 1 ? numbers[1] : nil)
+    }
     public var lossFamilies: Set<String> { Set(requiredTables.map { Recording.family(ofTable: $0) }) }
 
     public func run() throws {
@@ -54,6 +62,10 @@ extension RecordingTool {
         // `bpfan TOOL ARGS...`: the JSON header names the flags as given.
         execute(into: &out, arguments: Array(CommandLine.arguments.dropFirst(2)))
         out.flush()
+        if let why = StandardOutput.failureMessage {
+            out.warn("bpfan \(Self.toolName): \(why)")
+            throw ExitCode.failure
+        }
         if out.failed { throw ExitCode.failure }
     }
 
@@ -70,6 +82,14 @@ extension RecordingTool {
             let (path, numbers) = try recordingArgument()
             let file = try TraceFile(path: path)
             let rec = try Recording(file: file, window: .all).windowed(from: common.from, to: common.to)
+            // What the recording covers of the span asked for: nothing at all is an error, not an
+            // empty report.
+            let coverage = rec.coverage(from: common.from, to: common.to)
+            if let nothing = coverage.nothing {
+                out.warn("bpfan \(name): \(nothing)")
+                out.failed = true
+                return
+            }
             out.begin(tool: name, arguments: arguments, recording: path, host: rec.host?.hostname, kernel: rec.host?.kernelRelease,
                       window: (rec.effectiveStart, rec.effectiveEnd), clock: rec.clock.map(WallClock.init))
             let missing = rec.missingTables(requiredTables)
@@ -80,6 +100,11 @@ extension RecordingTool {
                 out.warn("bpfan \(name): \(path) has no \(missing.joined(separator: ", ")) table\(missing.count > 1 ? "s" : ""); record it with `bpfrec record \(how.joined(separator: " "))`")
                 out.failed = true
                 return
+            }
+            for note in coverage.notes { out.warn("bpfan \(name): note: \(note)") }
+            if let scope = rec.scopeNote { out.warn("bpfan \(name): note: \(scope)") }
+            if let i = intervals(numbers: numbers), let note = rec.intervalNote(i) {
+                out.warn("bpfan \(name): note: \(note)")
             }
             if !file.damage.isEmpty {
                 out.warn("bpfan \(name): warning: \(path) is damaged (\(file.damage.count) problem(s); first: \(file.damage[0])); output covers the readable part")

@@ -20,11 +20,11 @@ public struct Argdist: RecordingTool {
         Where:
                 category   -- the category of the kernel tracepoint (e.g. net, sched)
                 event      -- the tracepoint name; its fields are args->FIELD
-                type       -- the type of the expression to collect (u32, int, char*, ...)
-                expr       -- the expression to collect (C: args->FIELD, $PID, $COMM, and
-                              $latency and $entry(param) on syscalls:sys_exit_NAME: from
-                              the syscalls family, or from -e sys_enter_NAME and
-                              sys_exit_NAME recorded together, paired by thread)
+                type -- the type of the expression to collect (u32, int, char*, ...)
+                expr -- the expression to collect (C: args->FIELD, $PID, $COMM, and
+                              $latency and $entry(param) on syscalls:sys_exit_NAME:
+                              from the syscalls family, or from -e sys_enter_NAME
+                              and sys_exit_NAME recorded together, paired by thread)
                 filter     -- the filter that is applied to collected values
                 label      -- the label for this probe in the resulting output
 
@@ -33,40 +33,42 @@ public struct Argdist: RecordingTool {
                     Aggregate interrupts by interrupt request (IRQ)
             bpfan argdist -H 't:block:block_rq_complete():u32:args->nr_sector' run.trc
                     Histogram of the number of sectors in completing block I/O requests
-            bpfan argdist -C 't:syscalls:sys_exit_read():long:args->ret:args->ret<0' run.trc
+            bpfan argdist -C 't:syscalls:sys_exit_read():long:args->ret:args->ret<0' \\
+                run.trc
                     Count failing reads by error
             bpfan argdist -H 't:syscalls:sys_exit_read():u64:$latency#read ns' run.trc
                     Histogram of read latencies (ns), from the syscalls family
             bpfan argdist -C 't:syscalls:sys_exit_pread64():u64:$entry(count)' run.trc
                     Sizes asked of the preads that returned (bpfrec record
                     -e 'syscalls:sys_*_pread64')
-            bpfan argdist -c -i 5 -C 't:signal:signal_generate():int,char*:args->sig,$COMM' run.trc
+            bpfan argdist -c -i 5 -C \\
+                't:signal:signal_generate():int,char*:args->sig,$COMM' run.trc
                     Signals by number and sender, cumulative, every 5 seconds
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("id of the process to trace (optional)", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("id of the process to trace (optional)", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("id of the thread to trace (optional)", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("id of the thread to trace (optional)", valueName: "TID"))
     var tid: Int?
-    @Option(name: [.customShort("z"), .customLong("string-size")], help: ArgumentHelp("maximum string size to read from char* arguments", valueName: "STRING_SIZE"))
+    @Option(name: [.customShort("z", allowingJoined: true), .customLong("string-size")], help: ArgumentHelp("maximum string size to read from char* arguments", valueName: "STRING_SIZE"))
     var stringSize = 80
-    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("output interval, in seconds (default 1 second)", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("output interval, in seconds", valueName: "INTERVAL"))
     var interval = 1
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("total duration of trace, in seconds", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("total duration of trace, in seconds", valueName: "DURATION"))
     var duration: Int?
-    @Option(name: [.customShort("n"), .customLong("number")], help: ArgumentHelp("number of outputs", valueName: "COUNT"))
+    @Option(name: [.customShort("n", allowingJoined: true), .customLong("number")], help: ArgumentHelp("number of outputs", valueName: "COUNT"))
     var number: Int?
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "print resulting BPF program code before executing (no program here: ignored)")
     var verbose = false
     @Flag(name: [.customShort("c"), .customLong("cumulative")], help: "do not clear histograms and freq counts at each interval")
     var cumulative = false
-    @Option(name: [.customShort("T"), .customLong("top")], help: ArgumentHelp("number of top results to show (not applicable to histograms)", valueName: "TOP"))
+    @Option(name: [.customShort("T", allowingJoined: true), .customLong("top")], help: ArgumentHelp("number of top results to show (not applicable to histograms)", valueName: "TOP"))
     var top: Int?
-    @Option(name: [.customShort("H"), .customLong("histogram")], help: ArgumentHelp("probe specifier to capture histogram of (see examples below)", valueName: "specifier"))
+    @Option(name: [.customShort("H", allowingJoined: true), .customLong("histogram")], help: ArgumentHelp("probe specifier to capture histogram of (see examples below)", valueName: "specifier"))
     var histogramSpecifiers: [String] = []
-    @Option(name: [.customShort("C"), .customLong("count")], help: ArgumentHelp("probe specifier to capture count of (see examples below)", valueName: "specifier"))
+    @Option(name: [.customShort("C", allowingJoined: true), .customLong("count")], help: ArgumentHelp("probe specifier to capture count of (see examples below)", valueName: "specifier"))
     var countSpecifiers: [String] = []
-    @Option(name: [.customShort("I"), .customLong("include")], help: ArgumentHelp("additional header files (kernel structs are not in recordings: refused)", valueName: "header"))
+    @Option(name: [.customShort("I", allowingJoined: true), .customLong("include")], help: ArgumentHelp("additional header files (kernel structs are not in recordings: refused)", valueName: "header"))
     var include: [String] = []
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))
@@ -125,6 +127,17 @@ public struct Argdist: RecordingTool {
         return Probe(spec: spec, input: TracepointProbeInput(source: source, columns: columns), keys: keys, keyTypes: keyTypes, filter: filter)
     }
 
+    /// A report every -i seconds: -n of them, or until -d seconds.
+    func reports() -> (seconds: Int, count: Int?) {
+        var count = number
+        if let duration { count = min(count ?? Int.max, (duration + interval - 1) / interval) }
+        return (interval, count)
+    }
+
+    /// None for the shared note: argdist says itself that its last interval is partial, with
+    /// what the live tool would have done.
+    public func intervals(numbers: [Int]) -> IntervalRequest? { nil }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         // The live tool creates the -C probes first, then the -H ones, and prints them in that order.
         var specs: [ArgdistSpecifier] = []
@@ -140,9 +153,8 @@ public struct Argdist: RecordingTool {
         }
 
         // One report per interval: -n reports, or until -d seconds, else to the recording's end.
-        var count = number
-        if let duration { count = min(count ?? Int.max, (duration + interval - 1) / interval) }
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: interval, count: count)
+        let reports = reports()
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: reports.seconds, count: reports.count)
         var counts = Array(repeating: Array(repeating: [[CValue]: UInt64](), count: probes.count), count: buckets.bucketCount)
         var hists = Array(repeating: Array(repeating: Log2Histogram(slotCount: 64), count: probes.count), count: buckets.bucketCount)
         let tid = tid.map(Int64.init)

@@ -13,9 +13,11 @@ public struct Biolatency: RecordingTool {
         abstract: "Summarize block device I/O latency as a histogram.",
         discussion: """
         EXAMPLES:
-            bpfan biolatency run.trc          # summarize block I/O latency as a histogram
+            bpfan biolatency run.trc          # summarize block I/O latency as a
+                                              # histogram
             bpfan biolatency run.trc 1 10     # print 1 second summaries, 10 times
-            bpfan biolatency -mT run.trc 1    # 1s summaries, milliseconds, and timestamps
+            bpfan biolatency -mT run.trc 1    # 1s summaries, milliseconds, and
+                                              # timestamps
             bpfan biolatency -Q run.trc       # include OS queued time in I/O time
             bpfan biolatency -D run.trc       # show each disk device separately
             bpfan biolatency -F run.trc       # show I/O flags separately
@@ -33,9 +35,9 @@ public struct Biolatency: RecordingTool {
     var perDisk = false
     @Flag(name: [.customShort("F"), .customLong("flag")], help: "Print a histogram per set of I/O flags")
     var perFlag = false
-    @Option(name: [.customShort("d")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    @Option(name: [.customShort("d", allowingJoined: true)], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
     var disk: String?
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time).", valueName: "recording [interval] [count]"))

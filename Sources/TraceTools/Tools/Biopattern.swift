@@ -20,7 +20,7 @@ public struct Biopattern: RecordingTool {
 
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
     var timestamp = false
-    @Option(name: [.customShort("d"), .customLong("disk")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("disk")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
     var disk: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time).", valueName: "recording [interval] [count]"))

@@ -22,9 +22,9 @@ public struct Biosnoop: RecordingTool {
 
     @Flag(name: [.customShort("Q"), .customLong("queued")], help: "Include OS queued time in I/O time")
     var queued = false
-    @Option(name: [.customShort("d"), .customLong("disk")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("disk")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
     var disk: String?
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

@@ -25,9 +25,9 @@ public struct Biotop: RecordingTool {
 
     @Flag(name: [.customShort("C"), .customLong("noclear")], help: "Don't clear the screen")
     var noclear = false
-    @Option(name: [.customShort("r"), .customLong("rows")], help: ArgumentHelp("Maximum rows to print, default 20", valueName: "ROWS"))
+    @Option(name: [.customShort("r", allowingJoined: true), .customLong("rows")], help: ArgumentHelp("Maximum rows to print, default 20", valueName: "ROWS"))
     var rows: Int = 20
-    @Option(name: [.customShort("s"), .customLong("sort")], help: ArgumentHelp("Sort columns, default all [all, io, bytes, time]", valueName: "SORT"))
+    @Option(name: [.customShort("s", allowingJoined: true), .customLong("sort")], help: ArgumentHelp("Sort columns, default all [all, io, bytes, time]", valueName: "SORT"))
     var sort: Sort = .all
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [interval] [count] (recording time; interval defaults to 1).", valueName: "recording [interval] [count]"))
@@ -44,8 +44,14 @@ public struct Biotop: RecordingTool {
     struct Key: Hashable { var pid: Int64; var comm: String; var write: Bool; var dev: UInt32 }
     struct Stat { var io: Int64 = 0; var bytes: Int64 = 0; var us: Int64 = 0 }
 
+    /// Every `interval` seconds (1 by default, as the live tool), `count` times.
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        IntervalRequest(seconds: numbers.first ?? 1, count: numbers.count > 1 ? numbers[1] : nil)
+    }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first ?? 1, count: numbers.count > 1 ? numbers[1] : nil)
+        let reports = intervals(numbers: numbers)
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: reports?.seconds, count: reports?.count)
         var stats = Array(repeating: [Key: Stat](), count: buckets.bucketCount)
         var who: [Int64: (pid: Int64, comm: String)] = [:]
         var starts: [Int64: (ts: Int64, len: Int64)] = [:]

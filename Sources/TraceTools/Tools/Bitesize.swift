@@ -18,9 +18,9 @@ public struct Bitesize: RecordingTool {
         """)
     public static let numericPositionals = ["interval", "count"]
 
-    @Option(name: [.customShort("c"), .customLong("comm")], help: ArgumentHelp("Trace this comm only", valueName: "COMM"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("comm")], help: ArgumentHelp("Trace this comm only", valueName: "COMM"))
     var comm: String?
-    @Option(name: [.customShort("d"), .customLong("disk")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("disk")], help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
     var disk: String?
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
     var timestamp = false

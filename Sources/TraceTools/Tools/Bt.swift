@@ -20,16 +20,20 @@ public struct Bt: RecordingTool {
         The .bt tools bpfan ships (runqlat.bt, opensnoop.bt, ...) are scripts run by this interpreter: `bpfan runqlat.bt --source` prints one to start yours from. Under --json, bpftrace's own -f json records follow bpfan's header.
 
         EXAMPLES:
-            bpfan bt -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }' run.trc
-            bpfan bt -e 't:syscalls:sys_exit_read /args->ret > 0/ { @bytes = hist(args->ret); }' run.trc
-            bpfan bt -e 't:irq:irq_handler_entry { @[args->irq] = count(); } interval:s:1 { print(@); clear(@); }' run.trc
+            bpfan bt -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }' \\
+                run.trc
+            bpfan bt -e 't:syscalls:sys_exit_read /args->ret > 0/ {
+                    @bytes = hist(args->ret); }' run.trc
+            bpfan bt -e 't:irq:irq_handler_entry { @[args->irq] = count(); }
+                    interval:s:1 { print(@); clear(@); }' run.trc
             bpfan bt script.bt run.trc 1234          # $1 is 1234
-            bpfan bt -l 't:syscalls:*open*' run.trc    # the probes this recording serves
+            bpfan bt -l 't:syscalls:*open*' run.trc    # the probes this recording
+                                                       # serves
         """)
 
-    @Option(name: .customShort("e"), help: ArgumentHelp("program to run (else the first argument names a .bt file)", valueName: "PROGRAM"))
+    @Option(name: .customShort("e", allowingJoined: true), help: ArgumentHelp("program to run (else the first argument names a .bt file)", valueName: "PROGRAM"))
     var program: String?
-    @Option(name: .customShort("f"), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
+    @Option(name: .customShort("f", allowingJoined: true), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
     var format = "text"
     @Flag(name: .customShort("l"), help: "list the probes the recording serves (optionally matching a pattern)")
     var list = false

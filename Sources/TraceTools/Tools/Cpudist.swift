@@ -16,7 +16,8 @@ public struct Cpudist: RecordingTool {
             bpfan cpudist run.trc              # summarize on-CPU time as a histogram
             bpfan cpudist -O run.trc           # summarize off-CPU time as a histogram
             bpfan cpudist run.trc 1 10         # print 1 second summaries, 10 times
-            bpfan cpudist -mT run.trc 1        # 1s summaries, milliseconds, and timestamps
+            bpfan cpudist -mT run.trc 1        # 1s summaries, milliseconds, and
+                                               # timestamps
             bpfan cpudist -P run.trc           # show each PID separately
             bpfan cpudist -p 185 run.trc       # trace PID 185 only
         """)
@@ -32,9 +33,9 @@ public struct Cpudist: RecordingTool {
     var perProcess = false
     @Flag(name: [.customShort("L"), .customLong("tids")], help: "Print a histogram per thread ID")
     var perThread = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Trace this PID only", valueName: "PID"))
     var pid: Int32?
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Verbose debug output (no effect)")
     var verbose = false

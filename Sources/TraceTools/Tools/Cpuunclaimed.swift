@@ -21,7 +21,8 @@ public struct Cpuunclaimed: RecordingTool {
             bpfan cpuunclaimed run.trc          # output every 1 second (default)
             bpfan cpuunclaimed 5 10 run.trc     # print 5 second summaries, 10 times
             bpfan cpuunclaimed -T 1 run.trc     # 1s summaries and timestamps
-            bpfan cpuunclaimed -j run.trc       # raw dump of all samples (verbose), CSV
+            bpfan cpuunclaimed -j run.trc       # raw dump of all samples (verbose),
+                                                # CSV
         """)
 
     @Flag(name: [.customShort("j"), .customLong("csv")], help: "print sample summaries (verbose) as comma-separated values")

@@ -20,8 +20,10 @@ public struct Execsnoop: RecordingTool {
             bpfan execsnoop -u 1000 run.trc     # only trace UID 1000
             bpfan execsnoop -t run.trc          # include timestamps
             bpfan execsnoop -q run.trc          # add "quotemarks" around arguments
-            bpfan execsnoop -n main run.trc     # only print command lines containing "main"
-            bpfan execsnoop -l tpkg run.trc     # only print commands where arg contains "tpkg"
+            bpfan execsnoop -n main run.trc     # only print command lines containing
+                                                # "main"
+            bpfan execsnoop -l tpkg run.trc     # only print commands where arg
+                                                # contains "tpkg"
         """)
 
     @Flag(name: [.customShort("T"), .customLong("time")], help: "include time column on output (HH:MM:SS)")
@@ -30,19 +32,19 @@ public struct Execsnoop: RecordingTool {
     var timestamp = false
     @Flag(name: [.customShort("x"), .customLong("fails")], help: "include failed exec()s")
     var fails = false
-    @Option(name: [.customShort("u"), .customLong("uid")], help: ArgumentHelp("trace this UID only", valueName: "UID"))
+    @Option(name: [.customShort("u", allowingJoined: true), .customLong("uid")], help: ArgumentHelp("trace this UID only", valueName: "UID"))
     var uid: Int?
     @Flag(name: [.customShort("q"), .customLong("quote")], help: "Add quotemarks (\") around arguments")
     var quote = false
-    @Option(name: [.customShort("n"), .customLong("name")], help: ArgumentHelp("only print commands matching this name, any arg", valueName: "NAME"))
+    @Option(name: [.customShort("n", allowingJoined: true), .customLong("name")], help: ArgumentHelp("only print commands matching this name, any arg", valueName: "NAME"))
     var name: String?
-    @Option(name: [.customShort("l"), .customLong("line")], help: ArgumentHelp("only print commands where arg contains this line (like the live tool, matched against the command name)", valueName: "LINE"))
+    @Option(name: [.customShort("l", allowingJoined: true), .customLong("line")], help: ArgumentHelp("only print commands where arg contains this line (like the live tool, matched against the command name)", valueName: "LINE"))
     var line: String?
     @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "print UID column")
     var printUID = false
     @Option(name: .customLong("max-args"), help: ArgumentHelp("maximum number of arguments parsed and displayed, defaults to 20", valueName: "MAX_ARGS"))
     var maxArgs: Int = 20
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

@@ -22,11 +22,11 @@ public struct Exitsnoop: RecordingTool {
     var timestamp = false
     @Flag(name: [.customShort("x"), .customLong("failed")], help: "Trace error exits only.")
     var failed = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
     var pid: Int?
     @Flag(name: [.customShort("T"), .customLong("threaded")], help: "Trace by thread.")
     var threaded = false
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

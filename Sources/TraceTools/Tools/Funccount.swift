@@ -16,19 +16,22 @@ public struct Funccount: RecordingTool {
         abstract: "Count functions, tracepoints, and USDT probes",
         discussion: """
         EXAMPLES:
-            bpfan funccount 't:irq:*' run.trc          # count every recorded irq tracepoint
-            bpfan funccount -r 't:^sched:.*' run.trc   # same idea, with a regular expression
-            bpfan funccount -Ti 5 't:irq:*' run.trc    # output every 5 seconds, with timestamps
+            bpfan funccount 't:irq:*' run.trc          # count every recorded irq
+                                                       # tracepoint
+            bpfan funccount -r 't:^sched:.*' run.trc   # same idea, with a regular
+                                                       # expression
+            bpfan funccount -Ti 5 't:irq:*' run.trc    # output every 5 seconds, with
+                                                       # timestamps
             bpfan funccount -d 10 't:irq:*' run.trc    # the first 10 seconds only
             bpfan funccount -p 185 't:signal:*' run.trc   # events of PID 185 only
             bpfan funccount -c 1 't:irq:*' run.trc     # events on CPU 1 only
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
     var interval: Int?
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
     var duration: Int?
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
     var timestamp = false
@@ -36,7 +39,7 @@ public struct Funccount: RecordingTool {
     var regexp = false
     @Flag(name: [.customShort("D"), .customLong("debug")], help: "print BPF program before starting (no program here: ignored)")
     var debug = false
-    @Option(name: [.customShort("c"), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
     var cpu: Int?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The search expression for events (t:SUBSYS:EVENT), then the recording.", valueName: "pattern recording"))
@@ -69,6 +72,12 @@ public struct Funccount: RecordingTool {
     public var requiredTables: [String] { [] }
     public var lossFamilies: Set<String> { [Recording.tracepointsFamily] }
 
+    /// -i INTERVAL reports every INTERVAL (until -d), -d alone once after DURATION.
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        guard let step = interval ?? duration else { return nil }
+        return IntervalRequest(seconds: step, count: duration.map { max(1, $0 / step) })
+    }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let (recorded, unrecorded, catalog) = try events(rec)
         if !catalog {
@@ -85,9 +94,8 @@ public struct Funccount: RecordingTool {
             out.warn("bpfan funccount: warning: \(lost); counts below are incomplete")
         }
         // -d alone reports once, after DURATION; -i every INTERVAL (until -d).
-        let step = interval ?? duration
-        let count = duration.map { d in step.map { max(1, d / $0) } ?? 1 }
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: step, count: count)
+        let reports = intervals(numbers: numbers)
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: reports?.seconds, count: reports?.count)
         var counts = Array(repeating: [String: Int64](), count: buckets.bucketCount)
         let filter = ScanFilter(pids: pid.map { [Int64($0)] }, values: cpu.map { ["cpu": [Int64($0)]] } ?? [:])
         for (event, table) in recorded {

@@ -18,7 +18,8 @@ public struct Hardirqs: RecordingTool {
             bpfan hardirqs run.trc            # sum hard irq event time
             bpfan hardirqs -d run.trc         # show hard irq event time as histograms
             bpfan hardirqs 1 10 run.trc       # print 1 second summaries, 10 times
-            bpfan hardirqs -NT 1 run.trc      # 1s summaries, nanoseconds, and timestamps
+            bpfan hardirqs -NT 1 run.trc      # 1s summaries, nanoseconds, and
+                                              # timestamps
             bpfan hardirqs -C run.trc         # count hard irq events
         """)
 
@@ -26,7 +27,7 @@ public struct Hardirqs: RecordingTool {
     var count = false
     @Flag(name: [.customShort("d"), .customLong("distributed")], help: "Show distributions as histograms")
     var distributed = false
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Include timestamp on output")
     var timestamp = false

@@ -42,7 +42,8 @@ public struct Sigsnoop: RecordingTool {
         abstract: "Trace standard and real-time signals.",
         discussion: """
         EXAMPLES:
-            bpfan sigsnoop run.trc          # trace all signals (recorded with --families signal)
+            bpfan sigsnoop run.trc          # trace all signals (recorded with
+                                            # --families signal)
             bpfan sigsnoop -x run.trc       # trace failed signals only
             bpfan sigsnoop -k run.trc       # trace signals issued by kill syscall only
             bpfan sigsnoop -p 1216 run.trc  # only trace PID 1216
@@ -92,9 +93,9 @@ struct SignalSnoopOptions: ParsableArguments {
     var killOnly = false
     @Flag(name: [.customShort("n"), .customLong("name")], help: "Output signal name instead of signal number.")
     var signalName = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("s"), .customLong("signal")], help: ArgumentHelp("Signal to trace.", valueName: "SIGNAL"))
+    @Option(name: [.customShort("s", allowingJoined: true), .customLong("signal")], help: ArgumentHelp("Signal to trace.", valueName: "SIGNAL"))
     var signal: Int?
 
     func validate() throws {

@@ -19,23 +19,29 @@ public struct Offcputime: RecordingTool {
         BPF symbols bpfrec records (recordings made before it kept them print [unknown] there).
 
         EXAMPLES:
-            bpfan offcputime run.trc             # off-CPU stack time over the whole recording
+            bpfan offcputime run.trc             # off-CPU stack time over the whole
+                                                 # recording
             bpfan offcputime run.trc 5           # the first 5 seconds only
-            bpfan offcputime -f run.trc 5        # 5 seconds, and output in folded format
-            bpfan offcputime -m 1000 run.trc     # only events that last more than 1000 usec
-            bpfan offcputime -M 10000 run.trc    # only events that last less than 10000 usec
+            bpfan offcputime -f run.trc 5        # 5 seconds, and output in folded
+                                                 # format
+            bpfan offcputime -m 1000 run.trc     # only events that last more than 1000
+                                                 # usec
+            bpfan offcputime -M 10000 run.trc    # only events that last less than
+                                                 # 10000 usec
             bpfan offcputime -p 185 run.trc      # only threads for PID 185
             bpfan offcputime -t 188 run.trc      # only thread 188
             bpfan offcputime -u run.trc          # only user threads (no kernel)
             bpfan offcputime -k run.trc          # only kernel threads (no user)
-            bpfan offcputime -U run.trc          # only show user space stacks (no kernel)
-            bpfan offcputime -K run.trc          # only show kernel space stacks (no user)
+            bpfan offcputime -U run.trc          # only show user space stacks (no
+                                                 # kernel)
+            bpfan offcputime -K run.trc          # only show kernel space stacks (no
+                                                 # user)
         """)
     public static let numericPositionals = ["duration"]
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int64?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
     var tid: Int64?
     @Flag(name: [.customShort("u"), .customLong("user-threads-only")], help: "user threads only (no kernel threads)")
     var userThreadsOnly = false
@@ -51,9 +57,9 @@ public struct Offcputime: RecordingTool {
     var folded = false
     @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (no effect: nothing is dropped)", valueName: "N"))
     var stackStorageSize: Int = 1024
-    @Option(name: [.customShort("m"), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces (default 1)", valueName: "US"))
+    @Option(name: [.customShort("m", allowingJoined: true), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces", valueName: "US"))
     var minBlock: UInt64 = 1
-    @Option(name: [.customShort("M"), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces (default U64_MAX)", valueName: "US"))
+    @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces", valueName: "US"))
     var maxBlock: UInt64 = .max
     @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
     var state: Int64?

@@ -21,23 +21,24 @@ public struct Opensnoop: RecordingTool {
             bpfan opensnoop -t 123 run.trc    # only trace TID 123
             bpfan opensnoop -u 1000 run.trc   # only trace UID 1000
             bpfan opensnoop -d 10 run.trc     # the first 10 seconds only
-            bpfan opensnoop -n main run.trc   # only print process names containing "main"
+            bpfan opensnoop -n main run.trc   # only print process names containing
+                                              # "main"
             bpfan opensnoop -e run.trc        # show extended fields
         """)
 
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("Duration to trace", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("Duration to trace", valueName: "DURATION"))
     var duration: Int?
     @Flag(name: [.customShort("e"), .customLong("extended-fields")], help: "Print extended fields")
     var extended = false
-    @Option(name: [.customShort("n"), .customLong("name")], help: ArgumentHelp("Trace process names containing this", valueName: "NAME"))
+    @Option(name: [.customShort("n", allowingJoined: true), .customLong("name")], help: ArgumentHelp("Trace process names containing this", valueName: "NAME"))
     var name: String?
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("Thread ID to trace", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("Thread ID to trace", valueName: "TID"))
     var tid: Int?
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "Print timestamp")
     var timestamp = false
-    @Option(name: [.customShort("u"), .customLong("uid")], help: ArgumentHelp("User ID to trace", valueName: "UID"))
+    @Option(name: [.customShort("u", allowingJoined: true), .customLong("uid")], help: ArgumentHelp("User ID to trace", valueName: "UID"))
     var uid: Int?
     @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "Print UID")
     var printUID = false

@@ -14,7 +14,8 @@ public struct Pidpersec: RecordingTool {
         abstract: "Count new processes (via fork).",
         discussion: """
         EXAMPLES:
-            bpfan pidpersec run.trc            # new processes each second of the recording
+            bpfan pidpersec run.trc            # new processes each second of the
+                                               # recording
             bpfan pidpersec --from 10 run.trc  # from 10 seconds in
         """)
 

@@ -25,10 +25,10 @@ public struct Profile: RecordingTool {
         begins with it.
 
         EXAMPLES:
-            bpfan profile run.trc             # profile stack traces at the recorded 49 Hertz
+            bpfan profile run.trc             # stack traces at the recorded 49 Hz
             bpfan profile -F 7 run.trc        # one sample in 7 of a 49 Hz recording
             bpfan profile run.trc 5           # the first 5 seconds only
-            bpfan profile -f run.trc 5        # output in folded format for flame graphs
+            bpfan profile -f run.trc 5        # folded output, for flame graphs
             bpfan profile -p 185 run.trc      # only profile process with PID 185
             bpfan profile -L 185 run.trc      # only profile thread with TID 185
             bpfan profile -U run.trc          # only show user space stacks (no kernel)

@@ -31,9 +31,9 @@ public struct Runqlat: RecordingTool {
     var perProcess = false
     @Flag(name: [.customShort("L"), .customLong("tids")], help: "Print a histogram per thread ID")
     var perThread = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Trace this PID only", valueName: "PID"))
     var pid: Int32?
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Verbose debug output (no effect)")
     var verbose = false

@@ -26,7 +26,7 @@ public struct Runqlen: RecordingTool {
 
     @Flag(name: [.customShort("C"), .customLong("cpus")], help: "Print output for each CPU separately")
     var perCPU = false
-    @Option(name: [.customShort("f"), .customLong("frequency")], help: ArgumentHelp("Sample with a certain frequency (must be the recorded rate)", valueName: "FREQUENCY"))
+    @Option(name: [.customShort("f", allowingJoined: true), .customLong("frequency")], help: ArgumentHelp("Sample with a certain frequency (must be the recorded rate)", valueName: "FREQUENCY"))
     var frequency: Int?
     @Flag(name: [.customShort("O"), .customLong("runqocc")], help: "Report run queue occupancy")
     var runqocc = false

@@ -11,7 +11,8 @@ public struct Runqslower: RecordingTool {
         abstract: "Trace high run queue latency.",
         discussion: """
         EXAMPLES:
-            bpfan runqslower run.trc         # trace latency higher than 10000 us (default)
+            bpfan runqslower run.trc         # trace latency higher than 10000 us
+                                             # (default)
             bpfan runqslower run.trc 1000    # trace latency higher than 1000 us
             bpfan runqslower -p 123 run.trc  # trace pid 123
             bpfan runqslower -t 123 run.trc  # trace tid 123 (use for threads only)
@@ -19,9 +20,9 @@ public struct Runqslower: RecordingTool {
         """)
     public static let numericPositionals = ["min_us"]
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
     var pid: Int32?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("Thread TID to trace", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("Thread TID to trace", valueName: "TID"))
     var tid: Int32?
     @Flag(name: [.customShort("P"), .customLong("previous")], help: "also show previous task name and TID")
     var previous = false

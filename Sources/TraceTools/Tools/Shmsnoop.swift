@@ -16,18 +16,19 @@ public struct Shmsnoop: RecordingTool {
             bpfan shmsnoop -p 181 run.trc    # only trace PID 181
             bpfan shmsnoop -t 123 run.trc    # only trace TID 123
             bpfan shmsnoop -d 10 run.trc     # the first 10 seconds only
-            bpfan shmsnoop -n main run.trc   # only print process names containing "main"
+            bpfan shmsnoop -n main run.trc   # only print process names containing
+                                             # "main"
         """)
 
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
     var timestamp = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int64?
-    @Option(name: [.customShort("t"), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
+    @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
     var tid: Int64?
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("total duration of trace in seconds", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("total duration of trace in seconds", valueName: "DURATION"))
     var duration: Int?
-    @Option(name: [.customShort("n"), .customLong("name")], help: ArgumentHelp("only print process names containing this name", valueName: "NAME"))
+    @Option(name: [.customShort("n", allowingJoined: true), .customLong("name")], help: ArgumentHelp("only print process names containing this name", valueName: "NAME"))
     var name: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

@@ -17,7 +17,8 @@ public struct Softirqs: RecordingTool {
             bpfan softirqs run.trc            # sum soft irq event time
             bpfan softirqs -d run.trc         # show soft irq event time as histograms
             bpfan softirqs 1 10 run.trc       # print 1 second summaries, 10 times
-            bpfan softirqs -NT 1 run.trc      # 1s summaries, nanoseconds, and timestamps
+            bpfan softirqs -NT 1 run.trc      # 1s summaries, nanoseconds, and
+                                              # timestamps
         """)
 
     @Flag(name: [.customShort("d"), .customLong("distributed")], help: "Show distributions as histograms")

@@ -24,7 +24,7 @@ public struct Solisten: RecordingTool {
             bpfan solisten -t run.trc        # include timestamps
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
     var pid: Int64?
     @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "Include timestamp on output")
     var timestamp = false

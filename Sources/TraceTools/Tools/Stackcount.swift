@@ -15,27 +15,34 @@ public struct Stackcount: RecordingTool {
         abstract: "Count events and their stack traces",
         discussion: """
         EXAMPLES:
-            bpfan stackcount t:sched:sched_wakeup run.trc       # count stacks of a tracepoint recorded with stacks
-            bpfan stackcount -d t:block:block_rq_insert run.trc # include a user/kernel stack delimiter
+            bpfan stackcount t:sched:sched_wakeup run.trc
+                # count stacks of a tracepoint recorded with stacks
+            bpfan stackcount -d t:block:block_rq_insert run.trc
+                # include a user/kernel stack delimiter
             bpfan stackcount -s t:sched:sched_wakeup run.trc    # show symbol offsets
-            bpfan stackcount -sv t:sched:sched_wakeup run.trc   # show offsets and raw addresses (verbose)
-            bpfan stackcount 't:block:*' run.trc                # count stacks for tracepoints matching block:*
-            bpfan stackcount -r 't:^block:.*' run.trc           # same as above, using regular expressions
-            bpfan stackcount -Ti 5 t:sched:sched_wakeup run.trc # output every 5 seconds, with timestamps
-            bpfan stackcount -p 185 t:sched:sched_wakeup run.trc   # stacks of PID 185 only
+            bpfan stackcount -sv t:sched:sched_wakeup run.trc
+                # show offsets and raw addresses (verbose)
+            bpfan stackcount 't:block:*' run.trc
+                # count stacks for tracepoints matching block:*
+            bpfan stackcount -r 't:^block:.*' run.trc
+                # same as above, using regular expressions
+            bpfan stackcount -Ti 5 t:sched:sched_wakeup run.trc
+                # output every 5 seconds, with timestamps
+            bpfan stackcount -p 185 t:sched:sched_wakeup run.trc
+                # stacks of PID 185 only
             bpfan stackcount -c 1 t:sched:sched_wakeup run.trc  # stacks on CPU 1 only
             bpfan stackcount -K t:sched:sched_wakeup run.trc    # kernel stacks only
             bpfan stackcount -U t:sched:sched_wakeup run.trc    # user stacks only
         Record the events with: bpfrec record --stack-events 'block:block_rq_insert,sched:sched_wakeup' -o run.trc
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("c"), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cpu")], help: ArgumentHelp("trace this CPU only", valueName: "CPU"))
     var cpu: Int?
-    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("summary interval, seconds", valueName: "INTERVAL"))
     var interval: Int?
-    @Option(name: [.customShort("D"), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
+    @Option(name: [.customShort("D", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("total duration of trace, seconds", valueName: "DURATION"))
     var duration: Int?
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
     var timestamp = false
@@ -115,6 +122,12 @@ public struct Stackcount: RecordingTool {
         return (recorded, unrecorded)
     }
 
+    /// -i INTERVAL reports every INTERVAL (until -d), -d alone once after DURATION.
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        guard let step = interval ?? duration else { return nil }
+        return IntervalRequest(seconds: step, count: duration.map { max(1, $0 / step) })
+    }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if kernelStacksOnly && userStacksOnly {
             throw AnalysisError("ERROR: -K and -U are mutually exclusive. If you want both stacks, that is the default.")
@@ -128,9 +141,8 @@ public struct Stackcount: RecordingTool {
             out.warn("bpfan stackcount: warning: \(losses.reduce(0) { $0 + $1.lost }) events lost in this window (\(losses.map { "\($0.family) \($0.lost)" }.joined(separator: ", "))); counts below are incomplete")
         }
         // -D alone reports once, after DURATION; -i every INTERVAL (until -D); neither: once.
-        let step = interval ?? duration
-        let count = duration.map { d in step.map { max(1, d / $0) } ?? 1 }
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: step, count: count)
+        let reports = intervals(numbers: numbers)
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: reports?.seconds, count: reports?.count)
         // Per interval: count per key, and per key the first (pid, ts) seen, which names its
         // user frames (the maps of that process at that time).
         var counts = Array(repeating: [Key: Int64](), count: buckets.bucketCount)

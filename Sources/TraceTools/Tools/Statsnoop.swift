@@ -19,7 +19,7 @@ public struct Statsnoop: RecordingTool {
             bpfan statsnoop -p 1216 run.trc   # only trace PID 1216
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
     var pid: Int?
     @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "Include timestamp on output")
     var timestamp = false

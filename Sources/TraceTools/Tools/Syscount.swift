@@ -14,22 +14,24 @@ public struct Syscount: RecordingTool {
         abstract: "Summarize syscall counts and latencies.",
         discussion: """
         EXAMPLES:
-            bpfan syscount run.trc             # print top 10 syscalls by count every second
+            bpfan syscount run.trc             # print top 10 syscalls by count every
+                                               # second
             bpfan syscount -p 1234 run.trc     # only syscalls of PID 1234
-            bpfan syscount -i 5 run.trc        # print top 10 every 5 seconds of recording time
+            bpfan syscount -i 5 run.trc        # print top 10 every 5 seconds of
+                                               # recording time
             bpfan syscount -d 10 run.trc       # only the first 10 seconds
             bpfan syscount -L run.trc          # measure syscall latency
             bpfan syscount -P run.trc          # count by process, not syscall
             bpfan syscount -x -e ENOENT run.trc # failed syscalls with ENOENT only
         """)
 
-    @Option(name: [.customShort("c"), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup")], help: ArgumentHelp("Trace process in cgroup path (not recorded: refused)", valueName: "CG"))
     var cgroup: String?
-    @Option(name: [.customShort("d"), .customLong("duration")], help: ArgumentHelp("Total tracing duration (seconds)", valueName: "DURATION"))
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("Total tracing duration (seconds)", valueName: "DURATION"))
     var duration: Int?
-    @Option(name: [.customShort("e"), .customLong("errno")], help: ArgumentHelp("Trace only syscalls that return this error (numeric or EPERM, etc.)", valueName: "ERRNO"))
+    @Option(name: [.customShort("e", allowingJoined: true), .customLong("errno")], help: ArgumentHelp("Trace only syscalls that return this error (numeric or EPERM, etc.)", valueName: "ERRNO"))
     var errnoFilter: String?
-    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("Print summary at this interval (seconds), 0 for infinite wait (default)", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("Print summary at this interval (seconds), 0 for infinite wait", valueName: "INTERVAL"))
     var interval: Int = 0
     @Flag(name: [.customShort("l"), .customLong("list")], help: "Print list of recognized syscalls and exit")
     var list = false
@@ -37,11 +39,11 @@ public struct Syscount: RecordingTool {
     var latency = false
     @Flag(name: [.customShort("m"), .customLong("milliseconds")], help: "Display latency in milliseconds (default: microseconds)")
     var milliseconds = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
     var pid: Int?
     @Flag(name: [.customShort("P"), .customLong("process")], help: "Count by process and not by syscall")
     var byProcess = false
-    @Option(name: [.customShort("T"), .customLong("top")], help: ArgumentHelp("Print only the top syscalls (default 10)", valueName: "TOP"))
+    @Option(name: [.customShort("T", allowingJoined: true), .customLong("top")], help: ArgumentHelp("Print only the top syscalls", valueName: "TOP"))
     var top: Int = 10
     @Flag(name: [.customShort("x"), .customLong("failures")], help: "Trace only failed syscalls")
     var failures = false
@@ -77,6 +79,12 @@ public struct Syscount: RecordingTool {
             for (i, c) in other.counters.enumerated() { counters[i].merge(c) }
             for (key, t) in other.lastSeen { lastSeen[key] = max(lastSeen[key] ?? t, t) }
         }
+    }
+
+    /// -i: a report every INTERVAL seconds (until -d); -d alone: one report after DURATION.
+    public func intervals(numbers: [Int]) -> IntervalRequest? {
+        if interval > 0 { return IntervalRequest(seconds: interval, spanSeconds: duration) }
+        return duration.map { IntervalRequest(seconds: $0, count: 1) }
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {

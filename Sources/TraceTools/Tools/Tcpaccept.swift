@@ -26,9 +26,9 @@ public struct Tcpaccept: RecordingTool {
     var time = false
     @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "include timestamp on output")
     var timestamp = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int64?
-    @Option(name: [.customShort("P"), .customLong("port")], help: ArgumentHelp("comma-separated list of local ports to trace", valueName: "PORT"))
+    @Option(name: [.customShort("P", allowingJoined: true), .customLong("port")], help: ArgumentHelp("comma-separated list of local ports to trace", valueName: "PORT"))
     var ports: String?
     @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
     var ipv4 = false

@@ -26,19 +26,19 @@ public struct Tcpconnect: RecordingTool {
 
     @Flag(name: [.customShort("c"), .customLong("count")], help: "Count connects per src ip and dst ip/port")
     var count = false
-    @Option(name: [.customShort("C"), .customLong("cgroupmap")], help: ArgumentHelp("trace cgroups in this map (not recorded: refused)", valueName: "PATH"))
+    @Option(name: [.customShort("C", allowingJoined: true), .customLong("cgroupmap")], help: ArgumentHelp("trace cgroups in this map (not recorded: refused)", valueName: "PATH"))
     var cgroupMap: String?
-    @Option(name: [.customShort("M"), .customLong("mntnsmap")], help: ArgumentHelp("trace mount namespaces in this map (not recorded: refused)", valueName: "PATH"))
+    @Option(name: [.customShort("M", allowingJoined: true), .customLong("mntnsmap")], help: ArgumentHelp("trace mount namespaces in this map (not recorded: refused)", valueName: "PATH"))
     var mntnsMap: String?
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
     var pid: String?
-    @Option(name: [.customShort("P"), .customLong("port")], help: ArgumentHelp("Comma-separated list of destination ports to trace", valueName: "PORTS"))
+    @Option(name: [.customShort("P", allowingJoined: true), .customLong("port")], help: ArgumentHelp("Comma-separated list of destination ports to trace", valueName: "PORTS"))
     var ports: String?
     @Flag(name: [.customShort("s"), .customLong("source-port")], help: "Consider source port when counting")
     var sourcePort = false
     @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "Include timestamp on output")
     var timestamp = false
-    @Option(name: [.customShort("u"), .customLong("uid")], help: ArgumentHelp("Process UID to trace", valueName: "UID"))
+    @Option(name: [.customShort("u", allowingJoined: true), .customLong("uid")], help: ArgumentHelp("Process UID to trace", valueName: "UID"))
     var uid: String?
     @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "Include UID on output")
     var printUID = false

@@ -28,7 +28,7 @@ public struct Tcpconnlat: RecordingTool {
 
     @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "Include timestamp on output")
     var timestamp = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Trace this PID only", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Trace this PID only", valueName: "PID"))
     var pid: Int64?
     @Flag(name: [.customShort("L"), .customLong("lport")], help: "Include LPORT on output")
     var lport = false

@@ -16,7 +16,7 @@ public struct Tcplife: RecordingTool {
             bpfan tcplife -p 1215 -4 run.trc      # trace IPv4 only
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process ID to trace", valueName: "PID"))
     var pid: Int32?
     @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "Trace IPv4 only")
     var ipv4 = false
@@ -26,9 +26,9 @@ public struct Tcplife: RecordingTool {
     var wide = false
     @Flag(name: [.customShort("T"), .customLong("time")], help: "Include timestamp on output")
     var time = false
-    @Option(name: [.customShort("L"), .customLong("localport")], help: ArgumentHelp("Comma-separated list of local ports to trace.", valueName: "LOCALPORT"))
+    @Option(name: [.customShort("L", allowingJoined: true), .customLong("localport")], help: ArgumentHelp("Comma-separated list of local ports to trace.", valueName: "LOCALPORT"))
     var localPorts: String?
-    @Option(name: [.customShort("D"), .customLong("remoteport")], help: ArgumentHelp("Comma-separated list of remote ports to trace.", valueName: "REMOTEPORT"))
+    @Option(name: [.customShort("D", allowingJoined: true), .customLong("remoteport")], help: ArgumentHelp("Comma-separated list of remote ports to trace.", valueName: "REMOTEPORT"))
     var remotePorts: String?
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Verbose debug output (no effect)")
     var verbose = false

@@ -27,9 +27,9 @@ public struct Tcpstates: RecordingTool {
     var ipv6 = false
     @Flag(name: [.customShort("w"), .customLong("wide")], help: "Wide column output (fits IPv6 addresses)")
     var wide = false
-    @Option(name: [.customShort("L"), .customLong("localport")], help: ArgumentHelp("Comma-separated list of local ports to trace.", valueName: "LPORT"))
+    @Option(name: [.customShort("L", allowingJoined: true), .customLong("localport")], help: ArgumentHelp("Comma-separated list of local ports to trace.", valueName: "LPORT"))
     var localPorts: String?
-    @Option(name: [.customShort("D"), .customLong("remoteport")], help: ArgumentHelp("Comma-separated list of remote ports to trace.", valueName: "DPORT"))
+    @Option(name: [.customShort("D", allowingJoined: true), .customLong("remoteport")], help: ArgumentHelp("Comma-separated list of remote ports to trace.", valueName: "DPORT"))
     var remotePorts: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

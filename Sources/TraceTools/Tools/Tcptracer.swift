@@ -31,13 +31,13 @@ public struct Tcptracer: RecordingTool {
     var timestamp = false
     @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "Include UID on output")
     var printUID = false
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("Process PID to trace", valueName: "PID"))
     var pid: String?
-    @Option(name: [.customShort("u"), .customLong("uid")], help: ArgumentHelp("Process UID to trace", valueName: "UID"))
+    @Option(name: [.customShort("u", allowingJoined: true), .customLong("uid")], help: ArgumentHelp("Process UID to trace", valueName: "UID"))
     var uid: String?
-    @Option(name: [.customShort("C"), .customLong("cgroupmap")], help: ArgumentHelp("trace cgroups in this map (not implemented, as live)", valueName: "PATH"))
+    @Option(name: [.customShort("C", allowingJoined: true), .customLong("cgroupmap")], help: ArgumentHelp("trace cgroups in this map (not implemented, as live)", valueName: "PATH"))
     var cgroupMap: String?
-    @Option(name: [.customShort("M"), .customLong("mntnsmap")], help: ArgumentHelp("trace mount namespaces in this map (not implemented, as live)", valueName: "PATH"))
+    @Option(name: [.customShort("M", allowingJoined: true), .customLong("mntnsmap")], help: ArgumentHelp("trace mount namespaces in this map (not implemented, as live)", valueName: "PATH"))
     var mntnsMap: String?
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

@@ -14,14 +14,15 @@ public struct Tplist: RecordingTool {
         abstract: "Display kernel tracepoints or USDT probes and their formats.",
         discussion: """
         EXAMPLES:
-            bpfan tplist run.trc                  # every tracepoint of the recording host
+            bpfan tplist run.trc                  # every tracepoint of the recording
+                                                  # host
             bpfan tplist 'irq:*' run.trc          # those matching the glob
             bpfan tplist -v 'sched:sched_sw*' run.trc   # with their fields
         """)
 
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("List USDT probes in the specified process (not recorded: refused)", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("List USDT probes in the specified process (not recorded: refused)", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("l"), .customLong("lib")], help: ArgumentHelp("List USDT probes in the specified library or executable (not recorded: refused)", valueName: "LIB"))
+    @Option(name: [.customShort("l", allowingJoined: true), .customLong("lib")], help: ArgumentHelp("List USDT probes in the specified library or executable (not recorded: refused)", valueName: "LIB"))
     var lib: String?
     @Flag(name: .customShort("v"), help: "Increase verbosity level (print variables, arguments, etc.)")
     var verbosity: Int

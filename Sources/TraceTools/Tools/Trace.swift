@@ -20,32 +20,36 @@ public struct Trace: RecordingTool {
         %d %u %ld %lu %lld %llu %hd %hu %x %lx %llx %c %s %K (kernel symbol).
 
         EXAMPLES:
-            bpfan trace 't:block:block_rq_complete "sectors=%d", args->nr_sector' run.trc
+            bpfan trace 't:block:block_rq_complete "sectors=%d", args->nr_sector' \\
+                run.trc
                     Trace the block_rq_complete tracepoint and print # of tx sectors
-            bpfan trace 't:irq:irq_handler_entry (args->irq == 36) "irq %d", args->irq' run.trc
+            bpfan trace \\
+                't:irq:irq_handler_entry (args->irq == 36) "irq %d", args->irq' run.trc
                     Interrupts of irq 36 only
             bpfan trace 't:syscalls:sys_enter_openat:filename=str' ...   (record with)
             bpfan trace -T 't:syscalls:sys_enter_openat "%s", args->filename' run.trc
-                    Files opened, with the time (filename recorded with -e ...:filename=str)
-            bpfan trace -p 1234 't:signal:signal_generate "sig %d to %d", args->sig, args->pid' run.trc
+                    Files opened, with the time (filename recorded with -e
+                    ...:filename=str)
+            bpfan trace -p 1234 \\
+                't:signal:signal_generate "sig %d to %d", args->sig, args->pid' run.trc
                     Signals sent by process 1234
         """)
 
-    @Option(name: [.customShort("b"), .customLong("buffer-pages")], help: ArgumentHelp("number of pages to use for perf_events ring buffer (no buffer here: ignored)", valueName: "BUFFER_PAGES"))
+    @Option(name: [.customShort("b", allowingJoined: true), .customLong("buffer-pages")], help: ArgumentHelp("number of pages to use for perf_events ring buffer (no buffer here: ignored)", valueName: "BUFFER_PAGES"))
     var bufferPages = 64
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("id of the process to trace (optional)", valueName: "PID"))
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("id of the process to trace (optional)", valueName: "PID"))
     var pid: Int?
-    @Option(name: [.customShort("L"), .customLong("tid")], help: ArgumentHelp("id of the thread to trace (optional)", valueName: "TID"))
+    @Option(name: [.customShort("L", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("id of the thread to trace (optional)", valueName: "TID"))
     var tid: Int?
     @Option(name: .customLong("uid"), help: ArgumentHelp("id of the user to trace (not recorded per event: refused)", valueName: "UID"))
     var uid: Int?
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "print resulting BPF program code before executing (no program here: ignored)")
     var verbose = false
-    @Option(name: [.customShort("Z"), .customLong("string-size")], help: ArgumentHelp("maximum size to read from strings", valueName: "STRING_SIZE"))
+    @Option(name: [.customShort("Z", allowingJoined: true), .customLong("string-size")], help: ArgumentHelp("maximum size to read from strings", valueName: "STRING_SIZE"))
     var stringSize = 80
     @Flag(name: [.customShort("S"), .customLong("include-self")], help: "do not filter trace's own pid from the trace (no trace process here: ignored)")
     var includeSelf = false
-    @Option(name: [.customShort("M"), .customLong("max-events")], help: ArgumentHelp("number of events to print before quitting", valueName: "MAX_EVENTS"))
+    @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-events")], help: ArgumentHelp("number of events to print before quitting", valueName: "MAX_EVENTS"))
     var maxEvents: Int?
     @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "print timestamp column (offset from trace start)")
     var timestamp = false
@@ -55,15 +59,15 @@ public struct Trace: RecordingTool {
     var time = false
     @Flag(name: [.customShort("C"), .customLong("print_cpu")], help: "print CPU id")
     var printCPU = false
-    @Option(name: [.customShort("c"), .customLong("cgroup-path")], help: ArgumentHelp("cgroup path (not recorded: refused)", valueName: "CGROUP_PATH"))
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("cgroup-path")], help: ArgumentHelp("cgroup path (not recorded: refused)", valueName: "CGROUP_PATH"))
     var cgroupPath: String?
-    @Option(name: [.customShort("n"), .customLong("name")], help: ArgumentHelp("only print process names containing this name", valueName: "NAME"))
+    @Option(name: [.customShort("n", allowingJoined: true), .customLong("name")], help: ArgumentHelp("only print process names containing this name", valueName: "NAME"))
     var name: String?
-    @Option(name: [.customShort("f"), .customLong("msg-filter")], help: ArgumentHelp("only print the msg of event containing this string", valueName: "MSG_FILTER"))
+    @Option(name: [.customShort("f", allowingJoined: true), .customLong("msg-filter")], help: ArgumentHelp("only print the msg of event containing this string", valueName: "MSG_FILTER"))
     var messageFilter: String?
     @Flag(name: [.customShort("B"), .customLong("bin_cmp")], help: "allow to use STRCMP with binary values (strings compare as bytes here: ignored)")
     var binaryCompare = false
-    @Option(name: [.customShort("s"), .customLong("sym_file_list")], help: ArgumentHelp("comma separated list of symbol files to use for symbol resolution (the recording's symbols are used: ignored)", valueName: "SYM_FILE_LIST"))
+    @Option(name: [.customShort("s", allowingJoined: true), .customLong("sym_file_list")], help: ArgumentHelp("comma separated list of symbol files to use for symbol resolution (the recording's symbols are used: ignored)", valueName: "SYM_FILE_LIST"))
     var symbolFiles: String?
     @Flag(name: [.customShort("K"), .customLong("kernel-stack")], help: "output kernel stack trace")
     var kernelStack = false
@@ -71,7 +75,7 @@ public struct Trace: RecordingTool {
     var userStack = false
     @Flag(name: [.customShort("a"), .customLong("address")], help: "print virtual address in stacks")
     var address = false
-    @Option(name: [.customShort("I"), .customLong("include")], help: ArgumentHelp("additional header files (kernel structs are not in recordings: refused)", valueName: "header"))
+    @Option(name: [.customShort("I", allowingJoined: true), .customLong("include")], help: ArgumentHelp("additional header files (kernel structs are not in recordings: refused)", valueName: "header"))
     var include: [String] = []
     @Flag(name: [.customShort("A"), .customLong("aggregate")], help: "aggregate amount of each trace")
     var aggregate = false

@@ -38,6 +38,9 @@ public struct Vfsstat: RecordingTool {
 
     static let names = ["READ", "WRITE", "FSYNC", "OPEN", "CREATE"]
 
+    /// None for the shared note: vfsstat prints whole intervals only, and says what it leaves out.
+    public func intervals(numbers: [Int]) -> IntervalRequest? { nil }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let interval = numbers.first ?? 1
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: interval, count: numbers.count > 1 ? numbers[1] : nil)

@@ -25,7 +25,7 @@ public struct Wakeuptime: RecordingTool {
         EXAMPLES:
             bpfan wakeuptime run.trc          # trace blocked time with waker stacks
             bpfan wakeuptime run.trc 5        # the first 5 seconds only
-            bpfan wakeuptime -u run.trc       # don't include kernel threads (user only)
+            bpfan wakeuptime -u run.trc       # user threads only (no kernel threads)
             bpfan wakeuptime -p 185 run.trc   # trace for PID 185 only
         """)
 
@@ -35,14 +35,16 @@ public struct Wakeuptime: RecordingTool {
     var verbose = false
     @Flag(name: [.customShort("u"), .customLong("user-threads-only")], help: "user threads only (no kernel threads)")
     var userThreadsOnly = false
-    @Option(name: .customLong("perf-max-stack-depth"), help: ArgumentHelp("the limit for both kernel and user stack traces (default 127)", valueName: "PERF-MAX-STACK-DEPTH"))
+    @Option(name: .customLong("perf-max-stack-depth"), help: ArgumentHelp("the limit for both kernel and user stack traces", valueName: "PERF-MAX-STACK-DEPTH"))
     var perfMaxStackDepth = 127
     @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (no effect: a recording drops none)", valueName: "STACK-STORAGE-SIZE"))
     var stackStorageSize = 1024
-    @Option(name: [.customShort("m"), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces (default 1)", valueName: "MIN-BLOCK-TIME"))
+    @Option(name: [.customShort("m"), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces", valueName: "MIN-BLOCK-TIME"))
     var minBlock: Int64 = 1
-    @Option(name: [.customShort("M"), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces (default U64_MAX)", valueName: "MAX-BLOCK-TIME"))
-    var maxBlock: Int64 = -1
+    @Option(name: [.customShort("M"), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces (default: no limit)", valueName: "MAX-BLOCK-TIME"))
+    var maxBlockOption: Int64?
+    /// The live tool's default is U64_MAX: no limit.
+    var maxBlock: Int64 { maxBlockOption ?? -1 }
     @Flag(name: .customLong("tracer-frames"), help: "keep the tracepoint's own frames (__traceiter_sched_wakeup) at the top of the waker stacks")
     var tracerFrames = false
     @OptionGroup public var common: CommonOptions
