@@ -1,0 +1,133 @@
+import Foundation
+import TraceStatistics
+import TraceTestSupport
+@testable import TraceTools
+
+/// Recordings with known distributions for compare's tests, drawn from a seeded generator:
+/// events arrive as a Poisson process at `rate` per second over `seconds`, each with a
+/// log-normal value of median `median` ns and shape `sigma`, times `scale` (a known shift).
+struct SyntheticLoad {
+    var name: String
+    var id: Int64
+    var rate: Double
+    var median: Double
+    var sigma = 0.5
+    var scale = 1.0
+
+    /// Event times (s from the start) and values (ns), in time order.
+    func events(seconds: Double, _ rng: inout SeededRandom) -> [(t: Double, value: Int64)] {
+        var out: [(Double, Int64)] = []
+        var t = -log(rng.uniform()) / rate
+        while t < seconds {
+            out.append((t, Int64((median * exp(sigma * rng.normal()) * scale).rounded())))
+            t += -log(rng.uniform()) / rate
+        }
+        return out
+    }
+}
+
+enum CompareRecordings {
+    static let seconds = 5.0
+
+    static func recording(hostname: String = "testhost") -> SyntheticRecording {
+        let s = SyntheticRecording()
+        s.rowsPerChunk = 4096
+        s.hostname = hostname
+        s.duration = Int64(seconds * 1e9)
+        return s
+    }
+
+    /// syscall rows (pid 100) for each load: `id` is the syscall number, `value` its duration.
+    static func syscalls(_ loads: [SyntheticLoad], seed: UInt64, hostname: String = "testhost",
+                         lost: [(family: String, lost: Int64, at: Double)] = []) throws -> String {
+        let s = recording(hostname: hostname)
+        s.syscallNames = Dictionary(uniqueKeysWithValues: loads.map { (String($0.id), $0.name) })
+        var rng = SeededRandom(seed: seed)
+        var rows: [(Double, Int64, Int64)] = []
+        for load in loads { rows += load.events(seconds: seconds - 0.01, &rng).map { ($0.t, load.id, $0.value) } }
+        for (t, id, dur) in rows.sorted(by: { $0.0 < $1.0 }) {
+            s.add("syscall", ["ts": ns(t), "pid": 100, "tid": 100, "id": .int(id), "ret": 0, "duration": .int(dur)])
+        }
+        return try s.write(lost: lost)
+    }
+
+    /// Block requests issued and completed on `vda` (id 1) and `vdb` (id 2): the loads' ids
+    /// pick the disk, their values are the latencies.
+    static func block(_ loads: [SyntheticLoad], seed: UInt64) throws -> String {
+        let s = recording()
+        s.devices = [(vda, "vda"), (vdb, "vdb")]
+        var rng = SeededRandom(seed: seed)
+        var issues: [(Double, Int64, UInt32)] = [], completes: [(Double, Int64, UInt32)] = []
+        var rq: Int64 = 1
+        for load in loads {
+            let dev = load.id == 1 ? vda : vdb
+            for e in load.events(seconds: seconds - 0.5, &rng) {
+                issues.append((e.t, rq, dev))
+                completes.append((e.t + Double(e.value) / 1e9, rq, dev))
+                rq += 1
+            }
+        }
+        for (table, rows) in [("block_rq_issue", issues), ("block_rq_complete", completes)] {
+            for (t, rq, dev) in rows.sorted(by: { $0.0 < $1.0 }) {
+                s.add(table, ["ts": ns(t), "rq": .int(rq), "dev": .int(Int64(dev)), "cmd_flags": 1, "nr_bytes": 4096, "comm": "dd"])
+            }
+        }
+        return try s.write()
+    }
+
+    /// Wakeups and switch-ins (from the idle task) of one thread per load (pid = tid = `id`):
+    /// the values are the run-queue waits. Waits of a thread never overlap its next wakeup.
+    static func sched(_ loads: [SyntheticLoad], seed: UInt64) throws -> String {
+        let s = recording()
+        var rng = SeededRandom(seed: seed)
+        var wakes: [(Double, Int64, String)] = [], switches: [(Double, Int64, String)] = []
+        for load in loads {
+            var busyUntil = 0.0
+            for e in load.events(seconds: seconds - 0.5, &rng) where e.t > busyUntil {
+                let end = e.t + Double(e.value) / 1e9
+                wakes.append((e.t, load.id, load.name))
+                switches.append((end, load.id, load.name))
+                busyUntil = end
+            }
+        }
+        for (t, tid, comm) in wakes.sorted(by: { $0.0 < $1.0 }) {
+            s.add("sched_wakeup", ["ts": ns(t), "pid": 1, "tid": 1, "target_pid": .int(tid), "target_tid": .int(tid), "target_comm": .string(comm), "target_prio": 120])
+        }
+        for (t, tid, comm) in switches.sorted(by: { $0.0 < $1.0 }) {
+            s.add("sched_switch", ["ts": ns(t), "cpu": 0, "pid": 0, "tid": 0, "prev_comm": "swapper/0", "prev_prio": 120, "prev_state": 0,
+                                   "next_pid": .int(tid), "next_tid": .int(tid), "next_comm": .string(comm), "next_prio": 120])
+        }
+        // runqlat reads the table of new tasks' wakeups too: one for a task never switched in.
+        s.add("sched_wakeup_new", ["ts": ns(0.001), "pid": 1, "tid": 1, "target_pid": 9999, "target_tid": 9999, "target_comm": "never", "target_prio": 120])
+        return try s.write()
+    }
+}
+
+extension CompareRecordings {
+    /// One CPU running two threads in turn (pid = tid = each load's `id`), each preempted
+    /// (prev_state 0) after an on-CPU span drawn from its load; the loads' rates are unused.
+    static func alternating(_ a: SyntheticLoad, _ b: SyntheticLoad, seed: UInt64) throws -> String {
+        let s = recording()
+        var rng = SeededRandom(seed: seed)
+        func sw(_ t: Double, _ prev: SyntheticLoad?, _ next: SyntheticLoad) {
+            s.add("sched_switch", ["ts": ns(t), "cpu": 0, "pid": .int(prev?.id ?? 0), "tid": .int(prev?.id ?? 0), "prev_comm": .string(prev?.name ?? "swapper/0"),
+                                   "prev_prio": 120, "prev_state": 0, "next_pid": .int(next.id), "next_tid": .int(next.id), "next_comm": .string(next.name), "next_prio": 120])
+        }
+        var t = 0.001
+        var running = a
+        sw(t, nil, a)
+        while t < seconds - 0.5 {
+            t += running.median * exp(running.sigma * rng.normal()) * running.scale / 1e9
+            let next = running.id == a.id ? b : a
+            sw(t, running, next)
+            running = next
+        }
+        return try s.write()
+    }
+}
+
+/// Runs `bpfan compare ARGS` as the command line would, capturing its output and status.
+func runCompare(_ args: [String]) -> (status: Int32, stdout: String, stderr: [String]) {
+    let (status, out) = CompareCommand.entry(args, streaming: false)
+    return (status, out.stdout, out.stderr)
+}
