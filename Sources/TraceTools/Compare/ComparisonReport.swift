@@ -20,7 +20,8 @@ struct ComparisonReport {
     static let percent = TextForm.formatted("%+.1f%%", scale: 0.01)
 
     func emit(base: Recording, new: Recording, into out: inout ToolOutput) {
-        out.note("bpfan compare \(([tool] + toolArguments).joined(separator: " ")): \(measured ?? "event rates") per \(keyHeading), BASE vs NEW\n\n")
+        let per = keyHeading == "all" ? "" : " per \(keyHeading)"
+        out.note("bpfan compare \(([tool] + toolArguments).joined(separator: " ")): \(measured ?? "event rates")\(per), BASE vs NEW\n\n")
         recordings(base: base, new: new, into: &out)
         for p in problems {
             out.row(Self.problemLayout, [.string(p)])
@@ -75,7 +76,7 @@ struct ComparisonReport {
 
     func latencyLayout(details: Bool) -> RowLayout {
         var l = RowLayout.Builder(.row, "latency")
-        l.add("key", header: "%-14s ", keyHeading.uppercased(), row: "%-14s ")
+        l.add("key", header: "%-14s ", keyLabel, row: "%-14s ")
         l.add("comm", header: "%-15s ", "COMM", row: "%-15s ", shown: details)
         l.add("base_count", header: "%8s ", "N BASE", row: "%8llu ")
         l.add("new_count", header: "%8s ", "N NEW", row: "%8llu ")
@@ -107,6 +108,9 @@ struct ComparisonReport {
         l.literal(header: "\n", row: "\n")
         return l.layout
     }
+
+    /// The key column's heading: `DISK`, `PID`, `SYSCALL`; `KEY` for the single key `all`.
+    var keyLabel: String { keyHeading == "all" ? "KEY" : keyHeading.uppercased() }
 
     var confidencePercent: String { printf("%g", .double((1 - settings.alpha) * 100)) }
 
@@ -142,7 +146,7 @@ struct ComparisonReport {
 
     func rateLayout(details: Bool) -> RowLayout {
         var l = RowLayout.Builder(.row, "rate")
-        l.add("key", header: "%-14s ", keyHeading.uppercased(), row: "%-14s ")
+        l.add("key", header: "%-14s ", keyLabel, row: "%-14s ")
         l.add("comm", header: "%-15s ", "COMM", row: "%-15s ", shown: details)
         l.add("base_count", header: "%8s ", "N BASE", row: "%8llu ")
         l.add("new_count", header: "%8s ", "N NEW", row: "%8llu ")
