@@ -30,9 +30,12 @@ func bootstrapDrawHasTheDistributionOfResampling(_ level: QuantileLevel) {
         naive[Int(level.of(resample))] += 1
     }
     let distance = zip(fast, naive).reduce(0) { $0 + abs($1.0 - $1.1) } / 2
-    // Total variation distance between the two empirical distributions: about 0.005 is
-    // sampling noise at 40000 draws; a wrong beta (k, n - k) would be about 0.1.
-    #expect(Double(distance) / Double(draws) < 0.02, "TV distance \(Double(distance) / Double(draws)) for \(level)")
+    // Total variation distance between the two empirical distributions (measured 0.002-0.007
+    // here). A shape off by one moves the exact distribution by 0.076 at p50 (Beta(13, 14) for
+    // Beta(13, 13)) and 0.21 at p90 (Beta(23, 4) for Beta(23, 3)), scipy.
+    let tv = Double(distance) / Double(draws)
+    print("bootstrap draw vs resampling, \(level): TV \(tv)")
+    #expect(tv < 0.02, "TV distance \(tv) for \(level)")
 }
 
 @Test func bootstrapIntervalCoversAKnownShiftAndIsSeeded() {
