@@ -205,7 +205,7 @@ struct CompareTests {
             ([path, path, "syscount", "-L", "--fail-if", "p99(nosuch)>+10%"], "no key 'nosuch'"),
             ([path, path, "syscount", "--bogus"], "syscount: Unknown option '--bogus'"),
             ([path, path, "syscount", "--format", "xml"], "--format 'xml'"),
-            ([path, path], "missing TOOL"),
+            ([path], "missing NEW.trc"),
             ([path, path, "runqlat"], "no sched_switch"),
             ([path, path, "syscount", "--fail-if"], "--fail-if needs a value"),
         ]
@@ -238,5 +238,23 @@ struct CompareTests {
         let reseeded = runCompare([base, new, "syscount", "-L", "--seed", "9", "--format", "json"])
         #expect(try Self.row(reseeded.stdout, "latency", "write")["verdict"] == .string("regressed"))
     }
-}
 
+    @Test func defaultSuiteRunsTheToolsBothRecordingsServe() throws {
+        let base = try CompareRecordings.syscalls(Self.syscalls, seed: 26)
+        let new = try CompareRecordings.syscalls(Self.changed("read", scale: 1.3), seed: 27)
+        // Syscalls only: the suite is syscount -L, keys named syscount:KEY, one table.
+        let r = runCompare([base, new, "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(try Self.row(r.stdout, "suite", "syscount:read")["verdict"] == .string("regressed"))
+        #expect(try Self.row(r.stdout, "suite", "syscount:write")["verdict"] == .string("~"))
+        #expect(!r.stdout.contains("\"name\":\"latency\""))
+        #expect(runCompare([base, new, "--fail-if", "p99(syscount:write)>+10%"]).status == 0)
+        #expect(runCompare([base, new, "--fail-if", "p99(syscount:read)>+10%"]).status == 1)
+        let text = runCompare([base, new]).stdout
+        #expect(text.contains("bpfan compare suite: syscount -L, BASE vs NEW"), "\(text)")
+        // Nothing in common: a usage error naming both files.
+        let block = try CompareRecordings.block([SyntheticLoad(name: "vda", id: 1, rate: 50, median: 100_000)], seed: 28)
+        let none = runCompare([base, block])
+        #expect(none.status == 2 && none.stderr.first?.contains("hold no family in common") == true, "\(none.stderr)")
+    }
+}

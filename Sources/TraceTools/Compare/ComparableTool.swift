@@ -23,4 +23,10 @@ public enum ComparableTools {
     public static func named(_ name: String) -> (any ComparableTool.Type)? { all.first { $0.toolName == name } }
 
     public static var names: [String] { all.map { $0.toolName } }
+
+    /// What `bpfan compare BASE NEW` runs without a tool: each of these whose tables both
+    /// recordings hold.
+    public static let suite: [(tool: String, arguments: [String])] = [
+        ("biolatency", ["-D"]), ("runqlat", []), ("cpudist", []), ("syscount", ["-L"]),
+    ]
 }

@@ -1,20 +1,22 @@
 import ArgumentParser
 import TraceReport
 
-/// `bpfan compare BASE.trc NEW.trc TOOL [TOOL's flags]`: regression comparison of two
+/// `bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]`: regression comparison of two
 /// recordings for CI. Its own options are long ones, taken wherever they appear; every other
 /// word after TOOL is the tool's.
 public struct CompareCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Compare two recordings key by key and gate on regressions (exit 0 / 1 / 2 / 3).",
-        usage: "bpfan compare [options] BASE.trc NEW.trc TOOL [TOOL's flags]",
+        usage: "bpfan compare [options] BASE.trc NEW.trc [TOOL [TOOL's flags]]",
         discussion: """
         TOOL: biolatency (-D per disk, -F per flag set, -Q, -d DISK), runqlat and
         cpudist (-P per pid, -L per tid, -p PID; cpudist -O), syscount (rates per
         syscall, -P per process, -L latencies too, -x, -e, -p). Keys are matched by
         the name the report shows; pids and tids differ between runs, so --by-comm
-        matches them by comm instead.
+        matches them by comm instead. Without TOOL, the default suite runs
+        biolatency -D, runqlat, cpudist and syscount -L, each where both
+        recordings hold its tables, and prints one table (keys as TOOL:KEY).
 
         Per key: each recording's count and rate per second; for latencies p50,
         p90, p99 and max, and the change of p50/p90/p99, absolute and relative,
@@ -84,7 +86,7 @@ public struct CompareCommand: ParsableCommand {
     var from: String?
     @Option(name: .customLong("to"), help: ArgumentHelp("End of the compared span in both recordings.", valueName: "TIME"))
     var to: String?
-    @Argument(help: ArgumentHelp("The base recording, the new one, the tool and its flags.", valueName: "BASE.trc NEW.trc TOOL [TOOL's flags]"))
+    @Argument(help: ArgumentHelp("The base recording, the new one, then the tool and its flags (none: the default suite).", valueName: "BASE.trc NEW.trc [TOOL [TOOL's flags]]"))
     var words: [String] = []
 
     public init() {}
@@ -172,11 +174,11 @@ public struct CompareCommand: ParsableCommand {
     }
 
     func makeRequest(arguments: [String]) throws -> CompareRequest {
-        guard words.count >= 3 else {
-            let missing = ["BASE.trc", "NEW.trc", "TOOL"].dropFirst(words.count).joined(separator: " ")
-            throw CompareUsageError("missing \(missing); usage: bpfan compare BASE.trc NEW.trc TOOL [TOOL's flags]")
+        guard words.count >= 2 else {
+            let missing = ["BASE.trc", "NEW.trc"].dropFirst(words.count).joined(separator: " ")
+            throw CompareUsageError("missing \(missing); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
         }
-        var r = CompareRequest(base: words[0], new: words[1], tool: words[2], toolArguments: Array(words.dropFirst(3)))
+        var r = CompareRequest(base: words[0], new: words[1], tool: words.count > 2 ? words[2] : nil, toolArguments: Array(words.dropFirst(3)))
         r.arguments = arguments
         r.settings.minChange = try Self.percent(minChange, flag: "--min-change")
         guard alpha > 0 && alpha < 1 else { throw CompareUsageError("--alpha \(alpha): must lie between 0 and 1") }

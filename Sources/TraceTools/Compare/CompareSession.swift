@@ -7,7 +7,8 @@ import TraceReport
 public struct CompareRequest: Sendable {
     public var base: String
     public var new: String
-    public var tool: String
+    /// nil: the default suite over the families both recordings hold.
+    public var tool: String?
     public var toolArguments: [String]
     public var settings = CompareSettings()
     public var conditions: [FailCondition] = []
@@ -19,7 +20,7 @@ public struct CompareRequest: Sendable {
     /// The arguments as given, for the JSON header.
     public var arguments: [String] = []
 
-    public init(base: String, new: String, tool: String, toolArguments: [String]) {
+    public init(base: String, new: String, tool: String?, toolArguments: [String]) {
         self.base = base
         self.new = new
         self.tool = tool
@@ -38,7 +39,7 @@ public enum CompareSession {
             out.warn("bpfan compare: \(e.message)")
             return 2
         } catch let e as AnalysisError {
-            out.warn("bpfan compare: \(r.tool): \(e.message)")
+            out.warn("bpfan compare: \(r.tool ?? "suite"): \(e.message)")
             return 2
         } catch let e as FormatError {
             out.warn("bpfan compare: \(e)")
@@ -49,41 +50,71 @@ public enum CompareSession {
         }
     }
 
-    static func compare(_ r: CompareRequest, into out: inout ToolOutput) throws -> Int32 {
-        guard let type = ComparableTools.named(r.tool) else {
-            let known = ToolRegistry.tools.contains { $0.toolName == r.tool }
-            throw CompareUsageError("'\(r.tool)' " + (known ? "has no keyed distributions or counts compare can test yet" : "is not a bpfan tool")
+    /// One tool of the comparison, parsed with its flags.
+    struct Member {
+        var name: String
+        var arguments: [String]
+        var tool: any ComparableTool
+        var title: String { ([name] + arguments).joined(separator: " ") }
+    }
+
+    static func member(_ name: String, _ arguments: [String]) throws -> Member {
+        guard let type = ComparableTools.named(name) else {
+            let known = ToolRegistry.tools.contains { $0.toolName == name }
+            throw CompareUsageError("'\(name)' " + (known ? "has no keyed distributions or counts compare can test yet" : "is not a bpfan tool")
                                     + "; compare supports \(ComparableTools.names.joined(separator: ", "))")
         }
-        let tool = try parseTool(type, r.toolArguments)
-        if tool.measured == nil, let c = r.conditions.first(where: \.needsValues) {
-            throw CompareUsageError("--fail-if '\(c.text)': \(r.tool) \(r.toolArguments.joined(separator: " ")) counts events without values; only rate thresholds apply" + (r.tool == "syscount" ? " (give -L for latencies)" : ""))
+        return Member(name: name, arguments: arguments, tool: try parseTool(type, arguments))
+    }
+
+    static func compare(_ r: CompareRequest, into out: inout ToolOutput) throws -> Int32 {
+        var members = try r.tool.map { [try member($0, r.toolArguments)] } ?? []
+        if let m = members.first, m.tool.measured == nil, let c = r.conditions.first(where: \.needsValues) {
+            throw CompareUsageError("--fail-if '\(c.text)': \(m.title) counts events without values; only rate thresholds apply" + (m.name == "syscount" ? " (give -L for latencies)" : ""))
         }
         let base = try open(r.base, role: "BASE", r), new = try open(r.new, role: "NEW", r)
-        for rec in [base, new] {
-            let missing = rec.missingTables(tool.requiredTables)
-            if !missing.isEmpty {
-                let families = Set(missing.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
-                throw CompareUsageError("\(rec.path) has no \(missing.joined(separator: ", ")) table\(missing.count > 1 ? "s" : ""); \(r.tool) needs `bpfrec record --families \(families)`")
+        if r.tool == nil {
+            members = try ComparableTools.suite.map { try member($0.tool, $0.arguments) }.filter { m in
+                base.missingTables(m.tool.requiredTables).isEmpty && new.missingTables(m.tool.requiredTables).isEmpty
+            }
+            if members.isEmpty {
+                throw CompareUsageError("\(r.base) and \(r.new) hold no family in common that compare's tools read (\(ComparableTools.names.joined(separator: ", ")))")
+            }
+            if r.byComm { throw CompareUsageError("--by-comm: give a tool with -P or -L; the default suite is not keyed by pid") }
+        }
+        for m in members {
+            for rec in [base, new] {
+                let missing = rec.missingTables(m.tool.requiredTables)
+                if !missing.isEmpty {
+                    let families = Set(missing.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
+                    throw CompareUsageError("\(rec.path) has no \(missing.joined(separator: ", ")) table\(missing.count > 1 ? "s" : ""); \(m.name) needs `bpfrec record --families \(families)`")
+                }
             }
         }
-        var settings = r.settings
-        // Rates decide verdicts for the tools that count; for latency tools only when a threshold asks.
-        settings.testRates = tool.ratesDecide || r.conditions.contains { $0.metric == .rate }
-        var baseSamples = try tool.samples(base, bins: settings.intervals), newSamples = try tool.samples(new, bins: settings.intervals)
-        if r.byComm {
-            guard ["pid", "tid"].contains(tool.keyHeading) else { throw CompareUsageError("--by-comm: \(r.tool) \(r.toolArguments.joined(separator: " ")) is not keyed by pid or tid (give -P or -L)") }
-            baseSamples = baseSamples.keyedByDetail()
-            newSamples = newSamples.keyedByDetail()
+        var keys: [KeyComparison] = []
+        var lossFamilies: Set<String> = []
+        for m in members {
+            var settings = r.settings
+            // Rates decide verdicts for the tools that count; for latency tools only when a threshold asks.
+            settings.testRates = m.tool.ratesDecide || r.conditions.contains { $0.metric == .rate }
+            var baseSamples = try m.tool.samples(base, bins: settings.intervals), newSamples = try m.tool.samples(new, bins: settings.intervals)
+            if r.byComm {
+                guard ["pid", "tid"].contains(m.tool.keyHeading) else { throw CompareUsageError("--by-comm: \(m.title) is not keyed by pid or tid (give -P or -L)") }
+                baseSamples = baseSamples.keyedByDetail()
+                newSamples = newSamples.keyedByDetail()
+            }
+            keys += Comparison.tests(base: baseSamples, new: newSamples, settings: settings, prefix: r.tool == nil ? m.name + ":" : "")
+            lossFamilies.formUnion(m.tool.lossFamilies)
         }
-        let keys = Comparison.compare(base: baseSamples, new: newSamples, settings: settings)
+        let settings = r.settings
+        Comparison.decide(&keys, settings)
         var checks: [ThresholdCheck] = []
         if r.conditions.isEmpty {
             checks = [ThresholdCheck.anyRegression(keys)]
         } else {
             for c in r.conditions { checks.append(try ThresholdCheck.evaluate(c, keys, alpha: settings.alpha)) }
         }
-        let problems = RecordingCompatibility.problems(base: base, new: new, lossFamilies: tool.lossFamilies, allowDifferentHosts: r.allowDifferentHosts)
+        let problems = RecordingCompatibility.problems(base: base, new: new, lossFamilies: lossFamilies, allowDifferentHosts: r.allowDifferentHosts)
 
         let crossed = checks.filter { $0.result == .crossed }, undecided = checks.filter { $0.result == .inconclusive }
         let status: Int32
@@ -104,7 +135,9 @@ public enum CompareSession {
 
         out.begin(tool: "compare", arguments: r.arguments, recording: new.path, host: new.host?.hostname, kernel: new.host?.kernelRelease,
                   window: (new.effectiveStart, new.effectiveEnd), clock: new.clock.map(WallClock.init))
-        let report = ComparisonReport(tool: r.tool, toolArguments: r.toolArguments, measured: tool.measured, keyHeading: r.byComm ? "comm" : tool.keyHeading,
+        let single = r.tool == nil ? nil : members[0]
+        let report = ComparisonReport(title: single?.title ?? "suite: " + members.map(\.title).joined(separator: ", "),
+                                      measured: single.map { $0.tool.measured ?? "event rates" }, keyHeading: single.map { r.byComm ? "comm" : $0.tool.keyHeading } ?? "tool:key",
                                       settings: settings, keys: keys, checks: checks, problems: problems, status: status, reason: reason)
         report.emit(base: base, new: new, into: &out)
         if status != 0 { out.warn("bpfan compare: \(reason)") }

@@ -14,18 +14,30 @@ import TraceStatistics
 ///   --min-samples events.
 public enum Comparison {
     public static func compare(base: NamedSamples, new: NamedSamples, settings: CompareSettings) -> [KeyComparison] {
+        var keys = tests(base: base, new: new, settings: settings)
+        decide(&keys, settings)
+        return keys
+    }
+
+    /// Every key's tests, before Holm and the verdicts (`decide`): a suite of tools tests each
+    /// and decides them all together. `prefix` goes before each key's name (`runqlat:`).
+    public static func tests(base: NamedSamples, new: NamedSamples, settings: CompareSettings, prefix: String = "") -> [KeyComparison] {
         let names = Set(base.series.keys).union(new.series.keys).sorted(by: keyOrder)
         let distributions = settings.testDistributions && base.hasValues && new.hasValues
-        var keys: [KeyComparison] = names.map { name in
+        return names.map { name in
             let b = base.series[name], n = new.series[name]
-            var key = KeyComparison(name: name, detail: n?.detail ?? b?.detail,
+            var key = KeyComparison(name: prefix + name, detail: n?.detail ?? b?.detail,
                                     base: side(b, seconds: base.seconds, values: base.hasValues),
                                     new: side(n, seconds: new.seconds, values: new.hasValues))
             if distributions { key.distribution = distributionTest(b, n, name: name, settings) }
             if settings.testRates { key.rate = rateTest(b, n, base: base, new: new, settings) }
             return key
         }
-        // Holm over every test made: distributions and rates of every key.
+    }
+
+    /// Holm over every test of `keys` (distributions and rates of every key), then each
+    /// test's verdict.
+    public static func decide(_ keys: inout [KeyComparison], _ settings: CompareSettings) {
         var tested: [(key: Int, rate: Bool, p: Double)] = []
         for (i, k) in keys.enumerated() {
             if let p = k.distribution?.mannWhitney?.p { tested.append((i, false, p)) }
@@ -39,7 +51,6 @@ public enum Comparison {
             if keys[i].distribution != nil { decide(&keys[i].distribution!, settings) }
             if keys[i].rate != nil { decide(&keys[i].rate!, settings) }
         }
-        return keys
     }
 
     /// Numbers (pids, tids) in numeric order before names, names in byte order.

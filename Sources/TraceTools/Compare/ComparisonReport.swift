@@ -6,8 +6,9 @@ import TraceStatistics
 /// (tools whose events carry values) and a rate table (when rates are tested), the thresholds,
 /// a summary and the outcome. Text, markdown (a PR comment) and JSON Lines render the same rows.
 struct ComparisonReport {
-    var tool: String
-    var toolArguments: [String]
+    /// The tool and its flags, or `suite: ...` for the default suite.
+    var title: String
+    /// What the values are; nil for the suite (one summary table over every tool).
     var measured: String?
     var keyHeading: String
     var settings: CompareSettings
@@ -21,25 +22,33 @@ struct ComparisonReport {
 
     func emit(base: Recording, new: Recording, into out: inout ToolOutput) {
         let per = keyHeading == "all" ? "" : " per \(keyHeading)"
-        out.note("bpfan compare \(([tool] + toolArguments).joined(separator: " ")): \(measured ?? "event rates")\(per), BASE vs NEW\n\n")
+        out.note("bpfan compare \(title)" + (measured.map { ": \($0)\(per)" } ?? "") + ", BASE vs NEW\n\n")
         recordings(base: base, new: new, into: &out)
         for p in problems {
             out.row(Self.problemLayout, [.string(p)])
         }
         let withDetails = keys.contains { $0.detail != nil }
-        if keys.contains(where: { $0.distribution != nil }) {
+        if measured == nil {
+            out.note("\n")
+            let layout = suiteLayout
+            out.header(layout)
+            for k in keys {
+                if let d = k.distribution { out.row(layout, suiteRow(k, distribution: d)) }
+                if let r = k.rate { out.row(layout, suiteRow(k, rate: r)) }
+            }
+        } else if keys.contains(where: { $0.distribution != nil }) {
             out.note("\n")
             let layout = latencyLayout(details: withDetails)
             out.header(layout)
             for k in keys { out.row(layout, latencyRow(k)) }
         }
-        if keys.contains(where: { $0.rate != nil }) {
+        if measured != nil, keys.contains(where: { $0.rate != nil }) {
             out.note("\n")
             let layout = rateLayout(details: withDetails)
             out.header(layout)
             for k in keys { out.row(layout, rateRow(k)) }
         }
-        if keys.isEmpty { out.note("\nno events of \(tool) in either recording\n") }
+        if keys.isEmpty { out.note("\nno events of \(title) in either recording\n") }
         out.note("\n")
         out.header(Self.thresholdLayout)
         for c in checks { out.row(Self.thresholdLayout, [.string(c.condition), .string(c.result.rawValue), .string(c.detail.isEmpty ? "-" : c.detail)]) }
@@ -173,6 +182,44 @@ struct ComparisonReport {
                 Self.real(w?.difference), Self.real(r?.relative), Self.range(r?.relativeLow, r?.relativeHigh), Self.real(r?.relativeLow), Self.real(r?.relativeHigh),
                 Self.real(w?.low), Self.real(w?.high), Self.real(r?.adjustedP), Self.real(w?.p),
                 .string(r?.verdict.word ?? "-"), Self.reason(r?.verdict)]
+    }
+
+    /// The default suite's one table: a row per test of every tool's keys.
+    var suiteLayout: RowLayout {
+        var l = RowLayout.Builder(.row, "suite")
+        l.add("key", header: "%-24s ", "TOOL:KEY", row: "%-24s ")
+        l.add("measure", header: "%-8s ", "MEASURE", row: "%-8s ")
+        l.add("base_count", header: "%8s ", "N BASE", row: "%8llu ")
+        l.add("new_count", header: "%8s ", "N NEW", row: "%8llu ")
+        l.add("on", header: "%-7s ", "ON", row: "%-7s ")
+        l.add("base", .formatted("%.4g", scale: 1), header: "%10s ", "BASE", row: "%10s ")
+        l.add("new", .formatted("%.4g", scale: 1), header: "%10s ", "NEW", row: "%10s ")
+        l.json("unit")
+        l.add("relative", Self.percent, header: "%8s ", "REL", row: "%8s ")
+        l.add("relative_ci", .interval(Self.percent), header: "%-18s ", "\(confidencePercent)% CI", row: "%-18s ", inJSON: false)
+        l.json("relative_low")
+        l.json("relative_high")
+        l.add("p", .formatted("%.2g", scale: 1), header: "%8s ", "P(HOLM)", row: "%8s ")
+        l.add("verdict", header: "%s", "VERDICT", row: "%s")
+        l.json("reason")
+        l.literal(header: "\n", row: "\n")
+        return l.layout
+    }
+
+    /// A latency test's row: the deciding quantile of each side, in us.
+    func suiteRow(_ k: KeyComparison, distribution d: KeyComparison.DistributionTest) -> [Value] {
+        let c = d.deciding?.bootstrap
+        return [.string(k.name), "latency", .uint(k.base.count), .uint(k.new.count), .string(c.map { $0.level.name + " us" } ?? "-"),
+                Self.real(c.map { Double($0.base) / 1e3 }), Self.real(c.map { Double($0.new) / 1e3 }), "us",
+                Self.real(c?.relative), Self.range(c?.relativeLow, c?.relativeHigh), Self.real(c?.relativeLow), Self.real(c?.relativeHigh),
+                Self.real(d.adjustedP), .string(d.verdict.word), Self.reason(d.verdict)]
+    }
+
+    /// A rate test's row: events per second of each side.
+    func suiteRow(_ k: KeyComparison, rate r: KeyComparison.RateTest) -> [Value] {
+        [.string(k.name), "rate", .uint(k.base.count), .uint(k.new.count), "/s", .double(k.base.rate), .double(k.new.rate), "1/s",
+         Self.real(r.relative), Self.range(r.relativeLow, r.relativeHigh), Self.real(r.relativeLow), Self.real(r.relativeHigh),
+         Self.real(r.adjustedP), .string(r.verdict.word), Self.reason(r.verdict)]
     }
 
     static let thresholdLayout: RowLayout = {
