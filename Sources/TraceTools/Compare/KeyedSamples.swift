@@ -11,6 +11,12 @@ public struct KeyedSamples: Sendable {
         /// Events per bin of the window.
         public var bins: [UInt64]
         public var count: UInt64 = 0
+
+        @inline(__always) mutating func record(bin: Int, value: Int64?) {
+            count += 1
+            bins[bin] += 1
+            if let value { values.append(value) }
+        }
     }
     /// Where the key's detail (a pid's comm) was seen first: partials merged out of time order
     /// keep the earliest, so the detail does not depend on how the scan was cut.
@@ -47,10 +53,8 @@ public struct KeyedSamples: Sendable {
         guard ts >= start && ts < end else { return }
         let bin = Int((Double(ts - start) / Double(end - start) * Double(binCount)).rounded(.down))
         let bins = binCount, keepsValue = hasValues
-        let b = min(bin, bins - 1)
-        series[key, default: Series(bins: [UInt64](repeating: 0, count: bins))].count += 1
-        series[key]!.bins[b] += 1
-        if keepsValue { series[key]!.values.append(value) }
+        // One hash per event: the default subscript's in-place modify.
+        series[key, default: Series(bins: [UInt64](repeating: 0, count: bins))].record(bin: min(bin, bins - 1), value: keepsValue ? value : nil)
     }
 
     /// Names `key` with a detail seen on `row` (the comm of a pid), keeping the earliest.
