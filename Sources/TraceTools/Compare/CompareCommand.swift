@@ -185,9 +185,9 @@ public struct CompareCommand: ParsableCommand {
         r.settings.alpha = alpha
         guard minSamples >= 2 else { throw CompareUsageError("--min-samples \(minSamples): must be at least 2") }
         r.settings.minSamples = minSamples
-        guard intervals >= 3 else { throw CompareUsageError("--intervals \(intervals): must be at least 3") }
+        guard intervals >= 3 && intervals <= 10_000 else { throw CompareUsageError("--intervals \(intervals): must be 3 to 10000") }
         r.settings.intervals = intervals
-        guard replicates >= 100 else { throw CompareUsageError("--bootstrap \(replicates): must be at least 100") }
+        guard replicates >= 100 && replicates <= 1_000_000 else { throw CompareUsageError("--bootstrap \(replicates): must be 100 to 1000000") }
         r.settings.replicates = replicates
         r.settings.seed = seed
         r.conditions = try failIf.map { try FailCondition($0) }

@@ -166,7 +166,7 @@ public enum CompareSession {
             throw CompareUsageError("\(role) \(path): \(e.message)")
         }
         guard windowed.effectiveEnd > windowed.effectiveStart else {
-            throw CompareUsageError("\(role) \(path): --from/--to leave nothing of its \(Double(rec.stopTime - rec.startTime) / 1e9) s")
+            throw CompareUsageError("\(role) \(path): --from/--to leave nothing of its " + printf("%.3f s", .double(Double(rec.stopTime - rec.startTime) / 1e9)))
         }
         return windowed
     }
