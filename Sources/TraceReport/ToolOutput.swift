@@ -9,8 +9,9 @@ import Foundation
 /// one JSON object per line after a header record (schemas/output.schema.json), and drops the
 /// text-only lines (banners, blank separators). Markdown mode (compare's PR comments) renders
 /// rows of builder-made layouts as markdown tables, notes as they are, and the rest as text.
+/// JUnit mode (compare's CI test cases) renders only the test cases, as XML, at `end()`.
 public struct ToolOutput: Sendable {
-    public enum Mode: Sendable { case text, json, markdown }
+    public enum Mode: Sendable { case text, json, markdown, junit }
 
     public private(set) var stdout = ""
     public private(set) var stderr: [String] = []
@@ -21,6 +22,8 @@ public struct ToolOutput: Sendable {
     public var clock: WallClock?
     /// The JSON header record, written before the first item.
     var header: JSONText?
+    /// JUnit mode's test cases, written at `end()` (the counts come first).
+    var cases: [TestCase] = []
 
     public init(mode: Mode = .text) {
         streaming = false
@@ -44,7 +47,17 @@ public struct ToolOutput: Sendable {
 
     /// A line the text and the markdown show, JSON not (a title, a summary in words).
     public mutating func note(_ s: String) {
-        if mode != .json { write(s) }
+        if mode == .text || mode == .markdown { write(s) }
+    }
+
+    /// A test case of the JUnit report (the other modes show the rows it stands for).
+    public mutating func testCase(_ c: TestCase) {
+        if mode == .junit { cases.append(c) }
+    }
+
+    /// Ends the report: JUnit mode writes its test cases under `name`.
+    public mutating func end(name: String) {
+        if mode == .junit { write(JUnitReport.render(name: name, cases)) }
     }
 
     /// The JSON header record: the tool, its flags, the recording, the host and the window.
@@ -75,7 +88,7 @@ public struct ToolOutput: Sendable {
             guard !layout.cells.isEmpty, layout.header != nil else { return }
             write("| " + layout.labels.map(Self.markdownCell).joined(separator: " | ") + " |\n")
             write("|" + String(repeating: "---|", count: layout.labels.count) + "\n")
-        case .json: break
+        case .json, .junit: break
         }
     }
 
@@ -107,12 +120,14 @@ public struct ToolOutput: Sendable {
             var fields: [(String, JSONText)] = [("type", .string(layout.kind.rawValue)), ("name", .string(layout.name))]
             for (c, v) in zip(layout.columns, values) where c.inJSON { fields.append((jsonKey(c.name, v), jsonValue(v))) }
             write(JSONText.object(fields).rendered + "\n")
+        case .junit: break
         }
     }
 
     /// A histogram: its heading and slots as the bcc tools print them, or one JSON record.
     public mutating func histogram(_ h: Histogram) {
         switch mode {
+        case .junit: break
         case .text, .markdown:
             write(h.heading)
             switch h.kind {
@@ -134,6 +149,7 @@ public struct ToolOutput: Sendable {
     /// A stack with its value.
     public mutating func stack(_ item: StackItem) {
         switch mode {
+        case .junit: break
         case .text, .markdown:
             let both = !(item.kernel ?? []).isEmpty && !(item.user ?? []).isEmpty
             switch item.style {
@@ -163,6 +179,7 @@ public struct ToolOutput: Sendable {
     /// or one JSON `map` record.
     public mutating func valueMap(name: String, entries: [(key: String?, value: Int64)], top: Int = 0) {
         switch mode {
+        case .junit: break
         case .text, .markdown: write(BpftracePrinter.valueMap(name: name, entries: entries, top: top))
         case .json:
             var kept = entries
@@ -177,6 +194,7 @@ public struct ToolOutput: Sendable {
     /// A bpftrace hist() map as printed at exit, or one JSON `map` record of histograms.
     public mutating func histMap(name: String, entries: [(key: String?, hist: BpftraceHistogram)]) {
         switch mode {
+        case .junit: break
         case .text, .markdown:
             write(BpftracePrinter.histMap(name: name, entries: entries.map { ($0.key, BpftracePrinter.hist($0.hist), $0.hist.total) }))
         case .json:

@@ -204,7 +204,7 @@ struct CompareTests {
             ([path, path, "syscount", "-L", "--fail-if", "max>+10%"], "max has no confidence interval"),
             ([path, path, "syscount", "-L", "--fail-if", "p99(nosuch)>+10%"], "no key 'nosuch'"),
             ([path, path, "syscount", "--bogus"], "syscount: Unknown option '--bogus'"),
-            ([path, path, "syscount", "--format", "xml"], "--format 'xml'"),
+            ([path, path, "syscount", "--format", "xml"], "--format 'xml': expected text, markdown, json or junit"),
             ([path], "missing NEW.trc"),
             ([path, path, "runqlat"], "no sched_switch"),
             ([path, path, "syscount", "--fail-if"], "--fail-if needs a value"),
@@ -234,6 +234,15 @@ struct CompareTests {
             let v = try JSONValue.parse(String(line))
             #expect(schema.violation(of: v) == nil, "\(line)")
         }
+        // JUnit: a test case per test and threshold, the regressed one failed, counts that add up.
+        let junit = runCompare([base, new, "syscount", "-L", "--format", "junit"]).stdout
+        func occurrences(_ s: String) -> Int { junit.components(separatedBy: s).count - 1 }
+        let cases = occurrences("<testcase "), failures = occurrences("<failure ")
+        #expect(cases == 2 * Self.syscalls.count + 1, "\(junit)")
+        #expect(junit.contains("<testsuites name=\"bpfan compare\" tests=\"\(cases)\" failures=\"\(failures)\" skipped=\"0\">"), "\(junit)")
+        #expect(junit.contains("<testcase classname=\"latency\" name=\"write\"><failure message=\"regressed: p"), "\(junit)")
+        #expect(junit.contains("<testcase classname=\"threshold\" name=\"any regressed\"><failure message=\"crossed by write"), "\(junit)")
+        #expect(junit.hasPrefix("<?xml") && junit.hasSuffix("</testsuites>\n"))
         // Another seed moves the intervals a little, not the verdicts.
         let reseeded = runCompare([base, new, "syscount", "-L", "--seed", "9", "--format", "json"])
         #expect(try Self.row(reseeded.stdout, "latency", "write")["verdict"] == .string("regressed"))

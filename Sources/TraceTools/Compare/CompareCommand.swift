@@ -64,7 +64,7 @@ public struct CompareCommand: ParsableCommand {
 
     @Option(name: .customLong("fail-if"), help: ArgumentHelp("A threshold whose crossing fails the run (grammar above); repeatable.", valueName: "CONDITION"))
     var failIf: [String] = []
-    @Option(name: .customLong("format"), help: ArgumentHelp("text, markdown (a PR comment) or json (JSON Lines, schemas/output.schema.json).", valueName: "FORMAT"))
+    @Option(name: .customLong("format"), help: ArgumentHelp("text, markdown (a PR comment), json (JSON Lines, schemas/output.schema.json) or junit (a test case per key and threshold).", valueName: "FORMAT"))
     var format = "text"
     @Option(name: .customLong("min-change"), help: ArgumentHelp("The smallest relative change called a difference, however significant.", valueName: "PERCENT"))
     var minChange = "5%"
@@ -154,9 +154,10 @@ public struct CompareCommand: ParsableCommand {
         case "text": mode = .text
         case "markdown": mode = .markdown
         case "json": mode = .json
+        case "junit": mode = .junit
         default:
             var out = ToolOutput(streaming: streaming)
-            out.warn("bpfan compare: --format '\(format)': expected text, markdown or json")
+            out.warn("bpfan compare: --format '\(format)': expected text, markdown, json or junit")
             return (2, out)
         }
         var out = ToolOutput(streaming: streaming, mode: mode)

@@ -55,6 +55,53 @@ struct ComparisonReport {
         out.note("\n")
         out.row(Self.summaryLayout, summary)
         out.row(Self.resultLayout, [Value(Int(status)), .string(reason)])
+        testCases(into: &out)
+        out.end(name: "bpfan compare")
+    }
+
+    /// The JUnit report: a test case per test of each key (failed when regressed, skipped when
+    /// inconclusive) and per threshold (failed when crossed).
+    func testCases(into out: inout ToolOutput) {
+        func interval(_ low: Double?, _ high: Double?) -> String {
+            guard let low, let high else { return "" }
+            return " [" + ThresholdCheck.percent(low) + ", " + ThresholdCheck.percent(high) + "]"
+        }
+        func p(_ v: Double?) -> String { v.map { printf(", p %.2g (Holm)", .double($0)) } ?? "" }
+        for k in keys {
+            let name = k.name + (k.detail.map { " (\($0))" } ?? "")
+            if let d = k.distribution {
+                let c = d.deciding?.bootstrap
+                let change = c.map { "\($0.level.name) \(ThresholdCheck.percent($0.relative))" + interval($0.relativeLow, $0.relativeHigh) } ?? ""
+                let sides = c.map { "\($0.level.name) \(ToolOutput.humanDuration($0.base, signed: false)) -> \(ToolOutput.humanDuration($0.new, signed: false)); " } ?? ""
+                var t = TestCase(suite: title, classname: "latency", name: name, output: sides + "n \(k.base.count) -> \(k.new.count)")
+                switch d.verdict {
+                case .regressed: t.failure = "regressed: " + change + p(d.adjustedP)
+                case .inconclusive(let why): t.skipped = "inconclusive: " + why
+                default: break
+                }
+                out.testCase(t)
+            }
+            if let r = k.rate {
+                var t = TestCase(suite: title, classname: "rate", name: name,
+                                 output: printf("%.1f/s -> %.1f/s", .double(k.base.rate), .double(k.new.rate)))
+                switch r.verdict {
+                case .regressed: t.failure = "regressed: rate \(ThresholdCheck.percent(r.relative))" + interval(r.relativeLow, r.relativeHigh) + p(r.adjustedP)
+                case .inconclusive(let why): t.skipped = "inconclusive: " + why
+                default: break
+                }
+                out.testCase(t)
+            }
+        }
+        for c in checks {
+            var t = TestCase(suite: title, classname: "threshold", name: c.condition)
+            switch c.result {
+            case .crossed: t.failure = "crossed by " + c.detail
+            case .inconclusive: t.skipped = "inconclusive: " + c.detail
+            case .clear: break
+            }
+            out.testCase(t)
+        }
+        for problem in problems { out.testCase(TestCase(suite: title, classname: "recordings", name: "comparable", skipped: "inconclusive: " + problem)) }
     }
 
     func recordings(base: Recording, new: Recording, into out: inout ToolOutput) {
