@@ -13,13 +13,18 @@ struct SyntheticLoad {
     var median: Double
     var sigma = 0.5
     var scale = 1.0
+    /// This share of events gets `tailAdd` ns more (a 1 ms sleep in 10% of requests).
+    var tailShare = 0.0
+    var tailAdd = 0.0
 
     /// Event times (s from the start) and values (ns), in time order.
     func events(seconds: Double, _ rng: inout SeededRandom) -> [(t: Double, value: Int64)] {
         var out: [(Double, Int64)] = []
         var t = -log(rng.uniform()) / rate
         while t < seconds {
-            out.append((t, Int64((median * exp(sigma * rng.normal()) * scale).rounded())))
+            var v = median * exp(sigma * rng.normal()) * scale
+            if tailShare > 0 && rng.uniform() < tailShare { v += tailAdd }
+            out.append((t, Int64(v.rounded())))
             t += -log(rng.uniform()) / rate
         }
         return out
