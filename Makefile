@@ -58,6 +58,8 @@ demo: build
 	$(BUILD_DIR)/bpfan runqlat -m $(SAMPLE)
 	$(BUILD_DIR)/bpfan syscount -T 5 $(SAMPLE)
 	$(BUILD_DIR)/bpfan offcputime -f -p $$($(BUILD_DIR)/bpfan execsnoop samples/offcpu.trc | awk '$$1 == "python3" { print $$2; exit }') samples/offcpu.trc
+	# compare's report shape on an A/A pair (the recording against itself: every verdict ~, exit 0)
+	$(BUILD_DIR)/bpfan compare $(SAMPLE) $(SAMPLE) syscount --fail-if 'rate(openat)>+20%'
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
