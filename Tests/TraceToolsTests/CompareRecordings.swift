@@ -131,6 +131,29 @@ extension CompareRecordings {
     }
 }
 
+extension CompareRecordings {
+    /// Hard irq handler runs on CPU 0, one load per handler name, values the time in the handler;
+    /// runs never overlap (a later one waits for the previous exit).
+    static func hardirqs(_ loads: [SyntheticLoad], seed: UInt64) throws -> String {
+        let s = recording()
+        var rng = SeededRandom(seed: seed)
+        var runs: [(Double, Double, String)] = []
+        for load in loads { runs += load.events(seconds: seconds - 0.5, &rng).map { ($0.t, Double($0.value) / 1e9, load.name) } }
+        var free = 0.0
+        var entries: [(Double, String)] = [], exits: [(Double, String)] = []
+        for (t, d, name) in runs.sorted(by: { $0.0 < $1.0 }) {
+            let start = max(t, free)
+            entries.append((start, name))
+            exits.append((start + d, name))
+            free = start + d + 1e-7
+        }
+        for (table, rows) in [("irq_handler_entry", entries), ("irq_handler_exit", exits)] {
+            for (t, name) in rows { s.add(table, ["ts": ns(t), "cpu": 0, "irq": 11, "name": .string(name)]) }
+        }
+        return try s.write()
+    }
+}
+
 /// Runs `bpfan compare ARGS` as the command line would, capturing its output and status.
 func runCompare(_ args: [String]) -> (status: Int32, stdout: String, stderr: [String]) {
     let (status, out) = CompareCommand.entry(args, streaming: false)

@@ -294,4 +294,17 @@ struct CompareTests {
         #expect(try Self.row(r.stdout, "latency", "fsync")["verdict"] == .string("inconclusive"))
         #expect(try Self.row(r.stdout, "rate", "read")["verdict"] == .string("~"))
     }
+
+    /// hardirqs joined compare with one file (HardirqsSamples.swift): handler times per name.
+    @Test func hardirqsComparesHandlerTimes() throws {
+        let loads = [SyntheticLoad(name: "virtio0-input", id: 1, rate: 500, median: 4_000), SyntheticLoad(name: "ahci", id: 2, rate: 200, median: 3_000)]
+        let base = try CompareRecordings.hardirqs(loads, seed: 31)
+        let new = try CompareRecordings.hardirqs(loads.map { var l = $0; if l.name == "ahci" { l.scale = 1.5 }; return l }, seed: 32)
+        let r = runCompare([base, new, "hardirqs", "--fail-if", "p99(ahci)>+20%", "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(try Self.row(r.stdout, "latency", "ahci")["verdict"] == .string("regressed"))
+        #expect(try Self.row(r.stdout, "latency", "virtio0-input")["verdict"] == .string("~"))
+        // -C counts entries: rates only, quiet on an unchanged rate.
+        #expect(runCompare([base, new, "hardirqs", "-C"]).status == 0)
+    }
 }
