@@ -13,9 +13,9 @@ public struct CompareCommand: ParsableCommand {
         TOOL: biolatency (-D per disk, -F per flag set, -Q, -d DISK), runqlat and
         cpudist (-P per pid, -L per tid, -p PID; cpudist -O), syscount (rates per
         syscall, -P per process, -L latencies too, -x, -e, -p), hardirqs (handler
-        times per name; -C rates). Keys are matched by
-        the name the report shows; pids and tids differ between runs, so --by-comm
-        matches them by comm instead. Without TOOL, the default suite runs
+        times per name; -C rates). Keys are matched by the name the report shows;
+        pids and tids differ between runs, so --by-comm matches them by comm
+        instead. Without TOOL, the default suite runs
         biolatency -D, runqlat, cpudist and syscount -L, each where both
         recordings hold its tables, and prints one table (keys as TOOL:KEY).
 
