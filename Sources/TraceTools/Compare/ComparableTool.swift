@@ -27,6 +27,6 @@ public enum ComparableTools {
     /// What `bpfan compare BASE NEW` runs without a tool: each of these whose tables both
     /// recordings hold.
     public static let suite: [(tool: String, arguments: [String])] = [
-        ("biolatency", ["-D"]), ("runqlat", []), ("cpudist", []), ("syscount", ["-L"]),
+        ("biolatency", ["-D"]), ("runqlat", []), ("cpudist", []), ("syscount", ["-L"]), ("hardirqs", []),
     ]
 }
