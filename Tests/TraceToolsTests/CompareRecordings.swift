@@ -1,4 +1,5 @@
 import Foundation
+import TraceFormat
 import TraceStatistics
 import TraceTestSupport
 @testable import TraceTools
@@ -132,23 +133,32 @@ extension CompareRecordings {
 }
 
 extension CompareRecordings {
-    /// Hard irq handler runs on CPU 0, one load per handler name, values the time in the handler;
-    /// runs never overlap (a later one waits for the previous exit).
+    /// Irq runs on CPU 0, one load per handler name (or vector), values the time in it; runs
+    /// never overlap (a later one waits for the previous exit).
+    /// The same runs as softirq entries and exits, the loads' ids their vectors.
+    static func softirqs(_ loads: [SyntheticLoad], seed: UInt64) throws -> String {
+        try irqRuns(loads, seed: seed, tables: ("softirq_entry", "softirq_exit")) { load in ["cpu": 0, "vec": .int(load.id)] }
+    }
+
     static func hardirqs(_ loads: [SyntheticLoad], seed: UInt64) throws -> String {
+        try irqRuns(loads, seed: seed, tables: ("irq_handler_entry", "irq_handler_exit")) { load in ["cpu": 0, "irq": 11, "name": .string(load.name)] }
+    }
+
+    static func irqRuns(_ loads: [SyntheticLoad], seed: UInt64, tables: (String, String), columns: (SyntheticLoad) -> [String: ColumnValue]) throws -> String {
         let s = recording()
         var rng = SeededRandom(seed: seed)
-        var runs: [(Double, Double, String)] = []
-        for load in loads { runs += load.events(seconds: seconds - 0.5, &rng).map { ($0.t, Double($0.value) / 1e9, load.name) } }
+        var runs: [(Double, Double, Int)] = []
+        for (i, load) in loads.enumerated() { runs += load.events(seconds: seconds - 0.5, &rng).map { ($0.t, Double($0.value) / 1e9, i) } }
         var free = 0.0
-        var entries: [(Double, String)] = [], exits: [(Double, String)] = []
-        for (t, d, name) in runs.sorted(by: { $0.0 < $1.0 }) {
+        var entries: [(Double, Int)] = [], exits: [(Double, Int)] = []
+        for (t, d, i) in runs.sorted(by: { $0.0 < $1.0 }) {
             let start = max(t, free)
-            entries.append((start, name))
-            exits.append((start + d, name))
+            entries.append((start, i))
+            exits.append((start + d, i))
             free = start + d + 1e-7
         }
-        for (table, rows) in [("irq_handler_entry", entries), ("irq_handler_exit", exits)] {
-            for (t, name) in rows { s.add(table, ["ts": ns(t), "cpu": 0, "irq": 11, "name": .string(name)]) }
+        for (table, rows) in [(tables.0, entries), (tables.1, exits)] {
+            for (t, i) in rows { s.add(table, columns(loads[i]).merging(["ts": ns(t)]) { $1 }) }
         }
         return try s.write()
     }

@@ -307,4 +307,14 @@ struct CompareTests {
         // -C counts entries: rates only, quiet on an unchanged rate.
         #expect(runCompare([base, new, "hardirqs", "-C"]).status == 0)
     }
+
+    @Test func softirqsComparesTimePerVector() throws {
+        let loads = [SyntheticLoad(name: "timer", id: 1, rate: 500, median: 5_000), SyntheticLoad(name: "net_rx", id: 3, rate: 300, median: 8_000)]
+        let base = try CompareRecordings.softirqs(loads, seed: 33)
+        let new = try CompareRecordings.softirqs(loads.map { var l = $0; if l.name == "net_rx" { l.scale = 1.3 }; return l }, seed: 34)
+        let r = runCompare([base, new, "softirqs", "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(try Self.row(r.stdout, "latency", "net_rx")["verdict"] == .string("regressed"))
+        #expect(try Self.row(r.stdout, "latency", "timer")["verdict"] == .string("~"))
+    }
 }

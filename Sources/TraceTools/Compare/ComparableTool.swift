@@ -18,7 +18,7 @@ public protocol ComparableTool: RecordingTool {
 
 public enum ComparableTools {
     /// The tools compare knows, by the name the user types.
-    public static let all: [any ComparableTool.Type] = [Biolatency.self, Cpudist.self, Hardirqs.self, Runqlat.self, Syscount.self]
+    public static let all: [any ComparableTool.Type] = [Biolatency.self, Cpudist.self, Hardirqs.self, Runqlat.self, Softirqs.self, Syscount.self]
 
     public static func named(_ name: String) -> (any ComparableTool.Type)? { all.first { $0.toolName == name } }
 
@@ -27,6 +27,6 @@ public enum ComparableTools {
     /// What `bpfan compare BASE NEW` runs without a tool: each of these whose tables both
     /// recordings hold.
     public static let suite: [(tool: String, arguments: [String])] = [
-        ("biolatency", ["-D"]), ("runqlat", []), ("cpudist", []), ("syscount", ["-L"]), ("hardirqs", []),
+        ("biolatency", ["-D"]), ("runqlat", []), ("cpudist", []), ("syscount", ["-L"]), ("hardirqs", []), ("softirqs", []),
     ]
 }
