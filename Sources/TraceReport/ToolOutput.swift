@@ -111,8 +111,13 @@ public struct ToolOutput: Sendable {
         case .text:
             write(rowText(layout, values))
         case .markdown:
-            // A header-less layout (a summary line) reads as its text line.
-            guard !layout.cells.isEmpty, layout.header != nil else { write(rowText(layout, values)); return }
+            // A header-less layout (a summary line) reads as its text line, kept a line of its
+            // own (markdown joins lines without two trailing spaces).
+            guard !layout.cells.isEmpty, layout.header != nil else {
+                let line = rowText(layout, values)
+                write(line.hasSuffix("\n") ? line.dropLast() + "  \n" : line)
+                return
+            }
             let shown = zip(layout.columns, values).filter { $0.0.inText }
             let cells = zip(layout.cells, shown).map { Self.markdownCell($0.0([textArgument($0.1.1, $0.1.0.text)])) }
             write("| " + cells.joined(separator: " | ") + " |\n")
