@@ -164,6 +164,38 @@ extension CompareRecordings {
     }
 }
 
+extension CompareRecordings {
+    /// Client TCP sessions (10.0.0.1 -> 10.0.0.2:80), one load per comm (pid = `id`), values
+    /// their lifetimes: SYN_SENT, ESTABLISHED 100 us later, then FIN_WAIT1, FIN_WAIT2 and
+    /// CLOSE 10 us apart at the end of the lifetime; each on its own socket.
+    static func tcpSessions(_ loads: [SyntheticLoad], seed: UInt64) throws -> String {
+        let s = recording()
+        var rng = SeededRandom(seed: seed)
+        var rows: [(Double, [String: ColumnValue])] = []
+        var sk: Int64 = 0x1000
+        for load in loads {
+            for e in load.events(seconds: seconds - 1, &rng) {
+                sk += 64
+                let port = Int64(30000 + sk % 20000)
+                func st(_ t: Double, _ old: Int64, _ new: Int64, owner: Bool) {
+                    rows.append((t, ["ts": ns(t), "cpu": 0, "pid": .int(owner ? load.id : 0), "tid": .int(owner ? load.id : 0),
+                                     "comm": .string(owner ? load.name : "swapper/0"), "skaddr": .int(sk), "family": 2,
+                                     "sport": .int(new == 2 ? 0 : port), "dport": 80, "saddr": .bytes(ip4(10, 0, 0, 1)), "daddr": .bytes(ip4(10, 0, 0, 2)),
+                                     "old_state": .int(old), "new_state": .int(new), "bytes_acked": 100, "bytes_received": 1000]))
+                }
+                let end = e.t + 1e-4 + Double(e.value) / 1e9
+                st(e.t, 7, 2, owner: true)
+                st(e.t + 1e-4, 2, 1, owner: false)
+                st(end, 1, 4, owner: true)
+                st(end + 1e-5, 4, 5, owner: false)
+                st(end + 2e-5, 5, 7, owner: false)
+            }
+        }
+        for (_, row) in rows.sorted(by: { $0.0 < $1.0 }) { s.add("tcp_state", row) }
+        return try s.write()
+    }
+}
+
 /// Runs `bpfan compare ARGS` as the command line would, capturing its output and status.
 func runCompare(_ args: [String]) -> (status: Int32, stdout: String, stderr: [String]) {
     let (status, out) = CompareCommand.entry(args, streaming: false)

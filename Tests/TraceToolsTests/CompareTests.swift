@@ -317,4 +317,16 @@ struct CompareTests {
         #expect(try Self.row(r.stdout, "latency", "net_rx")["verdict"] == .string("regressed"))
         #expect(try Self.row(r.stdout, "latency", "timer")["verdict"] == .string("~"))
     }
+
+    @Test func tcplifeComparesSessionLifetimesPerComm() throws {
+        let loads = [SyntheticLoad(name: "curl", id: 300, rate: 100, median: 20_000_000), SyntheticLoad(name: "wget", id: 301, rate: 100, median: 20_000_000)]
+        let base = try CompareRecordings.tcpSessions(loads, seed: 35)
+        let new = try CompareRecordings.tcpSessions(loads.map { var l = $0; if l.name == "wget" { l.scale = 1.5 }; return l }, seed: 36)
+        let plain = try runTool(Tcplife.self, [base])
+        #expect(plain.stdout.split(separator: "\n").count > 300, "\(plain.stderr)")
+        let r = runCompare([base, new, "tcplife", "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(try Self.row(r.stdout, "latency", "wget")["verdict"] == .string("regressed"))
+        #expect(try Self.row(r.stdout, "latency", "curl")["verdict"] == .string("~"))
+    }
 }

@@ -18,7 +18,7 @@ public protocol ComparableTool: RecordingTool {
 
 public enum ComparableTools {
     /// The tools compare knows, by the name the user types.
-    public static let all: [any ComparableTool.Type] = [Biolatency.self, Cpudist.self, Hardirqs.self, Runqlat.self, Softirqs.self, Syscount.self]
+    public static let all: [any ComparableTool.Type] = [Biolatency.self, Cpudist.self, Hardirqs.self, Runqlat.self, Softirqs.self, Syscount.self, Tcplife.self]
 
     public static func named(_ name: String) -> (any ComparableTool.Type)? { all.first { $0.toolName == name } }
 

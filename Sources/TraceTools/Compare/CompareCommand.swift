@@ -13,12 +13,12 @@ public struct CompareCommand: ParsableCommand {
         TOOL: biolatency (-D per disk, -F per flag set, -Q, -d DISK), runqlat and
         cpudist (-P per pid, -L per tid, -p PID; cpudist -O), syscount (rates per
         syscall, -P per process, -L latencies too, -x, -e, -p), hardirqs (handler
-        times per name; -C rates), softirqs (time per vector). Keys are matched
-        by the name the report shows; pids and tids differ between runs, so
-        --by-comm matches them by comm instead. Without TOOL, the default suite
-        runs biolatency -D, runqlat, cpudist, syscount -L, hardirqs and softirqs,
-        each where both recordings hold its tables, and prints one table (keys
-        as TOOL:KEY).
+        times per name; -C rates), softirqs (time per vector), tcplife (session
+        lifetimes per comm). Keys are matched by the name the report shows; pids
+        and tids differ between runs, so --by-comm matches them by comm instead.
+        Without TOOL, the default suite runs biolatency -D, runqlat, cpudist,
+        syscount -L, hardirqs and softirqs, each where both recordings hold its
+        tables, and prints one table (keys as TOOL:KEY).
 
         Per key: each recording's count and rate per second; for latencies p50,
         p90, p99 and max, and the change of p50/p90/p99, absolute and relative,
