@@ -71,6 +71,8 @@ demo: build
 	$(BUILD_DIR)/bpfan runqlat -m $(SAMPLE)
 	$(BUILD_DIR)/bpfan syscount -T 5 $(SAMPLE)
 	$(BUILD_DIR)/bpfan offcputime -f -p $$($(BUILD_DIR)/bpfan execsnoop samples/offcpu.trc | awk '$$1 == "python3" { print $$2; exit }') samples/offcpu.trc
+	# compare's report shape on an A/A pair (the recording against itself: every verdict ~, exit 0)
+	$(BUILD_DIR)/bpfan compare $(SAMPLE) $(SAMPLE) syscount --fail-if 'rate(openat)>+20%'
 
 # Man pages of bpfrec, bpfan and each of their commands (bpfan.biolatency.1, ...), generated
 # from the argument parser's help by swift-argument-parser's generate-manual, so they say what

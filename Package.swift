@@ -23,6 +23,9 @@ var targets: [Target] = [
     // What tools print, as values: the output model, C printf, histograms, text and JSON
     // renderers. Knows nothing about recordings.
     .target(name: "TraceReport", swiftSettings: strict),
+    // The statistics of `bpfan compare`: Mann-Whitney U, the quantile bootstrap, Welch's test,
+    // Holm-Bonferroni, a seeded generator. Knows nothing about recordings.
+    .target(name: "TraceStatistics", swiftSettings: strict),
     // C expressions of bcc's argdist and trace (and the bpftrace interpreter's): parsed,
     // type-checked against the caller's names, evaluated per event. Knows nothing about recordings.
     .target(name: "TraceExpressions", swiftSettings: strict),
@@ -33,7 +36,7 @@ var targets: [Target] = [
     .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "TraceSchema", "TraceExpressions"], exclude: ["README.md", "gen-syscall-arguments.py"], swiftSettings: strict),
     // One file per bcc/libbpf-tools/bpftrace tool, plus info/check.
     .target(name: "TraceTools", dependencies: [
-        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace",
+        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace", "TraceStatistics",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["STATUS.md", "Scripts"], swiftSettings: strict),
     .executableTarget(name: "bpfan", dependencies: ["TraceTools", "TraceReport"], swiftSettings: strict),
@@ -47,9 +50,10 @@ var targets: [Target] = [
     // Builds small recordings with known events for the engine's and the tools' tests.
     .target(name: "TraceTestSupport", dependencies: ["TraceFormat", "TraceSchema"], path: "Tests/TraceTestSupport", swiftSettings: strict),
     .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "TraceSchema", "TraceTestSupport", "CSQLite"], swiftSettings: strict),
-    .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceTestSupport"],
+    .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceTestSupport", "TraceStatistics"],
                 exclude: ["Goldens"], swiftSettings: strict),
     .testTarget(name: "TraceReportTests", dependencies: ["TraceReport"], swiftSettings: strict),
+    .testTarget(name: "TraceStatisticsTests", dependencies: ["TraceStatistics"], swiftSettings: strict),
     .testTarget(name: "TraceExpressionsTests", dependencies: ["TraceExpressions"], swiftSettings: strict),
 ]
 

@@ -87,6 +87,14 @@ public enum TextForm: Sendable {
     case scaled(Double)
     /// A list joined by `separator` (argv).
     case joined(String)
+    /// A duration (ns) in the unit that suits it, three significant figures: `812ns`, `12.3us`,
+    /// `1.23ms`, `2.50s`; `signed` puts `+` before a positive one (a change). `-` for null.
+    case humanDuration(signed: Bool)
+    /// A number through its own printf conversion after dividing by `scale` (a percentage:
+    /// `formatted("%+.1f%%", scale: 0.01)`); `-` for null, `+inf`/`-inf` for infinities.
+    case formatted(String, scale: Double)
+    /// A list of two values as `[low, high]`, each shown with the inner form; `-` for null.
+    indirect case interval(TextForm)
 }
 
 /// One column of a row: its JSON name and unit, and how the text shows it.
@@ -119,6 +127,10 @@ public struct RowLayout: Sendable {
     public var header: String?
     /// The live tool's row format; its conversions take the text columns in order.
     public var format: CFormat
+    /// Each text column's own conversion and heading, for the markdown table (set by
+    /// `Builder`; a layout without them shows its text rows in markdown too).
+    public var cells: [CFormat] = []
+    public var labels: [String] = []
 
     public init(_ kind: Kind, _ name: String, columns: [Column], header: String?, format: String) {
         self.kind = kind
@@ -186,6 +198,8 @@ extension RowLayout {
         var headerArgs: [CArg] = []
         var rowFormat = ""
         var hasHeader = true
+        var cells: [String] = []
+        var labels: [String] = []
 
         public init(_ kind: Kind, _ name: String, header: Bool = true) {
             self.kind = kind
@@ -199,6 +213,8 @@ extension RowLayout {
         public mutating func add(_ name: String, _ text: TextForm = .value, header: String = "", _ label: String = "", row: String, shown: Bool = true, inJSON: Bool = true) {
             guard shown else { if inJSON { columns.append(.jsonOnly(name)) } else { columns.append(Column(name, inText: false, inJSON: false)) }; return }
             columns.append(Column(name, text: text, inJSON: inJSON))
+            cells.append(row)
+            labels.append(label.isEmpty ? name : label)
             headerFormat += header
             if !header.isEmpty { headerArgs.append(.string(label)) }
             rowFormat += row
@@ -215,6 +231,8 @@ extension RowLayout {
 
         public var layout: RowLayout {
             var l = RowLayout(kind, name, columns: columns, header: nil, format: rowFormat)
+            do { l.cells = try cells.map { try CFormat($0) } } catch { preconditionFailure("cell format: \(error)") }
+            l.labels = labels
             if hasHeader {
                 do { l.header = try CFormat(headerFormat).format(headerArgs) } catch { preconditionFailure("header format \"\(headerFormat)\": \(error)") }
             }

@@ -1,4 +1,5 @@
 import Glibc
+import Foundation
 
 /// Where a tool's report goes: stdout (text or JSON Lines), stderr lines, and whether it
 /// failed. Captured whole for tests (`ToolOutput()`); streamed for the command line, so a
@@ -6,9 +7,11 @@ import Glibc
 ///
 /// Text mode renders each item as the live tool prints it; JSON mode renders the same items as
 /// one JSON object per line after a header record (schemas/output.schema.json), and drops the
-/// text-only lines (banners, blank separators).
+/// text-only lines (banners, blank separators). Markdown mode (compare's PR comments) renders
+/// rows of builder-made layouts as markdown tables, notes as they are, and the rest as text.
+/// JUnit mode (compare's CI test cases) renders only the test cases, as XML, at `end()`.
 public struct ToolOutput: Sendable {
-    public enum Mode: Sendable { case text, json }
+    public enum Mode: Sendable { case text, json, markdown, junit }
 
     public private(set) var stdout = ""
     public private(set) var stderr: [String] = []
@@ -19,6 +22,8 @@ public struct ToolOutput: Sendable {
     public var clock: WallClock?
     /// The JSON header record, written before the first item.
     var header: JSONText?
+    /// JUnit mode's test cases, written at `end()` (the counts come first).
+    var cases: [TestCase] = []
 
     public init(mode: Mode = .text) {
         streaming = false
@@ -38,6 +43,21 @@ public struct ToolOutput: Sendable {
     /// A line only the text shows (a banner, a separator, an interval's time).
     public mutating func text(_ s: String) {
         if mode == .text { write(s) }
+    }
+
+    /// A line the text and the markdown show, JSON not (a title, a summary in words).
+    public mutating func note(_ s: String) {
+        if mode == .text || mode == .markdown { write(s) }
+    }
+
+    /// A test case of the JUnit report (the other modes show the rows it stands for).
+    public mutating func testCase(_ c: TestCase) {
+        if mode == .junit { cases.append(c) }
+    }
+
+    /// Ends the report: JUnit mode writes its test cases under `name`.
+    public mutating func end(name: String) {
+        if mode == .junit { write(JUnitReport.render(name: name, cases)) }
     }
 
     /// The JSON header record: the tool, its flags, the recording, the host and the window.
@@ -70,7 +90,19 @@ public struct ToolOutput: Sendable {
 
     /// The header of a layout's rows (text only).
     public mutating func header(_ layout: RowLayout) {
-        if mode == .text, let h = layout.header { write(h) }
+        switch mode {
+        case .text: if let h = layout.header { write(h) }
+        case .markdown:
+            guard !layout.cells.isEmpty, layout.header != nil else { return }
+            write("| " + layout.labels.map(Self.markdownCell).joined(separator: " | ") + " |\n")
+            write("|" + String(repeating: "---|", count: layout.labels.count) + "\n")
+        case .json, .junit: break
+        }
+    }
+
+    /// A markdown table cell: trimmed, its pipes escaped.
+    static func markdownCell(_ s: String) -> String {
+        s.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "|", with: "\\|")
     }
 
     /// One row of `layout`: `values` in the order of its columns.
@@ -86,17 +118,30 @@ public struct ToolOutput: Sendable {
         switch mode {
         case .text:
             write(rowText(layout, values))
+        case .markdown:
+            // A header-less layout (a summary line) reads as its text line, kept a line of its
+            // own (markdown joins lines without two trailing spaces).
+            guard !layout.cells.isEmpty, layout.header != nil else {
+                let line = rowText(layout, values)
+                write(line.hasSuffix("\n") ? line.dropLast() + "  \n" : line)
+                return
+            }
+            let shown = zip(layout.columns, values).filter { $0.0.inText }
+            let cells = zip(layout.cells, shown).map { Self.markdownCell($0.0([textArgument($0.1.1, $0.1.0.text)])) }
+            write("| " + cells.joined(separator: " | ") + " |\n")
         case .json:
             var fields: [(String, JSONText)] = [("type", .string(layout.kind.rawValue)), ("name", .string(layout.name))]
             for (c, v) in zip(layout.columns, values) where c.inJSON { fields.append((jsonKey(c.name, v), jsonValue(v))) }
             write(JSONText.object(fields).rendered + "\n")
+        case .junit: break
         }
     }
 
     /// A histogram: its heading and slots as the bcc tools print them, or one JSON record.
     public mutating func histogram(_ h: Histogram) {
         switch mode {
-        case .text:
+        case .junit: break
+        case .text, .markdown:
             write(h.heading)
             switch h.kind {
             case .log2: write(BccHistogramPrinter.log2(h.slots, unit: h.unitLabel))
@@ -117,7 +162,8 @@ public struct ToolOutput: Sendable {
     /// A stack with its value.
     public mutating func stack(_ item: StackItem) {
         switch mode {
-        case .text:
+        case .junit: break
+        case .text, .markdown:
             let both = !(item.kernel ?? []).isEmpty && !(item.user ?? []).isEmpty
             switch item.style {
             case .bcc(let delimited, let taskLine, let valueLine, let indent, let always):
@@ -146,7 +192,8 @@ public struct ToolOutput: Sendable {
     /// or one JSON `map` record.
     public mutating func valueMap(name: String, entries: [(key: String?, value: Int64)], top: Int = 0) {
         switch mode {
-        case .text: write(BpftracePrinter.valueMap(name: name, entries: entries, top: top))
+        case .junit: break
+        case .text, .markdown: write(BpftracePrinter.valueMap(name: name, entries: entries, top: top))
         case .json:
             var kept = entries
             if top > 0 && kept.count > top {
@@ -160,7 +207,8 @@ public struct ToolOutput: Sendable {
     /// A bpftrace hist() map as printed at exit, or one JSON `map` record of histograms.
     public mutating func histMap(name: String, entries: [(key: String?, hist: BpftraceHistogram)]) {
         switch mode {
-        case .text:
+        case .junit: break
+        case .text, .markdown:
             write(BpftracePrinter.histMap(name: name, entries: entries.map { ($0.key, BpftracePrinter.hist($0.hist), $0.hist.total) }))
         case .json:
             let list: [JSONText] = entries.map { e in
@@ -196,7 +244,37 @@ public struct ToolOutput: Sendable {
         case (.divided(let d), _): return number(v).map { .int($0 / d) } ?? plain(v)
         case (.scaled(let d), _): return number(v).map { .double(Double($0) / d) } ?? plain(v)
         case (.joined(let sep), .list(let items)): return .string(items.map { if case .string(let s) = $0 { return s }; return "\($0)" }.joined(separator: sep))
+        case (.humanDuration(let signed), _): return .string(number(v).map { Self.humanDuration($0, signed: signed) } ?? "-")
+        case (.formatted(let f, let scale), _):
+            guard let d = real(v) else { return .string("-") }
+            if !d.isFinite { return .string(d.isNaN ? "-" : d > 0 ? "+inf" : "-inf") }
+            return .string(printf(f, .double(d / scale)))
+        case (.interval(let inner), .list(let items)) where items.count == 2:
+            let parts = items.map { item -> String in
+                if case .string(let s) = textArgument(item, inner) { return s }
+                return "\(item)"
+            }
+            return .string("[" + parts.joined(separator: ", ") + "]")
+        case (.interval, _): return .string("-")
         default: return plain(v)
+        }
+    }
+
+    /// `812ns`, `12.3us`, `1.23ms`, `2.50s`: three significant figures in the largest unit
+    /// that keeps the figure at 1 or more.
+    public static func humanDuration(_ ns: Int64, signed: Bool) -> String {
+        let sign = ns < 0 ? "-" : signed && ns > 0 ? "+" : ""
+        let a = Double(ns.magnitude)
+        let (value, unit): (Double, String) = a >= 1e9 ? (a / 1e9, "s") : a >= 1e6 ? (a / 1e6, "ms") : a >= 1e3 ? (a / 1e3, "us") : (a, "ns")
+        if unit == "ns" { return sign + String(ns.magnitude) + unit }
+        let digits = value >= 100 ? "%.0f" : value >= 10 ? "%.1f" : "%.2f"
+        return sign + printf(digits, .double(value)) + unit
+    }
+
+    func real(_ v: Value) -> Double? {
+        switch v {
+        case .double(let d): return d
+        default: return number(v).map(Double.init)
         }
     }
 

@@ -17,6 +17,10 @@ if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
 }
 #endif
 
+// compare maps its usage errors to exit 2 and its verdicts to 0 / 1 / 3 itself.
+if CommandLine.arguments.dropFirst().first == "compare" {
+    exit(CompareCommand.entry(Array(CommandLine.arguments.dropFirst(2))).status)
+}
 if let (message, status) = BpfanCommand.refusal(Array(CommandLine.arguments.dropFirst())) {
     if status == 0 {
         StandardOutput.write(message + "\n")

@@ -19,6 +19,8 @@ public final class SyntheticRecording {
     public var stackFrequency: Int?
     /// False for a recording without host metadata (as a damaged or foreign file may be).
     public var writesHost = true
+    public var hostname = "testhost"
+    public var kernelRelease = "6.18.0"
     /// Tables outside the compiled-in catalog (generic tracepoint tables), by name.
     public var schemas: [String: TableSchema] = [:]
 
@@ -44,7 +46,7 @@ public final class SyntheticRecording {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("\(UUID().uuidString).trc").path
         let w = try TraceWriter(path: path)
-        if writesHost { try w.writeMetadata(name: MetadataName.host, json: HostInfo(hostname: "testhost", kernelRelease: "6.18.0", machine: "x86_64", cpuCount: 2, pageSize: 4096)) }
+        if writesHost { try w.writeMetadata(name: MetadataName.host, json: HostInfo(hostname: hostname, kernelRelease: kernelRelease, machine: "x86_64", cpuCount: 2, pageSize: 4096)) }
         try w.writeMetadata(name: MetadataName.clock, json: ClockAnchors(
             start: .init(monotonic: Self.t0, realtime: Self.wall0, boottime: Self.t0),
             stop: .init(monotonic: Self.t0 + duration, realtime: Self.wall0 + duration, boottime: Self.t0 + duration), utcOffsetSeconds: 0))

@@ -39,7 +39,7 @@ public enum ToolRegistry {
     ] + scripts
 
     /// The recording commands, then the tools.
-    public static var commands: [ParsableCommand.Type] { [InfoCommand.self, CheckCommand.self, ToolsCommand.self] + tools.map { $0 } }
+    public static var commands: [ParsableCommand.Type] { [InfoCommand.self, CheckCommand.self, ToolsCommand.self, CompareCommand.self] + tools.map { $0 } }
 
     public enum Status: String, Sendable { case supported, notYet = "not yet", impossible }
 
@@ -80,7 +80,7 @@ public enum ToolRegistry {
 
     /// Known names closest to `word` (edit distance at most 2, or a shared prefix of 4).
     public static func suggestions(for word: String) -> [String] {
-        let names = entries.map(\.name) + ["info", "check", "tools", "help"]
+        let names = entries.map(\.name) + ["info", "check", "tools", "compare", "help"]
         let scored = names.map { ($0, editDistance(word.lowercased(), $0)) }.filter { $0.1 <= 2 || (word.count >= 4 && $0.0.hasPrefix(word.lowercased())) }
         return scored.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(3).map(\.0)
     }

@@ -64,22 +64,23 @@ public struct Biolatency: RecordingTool {
         }
     }
 
-    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
-        let targetDev = try disk.map { try rec.device(named: $0) }
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
-                                      intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
-        // Columns not read are left out (zeros, positions unchanged).
-        let cols = ["ts", "rq", disk != nil || perDisk ? "dev" : "", perFlag ? "cmd_flags" : ""]
-        let sources = (queued ? [ScanSource("block_rq_insert", cols)] : []) + [ScanSource("block_rq_issue", cols), ScanSource("block_rq_complete", cols)]
-        let divisor: Int64 = milliseconds ? 1_000_000 : 1000
-        // Flags copied out of their property wrappers (read per row otherwise).
-        let queued = queued, perDisk = perDisk, perFlag = perFlag
-        let issueSource = queued ? 1 : 0
-        // Histograms keyed by the packed (disk, flags) key; KeyedLog2Report's comm is unused.
-        let initial = KeyedLog2Report(buckets: buckets, slotCount: 27)
-        let report = try rec.scanPaired(sources, initial: { initial }, ops: { row, ops in
+    /// The pairing of issue (or insert, -Q) with completion under this invocation's flags,
+    /// shared by the histograms and compare's samples.
+    struct Pairing: Sendable {
+        var targetDev: UInt32?
+        var queued: Bool
+        var perDisk: Bool
+        var perFlag: Bool
+
+        var sources: [ScanSource] {
+            // Columns not read are left out (zeros, positions unchanged).
+            let cols = ["ts", "rq", targetDev != nil || perDisk ? "dev" : "", perFlag ? "cmd_flags" : ""]
+            return (queued ? [ScanSource("block_rq_insert", cols)] : []) + [ScanSource("block_rq_issue", cols), ScanSource("block_rq_complete", cols)]
+        }
+
+        func ops(_ row: PairRow, _ ops: inout PairOps) {
             let rq = row.int(1)
+            let issueSource = queued ? 1 : 0
             switch row.source {
             case ..<issueSource:
                 if let targetDev, UInt32(truncatingIfNeeded: row.int(2)) != targetDev { return }
@@ -92,12 +93,33 @@ public struct Biolatency: RecordingTool {
             default:
                 ops.take(rq)
             }
-        }, matched: { report, row, m in
+        }
+
+        /// The latency (ns) and key of a completion matched to its start; nil when negative.
+        @inline(__always) func latency(_ row: PairRow, _ m: PairMatch) -> (key: Key, ns: Int64)? {
             let delta = row.ts &- m.start
-            guard delta >= 0 else { return }
-            let key = Key(dev: perDisk ? UInt32(truncatingIfNeeded: row.int(2)) : 0,
-                          flags: perFlag ? UInt32(truncatingIfNeeded: row.int(3)) : 0)
-            report.add(row: row, key: key.packed, comm: "", value: UInt64(delta / divisor))
+            guard delta >= 0 else { return nil }
+            return (Key(dev: perDisk ? UInt32(truncatingIfNeeded: row.int(2)) : 0, flags: perFlag ? UInt32(truncatingIfNeeded: row.int(3)) : 0), delta)
+        }
+    }
+
+    /// The pairing of these flags, after refusing what a recording cannot answer.
+    func pairing(_ rec: Recording) throws -> Pairing {
+        if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        return Pairing(targetDev: try disk.map { try rec.device(named: $0) }, queued: queued, perDisk: perDisk, perFlag: perFlag)
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let pairing = try self.pairing(rec)
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
+                                      intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
+        let divisor: Int64 = milliseconds ? 1_000_000 : 1000
+        let perDisk = perDisk, perFlag = perFlag
+        // Histograms keyed by the packed (disk, flags) key; KeyedLog2Report's comm is unused.
+        let initial = KeyedLog2Report(buckets: buckets, slotCount: 27)
+        let report = try rec.scanPaired(pairing.sources, initial: { initial }, ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
+            guard let hit = pairing.latency(row, m) else { return }
+            report.add(row: row, key: hit.key.packed, comm: "", value: UInt64(hit.ns / divisor))
         }, merge: { $0.merge($1) })
         let hists: [[Key: Log2Histogram]] = report.intervals.map { perKey in
             Dictionary(uniqueKeysWithValues: perKey.map { (Key(packed: $0.key), $0.value.hist) })

@@ -47,22 +47,38 @@ public struct Cpudist: RecordingTool {
 
     public var requiredTables: [String] { ["sched_switch"] }
 
-    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+    /// The pairing of these flags, after refusing what a recording cannot answer; shared by the
+    /// histograms and compare's samples.
+    func pairing() throws -> CpuTimePairing {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        // cpudist filters with `targ_tgid != -1`: every other value, 0 included, is a filter.
+        return CpuTimePairing(mode: offCPU ? .offCPU : .onCPU, tgid: pid.flatMap { $0 == -1 ? nil : Int64($0) })
+    }
+
+    /// The columns the key and its comm read.
+    var keyColumns: Set<String> { perProcess ? ["pid", "next_pid", "prev_comm", "next_comm"] : perThread ? ["prev_comm", "next_comm"] : [] }
+
+    /// A span's key: -P wins over -L, as in the BPF program's if/else; -1 for neither.
+    @inline(__always) static func key(_ span: CpuTimeTracker.Span, perProcess: Bool, perThread: Bool) -> Int64 {
+        perProcess ? span.tgid : perThread ? span.tid : -1
+    }
+
+    /// The comm of the task a span belongs to.
+    static func comm(_ row: PairRow, _ span: CpuTimeTracker.Span) -> String {
+        row.string(span.isPrev ? CpuTimeTracker.Column.prevComm : CpuTimeTracker.Column.nextComm)
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let pairing = try self.pairing()
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
                                       intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
         let initial = KeyedLog2Report(buckets: buckets, slotCount: 36)
-        // cpudist filters with `targ_tgid != -1`: every other value, 0 included, is a filter.
-        let pairing = CpuTimePairing(mode: offCPU ? .offCPU : .onCPU, tgid: pid.flatMap { $0 == -1 ? nil : Int64($0) })
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
         let perProcess = perProcess, perThread = perThread
-        let report = try rec.scanPaired(pairing.sources(reading: perProcess ? ["pid", "next_pid", "prev_comm", "next_comm"] : perThread ? ["prev_comm", "next_comm"] : []), initial: { initial },
+        let report = try rec.scanPaired(pairing.sources(reading: keyColumns), initial: { initial },
                                         ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
-            typealias C = CpuTimeTracker.Column
             guard let span = CpuTimePairing.span(row, m) else { return }
-            // -P wins over -L, as in the BPF program's if/else.
-            let key: Int64 = perProcess ? span.tgid : perThread ? span.tid : -1
-            report.add(row: row, key: key, comm: row.string(span.isPrev ? C.prevComm : C.nextComm), value: UInt64(span.duration / divisor))
+            report.add(row: row, key: Self.key(span, perProcess: perProcess, perThread: perThread), comm: Self.comm(row, span), value: UInt64(span.duration / divisor))
         }, merge: { $0.merge($1) })
         // With both -P and -L the live tool prints both labels (two independent ifs) over each
         // per-process histogram.

@@ -46,33 +46,44 @@ public struct Hardirqs: RecordingTool {
         if count && distributed { throw ValidationError("count, distributed cann't be used together.") }
     }
 
-    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+    /// Each handler run in time order, shared by the summary and compare's samples: its name,
+    /// exit time and time in the handler (ns), `stamped` false for an exit before any entry on
+    /// its CPU (measured from a zero stamp, as the live tool does); with -C each entry, 0 ns.
+    /// Returns how many exits were unstamped.
+    func handlerRuns(_ rec: Recording, _ each: (_ name: String, _ ts: Int64, _ ns: UInt64, _ stamped: Bool) -> Void) throws -> Int {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
-        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
-        var totals = Array(repeating: [String: UInt64](), count: buckets.bucketCount)
-        var hists = Array(repeating: [String: Log2Histogram](), count: buckets.bucketCount)
         var stamps = PerCPUStamp()
-        let divisor: UInt64 = nanoseconds ? 1 : 1000
         var sources = [ScanSource(IrqHandlerEntryRow.self, reading: [\.cpu, \.name])]
         if !count { sources.append(ScanSource(IrqHandlerExitRow.self, reading: [\.cpu, \.name])) }
-        let count = count, distributed = distributed
+        let count = count
         try rec.scanMerged(sources) { m in
             if m.source == 0 {
                 let row = IrqHandlerEntryRow(m)
-                if count {
-                    if let i = buckets.index(of: m.ts) { totals[i][row.name, default: 0] &+= 1 }
-                } else {
-                    stamps.stamp(cpu: row.cpu, at: m.ts)
-                }
+                if count { each(row.name, m.ts, 0, true) } else { stamps.stamp(cpu: row.cpu, at: m.ts) }
                 return
             }
             let row = IrqHandlerExitRow(m)
-            guard let i = buckets.index(of: m.ts) else { return }
-            let delta = stamps.elapsed(cpu: row.cpu, at: m.ts, divisor: divisor)
-            if distributed { hists[i][row.name, default: Log2Histogram(slotCount: 20)].add(delta) } else { totals[i][row.name, default: 0] &+= delta }
+            let before = stamps.unstamped
+            let ns = stamps.elapsed(cpu: row.cpu, at: m.ts, divisor: 1)
+            each(row.name, m.ts, ns, stamps.unstamped == before)
         }
-        if stamps.unstamped > 0 {
-            out.warn("bpfan hardirqs: \(stamps.unstamped) handler exit(s) came before any entry on their CPU (one running when the window starts); the live tool counts them from a zero stamp, and so does this output")
+        return stamps.unstamped
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
+        var totals = Array(repeating: [String: UInt64](), count: buckets.bucketCount)
+        var hists = Array(repeating: [String: Log2Histogram](), count: buckets.bucketCount)
+        let divisor: UInt64 = nanoseconds ? 1 : 1000
+        let count = count, distributed = distributed
+        let unstamped = try handlerRuns(rec) { name, ts, ns, _ in
+            guard let i = buckets.index(of: ts) else { return }
+            if count { totals[i][name, default: 0] &+= 1; return }
+            let delta = ns / divisor
+            if distributed { hists[i][name, default: Log2Histogram(slotCount: 20)].add(delta) } else { totals[i][name, default: 0] &+= delta }
+        }
+        if unstamped > 0 {
+            out.warn("bpfan hardirqs: \(unstamped) handler exit(s) came before any entry on their CPU (one running when the window starts); the live tool counts them from a zero stamp, and so does this output")
         }
         let units = nanoseconds ? "nsecs" : "usecs"
         out.text(count ? "Tracing hard irq events... Hit Ctrl-C to end.\n" : "Tracing hard irq event time... Hit Ctrl-C to end.\n")

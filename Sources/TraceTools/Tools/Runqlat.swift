@@ -45,24 +45,37 @@ public struct Runqlat: RecordingTool {
 
     public var requiredTables: [String] { ["sched_switch", "sched_wakeup", "sched_wakeup_new"] }
 
-    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+    /// The pairing of these flags, after refusing what a recording cannot answer; shared by the
+    /// histograms and compare's samples.
+    func pairing() throws -> RunQueuePairing {
         if [perThread, perProcess, perPidns].filter({ $0 }).count > 1 { throw AnalysisError("pidnss, pids, tids cann't be used together.") }
         if perPidns { throw AnalysisError("--pidnss: recordings carry no PID namespace of the woken tasks; cannot group by PID namespace") }
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        // runqlat's -p 0 means "no filter" (targ_tgid is tested for non-zero).
+        return RunQueuePairing(rule: .taskStateRunning, tgid: pid.flatMap { $0 == 0 ? nil : Int64($0) })
+    }
+
+    /// The columns the key and its comm read.
+    var keyColumns: Set<String> { perProcess ? ["next_pid", "next_comm"] : perThread ? ["next_comm"] : [] }
+
+    /// The key of a switch-in: its pid (-P), tid (-L), or -1.
+    @inline(__always) static func key(_ row: PairRow, perProcess: Bool, perThread: Bool) -> Int64 {
+        typealias C = RunQueueTracker.SwitchColumn
+        return perProcess ? row.int(C.nextPid) : perThread ? row.int(C.nextTid) : -1
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let pairing = try self.pairing()
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd,
                                       intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
         let initial = KeyedLog2Report(buckets: buckets, slotCount: 26)
-        // runqlat's -p 0 means "no filter" (targ_tgid is tested for non-zero).
-        let pairing = RunQueuePairing(rule: .taskStateRunning, tgid: pid.flatMap { $0 == 0 ? nil : Int64($0) })
         let divisor: Int64 = milliseconds ? 1_000_000 : 1000
         // Flags copied out of their property wrappers (read per row otherwise).
         let perProcess = perProcess, perThread = perThread
-        let sources = pairing.sources(reading: perProcess ? ["next_pid", "next_comm"] : perThread ? ["next_comm"] : [])
-        let report = try rec.scanPaired(sources, initial: { initial }, ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
+        let report = try rec.scanPaired(pairing.sources(reading: keyColumns), initial: { initial }, ops: { pairing.ops($0, &$1) }, matched: { report, row, m in
             guard let latency = RunQueuePairing.latency(row, m) else { return }
-            typealias C = RunQueueTracker.SwitchColumn
-            let key: Int64 = perProcess ? row.int(C.nextPid) : perThread ? row.int(C.nextTid) : -1
-            report.add(row: row, key: key, comm: row.string(C.nextComm), value: UInt64(latency / divisor))
+            report.add(row: row, key: Self.key(row, perProcess: perProcess, perThread: perThread), comm: row.string(RunQueueTracker.SwitchColumn.nextComm),
+                       value: UInt64(latency / divisor))
         }, merge: { $0.merge($1) })
         let label: String? = perProcess ? "pid" : perThread ? "tid" : nil
         report.emit(into: &out, header: "Tracing run queue latency... Hit Ctrl-C to end.", keyLabels: label.map { [$0] } ?? [], jsonKey: label,

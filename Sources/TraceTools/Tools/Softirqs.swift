@@ -39,23 +39,38 @@ public struct Softirqs: RecordingTool {
     /// softirqs.c's vec_names (NR_SOFTIRQS = 10).
     static let vectors = ["hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu"]
 
+    /// Each softirq run in time order, shared by the summary and compare's samples: its vector
+    /// (an index of `vectors`), exit time and time in it (ns), `stamped` false for an exit before
+    /// any entry on its CPU (measured from a zero stamp, as the live tool does). Returns how
+    /// many exits were unstamped.
+    func softirqRuns(_ rec: Recording, _ each: (_ vec: Int, _ ts: Int64, _ ns: UInt64, _ stamped: Bool) -> Void) throws -> Int {
+        var stamps = PerCPUStamp()
+        let sources = [ScanSource(SoftirqEntryRow.self, reading: [\.cpu]), ScanSource(SoftirqExitRow.self, reading: [\.cpu, \.vec])]
+        try rec.scanMerged(sources) { m in
+            if m.source == 0 { stamps.stamp(cpu: SoftirqEntryRow(m).cpu, at: m.ts); return }
+            let row = SoftirqExitRow(m)
+            let vec = Int(row.vec)
+            guard vec >= 0 && vec < Self.vectors.count else { return }
+            let before = stamps.unstamped
+            let ns = stamps.elapsed(cpu: row.cpu, at: row.ts, divisor: 1)
+            each(vec, row.ts, ns, stamps.unstamped == before)
+        }
+        return stamps.unstamped
+    }
+
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: rec.effectiveEnd, intervalSeconds: numbers.first, count: numbers.count > 1 ? numbers[1] : nil)
         var totals = Array(repeating: [UInt64](repeating: 0, count: Self.vectors.count), count: buckets.bucketCount)
         var hists = Array(repeating: Array(repeating: Log2Histogram(slotCount: 20), count: Self.vectors.count), count: buckets.bucketCount)
-        var stamps = PerCPUStamp()
         let divisor: UInt64 = nanoseconds ? 1 : 1000
-        let sources = [ScanSource(SoftirqEntryRow.self, reading: [\.cpu]), ScanSource(SoftirqExitRow.self, reading: [\.cpu, \.vec])]
-        try rec.scanMerged(sources) { m in
-            if m.source == 0 { stamps.stamp(cpu: SoftirqEntryRow(m).cpu, at: m.ts); return }
-            let row = SoftirqExitRow(m), cpu = row.cpu
-            let vec = Int(row.vec)
-            guard vec >= 0 && vec < Self.vectors.count, let i = buckets.index(of: row.ts) else { return }
-            let delta = stamps.elapsed(cpu: cpu, at: row.ts, divisor: divisor)
+        let distributed = distributed
+        let unstamped = try softirqRuns(rec) { vec, ts, ns, _ in
+            guard let i = buckets.index(of: ts) else { return }
+            let delta = ns / divisor
             if distributed { hists[i][vec].add(delta) } else { totals[i][vec] &+= delta }
         }
-        if stamps.unstamped > 0 {
-            out.warn("bpfan softirqs: \(stamps.unstamped) softirq exit(s) came before any entry on their CPU (a softirq running when the window starts); the live tool counts them from a zero stamp, and so does this output")
+        if unstamped > 0 {
+            out.warn("bpfan softirqs: \(unstamped) softirq exit(s) came before any entry on their CPU (a softirq running when the window starts); the live tool counts them from a zero stamp, and so does this output")
         }
         let units = nanoseconds ? "nsecs" : "usecs"
         out.text("Tracing soft irq event time... Hit Ctrl-C to end.\n")

@@ -87,47 +87,72 @@ public struct Syscount: RecordingTool {
         return duration.map { IntervalRequest(seconds: $0, count: 1) }
     }
 
-    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+    /// Which rows of the syscall table these flags count, shared by the summary and compare's
+    /// samples.
+    struct Selection: Sendable {
+        var latency: Bool
+        var failures: Bool
+        var wantErrno: Int?
+        /// Ids never counted (rt_sigreturn): a handful, an array compare rather than a hash per row.
+        var skipped: [Int64]
+        var byProcess: Bool
+        var pid: Int?
+
+        var readsRet: Bool { failures || wantErrno != nil }
+        /// Only the columns the options read are decoded (pid: -P; ret: -x, -e; unpaired: -L).
+        var reading: [PartialKeyPath<SyscallRow>] {
+            [\.id, \.duration] + (byProcess ? [\.pid] : []) + (readsRet ? [\.ret] : []) + (latency ? [\.unpaired] : [])
+        }
+        var filter: ScanFilter { ScanFilter(pids: pid.map { [Int64($0)] }) }
+
+        /// Whether a row is counted. Unpaired rows (sys_exit without a seen sys_enter) count like
+        /// any exit, as the live tool counts at sys_exit; but with -L the live tool finds no start
+        /// time and skips them. `ret` and `unpaired` are read only when the flags need them.
+        @inline(__always) func counts(id: Int64, ret: @autoclosure () -> Int64, unpaired: @autoclosure () -> Int64) -> Bool {
+            if latency && unpaired() != 0 { return false }
+            if id == -1 || skipped.contains(id) { return false }
+            if readsRet {
+                let r = ret()
+                if failures && r >= 0 { return false }
+                if let wantErrno, r != -Int64(wantErrno) { return false }
+            }
+            return true
+        }
+    }
+
+    /// The selection of these flags, after refusing what a recording cannot answer.
+    func selection(_ rec: Recording) throws -> Selection {
         if cgroup != nil { throw AnalysisError("-c: recordings carry no cgroup membership; cannot filter by cgroup") }
+        // rt_sigreturn restores the interrupted registers, orig_ax = -1 included, so its
+        // sys_exit reports id -1 and the live tool (which keys on the exit's id and drops -1)
+        // never counts it. The recording keeps the id from sys_enter: drop it here.
+        let sigreturn = rec.syscallIDs(named: ["rt_sigreturn"], x86_64: [15])
+        return Selection(latency: latency, failures: failures, wantErrno: errnoFilter.flatMap(ErrnoNames.parse), skipped: Array(sigreturn),
+                         byProcess: byProcess, pid: pid)
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let selection = try self.selection(rec)
         if list {
             let names = RowLayout(.row, "syscall_names", columns: [Column("id"), Column("syscall")], header: nil, format: "%3d: %s\n")
             for nr in rec.syscallNames.keys.sorted() { out.row(names, [Value(nr), .string(rec.syscallNames[nr]!)]) }
             return
         }
-        let wantErrno = errnoFilter.flatMap(ErrnoNames.parse)
         var end = rec.effectiveEnd
         if let duration { end = min(end, rec.effectiveStart + Int64(duration) * 1_000_000_000) }
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: end, intervalSeconds: interval > 0 ? interval : nil, count: nil)
-        // rt_sigreturn restores the interrupted registers, orig_ax = -1 included, so its
-        // sys_exit reports id -1 and the live tool (which keys on the exit's id and drops -1)
-        // never counts it. The recording keeps the id from sys_enter: drop it here.
-        let sigreturn = rec.syscallIDs(named: ["rt_sigreturn"], x86_64: [15])
-        let filter = ScanFilter(pids: pid.map { [Int64($0)] })
         // Counting does not depend on row order: fold chunks in parallel, one partial per chunk.
-        let (byProcess, failures, latency) = (self.byProcess, self.failures, self.latency)
+        let (byProcess, latency, readsRet) = (self.byProcess, self.latency, selection.readsRet)
         let nbuckets = buckets.bucketCount
-        // Only the columns the options read are decoded (pid: -P; ret: -x, -e; unpaired: -L).
-        // Unpaired rows (sys_exit without a seen sys_enter) count like any exit, as the live tool
-        // counts at sys_exit; but with -L the live tool finds no start time and skips them.
-        let readsRet = failures || wantErrno != nil
-        let reading: [PartialKeyPath<SyscallRow>] = [\.id, \.duration] + (byProcess ? [\.pid] : []) + (readsRet ? [\.ret] : []) + (latency ? [\.unpaired] : [])
-        // A handful of ids: an array compare, not a hash per row.
-        let skipped = Array(sigreturn)
-        let counted = try rec.aggregate(SyscallRow.self, reading: reading, filter: filter,
+        let counted = try rec.aggregate(SyscallRow.self, reading: selection.reading, filter: selection.filter,
             initial: { SyscountPartial(buckets: nbuckets) },
             fold: { part, b in
                 let ts = b[\SyscallRow.ts], ids = b[\SyscallRow.id], durs = b[\SyscallRow.duration]
                 let pids = byProcess ? b[\SyscallRow.pid] : [], rets = readsRet ? b[\SyscallRow.ret] : []
                 let unpaired = latency ? b[\SyscallRow.unpaired] : []
                 for r in 0..<b.count {
-                    if latency && unpaired[r] != 0 { continue }
                     let id = ids[r]
-                    if id == -1 || skipped.contains(id) { continue }
-                    if readsRet {
-                        let ret = rets[r]
-                        if failures && ret >= 0 { continue }
-                        if let wantErrno, ret != -Int64(wantErrno) { continue }
-                    }
+                    if !selection.counts(id: id, ret: rets[r], unpaired: unpaired[r]) { continue }
                     // Counted at sys_exit, so the exit time decides the interval.
                     let exit = ts[r] &+ durs[r]
                     guard let i = buckets.index(of: exit) else { continue }

@@ -48,14 +48,32 @@ public struct Tcplife: RecordingTool {
         return { ports.contains($0) }
     }
 
-    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+    /// Each session these flags select, as it closes (its last state change and the session),
+    /// shared by the rows and compare's samples.
+    func sessions(_ rec: Recording, _ each: (TcpStateChange, TcpLifeTracker.Session) -> Void) throws {
+        try refuseBadFlags()
+        let family = ipv4 ? InetAddress.inet : ipv6 ? InetAddress.inet6 : nil
+        let sportOK = Self.portFilter(localPorts), dportOK = Self.portFilter(remotePorts)
+        var tracker = TcpLifeTracker(flavor: .libbpf, pid: pid.map(Int64.init))
+        try rec.scanMerged([TcpStateChange.source()]) { row in
+            let e = TcpStateChange(TcpStateRow(row))
+            if let family, e.family != family { return }
+            if let sportOK, !sportOK(e.sport) { return }
+            if let dportOK, !dportOK(e.dport) { return }
+            guard let s = tracker.apply(e) else { return }
+            each(e, s)
+        }
+    }
+
+    func refuseBadFlags() throws {
         if let pid, pid <= 0 { throw AnalysisError("Invalid PID: \(pid)") }
         // The last of -4/-6 wins in the live tool; we cannot know the order, so refuse both.
         if ipv4 && ipv6 { throw AnalysisError("-4 and -6 together: give one family") }
-        let family = ipv4 ? InetAddress.inet : ipv6 ? InetAddress.inet6 : nil
-        let sportOK = Self.portFilter(localPorts), dportOK = Self.portFilter(remotePorts)
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        try refuseBadFlags()
         let width = wide ? 39 : 15
-        var tracker = TcpLifeTracker(flavor: .libbpf, pid: pid.map(Int64.init))
         // tcplife.c's header and handle_event().
         var b = RowLayout.Builder(.event, "tcp_session")
         b.add("time", .hms, header: "%-8s ", "TIME(s)", row: "%8s ", shown: time)
@@ -72,12 +90,7 @@ public struct Tcplife: RecordingTool {
         b.literal(header: "\n", row: "\n")
         let layout = b.layout
         out.header(layout)
-        try rec.scanMerged([TcpStateChange.source()]) { row in
-            let e = TcpStateChange(TcpStateRow(row))
-            if let family, e.family != family { return }
-            if let sportOK, !sportOK(e.sport) { return }
-            if let dportOK, !dportOK(e.dport) { return }
-            guard let s = tracker.apply(e) else { return }
+        try sessions(rec) { e, s in
             // The live tool keeps span_us and prints span_us / 1000.0.
             out.row(layout, [.time(e.ts), .int(s.pid), .string(s.comm), .string(e.localAddress), .int(Int64(e.sport)), .string(e.remoteAddress), .int(Int64(e.dport)),
                              .uint(e.bytesAcked), .uint(e.bytesReceived), .duration(s.span), .double(Double(s.span / 1000) / 1000)])
