@@ -62,8 +62,7 @@ struct BtCompiler {
         "uid": "tracepoint events carry no uid in a recording",
         "gid": "tracepoint events carry no gid in a recording",
         "username": "tracepoint events carry no uid in a recording",
-        "kstack": "this recording's tracepoint events carry no stacks",
-        "ustack": "this recording's tracepoint events carry no stacks",
+        "ustack": "user stacks are not served by bpfan bt yet (kstack is, where the recording took stacks)",
         "retval": "retval belongs to kretprobes and uretprobes, which recordings do not hold; a syscall's return is args->ret of tracepoint:syscalls:sys_exit_NAME",
         "func": "func belongs to kprobes and uprobes, which recordings do not hold",
         "jiffies": "jiffies are not recorded",
@@ -420,6 +419,7 @@ struct BtCompiler {
         case "nsecs": return (.int, { c in .int(c.time) })
         case "elapsed": return (.int, { c in .int(c.time &- start) })
         case "probe": return (.string, { c in .string(Array(c.probeName.utf8)) })
+        case "kstack": return try kernelStack(limit: nil, at)
         case "pid", "tid", "cpu", "comm":
             guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
             if name == "comm" {
@@ -466,6 +466,15 @@ struct BtCompiler {
                 return .string(Array(inner(c).bytes.prefix { $0 != 0 }.prefix(max(0, limit))))
             }
             return (.string, v)
+        case "kstack":
+            // kstack(N), kstack(bpftrace), kstack(bpftrace, N): bpftrace's own frame format.
+            var rest = args[...]
+            if case .variable(let mode, let mat)? = rest.first {
+                guard mode == "bpftrace" else { throw BtError(mat, "kstack(\(mode)): only bpftrace's stack mode is served") }
+                rest = rest.dropFirst()
+            }
+            guard rest.count <= 1 else { throw BtError(at, "kstack() takes a mode and a frame limit") }
+            return try kernelStack(limit: rest.first.map { a throws(BtError) in try literal(a) }, at)
         case "ksym":
             guard args.count == 1 else { throw BtError(at, "ksym() takes an address") }
             let v = try integer(args[0])
@@ -492,5 +501,28 @@ struct BtCompiler {
             if ["printf", "print", "clear", "zero", "delete", "exit", "time"].contains(name) { throw BtError(at, "\(name)() is a statement, not a value") }
             throw BtError(at, "unknown function \(name)()")
         }
+    }
+
+    /// kstack: the stack the recording took at this event, symbolized as bpftrace prints it.
+    func kernelStack(limit: Int64?, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
+        guard let columns, let source else { throw BtError(at, "kstack in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
+        guard let column = source.kstackColumn else {
+            throw BtError(at, "kstack: \(source.event) was recorded without stacks (record it with bpfrec record --stack-events \(source.event) --stack kernel)")
+        }
+        let slot = columns.slot(column)
+        let symbols = self.symbols()
+        let cap = limit.map { Int(clamping: $0) } ?? 127
+        return (.string, { c in
+            let raw = c.row!.bytes(slot)
+            var frames: [String] = []
+            var i = 0
+            while i + 8 <= raw.count, frames.count < cap {
+                let a = raw[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                i += 8
+                if a == 0 { break }
+                if let s = symbols?.symbol(of: a) { frames.append("\(s.name)+\(s.offset)") } else { frames.append("0x" + String(a, radix: 16)) }
+            }
+            return .stack(frames)
+        })
     }
 }

@@ -60,6 +60,7 @@ struct BtFormat {
             switch v {
             case .int(let i), .pointer(let i, _): return .int(i)
             case .string(let s): return .string(String(decoding: s.prefix { $0 != 0 }, as: UTF8.self))
+            case .stack: return .string(String(decoding: v.bytes, as: UTF8.self))
             }
         }
         return (try? format.format(args)) ?? ""

@@ -9,7 +9,7 @@ enum BtJSON {
 
     static func value(_ v: BtValue) -> String {
         switch v {
-        case .string: return string(v.text)
+        case .string, .stack: return string(v.text)
         default: return v.text
         }
     }

@@ -7,28 +7,44 @@ public enum BtValue: Hashable, Sendable, Comparable {
     /// A pointer field's address, with the string it pointed to where the recorder read it
     /// (`str()` of it, even after a trip through a map, is that string).
     case pointer(Int64, [UInt8]?)
+    /// A kernel stack (kstack): its frames as bpftrace names them (`sym+offset`), innermost
+    /// first. A map key prints it with frames indented 4 spaces, printf("%s") with 8.
+    case stack([String])
 
     var integer: Int64 {
         switch self {
         case .int(let v), .pointer(let v, _): return v
-        case .string: return 0
+        case .string, .stack: return 0
         }
     }
-    var bytes: [UInt8] { if case .string(let s) = self { return s }; return [] }
+    var bytes: [UInt8] {
+        switch self {
+        case .string(let s): return s
+        case .stack(let frames): return Array(Self.stackText(frames, indent: 8).utf8)
+        default: return []
+        }
+    }
+
+    static func stackText(_ frames: [String], indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        return "\n" + frames.map { pad + $0 + "\n" }.joined()
+    }
 
     /// As bpftrace prints a key or value: decimal, or the string up to its NUL.
     var text: String {
         switch self {
         case .int(let v), .pointer(let v, _): return String(v)
         case .string(let s): return String(decoding: s.prefix { $0 != 0 }, as: UTF8.self)
+        case .stack(let frames): return Self.stackText(frames, indent: 4)
         }
     }
 
     public static func < (a: BtValue, b: BtValue) -> Bool {
         switch (a, b) {
         case (.string(let x), .string(let y)): return x.lexicographicallyPrecedes(y)
-        case (.string, _): return false
-        case (_, .string): return true
+        case (.stack, .stack): return a.text < b.text
+        case (.string, _), (.stack, _): return false
+        case (_, .string), (_, .stack): return true
         default: return a.integer < b.integer
         }
     }

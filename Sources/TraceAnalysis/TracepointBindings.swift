@@ -20,7 +20,7 @@ public struct TracepointRow: Sendable {
         self.entryRow = entry?.row ?? 0
     }
     @inline(__always) func int(_ slot: Int) -> Int64 { batch.ordered[slot][row] }
-    func bytes(_ slot: Int) -> [UInt8] { batch.orderedBlobs[slot][row] }
+    public func bytes(_ slot: Int) -> [UInt8] { batch.orderedBlobs[slot][row] }
     /// The entry's row; the scan delivers no row without one to a probe that reads it.
     var entry: TracepointRow { TracepointRow(batch: entryBatch ?? batch, row: entryBatch == nil ? row : entryRow, comm: comm) }
 }

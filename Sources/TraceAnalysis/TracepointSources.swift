@@ -36,6 +36,8 @@ public struct TracepointSource: Sendable {
     /// The row's own comm of the current task, where the table records it (syscall_detail:
     /// the calling thread's at the call), read in place of the process tracker's.
     public var commColumn: String?
+    /// The column holding the kernel stack taken at the event (--stack-events, cpu samples).
+    public var kstackColumn: String?
     /// What this source misses of the live tracepoint's hits, said on stderr after the
     /// event names that share it (`coverageNotes`).
     public var coverage: String?
@@ -113,7 +115,9 @@ extension Recording {
                 type: pointer ? .pointer(readAsString: columns.contains(stringColumn)) : Self.staticType(c.type),
                 stringColumn: columns.contains(stringColumn) ? stringColumn : nil))
         }
-        return TracepointSource(event: schema.name, table: schema.name, fields: fields)
+        var source = TracepointSource(event: schema.name, table: schema.name, fields: fields)
+        if columns.contains("kstack") { source.kstackColumn = "kstack" }
+        return source
     }
 
     /// A dedicated table read as its tracepoint (the schema's `tracepoint` view).
@@ -284,6 +288,7 @@ extension Recording {
         var source = TracepointSource(event: probe, table: "cpu_sample", fields: [])
         source.commColumn = "comm"
         source.missingFieldHint = " (a profile probe has no args)"
+        source.kstackColumn = "kstack"
         return source
     }
 }

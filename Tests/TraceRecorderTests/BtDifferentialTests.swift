@@ -19,6 +19,7 @@ extension RecorderTests {
         let marker = dir + "/marker", file = dir + "/opened"
         let program = """
         t:signal:signal_generate /pid == $1/ { @sig[args->sig, args->pid] = count(); }
+        t:signal:signal_generate /pid == $1 && args->sig == 18/ { @ks[kstack] = count(); }
         t:syscalls:sys_enter_openat /pid == $1/ {
           @open[str(args->filename)] = count();
           if (str(args->filename) == "\(marker)") { printf("ready\\n"); }
@@ -26,6 +27,7 @@ extension RecorderTests {
         """
         let path = dir + "/run.trc"
         let rec = try RecorderRun(path: path, arguments: ["--families", "syscalls,proc", "-e", "signal:signal_generate",
+                                                          "--stack-events", "signal:signal_generate", "--stack", "kernel",
                                                           "-e", "syscalls:sys_enter_openat:filename=str", "--flush-interval", "200"])
         #expect(rec.waitReady())
         let live = try SpawnedProcess(["/usr/bin/bpftrace", "-e", program, "\(getpid())"], out: dir + "/live", err: dir + "/live.err")
@@ -62,7 +64,17 @@ extension RecorderTests {
         #expect(mine(live.output).sorted() == expected, "live: \(live.output)")
         #expect(mine(offline.stdout).sorted() == expected, "bpfan bt: \(offline.stdout)")
         // The whole output has bpftrace's shape: the banner, the marker lines, the maps.
-        #expect(offline.stdout.hasPrefix("Attaching 2 probes...\n"))
-        #expect(live.output.hasPrefix("Attaching 2 probes...\n"))
+        #expect(offline.stdout.hasPrefix("Attaching 3 probes...\n"))
+        #expect(live.output.hasPrefix("Attaching 3 probes...\n"))
+        // kstack: the stack the recorder took at each SIGCONT, symbolized as bpftrace prints
+        // it live (both are classic tracepoint programs: the same frames, from
+        // __traceiter_signal_generate down to the syscall entry).
+        func stacks(_ text: String) -> String? {
+            guard let a = text.range(of: "@ks[\n"), let b = text.range(of: "]: 3\n", range: a.upperBound..<text.endIndex) else { return nil }
+            return String(text[a.lowerBound..<b.upperBound])
+        }
+        let liveStack = try #require(stacks(live.output), "live: \(live.output)")
+        #expect(liveStack.contains("    __x64_sys_kill+"))
+        #expect(stacks(offline.stdout) == liveStack, "bpfan bt: \(offline.stdout)")
     }
 }

@@ -15,7 +15,7 @@ public struct Bt: RecordingTool {
         commandName: toolName,
         abstract: "Run a bpftrace program over a recording.",
         discussion: """
-        The program is bpftrace's language (0.17): probes, /predicates/, maps and aggregations (count sum avg min max stats hist lhist), printf, print, clear, zero, delete, exit, time, str, ksym, $1... positional parameters. Tracepoint fields are args->FIELD as the kernel's format names them; pid tid comm cpu nsecs elapsed probe. profile:hz:N fires at each recorded CPU sample, where N is the recorded rate (bpfrec record --stack-freq). What a recording does not hold (kprobes, uprobes, curtask, kstack...) is refused with its name, never run with a made-up value.
+        The program is bpftrace's language (0.17): probes, /predicates/, maps and aggregations (count sum avg min max stats hist lhist), printf, print, clear, zero, delete, exit, time, str, ksym, $1... positional parameters. Tracepoint fields are args->FIELD as the kernel's format names them; pid tid comm cpu nsecs elapsed probe. profile:hz:N fires at each recorded CPU sample, where N is the recorded rate (bpfrec record --stack-freq). kstack is the stack the recording took at the event (bpfrec record --stack-events EVENT --stack kernel, and every CPU sample). What a recording does not hold (kprobes, uprobes, curtask, ustack...) is refused with its name, never run with a made-up value.
 
         The .bt tools bpfan ships (runqlat.bt, opensnoop.bt, ...) are scripts run by this interpreter: `bpfan runqlat.bt --source` prints one to start yours from. Under --json, bpftrace's own -f json records follow bpfan's header.
 
