@@ -274,10 +274,9 @@ extension TracepointSource {
 }
 
 extension Recording {
-    /// Whether bpfrec ran with `-p`: then cpu_sample holds only those processes, no idle CPUs.
-    public var recordedForSomePIDs: Bool {
-        (info?.commandLine ?? []).contains { $0 == "-p" || $0 == "--pid" || $0.hasPrefix("--pid=") || ($0.hasPrefix("-p") && Int($0.dropFirst(2)) != nil) }
-    }
+    /// Whether bpfrec ran with `-p` (or launched a command): then cpu_sample holds only those
+    /// processes, no idle CPUs.
+    public var recordedForSomePIDs: Bool { !(info?.selectedPids ?? []).isEmpty }
 
     /// bpftrace's `profile:hz:N` over the recorded CPU samples (cpu_sample, one row per CPU per
     /// tick of the recorded rate): no args, the sampled task as the current one.
