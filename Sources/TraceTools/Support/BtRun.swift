@@ -1,3 +1,4 @@
+import ArgumentParser
 import OfflineBpftrace
 import TraceAnalysis
 import TraceReport
@@ -17,5 +18,15 @@ enum BtRun {
         for line in lines.stdout.split(separator: "\n") { out.bpftraceRecord(line) }
         for w in lines.stderr { out.warn(w) }
         if lines.failed { out.failed = true }
+    }
+}
+
+/// bpftrace's `-f FORMAT`, for `bpfan bt` and the .bt scripts alike.
+struct BtOutputFormat: ParsableArguments {
+    @Option(name: .customShort("f", allowingJoined: true), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
+    var format = "text"
+
+    func validate() throws {
+        guard format == "text" || format == "json" else { throw ValidationError("-f \(format): the formats are text and json") }
     }
 }

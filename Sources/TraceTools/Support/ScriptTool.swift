@@ -45,8 +45,7 @@ public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
             discussion: "A bpftrace program shipped with bpfan and run over the recording by the offline interpreter, as `bpfan bt` runs yours: `bpfan \(Script.name) --source` prints it, and `bpfan bt FILE.bt RECORDING` runs a copy you change.")
     }
 
-    @Option(name: .customShort("f"), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
-    var format = "text"
+    @OptionGroup var output: BtOutputFormat
     @Flag(help: "print the script instead of running it")
     var source = false
     @OptionGroup public var common: CommonOptions
@@ -58,10 +57,6 @@ public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
     public var requiredTables: [String] { [] }
     // The interpreter reports the loss of the tables its probes read.
     public var lossFamilies: Set<String> { [] }
-
-    public func validate() throws {
-        guard format == "text" || format == "json" else { throw ValidationError("-f \(format): the formats are text and json") }
-    }
 
     public func run() throws {
         if source {
@@ -84,7 +79,7 @@ public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
         if args.first == "--" { args.removeFirst() }
         do {
             let parsed = try BtParser.parse(Script.source)
-            try BtRun.run(parsed, rec, positionals: args, format: format, tool: Script.name, into: &out)
+            try BtRun.run(parsed, rec, positionals: args, format: output.format, tool: Script.name, into: &out)
         } catch let e as BtError {
             throw AnalysisError("\(Script.name):\(e)")
         }

@@ -33,8 +33,7 @@ public struct Bt: RecordingTool {
 
     @Option(name: .customShort("e", allowingJoined: true), help: ArgumentHelp("program to run (else the first argument names a .bt file)", valueName: "PROGRAM"))
     var program: String?
-    @Option(name: .customShort("f", allowingJoined: true), help: ArgumentHelp("output format: text, or json (bpftrace's JSON lines)", valueName: "FORMAT"))
-    var format = "text"
+    @OptionGroup var output: BtOutputFormat
     @Flag(name: .customShort("l"), help: "list the probes the recording serves (optionally matching a pattern)")
     var list = false
     @Flag(name: .customShort("v"), help: "with -l: the fields of each tracepoint")
@@ -47,10 +46,6 @@ public struct Bt: RecordingTool {
 
     public var requiredTables: [String] { [] }
     public var lossFamilies: Set<String> { [] }
-
-    public func validate() throws {
-        guard format == "text" || format == "json" else { throw ValidationError("-f \(format): the formats are text and json") }
-    }
 
     public func recordingArgument() throws -> (path: String, numbers: [Int]) {
         if list {
@@ -77,7 +72,7 @@ public struct Bt: RecordingTool {
         let name = program == nil ? positionals[0] : "program"
         do {
             let parsed = try BtParser.parse(source)
-            try BtRun.run(parsed, rec, positionals: args, format: format, tool: Self.toolName, into: &out)
+            try BtRun.run(parsed, rec, positionals: args, format: output.format, tool: Self.toolName, into: &out)
         } catch let e as BtError {
             throw AnalysisError("\(name):\(e)")
         }
