@@ -73,9 +73,6 @@ extension Recording {
                 for v in c[0].values { groups[g].byKey[v, default: []].append(probe) }
             }
         }
-        // The probes' tables first: on a tie in time their rows come before the process
-        // tables'. process_exec's ts is the execve's entry, and sys_enter_execve at that same
-        // nanosecond still sees the old comm, as the live tracepoint does.
         // Entry tables of paired probes: each one's last row per thread waits for its exit.
         var entrySources: [ScanSource] = []
         for (i, p) in probes.enumerated() where plans[i].pairing != nil {
@@ -84,6 +81,9 @@ extension Recording {
         }
         var lastEntry = [[Int64: (batch: Batch, row: Int)]](repeating: [:], count: entrySources.count)
         let entryTid = probes.indices.filter { plans[$0].pairing != nil }.map { probes[$0].columns.entryColumns!.slot("tid") }
+        // The probes' tables (and their entry tables) first: on a tie in time their rows come before the process
+        // tables'. process_exec's ts is the execve's entry, and sys_enter_execve at that same
+        // nanosecond still sees the old comm, as the live tracepoint does.
         let sources = groups.map { ScanSource($0.table, $0.columns.names) } + entrySources + trackerSources
         let trackerBase = groups.count + entrySources.count
         var tracker = ProcessTracker()
