@@ -9,8 +9,11 @@ import TraceTestSupport
 /// workload (`-p` for the live tool); once the live tool has printed its banner the FIFO lets
 /// the shell go, and it sleeps 20 × 20 ms (its wakers: each sleep's exit). bpfan answers over
 /// the live tool's window (`--from` its banner, `--to` its SIGINT), so neither has a stamp from
-/// before. The bar: totals within 2%, and keys (waker, target, kernel stack without the
-/// live tool's own frames) overlapping by at least 95% by weight.
+/// before. Measured over 13 sessions here: identical keys (waker, target, kernel stack without
+/// the live tool's own frames), bpfan's total 36-71 us below the live 430-480 ms (at most
+/// 0.017%: the live tool's clock read waits for bpfrec's program on the shared tracepoint).
+/// Allowed: totals within 0.1% (about 6 times the widest gap measured) and keys overlapping by
+/// 99.9% of their weight (the same allowance; no session differed in keys).
 extension RecorderTests {
     @Test func wakeuptimeAgainstTheLiveTool() throws {
         let live = "/usr/sbin/wakeuptime"
@@ -59,8 +62,8 @@ extension RecorderTests {
         let shared = Set(liveKeys.keys).intersection(ourKeys.keys).reduce(0) { $0 + min(liveKeys[$1]!, ourKeys[$1]!) }
         print("wakeuptime: live \(liveKeys.count) keys \(liveTotal) us, bpfan \(ourKeys.count) keys \(ourTotal) us, shared weight \(shared) us")
         #expect(liveTotal > 300_000, "the live tool saw \(liveTotal) us: \(readWhole(liveOut) ?? "")")
-        #expect(abs(Double(ourTotal - liveTotal)) <= 0.02 * Double(liveTotal), "totals: bpfan \(ourTotal) us, live \(liveTotal) us")
-        #expect(Double(shared) >= 0.95 * Double(max(liveTotal, ourTotal)), "keys overlap by \(shared) us of \(liveTotal) live / \(ourTotal) bpfan\nlive: \(liveKeys)\nbpfan: \(ourKeys)")
+        #expect(abs(Double(ourTotal - liveTotal)) <= 0.001 * Double(liveTotal), "totals: bpfan \(ourTotal) us, live \(liveTotal) us")
+        #expect(Double(shared) >= 0.999 * Double(max(liveTotal, ourTotal)), "keys overlap by \(shared) us of \(liveTotal) live / \(ourTotal) bpfan\nlive: \(liveKeys)\nbpfan: \(ourKeys)")
     }
 
     /// print_map()'s blocks as (target|waker|frames) → us; the live tool's own frames
