@@ -8,7 +8,6 @@ final class BtContext {
     let program: BtRuntime
     var row: TracepointRow?
     var time: Int64 = 0
-    var probeName = ""
     var scratch: [BtValue] = []
     var returned = false
     init(program: BtRuntime) { self.program = program }
@@ -53,6 +52,8 @@ struct BtCompiler {
     /// Read from the recording once the program is known to call ksym() (kallsyms is large).
     let symbols: () -> KernelSymbols?
     let maps: BtMaps
+    /// The attach point being compiled, as the `probe` builtin names it.
+    var probeName = ""
     var scratchSlots: [String: Int] = [:]
     var scratchTypes: [String: BtType] = [:]
 
@@ -89,6 +90,8 @@ struct BtCompiler {
 
     mutating func block(_ statements: [BtStatement]) throws(BtError) -> BtExec {
         let compiled = try statements.map { s throws(BtError) in try statement(s) }
+        // One statement needs no loop: a probe starts neither returned nor exited.
+        if compiled.count == 1 { return compiled[0] }
         return { (c: BtContext) throws(BtError) in
             for s in compiled {
                 if c.returned || c.program.exited { return }
@@ -117,7 +120,12 @@ struct BtCompiler {
             return { (c: BtContext) throws(BtError) in if cond(c).integer != 0 { try y(c) } else { try n(c) } }
         case .unroll(let n, let body):
             let b = try block(body)
-            return { (c: BtContext) throws(BtError) in for _ in 0..<n { try b(c) } }
+            return { (c: BtContext) throws(BtError) in
+                for _ in 0..<n {
+                    if c.returned || c.program.exited { return }
+                    try b(c)
+                }
+            }
         case .return:
             return { c in c.returned = true }
         case .increment(let target, let delta, let at):
@@ -145,10 +153,9 @@ struct BtCompiler {
             let eval = v.eval
             return { c in c.scratch[s] = .int(f(c.scratch[s].integer, eval(c).integer)) }
         case .map(let name, let keyExprs):
-            let keys = try keyExprs.map { e throws(BtError) in try expr(e).eval }
+            let key = try mapKey(keyExprs)
             try markKeyed(name, !keyExprs.isEmpty, at)
-            let maps = self.maps
-            func key(_ c: BtContext) -> [BtValue] { keys.map { $0(c) } }
+            let maps = self.maps, map = maps.store(name)
             if case .call(let fn, let args, let callAt) = value, Self.aggregations.contains(fn) {
                 guard op == .assign else { throw BtError(at, "\(fn)() is assigned with =, not \(op.rawValue)") }
                 return try aggregate(name, fn, args, callAt, key: key)
@@ -158,13 +165,13 @@ struct BtCompiler {
             try setKind(name, kind, at)
             let eval = v.eval
             if op == .assign {
-                return { (c: BtContext) throws(BtError) in try maps.update(name, key(c)) { $0 = .value(eval(c)) } }
+                return { (c: BtContext) throws(BtError) in try maps.update(map, key(c)) { $0 = .value(eval(c)) } }
             }
             guard v.type == .int else { throw BtError(at, "\(op.rawValue) needs integers") }
             let f = try arithmetic(String(op.rawValue.dropLast()), at)
             return { (c: BtContext) throws(BtError) in
                 let rhs = eval(c).integer
-                try maps.update(name, key(c)) { e in
+                try maps.update(map, key(c)) { e in
                     let old: Int64
                     if case .value(.int(let o))? = e { old = o } else { old = 0 }
                     e = .value(.int(f(old, rhs)))
@@ -185,38 +192,51 @@ struct BtCompiler {
         maps.kinds[name] = kind
     }
 
-    mutating func aggregate(_ name: String, _ fn: String, _ args: [BtExpr], _ at: BtPosition, key: @escaping (BtContext) -> [BtValue]) throws(BtError) -> BtExec {
-        let maps = self.maps
+    /// The key of `@m[k1, k2…]` for one event, without an array for the common one-key map.
+    mutating func mapKey(_ keyExprs: [BtExpr]) throws(BtError) -> (BtContext) -> BtKey {
+        let keys = try keyExprs.map { e throws(BtError) in try expr(e).eval }
+        switch keys.count {
+        case 0: return { _ in .none }
+        case 1:
+            let k = keys[0]
+            return { c in .one(k(c)) }
+        default: return { c in .many(keys.map { $0(c) }) }
+        }
+    }
+
+    mutating func aggregate(_ name: String, _ fn: String, _ args: [BtExpr], _ at: BtPosition, key: @escaping (BtContext) -> BtKey) throws(BtError) -> BtExec {
+        let maps = self.maps, map = maps.store(name)
         let wanted = fn == "count" ? 0 : fn == "lhist" ? 4 : 1
         guard args.count == wanted else { throw BtError(at, "\(fn)() takes \(wanted) argument\(wanted == 1 ? "" : "s"), got \(args.count)") }
         let value = args.isEmpty ? nil : try integer(args[0])
         switch fn {
         case "count":
             try setKind(name, .count, at)
-            return { (c: BtContext) throws(BtError) in try maps.update(name, key(c)) { e in if case .scalar(let n)? = e { e = .scalar(n + 1) } else { e = .scalar(1) } } }
+            return { (c: BtContext) throws(BtError) in try maps.update(map, key(c)) { e in if case .scalar(let n)? = e { e = .scalar(n + 1) } else { e = .scalar(1) } } }
         case "sum", "min", "max":
             try setKind(name, fn == "sum" ? .sum : fn == "min" ? .min : .max, at)
             let v = value!
             let combine: (Int64, Int64) -> Int64 = fn == "sum" ? { $0 &+ $1 } : fn == "min" ? { Swift.min($0, $1) } : { Swift.max($0, $1) }
             return { (c: BtContext) throws(BtError) in
                 let x = v(c).integer
-                try maps.update(name, key(c)) { e in if case .scalar(let n)? = e { e = .scalar(combine(n, x)) } else { e = .scalar(x) } }
+                try maps.update(map, key(c)) { e in if case .scalar(let n)? = e { e = .scalar(combine(n, x)) } else { e = .scalar(x) } }
             }
         case "avg", "stats":
             try setKind(name, fn == "avg" ? .avg : .stats, at)
             let v = value!
             return { (c: BtContext) throws(BtError) in
                 let x = v(c).integer
-                try maps.update(name, key(c)) { e in if case .mean(let n, let t)? = e { e = .mean(count: n + 1, total: t &+ x) } else { e = .mean(count: 1, total: x) } }
+                try maps.update(map, key(c)) { e in if case .mean(let n, let t)? = e { e = .mean(count: n + 1, total: t &+ x) } else { e = .mean(count: 1, total: x) } }
             }
         case "hist":
             try setKind(name, .hist, at)
             let v = value!
             return { (c: BtContext) throws(BtError) in
                 let x = v(c).integer
-                try maps.update(name, key(c)) { e in
+                try maps.update(map, key(c)) { e in
                     var h: BpftraceHistogram
                     if case .hist(let old)? = e { h = old } else { h = BpftraceHistogram() }
+                    e = nil  // h is then the buckets' only owner, and add() does not copy them
                     h.add(x)
                     e = .hist(h)
                 }
@@ -234,9 +254,10 @@ struct BtCompiler {
             let (lo, hi, step) = (bounds[0], bounds[1], bounds[2])
             return { (c: BtContext) throws(BtError) in
                 let x = v(c).integer
-                try maps.update(name, key(c)) { e in
+                try maps.update(map, key(c)) { e in
                     var h: BpftraceLinearHistogram
                     if case .lhist(let old)? = e { h = old } else { h = BpftraceLinearHistogram(min: lo, max: hi, step: step) }
+                    e = nil
                     h.add(x)
                     e = .lhist(h)
                 }
@@ -272,11 +293,9 @@ struct BtCompiler {
             return { _ in if name == "clear" { maps.clear(m) } else { maps.zero(m) } }
         case "delete":
             guard case .map(let m, let keyExprs, _)? = args.first, args.count == 1 else { throw BtError(at, "delete() takes a map element: delete(@name[key])") }
-            let keys = try keyExprs.map { e throws(BtError) in try expr(e).eval }
-            return { c in
-                let k = keys.map { $0(c) }
-                maps.entries[m]?[k] = nil
-            }
+            let key = try mapKey(keyExprs)
+            let map = maps.store(m)
+            return { c in map.entries[key(c)] = nil }
         case "exit":
             guard args.isEmpty else { throw BtError(at, "exit() takes no arguments") }
             return { c in c.program.exited = true }
@@ -335,12 +354,11 @@ struct BtCompiler {
             return (t, { c in c.scratch[s] })
         case .map(let name, let keyExprs, let at):
             try markKeyed(name, !keyExprs.isEmpty, at)
-            let keys = try keyExprs.map { k throws(BtError) in try expr(k).eval }
-            let maps = self.maps
+            let key = try mapKey(keyExprs)
+            let map = maps.store(name)
             let isString = maps.kinds[name] == .string
             return (isString ? .string : .int, { c in
-                let k = keys.map { $0(c) }
-                guard let entry = maps.entries[name]?[k] else { return isString ? .string([]) : .int(0) }
+                guard let entry = map.entries[key(c)] else { return isString ? .string([]) : .int(0) }
                 if case .value(let v) = entry { return v }
                 return .int(entry.sortValue)
             })
@@ -418,7 +436,9 @@ struct BtCompiler {
         switch name {
         case "nsecs": return (.int, { c in .int(c.time) })
         case "elapsed": return (.int, { c in .int(c.time &- start) })
-        case "probe": return (.string, { c in .string(Array(c.probeName.utf8)) })
+        case "probe":
+            let name = BtValue.string(Array(probeName.utf8))
+            return (.string, { _ in name })
         case "kstack": return try kernelStack(limit: nil, at)
         case "pid", "tid", "cpu", "comm":
             guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }

@@ -76,13 +76,73 @@ public enum BtInterpreter {
         return nil
     }
 
-    struct Compiled {
-        var attach: Attach
-        var name: String
-        var input: TracepointProbeInput?
-        var predicate: BtEval?
-        var body: BtExec
-        var scratchCount: Int
+    /// A class: it is handed to every event, and a struct of closures would be copied
+    /// (one reference count per field) each time.
+    final class Compiled {
+        let attach: Attach
+        let name: String
+        let input: TracepointProbeInput?
+        let predicate: BtEval?
+        let body: BtExec
+        let scratchCount: Int
+        init(attach: Attach, name: String, input: TracepointProbeInput?, predicate: BtEval?, body: @escaping BtExec, scratchCount: Int) {
+            self.attach = attach
+            self.name = name
+            self.input = input
+            self.predicate = predicate
+            self.body = body
+            self.scratchCount = scratchCount
+        }
+
+        func fire(_ context: BtContext, row: TracepointRow?, time: Int64) throws {
+            context.row = row
+            try fire(context, time: time)
+        }
+
+        /// Runs the probe on the event already in `context.row`.
+        func fire(_ context: BtContext, time: Int64) throws {
+            let runtime = context.program
+            context.time = time
+            context.returned = false
+            // Scratch variables live for one invocation.
+            if scratchCount > 0 { context.scratch = Array(repeating: .int(0), count: scratchCount) }
+            let passes = predicate.map { $0(context).integer != 0 } ?? true
+            if let e = runtime.error { throw e }
+            guard passes else { return }
+            try body(context)
+            if let e = runtime.error { throw e }
+        }
+    }
+
+    /// One core's copy of an order-independent program's event probes, with maps of its own.
+    final class BtWorker: TracepointFolding, @unchecked Sendable {
+        // @unchecked: foldTracepoints hands a worker to one thread at a time.
+        let maps: BtMaps
+        let probes: [Compiled]
+        let context: BtContext
+        /// The earliest error an event raised (str() of a value not recorded…), by event time.
+        var firstError: (time: Int64, error: Error)?
+
+        init(runtime: BtRuntime, probes: [Compiled]) {
+            maps = runtime.maps
+            self.probes = probes
+            context = BtContext(program: runtime)
+        }
+
+        func begin(_ batch: Batch) { context.row = TracepointRow(batch: batch, row: 0) }
+
+        func visit(probe: Int, row: Int, time: Int64, comm: [UInt8]) {
+            if let f = firstError, f.time <= time { return }
+            // The row moves along the batch in place: no row value is built per event.
+            context.row!.row = row
+            context.row!.comm = comm
+            do {
+                try probes[probe].fire(context, time: time)
+            } catch {
+                firstError = (time, error)
+                context.program.error = nil
+            }
+        }
     }
 
     /// Runs `program`; its output goes to `out`. Throws a BtError for a program the recording
@@ -96,33 +156,33 @@ public enum BtInterpreter {
             if loaded == nil { loaded = .some(try? KernelSymbols.load(rec.file)) }
             return loaded!
         }
-        var compiled: [Compiled] = []
         // One column set per table: probes on the same table share its scan.
         var columnsByTable: [String: TracepointColumns] = [:]
+        var resolved: [(probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?)] = []
         for probe in program.probes {
             for point in probe.attachPoints {
                 for (attach, name) in try resolve(point, rec, at: probe.line) {
-                    var input: TracepointProbeInput?
-                    if case .samples = attach {
-                        let source = try rec.cpuSampleSource(name)
-                        let columns = columnsByTable[source.table] ?? TracepointColumns()
-                        columnsByTable[source.table] = columns
-                        input = TracepointProbeInput(source: source, columns: columns)
+                    var source: TracepointSource?
+                    if case .samples = attach { source = try rec.cpuSampleSource(name) }
+                    if case .tracepoint(let event) = attach { source = try rec.tracepointSource(event) }
+                    let input = source.map { s in
+                        let columns = columnsByTable[s.table] ?? TracepointColumns()
+                        columnsByTable[s.table] = columns
+                        return TracepointProbeInput(source: s, columns: columns)
                     }
-                    if case .tracepoint(let event) = attach {
-                        let source = try rec.tracepointSource(event)
-                        let columns = columnsByTable[source.table] ?? TracepointColumns()
-                        columnsByTable[source.table] = columns
-                        input = TracepointProbeInput(source: source, columns: columns)
-                    }
-                    var c = BtCompiler(source: input?.source, columns: input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
-                                       clock: rec.clock, symbols: symbols, maps: runtime.maps)
-                    let predicate = try probe.predicate.map { p throws(BtError) in try c.integer(p) }
-                    let body = try c.block(probe.body)
-                    compiled.append(Compiled(attach: attach, name: name, input: input, predicate: predicate, body: body, scratchCount: c.scratchSlots.count))
+                    resolved.append((probe, attach, name, input))
                 }
             }
         }
+        func compile(_ r: (probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?), into maps: BtMaps) throws -> Compiled {
+            var c = BtCompiler(source: r.input?.source, columns: r.input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
+                               clock: rec.clock, symbols: symbols, maps: maps)
+            c.probeName = r.name
+            let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
+            let body = try c.block(r.probe.body)
+            return Compiled(attach: r.attach, name: r.name, input: r.input, predicate: predicate, body: body, scratchCount: c.scratchSlots.count)
+        }
+        let compiled = try resolved.map { try compile($0, into: runtime.maps) }
         for note in TracepointSource.coverageNotes(compiled.compactMap { $0.input?.source }) { runtime.out.warn("bpfan \(tool): \(note)") }
         let families = Set(compiled.compactMap { $0.input.map { Recording.family(ofTable: $0.source.table) } })
         if let lost = rec.lossSummary(families: families) {
@@ -136,17 +196,7 @@ public enum BtInterpreter {
 
         let context = BtContext(program: runtime)
         func fire(_ c: Compiled, row: TracepointRow?, time: Int64) throws {
-            context.row = row
-            context.time = time
-            context.probeName = c.name
-            context.returned = false
-            // Scratch variables live for one invocation.
-            if c.scratchCount > 0 { context.scratch = Array(repeating: .int(0), count: c.scratchCount) }
-            let passes = c.predicate.map { $0(context).integer != 0 } ?? true
-            if let e = runtime.error { throw e }
-            guard passes else { return }
-            try c.body(context)
-            if let e = runtime.error { throw e }
+            try c.fire(context, row: row, time: time)
         }
         let start = rec.effectiveStart, end = rec.effectiveEnd
         for c in compiled { if case .begin = c.attach, !runtime.exited { try fire(c, row: nil, time: start) } }
@@ -164,10 +214,21 @@ public enum BtInterpreter {
             }
         }
         let events = compiled.filter { $0.input != nil }
+        let inputs = events.map { $0.input! }
         struct Exited: Error {}
-        if !runtime.exited {
+        if !runtime.exited, ticks.isEmpty, BtOrderIndependence.holds(program), Recording.canFoldUnordered(inputs) {
+            // Every core folds chunks into maps of its own, merged into the program's before END.
+            let eventProbes = resolved.filter { $0.input != nil }
+            let workers = try (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in
+                let own = BtRuntime(out: ToolOutput())
+                return BtWorker(runtime: own, probes: try eventProbes.map { try compile($0, into: own.maps) })
+            }
+            try rec.foldTracepoints(inputs, workers: workers)
+            if let e = workers.compactMap(\.firstError).min(by: { $0.time < $1.time }) { throw e.error }
+            for w in workers { runtime.maps.merge(w.maps) }
+        } else if !runtime.exited {
             do {
-                try rec.scanTracepoints(events.map { $0.input! }) { hit in
+                try rec.scanTracepoints(inputs) { hit in
                     try fireTicks(until: hit.time)
                     if runtime.exited { throw Exited() }
                     try fire(events[hit.probe], row: hit.row, time: hit.time)

@@ -45,9 +45,10 @@ enum BtJSON {
 extension BtMaps {
     /// The map as bpftrace's JSON output prints it, or nil for an empty map (printed as nothing).
     func json(_ name: String, top: Int = 0, divisor: Int64 = 1) -> String? {
-        guard let kind = kinds[name], let all = entries[name], !all.isEmpty else { return nil }
+        let all = entries(name)
+        guard let kind = kinds[name], !all.isEmpty else { return nil }
         let isKeyed = keyed[name] == true
-        var rows = all.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        var rows = all.sorted { $0.key.precedes($1.key) }
         rows = rows.enumerated().sorted { ($0.element.value.sortValue, $0.offset) < ($1.element.value.sortValue, $1.offset) }.map(\.element)
         if top > 0, rows.count > top { rows.removeFirst(rows.count - top) }
         func data(_ e: BtMapEntry) -> String {
@@ -71,7 +72,7 @@ extension BtMaps {
         }
         let body: String
         if isKeyed {
-            body = "{" + rows.map { BtJSON.string($0.key.map(\.text).joined(separator: ",")) + ": " + data($0.value) }.joined(separator: ", ") + "}"
+            body = "{" + rows.map { BtJSON.string($0.key.values.map(\.text).joined(separator: ",")) + ": " + data($0.value) }.joined(separator: ", ") + "}"
         } else {
             body = rows.first.map { data($0.value) } ?? "null"
         }

@@ -39,6 +39,22 @@ public enum BtValue: Hashable, Sendable, Comparable {
         }
     }
 
+    /// Strings hash as one run of bytes: the synthesized hash combined them one byte at a
+    /// time, and map keys are hashed on every event.
+    public func hash(into h: inout Hasher) {
+        switch self {
+        case .int(let v):
+            h.combine(v)
+        case .string(let s):
+            h.combine(s.count)
+            s.withUnsafeBytes { h.combine(bytes: $0) }
+        case .pointer(let v, _):
+            h.combine(v)
+        case .stack(let frames):
+            h.combine(frames)
+        }
+    }
+
     public static func < (a: BtValue, b: BtValue) -> Bool {
         switch (a, b) {
         case (.string(let x), .string(let y)): return x.lexicographicallyPrecedes(y)
@@ -99,39 +115,88 @@ enum BtMapEntry: Sendable {
     }
 }
 
-/// The program's maps: by name, then by key (the empty key for a map without one).
+/// A map key: no value, one, or several. One value is kept without an array: most maps have
+/// one key, and allocating an array per event was the interpreter's main cost.
+enum BtKey: Hashable, Sendable {
+    case none
+    case one(BtValue)
+    case many([BtValue])
+
+    init(_ values: [BtValue]) {
+        switch values.count {
+        case 0: self = .none
+        case 1: self = .one(values[0])
+        default: self = .many(values)
+        }
+    }
+
+    var values: [BtValue] {
+        switch self {
+        case .none: return []
+        case .one(let v): return [v]
+        case .many(let vs): return vs
+        }
+    }
+
+    func precedes(_ other: BtKey) -> Bool { values.lexicographicallyPrecedes(other.values) }
+}
+
+/// One map's entries, a reference the compiled program holds, so that an update does not
+/// look its map up by name.
+final class BtMapStore {
+    var entries: [BtKey: BtMapEntry] = [:]
+}
+
+/// The program's maps: by name, then by key (BtKey.none for a map without one).
 final class BtMaps {
     var kinds: [String: BtMapKind] = [:]
-    var entries: [String: [[BtValue]: BtMapEntry]] = [:]
+    private(set) var stores: [String: BtMapStore] = [:]
     /// Keyed maps (printed `@m[k]`) versus scalar ones (`@m`).
     var keyed: [String: Bool] = [:]
     var keyCount = 0
     /// A bound on map entries, so a hostile program cannot take all memory.
     static let maxEntries = 10_000_000
 
-    func update(_ name: String, _ key: [BtValue], _ body: (inout BtMapEntry?) -> Void) throws(BtError) {
-        var e = entries[name, default: [:]][key]
-        let isNew = e == nil
-        body(&e)
-        if isNew {
-            keyCount += 1
-            if keyCount > Self.maxEntries { throw BtError(nil, "more than \(Self.maxEntries) map entries: the program's maps grow without bound") }
+    func store(_ name: String) -> BtMapStore {
+        if let s = stores[name] { return s }
+        let s = BtMapStore()
+        stores[name] = s
+        return s
+    }
+
+    func entries(_ name: String) -> [BtKey: BtMapEntry] { stores[name]?.entries ?? [:] }
+
+    /// Runs `body` on the key's entry (nil when new) in place: the entry is taken out of the
+    /// dictionary while `body` runs, so that a histogram's buckets are not copied per event.
+    func update(_ map: BtMapStore, _ key: BtKey, _ body: (inout BtMapEntry?) -> Void) throws(BtError) {
+        if let i = map.entries.index(forKey: key) {
+            var e: BtMapEntry? = map.entries.values[i]
+            map.entries.values[i] = .scalar(0)
+            body(&e)
+            map.entries.values[i] = e ?? .scalar(0)
+            return
         }
-        entries[name, default: [:]][key] = e
+        var e: BtMapEntry?
+        body(&e)
+        guard let e else { return }
+        keyCount += 1
+        if keyCount > Self.maxEntries { throw BtError(nil, "more than \(Self.maxEntries) map entries: the program's maps grow without bound") }
+        map.entries[key] = e
     }
 
     func clear(_ name: String) {
         // bpftrace 0.17 keeps a key-less map's entry, zeroed; a keyed map loses its keys.
-        if keyed[name] == false, let k = kinds[name], entries[name]?[[]] != nil {
-            entries[name] = [[]: zeroed(k)]
+        if keyed[name] == false, let k = kinds[name], store(name).entries[.none] != nil {
+            store(name).entries = [.none: zeroed(k)]
         } else {
-            entries[name] = [:]
+            store(name).entries = [:]
         }
     }
 
     func zero(_ name: String) {
         guard let k = kinds[name] else { return }
-        for key in entries[name, default: [:]].keys { entries[name]![key] = zeroed(k) }
+        let map = store(name)
+        for key in map.entries.keys { map.entries[key] = zeroed(k) }
     }
 
     func zeroed(_ k: BtMapKind) -> BtMapEntry {
@@ -147,10 +212,10 @@ final class BtMaps {
 
     /// The map as `print(@m)` and the exit print it (`top` largest, values divided by `divisor`).
     func text(_ name: String, top: Int = 0, divisor: Int64 = 1) -> String {
-        let all = entries[name] ?? [:]
+        let all = entries(name)
         guard let kind = kinds[name], !all.isEmpty else { return "\n" }
-        func key(_ k: [BtValue]) -> String? { keyed[name] == true ? k.map(\.text).joined(separator: ", ") : nil }
-        let byKey = all.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        func key(_ k: BtKey) -> String? { keyed[name] == true ? k.values.map(\.text).joined(separator: ", ") : nil }
+        let byKey = all.sorted { $0.key.precedes($1.key) }
         switch kind {
         case .hist, .lhist:
             var items: [(key: String?, lines: String, total: UInt64)] = []

@@ -6,8 +6,9 @@ import TraceFormat
 /// tables give it).
 public struct TracepointRow: Sendable {
     public let batch: Batch
-    public let row: Int
-    public let comm: [UInt8]
+    /// Variables, so that a consumer walking a batch moves one row value along it.
+    public var row: Int
+    public var comm: [UInt8]
     /// The paired entry event's row (a generic sys_exit_X's sys_enter_X), read through
     /// `entry` with the columns of TracepointColumns.entryColumns.
     let entryBatch: Batch?

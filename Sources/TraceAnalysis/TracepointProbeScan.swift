@@ -28,51 +28,10 @@ extension Recording {
     /// `syscalls:sys_enter_*` program reads the syscall table once, and each row goes to the
     /// probes of its syscall number.
     public func scanTracepoints(_ probes: [TracepointProbeInput], filter: ScanFilter = .none, _ body: (TracepointHit) throws -> Void) throws {
-        let needsComm = probes.contains { $0.columns.needsComm && $0.source.commColumn == nil }
+        let plan = TracepointScanPlan(probes)
+        let needsComm = plan.plans.contains { $0.tidSlot != nil }
         let trackerSources = needsComm ? ProcessTracker.sources : []
-        struct Plan {
-            var rowChecks: [(slot: Int, values: Set<Int64>)]
-            var unpairedSlot: Int?
-            var exitSlot: Int?
-            var tidSlot: Int?
-            /// The row's own comm column, read instead of the tracker's (TracepointSource.commColumn).
-            var commSlot: Int?
-            /// The probe's entry pairing (a generic sys_exit_X reading its sys_enter_X): the
-            /// index of its entry scan and the exit row's tid slot.
-            var pairing: (entries: Int, tid: Int)?
-        }
-        /// The probes reading one scan of a table, indexed by the one column they select rows on
-        /// when they all select on the same one.
-        struct Group {
-            var columns: TracepointColumns
-            var table: String
-            var probes: [Int] = []
-            var keySlot: Int?
-            var byKey: [Int64: [Int]] = [:]
-        }
-        var plans: [Plan] = []
-        var groups: [Group] = []
-        for (i, p) in probes.enumerated() {
-            var checks: [(slot: Int, values: Set<Int64>)] = []
-            for (column, values) in p.source.rowValues.sorted(by: { $0.key < $1.key }) { checks.append((p.columns.slot(column), values)) }
-            let unpaired = p.columns.needsEntry || p.source.unpairedRowsAreNotThisEvent ? p.source.unpairedColumn.map { p.columns.slot($0) } : nil
-            let exit = p.source.exitOffsetColumn.map { p.columns.slot($0) }
-            let commSlot = p.columns.needsComm ? p.source.commColumn.map { p.columns.slot($0) } : nil
-            let tid = p.columns.needsComm && commSlot == nil ? p.columns.slot("tid") : nil
-            plans.append(Plan(rowChecks: checks, unpairedSlot: unpaired, exitSlot: exit, tidSlot: tid, commSlot: commSlot,
-                              pairing: p.source.entryTable != nil && p.columns.entryColumns != nil ? (-1, p.columns.slot("tid")) : nil))
-            if let g = groups.firstIndex(where: { $0.columns === p.columns }) { groups[g].probes.append(i) } else {
-                groups.append(Group(columns: p.columns, table: p.source.table, probes: [i]))
-            }
-        }
-        for g in groups.indices {
-            let checks = groups[g].probes.map { plans[$0].rowChecks }
-            guard checks.allSatisfy({ $0.count == 1 }), Set(checks.map { $0[0].slot }).count == 1 else { continue }
-            groups[g].keySlot = checks[0][0].slot
-            for (probe, c) in zip(groups[g].probes, checks) {
-                for v in c[0].values { groups[g].byKey[v, default: []].append(probe) }
-            }
-        }
+        let plans = plan.plans, groups = plan.groups
         // Entry tables of paired probes: each one's last row per thread waits for its exit.
         var entrySources: [ScanSource] = []
         for (i, p) in probes.enumerated() where plans[i].pairing != nil {
@@ -87,12 +46,16 @@ extension Recording {
         let sources = groups.map { ScanSource($0.table, $0.columns.names) } + entrySources + trackerSources
         let trackerBase = groups.count + entrySources.count
         var tracker = ProcessTracker()
+        // Each thread's comm as bytes, valid until the tracker next changes: most rows are not
+        // process events, and converting the tracker's String on every row was the scan's cost.
+        var commBytes: [Int64: [UInt8]] = [:]
         var later = PendingHits()
         try scanMerged(sources, filter: filter) { merged in
             // Every row from here on happens at merged.ts or after: exits before it are due.
             while let due = later.popIfDue(before: merged.ts) { try body(due) }
             if merged.source >= trackerBase {
                 tracker.apply(source: merged.source - trackerBase, batch: merged.batch, row: merged.row)
+                if !commBytes.isEmpty { commBytes.removeAll(keepingCapacity: true) }
                 return
             }
             if merged.source >= groups.count {
@@ -100,17 +63,12 @@ extension Recording {
                 lastEntry[k][merged.int(entryTid[k])] = (merged.batch, merged.row)
                 return
             }
-            let group = groups[merged.source]
-            let targets = group.keySlot.map { group.byKey[merged.int($0)] ?? [] } ?? group.probes
             var comm: [UInt8]?
-            for index in targets {
-                let plan = plans[index]
-                if group.keySlot == nil, plan.rowChecks.contains(where: { !$0.values.contains(merged.int($0.slot)) }) { continue }
-                if let u = plan.unpairedSlot, merged.int(u) != 0 { continue }
+            try plan.forEachTarget(group: merged.source, batch: merged.batch, row: merged.row) { index, plan in
                 var entry: (batch: Batch, row: Int)?
                 if let pairing = plan.pairing {
                     // An exit without its enter (the call began before the recording) is skipped.
-                    guard let e = lastEntry[pairing.entries].removeValue(forKey: merged.int(pairing.tid)) else { continue }
+                    guard let e = lastEntry[pairing.entries].removeValue(forKey: merged.int(pairing.tid)) else { return }
                     entry = e
                 }
                 let time = merged.ts &+ (plan.exitSlot.map { merged.int($0) } ?? 0)
@@ -118,7 +76,14 @@ extension Recording {
                 if let c = plan.commSlot {
                     rowComm = merged.batch.orderedBlobs[c][merged.row]
                 } else if let t = plan.tidSlot {
-                    if comm == nil { comm = Array((tracker.comm(merged.int(t)) ?? "").utf8) }
+                    if comm == nil {
+                        let tid = merged.int(t)
+                        if let known = commBytes[tid] { comm = known } else {
+                            let bytes = Array((tracker.comm(tid) ?? "").utf8)
+                            commBytes[tid] = bytes
+                            comm = bytes
+                        }
+                    }
                     rowComm = comm ?? []
                 }
                 let hit = TracepointHit(probe: index, time: time, row: TracepointRow(batch: merged.batch, row: merged.row, comm: rowComm, entry: entry))
