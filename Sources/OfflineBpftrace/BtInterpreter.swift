@@ -146,8 +146,11 @@ public enum BtInterpreter {
     }
 
     /// Runs `program`; its output goes to `out`. Throws a BtError for a program the recording
-    /// cannot serve, before any output.
-    public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], json: Bool = false, tool: String = "bt", into out: inout ToolOutput) throws {
+    /// cannot serve, before any output. `ordered` runs every event in time order on one core
+    /// even where the program's result does not depend on the order (for the tests that prove
+    /// the two give the same).
+    public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], json: Bool = false, tool: String = "bt",
+                           ordered: Bool = false, into out: inout ToolOutput) throws {
         let runtime = BtRuntime(out: out)
         runtime.json = json
         defer { out = runtime.out }
@@ -216,7 +219,7 @@ public enum BtInterpreter {
         let events = compiled.filter { $0.input != nil }
         let inputs = events.map { $0.input! }
         struct Exited: Error {}
-        if !runtime.exited, ticks.isEmpty, BtOrderIndependence.holds(program), Recording.canFoldUnordered(inputs) {
+        if !ordered, !runtime.exited, ticks.isEmpty, BtOrderIndependence.holds(program), Recording.canFoldUnordered(inputs) {
             // Every core folds chunks into maps of its own, merged into the program's before END.
             let eventProbes = resolved.filter { $0.input != nil }
             let workers = try (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import TraceAnalysis
+import TraceReport
+@testable import OfflineBpftrace
+
+/// Programs that only aggregate run on every core in no event order (foldTracepoints); they
+/// must print exactly what the time-ordered run prints, on both bundled samples.
+@Suite struct BtOrderIndependenceTests {
+    static let samples = ["mixed.trc", "offcpu.trc"].map {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("samples/\($0)").path
+    }
+
+    static let programs = [
+        "tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }",
+        "tracepoint:raw_syscalls:sys_enter { @[comm, pid] = count(); @n = count(); }",
+        "tracepoint:raw_syscalls:sys_exit /args->ret >= 0/ { @bytes[comm] = sum(args->ret); @lo = min(args->ret); @hi = max(args->ret); @a[comm] = avg(args->ret); }",
+        "tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_write { @[probe, comm] = count(); @c[tid]++; @d -= 2; }",
+        "tracepoint:sched:sched_switch { @h = hist(args->prev_state); @l[cpu] = lhist(args->next_pid % 100, 0, 100, 10); @s = stats(args->next_pid); }",
+        "BEGIN { @n = 5; } tracepoint:sched:sched_wakeup /args->pid != 0/ { @n += 1; $x = args->target_cpu; if ($x == 0) { @cpu0[comm] = count(); } else { @other = count(); } } END { printf(\"%d\\n\", @n); }",
+    ]
+
+    @Test(arguments: programs)
+    func parallelRunPrintsTheOrderedRunsOutput(program: String) throws {
+        let parsed = try BtParser.parse(program)
+        #expect(BtOrderIndependence.holds(parsed))
+        for path in Self.samples {
+            let rec = try Recording(path: path)
+            var ordered = ToolOutput(mode: .text), unordered = ToolOutput(mode: .text)
+            do {
+                try BtInterpreter.run(parsed, rec, positionals: [], ordered: true, into: &ordered)
+            } catch let e as BtError where e.message.contains("not in this recording") {
+                continue  // offcpu.trc holds no syscalls
+            }
+            try BtInterpreter.run(parsed, rec, positionals: [], into: &unordered)
+            #expect(unordered.stdout.count > 40, "\(path): \(unordered.stdout)")
+            #expect(unordered.stdout == ordered.stdout, "\(path)")
+            #expect(unordered.stderr == ordered.stderr, "\(path)")
+        }
+    }
+
+    @Test func programsThatDependOnOrderAreRunInOrder() throws {
+        for p in ["t:raw_syscalls:sys_enter { @last[cpu] = tid; }", "t:raw_syscalls:sys_enter { printf(\"%d\\n\", tid); }",
+                  "t:raw_syscalls:sys_enter { @n++; if (@n > 3) { exit(); } }", "t:raw_syscalls:sys_enter { @n = count(); } interval:s:1 { print(@n); clear(@n); }",
+                  "t:raw_syscalls:sys_enter { @t[tid] = nsecs; } t:raw_syscalls:sys_exit /@t[tid]/ { @h = hist(nsecs - @t[tid]); delete(@t[tid]); }"] {
+            #expect(!BtOrderIndependence.holds(try BtParser.parse(p)), "\(p)")
+        }
+    }
+}
