@@ -295,7 +295,7 @@ struct BtCompiler {
             guard case .map(let m, let keyExprs, _)? = args.first, args.count == 1 else { throw BtError(at, "delete() takes a map element: delete(@name[key])") }
             let key = try mapKey(keyExprs)
             let map = maps.store(m)
-            return { c in map.entries[key(c)] = nil }
+            return { c in map[key(c)] = nil }
         case "exit":
             guard args.isEmpty else { throw BtError(at, "exit() takes no arguments") }
             return { c in c.program.exited = true }

@@ -132,10 +132,10 @@ public enum BtInterpreter {
         func begin(_ batch: Batch) { context.row = TracepointRow(batch: batch, row: 0) }
 
         func visit(probe: Int, row: Int, time: Int64, comm: [UInt8]) {
-            if let f = firstError, f.time <= time { return }
+            if firstError != nil, firstError!.time <= time { return }
             // The row moves along the batch in place: no row value is built per event.
             context.row!.row = row
-            context.row!.comm = comm
+            if context.row!.comm != comm { context.row!.comm = comm }
             do {
                 try probes[probe].fire(context, time: time)
             } catch {

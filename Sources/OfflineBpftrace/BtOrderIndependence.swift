@@ -63,11 +63,11 @@ extension BtMaps {
             let mine = store(name)
             for (key, e) in theirs.entries {
                 guard let old = mine.entries[key] else {
-                    mine.entries[key] = e
+                    mine[key] = e
                     keyCount += 1
                     continue
                 }
-                mine.entries[key] = Self.combine(old, e, kind)
+                mine[key] = Self.combine(old, e, kind)
             }
         }
     }

@@ -144,7 +144,25 @@ enum BtKey: Hashable, Sendable {
 /// One map's entries, a reference the compiled program holds, so that an update does not
 /// look its map up by name.
 final class BtMapStore {
-    var entries: [BtKey: BtMapEntry] = [:]
+    fileprivate(set) var entries: [BtKey: BtMapEntry] = [:]
+    /// The key updated last and where it is: consecutive events often share a key (a thread's
+    /// burst of syscalls, whose comm is then the same array), and comparing it costs less than
+    /// hashing it. Dropped whenever a key is added or removed, which can move the entries.
+    fileprivate var lastKey: BtKey?
+    fileprivate var lastIndex: Dictionary<BtKey, BtMapEntry>.Index?
+
+    subscript(key: BtKey) -> BtMapEntry? {
+        get { entries[key] }
+        set {
+            entries[key] = newValue
+            lastKey = nil
+        }
+    }
+
+    func removeAll() {
+        entries = [:]
+        lastKey = nil
+    }
 }
 
 /// The program's maps: by name, then by key (BtKey.none for a map without one).
@@ -169,7 +187,15 @@ final class BtMaps {
     /// Runs `body` on the key's entry (nil when new) in place: the entry is taken out of the
     /// dictionary while `body` runs, so that a histogram's buckets are not copied per event.
     func update(_ map: BtMapStore, _ key: BtKey, _ body: (inout BtMapEntry?) -> Void) throws(BtError) {
-        if let i = map.entries.index(forKey: key) {
+        var found: Dictionary<BtKey, BtMapEntry>.Index?
+        if let last = map.lastKey, last == key { found = map.lastIndex } else {
+            found = map.entries.index(forKey: key)
+            if found != nil {
+                map.lastKey = key
+                map.lastIndex = found
+            }
+        }
+        if let i = found {
             var e: BtMapEntry? = map.entries.values[i]
             map.entries.values[i] = .scalar(0)
             body(&e)
@@ -181,22 +207,23 @@ final class BtMaps {
         guard let e else { return }
         keyCount += 1
         if keyCount > Self.maxEntries { throw BtError(nil, "more than \(Self.maxEntries) map entries: the program's maps grow without bound") }
-        map.entries[key] = e
+        map[key] = e
     }
 
     func clear(_ name: String) {
         // bpftrace 0.17 keeps a key-less map's entry, zeroed; a keyed map loses its keys.
         if keyed[name] == false, let k = kinds[name], store(name).entries[.none] != nil {
-            store(name).entries = [.none: zeroed(k)]
+            store(name).removeAll()
+            store(name)[.none] = zeroed(k)
         } else {
-            store(name).entries = [:]
+            store(name).removeAll()
         }
     }
 
     func zero(_ name: String) {
         guard let k = kinds[name] else { return }
         let map = store(name)
-        for key in map.entries.keys { map.entries[key] = zeroed(k) }
+        for key in map.entries.keys { map[key] = zeroed(k) }
     }
 
     func zeroed(_ k: BtMapKind) -> BtMapEntry {

@@ -49,9 +49,20 @@ extension Recording {
             // Without a selecting column, every row goes to the same probes: their plans as
             // plain values, read per row without touching the shared plan objects.
             let fixed: [Target]? = group.keySlot == nil ? group.probes.map { Target(probe: $0, plan.plan.plans[$0]) } : nil
+            // The common case, one probe taking every row (raw_syscalls:sys_enter…): a loop with
+            // nothing to look up per row.
+            if let fixed, fixed.count == 1, fixed[0].checks.isEmpty, fixed[0].unpairedSlot < 0 {
+                let t = fixed[0]
+                for row in 0..<batch.count {
+                    let rowComm = t.commSlot >= 0 ? batch.orderedBlobs[t.commSlot][row] : t.tidSlot >= 0 ? comm(ints[t.tidSlot][row], at: ts[row]) : []
+                    try worker.visit(probe: t.probe, row: row, time: ts[row] &+ (t.exitSlot >= 0 ? ints[t.exitSlot][row] : 0), comm: rowComm)
+                }
+                return
+            }
             for row in 0..<batch.count {
                 if let fixed {
-                    for t in fixed where t.takes(ints, row) {
+                    for k in fixed.indices where fixed[k].takes(ints, row) {
+                        let t = fixed[k]
                         let rowComm = t.commSlot >= 0 ? batch.orderedBlobs[t.commSlot][row] : t.tidSlot >= 0 ? comm(ints[t.tidSlot][row], at: ts[row]) : []
                         try worker.visit(probe: t.probe, row: row, time: ts[row] &+ (t.exitSlot >= 0 ? ints[t.exitSlot][row] : 0), comm: rowComm)
                     }

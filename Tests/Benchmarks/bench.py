@@ -573,7 +573,7 @@ class Bench:
         self.bpfan_tools = self.list_bpfan_tools()
         self.wl = Workloads(self.bin, a.w3_file, a.scale, a.w4_seconds)
         self.results = {"runs": {}, "kept": {}, "truth": {}, "captured": {}, "readers": [], "scaling": [], "paired_scaling": [],
-                        "notes": [], "machine": {}}
+                        "bt": [], "notes": [], "machine": {}}
 
     # -- bpfan helpers
     def list_bpfan_tools(self):
@@ -866,6 +866,51 @@ class Bench:
                 break
             prev = row
 
+    # `bpfan bt` programs timed over the W1 recording (issue 12's speed questions): a map-only
+    # program (run on every core, BtOrderIndependence), a hist() of syscall latencies (map reads:
+    # time order, one core) and a printf per event to /dev/null, beside `perf script` on W1.
+    BT_PROGRAMS = (
+        ("map: @[comm] = count()", "tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }", 1),
+        ("hist of syscall latency", "tracepoint:raw_syscalls:sys_enter { @s[tid] = nsecs; } "
+         "tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @ns = hist(nsecs - @s[tid]); delete(@s[tid]); }", 2),
+        ("printf per event", "tracepoint:raw_syscalls:sys_enter { printf(\"%s %d %d\\n\", comm, tid, args->id); }", 1),
+    )
+
+    def bt_speed(self, budget):
+        """bpfan bt over the W1 bpfrec recording, then the map-only program over a ~100 M-event
+        recording synthesised from it (its syscall and process chunks, each copy shifted in time).
+        Events: syscall rows, twice for the two-probe latency program."""
+        key = "w1/bpfrec"
+        src = self.results["kept"].get(key)
+        if not src or "bt" not in self.bpfan_tools:
+            self.results["bt_note"] = "not measured (needs the W1 bpfrec recording and bpfan bt)"
+            return
+        calls = self.results["runs"][key][-1].get("tables", {}).get("syscall", ("", 0))[1]
+        t_start = time.monotonic()
+        for label, program, per_call in self.BT_PROGRAMS:
+            wall, rss, rc, err = timed([self.bpfan, "bt", "-e", program, src], "/dev/null")
+            self.results["bt"].append({"program": label, "file": "W1", "events": per_call * calls, "seconds": wall,
+                                       "rss": rss, "rc": rc, "error": err.strip()[-200:] if rc else None})
+            log(f"   bt {label} on W1: {wall:.2f} s, {rss / 2**20:.0f} MB")
+        big = os.path.join(self.out, "bt-100M.trc")
+        process = {"process_snapshot", "process_fork", "process_exec", "comm_change", "process_exit"}
+        rows, copies = synthesise_shifted(src, big, {"syscall"} | process, 100_000_000)
+        if not rows:
+            return
+        info = sh([self.bpfan, "info", big]).stdout
+        m = re.search(r"^syscall\s+\S+\s+(\d+)", info, re.M)
+        events = int(m.group(1)) if m else rows
+        label, program, _ = self.BT_PROGRAMS[0]
+        if time.monotonic() - t_start > budget:
+            self.results["bt"].append({"program": label, "file": "synthesised", "skipped": "budget spent"})
+        else:
+            wall, rss, rc, err = timed([self.bpfan, "bt", "-e", program, big], "/dev/null")
+            self.results["bt"].append({"program": label, "file": f"synthesised ({copies} shifted copies of W1)", "events": events,
+                                       "bytes": os.path.getsize(big), "seconds": wall, "rss": rss, "rc": rc,
+                                       "error": err.strip()[-200:] if rc else None})
+            log(f"   bt {label} on {events:,} events: {wall:.2f} s, {rss / 2**20:.0f} MB")
+        os.unlink(big)
+
     # bpfan tools that pair events in time order, the workload whose recording they read, and
     # the tables they read (their rows are the events counted, as in the reading table).
     PAIRED = (("runqlat", "w2", ("sched_switch", "sched_wakeup", "sched_wakeup_new")),
@@ -1074,6 +1119,24 @@ class Bench:
                 else:
                     P(f"| {row['tool']} | {row['events']:,} | {row['bytes'] / 1e9:.2f} | {row['seconds']:.2f} | "
                       f"{row['events'] / row['seconds'] / 1e6:.1f} M | {row['rss'] / 2**20:.0f} |")
+        P("\n### `bpfan bt` (offline bpftrace) over the W1 recording and a synthesised one\n")
+        if R.get("bt_note") or not R["bt"]:
+            P(R.get("bt_note", "not measured"))
+        else:
+            P("| program | recording | events | seconds | events/s | peak RSS MB |")
+            P("|---|---|---:|---:|---:|---:|")
+            for row in R["bt"]:
+                if "skipped" in row:
+                    P(f"| {row['program']} | {row['file']} | | {row['skipped']} | | |")
+                elif row["rc"]:
+                    P(f"| {row['program']} | {row['file']} | {row['events']:,} | failed: {row['error']} | | |")
+                else:
+                    P(f"| {row['program']} | {row['file']} | {row['events']:,} | {row['seconds']:.2f} | "
+                      f"{row['events'] / row['seconds'] / 1e6:.1f} M | {row['rss'] / 2**20:.0f} |")
+            ps = next((r for r in R["readers"] if r["workload"] == "w1" and r["reader"] == "perf script" and r.get("rate")), None)
+            if ps:
+                P(f"\n`perf script` over W1's perf recording, for the printf row: {ps['events']:,} events in "
+                  f"{ps['seconds']:.2f} s, {ps['rate'] / 1e6:.2f} M events/s.")
         P("\n### Verdicts (against the targets)\n")
         for v in self.verdicts(summary, skipped):
             P(f"- {v}")
@@ -1198,6 +1261,13 @@ class Bench:
                        + " (" + ", ".join(f"{r['rss'] / 2**20:.0f}" for r in sc) + " MB)")
         elif sc:
             out.append("scaling: one size only (the others did not fit the time budget)")
+        bt = [r for r in self.results.get("bt", []) if r.get("program", "").startswith("map") and "seconds" in r and not r["rc"]]
+        if bt:
+            big = bt[-1]
+            rate = big["events"] / big["seconds"]
+            out.append(f"bpfan bt map-only program ≥ 30 M events/s on {os.cpu_count()} cores, RSS bounded by the maps: "
+                       f"{'met' if rate >= 30e6 else 'MISSED'} ({rate / 1e6:.1f} M/s over {big['events'] / 1e6:.0f} M events, "
+                       f"peak RSS " + ", ".join(f"{r['rss'] / 2**20:.0f}" for r in bt) + " MB)")
         return out
 
 
@@ -1262,6 +1332,11 @@ def main():
         else:
             b.results["paired_scaling_note"] = (f"not measured: the run already took {time.monotonic() - t0:.0f} s "
                                                 f"of its {a.time_limit} s limit (--time-limit, --paired-scaling-budget)")
+        left = a.time_limit - (time.monotonic() - t0)
+        if "w1" in a.workloads and left > 30:
+            b.bt_speed(int(left) - 15)
+        else:
+            b.results["bt_note"] = f"not measured: W1 not run, or no time left of the {a.time_limit} s limit"
     finally:
         inst = f"/sys/kernel/tracing/instances/{TRACECMD_INSTANCE}"
         if os.path.isdir(inst):
