@@ -131,16 +131,24 @@ public enum BtInterpreter {
 
         func begin(_ batch: Batch) { context.row = TracepointRow(batch: batch, row: 0) }
 
-        func visit(probe: Int, row: Int, time: Int64, comm: [UInt8]) {
-            if firstError != nil, firstError!.time <= time { return }
-            // The row moves along the batch in place: no row value is built per event.
-            context.row!.row = row
-            if context.row!.comm != comm { context.row!.comm = comm }
-            do {
-                try probes[probe].fire(context, time: time)
-            } catch {
-                firstError = (time, error)
-                context.program.error = nil
+        func visit(probe: Int, events: TracepointEvents, comms: [[UInt8]]) {
+            let compiled = probes[probe], context = self.context
+            var comm: Int32 = -1
+            for k in events.rows.indices {
+                let time = events.times[k]
+                if let f = firstError, f.time <= time { continue }
+                // The row moves along the batch in place: no row value is built per event.
+                context.row!.row = events.rows[k]
+                if !events.comms.isEmpty, events.comms[k] != comm {
+                    comm = events.comms[k]
+                    context.row!.comm = comms[Int(comm)]
+                }
+                do {
+                    try compiled.fire(context, time: time)
+                } catch {
+                    firstError = (time, error)
+                    context.program.error = nil
+                }
             }
         }
     }

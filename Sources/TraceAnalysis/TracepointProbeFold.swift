@@ -29,62 +29,79 @@ extension Recording {
             defer { pool.give(worker) }
             worker.begin(batch)
             let ts = batch.ordered[0]  // "ts" is every TracepointColumns' first column
-            // This chunk's comms, copied for this thread: an array shared by every core would
-            // have its reference count bounce between them on every row.
-            var comms: [Int64: (comm: [UInt8], from: Int64, until: Int64)] = [:]
-            var last: (tid: Int64, comm: [UInt8], from: Int64, until: Int64) = (-1, [], 0, -1)
-            func comm(_ tid: Int64, at t: Int64) -> [UInt8] {
-                if tid == last.tid, last.from < t, t <= last.until { return last.comm }
-                var c: (comm: [UInt8], from: Int64, until: Int64)
-                if let known = comms[tid], known.from < t, t <= known.until { c = known } else {
-                    c = timeline.span(tid, at: t)
-                    c.comm = c.comm.withUnsafeBufferPointer { Array($0) }
-                    comms[tid] = c
+            // This chunk's comms, each copied once for this thread (an array shared by every core
+            // would have its reference count bounce between them), by index in `table`.
+            var table: [[UInt8]] = [[]]
+            var spans: [Int64: (index: Int32, from: Int64, until: Int64)] = [:]
+            var last: (tid: Int64, index: Int32, from: Int64, until: Int64) = (-1, 0, 0, -1)
+            func commIndex(_ tid: Int64, at t: Int64) -> Int32 {
+                if tid == last.tid, last.from < t, t <= last.until { return last.index }
+                if let known = spans[tid], known.from < t, t <= known.until {
+                    last = (tid, known.index, known.from, known.until)
+                    return known.index
                 }
-                last = (tid, c.comm, c.from, c.until)
-                return c.comm
+                let span = timeline.span(tid, at: t)
+                table.append(span.comm.withUnsafeBufferPointer { Array($0) })
+                let index = Int32(table.count - 1)
+                spans[tid] = (index, span.from, span.until)
+                last = (tid, index, span.from, span.until)
+                return index
             }
             let group = plan.plan.groups[item.group]
             let ints = batch.ordered
-            // Without a selecting column, every row goes to the same probes: their plans as
-            // plain values, read per row without touching the shared plan objects.
-            let fixed: [Target]? = group.keySlot == nil ? group.probes.map { Target(probe: $0, plan.plan.plans[$0]) } : nil
-            // The common case, one probe taking every row (raw_syscalls:sys_enter…): a loop with
-            // nothing to look up per row.
-            if let fixed, fixed.count == 1, fixed[0].checks.isEmpty, fixed[0].unpairedSlot < 0 {
-                let t = fixed[0]
-                for row in 0..<batch.count {
-                    let rowComm = t.commSlot >= 0 ? batch.orderedBlobs[t.commSlot][row] : t.tidSlot >= 0 ? comm(ints[t.tidSlot][row], at: ts[row]) : []
-                    try worker.visit(probe: t.probe, row: row, time: ts[row] &+ (t.exitSlot >= 0 ? ints[t.exitSlot][row] : 0), comm: rowComm)
+            let targets = group.probes.map { Target(probe: $0, plan.plan.plans[$0]) }
+            // Per target (by position in the group), its events in this chunk.
+            var events = [TracepointEvents](repeating: TracepointEvents(), count: targets.count)
+            func add(_ k: Int, _ row: Int) {
+                let t = targets[k]
+                events[k].rows.append(row)
+                events[k].times.append(ts[row] &+ (t.exitSlot >= 0 ? ints[t.exitSlot][row] : 0))
+                if t.commSlot >= 0 {
+                    table.append(batch.orderedBlobs[t.commSlot][row])
+                    events[k].comms.append(Int32(table.count - 1))
+                } else if t.tidSlot >= 0 {
+                    events[k].comms.append(commIndex(ints[t.tidSlot][row], at: ts[row]))
                 }
-                return
             }
-            for row in 0..<batch.count {
-                if let fixed {
-                    for k in fixed.indices where fixed[k].takes(ints, row) {
-                        let t = fixed[k]
-                        let rowComm = t.commSlot >= 0 ? batch.orderedBlobs[t.commSlot][row] : t.tidSlot >= 0 ? comm(ints[t.tidSlot][row], at: ts[row]) : []
-                        try worker.visit(probe: t.probe, row: row, time: ts[row] &+ (t.exitSlot >= 0 ? ints[t.exitSlot][row] : 0), comm: rowComm)
-                    }
-                    continue
+            if group.keySlot == nil, targets.count == 1, targets[0].checks.isEmpty {
+                // The common case, one probe whose rows are all its events but unpaired ones
+                // (raw_syscalls:sys_enter…): no per-row lookup.
+                let u = targets[0].unpairedSlot
+                for row in 0..<batch.count where u < 0 || ints[u][row] == 0 { add(0, row) }
+            } else if group.keySlot == nil {
+                for row in 0..<batch.count {
+                    for k in targets.indices where targets[k].takes(ints, row) { add(k, row) }
                 }
-                try plan.plan.forEachTarget(group: item.group, batch: batch, row: row) { index, p in
-                    let time = ts[row] &+ (p.exitSlot.map { ints[$0][row] } ?? 0)
-                    var rowComm: [UInt8] = []
-                    if let c = p.commSlot { rowComm = batch.orderedBlobs[c][row] } else if let t = p.tidSlot { rowComm = comm(ints[t][row], at: ts[row]) }
-                    try worker.visit(probe: index, row: row, time: time, comm: rowComm)
+            } else {
+                var position = [Int: Int]()
+                for (k, t) in targets.enumerated() { position[t.probe] = k }
+                for row in 0..<batch.count {
+                    plan.plan.forEachTarget(group: item.group, batch: batch, row: row) { index, _ in add(position[index]!, row) }
                 }
+            }
+            for (k, e) in events.enumerated() where !e.rows.isEmpty {
+                try worker.visit(probe: targets[k].probe, events: e, comms: table)
             }
         }) { _, _ in }
     }
 }
 
 /// What folds the events of one chunk at a time for `foldTracepoints`: `begin` gives the
-/// chunk's rows, then `visit` each event of them, by row index (no row value is built per
-/// event: that cost reference counts on the batch).
+/// chunk's rows, then `visit` each probe's events among them, all at once (a call per event,
+/// with a row value built for it, cost more than the probe's work).
 public protocol TracepointFolding: AnyObject, Sendable {
     func begin(_ batch: Batch)
-    func visit(probe: Int, row: Int, time: Int64, comm: [UInt8]) throws
+    /// `comms`: the chunk's comms, which `events.comms` index.
+    func visit(probe: Int, events: TracepointEvents, comms: [[UInt8]]) throws
+}
+
+/// One probe's events in a chunk: the rows, when each happened, and (when the probe reads
+/// comm) the index of each one's comm.
+public struct TracepointEvents: Sendable {
+    public var rows: [Int] = []
+    public var times: [Int64] = []
+    /// Empty when the probe does not read comm.
+    public var comms: [Int32] = []
 }
 
 /// One probe's plan as plain values (-1: none), for the rows of a chunk.
