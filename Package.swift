@@ -37,7 +37,7 @@ var targets: [Target] = [
     // tracepoints, maps and aggregations printed as bpftrace 0.17 prints them.
     .target(name: "OfflineBpftrace", dependencies: ["TraceAnalysis", "TraceFormat", "TraceReport", "TraceExpressions"], swiftSettings: hot),
     // Scans, joins of start/finish events, process state, symbolization.
-    .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "TraceSchema", "TraceExpressions"], exclude: ["README.md", "gen-syscall-arguments.py"], swiftSettings: strict),
+    .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "TraceSchema", "TraceExpressions"], exclude: ["README.md", "gen-syscall-arguments.py"], swiftSettings: hot),
     // One file per bcc/libbpf-tools/bpftrace tool, plus info/check.
     .target(name: "TraceTools", dependencies: [
         "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace", "TraceStatistics",

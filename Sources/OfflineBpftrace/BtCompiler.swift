@@ -6,11 +6,25 @@ import TraceReport
 /// its time, the probe's scratch variables, and the program's shared state.
 final class BtContext {
     let program: BtRuntime
+    /// The event; set with `set(_:)`, which keeps the three below in step.
     var row: TracepointRow?
+    /// The event's integer columns, row index and comm, kept beside `row` so that builtins and
+    /// plain fields read them without copying the row value (three references) per read.
+    /// BtWorker moves the index (in both) and the comm along a batch.
+    var ints: [[Int64]] = []
+    var index = 0
+    var comm: [UInt8] = []
     var time: Int64 = 0
     var scratch: [BtValue] = []
     var returned = false
     init(program: BtRuntime) { self.program = program }
+
+    func set(_ row: TracepointRow?) {
+        self.row = row
+        ints = row?.batch.ordered ?? []
+        index = row?.row ?? 0
+        comm = row?.comm ?? []
+    }
 }
 
 /// What the whole program shares: maps, output, exit.
@@ -420,6 +434,10 @@ struct BtCompiler {
             throw BtError(at, "args->\(name): \(error)")
         }
         let read = binding.read
+        if f.expression == nil, case .integer = f.type {
+            let slot = columns.slot(f.column)
+            return (.int, { c in .int(c.ints[slot][c.index]) })
+        }
         switch binding.type {
         case .string: return (.string, { c in .string(read(c.row!).bytes) })
         case .pointer:
@@ -444,10 +462,10 @@ struct BtCompiler {
             guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
             if name == "comm" {
                 columns.useComm()
-                return (.string, { c in .string(c.row!.comm) })
+                return (.string, { c in .string(c.comm) })
             }
             let s = columns.slot(name == "pid" ? "pid" : name == "tid" ? "tid" : "cpu")
-            return (.int, { c in .int(c.row!.batch.ordered[s][c.row!.row]) })
+            return (.int, { c in .int(c.ints[s][c.index]) })
         default:
             throw BtError(at, "unknown identifier '\(name)'")
         }

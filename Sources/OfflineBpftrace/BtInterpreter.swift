@@ -95,7 +95,7 @@ public enum BtInterpreter {
         }
 
         func fire(_ context: BtContext, row: TracepointRow?, time: Int64) throws {
-            context.row = row
+            context.set(row)
             try fire(context, time: time)
         }
 
@@ -129,7 +129,7 @@ public enum BtInterpreter {
             context = BtContext(program: runtime)
         }
 
-        func begin(_ batch: Batch) { context.row = TracepointRow(batch: batch, row: 0) }
+        func begin(_ batch: Batch) { context.set(TracepointRow(batch: batch, row: 0)) }
 
         func visit(probe: Int, events: TracepointEvents, comms: [[UInt8]]) {
             let compiled = probes[probe], context = self.context
@@ -138,10 +138,11 @@ public enum BtInterpreter {
                 let time = events.times[k]
                 if let f = firstError, f.time <= time { continue }
                 // The row moves along the batch in place: no row value is built per event.
-                context.row!.row = events.rows[k]
+                context.index = events.rows[k]
+                context.row!.row = context.index
                 if !events.comms.isEmpty, events.comms[k] != comm {
                     comm = events.comms[k]
-                    context.row!.comm = comms[Int(comm)]
+                    context.comm = comms[Int(comm)]
                 }
                 do {
                     try compiled.fire(context, time: time)
