@@ -33,6 +33,8 @@ final class BtRuntime {
     var out: ToolOutput
     var exited = false
     var error: BtError?
+    /// join() lines whose arguments an older recorder may have cut shorter than bpftrace reads.
+    var shortenedArgs = 0
     /// bpftrace's `-f json`: every output a JSON object per line.
     var json = false
     init(out: ToolOutput) { self.out = out }
@@ -65,6 +67,8 @@ struct BtCompiler {
     let clock: ClockAnchorsView?
     /// Read from the recording once the program is known to call ksym() (kallsyms is large).
     let symbols: () -> KernelSymbols?
+    /// The recording's execs, for join(args->argv) (read once a program calls it).
+    let execs: () -> ExecArgvIndex?
     let maps: BtMaps
     /// The attach point being compiled, as the `probe` builtin names it.
     var probeName = ""
@@ -95,7 +99,6 @@ struct BtCompiler {
         "kaddr": "kernel addresses of symbols are not served yet",
         "buf": "buf() reads memory a recording does not hold",
         "ntop": "ntop() is not served yet",
-        "join": "join() reads an array in kernel or user memory, which a recording does not hold",
         "cgroupid": "recordings carry no cgroup ids",
         "macaddr": "macaddr() reads memory a recording does not hold",
     ]
@@ -310,6 +313,8 @@ struct BtCompiler {
             let key = try mapKey(keyExprs)
             let map = maps.store(m)
             return { c in map[key(c)] = nil }
+        case "join":
+            return try join(args, at)
         case "exit":
             guard args.isEmpty else { throw BtError(at, "exit() takes no arguments") }
             return { c in c.program.exited = true }
@@ -321,6 +326,38 @@ struct BtCompiler {
         default:
             let v = try expr(.call(name, args, at)).eval
             return { c in _ = v(c) }
+        }
+    }
+
+    /// join(args->argv[, delimiter]) of an exec: the arguments the recorder kept with the exec
+    /// (process_exec), as bpftrace prints them: up to 16, ending at the first empty one, then a
+    /// newline. Any other array is in memory a recording does not hold.
+    func join(_ args: [BtExpr], _ at: BtPosition) throws(BtError) -> BtExec {
+        guard (1...2).contains(args.count) else { throw BtError(at, "join() takes an array and an optional delimiter") }
+        var delimiter = " "
+        if args.count == 2 {
+            guard case .string(let d, _) = args[1] else { throw BtError(args[1].position, "join(): the delimiter is a string literal") }
+            delimiter = String(decoding: d, as: UTF8.self)
+        }
+        guard case .field("argv", _) = args[0], let source, let columns,
+              source.event == "syscalls:sys_enter_execve" || source.event == "syscalls:sys_enter_execveat" else {
+            throw BtError(at, "join(): only args->argv of syscalls:sys_enter_execve and sys_enter_execveat is served (from the arguments recorded with each exec); other arrays are in memory a recording does not hold")
+        }
+        guard let index = execs() else { throw BtError(at, "join(args->argv): this recording has no process_exec table (record the proc family)") }
+        let tid = columns.slot("tid")
+        let limit = index.limits.longArgBytes
+        return { (c: BtContext) throws(BtError) in
+            guard let e = index.exec(tid: c.ints[tid][c.index], at: c.time) else {
+                throw BtError(at, "join(args->argv): the recording has no exec of thread \(c.ints[tid][c.index]) at this event (its process_exec row was lost)")
+            }
+            var kept: [String] = []
+            for a in e.argv.prefix(16) {
+                if a.isEmpty { break }
+                kept.append(a)
+            }
+            // An old recording kept 127 bytes where join() reads 1023: say so when it mattered.
+            if limit < 1023 && e.truncated && kept.contains(where: { $0.utf8.count == limit }) { c.program.shortenedArgs += 1 }
+            c.program.emit("join", text: kept.joined(separator: delimiter) + "\n")
         }
     }
 
@@ -536,7 +573,7 @@ struct BtCompiler {
             return (.int, { c in .int(v(c).integer.byteSwapped) })
         default:
             if Self.aggregations.contains(name) { throw BtError(at, "\(name)() is assigned to a map: @name = \(name)(...)") }
-            if ["printf", "print", "clear", "zero", "delete", "exit", "time"].contains(name) { throw BtError(at, "\(name)() is a statement, not a value") }
+            if ["printf", "print", "clear", "zero", "delete", "exit", "time", "join"].contains(name) { throw BtError(at, "\(name)() is a statement, not a value") }
             throw BtError(at, "unknown function \(name)()")
         }
     }

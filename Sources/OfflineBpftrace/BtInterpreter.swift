@@ -168,6 +168,11 @@ public enum BtInterpreter {
             if loaded == nil { loaded = .some(try? KernelSymbols.load(rec.file)) }
             return loaded!
         }
+        var execsLoaded: ExecArgvIndex??
+        let execs = { () -> ExecArgvIndex? in
+            if execsLoaded == nil { execsLoaded = .some(try? ExecArgvIndex(rec)) }
+            return execsLoaded!
+        }
         // One column set per table: probes on the same table share its scan.
         var columnsByTable: [String: TracepointColumns] = [:]
         var resolved: [(probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?)] = []
@@ -188,7 +193,7 @@ public enum BtInterpreter {
         }
         func compile(_ r: (probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?), into maps: BtMaps) throws -> Compiled {
             var c = BtCompiler(source: r.input?.source, columns: r.input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
-                               clock: rec.clock, symbols: symbols, maps: maps)
+                               clock: rec.clock, symbols: symbols, execs: execs, maps: maps)
             c.probeName = r.name
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
             let body = try c.block(r.probe.body)
@@ -252,6 +257,9 @@ public enum BtInterpreter {
         // END runs after exit() too, as bpftrace's does.
         runtime.exited = false
         for c in compiled { if case .end = c.attach { try fire(c, row: nil, time: end) } }
+        if runtime.shortenedArgs > 0, let limits = execsLoaded??.limits {
+            runtime.out.warn("bpfan \(tool): this recording kept arguments to \(limits.longArgBytes) bytes (an older bpfrec); \(runtime.shortenedArgs) exec(s) may show arguments shorter than bpftrace's 1023 bytes")
+        }
         // At exit bpftrace prints two newlines, then every map by name.
         runtime.out.text("\n\n")
         for name in runtime.maps.kinds.keys.sorted() { runtime.printMap(name) }

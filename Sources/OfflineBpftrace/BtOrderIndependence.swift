@@ -19,7 +19,7 @@ enum BtOrderIndependence {
     static func commutes(_ s: BtStatement) -> Bool {
         switch s {
         case .expression(let e):
-            if case .call(let name, _, _) = e, ["printf", "print", "clear", "zero", "delete", "exit", "time"].contains(name) { return false }
+            if case .call(let name, _, _) = e, ["printf", "print", "clear", "zero", "delete", "exit", "time", "join"].contains(name) { return false }
             return pure(e)
         case .assign(.variable, _, let e, _):
             return pure(e)

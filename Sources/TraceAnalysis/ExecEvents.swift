@@ -61,3 +61,24 @@ public struct RecordedArgvLimits: Sendable, Equatable {
         self.longArgBytes = longArgBytes
     }
 }
+
+/// The exec each `syscalls:sys_enter_execve[at]` event belongs to, for the arguments its row
+/// does not hold (bpftrace's `join(args->argv)`): process_exec keeps argv, the syscall_detail
+/// row that serves the tracepoint does not. Both are taken at the call's entry, a few
+/// microseconds apart, so an event's exec is its thread's last one begun at or before it and
+/// not yet returned.
+public struct ExecArgvIndex: Sendable {
+    private var byThread: [Int64: [ExecEvent]] = [:]
+    public let limits: RecordedArgvLimits
+
+    public init(_ rec: Recording) throws {
+        limits = RecordedArgvLimits(rec)
+        for e in try rec.execEvents() { byThread[e.tid, default: []].append(e) }
+        for k in byThread.keys { byThread[k]!.sort { $0.ts < $1.ts } }
+    }
+
+    public func exec(tid: Int64, at t: Int64) -> ExecEvent? {
+        guard let list = byThread[tid], let e = list.last(where: { $0.ts <= t }), t <= e.exitTime else { return nil }
+        return e
+    }
+}

@@ -214,3 +214,28 @@ import TraceReport
         #expect(throws: (any Error).self) { try Bt.parse(["-f", "xml", "-e", "BEGIN {}", path]) }
     }
 }
+
+/// join(args->argv) of an exec, from the arguments process_exec kept: over the bundled sample,
+/// the same argument lines, in the same order, as execsnoop.bt's ARGS column (which reads
+/// process_exec directly), and other arrays refused.
+@Suite struct BtJoinTests {
+    @Test func joinPrintsEachExecsArguments() throws {
+        let sample = BtRunsBpftracesToolsTests.sample
+        let joined = try runTool(Bt.self, ["-e", "t:syscalls:sys_enter_execve, t:syscalls:sys_enter_execveat { join(args->argv); }", sample])
+        let snoop = try ExecsnoopBt.parse([sample]).execute()
+        let args = snoop.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).filter { !$0.isEmpty }.map { (line: Substring) -> String in
+            // "TIME(ms)   PID   ARGS": the columns are %-10u and %-5d, each followed by a space.
+            let rest = line.dropFirst(11)
+            return String(rest.dropFirst(max(5, rest.prefix { $0 != " " }.count) + 1))
+        }
+        let lines = joined.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().filter { !$0.isEmpty }.map(String.init)
+        #expect(lines.count == 323)
+        #expect(lines == args)
+        let comma = try runTool(Bt.self, ["-e", "t:syscalls:sys_enter_execve { join(args->argv, \",\"); }", sample])
+        #expect(comma.stdout.contains("\nseq,1,10\n"), "\(comma.stdout.prefix(300))")
+        let envp = try runTool(Bt.self, ["-e", "t:syscalls:sys_enter_execve { join(args->envp); }", sample])
+        #expect(envp.failed && envp.stdout.isEmpty && envp.stderr.first?.contains("join(): only args->argv") == true, "\(envp.stderr)")
+        let json = try runTool(Bt.self, ["-f", "json", "-e", "t:syscalls:sys_enter_execve /pid == 7918/ { join(args->argv); }", sample])
+        #expect(json.stdout.contains("{\"type\": \"join\", \"data\": \"seq 1 10\\n\"}"), "\(json.stdout)")
+    }
+}
