@@ -25,7 +25,10 @@ struct {
 	__type(value, struct process_exec_record);
 } exec_state SEC(".maps");
 
-static __always_inline int exec_enter(const char *filename, const char *const *argv)
+/* ts: the call's entry time. The syscalls family passes its own row's, so that the exec and
+ * the syscall row of one execve share a timestamp, and a reader replaying process state in time
+ * order names the sys_enter_execve with the comm from before the exec. */
+static __always_inline int exec_enter_at(__u64 ts, const char *filename, const char *const *argv)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	__u32 tgid = pt >> 32;
@@ -38,7 +41,7 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 		return 0;
 	}
 	e->kind = 0;
-	e->ts = now_ns();
+	e->ts = ts;
 	e->pid = tgid;
 	e->tid = (__u32)pt;
 	e->uid = (__u32)bpf_get_current_uid_gid();
@@ -92,6 +95,11 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 	}
 	e->kind = EVENT_PROCESS_EXEC;
 	return 0;
+}
+
+static __always_inline int exec_enter(const char *filename, const char *const *argv)
+{
+	return exec_enter_at(now_ns(), filename, argv);
 }
 
 static __always_inline int exec_exit(long ret)

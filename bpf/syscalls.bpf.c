@@ -121,14 +121,15 @@ static __always_inline int on_enter(bool btf, struct pt_regs *regs, long id)
 		count_lost(FAMILY);
 		return 0;
 	}
+	__u64 ts = now_ns();
 	if (cfg.exec_in_syscalls && (id == 59 || id == 322)) {
 		if (id == 59) /* execve */
-			exec_enter((const char *)RD(btf, regs, di), (const char *const *)RD(btf, regs, si));
+			exec_enter_at(ts, (const char *)RD(btf, regs, di), (const char *const *)RD(btf, regs, si));
 		else /* execveat */
-			exec_enter((const char *)RD(btf, regs, si), (const char *const *)RD(btf, regs, dx));
+			exec_enter_at(ts, (const char *)RD(btf, regs, si), (const char *const *)RD(btf, regs, dx));
 	}
 	__u32 rule = detail_rule(id);
-	st->ts = now_ns();
+	st->ts = ts;
 	st->id = id;
 	st->detail = rule;
 	if (!rule)

@@ -166,7 +166,13 @@ extension Recording {
             values["id"] = [Int64(id)]
         }
         if !raw, !isExit, hasTable("syscall_detail"), let args = SyscallArguments.detail[String(parts[1].dropFirst(10))] {
-            return detailSource(event, values, args)
+            var source = detailSource(event, values, args)
+            // The row's comm is taken at sys_exit, after a successful exec renamed the task:
+            // sys_enter_execve's comm is the one before, which the process tables give (bpfrec
+            // stamps the exec and its syscall row with one entry time, and at a tie the event
+            // comes before the exec it starts).
+            if parts[1] == "sys_enter_execve" || parts[1] == "sys_enter_execveat" { source.commColumn = nil }
+            return source
         }
         if !raw, isExit, entryArguments, hasTable("syscall_detail"), let args = SyscallArguments.detail[String(parts[1].dropFirst(9))] {
             // The same row holds the call's arguments, its return value and its duration.
