@@ -56,7 +56,7 @@ var targets: [Target] = [
     .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceTestSupport", "TraceStatistics"],
                 exclude: ["Goldens"], swiftSettings: strict),
     .testTarget(name: "TraceReportTests", dependencies: ["TraceReport"], swiftSettings: strict),
-    .testTarget(name: "TraceFlameGraphTests", dependencies: ["TraceFlameGraph"], swiftSettings: strict),
+    .testTarget(name: "TraceFlameGraphTests", dependencies: ["TraceFlameGraph", "TraceTestSupport"], swiftSettings: strict),
     .testTarget(name: "TraceStatisticsTests", dependencies: ["TraceStatistics"], swiftSettings: strict),
     .testTarget(name: "TraceExpressionsTests", dependencies: ["TraceExpressions"], swiftSettings: strict),
 ]

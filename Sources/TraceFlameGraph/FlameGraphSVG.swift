@@ -36,7 +36,7 @@ public enum FlameGraphSVG {
         }
         s += "<text id=\"details\" x=\"\(f(xpad))\" y=\"\(f(height - ypad2 / 2))\"> </text>\n"
         s += "<text id=\"unzoom\" class=\"hide\" x=\"\(f(xpad))\" y=\"\(f(o.fontSize * 2))\">Reset Zoom</text>\n"
-        s += "<text id=\"search\" x=\"\(f(Double(w) - xpad - 100))\" y=\"\(f(o.fontSize * 2))\">Search</text>\n"
+        s += "<text id=\"search\" x=\"\(f(Double(w) - xpad - 120))\" y=\"\(f(o.fontSize * 2))\">Search</text>\n"
         s += "<text id=\"ignorecase\" x=\"\(f(Double(w) - xpad - 16))\" y=\"\(f(o.fontSize * 2))\">ic</text>\n"
         s += "<text id=\"matched\" class=\"hide\" x=\"\(f(Double(w) - xpad))\" y=\"\(f(height - ypad2 / 2))\"> </text>\n"
         s += "<g id=\"frames\" fg:total=\"\(total)\" fg:xpad=\"\(f(xpad))\" fg:width=\"\(f(inner))\" fg:fontsize=\"\(f(o.fontSize))\" fg:fontwidth=\"\(f(o.fontWidth))\">\n"

@@ -1,4 +1,5 @@
 import Testing
+import TraceTestSupport
 @testable import TraceFlameGraph
 
 func stack(_ folded: String, _ value: UInt64, base: UInt64 = 0, kind: FrameKind = .user) -> FlameStack {

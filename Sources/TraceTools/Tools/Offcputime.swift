@@ -24,6 +24,7 @@ public struct Offcputime: RecordingTool {
             bpfan offcputime run.trc 5           # the first 5 seconds only
             bpfan offcputime -f run.trc 5        # 5 seconds, and output in folded
                                                  # format
+            bpfan offcputime --svg off.svg run.trc   # and an off-CPU flame graph
             bpfan offcputime -m 1000 run.trc     # only events that last more than 1000
                                                  # usec
             bpfan offcputime -M 10000 run.trc    # only events that last less than
@@ -71,6 +72,7 @@ public struct Offcputime: RecordingTool {
         (bpf_prog_<tag>_sched_switch, bpf_trace_run4, __traceiter_sched_switch).
         """)
     var tracerFrames = false
+    @OptionGroup var svgOptions: SVGOptions
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [duration] (seconds from the start of the window).", valueName: "recording [duration]"))
     public var positionals: [String] = []
@@ -78,6 +80,7 @@ public struct Offcputime: RecordingTool {
     public init() {}
 
     public var requiredTables: [String] { ["sched_switch", "offcpu_stack"] }
+    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: "Off-CPU Time Flame Graph", countName: "us") }
 
     func validate(numbers: [Int]) throws {
         let threadFlags = [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil,
@@ -192,7 +195,7 @@ public struct Offcputime: RecordingTool {
                 : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(key.comm), .int(key.tid)), valueLine: printf("        %d\n\n", .uint(us)))
             out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))],
                                 kernel: showKernel ? key.kernelStack.map(ksym) : nil, user: showUser ? key.userStack.map { usym(key, $0) } : nil,
-                                value: .uint(us), unit: .us, style: style))
+                                value: .uint(us), unit: .us, style: style, root: key.comm))
         }
     }
 }

@@ -4,28 +4,30 @@ import FoundationXML
 #endif
 
 /// A rendered flame graph read back with an XML parser: proof it is well-formed, and its
-/// frames as the browser would see them (title text, rect attributes, label).
-struct SVGDocument {
-    struct Frame {
-        var title: String
-        var label: String
-        var rect: [String: String]
-        var x: UInt64 { UInt64(rect["fg:x"]!)! }
-        var w: UInt64 { UInt64(rect["fg:w"]!)! }
-        var y: Double { Double(rect["y"]!)! }
-        var fill: String { rect["fill"]! }
+/// frames as the browser would see them (title text, rect attributes, label). Frames are in
+/// document order; `kind` is the renderer's fg:k.
+public struct SVGDocument {
+    public struct Frame {
+        public var title: String
+        public var label: String
+        public var rect: [String: String]
+        public var x: UInt64 { UInt64(rect["fg:x"]!)! }
+        public var w: UInt64 { UInt64(rect["fg:w"]!)! }
+        public var y: Double { Double(rect["y"]!)! }
+        public var fill: String { rect["fill"]! }
+        public var kind: String? { rect["fg:k"] }
         /// The title's name part (the script's nameOf).
-        var name: String {
+        public var name: String {
             guard let open = title.range(of: " (", options: .backwards) else { return title }
             return String(title[..<open.lowerBound])
         }
     }
-    var frames: [Frame] = []
-    var texts: [String: String] = [:]
-    var framesGroup: [String: String] = [:]
-    var root: [String: String] = [:]
+    public var frames: [Frame] = []
+    public var texts: [String: String] = [:]
+    public var framesGroup: [String: String] = [:]
+    public var root: [String: String] = [:]
 
-    init(_ svg: String) throws {
+    public init(_ svg: String) throws {
         let d = Delegate()
         let p = XMLParser(data: Data(svg.utf8))
         p.shouldProcessNamespaces = false
@@ -37,7 +39,7 @@ struct SVGDocument {
         root = d.root
     }
 
-    struct ParseFailure: Error { var message: String }
+    public struct ParseFailure: Error { public var message: String }
 
     final class Delegate: NSObject, XMLParserDelegate {
         var frames: [Frame] = []
