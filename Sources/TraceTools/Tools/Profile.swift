@@ -29,7 +29,7 @@ public struct Profile: RecordingTool {
             bpfan profile -F 7 run.trc        # one sample in 7 of a 49 Hz recording
             bpfan profile run.trc 5           # the first 5 seconds only
             bpfan profile -f run.trc 5        # folded output, for flame graphs
-            bpfan profile --svg cpu.svg run.trc   # and an interactive flame graph of it
+            bpfan profile --svg cpu.svg run.trc   # and its flame graph
             bpfan profile -p 185 run.trc      # only profile process with PID 185
             bpfan profile -L 185 run.trc      # only profile thread with TID 185
             bpfan profile -U run.trc          # only show user space stacks (no kernel)
