@@ -23,6 +23,26 @@ enum FlameGraphFile {
         return frames
     }
 
+    /// The differential stacks of two runs of a tool: each stack of either, matched by its
+    /// frames (difffolded.pl), with NEW's value and BASE's; and what of BASE has no stack in NEW.
+    static func differential(base: [StackItem], new: [StackItem]) -> (stacks: [FlameStack], onlyInBase: (count: Int, value: UInt64)) {
+        var values: [[FlameFrame]: (new: UInt64, base: UInt64)] = [:]
+        var order: [[FlameFrame]] = []
+        for (items, isNew) in [(new, true), (base, false)] {
+            for s in stacks(items) {
+                if values[s.frames] == nil { order.append(s.frames) }
+                if isNew { values[s.frames, default: (0, 0)].new &+= s.value } else { values[s.frames, default: (0, 0)].base &+= s.value }
+            }
+        }
+        var only = (count: 0, value: UInt64(0))
+        let joined = order.map { frames -> FlameStack in
+            let v = values[frames]!
+            if v.new == 0 && v.base > 0 { only.count += 1; only.value &+= v.base }
+            return FlameStack(frames: frames, value: v.new, base: v.base)
+        }
+        return (joined, only)
+    }
+
     /// A stack's value as a width: counts and microseconds; nothing negative.
     static func count(_ v: Value) -> UInt64? {
         switch v {

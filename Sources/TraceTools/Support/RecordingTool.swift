@@ -37,6 +37,9 @@ public protocol RecordingTool: ParsableCommand {
     func intervals(numbers: [Int]) -> IntervalRequest?
     /// The flame graph this invocation asks for (`--svg FILE`), or nil.
     var flameGraph: FlameGraphRequest? { get }
+    /// A flame graph's default title and what its values count ("samples", "us").
+    static var flameGraphTitle: String { get }
+    static var flameGraphCountName: String { get }
     /// Produces the output from the windowed recording and the numeric positionals.
     func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws
 }
@@ -60,6 +63,8 @@ extension RecordingTool {
     }
     public var lossFamilies: Set<String> { Set(requiredTables.map { Recording.family(ofTable: $0) }) }
     public var flameGraph: FlameGraphRequest? { nil }
+    public static var flameGraphTitle: String { "Flame Graph" }
+    public static var flameGraphCountName: String { "samples" }
 
     public func run() throws {
         var out = ToolOutput(streaming: true, mode: common.json ? .json : .text)

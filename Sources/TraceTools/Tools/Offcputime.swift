@@ -80,7 +80,9 @@ public struct Offcputime: RecordingTool {
     public init() {}
 
     public var requiredTables: [String] { ["sched_switch", "offcpu_stack"] }
-    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: "Off-CPU Time Flame Graph", countName: "us") }
+    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: Self.flameGraphTitle, countName: Self.flameGraphCountName) }
+    public static var flameGraphTitle: String { "Off-CPU Time Flame Graph" }
+    public static var flameGraphCountName: String { "us" }
 
     func validate(numbers: [Int]) throws {
         let threadFlags = [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil,

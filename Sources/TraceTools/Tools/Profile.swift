@@ -75,7 +75,7 @@ public struct Profile: RecordingTool {
 
     public static var numericPositionals: [String] { ["duration"] }
     public var requiredTables: [String] { ["cpu_sample"] }
-    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: "Flame Graph", countName: "samples") }
+    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: Self.flameGraphTitle, countName: Self.flameGraphCountName) }
 
     /// bcc's positive_int_list: "185,186" → [185, 186]; the error argparse prints otherwise.
     static func idList(_ text: String, flag: String) throws -> [Int64] {

@@ -81,7 +81,9 @@ public struct Stackcount: RecordingTool {
     }
 
     public var requiredTables: [String] { [] }
-    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: "Stack Count Flame Graph", countName: "events") }
+    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: Self.flameGraphTitle, countName: Self.flameGraphCountName) }
+    public static var flameGraphTitle: String { "Stack Count Flame Graph" }
+    public static var flameGraphCountName: String { "events" }
     public var lossFamilies: Set<String> { [Recording.tracepointsFamily] }
 
     /// One distinct stack as the live tool keys it: tgid 0xffffffff and no comm unless -P
