@@ -9,7 +9,7 @@ let chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { Fi
 /// offcputime's SVG of the bundled recording, and Tests/Validation/flamegraph-browser.py
 /// drives it over the DevTools protocol as a user would: hover a frame, click it, search
 /// through the Search button's prompt, click Reset Zoom, with screenshots of each step left in
-/// .build/flamegraph-browser/ to look at. This test checks what the page showed.
+/// .build/flamegraph-browser/ to look at (before, zoomed, searched, reset .png). This test checks what the page showed.
 @Suite(.enabled(if: chromiumPath != nil, "needs Debian's chromium (make test-deps installs it)"))
 struct FlameGraphBrowserTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -29,8 +29,10 @@ struct FlameGraphBrowserTests {
         var hover_details: String, prompt: String?, clicked: Clicked, screenshot_pixel: Pixel
     }
 
-    func drive(_ svg: String, frame: String, search: String) throws -> Report {
-        let out = Self.root.appendingPathComponent(".build/flamegraph-browser")
+    /// Screenshots go to .build/flamegraph-browser/NAME/ (one directory per test: they run
+    /// in parallel).
+    func drive(_ svg: String, frame: String, search: String, name: String) throws -> Report {
+        let out = Self.root.appendingPathComponent(".build/flamegraph-browser/\(name)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         p.arguments = [Self.root.appendingPathComponent("Tests/Validation/flamegraph-browser.py").path, svg, frame, search, out.path,
@@ -52,7 +54,7 @@ struct FlameGraphBrowserTests {
         let run = try runTool(Offcputime.self, ["--svg", svg, OffcpuSampleTests.sample])
         #expect(!run.failed, "\(run.stderr)")
         // python3's frame: several children (its syscalls), so the zoom has something to spread.
-        let r = try drive(svg, frame: "python3", search: "nanosleep")
+        let r = try drive(svg, frame: "python3", search: "nanosleep", name: "offcputime")
         let inner = 1180.0, xpad = 10.0
         func near(_ a: Double, _ b: Double, _ tol: Double = 0.011) -> Bool { abs(a - b) <= tol }
 
@@ -112,5 +114,22 @@ struct FlameGraphBrowserTests {
         for (a, b) in zip(r.before.frames, r.reset.frames) {
             #expect(a.name == b.name && near(a.x, b.x) && near(a.width, b.width), "\(a.name)")
         }
+    }
+
+    @Test func differentialGraphDrawsItsColoursAndZooms() throws {
+        // FlamegraphCommandTests' pair: spin's share fell (blue), other is new (full red).
+        let base = try cpuSampleRecording([("spin", 100, 4, 2), ("gone", 300, 2, 0)])
+        let new = try cpuSampleRecording([("spin", 100, 2, 6), ("other", 200, 0, 8)])
+        let svg = Self.root.appendingPathComponent(".build/flamegraph-browser-diff.svg").path
+        let r = FlamegraphCommand.entry(["--svg", svg, "--diff", base, new, "profile", "-K"], streaming: false)
+        #expect(r.status == 0, "\(r.output.stderr)")
+        let report = try drive(svg, frame: "spin", search: "getpid", name: "differential")
+        #expect(report.screenshot_pixel.fill == "rgb(105,105,255)")
+        let fill = report.screenshot_pixel.fill.dropFirst(4).dropLast().split(separator: ",").map { Int($0)! }
+        #expect(zip(fill, report.screenshot_pixel.rgb).allSatisfy { abs($0 - $1) <= 2 }, "\(report.screenshot_pixel)")
+        let other = try #require(report.before.frames.first { $0.name == "other" })
+        #expect(other.fill == "rgb(255,0,0)")
+        #expect(report.zoomed.frames.first { $0.name == "other" }?.hidden == true)
+        #expect(report.hover_details.hasPrefix("Function: spin (8 samples, 50.00%; base 6; -25.00%)"))
     }
 }

@@ -6,7 +6,7 @@ import TraceTestSupport
 
 /// CPU samples of a few processes, kernel stacks only (bpfan profile -K): `counts` gives, per
 /// comm, how many samples ran in user mode (no kernel stack) and how many in getpid.
-private func samples(_ counts: [(comm: String, pid: Int64, user: Int, getpid: Int)]) throws -> String {
+func cpuSampleRecording(_ counts: [(comm: String, pid: Int64, user: Int, getpid: Int)]) throws -> String {
     let s = SyntheticRecording()
     s.duration = 3_000_000_000
     s.metadata[MetadataName.kernelSymbols] = Array("""
@@ -38,8 +38,8 @@ private func samples(_ counts: [(comm: String, pid: Int64, user: Int, getpid: In
         // BASE: spin 4 user + 2 getpid, gone 2 (8 samples); NEW: spin 2 + 6, other 8 getpid
         // (16). BASE scaled by 2: spin 12 → 8 (-4), spin's getpid path 4 → 6 (+2), other
         // 0 → 8 (+8, the largest change: full red), gone 4 → 0 (not drawn).
-        let base = try samples([("spin", 100, 4, 2), ("gone", 300, 2, 0)])
-        let new = try samples([("spin", 100, 2, 6), ("other", 200, 0, 8)])
+        let base = try cpuSampleRecording([("spin", 100, 4, 2), ("gone", 300, 2, 0)])
+        let new = try cpuSampleRecording([("spin", 100, 2, 6), ("other", 200, 0, 8)])
         let r = run(["--diff", base, new, "profile", "-K"])
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try SVGDocument(r.stdout)
@@ -63,7 +63,8 @@ private func samples(_ counts: [(comm: String, pid: Int64, user: Int, getpid: In
         #expect(doc.frames.first { $0.name == "all" }?.fill == "rgb(255,255,255)")
         #expect(!doc.frames.contains { $0.name == "gone" })
         #expect(r.stderr.contains("bpfan flamegraph: note: 1 stacks of \(base) (2 samples, 25.0% of it) are not in \(new) and have no width; swap the recordings to see them"))
-        #expect(doc.texts["subtitle"] == "profile -K: widths \(new), colours the change from \(base) ×2.000 (red grew, blue fell)")
+        func file(_ p: String) -> String { URL(fileURLWithPath: p).lastPathComponent }
+        #expect(doc.texts["subtitle"] == "profile -K: widths \(file(new)), colours the change from \(file(base)) ×2.000 (red grew, blue fell)")
         // Raw values: spin's 6 samples became 8, a growth (+2 of the largest, +8).
         let raw = try SVGDocument(run(["--no-normalize", "--diff", base, new, "profile", "-K"]).stdout)
         #expect(raw.frames.first { $0.name == "spin" }?.fill == "rgb(255,157,157)")
@@ -71,7 +72,7 @@ private func samples(_ counts: [(comm: String, pid: Int64, user: Int, getpid: In
     }
 
     @Test func plainGraphIsTheToolsSvg() throws {
-        let path = try samples([("spin", 100, 2, 6)])
+        let path = try cpuSampleRecording([("spin", 100, 2, 6)])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fgc-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -86,7 +87,7 @@ private func samples(_ counts: [(comm: String, pid: Int64, user: Int, getpid: In
     }
 
     @Test func badInvocationsSayWhyInOneLine() throws {
-        let path = try samples([("spin", 100, 1, 1)])
+        let path = try cpuSampleRecording([("spin", 100, 1, 1)])
         let cases: [([String], String)] = [
             ([path], "bpfan flamegraph: missing TOOL; usage: bpfan flamegraph [--diff BASE.trc] NEW.trc TOOL [TOOL's flags]"),
             ([path, "biolatency"], "bpfan flamegraph: 'biolatency' is not a stack tool flamegraph draws (profile, offcputime, stackcount)"),

@@ -140,14 +140,14 @@ public struct FlamegraphCommand: ParsableCommand {
                 options.normalizeBase = !noNormalize
                 let baseTotal = joined.stacks.reduce(UInt64(0)) { $0 &+ $1.base }, newTotal = joined.stacks.reduce(UInt64(0)) { $0 &+ $1.value }
                 let scale = !noNormalize && baseTotal > 0 ? printf("%.3f", .double(Double(newTotal) / Double(baseTotal))) : "1"
-                options.subtitle = ([name] + toolArguments).joined(separator: " ") + ": widths \(path), colours the change from \(diff) ×\(scale) (red grew, blue fell)"
+                options.subtitle = ([name] + toolArguments).joined(separator: " ") + ": widths \(Self.fileName(path)), colours the change from \(Self.fileName(diff)) ×\(scale) (red grew, blue fell)"
                 if joined.onlyInBase.count > 0 {
                     let pct = baseTotal > 0 ? printf("%.1f", .double(100 * Double(joined.onlyInBase.value) / Double(baseTotal))) : "0"
                     out.warn("bpfan flamegraph: note: \(joined.onlyInBase.count) stacks of \(diff) (\(joined.onlyInBase.value) \(new.countName), \(pct)% of it) are not in \(path) and have no width; swap the recordings to see them")
                 }
             } else {
                 stacks = FlameGraphFile.stacks(new.items)
-                options.subtitle = ([name] + toolArguments + [path]).joined(separator: " ")
+                options.subtitle = ([name] + toolArguments + [Self.fileName(path)]).joined(separator: " ")
             }
             if stacks.isEmpty { out.warn("bpfan flamegraph: note: no stacks to draw; the graph says so") }
             let svgText = FlameGraph.svg(stacks, options)
@@ -165,6 +165,9 @@ public struct FlamegraphCommand: ParsableCommand {
         }
         return 2
     }
+
+    /// A recording's name without its directory: the subtitle fits the graph's width.
+    static func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
 
     /// The stacks `tool` prints for one recording, its warnings passed on; its failure is
     /// flamegraph's (exit 2).

@@ -141,6 +141,7 @@ extension RecordingTool {
     /// The tool's report with its stacks kept, then their flame graph written. To stdout
     /// (`--svg -`), the graph replaces the text: the report goes to a buffer, its warnings on.
     func renderFlameGraph(_ graph: FlameGraphRequest, _ rec: Recording, numbers: [Int], arguments: [String], into out: inout ToolOutput) throws {
+        if graph.path == "-" && out.mode == .json { throw AnalysisError("--svg -: the SVG would replace the --json records on stdout; give --svg a file") }
         var report = graph.path == "-" ? ToolOutput(mode: out.mode) : out
         if graph.path == "-" { report.clock = out.clock }
         report.keepsStacks = true
