@@ -25,12 +25,21 @@ struct FlameGraphBrowserTests {
     struct Clicked: Decodable { var fx: Double, fw: Double, y: Double }
     struct Pixel: Decodable { var rgb: [Int], fill: String }
     struct Report: Decodable {
-        var before: State, zoomed: State, searched: State, reset: State
+        var before: State, zoomed: State, searched: State, reset: State, opened_with_search: State
         var hover_details: String, prompt: String?, clicked: Clicked, screenshot_pixel: Pixel
     }
 
     /// Screenshots go to .build/flamegraph-browser/NAME/ (one directory per test: they run
     /// in parallel).
+    /// "Matched: P%": the share of `whole` the matches cover, a match inside another counted once.
+    static func matched(_ matches: [Frame], of whole: Double) -> String {
+        var covered = 0.0, end = -1.0
+        for m in matches.sorted(by: { ($0.fx, -$0.fw) < ($1.fx, -$1.fw) }) {
+            if m.fx >= end { covered += m.fw; end = m.fx + m.fw } else if m.fx + m.fw > end { covered += m.fx + m.fw - end; end = m.fx + m.fw }
+        }
+        return "Matched: " + String(format: "%.1f", 100 * covered / whole) + "%"
+    }
+
     func drive(_ svg: String, frame: String, search: String, name: String) throws -> Report {
         let out = Self.root.appendingPathComponent(".build/flamegraph-browser/\(name)")
         let p = Process()
@@ -100,12 +109,7 @@ struct FlameGraphBrowserTests {
         let matches = view.filter { $0.name.contains("nanosleep") }
         #expect(!matches.isEmpty)
         #expect(view.allSatisfy { ($0.fill == "rgb(230,0,230)") == $0.name.contains("nanosleep") })
-        var covered = 0.0, end = -1.0
-        for m in matches.sorted(by: { ($0.fx, -$0.fw) < ($1.fx, -$1.fw) }) {
-            if m.fx >= end { covered += m.fw; end = m.fx + m.fw } else if m.fx + m.fw > end { covered += m.fx + m.fw - end; end = m.fx + m.fw }
-        }
-        let pct = 100 * covered / c.fw
-        #expect(r.searched.matched.text == "Matched: " + String(format: "%.1f", pct) + "%", "\(pct)")
+        #expect(r.searched.matched.text == Self.matched(matches, of: c.fw))
         #expect(!r.searched.matched.hidden && r.searched.search.text == "Reset Search")
 
         // Reset Zoom: everything back where it was opened.
@@ -114,6 +118,13 @@ struct FlameGraphBrowserTests {
         for (a, b) in zip(r.before.frames, r.reset.frames) {
             #expect(a.name == b.name && near(a.x, b.x) && near(a.width, b.width), "\(a.name)")
         }
+
+        // ?s=nanosleep in the URL: searched on open, over the whole graph.
+        let opened = r.opened_with_search
+        let all = opened.frames.filter { $0.name.contains("nanosleep") }
+        #expect(!all.isEmpty && all.allSatisfy { $0.fill == "rgb(230,0,230)" })
+        #expect(opened.matched.text == Self.matched(all, of: opened.total) && !opened.matched.hidden)
+        #expect(opened.matched.text != r.searched.matched.text)   // a share of all, not of python3
     }
 
     @Test func differentialGraphDrawsItsColoursAndZooms() throws {

@@ -2,11 +2,11 @@
 """Opens a bpfan flame graph in headless Chromium and drives it as a user would, over the
 DevTools protocol (stdlib only: a small WebSocket client below): hovers and clicks a frame,
 reads what the page then shows, searches through the Search button's prompt, resets the zoom,
-and takes screenshots. Prints one JSON object of what it saw; the Swift test decides.
+opens the file again with ?s=TERM, and takes screenshots. Prints one JSON object of what it saw; the Swift test decides.
 
 usage: flamegraph-browser.py SVG FRAME_NAME SEARCH_TERM OUT_DIR [--chromium PATH]
 """
-import base64, json, os, shutil, socket, struct, subprocess, sys, tempfile, time, urllib.request
+import base64, json, os, shutil, socket, struct, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
 class WebSocket:
     """A client for one ws:// URL: text frames out (masked), frames in (any length,
@@ -237,6 +237,11 @@ def main():
         dt.click(u[0] + u[2] / 2, u[1] + u[3] / 2)
         report["reset"] = dt.js(STATE)
         dt.screenshot(os.path.join(out_dir, "reset.png"))
+
+        # Opened with ?s=TERM: searched at once.
+        dt.call("Page.navigate", url="file://" + os.path.abspath(svg) + "?s=" + urllib.parse.quote(term))
+        dt.wait_event("Page.loadEventFired")
+        report["opened_with_search"] = dt.js(STATE)
         print(json.dumps(report))
     finally:
         proc.terminate()
