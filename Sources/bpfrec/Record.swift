@@ -109,9 +109,13 @@ struct Record: ParsableCommand {
         Which switch-outs get an off-CPU stack (stacks family): blocked (tasks leaving in a \
         sleeping state, the default) or all (preempted and yielding tasks too, as the live \
         offcputime records them: bpfan offcputime then matches it). all costs a kernel and user \
-        stack walk and a 2 KB ring record at every context switch: measured with bpf_stats on a \
-        3-thread contention workload, 2.7 us per switch-out against 1.4 us for blocked (the live \
-        offcputime's program: 2.3 us).
+        stack walk and a 2 KB ring record at every context switch, with no dedup of stacks in the kernel yet. Measured with bpf_stats \
+        (run_time_ns/run_cnt of bpfrec's sched_switch stack program): on a 3-thread contention \
+        workload 2.1-4.5 us per switch-out against 1.4-1.5 us for blocked (the live \
+        offcputime's program, beside it: 1.9-3.0 us). On W2 (a context-switch storm, 400k \
+        switches in 2 s, a quarter to a half of them preemptions) the 2 KB records overflow \
+        the ring: 534k of 1.06M events lost (blocked: 86k of 0.95M). Use it for offcputime \
+        over ordinary loads, not storms, until stacks are deduplicated in the kernel.
         """, valueName: "blocked|all"))
     var offCPUStacks = "blocked"
 
