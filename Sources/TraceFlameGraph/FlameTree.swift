@@ -20,7 +20,8 @@ public struct FlameTree: Sendable {
     public private(set) var nodes: [Node]
     public var total: UInt64 { nodes[0].value }
     public var baseTotal: UInt64 { nodes[0].base }
-    public var maxDepth: Int { nodes.map(\.depth).max() ?? 0 }
+    /// The deepest frame with a width (a differential graph's base-only frames have none).
+    public var maxDepth: Int { nodes.filter { $0.value > 0 }.map(\.depth).max() ?? 0 }
 
     public init(_ stacks: [FlameStack]) {
         nodes = [Node(frame: FlameFrame("all", .root), value: 0, base: 0, depth: 0)]

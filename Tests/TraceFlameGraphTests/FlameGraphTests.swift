@@ -125,6 +125,9 @@ func stack(_ folded: String, _ value: UInt64, base: UInt64 = 0, kind: FrameKind 
     #expect(frame("grew").rect["fg:b"] == "40")
     #expect(frame("grew").title == "grew (40 samples, 40.00%; base 40; +20.00%)")
     #expect(frame("fell").title == "fell (5 samples, 5.00%; base 70; -30.00%)")
+    // A stack only in the base, deeper than any other, adds no empty rows.
+    let deeper = stacks + [stack("main;gone;a;b;c;d", 0, base: 10)]
+    #expect(try SVGDocument(FlameGraph.svg(deeper, o)).root["height"] == doc.root["height"])
     // Unscaled, changes are raw counts: grew is unchanged (white), same fell.
     o.normalizeBase = false
     let raw = try SVGDocument(FlameGraph.svg(stacks, o))
