@@ -111,7 +111,7 @@ struct Record: ParsableCommand {
         offcputime records them: bpfan offcputime then matches it). all costs a kernel and user \
         stack walk and a 2 KB ring record at every context switch, with no dedup of stacks in the kernel yet. Measured with bpf_stats \
         (run_time_ns/run_cnt of bpfrec's sched_switch stack program): on a 3-thread contention \
-        workload 2.1-4.5 us per switch-out against 1.4-1.5 us for blocked (the live \
+        workload 1.7-4.5 us per switch-out against 1.4-1.5 us for blocked (the live \
         offcputime's program, beside it: 1.9-3.0 us). On W2 (a context-switch storm, 400k \
         switches in 2 s, a quarter to a half of them preemptions) the 2 KB records overflow \
         the ring: 534k of 1.06M events lost (blocked: 86k of 0.95M). Use it for offcputime \
