@@ -27,6 +27,9 @@ var targets: [Target] = [
     // What tools print, as values: the output model, C printf, histograms, text and JSON
     // renderers. Knows nothing about recordings.
     .target(name: "TraceReport", swiftSettings: strict),
+    // Flame graphs (interactive SVG, plain and differential) from folded stacks. Knows nothing
+    // about recordings: the tools hand it the stacks they print.
+    .target(name: "TraceFlameGraph", swiftSettings: strict),
     // The statistics of `bpfan compare`: Mann-Whitney U, the quantile bootstrap, Welch's test,
     // Holm-Bonferroni, a seeded generator. Knows nothing about recordings.
     .target(name: "TraceStatistics", swiftSettings: strict),
@@ -40,7 +43,7 @@ var targets: [Target] = [
     .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "TraceSchema", "TraceExpressions"], exclude: ["README.md", "gen-syscall-arguments.py"], swiftSettings: hot),
     // One file per bcc/libbpf-tools/bpftrace tool, plus info/check.
     .target(name: "TraceTools", dependencies: [
-        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace", "TraceStatistics",
+        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace", "TraceStatistics", "TraceFlameGraph",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["STATUS.md", "Scripts"], swiftSettings: strict),
     .executableTarget(name: "bpfan", dependencies: ["TraceTools", "TraceReport"], swiftSettings: strict),
@@ -57,6 +60,7 @@ var targets: [Target] = [
     .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceTestSupport", "TraceStatistics"],
                 exclude: ["Goldens"], swiftSettings: strict),
     .testTarget(name: "TraceReportTests", dependencies: ["TraceReport"], swiftSettings: strict),
+    .testTarget(name: "TraceFlameGraphTests", dependencies: ["TraceFlameGraph", "TraceTestSupport"], swiftSettings: strict),
     .testTarget(name: "TraceStatisticsTests", dependencies: ["TraceStatistics"], swiftSettings: strict),
     .testTarget(name: "TraceExpressionsTests", dependencies: ["TraceExpressions"], swiftSettings: strict),
 ]

@@ -533,7 +533,7 @@ _Static_assert(__builtin_offsetof(struct cpu_sample_record, kstack_len) == 28, "
 _Static_assert(__builtin_offsetof(struct cpu_sample_record, ustack) == 1064, "cpu_sample.ustack");
 _Static_assert(__builtin_offsetof(struct cpu_sample_record, ustack_len) == 30, "cpu_sample.ustack_len");
 
-/* offcpu_stack: Stack of the task switched out at a sched_switch, only for tasks leaving in a sleeping state (not preempted). Written by the stacks family's own sched_switch program: its ts is within a microsecond of the sched_switch row's, so pair the two by (cpu, tid) and nearest ts. Off with --no-offcpu-stacks. */
+/* offcpu_stack: Stack of the task switched out at a sched_switch: by default only for tasks leaving in a sleeping state (not preempted); with --offcpu-stacks all at every switch-out (RecordingInfo.offCPUStacks says which). Written by the stacks family's own sched_switch program: its ts is within a microsecond of the sched_switch row's, so pair the two by (cpu, tid) and nearest ts. Off with --no-offcpu-stacks. */
 struct offcpu_stack_record {
 	__u32 kind;
 	__u32 cpu;

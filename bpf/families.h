@@ -70,7 +70,8 @@ struct bpfrec_config {
 	unsigned int filter_pids;
 	/* Non-zero: record process-context events only from this cgroup v2 id (--cgroup). */
 	unsigned long long cgroup_id;
-	/* stacks: also record stacks of tasks switched out in a sleeping state. */
+	/* stacks: stacks of tasks as they switch out: 0 none, 1 those leaving in a sleeping state,
+	 * 2 every switch-out (preempted and yielding too: what offcputime records live). */
 	unsigned int offcpu_stacks;
 	/* syscalls: also capture exec for the proc family (which then loads no exec programs). */
 	unsigned int exec_in_syscalls;

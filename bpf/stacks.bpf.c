@@ -45,10 +45,11 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
-/* At sched_switch the current task is prev: its stacks are where it blocks. */
+/* At sched_switch the current task is prev: its stacks are where it blocks, or, with
+ * --offcpu-stacks all, where it was preempted or yielded too. */
 static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev, unsigned int prev_state)
 {
-	if (!cfg.offcpu_stacks || preempt || prev_state == TASK_RUNNING)
+	if (!cfg.offcpu_stacks || (cfg.offcpu_stacks == 1 && (preempt || prev_state == TASK_RUNNING)))
 		return 0;
 	__u64 pt = bpf_get_current_pid_tgid();
 	if ((__u32)pt == 0 || (pt >> 32) == cfg.own_tgid)

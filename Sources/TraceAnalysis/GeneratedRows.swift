@@ -1319,7 +1319,7 @@ public struct CpuSampleRow: TableRow {
     @inline(__always) public var runqLen: Int64 { batch.ordered[7][row] }
 }
 
-/// offcpu_stack (schemas/stacks.json): Stack of the task switched out at a sched_switch, only for tasks leaving in a sleeping state (not preempted). Written by the stacks family's own sched_switch program: its ts is within a microsecond of the sched_switch row's, so pair the two by (cpu, tid) and nearest ts. Off with --no-offcpu-stacks.
+/// offcpu_stack (schemas/stacks.json): Stack of the task switched out at a sched_switch: by default only for tasks leaving in a sleeping state (not preempted); with --offcpu-stacks all at every switch-out (RecordingInfo.offCPUStacks says which). Written by the stacks family's own sched_switch program: its ts is within a microsecond of the sched_switch row's, so pair the two by (cpu, tid) and nearest ts. Off with --no-offcpu-stacks.
 public struct OffcpuStackRow: TableRow {
     public static let table = "offcpu_stack"
     public static let columns = ["ts", "cpu", "pid", "tid", "comm", "kstack", "ustack", "state"]

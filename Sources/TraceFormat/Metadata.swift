@@ -99,6 +99,10 @@ public struct RecordingInfo: Codable, Sendable, Equatable {
     public var commandPid: UInt32?
     /// The cgroup v2 directory process-context events were limited to (`--cgroup`).
     public var cgroup: String?
+    /// Which switch-outs have off-CPU stacks (offcpu_stack rows): "blocked" (tasks leaving in
+    /// a sleeping state) or "all" (`--offcpu-stacks all`: every switch-out). Older
+    /// recordings leave it out: "blocked".
+    public var offCPUStacks: String?
     /// Why the recording ended when it was not a signal or -d: "command exited",
     /// "max-size 1048576 bytes".
     public var stopReason: String?

@@ -133,7 +133,7 @@ public enum Recorder {
         cfg.own_tgid = UInt32(getpid())
         cfg.filter_pids = o.pids.isEmpty ? 0 : 1
         cfg.cgroup_id = cgroupID ?? 0
-        cfg.offcpu_stacks = o.offCPUStacks ? 1 : 0
+        cfg.offcpu_stacks = !o.offCPUStacks ? 0 : o.offCPUStacksAtEverySwitch ? 2 : 1
         var loaded: [LoadedFamily] = []
         // Exec capture (proc's process_exec rows): with the syscalls family, its raw_syscalls
         // programs do it (they run on every syscall anyway); alone, proc uses the per-syscall
@@ -184,6 +184,9 @@ public enum Recorder {
                                  startTime: Int64(startTime), stackFrequency: loaded.contains { $0.family.name == "stacks" } ? o.stackFrequency : nil,
                                  pids: o.pids.isEmpty ? nil : o.pids, command: launched?.argv, cgroup: o.cgroupPath)
         info.commandPid = launched.map { UInt32($0.pid) }
+        if loaded.contains(where: { $0.family.name == "stacks" }) && o.offCPUStacks {
+            info.offCPUStacks = o.offCPUStacksAtEverySwitch ? "all" : "blocked"
+        }
         pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
 
         ready(readyLine(o, loaded: loaded, launched: launched))

@@ -30,6 +30,8 @@ public struct RecorderOptions: Sendable {
     public var chunkRows = 65536
     public var stackFrequency = 49
     public var offCPUStacks = true
+    /// Off-CPU stacks at every switch-out (`--offcpu-stacks all`), not only as tasks block.
+    public var offCPUStacksAtEverySwitch = false
     public var overwrite = false
     public var commandLine: [String] = []
     /// Testing aid: the drain loop does not drain for this long after attaching, so that a

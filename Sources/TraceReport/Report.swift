@@ -259,13 +259,26 @@ public struct StackItem: Sendable {
     public var value: Value
     public var unit: Unit
     public var style: Style
+    /// The frame the folded form puts under the stack (the task's name), whichever style the
+    /// text uses: a flame graph's first frame above "all". Nil or empty: none.
+    public var root: String?
 
-    public init(labels: [(String, Value)], kernel: [String]?, user: [String]?, value: Value, unit: Unit, style: Style) {
+    public init(labels: [(String, Value)], kernel: [String]?, user: [String]?, value: Value, unit: Unit, style: Style, root: String? = nil) {
         self.labels = labels
         self.kernel = kernel
         self.user = user
         self.value = value
         self.unit = unit
         self.style = style
+        self.root = root
+    }
+
+    /// Whether the `-` / `--` delimiter goes between the kernel and the user frames: asked for,
+    /// and (unless the style always delimits) both halves have frames.
+    public var delimits: Bool {
+        switch style {
+        case .bcc(let delimited, _, _, _, let always), .folded(_, let delimited, _, let always):
+            return always ? delimited : delimited && !(kernel ?? []).isEmpty && !(user ?? []).isEmpty
+        }
     }
 }

@@ -24,6 +24,9 @@ public struct ToolOutput: Sendable {
     var header: JSONText?
     /// JUnit mode's test cases, written at `end()` (the counts come first).
     var cases: [TestCase] = []
+    /// Whether the stacks given to `stack(_:)` are kept (for a flame graph of them), in any mode.
+    public var keepsStacks = false
+    public private(set) var keptStacks: [StackItem] = []
 
     public init(mode: Mode = .text) {
         streaming = false
@@ -44,6 +47,9 @@ public struct ToolOutput: Sendable {
     public mutating func text(_ s: String) {
         if mode == .text { write(s) }
     }
+
+    /// A document another renderer made (a flame graph's SVG), written as it is in any mode.
+    public mutating func document(_ s: String) { write(s) }
 
     /// A line the text and the markdown show, JSON not (a title, a summary in words).
     public mutating func note(_ s: String) {
@@ -161,21 +167,21 @@ public struct ToolOutput: Sendable {
 
     /// A stack with its value.
     public mutating func stack(_ item: StackItem) {
+        if keepsStacks { keptStacks.append(item) }
         switch mode {
         case .junit: break
         case .text, .markdown:
-            let both = !(item.kernel ?? []).isEmpty && !(item.user ?? []).isEmpty
             switch item.style {
-            case .bcc(let delimited, let taskLine, let valueLine, let indent, let always):
+            case .bcc(_, let taskLine, let valueLine, let indent, _):
                 var text = ""
                 for f in item.kernel ?? [] { text += indent + f + "\n" }
-                if always ? delimited : (item.user != nil && delimited && both) { text += "    --\n" }
+                if item.delimits { text += "    --\n" }
                 for f in item.user ?? [] { text += indent + f + "\n" }
                 write(text + taskLine + valueLine)
-            case .folded(let prefix, let delimited, let value, let always):
+            case .folded(let prefix, _, let value, _):
                 var parts = [prefix]
                 if let user = item.user { parts += user.reversed() }
-                if always ? delimited : (item.kernel != nil && delimited && both) { parts.append("-") }
+                if item.delimits { parts.append("-") }
                 if let kernel = item.kernel { parts += kernel.reversed() }
                 write(parts.joined(separator: ";") + " " + value + "\n")
             }

@@ -255,7 +255,7 @@ extension EventTables {
             ColumnSchema(name: "ustack", type: .bytes, max: 1016, doc: "user stack: little-endian u64 addresses, innermost first"),
             ColumnSchema(name: "runq_len", type: .u32, doc: "length of the CFS run queue of this CPU at the sample (runqlen)"),
         ]),
-        TableSchema(name: "offcpu_stack", family: "stacks", source: .bpf, doc: "Stack of the task switched out at a sched_switch, only for tasks leaving in a sleeping state (not preempted). Written by the stacks family's own sched_switch program: its ts is within a microsecond of the sched_switch row's, so pair the two by (cpu, tid) and nearest ts. Off with --no-offcpu-stacks.", columns: [
+        TableSchema(name: "offcpu_stack", family: "stacks", source: .bpf, doc: "Stack of the task switched out at a sched_switch: by default only for tasks leaving in a sleeping state (not preempted); with --offcpu-stacks all at every switch-out (RecordingInfo.offCPUStacks says which). Written by the stacks family's own sched_switch program: its ts is within a microsecond of the sched_switch row's, so pair the two by (cpu, tid) and nearest ts. Off with --no-offcpu-stacks.", columns: [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the sample"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU sampled"),
             ColumnSchema(name: "pid", type: .u32, doc: "tgid of the task"),

@@ -21,6 +21,10 @@ if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
 if CommandLine.arguments.dropFirst().first == "compare" {
     exit(CompareCommand.entry(Array(CommandLine.arguments.dropFirst(2))).status)
 }
+// So does flamegraph, whose words after TOOL are the tool's flags.
+if CommandLine.arguments.dropFirst().first == "flamegraph" {
+    exit(FlamegraphCommand.entry(Array(CommandLine.arguments.dropFirst(2))).status)
+}
 if let (message, status) = BpfanCommand.refusal(Array(CommandLine.arguments.dropFirst())) {
     if status == 0 {
         StandardOutput.write(message + "\n")

@@ -109,3 +109,24 @@ func stackcountRefusesClearly(arguments: [String], message: String) throws {
     #expect(text.contains(message), "\(text)")
     #expect(r.stderr.count == 1 && !text.dropLast().contains("\n"), "\(text)")
 }
+
+@Test func stackcountSvgDrawsThePrintedStacksPerProcess() throws {
+    let path = try kernelStackRecording()
+    let svg = try runTool(Stackcount.self, ["-K", "-P", "--svg", "-", "t:signal:signal_generate", path])
+    #expect(svg.stderr.isEmpty, "\(svg.stderr)")
+    let doc = try SVGDocument(svg.stdout)
+    // -P: the folded form's first frame is the comm: sh (2 events), sleep (1), each over its
+    // kernel frames outermost first.
+    #expect(doc.framesGroup["fg:total"] == "3")
+    let sh = try #require(doc.frames.first { $0.name == "sh" }), sleep = try #require(doc.frames.first { $0.name == "sleep" })
+    #expect(sh.w == 2 && sleep.w == 1 && sh.kind == "process")
+    #expect(sh.title == "sh (2 events, 66.67%)")
+    let kernel = doc.frames.filter { $0.kind == "kernel" }.map(\.name)
+    #expect(kernel == ["entry_SYSCALL_64", "__x64_sys_kill", "__send_signal_locked", "do_exit", "__send_signal_locked"])
+    #expect(doc.texts["title"] == "Stack Count Flame Graph")
+    // Without -P there is no process frame: the stacks merge by their frames alone.
+    let merged = try SVGDocument(try runTool(Stackcount.self, ["-K", "--svg", "-", "--title", "kill & exit", "t:signal:*", path]).stdout)
+    #expect(!merged.frames.contains { $0.kind == "process" })
+    #expect(merged.frames.first { $0.name == "entry_SYSCALL_64" }?.w == 2)
+    #expect(merged.texts["title"] == "kill & exit")
+}

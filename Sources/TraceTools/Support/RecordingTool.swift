@@ -2,6 +2,7 @@ import ArgumentParser
 import TraceAnalysis
 import TraceReport
 import TraceFormat
+import TraceFlameGraph
 
 /// A tool that reads a recording: the live tool's flags, then the shared `--from/--to/--json`,
 /// then trailing positionals holding the recording and the live tool's own positionals
@@ -34,6 +35,11 @@ public protocol RecordingTool: ParsableCommand {
     /// when it prints one report: the shared notes on a span shorter than asked for use it.
     /// Default: the `interval count` positionals.
     func intervals(numbers: [Int]) -> IntervalRequest?
+    /// The flame graph this invocation asks for (`--svg FILE`), or nil.
+    var flameGraph: FlameGraphRequest? { get }
+    /// A flame graph's default title and what its values count ("samples", "us").
+    static var flameGraphTitle: String { get }
+    static var flameGraphCountName: String { get }
     /// Produces the output from the windowed recording and the numeric positionals.
     func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws
 }
@@ -56,6 +62,9 @@ extension RecordingTool {
         return IntervalRequest(seconds: seconds, count: numbers.count > 1 ? numbers[1] : nil)
     }
     public var lossFamilies: Set<String> { Set(requiredTables.map { Recording.family(ofTable: $0) }) }
+    public var flameGraph: FlameGraphRequest? { nil }
+    public static var flameGraphTitle: String { "Flame Graph" }
+    public static var flameGraphCountName: String { "samples" }
 
     public func run() throws {
         var out = ToolOutput(streaming: true, mode: common.json ? .json : .text)
@@ -112,7 +121,11 @@ extension RecordingTool {
             if let lost = rec.lossSummary(families: lossFamilies) {
                 out.warn("bpfan \(name): warning: \(lost); counts below are incomplete")
             }
-            try render(rec, numbers: numbers, into: &out)
+            if let graph = flameGraph {
+                try renderFlameGraph(graph, rec, numbers: numbers, arguments: arguments, into: &out)
+            } else {
+                try render(rec, numbers: numbers, into: &out)
+            }
         } catch let e as AnalysisError {
             out.warn("bpfan \(name): \(e.message)")
             out.failed = true
@@ -123,6 +136,25 @@ extension RecordingTool {
             out.warn("bpfan \(name): \(error)")
             out.failed = true
         }
+    }
+
+    /// The tool's report with its stacks kept, then their flame graph written. To stdout
+    /// (`--svg -`), the graph replaces the text: the report goes to a buffer, its warnings on.
+    func renderFlameGraph(_ graph: FlameGraphRequest, _ rec: Recording, numbers: [Int], arguments: [String], into out: inout ToolOutput) throws {
+        if graph.path == "-" && out.mode == .json { throw AnalysisError("--svg -: the SVG would replace the --json records on stdout; give --svg a file") }
+        var report = graph.path == "-" ? ToolOutput(mode: out.mode) : out
+        if graph.path == "-" { report.clock = out.clock }
+        report.keepsStacks = true
+        defer {
+            if graph.path == "-" { for line in report.stderr { out.warn(line) } } else { out = report }
+        }
+        try render(rec, numbers: numbers, into: &report)
+        let stacks = FlameGraphFile.stacks(report.keptStacks)
+        if stacks.isEmpty { report.warn("bpfan \(Self.toolName): note: no stacks to draw; the flame graph says so") }
+        var options = FlameGraphOptions(title: graph.title, countName: graph.countName)
+        options.subtitle = (["bpfan", Self.toolName] + arguments).joined(separator: " ")
+        let svg = FlameGraph.svg(stacks, options)
+        if graph.path == "-" { out.document(svg) } else { try FlameGraphFile.write(svg, to: graph.path) }
     }
 
     /// Finds the recording among the trailing positionals (the one that is not a number) and

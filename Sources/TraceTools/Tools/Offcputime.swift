@@ -8,11 +8,16 @@ import TraceReport
 public struct Offcputime: RecordingTool {
     public static let toolName = "offcputime"
     /// What `bpfan tools` says of its limits against the live tool.
-    public static let notes = "bcc output; only blocked (not preempted) switch-outs have stacks; the recorder's own frames atop kernel stacks left out (--tracer-frames keeps them); user frames need process_maps and elf_symbols (stacks family), else [unknown]"
+    public static let notes = "bcc output; only blocked (not preempted) switch-outs have stacks unless recorded with --offcpu-stacks all; the recorder's own frames atop kernel stacks left out (--tracer-frames keeps them); user frames need process_maps and elf_symbols (stacks family), else [unknown]"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Summarize off-CPU time by stack trace.",
         discussion: """
+        A recording has stacks for the switch-outs of tasks that block; the live tool has \
+        them for every switch-out (preempted and yielding tasks too). Record with \
+        `bpfrec record --offcpu-stacks all` to have those as well: then the totals and stacks \
+        are the live tool's.
+
         Kernel stacks are taken inside bpfrec's sched_switch program, so they start with that \
         program and the tracepoint glue that ran it, as the live tool's start with its own. \
         Those frames are left out unless --tracer-frames; kept, the program is named from the \
@@ -24,6 +29,7 @@ public struct Offcputime: RecordingTool {
             bpfan offcputime run.trc 5           # the first 5 seconds only
             bpfan offcputime -f run.trc 5        # 5 seconds, and output in folded
                                                  # format
+            bpfan offcputime --svg off.svg run.trc   # and an off-CPU flame graph
             bpfan offcputime -m 1000 run.trc     # only events that last more than 1000
                                                  # usec
             bpfan offcputime -M 10000 run.trc    # only events that last less than
@@ -71,6 +77,7 @@ public struct Offcputime: RecordingTool {
         (bpf_prog_<tag>_sched_switch, bpf_trace_run4, __traceiter_sched_switch).
         """)
     var tracerFrames = false
+    @OptionGroup var svgOptions: SVGOptions
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [duration] (seconds from the start of the window).", valueName: "recording [duration]"))
     public var positionals: [String] = []
@@ -78,6 +85,9 @@ public struct Offcputime: RecordingTool {
     public init() {}
 
     public var requiredTables: [String] { ["sched_switch", "offcpu_stack"] }
+    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: Self.flameGraphTitle, countName: Self.flameGraphCountName) }
+    public static var flameGraphTitle: String { "Off-CPU Time Flame Graph" }
+    public static var flameGraphCountName: String { "us" }
 
     func validate(numbers: [Int]) throws {
         let threadFlags = [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil,
@@ -160,7 +170,10 @@ public struct Offcputime: RecordingTool {
             if let key = span.key { totals[key, default: (0, row.ts)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
         }
         if stackless.spans > 0 {
-            out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (the task was runnable when switched out: preempted, yielding or idle) and are not shown")
+            let why = rec.info?.offCPUStacks == "all"
+                ? "their stack rows were lost or came before the recorder attached"
+                : "the task was runnable when switched out: preempted, yielding or idle"
+            out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (\(why)) and are not shown")
         }
         // bcc sorts by time alone (ties in hash order); ties here go by thread, name, stacks.
         let sorted = totals.map { (key: $0.key, us: $0.value.us) }.sorted { a, b in
@@ -192,7 +205,7 @@ public struct Offcputime: RecordingTool {
                 : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(key.comm), .int(key.tid)), valueLine: printf("        %d\n\n", .uint(us)))
             out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))],
                                 kernel: showKernel ? key.kernelStack.map(ksym) : nil, user: showUser ? key.userStack.map { usym(key, $0) } : nil,
-                                value: .uint(us), unit: .us, style: style))
+                                value: .uint(us), unit: .us, style: style, root: key.comm))
         }
     }
 }

@@ -29,6 +29,7 @@ public struct Profile: RecordingTool {
             bpfan profile -F 7 run.trc        # one sample in 7 of a 49 Hz recording
             bpfan profile run.trc 5           # the first 5 seconds only
             bpfan profile -f run.trc 5        # folded output, for flame graphs
+            bpfan profile --svg cpu.svg run.trc   # and its flame graph
             bpfan profile -p 185 run.trc      # only profile process with PID 185
             bpfan profile -L 185 run.trc      # only profile thread with TID 185
             bpfan profile -U run.trc          # only show user space stacks (no kernel)
@@ -65,6 +66,7 @@ public struct Profile: RecordingTool {
     var cgroupmap: String?
     @Option(name: .customLong("mntnsmap"), help: ArgumentHelp("trace mount namespaces in this BPF map only (refused: no mount namespaces recorded)", valueName: "MAPPATH"))
     var mntnsmap: String?
+    @OptionGroup var svgOptions: SVGOptions
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording, then the live tool's [duration] (seconds from the start of the window).", valueName: "recording [duration]"))
     public var positionals: [String] = []
@@ -73,6 +75,7 @@ public struct Profile: RecordingTool {
 
     public static var numericPositionals: [String] { ["duration"] }
     public var requiredTables: [String] { ["cpu_sample"] }
+    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: Self.flameGraphTitle, countName: Self.flameGraphCountName) }
 
     /// bcc's positive_int_list: "185,186" → [185, 186]; the error argparse prints otherwise.
     static func idList(_ text: String, flag: String) throws -> [Int64] {
@@ -204,7 +207,7 @@ public struct Profile: RecordingTool {
             out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("comm", .string(comm))],
                                 kernel: showKernel ? key.kernel.map(kernelName) : nil,
                                 user: showUser ? key.user.map { usyms?.name(pid: key.tgid, address: $0, at: at) ?? "[unknown]" } : nil,
-                                value: .int(n), unit: .count, style: style))
+                                value: .int(n), unit: .count, style: style, root: comm))
         }
     }
 }

@@ -33,6 +33,8 @@ public struct Stackcount: RecordingTool {
             bpfan stackcount -c 1 t:sched:sched_wakeup run.trc  # stacks on CPU 1 only
             bpfan stackcount -K t:sched:sched_wakeup run.trc    # kernel stacks only
             bpfan stackcount -U t:sched:sched_wakeup run.trc    # user stacks only
+            bpfan stackcount --svg wakeups.svg t:sched:sched_wakeup run.trc
+                # and a flame graph of them (all intervals together)
         Record the events with: bpfrec record --stack-events 'block:block_rq_insert,sched:sched_wakeup' -o run.trc
         """)
 
@@ -64,6 +66,7 @@ public struct Stackcount: RecordingTool {
     var folded = false
     @Flag(name: .customLong("debug"), help: "print BPF program before starting (no program here: ignored)")
     var debug = false
+    @OptionGroup var svgOptions: SVGOptions
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The search expression for events (t:SUBSYS:EVENT), then the recording.", valueName: "pattern recording"))
     public var positionals: [String] = []
@@ -78,6 +81,9 @@ public struct Stackcount: RecordingTool {
     }
 
     public var requiredTables: [String] { [] }
+    public var flameGraph: FlameGraphRequest? { svgOptions.request(title: Self.flameGraphTitle, countName: Self.flameGraphCountName) }
+    public static var flameGraphTitle: String { "Stack Count Flame Graph" }
+    public static var flameGraphCountName: String { "events" }
     public var lossFamilies: Set<String> { [Recording.tracepointsFamily] }
 
     /// One distinct stack as the live tool keys it: tgid 0xffffffff and no comm unless -P
@@ -208,7 +214,8 @@ public struct Stackcount: RecordingTool {
                 var labels: [(String, Value)] = [("interval", .int(Int64(i)))]
                 if perProcess { labels += [("pid", .int(key.tgid)), ("comm", .string(String(decoding: key.comm, as: UTF8.self)))] }
                 out.stack(StackItem(labels: labels, kernel: frames.kernel, user: frames.user,
-                                    value: .int(n), unit: .count, style: style))
+                                    value: .int(n), unit: .count, style: style,
+                                    root: perProcess ? String(decoding: key.comm, as: UTF8.self) : nil))
             }
         }
         if !folded { out.text("Detaching...\n") }

@@ -1,0 +1,71 @@
+import Glibc
+import TraceFlameGraph
+import TraceReport
+import TraceAnalysis
+
+/// The flame graph of a tool's printed stacks: each `StackItem` as its folded line has it (the
+/// task's name, user frames outermost first, the `-` delimiter when printed, kernel frames),
+/// with each frame's kind from the half it came from, and its value.
+enum FlameGraphFile {
+    static func stacks(_ items: [StackItem]) -> [FlameStack] {
+        items.compactMap { item in
+            guard let value = count(item.value) else { return nil }
+            return FlameStack(frames: frames(item), value: value)
+        }
+    }
+
+    static func frames(_ item: StackItem) -> [FlameFrame] {
+        var frames: [FlameFrame] = []
+        if let root = item.root, !root.isEmpty { frames.append(FlameFrame(root, .process)) }
+        frames += (item.user ?? []).reversed().map { FlameFrame($0, .user) }
+        if item.delimits { frames.append(FlameFrame("-", .delimiter)) }
+        frames += (item.kernel ?? []).reversed().map { FlameFrame($0, .kernel) }
+        return frames
+    }
+
+    /// The differential stacks of two runs of a tool: each stack of either, matched by its
+    /// frames (difffolded.pl), with NEW's value and BASE's; and what of BASE has no stack in NEW.
+    static func differential(base: [StackItem], new: [StackItem]) -> (stacks: [FlameStack], onlyInBase: (count: Int, value: UInt64)) {
+        var values: [[FlameFrame]: (new: UInt64, base: UInt64)] = [:]
+        var order: [[FlameFrame]] = []
+        for (items, isNew) in [(new, true), (base, false)] {
+            for s in stacks(items) {
+                if values[s.frames] == nil { order.append(s.frames) }
+                if isNew { values[s.frames, default: (0, 0)].new &+= s.value } else { values[s.frames, default: (0, 0)].base &+= s.value }
+            }
+        }
+        var only = (count: 0, value: UInt64(0))
+        let joined = order.map { frames -> FlameStack in
+            let v = values[frames]!
+            if v.new == 0 && v.base > 0 { only.count += 1; only.value &+= v.base }
+            return FlameStack(frames: frames, value: v.new, base: v.base)
+        }
+        return (joined, only)
+    }
+
+    /// A stack's value as a width: counts and microseconds; nothing negative.
+    static func count(_ v: Value) -> UInt64? {
+        switch v {
+        case .int(let i), .duration(let i): return i < 0 ? nil : UInt64(i)
+        case .uint(let u): return u
+        default: return nil
+        }
+    }
+
+    /// Writes `svg` to `path` as a shell redirection would: truncated and written in place
+    /// (never renamed over: the path may be a device or a pipe); a one-line error naming the
+    /// file when it cannot be written whole.
+    static func write(_ svg: String, to path: String) throws {
+        guard let f = fopen(path, "w") else { throw failure(path) }
+        var bytes = Array(svg.utf8)
+        let wrote = fwrite(&bytes, 1, bytes.count, f)
+        let error = wrote == bytes.count ? nil : failure(path)
+        // A full disk shows when the buffer is flushed, at close.
+        if fclose(f) != 0 { throw error ?? failure(path) }
+        if let error { throw error }
+    }
+
+    static func failure(_ path: String) -> AnalysisError {
+        AnalysisError("--svg \(path): cannot write it: \(String(cString: strerror(errno)))")
+    }
+}
