@@ -171,11 +171,46 @@ public struct BtParser {
         var probes: [BtProbe] = []
         try skipBlanks()
         while index < text.count {
+            if try skipStructDefinition() { try skipBlanks(); continue }
             probes.append(try probe())
             try skipBlanks()
         }
         if probes.isEmpty { throw BtError(position, "the program has no probes") }
         return BtProgram(probes: probes)
+    }
+
+    /// A top-level C `struct NAME { … };` (the .bt tools declare kernel structs for their casts
+    /// where BTF is missing): skipped, since a recording serves no struct cast, which is refused
+    /// by name where the program uses one.
+    mutating func skipStructDefinition() throws(BtError) -> Bool {
+        let keyword = Array("struct".utf8)
+        guard index + keyword.count < text.count, Array(text[index..<index + keyword.count]) == keyword,
+              text[index + keyword.count] == 32 || text[index + keyword.count] == 9 else { return false }
+        // `struct NAME {`: otherwise it is not a definition (no probe starts with "struct").
+        var j = index + keyword.count
+        while j < text.count, text[j] == 32 || text[j] == 9 { j += 1 }
+        while j < text.count, text[j] == UInt8(ascii: "_") || (text[j] | 0x20 >= UInt8(ascii: "a") && text[j] | 0x20 <= UInt8(ascii: "z")) || (text[j] >= 48 && text[j] <= 57) { j += 1 }
+        while j < text.count, text[j] == 32 || text[j] == 9 || text[j] == 10 || text[j] == 13 { j += 1 }
+        guard j < text.count, text[j] == UInt8(ascii: "{") else { return false }
+        let start = position
+        var depth = 0
+        while index < text.count {
+            let c = text[index]
+            if c == 10 { line += 1; lineStart = index + 1 }
+            if c == UInt8(ascii: "{") { depth += 1 }
+            if c == UInt8(ascii: "}") {
+                depth -= 1
+                if depth == 0 {
+                    index += 1
+                    try skipBlanks()
+                    guard index < text.count, text[index] == UInt8(ascii: ";") else { throw BtError(position, "expected ';' after the struct definition") }
+                    index += 1
+                    return true
+                }
+            }
+            index += 1
+        }
+        throw BtError(start, "unterminated struct definition")
     }
 
     /// An attach point is read as raw text: up to a blank, ',', '{' or a '/' that starts the
