@@ -69,6 +69,8 @@ struct BtCompiler {
     let symbols: () -> KernelSymbols?
     /// The recording's execs, for join(args->argv) (read once a program calls it).
     let execs: () -> ExecArgvIndex?
+    /// The recording's user symbols (process maps and ELF symbols), for ustack.
+    let userSymbols: () -> UserSymbols?
     let maps: BtMaps
     /// The attach point being compiled, as the `probe` builtin names it.
     var probeName = ""
@@ -81,7 +83,6 @@ struct BtCompiler {
         "uid": "tracepoint events carry no uid in a recording",
         "gid": "tracepoint events carry no gid in a recording",
         "username": "tracepoint events carry no uid in a recording",
-        "ustack": "user stacks are not served by bpfan bt yet (kstack is, where the recording took stacks)",
         "retval": "retval belongs to kretprobes and uretprobes, which recordings do not hold; a syscall's return is args->ret of tracepoint:syscalls:sys_exit_NAME",
         "func": "func belongs to kprobes and uprobes, which recordings do not hold",
         "jiffies": "jiffies are not recorded",
@@ -495,6 +496,7 @@ struct BtCompiler {
             let name = BtValue.string(Array(probeName.utf8))
             return (.string, { _ in name })
         case "kstack": return try kernelStack(limit: nil, at)
+        case "ustack": return try userStack(limit: nil, at)
         case "pid", "tid", "cpu", "comm":
             guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
             if name == "comm" {
@@ -550,6 +552,14 @@ struct BtCompiler {
             }
             guard rest.count <= 1 else { throw BtError(at, "kstack() takes a mode and a frame limit") }
             return try kernelStack(limit: rest.first.map { a throws(BtError) in try literal(a) }, at)
+        case "ustack":
+            var rest = args[...]
+            if case .variable(let mode, let mat)? = rest.first {
+                guard mode == "bpftrace" else { throw BtError(mat, "ustack(\(mode)): only bpftrace's stack mode is served") }
+                rest = rest.dropFirst()
+            }
+            guard rest.count <= 1 else { throw BtError(at, "ustack() takes a mode and a frame limit") }
+            return try userStack(limit: rest.first.map { a throws(BtError) in try literal(a) }, at)
         case "ksym":
             guard args.count == 1 else { throw BtError(at, "ksym() takes an address") }
             let v = try integer(args[0])
@@ -596,6 +606,32 @@ struct BtCompiler {
                 i += 8
                 if a == 0 { break }
                 if let s = symbols?.symbol(of: a) { frames.append("\(s.name)+\(s.offset)") } else { frames.append("0x" + String(a, radix: 16)) }
+            }
+            return .stack(frames)
+        })
+    }
+
+    /// ustack: the user stack the recording took at this event, named from the process's
+    /// recorded maps and symbols at that time (symbol+offset, as bpftrace prints it), an
+    /// address where no symbol covers it.
+    func userStack(limit: Int64?, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
+        guard let columns, let source else { throw BtError(at, "ustack in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
+        guard let column = source.ustackColumn else {
+            throw BtError(at, "ustack: \(source.event) was recorded without user stacks (record it with bpfrec record --stack-events \(source.event) --stack user)")
+        }
+        let slot = columns.slot(column), pid = columns.slot("pid")
+        let symbols = self.userSymbols()
+        let cap = limit.map { Int(clamping: $0) } ?? 127
+        return (.string, { c in
+            let raw = c.row!.bytes(slot)
+            let process = c.ints[pid][c.index]
+            var frames: [String] = []
+            var i = 0
+            while i + 8 <= raw.count, frames.count < cap {
+                let a = raw[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                i += 8
+                if a == 0 { break }
+                if let s = symbols?.symbol(pid: process, address: a, at: c.time) { frames.append("\(s.name)+\(s.offset)") } else { frames.append("0x" + String(a, radix: 16)) }
             }
             return .stack(frames)
         })

@@ -173,6 +173,11 @@ public enum BtInterpreter {
             if execsLoaded == nil { execsLoaded = .some(try? ExecArgvIndex(rec)) }
             return execsLoaded!
         }
+        var usersLoaded: UserSymbols??
+        let userSymbols = { () -> UserSymbols? in
+            if usersLoaded == nil { usersLoaded = .some(try? UserSymbols.load(rec)) }
+            return usersLoaded!
+        }
         // One column set per table: probes on the same table share its scan.
         var columnsByTable: [String: TracepointColumns] = [:]
         var resolved: [(probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?)] = []
@@ -193,7 +198,7 @@ public enum BtInterpreter {
         }
         func compile(_ r: (probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?), into maps: BtMaps) throws -> Compiled {
             var c = BtCompiler(source: r.input?.source, columns: r.input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
-                               clock: rec.clock, symbols: symbols, execs: execs, maps: maps)
+                               clock: rec.clock, symbols: symbols, execs: execs, userSymbols: userSymbols, maps: maps)
             c.probeName = r.name
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
             let body = try c.block(r.probe.body)

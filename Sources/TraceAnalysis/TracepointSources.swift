@@ -38,6 +38,8 @@ public struct TracepointSource: Sendable {
     public var commColumn: String?
     /// The column holding the kernel stack taken at the event (--stack-events, cpu samples).
     public var kstackColumn: String?
+    /// The column holding the user stack taken at the event (cpu samples, --stack user|both).
+    public var ustackColumn: String?
     /// What this source misses of the live tracepoint's hits, said on stderr after the
     /// event names that share it (`coverageNotes`).
     public var coverage: String?
@@ -117,6 +119,7 @@ extension Recording {
         }
         var source = TracepointSource(event: schema.name, table: schema.name, fields: fields)
         if columns.contains("kstack") { source.kstackColumn = "kstack" }
+        if columns.contains("ustack") { source.ustackColumn = "ustack" }
         return source
     }
 
@@ -294,6 +297,7 @@ extension Recording {
         source.commColumn = "comm"
         source.missingFieldHint = " (a profile probe has no args)"
         source.kstackColumn = "kstack"
+        source.ustackColumn = "ustack"
         return source
     }
 }

@@ -44,3 +44,32 @@ import TraceTools
         #expect(r.stderr == ["bpfan bt: program:1:30: kstack: signal:signal_generate was recorded without stacks (record it with bpfrec record --stack-events signal:signal_generate --stack kernel)"], "\(r.stderr)")
     }
 }
+
+/// ustack over the bundled off-CPU sample (python3 recorded with --families stacks): each
+/// sample's user stack, named from the process maps and ELF symbols the recorder kept, as
+/// profile -U names them.
+@Suite struct BtUserStackTests {
+    static let sample = BtOrderIndependenceTests.samples[1]
+
+    @Test func ustackOfSamplesIsNamedFromTheRecording() throws {
+        let r = try runTool(Bt.self, ["-e", "profile:hz:49 { @[ustack] = count(); @n = count(); }", Self.sample])
+        #expect(r.stderr == ["bpfan bt: note: recorded for PID 8099 and descendants only: other processes' events are not in it"], "\(r.stderr)")
+        #expect(r.stdout.contains("\n@n: 15\n"), "\(r.stdout)")
+        let counts = r.stdout.split(separator: "\n").compactMap { $0.hasPrefix("]: ") ? Int($0.dropFirst(3)) : nil }
+        #expect(counts.reduce(0, +) == 15)
+        // Innermost frames first, 4 spaces in a key, as bpftrace prints them; the names are
+        // profile -U's for the same samples.
+        #expect(r.stdout.contains("@[\n    _PyEval_EvalFrameDefault+"), "\(r.stdout)")
+        let profile = try runTool(Profile.self, ["-U", Self.sample])
+        for name in ["_PyEval_EvalFrameDefault", "_PyObject_GenericGetAttrWithDict"] {
+            #expect(profile.stdout.contains(name) && r.stdout.contains("    \(name)+"))
+        }
+        let limited = try runTool(Bt.self, ["-e", "profile:hz:49 { @[ustack(1)] = count(); }", Self.sample])
+        #expect(!limited.stdout.contains("+\n    "), "one frame per key: \(limited.stdout)")
+    }
+
+    @Test func ustackWithoutRecordedUserStacksIsRefused() throws {
+        let r = try runTool(Bt.self, ["-e", "t:sched:sched_switch { @[ustack] = count(); }", Self.sample])
+        #expect(r.failed && r.stderr.last?.contains("ustack: sched:sched_switch was recorded without user stacks") == true, "\(r.stderr)")
+    }
+}
