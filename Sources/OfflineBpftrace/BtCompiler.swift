@@ -74,6 +74,8 @@ struct BtCompiler {
     let maps: BtMaps
     /// The attach point being compiled, as the `probe` builtin names it.
     var probeName = ""
+    /// argN of a kprobe served by a tracepoint (--map-kprobes): the columns holding them.
+    var kprobeArguments: [Int: String] = [:]
     var scratchSlots: [String: Int] = [:]
     var scratchTypes: [String: BtType] = [:]
 
@@ -487,7 +489,14 @@ struct BtCompiler {
 
     func builtin(_ name: String, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
         if let reason = Self.refusedBuiltins[name] { throw BtError(at, "\(name): \(reason)") }
-        if name.hasPrefix("arg"), Int(name.dropFirst(3)) != nil { throw BtError(at, "\(name): kprobe and uprobe arguments are not in recordings; tracepoints have args->FIELD") }
+        if name.hasPrefix("arg"), let n = Int(name.dropFirst(3)) {
+            if let column = kprobeArguments[n], let columns {
+                let slot = columns.slot(column)
+                return (.int, { c in .int(c.ints[slot][c.index]) })
+            }
+            if !kprobeArguments.isEmpty { throw BtError(at, "\(name): --map-kprobes serves only \(kprobeArguments.keys.sorted().map { "arg\($0)" }.joined(separator: ", ")) of \(probeName)") }
+            throw BtError(at, "\(name): kprobe and uprobe arguments are not in recordings; tracepoints have args->FIELD")
+        }
         let start = recordingStart
         switch name {
         case "nsecs": return (.int, { c in .int(c.time) })

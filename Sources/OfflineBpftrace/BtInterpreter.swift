@@ -11,6 +11,8 @@ public enum BtInterpreter {
         case begin, end
         case interval(Int64)
         case tracepoint(String)
+        /// A kprobe served by a tracepoint under --map-kprobes: the event, and argN's columns.
+        case mappedKprobe(String, [Int: String])
         /// profile:hz:N at the recorded sample rate.
         case samples
     }
@@ -22,7 +24,7 @@ public enum BtInterpreter {
         "hardware": "hardware events", "h": "hardware events", "watchpoint": "watchpoints", "w": "watchpoints", "rawtracepoint": "raw tracepoints",
     ]
 
-    static func resolve(_ point: String, _ rec: Recording, at line: Int) throws(BtError) -> [(Attach, String)] {
+    static func resolve(_ point: String, _ rec: Recording, at line: Int, mapKprobes: Bool = false) throws(BtError) -> [(Attach, String)] {
         let where_ = BtPosition(line: line, column: 1)
         if point == "BEGIN" { return [(.begin, point)] }
         if point == "END" { return [(.end, point)] }
@@ -57,6 +59,16 @@ public enum BtInterpreter {
                 throw BtError(where_, "\(point): this recording's CPUs were sampled at \(recorded) Hz; use profile:hz:\(recorded) (record another rate with bpfrec record --stack-freq N)")
             }
             return [(.samples, point)]
+        case "kprobe" where parts.count == 2 && BtKprobeMap.substitutes[parts[1]] != nil,
+             "k" where parts.count == 2 && BtKprobeMap.substitutes[parts[1]] != nil:
+            let sub = BtKprobeMap.substitutes[parts[1]]!
+            guard mapKprobes else {
+                throw BtError(where_, "\(point): kprobes are not in recordings; tracepoint:\(sub.event) fires at the same point (bpfan bt --map-kprobes serves this probe from it, \(sub.meaning))")
+            }
+            guard rec.servableTracepoints.contains(sub.event) else {
+                throw BtError(where_, "\(point): --map-kprobes serves it from \(sub.event), which is not in this recording" + Recording.recordHint(sub.event))
+            }
+            return [(.mappedKprobe(sub.event, sub.arguments), point)]
         default:
             if let what = refusedKinds[parts[0]] {
                 throw BtError(where_, "\(point): \(what) are not in recordings (no kprobes or uprobes are recorded); use a tracepoint (bpfan bt -l lists those this recording serves)")
@@ -67,10 +79,10 @@ public enum BtInterpreter {
 
     /// Why the recording cannot serve one of the program's probes (the first, as `run` would
     /// say it), or nil when it serves them all: for `bpfan tools` against a recording.
-    public static func unservedProbe(_ program: BtProgram, _ rec: Recording) -> String? {
+    public static func unservedProbe(_ program: BtProgram, _ rec: Recording, mapKprobes: Bool = false) -> String? {
         for probe in program.probes {
             for point in probe.attachPoints {
-                do { _ = try resolve(point, rec, at: probe.line) } catch { return error.message }
+                do { _ = try resolve(point, rec, at: probe.line, mapKprobes: mapKprobes) } catch { return error.message }
             }
         }
         return nil
@@ -159,7 +171,7 @@ public enum BtInterpreter {
     /// even where the program's result does not depend on the order (for the tests that prove
     /// the two give the same).
     public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], json: Bool = false, tool: String = "bt",
-                           ordered: Bool = false, into out: inout ToolOutput) throws {
+                           ordered: Bool = false, mapKprobes: Bool = false, into out: inout ToolOutput) throws {
         let runtime = BtRuntime(out: out)
         runtime.json = json
         defer { out = runtime.out }
@@ -181,10 +193,21 @@ public enum BtInterpreter {
         // One column set per table: probes on the same table share its scan.
         var columnsByTable: [String: TracepointColumns] = [:]
         var resolved: [(probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?)] = []
+        var aliases = 0
         for probe in program.probes {
             for point in probe.attachPoints {
-                for (attach, name) in try resolve(point, rec, at: probe.line) {
+                for (attach, name) in try resolve(point, rec, at: probe.line, mapKprobes: mapKprobes) {
                     var source: TracepointSource?
+                    if case .mappedKprobe(let event, _) = attach {
+                        // Several names of one function (blk_account_io_start, its __ form) are
+                        // one tracepoint: attached once, as only one exists in a kernel.
+                        if resolved.contains(where: { if case .mappedKprobe(let e, _) = $0.attach { return e == event && $0.probe.line == probe.line }; return false }) {
+                            aliases += 1  // bpftrace's banner still counts it
+                            continue
+                        }
+                        source = try rec.tracepointSource(event)
+                        runtime.out.warn("bpfan \(tool): \(name) is served by tracepoint:\(event) (\(BtKprobeMap.substitutes[String(name.split(separator: ":").last!)]!.meaning))")
+                    }
                     if case .samples = attach { source = try rec.cpuSampleSource(name) }
                     if case .tracepoint(let event) = attach { source = try rec.tracepointSource(event) }
                     let input = source.map { s in
@@ -199,6 +222,7 @@ public enum BtInterpreter {
         func compile(_ r: (probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?), into maps: BtMaps) throws -> Compiled {
             var c = BtCompiler(source: r.input?.source, columns: r.input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
                                clock: rec.clock, symbols: symbols, execs: execs, userSymbols: userSymbols, maps: maps)
+            if case .mappedKprobe(_, let arguments) = r.attach { c.kprobeArguments = arguments }
             c.probeName = r.name
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
             let body = try c.block(r.probe.body)
@@ -211,9 +235,9 @@ public enum BtInterpreter {
             runtime.out.warn("bpfan \(tool): warning: \(lost); maps and output are incomplete")
         }
         if json {
-            runtime.out.text(BtJSON.line("attached_probes", "{\"probes\": \(compiled.count)}"))
+            runtime.out.text(BtJSON.line("attached_probes", "{\"probes\": \(compiled.count + aliases)}"))
         } else {
-            runtime.out.text("Attaching \(compiled.count) probe\(compiled.count == 1 ? "" : "s")...\n")
+            runtime.out.text("Attaching \(compiled.count + aliases) probe\(compiled.count + aliases == 1 ? "" : "s")...\n")
         }
 
         let context = BtContext(program: runtime)

@@ -278,3 +278,23 @@ import TraceReport
         #expect(sources.count >= Self.oneLiners.count + ToolRegistry.scripts.count)
     }
 }
+
+/// --map-kprobes: bpftrace's own biolatency.bt (kprobes on blk_account_io_start/done) over the
+/// sample prints what our shipped biolatency.bt prints, each substitution said on stderr; without
+/// the flag the kprobe is refused naming the tracepoint and the flag.
+@Suite struct BtKprobeMapTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/sbin/biolatency.bt"), "needs bpftrace's tools in /usr/sbin (make test-deps)"))
+    func bpftracesBiolatencyRunsWithMappedKprobes() throws {
+        let sample = BtRunsBpftracesToolsTests.sample
+        let theirs = try runTool(Bt.self, ["--map-kprobes", "/usr/sbin/biolatency.bt", sample])
+        let ours = try BiolatencyBt.parse([sample]).execute()
+        #expect(theirs.stdout == ours.stdout)
+        #expect(theirs.stdout.hasPrefix("Attaching 6 probes...\n") && theirs.stdout.contains("@usecs: \n[16, 32)"), "\(theirs.stdout)")
+        #expect(theirs.stderr == ["bpfan bt: kprobe:blk_account_io_start is served by tracepoint:block:block_io_start (arg0 = the request's address)",
+                                  "bpfan bt: kprobe:blk_account_io_done is served by tracepoint:block:block_io_done (arg0 = the request's address)"], "\(theirs.stderr)")
+        let refused = try runTool(Bt.self, ["/usr/sbin/biolatency.bt", sample])
+        #expect(refused.failed && refused.stderr.last?.contains("bpfan bt --map-kprobes serves this probe from it") == true, "\(refused.stderr)")
+        let arg1 = try runTool(Bt.self, ["--map-kprobes", "-e", "kprobe:blk_account_io_start { @[arg1] = count(); }", sample])
+        #expect(arg1.failed && arg1.stderr.last?.contains("arg1: --map-kprobes serves only arg0 of kprobe:blk_account_io_start") == true, "\(arg1.stderr)")
+    }
+}

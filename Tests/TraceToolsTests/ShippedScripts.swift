@@ -11,3 +11,4 @@ typealias StatsnoopBt = ScriptTool<BtScriptStatsnoopBt>
 typealias PidpersecBt = ScriptTool<BtScriptPidpersecBt>
 typealias SyncsnoopBt = ScriptTool<BtScriptSyncsnoopBt>
 typealias CpuwalkBt = ScriptTool<BtScriptCpuwalkBt>
+typealias BiolatencyBt = ScriptTool<BtScriptBiolatencyBt>

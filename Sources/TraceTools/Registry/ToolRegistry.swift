@@ -28,7 +28,7 @@ public struct SeedTool: Sendable {
 public enum ToolRegistry {
     /// The analysis tools, by the name the user types.
     public static let tools: [any RecordingTool.Type] = [
-        Biolatency.self, BiolatencyBt.self, Biosnoop.self, Biotop.self, Bitesize.self, Biopattern.self,
+        Biolatency.self, Biosnoop.self, Biotop.self, Bitesize.self, Biopattern.self,
         Syscount.self, Opensnoop.self, Statsnoop.self,
         Execsnoop.self, ExecsnoopBt.self, Exitsnoop.self, Killsnoop.self, Sigsnoop.self,
         Runqlat.self, Runqslower.self, Cpudist.self, Offcputime.self,

@@ -7,14 +7,14 @@ import TraceReport
 /// with `-f json`; under bpfan's `--json`, those JSON lines are the records after the header
 /// (schemas/output.schema.json, `bpftrace`).
 enum BtRun {
-    static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], format: String, tool: String, into out: inout ToolOutput) throws {
+    static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], format: String, tool: String, mapKprobes: Bool = false, into out: inout ToolOutput) throws {
         guard out.mode == .json else {
-            try BtInterpreter.run(program, rec, positionals: positionals, json: format == "json", tool: tool, into: &out)
+            try BtInterpreter.run(program, rec, positionals: positionals, json: format == "json", tool: tool, mapKprobes: mapKprobes, into: &out)
             return
         }
         var lines = ToolOutput(mode: .text)
         lines.clock = out.clock
-        try BtInterpreter.run(program, rec, positionals: positionals, json: true, tool: tool, into: &lines)
+        try BtInterpreter.run(program, rec, positionals: positionals, json: true, tool: tool, mapKprobes: mapKprobes, into: &lines)
         for line in lines.stdout.split(separator: "\n") { out.bpftraceRecord(line) }
         for w in lines.stderr { out.warn(w) }
         if lines.failed { out.failed = true }

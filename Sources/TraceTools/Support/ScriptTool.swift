@@ -36,7 +36,7 @@ public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
     }
     public static func unserved(by rec: Recording) -> String? {
         guard let program = try? BtParser.parse(Script.source) else { return "the script does not parse" }
-        return BtInterpreter.unservedProbe(program, rec)
+        return BtInterpreter.unservedProbe(program, rec, mapKprobes: true)
     }
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
@@ -79,7 +79,8 @@ public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
         if args.first == "--" { args.removeFirst() }
         do {
             let parsed = try BtParser.parse(Script.source)
-            try BtRun.run(parsed, rec, positionals: args, format: output.format, tool: Script.name, into: &out)
+            // Our scripts use a kprobe only where a recorded tracepoint serves it (BtKprobeMap).
+            try BtRun.run(parsed, rec, positionals: args, format: output.format, tool: Script.name, mapKprobes: true, into: &out)
         } catch let e as BtError {
             throw AnalysisError("\(Script.name):\(e)")
         }

@@ -38,6 +38,8 @@ public struct Bt: RecordingTool {
     var list = false
     @Flag(name: .customShort("v"), help: "with -l: the fields of each tracepoint")
     var verbose = false
+    @Flag(name: .customLong("map-kprobes"), help: "serve the .bt tools' kprobes that a recorded tracepoint fires beside (blk_account_io_start/done, blk_mq_start_request: arg0 is the request), saying each substitution on stderr")
+    var mapKprobes = false
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("[FILE.bt] RECORDING [ARGS...]", valueName: "arguments"))
     public var positionals: [String] = []
@@ -72,7 +74,7 @@ public struct Bt: RecordingTool {
         let name = program == nil ? positionals[0] : "program"
         do {
             let parsed = try BtParser.parse(source)
-            try BtRun.run(parsed, rec, positionals: args, format: output.format, tool: Self.toolName, into: &out)
+            try BtRun.run(parsed, rec, positionals: args, format: output.format, tool: Self.toolName, mapKprobes: mapKprobes, into: &out)
         } catch let e as BtError {
             throw AnalysisError("\(name):\(e)")
         }
