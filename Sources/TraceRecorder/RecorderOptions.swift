@@ -48,6 +48,11 @@ public struct RecorderOptions: Sendable {
     /// `--max-size`: the file never grows past this many bytes; recording stops when the next
     /// block would not fit.
     public var maxSize: Int?
+    /// `--ring SIZE`: a flight recorder keeping the newest SIZE bytes of chunks (format 2.0).
+    public var ring: Int?
+    /// `--rotate SIZE|DURATION`: numbered files, each begun past SIZE bytes or DURATION.
+    public var rotateBytes: Int?
+    public var rotateSeconds: Double?
     /// After a stop request, how long a launched command may take to exit (still recorded)
     /// before the recording stops and it is sent SIGTERM.
     public var commandGraceSeconds = 2.0
@@ -148,6 +153,19 @@ extension RecorderOptions {
         guard bytes >= Double(1 << 20) else { throw RecorderError("\(flag) \(text): too small; at least 1M (the metadata alone takes hundreds of KiB)") }
         guard bytes < Double(1 << 62) else { throw RecorderError("\(flag) \(text): too large") }
         return Int(bytes)
+    }
+
+    /// `--rotate 100M` or `--rotate 10m` / `30s` / `1h`: a size (as --max-size) or a duration
+    /// (s, m, h; a number alone is a size).
+    public static func parseRotation(_ text: String) throws(RecorderError) -> (bytes: Int?, seconds: Double?) {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let durations: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("min", 60), ("h", 3600)]
+        for (suffix, scale) in durations.sorted(by: { $0.0.count > $1.0.count }) where t.hasSuffix(suffix) {
+            guard let v = Double(t.dropLast(suffix.count)), v.isFinite, v > 0 else { break }
+            guard v * scale >= 1 else { throw RecorderError("--rotate \(text): too short; at least 1 s per file") }
+            return (nil, v * scale)
+        }
+        return (try parseSize(text, flag: "--rotate"), nil)
     }
 
     /// 1048576 -> "1.0 MiB".
