@@ -59,7 +59,10 @@ public final class Recording: @unchecked Sendable {
             return devices
         }
         let summary = RecordingSummary(file)
-        startTime = info?.startTime ?? anchors?.start.monotonic ?? summary.firstTime ?? 0
+        // A ring that dropped its oldest chunks, or a rotated set missing its first files, is
+        // complete only from where the lost data ends: the span begins there.
+        let recordedStart = info?.startTime ?? anchors?.start.monotonic ?? summary.firstTime ?? 0
+        startTime = max(recordedStart, file.firstCoveredTime ?? recordedStart)
         // Without a recorded stop, the last event ends the span (inclusive: the window is half-open).
         stopTime = info?.stopTime ?? anchors?.stop?.monotonic ?? summary.lastTime.map { $0 &+ 1 } ?? startTime
         self.window = window
