@@ -328,7 +328,7 @@ public final class TraceWriter {
         guard length <= c.capacity else {
             // Larger than the whole ring: it can only be dropped, and counted.
             drop(FooterEntry(tag: BlockTag.chunk.rawValue, offset: 0, length: length, chunk: chunkEntry(header, offset: 0, length: length).chunk), in: &c)
-            try publish(c)
+            try publish(&c)
             return
         }
         var at = ringHead
@@ -351,7 +351,7 @@ public final class TraceWriter {
         }
         if dropped {
             describeLive(&c)
-            try publish(c)
+            try publish(&c)
         }
         let seq = c.nextChunk
         let block = BlockHeader(tag: BlockTag.chunk.rawValue, flags: RingControl.flags(forChunk: seq), payloadLength: payload.count,
@@ -362,7 +362,7 @@ public final class TraceWriter {
         live.append(chunkEntry(header, offset: RingControl.dataStart + at, length: length))
         c.nextChunk = seq + 1
         describeLive(&c)
-        try publish(c)
+        try publish(&c)
     }
 
     private func drop(_ e: FooterEntry, in c: inout RingControl) {
@@ -390,8 +390,9 @@ public final class TraceWriter {
         c.wrapEnd = first.offset > last.offset ? lapEnd : c.capacity
     }
 
-    private func publish(_ c: RingControl) throws {
-        var c = c
+    /// Writes `c` as the next update, into the copy not holding the last one (so a torn write
+    /// of it leaves that one whole).
+    private func publish(_ c: inout RingControl) throws {
         c.sequence += 1
         ring = c
         try writeControl(c)
@@ -443,7 +444,12 @@ public final class TraceWriter {
         offset += bytes.count
     }
 
+    /// Tests: sees every write (bytes, file offset) before it is made, so a test can rebuild the
+    /// file as it stood after any prefix of them, or in the middle of one (a kill -9).
+    var writeLog: (([UInt8], Int) -> Void)?
+
     private func writeAll(_ bytes: [UInt8], at position: Int) throws {
+        writeLog?(bytes, position)
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(position + done)) }

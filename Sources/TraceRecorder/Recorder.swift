@@ -348,13 +348,20 @@ public enum Recorder {
             lost[f] = loss.totalByFamily[Int(f.rawValue)]
         }
         var shownPath = o.output
+        var fileBytes = done.totalBytes
+        if case .rotate = layout {
+            fileBytes = done.files.reduce(0) { n, f in
+                var st = stat()
+                return n + (stat(f, &st) == 0 ? Int(st.st_size) : 0)
+            }
+        }
         if case .rotate = layout { shownPath = done.files.count == 1 ? done.files[0] : "\(done.files.first!) … \(done.files.last!) (\(done.files.count) files)" }
         if let r = done.ring {
             shownPath += " (ring \(RecorderOptions.sizeText(r.capacity)): \(r.liveChunks) chunks kept"
                 + (r.droppedChunks > 0 ? ", the oldest \(r.droppedChunks) (\(RecorderOptions.sizeText(r.droppedBytes))) dropped)" : ", none dropped)")
         }
         var summary = RecordingSummary(path: shownPath, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
-                                       chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: done.totalBytes, families: families)
+                                       chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: fileBytes, families: families)
         summary.ownerText = ownerText
         // The end line names only a stop the user may not expect (--max-size).
         summary.stopReason = pipeline.sizeLimitReached ? stopReason : nil

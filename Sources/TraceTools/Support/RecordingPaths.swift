@@ -28,6 +28,7 @@ extension Recording {
     /// first files of a rotated set), naming where it is complete from.
     public var lostOldestNote: String? {
         guard let what = file.lostOldestData else { return nil }
+        guard file.firstCoveredTime != nil else { return what }
         let start = clock.map { Formatting.utc($0.realtimeAtStart &+ (startTime &- $0.monotonicAtStart)) }
             ?? "\(startTime) ns (CLOCK_MONOTONIC)"
         return "\(what); the recording is complete from \(start), where the analysed span begins"
