@@ -155,17 +155,23 @@ extension RecorderOptions {
         return Int(bytes)
     }
 
-    /// `--rotate 100M` or `--rotate 10m` / `30s` / `1h`: a size (as --max-size) or a duration
-    /// (s, m, h; a number alone is a size).
+    /// `--rotate 100M` (a size, as --max-size) or `--rotate 30s` / `10min` / `1h` (a duration).
+    /// `10m` is refused as ambiguous (perf reads it as minutes, --max-size as MiB).
     public static func parseRotation(_ text: String) throws(RecorderError) -> (bytes: Int?, seconds: Double?) {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let durations: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("min", 60), ("h", 3600)]
-        for (suffix, scale) in durations.sorted(by: { $0.0.count > $1.0.count }) where t.hasSuffix(suffix) {
-            guard let v = Double(t.dropLast(suffix.count)), v.isFinite, v > 0 else { break }
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("m"), Double(t.dropLast()) != nil {
+            throw RecorderError("--rotate \(text): ambiguous; write \(t.dropLast())M for MiB or \(t.dropLast())min for minutes")
+        }
+        for (suffix, scale) in [("min", 60.0), ("ms", 0.001), ("s", 1), ("h", 3600)] where t.hasSuffix(suffix) {
+            guard let v = Double(t.dropLast(suffix.count)), v.isFinite, v > 0 else {
+                throw RecorderError("--rotate \(text): expected a size such as 100M or a duration such as 30s, 10min, 1h")
+            }
             guard v * scale >= 1 else { throw RecorderError("--rotate \(text): too short; at least 1 s per file") }
             return (nil, v * scale)
         }
-        return (try parseSize(text, flag: "--rotate"), nil)
+        do { return (try parseSize(t, flag: "--rotate"), nil) } catch {
+            throw RecorderError("--rotate \(text): expected a size such as 100M or a duration such as 30s, 10min, 1h" + (error.message.contains("too small") ? "; a size of at least 1M" : ""))
+        }
     }
 
     /// 1048576 -> "1.0 MiB".

@@ -94,7 +94,7 @@ struct Record: ParsableCommand {
     @Option(name: .customLong("rotate"), help: ArgumentHelp("""
         Write numbered files instead of one: -o run.trc gives run.0001.trc, run.0002.trc ..., \
         the next begun before a file would pass SIZE (as --max-size) or once it is DURATION \
-        old (30s, 10m, 1h). Each is a whole recording on its own; `bpfan TOOL run.*.trc` reads \
+        old (30s, 10min, 1h; 10m is refused as ambiguous). Each is a whole recording on its own; `bpfan TOOL run.*.trc` reads \
         them as one. A full disk stops the recording with every finished file whole.
         """, valueName: "SIZE|DURATION"))
     var rotate: String?
