@@ -109,3 +109,24 @@ extension RecorderTests {
         for name in names { unlink("\(dir)/\(name)") }
     }
 }
+
+extension RecorderCommandLineTests {
+    @Test func ringAndRotateValuesNameThemselves() throws {
+        let path = Harness.tempPath("badring")
+        func refused(_ args: [String]) throws -> String {
+            let r = try runBinary(Harness.binary!, ["record", "-o", path] + args)
+            #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
+            return r.stderr
+        }
+        #expect(try refused(["--ring", "4K"]).contains("--ring 4K: too small"))
+        #expect(try refused(["--ring", "lots"]) == "bpfrec: error: --ring lots: expected a size such as 500M, 2G or 1048576 (bytes)\n")
+        #expect(try refused(["--rotate", "10m"]) == "bpfrec: error: --rotate 10m: ambiguous; write 10M for MiB or 10min for minutes\n")
+        #expect(try refused(["--rotate", "0.1s"]) == "bpfrec: error: --rotate 0.1s: too short; at least 1 s per file\n")
+        #expect(try refused(["--rotate", "soon"]).hasPrefix("bpfrec: error: --rotate soon: expected a size such as 100M or a duration"))
+        #expect(try refused(["--ring", "16M", "--rotate", "1h"]) == "bpfrec: error: --ring and --rotate: give one way of bounding the recording\n")
+        #expect(try refused(["--max-size", "1G", "--ring", "16M"]).contains("--max-size and --ring"))
+        #expect(access(path, F_OK) != 0)
+        #expect(try RecorderOptions.parseRotation("10min") == (nil, 600) && RecorderOptions.parseRotation("1h") == (nil, 3600))
+        #expect(try RecorderOptions.parseRotation("100M") == (100 << 20, nil))
+    }
+}
