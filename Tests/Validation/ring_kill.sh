@@ -78,10 +78,11 @@ for i in $(seq 1 "$KILLS"); do
     "$BPFREC" record -o "$f" --families syscalls --ring "$RING" 2> "$DIR/kill$i.err" &
     REC=$!
     until grep -q "bpfrec: recording" "$DIR/kill$i.err" 2>/dev/null; do sleep 0.05; kill -0 $REC 2>/dev/null || break; done
-    # 3 to 12 s in: before, at and well after the first wrap of a 16 MiB ring.
-    delay=$(python3 -c "import random; print('%.2f' % random.uniform(3, 12))")
+    # 5 to 25 s in: a 16 MiB ring first wraps about 10 s into the storm here, so most kills
+    # land in a ring that has dropped chunks, some before.
+    delay=$(python3 -c "import random; print('%.2f' % random.uniform(5, 25))")
     sleep "$delay"
-    killed=$(mono_ns)
+    killed=$(mono_ns)   # taken ~20 ms (a python start) before the kill itself
     kill -9 $REC; wait $REC 2>/dev/null
     kill $S; wait $S 2>/dev/null
     out=$("$BPFAN" check "$f" 2>&1); crc=$?

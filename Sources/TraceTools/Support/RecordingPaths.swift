@@ -15,6 +15,15 @@ public enum RecordingPaths {
 
     public static func open(_ argument: String) throws -> TraceFile { try TraceFile(paths: split(argument)) }
 
+    /// The recording at `args[index]` and the numbered files right after it (existing `.trc`
+    /// files), for commands whose own arguments follow the recording (`bpfan bt F.bt run.*.trc
+    /// 1234`): the joined argument and how many arguments it took.
+    public static func leading(_ args: [String], at index: Int) -> (argument: String, count: Int) {
+        var n = 1
+        while index + n < args.count, args[index + n].hasSuffix(".trc"), isFile(args[index + n]), isFile(args[index]) { n += 1 }
+        return (join(Array(args[index..<(index + n)])), n)
+    }
+
     /// Whether `arg` can be one more file of a set (so that `run.0001.trc run.0002.trc` is not
     /// taken for a recording and a misspelt interval).
     static func isFile(_ arg: String) -> Bool {
