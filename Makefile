@@ -149,9 +149,10 @@ fuzz: deps
 	$(SWIFT) build --product trc-fuzz
 	mkdir -p .build-fuzz/corpus
 	.build/debug/trc-fuzz --write-seed .build-fuzz/corpus/seed.trc
+	.build/debug/trc-fuzz --write-ring-seed .build-fuzz/corpus/ring-seed.trc
 	swiftc -O -sanitize=fuzzer,address -parse-as-library -DFUZZING -module-name TraceFuzz -I Sources/CZstd \
 	  Sources/TraceFormat/*.swift Sources/trc-fuzz/FuzzReader.swift -o .build-fuzz/trc-fuzz 2>&1 | grep -v 'Cannot export local symbol' || true
-	cd .build-fuzz && ./trc-fuzz -runs=$(FUZZ_RUNS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 corpus
+	cd .build-fuzz && ./trc-fuzz -runs=$(FUZZ_RUNS) -max_len=16384 -timeout=10 -rss_limit_mb=2048 corpus
 
 # bpfan's flag parsers: random argument vectors for every command (run on the sample when they
 # parse) and random --fail-if texts. A crash or a 10 s hang leaves its input in
