@@ -16,8 +16,10 @@ public enum RotatedSet {
         /// files before it (the process snapshot, memory maps), so that it reads on its own; a
         /// reader of the set skips them.
         public var restated: Int = 0
-        /// CLOCK_MONOTONIC ns the file was begun: where its events start.
-        public var opened: Int64 = 0
+        /// The newest event time in the files before this one (0 in the first): every event
+        /// after it is in this file or a later one, so read from here on the recording is
+        /// complete after it (this file's first chunks may also hold older rows).
+        public var completeAfter: Int64 = 0
     }
 
     /// The name of file `part` of the set written to `path`.

@@ -126,7 +126,8 @@ public final class TraceFile: @unchecked Sendable {
     /// a rotated set given when the files before it are not. Nil when nothing was lost so.
     public var firstCoveredTime: Int64? {
         if let ring, ring.droppedChunks > 0, ring.droppedLastTime > 0 { return ring.droppedLastTime &+ 1 }
-        if let first = members.first?.rotatedPart, first.part > 1, first.opened > 0 { return first.opened }
+        if let first = members.first?.rotatedPart, first.part > 1, first.completeAfter > 0 { return first.completeAfter &+ 1 }
+        if members.isEmpty, let p = rotationStorage, p.part > 1, p.completeAfter > 0 { return p.completeAfter &+ 1 }
         return nil
     }
 
@@ -140,6 +141,9 @@ public final class TraceFile: @unchecked Sendable {
         for m in members { if let r = m.ring, r.droppedChunks > 0 { parts.append("\(m.path): the ring dropped \(r.droppedChunks) chunks (\(r.droppedBytes) bytes)") } }
         if let first = members.first?.rotatedPart, first.part > 1 {
             parts.append("the set starts at file \(first.part): files 1–\(first.part - 1) are not given")
+        }
+        if members.isEmpty, let p = rotationStorage, p.part > 1 {
+            parts.append("this is file \(p.part) of a rotated set (\(p.pattern)), read alone: files 1–\(p.part - 1) are not given")
         }
         if !missingParts.isEmpty {
             parts.append("file\(missingParts.count > 1 ? "s" : "") \(missingParts.map(String.init).joined(separator: ", ")) of the rotated set \(missingParts.count > 1 ? "are" : "is") missing: \(missingParts.count > 1 ? "their" : "its") span is not covered")

@@ -61,6 +61,8 @@ public final class TraceWriter {
     private var part = 0
     private var partChunks = 0
     private var partStarted = 0.0
+    /// The newest event time written so far (event tables only), for the next file's part blob.
+    private var lastEventTime: Int64 = 0
     private var setID = UInt64.random(in: 1...UInt64.max)
     /// Files of a rotated set closed so far, in order.
     public private(set) var finishedParts: [String] = []
@@ -226,6 +228,7 @@ public final class TraceWriter {
             if tooBig || tooOld { try rotate() }
         }
         if case .rotate = layout, retained { retainedChunks.append(payload) }
+        if header.rowCount > 0, schemas[header.tableID]?.source == .bpf { lastEventTime = max(lastEventTime, header.maxTime) }
         if ring != nil && !retained { return try writeRingChunk(payload, header: header) }
         let entry = chunkEntry(header, offset: offset, length: FileLayout.blockHeaderSize + payload.count)
         partChunks += 1
@@ -314,7 +317,7 @@ public final class TraceWriter {
 
     private func writePartMetadata() throws {
         let info = RotatedSet.Part(set: String(setID, radix: 16), part: part, pattern: path, restated: part == 1 ? 0 : retainedChunks.count,
-                                    opened: Int64(Self.now() * 1e9))
+                                    completeAfter: part == 1 ? 0 : lastEventTime)
         try writeMetadata(name: RotatedSet.metadataName, bytes: Array(try JSONEncoder.sorted.encode(info)), compress: false)
     }
 

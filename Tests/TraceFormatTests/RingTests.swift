@@ -160,6 +160,9 @@ private func chunkNumbers(_ file: TraceFile) throws -> [Int] {
     #expect(String(decoding: try set.metadata(named: "recording") ?? [], as: UTF8.self) == "{\"part\":\(paths.count - 1)}")
     let gap = try TraceFile(paths: [paths[0], paths[2]])
     #expect(gap.missingParts == [2] && gap.lostOldestData?.contains("file 2") == true)
+    let alone = try TraceFile(path: paths[1])
+    #expect(alone.firstCoveredTime == (alone.rotatedPart?.completeAfter ?? -9) + 1 && alone.lostOldestData?.contains("this is file 2 of a rotated set") == true)
+    #expect(try TraceFile(path: paths[0]).lostOldestData == nil)
     let late = try TraceFile(paths: Array(paths[1...]))
     #expect(late.firstCoveredTime != nil && late.rowCount(ofTable: "process_snapshot") == 1)
     // Files of two recordings are refused, naming the file.
