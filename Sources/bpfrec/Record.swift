@@ -87,7 +87,7 @@ struct Record: ParsableCommand {
         least 1M), dropping the oldest whole chunks to make room, until stopped. The file is \
         readable at every moment (a kill -9 leaves the last SIZE); schemas, metadata, the \
         process snapshot and memory maps are kept apart and never dropped. bpfan info states \
-        what was dropped and the span kept. Format 2.0 (bpfan 0.1 and later read it).
+        what was dropped and the span kept. The file is format 2.0: bpfan from this version on reads it, older ones refuse it by its version.
         """, valueName: "SIZE"))
     var ring: String?
 
