@@ -20,6 +20,24 @@ public enum RotatedSet {
         /// after it is in this file or a later one, so read from here on the recording is
         /// complete after it (this file's first chunks may also hold older rows).
         public var completeAfter: Int64 = 0
+
+        public init(set: String, part: Int, pattern: String, restated: Int = 0, completeAfter: Int64 = 0) {
+            self.set = set
+            self.part = part
+            self.pattern = pattern
+            self.restated = restated
+            self.completeAfter = completeAfter
+        }
+
+        // Fields added later read as their defaults when absent.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            set = try c.decode(String.self, forKey: .set)
+            part = try c.decode(Int.self, forKey: .part)
+            pattern = try c.decode(String.self, forKey: .pattern)
+            restated = try c.decodeIfPresent(Int.self, forKey: .restated) ?? 0
+            completeAfter = try c.decodeIfPresent(Int64.self, forKey: .completeAfter) ?? 0
+        }
     }
 
     /// The name of file `part` of the set written to `path`.

@@ -171,6 +171,9 @@ public final class TraceFile: @unchecked Sendable {
         for f in files where f.rotatedPart == nil {
             throw FormatError(path: f.path, offset: nil, "is not one of the numbered files of bpfrec record --rotate; give one recording, or the files of one rotated set")
         }
+        for f in files where !(1...10_000_000).contains(f.rotatedPart!.part) {
+            throw FormatError(path: f.path, offset: nil, "claims to be file \(f.rotatedPart!.part) of a rotated set; numbers run from 1")
+        }
         files.sort { $0.rotatedPart!.part < $1.rotatedPart!.part }
         let first = files[0]
         for f in files.dropFirst() {
@@ -202,8 +205,13 @@ public final class TraceFile: @unchecked Sendable {
             damage += f.damage
             for name in f.metadataNames { metadata[name] = i }
         }
+        // The gaps between the numbers given (at most 1000 listed: a hostile file may claim any).
         let numbers = files.map { $0.rotatedPart!.part }
-        missingParts = Array(Set(numbers.first!...numbers.last!).subtracting(numbers)).sorted()
+        var missing: [Int] = []
+        for (a, b) in zip(numbers, numbers.dropFirst()) where b > a + 1 && missing.count < 1000 {
+            missing += Array((a + 1)..<min(b, a + 1 + 1000 - missing.count))
+        }
+        missingParts = missing
         path = files.map(\.path).joined(separator: " ")
         majorVersion = first.majorVersion
         minorVersion = first.minorVersion
