@@ -24,15 +24,15 @@ public final class TraceWriter {
     public let path: String
     public let layout: TraceLayout
     /// The file being written now (`path`, or the current numbered file).
-    public private(set) var currentPath: String
+    public internal(set) var currentPath: String
     private let overwrite: Bool
-    private var fd: Int32 = -1
+    var fd: Int32 = -1
     /// Where the next block goes (linear: end of file; ring: end of the permanent region).
-    private var offset: Int
-    private var index: [FooterEntry] = []
-    private var schemas: [UInt32: TableSchema] = [:]
+    var offset: Int
+    var index: [FooterEntry] = []
+    var schemas: [UInt32: TableSchema] = [:]
     private var nextTableID: UInt32 = 1
-    private var closed = false
+    var closed = false
     /// The file never grows past this many bytes (bpfrec --max-size). A block that would leave
     /// less than `closingReserve` below it for closing is refused with `SizeLimitReached`, and
     /// so is every block after it but the closing ones: the file covers one unbroken span.
@@ -43,29 +43,29 @@ public final class TraceWriter {
     public private(set) var sizeLimitReached = false
     public private(set) var refusedRows = 0
     /// Bytes the footer index will take (its count, then one entry per block).
-    private var footerBytes = 4
+    var footerBytes = 4
 
     // Ring state: the live chunks oldest first (`liveStart` is the first), the control block.
-    private var ring: RingControl?
-    private var live: [FooterEntry] = []
-    private var liveStart = 0
+    var ring: RingControl?
+    var live: [FooterEntry] = []
+    var liveStart = 0
     /// Where the next ring chunk goes, and where the lap the head is in began wrapping.
-    private var ringHead = 0
-    private var lapEnd = 0
-    private var retainedTables: Set<UInt32> = []
+    var ringHead = 0
+    var lapEnd = 0
+    var retainedTables: Set<UInt32> = []
 
     // Rotation state: what each new file starts with again, and the current file's facts.
-    private var schemaBlocks: [[UInt8]] = []
-    private var latestMetadata: [(name: String, payload: [UInt8])] = []
-    private var retainedChunks: [[UInt8]] = []
-    private var part = 0
-    private var partChunks = 0
-    private var partStarted = 0.0
+    var schemaBlocks: [[UInt8]] = []
+    var latestMetadata: [(name: String, payload: [UInt8])] = []
+    var retainedChunks: [[UInt8]] = []
+    var part = 0
+    var partChunks = 0
+    var partStarted = 0.0
     /// The newest event time written so far (event tables only), for the next file's part blob.
-    private var lastEventTime: Int64 = 0
-    private var setID = UInt64.random(in: 1...UInt64.max)
+    var lastEventTime: Int64 = 0
+    var setID = UInt64.random(in: 1...UInt64.max)
     /// Files of a rotated set closed so far, in order.
-    public private(set) var finishedParts: [String] = []
+    public internal(set) var finishedParts: [String] = []
     /// Called before a numbered file is closed for the next: metadata blocks (name, bytes) to
     /// write in it last (the recorder's stop time for that file).
     public var closingMetadata: (() -> [(name: String, bytes: [UInt8])])?
@@ -97,7 +97,7 @@ public final class TraceWriter {
         if case .rotate = layout { try writePartMetadata() }
     }
 
-    private func openFile(_ target: String) throws {
+    func openFile(_ target: String) throws {
         var st = stat()
         if stat(target, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
             throw FormatError(path: target, offset: nil, "is a directory")
@@ -144,7 +144,7 @@ public final class TraceWriter {
         }
     }
 
-    private static func now() -> Double {
+    static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
@@ -238,7 +238,7 @@ public final class TraceWriter {
         }
     }
 
-    private func chunkHeader(_ payload: [UInt8]) throws -> ChunkHeader {
+    func chunkHeader(_ payload: [UInt8]) throws -> ChunkHeader {
         let parsed = payload.withUnsafeBytes { b in Result { () throws(DecodeError) in try ChunkHeader.parse(b) } }
         guard case .success(let header) = parsed else {
             throw FormatError(path: currentPath, offset: offset, "writer was handed a malformed chunk")
@@ -249,7 +249,7 @@ public final class TraceWriter {
         return header
     }
 
-    private func chunkEntry(_ header: ChunkHeader, offset: Int, length: Int) -> FooterEntry {
+    func chunkEntry(_ header: ChunkHeader, offset: Int, length: Int) -> FooterEntry {
         FooterEntry(tag: BlockTag.chunk.rawValue, offset: offset, length: length,
                     chunk: ChunkSummary(tableID: header.tableID, rowCount: header.rowCount, minTime: header.minTime, maxTime: header.maxTime,
                                         stats: header.columns.map { $0.stats }))
@@ -266,7 +266,7 @@ public final class TraceWriter {
         try closeFile()
     }
 
-    private func closeFile() throws {
+    func closeFile() throws {
         let footerOffset = offset
         var w = ByteWriter()
         let entries = index + live[liveStart...]
@@ -294,123 +294,9 @@ public final class TraceWriter {
         fd = -1
     }
 
-    // MARK: Rotation
-
-    /// Closes the current numbered file and begins the next with what every file needs.
-    private func rotate() throws {
-        for m in closingMetadata?() ?? [] { try writeMetadata(name: m.name, bytes: m.bytes) }
-        try closeFile()
-        finishedParts.append(currentPath)
-        part += 1
-        currentPath = RotatedSet.path(path, part: part)
-        try openFile(currentPath)
-        created?(currentPath)
-        try writePartMetadata()
-        for s in schemaBlocks { try appendBlock(.schema, payload: s, entry: nil) }
-        for m in latestMetadata { try appendBlock(.metadata, payload: m.payload, entry: nil) }
-        for c in retainedChunks {
-            let header = try chunkHeader(c)
-            try appendBlock(.chunk, payload: c, entry: chunkEntry(header, offset: offset, length: FileLayout.blockHeaderSize + c.count),
-                            flags: FileLayout.restatedFlag)
-        }
-    }
-
-    private func writePartMetadata() throws {
-        let info = RotatedSet.Part(set: String(setID, radix: 16), part: part, pattern: path, restated: part == 1 ? 0 : retainedChunks.count,
-                                    completeAfter: part == 1 ? 0 : lastEventTime)
-        try writeMetadata(name: RotatedSet.metadataName, bytes: Array(try JSONEncoder.sorted.encode(info)), compress: false)
-    }
-
-    // MARK: Ring
-
-    /// Puts a chunk in the data region: drops the oldest chunks it would overwrite and says so
-    /// in the control block first, then writes it, then publishes it. A kill between any two
-    /// steps leaves a control copy that names only whole chunks.
-    private func writeRingChunk(_ payload: [UInt8], header: ChunkHeader) throws {
-        guard var c = ring else { return }
-        let length = FileLayout.blockHeaderSize + payload.count
-        guard length <= c.capacity else {
-            // Larger than the whole ring: it can only be dropped, and counted.
-            drop(FooterEntry(tag: BlockTag.chunk.rawValue, offset: 0, length: length, chunk: chunkEntry(header, offset: 0, length: length).chunk), in: &c)
-            try publish(&c)
-            return
-        }
-        var at = ringHead
-        var wraps = false
-        if at + length > c.capacity {
-            at = 0
-            wraps = true
-        }
-        var dropped = false
-        // Live entries hold file offsets; `at` is in the data region.
-        let start = RingControl.dataStart + at, end = start + length
-        while liveStart < live.count, live[liveStart...].contains(where: { $0.offset < end && start < $0.offset + $0.length }) {
-            drop(live[liveStart], in: &c)
-            liveStart += 1
-            dropped = true
-        }
-        if liveStart > 4096 {
-            live.removeFirst(liveStart)
-            liveStart = 0
-        }
-        if dropped {
-            describeLive(&c)
-            try publish(&c)
-        }
-        let seq = c.nextChunk
-        let block = BlockHeader(tag: BlockTag.chunk.rawValue, flags: RingControl.flags(forChunk: seq), payloadLength: payload.count,
-                                payloadCRC: CRC32C.checksum(payload))
-        try writeAll(block.encoded() + payload, at: RingControl.dataStart + at)
-        if wraps { lapEnd = ringHead }
-        ringHead = at + length
-        live.append(chunkEntry(header, offset: RingControl.dataStart + at, length: length))
-        c.nextChunk = seq + 1
-        describeLive(&c)
-        try publish(&c)
-    }
-
-    private func drop(_ e: FooterEntry, in c: inout RingControl) {
-        c.droppedChunks += 1
-        c.droppedBytes += e.length
-        guard let s = e.chunk else { return }
-        c.droppedRows += s.rowCount
-        guard s.rowCount > 0, schemas[s.tableID]?.source == .bpf else { return }
-        c.droppedFirstTime = c.droppedFirstTime == 0 ? s.minTime : min(c.droppedFirstTime, s.minTime)
-        c.droppedLastTime = max(c.droppedLastTime, s.maxTime)
-    }
-
-    /// The live chunks as the control block states them: the oldest, how many, and where a
-    /// walk from it wraps to 0.
-    private func describeLive(_ c: inout RingControl) {
-        let chunks = live[liveStart...]
-        c.liveChunks = chunks.count
-        c.liveBytes = chunks.reduce(0) { $0 + $1.length }
-        guard let first = chunks.first, let last = chunks.last else {
-            c.tail = ringHead
-            c.wrapEnd = c.capacity
-            return
-        }
-        c.tail = first.offset - RingControl.dataStart
-        c.wrapEnd = first.offset > last.offset ? lapEnd : c.capacity
-    }
-
-    /// Writes `c` as the next update, into the copy not holding the last one (so a torn write
-    /// of it leaves that one whole).
-    private func publish(_ c: inout RingControl) throws {
-        c.sequence += 1
-        ring = c
-        try writeControl(c)
-    }
-
-    private func writeControl(_ c: RingControl) throws {
-        var slot = c.encoded()
-        slot += [UInt8](repeating: 0, count: 512 - slot.count)
-        try writeAll(slot, at: RingControl.slotOffsets[Int(c.sequence % 2)])
-    }
-
     // MARK: Blocks
 
-    private func appendBlock(_ tag: BlockTag, payload: [UInt8], entry: FooterEntry?, closing: Bool = false, flags: UInt32 = 0) throws {
+    func appendBlock(_ tag: BlockTag, payload: [UInt8], entry: FooterEntry?, closing: Bool = false, flags: UInt32 = 0) throws {
         precondition(!closed, "write after close")
         guard payload.count <= FormatLimits.maxBlockBytes else {
             throw FormatError(path: currentPath, offset: offset, "\(tag.name) block of \(payload.count) bytes exceeds the format's limit")
@@ -443,7 +329,7 @@ public final class TraceWriter {
     }
 
     /// Appends at `offset` and advances it.
-    private func writeAll(_ bytes: [UInt8]) throws {
+    func writeAll(_ bytes: [UInt8]) throws {
         try writeAll(bytes, at: offset)
         offset += bytes.count
     }
@@ -452,7 +338,7 @@ public final class TraceWriter {
     /// file as it stood after any prefix of them, or in the middle of one (a kill -9).
     var writeLog: (([UInt8], Int) -> Void)?
 
-    private func writeAll(_ bytes: [UInt8], at position: Int) throws {
+    func writeAll(_ bytes: [UInt8], at position: Int) throws {
         writeLog?(bytes, position)
         var done = 0
         while done < bytes.count {
