@@ -12,7 +12,7 @@ DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev zlib1g-dev pkg-
 # libbpf-tools in /usr/sbin, bpftrace and its /usr/sbin/*.bt tools; losetup for its loop device.
 TEST_DEB_PACKAGES := libbpf-tools bpftrace mount chromium
 
-.PHONY: all deps test-deps build test demo generate check-generated install fuzz bench clean bpf vmlinux check-bpf check-static man completions check-install deb check-deb
+.PHONY: all deps test-deps build test demo generate check-generated install fuzz fuzz-flags bench clean bpf vmlinux check-bpf check-static man completions check-install deb check-deb
 
 all: build
 
@@ -149,9 +149,19 @@ fuzz: deps
 	$(SWIFT) build --product trc-fuzz
 	mkdir -p .build-fuzz/corpus
 	.build/debug/trc-fuzz --write-seed .build-fuzz/corpus/seed.trc
+	.build/debug/trc-fuzz --write-ring-seed .build-fuzz/corpus/ring-seed.trc
 	swiftc -O -sanitize=fuzzer,address -parse-as-library -DFUZZING -module-name TraceFuzz -I Sources/CZstd \
 	  Sources/TraceFormat/*.swift Sources/trc-fuzz/FuzzReader.swift -o .build-fuzz/trc-fuzz 2>&1 | grep -v 'Cannot export local symbol' || true
-	cd .build-fuzz && ./trc-fuzz -runs=$(FUZZ_RUNS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 corpus
+	cd .build-fuzz && ./trc-fuzz -runs=$(FUZZ_RUNS) -max_len=16384 -timeout=10 -rss_limit_mb=2048 corpus
+
+# bpfan's flag parsers: random argument vectors for every command (run on the sample when they
+# parse) and random --fail-if texts. A crash or a 10 s hang leaves its input in
+# .build-fuzz/flags-current and fails the target.
+FLAG_FUZZ_RUNS ?= 20000
+fuzz-flags: deps
+	$(SWIFT) build --product flag-fuzz
+	mkdir -p .build-fuzz
+	.build/debug/flag-fuzz --runs $(FLAG_FUZZ_RUNS) --seed $${SEED:-1} --recording $(SAMPLE) --current .build-fuzz/flags-current
 
 # BPF programs: bpf/<family>.bpf.c -> .build/bpf/<family>.bpf.o -> the skeleton header that embeds
 # the object, committed under Sources/CBPFPrograms so `swift build` needs no BPF toolchain.

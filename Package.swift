@@ -52,6 +52,9 @@ var targets: [Target] = [
     .executableTarget(name: "schemagen", dependencies: ["SchemaCodegen"], swiftSettings: strict),
     // libFuzzer target for the reader (`make fuzz`); without -DFUZZING it replays corpus files.
     .executableTarget(name: "trc-fuzz", dependencies: ["TraceFormat"], swiftSettings: strict),
+    // Random argument vectors through every bpfan command's parser (and the tools, on a sample),
+    // random --fail-if texts through compare's grammar (`make fuzz-flags`).
+    .executableTarget(name: "flag-fuzz", dependencies: ["TraceTools", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
     .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
     .testTarget(name: "TraceSchemaTests", dependencies: ["TraceSchema", "TraceFormat", "SchemaCodegen"], swiftSettings: strict),
     // Builds small recordings with known events for the engine's and the tools' tests.

@@ -59,10 +59,23 @@ public final class Recording: @unchecked Sendable {
             return devices
         }
         let summary = RecordingSummary(file)
-        startTime = info?.startTime ?? anchors?.start.monotonic ?? summary.firstTime ?? 0
+        // A ring that dropped its oldest chunks, or a rotated set missing its first files, is
+        // complete only from where the lost data ends: the span begins there.
+        let recordedStart = info?.startTime ?? anchors?.start.monotonic ?? summary.firstTime ?? 0
+        startTime = max(recordedStart, file.firstCoveredTime ?? recordedStart)
         // Without a recorded stop, the last event ends the span (inclusive: the window is half-open).
         stopTime = info?.stopTime ?? anchors?.stop?.monotonic ?? summary.lastTime.map { $0 &+ 1 } ?? startTime
-        self.window = window
+        self.window = Self.complete(window, file)
+    }
+
+    /// The window cut to where the recording is complete: the rows a ring's kept chunks hold
+    /// from before its dropped ones ended are a partial record (other tables' rows of that
+    /// time are gone), so no tool reads them.
+    private static func complete(_ window: TimeWindow, _ file: TraceFile) -> TimeWindow {
+        guard let first = file.firstCoveredTime else { return window }
+        var w = window
+        w.start = max(w.start ?? first, first)
+        return w
     }
 
     private init(copying other: Recording, window: TimeWindow) {
@@ -86,7 +99,7 @@ public final class Recording: @unchecked Sendable {
         if let s = w.start, let e = w.end, e <= s {
             throw AnalysisError("--to (\(to ?? "")) is not after --from (\(from ?? ""))")
         }
-        return Recording(copying: self, window: w)
+        return Recording(copying: self, window: Self.complete(w, file))
     }
 
     /// Where the analysed span begins: the window's start, or the recording's start when the

@@ -5,6 +5,15 @@ public enum FileLayout {
     public static let magic: [UInt8] = [0x89, 0x54, 0x52, 0x43, 0x0D, 0x0A, 0x1A, 0x0A]  // "\x89TRC\r\n\x1a\n"
     public static let trailerMagic: [UInt8] = Array("TRCINDEX".utf8)
     public static let majorVersion: UInt16 = 1
+    /// Ring recordings (`TraceLayout.ring`) are 2.0: a 1.x reader would take their circular
+    /// region for a damaged file, so the major version makes it refuse them instead. Linear
+    /// recordings stay 1.0, readable by every bpfan.
+    public static let ringMajorVersion: UInt16 = 2
+    /// File header flags: bit 0, the file is a ring (control copies at 512 and 1024).
+    public static let ringFlag: UInt32 = 1
+    /// Block header flags: bit 0, a chunk restated from an earlier file of a rotated set (the
+    /// retained tables each file starts with again); a reader of the whole set skips it.
+    public static let restatedFlag: UInt32 = 1
     public static let minorVersion: UInt16 = 0
     public static let fileHeaderSize = 32
     public static let blockHeaderSize = 24

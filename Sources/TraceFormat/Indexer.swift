@@ -104,8 +104,8 @@ struct Indexer {
 
     // MARK: Scanning
 
-    mutating func indexByScanning() {
-        var offset = FileLayout.fileHeaderSize
+    mutating func indexByScanning(from start: Int = FileLayout.fileHeaderSize) {
+        var offset = start
         let size = bytes.count
         while offset < size {
             let left = size - offset
@@ -155,6 +155,45 @@ struct Indexer {
             // A footer followed by the trailer ends the file; a footer elsewhere is only a block.
             if tag == .footer && size - offset == FileLayout.trailerSize { return }
         }
+    }
+
+    // MARK: Ring
+
+    /// The live chunks of a ring recording whose writer did not close it: walked from the
+    /// control block's oldest chunk, then the one chunk the writer may have written after its
+    /// last update (recognised by its sequence number), then the permanent region by scanning.
+    mutating func indexRing(_ c: RingControl) {
+        let base = RingControl.dataStart
+        var pos = c.tail
+        for i in 0..<c.liveChunks {
+            if pos >= c.wrapEnd { pos = 0 }
+            guard let h = header(at: base + pos), h.tag == BlockTag.chunk.rawValue,
+                  pos + FileLayout.blockHeaderSize + h.payloadLength <= c.capacity, let p = payload(at: base + pos, h),
+                  let ch = try? ChunkHeader.parse(p) else {
+                damage.append(problem(base + pos, "ring chunk \(i + 1) of the \(c.liveChunks) the control block names is damaged; the ring's later chunks are not read"))
+                break
+            }
+            let length = FileLayout.blockHeaderSize + h.payloadLength
+            chunks.append(ChunkInfo(offset: base + pos, length: length, summary: Self.summary(ch)))
+            pos += length
+        }
+        // A chunk written after the last control update: at the head, or at 0 if it wrapped.
+        for at in Set([pos, 0]) where at + FileLayout.blockHeaderSize <= c.capacity {
+            guard let h = header(at: base + at), h.tag == BlockTag.chunk.rawValue,
+                  RingControl.chunkSequence(ofFlags: h.flags) == c.nextChunk & 0xFF_FFFF else { continue }
+            let length = FileLayout.blockHeaderSize + h.payloadLength
+            if at + length <= c.capacity, let p = payload(at: base + at, h), let ch = try? ChunkHeader.parse(p) {
+                chunks.append(ChunkInfo(offset: base + at, length: length, summary: Self.summary(ch)))
+            } else {
+                damage.append(problem(base + at, "the ring's newest chunk is torn (the writer stopped while writing it); the chunks before it are whole"))
+            }
+            break
+        }
+        indexByScanning(from: c.permanentStart)
+    }
+
+    static func summary(_ ch: ChunkHeader) -> ChunkSummary {
+        ChunkSummary(tableID: ch.tableID, rowCount: ch.rowCount, minTime: ch.minTime, maxTime: ch.maxTime, stats: statsByIndex(ch))
     }
 
     /// The next offset after `offset` where a block header with a sound CRC starts.

@@ -10,6 +10,8 @@ public struct ChunkInfo: Sendable {
     public var summary: ChunkSummary
     public var tableID: UInt32 { summary.tableID }
     public var rowCount: Int { summary.rowCount }
+    /// Which file of a set (`TraceFile(paths:)`) holds it; 0 in a single file.
+    public var part = 0
 }
 
 /// A recording opened for reading: memory-mapped, indexed from its footer (or, when the writer
@@ -28,7 +30,16 @@ public final class TraceFile: @unchecked Sendable {
     public let damage: [FormatError]
     /// True when the footer was found and used; false when the index was rebuilt by scanning.
     public let hasFooter: Bool
+    /// A ring recording's control block (what it holds, what it dropped); nil for a linear file.
+    public let ring: RingControl?
+    /// The files of a set read as one (`TraceFile(paths:)`), in order; empty for one file.
+    public let members: [TraceFile]
+    /// Parts of a rotated set missing between the first and the last given ("0002").
+    public let missingParts: [Int]
+    /// The rotated set this file belongs to, when it is one of `--rotate`'s numbered files.
+    public let rotation: RotatedSet.Part?
     private let metadataBlocks: [String: (offset: Int, length: Int)]
+    private let metadataMember: [String: Int]
     private let base: UnsafeRawPointer
     private let release: @Sendable (UnsafeRawPointer) -> Void
     private let mapped: Bool
@@ -68,8 +79,9 @@ public final class TraceFile: @unchecked Sendable {
         self.release = release
         fileSize = size
         let bytes = UnsafeRawBufferPointer(start: base, count: size)
+        let header: (major: Int, minor: Int, flags: UInt32)
         do {
-            let header = try Self.readFileHeader(bytes, path: path)
+            header = try Self.readFileHeader(bytes, path: path)
             majorVersion = header.major
             minorVersion = header.minor
         } catch {
@@ -80,12 +92,143 @@ public final class TraceFile: @unchecked Sendable {
         if mapped {
             indexer.scanned = { offset, length in Self.dropPages(base: base, fileSize: size, offset: offset, length: length) }
         }
+        var ring: RingControl?
+        if header.major >= 2 && header.flags & FileLayout.ringFlag != 0 {
+            // The sound copy with the highest sequence number is the ring's state.
+            let copies = RingControl.slotOffsets.compactMap { o in
+                o + 512 <= size ? RingControl.parse(UnsafeRawBufferPointer(rebasing: bytes[o..<(o + 512)]), fileSize: size) : nil
+            }
+            ring = copies.max { $0.sequence < $1.sequence }
+            if ring == nil { indexer.damage.append(FormatError(path: path, offset: RingControl.slotOffsets[0], "both copies of the ring's control block are damaged; its chunks cannot be found")) }
+        }
+        self.ring = ring
         hasFooter = indexer.indexFromFooter()
-        if !hasFooter { indexer.indexByScanning() }
+        if !hasFooter {
+            if let ring { indexer.indexRing(ring) } else if header.flags & FileLayout.ringFlag == 0 || header.major < 2 { indexer.indexByScanning() }
+        }
         tables = indexer.tables
         chunks = indexer.chunks
         damage = indexer.damage
         metadataBlocks = indexer.metadata
+        metadataMember = [:]
+        members = []
+        missingParts = []
+        rotation = nil
+        // Read after init's stored properties: the part blob is small and uncompressed.
+        let part = (try? metadata(named: RotatedSet.metadataName)).flatMap { $0 }.flatMap { try? JSONDecoder().decode(RotatedSet.Part.self, from: Data($0)) }
+        rotationStorage = part
+    }
+
+    private var rotationStorage: RotatedSet.Part?
+
+    /// Where the events the file still holds begin being complete, when older ones were lost:
+    /// after the newest event of the chunks a ring dropped, or the start of the first file of
+    /// a rotated set given when the files before it are not. Nil when nothing was lost so.
+    public var firstCoveredTime: Int64? {
+        if let ring, ring.droppedChunks > 0, ring.droppedLastTime > 0 { return ring.droppedLastTime &+ 1 }
+        if let first = members.first?.rotatedPart, first.part > 1, first.completeAfter > 0 { return first.completeAfter &+ 1 }
+        if members.isEmpty, let p = rotationStorage, p.part > 1, p.completeAfter > 0 { return p.completeAfter &+ 1 }
+        return nil
+    }
+
+    /// What of the recording is not in the file(s), in words, or nil: the ring's dropped chunks,
+    /// the files of a rotated set missing.
+    public var lostOldestData: String? {
+        var parts: [String] = []
+        if let r = ring, r.droppedChunks > 0 {
+            parts.append("the ring (\(r.capacity) bytes) dropped its oldest \(r.droppedChunks) chunks (\(r.droppedBytes) bytes, \(r.droppedRows) rows) to make room")
+        }
+        for m in members { if let r = m.ring, r.droppedChunks > 0 { parts.append("\(m.path): the ring dropped \(r.droppedChunks) chunks (\(r.droppedBytes) bytes)") } }
+        if let first = members.first?.rotatedPart, first.part > 1 {
+            parts.append("the set starts at file \(first.part): files 1–\(first.part - 1) are not given")
+        }
+        if members.isEmpty, let p = rotationStorage, p.part > 1 {
+            parts.append("this is file \(p.part) of a rotated set (\(p.pattern)), read alone: files 1–\(p.part - 1) are not given")
+        }
+        if !missingParts.isEmpty {
+            parts.append("file\(missingParts.count > 1 ? "s" : "") \(missingParts.map(String.init).joined(separator: ", ")) of the rotated set \(missingParts.count > 1 ? "are" : "is") missing: \(missingParts.count > 1 ? "their" : "its") span is not covered")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// The part metadata of a rotated file (read once at open).
+    public var rotatedPart: RotatedSet.Part? { members.isEmpty ? rotationStorage : rotation }
+
+    /// Opens several files as one recording: the numbered files of `--rotate` (in any order:
+    /// they are put in their numbered order; files of different recordings are refused), or
+    /// one path as `init(path:)`. Chunks of all, metadata of the latest file that has each name.
+    public convenience init(paths: [String]) throws {
+        guard paths.count > 1 else {
+            try self.init(path: paths.first ?? "")
+            return
+        }
+        let files = try paths.map { try TraceFile(path: $0) }
+        try self.init(union: files)
+    }
+
+    private init(union given: [TraceFile]) throws {
+        var files = given
+        for f in files where f.rotatedPart == nil {
+            throw FormatError(path: f.path, offset: nil, "is not one of the numbered files of bpfrec record --rotate; give one recording, or the files of one rotated set")
+        }
+        for f in files where !(1...10_000_000).contains(f.rotatedPart!.part) {
+            throw FormatError(path: f.path, offset: nil, "claims to be file \(f.rotatedPart!.part) of a rotated set; numbers run from 1")
+        }
+        files.sort { $0.rotatedPart!.part < $1.rotatedPart!.part }
+        let first = files[0]
+        for f in files.dropFirst() {
+            guard f.rotatedPart!.set == first.rotatedPart!.set else {
+                throw FormatError(path: f.path, offset: nil, "belongs to another recording than \(first.path) (rotated set \(f.rotatedPart!.set), not \(first.rotatedPart!.set))")
+            }
+        }
+        for (a, b) in zip(files, files.dropFirst()) where a.rotatedPart!.part == b.rotatedPart!.part {
+            throw FormatError(path: b.path, offset: nil, "is part \(b.rotatedPart!.part) again (\(a.path) is too)")
+        }
+        var tables: [UInt32: TableSchema] = [:]
+        var chunks: [ChunkInfo] = []
+        var damage: [FormatError] = []
+        var metadata: [String: Int] = [:]
+        for (i, f) in files.enumerated() {
+            for (id, t) in f.tables {
+                if let known = tables[id], known != t {
+                    throw FormatError(path: f.path, offset: nil, "table \(id) is \(t.name) here but \(known.name) in \(files[0].path): not files of one recording")
+                }
+                tables[id] = t
+            }
+            // Every file after the first restates the retained chunks (snapshot, maps) first.
+            let skip = i == 0 ? 0 : f.rotatedPart!.restated
+            for (n, c) in f.chunks.enumerated() where n >= skip {
+                var c = c
+                c.part = i
+                chunks.append(c)
+            }
+            damage += f.damage
+            for name in f.metadataNames { metadata[name] = i }
+        }
+        // The gaps between the numbers given (at most 1000 listed: a hostile file may claim any).
+        let numbers = files.map { $0.rotatedPart!.part }
+        var missing: [Int] = []
+        for (a, b) in zip(numbers, numbers.dropFirst()) where b > a + 1 && missing.count < 1000 {
+            missing += Array((a + 1)..<min(b, a + 1 + 1000 - missing.count))
+        }
+        missingParts = missing
+        path = files.map(\.path).joined(separator: " ")
+        majorVersion = first.majorVersion
+        minorVersion = first.minorVersion
+        fileSize = files.reduce(0) { $0 + $1.fileSize }
+        self.tables = tables
+        self.chunks = chunks
+        self.damage = damage
+        hasFooter = files.allSatisfy(\.hasFooter)
+        ring = nil
+        members = files
+        rotation = files.last!.rotatedPart
+        metadataBlocks = [:]
+        metadataMember = metadata
+        let dummy = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
+        base = UnsafeRawPointer(dummy)
+        release = { UnsafeMutableRawPointer(mutating: $0).deallocate() }
+        mapped = false
     }
 
     deinit {
@@ -94,7 +237,7 @@ public final class TraceFile: @unchecked Sendable {
 
     private var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: fileSize) }
 
-    private static func readFileHeader(_ bytes: UnsafeRawBufferPointer, path: String) throws -> (major: Int, minor: Int) {
+    private static func readFileHeader(_ bytes: UnsafeRawBufferPointer, path: String) throws -> (major: Int, minor: Int, flags: UInt32) {
         guard Array(bytes[0..<8]) == FileLayout.magic else {
             throw FormatError(path: path, offset: 0, "not a bpfrec recording (bad magic)")
         }
@@ -106,10 +249,11 @@ public final class TraceFile: @unchecked Sendable {
         guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<28])) == crc else {
             throw FormatError(path: path, offset: 0, "file header is damaged (CRC mismatch)")
         }
-        guard major <= Int(FileLayout.majorVersion) else {
-            throw FormatError(path: path, offset: 8, "recording format \(major).\(minor) is newer than this reader understands (\(FileLayout.majorVersion).x); upgrade bpfan")
+        guard major <= Int(FileLayout.ringMajorVersion) else {
+            throw FormatError(path: path, offset: 8, "recording format \(major).\(minor) is newer than this reader understands (\(FileLayout.ringMajorVersion).x); upgrade bpfan")
         }
-        return (major, minor)
+        let flags = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt32.self))
+        return (major, minor, flags)
     }
 
     // MARK: Tables and chunks
@@ -135,6 +279,11 @@ public final class TraceFile: @unchecked Sendable {
     /// Decodes the named columns of a chunk (all columns when `names` is nil). Columns the chunk's
     /// table does not have are left out of the result; the payload CRC is checked first.
     public func read(_ chunk: ChunkInfo, columns names: [String]? = nil) throws -> [String: ColumnData] {
+        if !members.isEmpty {
+            var c = chunk
+            c.part = 0
+            return try members[chunk.part].read(c, columns: names)
+        }
         guard let schema = tables[chunk.tableID] else {
             throw FormatError(path: path, offset: chunk.offset, "chunk of undefined table \(chunk.tableID)")
         }
@@ -183,13 +332,16 @@ public final class TraceFile: @unchecked Sendable {
     /// Checks every block's CRC and every chunk's structure; returns all damage (indexing damage
     /// included). Empty means the file is sound.
     public func verify() -> [FormatError] {
+        if !members.isEmpty { return members.flatMap { $0.verify() } }
         var problems = damage
         for chunk in chunks {
             do { _ = try read(chunk) } catch let e as FormatError { problems.append(e) } catch {
                 problems.append(FormatError(path: path, offset: chunk.offset, "\(error)"))
             }
         }
-        if !hasFooter {
+        // A ring's control block is its index at every moment (a flight recorder is usually
+        // stopped by its end, not closed): only a linear file needs the footer.
+        if !hasFooter && ring == nil {
             problems.append(FormatError(path: path, offset: nil, "no footer: the recording was not closed (index rebuilt by scanning)"))
         }
         return problems
@@ -216,10 +368,14 @@ public final class TraceFile: @unchecked Sendable {
 
     // MARK: Metadata
 
-    public var metadataNames: [String] { metadataBlocks.keys.sorted() }
+    public var metadataNames: [String] { members.isEmpty ? metadataBlocks.keys.sorted() : metadataMember.keys.sorted() }
 
     /// The bytes of a metadata blob, or nil when the recording has none of that name.
     public func metadata(named name: String) throws -> [UInt8]? {
+        if !members.isEmpty {
+            guard let i = metadataMember[name] else { return nil }
+            return try members[i].metadata(named: name)
+        }
         guard let block = metadataBlocks[name] else { return nil }
         let payload = try verifiedPayload(at: block.offset, expectedTag: .metadata)
         do throws(DecodeError) {
@@ -232,7 +388,8 @@ public final class TraceFile: @unchecked Sendable {
     public func metadata<T: Decodable>(named name: String, as type: T.Type) throws -> T? {
         guard let data = try metadata(named: name) else { return nil }
         do { return try JSONDecoder().decode(T.self, from: Data(data)) } catch {
-            throw FormatError(path: path, offset: metadataBlocks[name]?.offset, "metadata \(name) is not valid: \(error)")
+            let owner = metadataMember[name].map { members[$0] } ?? self
+            throw FormatError(path: owner.path, offset: owner.metadataBlocks[name]?.offset, "metadata \(name) is not valid: \(error)")
         }
     }
 

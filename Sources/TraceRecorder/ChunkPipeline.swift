@@ -65,18 +65,30 @@ final class ChunkPipeline: @unchecked Sendable {
         }
     }
 
+    /// Runs on the writer's queue, before what is submitted after it.
+    func configure(_ body: @escaping @Sendable (TraceWriter) -> Void) {
+        queue.async { [self] in body(writer) }
+    }
+
+    /// Sets the writer's hook for the metadata each rotated file closes with.
+    func closingMetadata(_ hook: @escaping @Sendable () -> [(name: String, bytes: [UInt8])]) {
+        queue.async { [self] in writer.closingMetadata = hook }
+    }
+
     /// The first write error, if any (checked by the drain loop to stop early).
     var error: Error? { queue.sync { failure } }
 
     /// Waits for queued work, closes the file (footer) and returns what each family's chunks took.
     /// `refusedRows`: rows of the chunks --max-size kept out.
-    func finish() -> (bytesByFamily: [Int], totalBytes: Int, refusedRows: Int, error: Error?) {
+    func finish() -> (bytesByFamily: [Int], totalBytes: Int, refusedRows: Int, error: Error?, files: [String], ring: RingControl?) {
         queue.sync {
-            if failure == nil && !closed {
-                do { try writer.close() } catch { failure = error }
+            if !closed {
+                // After a write error (a full disk) the file is still closed: the writer has cut
+                // it back to its last whole block, and the footer may fit.
+                do { try writer.close() } catch { failure = failure ?? error }
                 closed = true
             }
-            return (bytesByFamily, writer.bytesWritten, writer.refusedRows, failure)
+            return (bytesByFamily, writer.bytesWritten, writer.refusedRows, failure, writer.finishedParts + [writer.currentPath], writer.ringState)
         }
     }
 }

@@ -65,16 +65,19 @@ public enum Recorder {
         let genericKernelStacks = generic.contains { $0.stacks.contains(.kernel) }
 
         let writer: TraceWriter
-        do { writer = try TraceWriter(path: o.output, overwrite: o.overwrite) } catch {
+        var layout = TraceLayout.linear
+        if let ring = o.ring { layout = .ring(capacity: ring) }
+        if o.rotateBytes != nil || o.rotateSeconds != nil { layout = .rotate(bytes: o.rotateBytes, seconds: o.rotateSeconds) }
+        do { writer = try TraceWriter(path: o.output, overwrite: o.overwrite, layout: layout) } catch {
             throw RecorderError("-o \(o.output): \((error as? FormatError)?.message ?? "\(error)")")
         }
         writer.sizeLimit = o.maxSize
         // The owner is set at once, so that even a recording killed midway is the user's.
         var ownerText = "mode 0600, owner \(FileOwner.userName(geteuid()))"
         if let owner = o.owner {
-            if let why = owner.apply(to: o.output) {
+            if let why = owner.apply(to: writer.currentPath) {
                 guard !owner.required else {
-                    unlink(o.output)
+                    unlink(writer.currentPath)
                     throw RecorderError("--owner: \(why)")
                 }
                 warn("bpfrec: warning: \(why); it stays \(FileOwner.userName(geteuid()))'s")
@@ -83,6 +86,9 @@ public enum Recorder {
             }
         }
         let pipeline = ChunkPipeline(writer: writer)
+        if case .rotate = layout, let owner = o.owner {
+            pipeline.configure { @Sendable w in w.created = { @Sendable path in _ = owner.apply(to: path) } }
+        }
         let startAnchor = HostMetadata.anchor()
 
         // Tables: every table of the recorded families, plus the recorder's own.
@@ -90,7 +96,9 @@ public enum Recorder {
         let recorded = EventTables.all.filter { t in
             o.families.contains { $0.name == t.family } || t.family == "recorder" || t.name == "process_snapshot"
         }
-        for t in recorded { tableIDs[t.name] = try writer.defineTable(t) }
+        // The snapshot and the memory maps are what other chunks are read with: a ring never
+        // drops them, and each rotated file starts with them again.
+        for t in recorded { tableIDs[t.name] = try writer.defineTable(t, retained: t.name == "process_snapshot" || t.name == "process_maps") }
         var genericTables: [(event: GenericEvent, tableID: UInt32)] = []
         for e in generic { genericTables.append((e, try writer.defineTable(e.schema))) }
         func buffer(_ name: String) -> TableBuffer {
@@ -188,6 +196,18 @@ public enum Recorder {
             info.offCPUStacks = o.offCPUStacksAtEverySwitch ? "all" : "blocked"
         }
         pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)))
+        if case .rotate = layout {
+            // Each numbered file closes with its own stop time, so it reads as a whole recording.
+            let opened = info
+            pipeline.closingMetadata { @Sendable in
+                var part = opened
+                part.stopTime = Int64(HostMetadata.monotonic())
+                part.stopReason = "--rotate: continued in the next file"
+                let clock = ClockAnchors(start: startAnchor, stop: HostMetadata.anchor(), utcOffsetSeconds: HostMetadata.utcOffsetSeconds())
+                return [(MetadataName.recording, ((try? JSONEncoder.sortedKeys.encode(part)).map { Array($0) } ?? [])),
+                        (MetadataName.clock, ((try? JSONEncoder.sortedKeys.encode(clock)).map { Array($0) } ?? []))]
+            }
+        }
 
         ready(readyLine(o, loaded: loaded, launched: launched))
         var commandFailure: String?
@@ -304,7 +324,16 @@ public enum Recorder {
         let done = pipeline.finish()
         withExtendedLifetime(drain) {}
         loaded.removeAll()
-        if let e = failure ?? done.error { throw RecorderError("-o \(o.output): \((e as? FormatError)?.message ?? "\(e)")") }
+        if let e = failure ?? done.error {
+            let why = (e as? FormatError).map { "\($0.path == o.output ? "" : $0.path + ": ")\($0.message)" } ?? "\(e)"
+            if case .rotate = layout {
+                // What is left is usable: say which files are whole.
+                let finished = done.files.dropLast()
+                let whole = finished.isEmpty ? "no file was finished" : "\(finished.count == 1 ? finished[0] : finished.first! + " … " + finished.last!) closed and whole"
+                throw RecorderError("-o \(o.output): \(why); stopped: \(whole), \(done.files.last!) kept up to its last whole block")
+            }
+            throw RecorderError("-o \(o.output): \(why)")
+        }
         if done.refusedRows > 0, let r = stopReason {
             stopReason = r + " (the last \(done.refusedRows) rows, drained after it, are not in the file)"
         }
@@ -321,8 +350,21 @@ public enum Recorder {
             bytes[f] = done.bytesByFamily[Int(f.rawValue)]
             lost[f] = loss.totalByFamily[Int(f.rawValue)]
         }
-        var summary = RecordingSummary(path: o.output, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
-                                       chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: done.totalBytes, families: families)
+        var shownPath = o.output
+        var fileBytes = done.totalBytes
+        if case .rotate = layout {
+            fileBytes = done.files.reduce(0) { n, f in
+                var st = stat()
+                return n + (stat(f, &st) == 0 ? Int(st.st_size) : 0)
+            }
+        }
+        if case .rotate = layout { shownPath = done.files.count == 1 ? done.files[0] : "\(done.files.first!) … \(done.files.last!) (\(done.files.count) files)" }
+        if let r = done.ring {
+            shownPath += " (ring \(RecorderOptions.sizeText(r.capacity)): \(r.liveChunks) chunks kept"
+                + (r.droppedChunks > 0 ? ", the oldest \(r.droppedChunks) (\(RecorderOptions.sizeText(r.droppedBytes))) dropped)" : ", none dropped)")
+        }
+        var summary = RecordingSummary(path: shownPath, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
+                                       chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: fileBytes, families: families)
         summary.ownerText = ownerText
         // The end line names only a stop the user may not expect (--max-size).
         summary.stopReason = pipeline.sizeLimitReached ? stopReason : nil

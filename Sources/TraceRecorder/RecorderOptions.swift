@@ -50,6 +50,11 @@ public struct RecorderOptions: Sendable {
     /// `--max-size`: the file never grows past this many bytes; recording stops when the next
     /// block would not fit.
     public var maxSize: Int?
+    /// `--ring SIZE`: a flight recorder keeping the newest SIZE bytes of chunks (format 2.0).
+    public var ring: Int?
+    /// `--rotate SIZE|DURATION`: numbered files, each begun past SIZE bytes or DURATION.
+    public var rotateBytes: Int?
+    public var rotateSeconds: Double?
     /// After a stop request, how long a launched command may take to exit (still recorded)
     /// before the recording stops and it is sent SIGTERM.
     public var commandGraceSeconds = 2.0
@@ -150,6 +155,25 @@ extension RecorderOptions {
         guard bytes >= Double(1 << 20) else { throw RecorderError("\(flag) \(text): too small; at least 1M (the metadata alone takes hundreds of KiB)") }
         guard bytes < Double(1 << 62) else { throw RecorderError("\(flag) \(text): too large") }
         return Int(bytes)
+    }
+
+    /// `--rotate 100M` (a size, as --max-size) or `--rotate 30s` / `10min` / `1h` (a duration).
+    /// `10m` is refused as ambiguous (perf reads it as minutes, --max-size as MiB).
+    public static func parseRotation(_ text: String) throws(RecorderError) -> (bytes: Int?, seconds: Double?) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("m"), Double(t.dropLast()) != nil {
+            throw RecorderError("--rotate \(text): ambiguous; write \(t.dropLast())M for MiB or \(t.dropLast())min for minutes")
+        }
+        for (suffix, scale) in [("min", 60.0), ("ms", 0.001), ("s", 1), ("h", 3600)] where t.hasSuffix(suffix) {
+            guard let v = Double(t.dropLast(suffix.count)), v.isFinite, v > 0 else {
+                throw RecorderError("--rotate \(text): expected a size such as 100M or a duration such as 30s, 10min, 1h")
+            }
+            guard v * scale >= 1 else { throw RecorderError("--rotate \(text): too short; at least 1 s per file") }
+            return (nil, v * scale)
+        }
+        do { return (try parseSize(t, flag: "--rotate"), nil) } catch {
+            throw RecorderError("--rotate \(text): expected a size such as 100M or a duration such as 30s, 10min, 1h" + (error.message.contains("too small") ? "; a size of at least 1M" : ""))
+        }
     }
 
     /// 1048576 -> "1.0 MiB".

@@ -82,6 +82,23 @@ struct Record: ParsableCommand {
         """, valueName: "SIZE"))
     var maxSize: String?
 
+    @Option(name: .customLong("ring"), help: ArgumentHelp("""
+        Flight recorder: keep only the newest SIZE bytes of chunks (K, M, G as --max-size; at \
+        least 1M), dropping the oldest whole chunks to make room, until stopped. The file is \
+        readable at every moment (a kill -9 leaves the last SIZE); schemas, metadata, the \
+        process snapshot and memory maps are kept apart and never dropped. bpfan info states \
+        what was dropped and the span kept. The file is format 2.0: bpfan from this version on reads it, older ones refuse it by its version.
+        """, valueName: "SIZE"))
+    var ring: String?
+
+    @Option(name: .customLong("rotate"), help: ArgumentHelp("""
+        Write numbered files instead of one: -o run.trc gives run.0001.trc, run.0002.trc ..., \
+        the next begun before a file would pass SIZE (as --max-size) or once it is DURATION \
+        old (30s, 10min, 1h; 10m is refused as ambiguous). Each is a whole recording on its own; `bpfan TOOL run.*.trc` reads \
+        them as one. A full disk stops the recording with every finished file whole.
+        """, valueName: "SIZE|DURATION"))
+    var rotate: String?
+
     @Option(help: ArgumentHelp("Record process-context events only from this cgroup v2 directory.", valueName: "PATH"))
     var cgroup: String?
 
@@ -201,6 +218,10 @@ struct Record: ParsableCommand {
         o.systemWide = allProcesses
         do throws(RecorderError) {
             if let maxSize { o.maxSize = try RecorderOptions.parseSize(maxSize) }
+            if let ring { o.ring = try RecorderOptions.parseSize(ring, flag: "--ring") }
+            if let rotate { (o.rotateBytes, o.rotateSeconds) = try RecorderOptions.parseRotation(rotate) }
+            let bounds = [maxSize.map { _ in "--max-size" }, ring.map { _ in "--ring" }, rotate.map { _ in "--rotate" }].compactMap { $0 }
+            if bounds.count > 1 { throw RecorderError("\(bounds.joined(separator: " and ")): give one way of bounding the recording") }
             o.owner = try FileOwner.choose(option: owner)
         } catch {
             printError("bpfrec: error: \(error.message)")

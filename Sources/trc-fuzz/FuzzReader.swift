@@ -30,6 +30,10 @@ struct ReplayCorpus {
             try writeSeed(args[1])
             return
         }
+        if args.first == "--write-ring-seed", args.count == 2 {
+            try writeSeed(args[1], layout: .ring(capacity: 4096))
+            return
+        }
         for path in args {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             exerciseReader([UInt8](data))
@@ -40,9 +44,10 @@ struct ReplayCorpus {
 #endif
 
 #if !FUZZING
-/// Two small tables with every column type, some chunks, metadata and a footer.
-func writeSeed(_ path: String) throws {
-    let writer = try TraceWriter(path: path, overwrite: true)
+/// Two small tables with every column type, some chunks, metadata and a footer (as a ring:
+/// chunks going round a 4 KiB data region, the oldest dropped).
+func writeSeed(_ path: String, layout: TraceLayout = .linear) throws {
+    let writer = try TraceWriter(path: path, overwrite: true, layout: layout)
     try writer.writeMetadata(name: MetadataName.host, json: HostInfo(hostname: "seed", kernelRelease: "6.18", machine: "x86_64", cpuCount: 2, pageSize: 4096))
     let a = TableSchema(name: "a", family: "x", columns: [
         ColumnSchema(name: "ts", type: .u64), ColumnSchema(name: "cpu", type: .u32), ColumnSchema(name: "v", type: .i64),
@@ -51,7 +56,7 @@ func writeSeed(_ path: String) throws {
     let b = TableSchema(name: "b", family: "y", columns: [ColumnSchema(name: "ts", type: .u64), ColumnSchema(name: "id", type: .i32)])
     let ida = try writer.defineTable(a)
     let idb = try writer.defineTable(b)
-    for chunk in 0..<3 {
+    for chunk in 0..<(layout == .linear ? 3 : 12) {
         var ta = TableBuffer(tableID: ida, schema: a)
         var tb = TableBuffer(tableID: idb, schema: b)
         for i in 0..<(20 + chunk * 10) {

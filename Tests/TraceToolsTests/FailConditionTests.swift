@@ -36,3 +36,11 @@ import Testing
         }
     }
 }
+
+/// Found by flag-fuzz (make fuzz-flags): a duration past Int64 nanoseconds trapped.
+@Test func aThresholdTooLongForNanosecondsIsRefused() throws {
+    #expect(throws: CompareUsageError("--fail-if 'max((x))>9999999999999s': '9999999999999s' is longer than a nanosecond count holds (292 years)")) {
+        try FailCondition("max((x))>9999999999999s")
+    }
+    #expect(try FailCondition("max>9000000000s").threshold == .duration(9_000_000_000_000_000_000))
+}

@@ -10,8 +10,10 @@ public struct CheckCommand: ParsableCommand {
         abstract: "Verify every CRC, length and chunk of a recording; exit 0 only when it is sound."
     )
 
-    @Argument(help: "The recording (.trc) to verify.")
-    var recording: String
+    @Argument(help: "The recording (.trc) to verify, or the numbered files of a rotated one (run.*.trc).")
+    var recordings: [String]
+
+    var recording: String { recordings.joined(separator: " ") }
 
     @Flag(name: .customLong("json"), help: "One JSON object: whether the file is sound, and every problem (file, offset, what).")
     var json = false
@@ -19,7 +21,7 @@ public struct CheckCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let file = try openRecording(recording)
+        let file = try openRecording(recordings)
         let problems = file.verify()
         let rows = file.chunks.reduce(0) { $0 + $1.rowCount }
         if json {
@@ -35,7 +37,8 @@ public struct CheckCommand: ParsableCommand {
             return
         }
         if problems.isEmpty {
-            try writeOutput("\(recording): sound: \(file.tables.count) tables, \(file.chunks.count) chunks, \(rows) rows, \(file.metadataNames.count) metadata blobs\n")
+            let how = file.hasFooter ? "" : file.ring != nil ? " (a ring not closed: indexed from its control block)" : ""
+            try writeOutput("\(recording): sound: \(file.tables.count) tables, \(file.chunks.count) chunks, \(rows) rows, \(file.metadataNames.count) metadata blobs\(how)\n")
             return
         }
         for p in problems { StandardError.write("bpfan: \(p)") }

@@ -13,8 +13,10 @@ public struct InfoCommand: ParsableCommand {
         abstract: "Describe a recording: host, time span, tables with rows and bytes per event, lost events, damage."
     )
 
-    @Argument(help: "The recording (.trc) to describe.")
-    var recording: String
+    @Argument(help: "The recording (.trc) to describe, or the numbered files of a rotated one (run.*.trc).")
+    var recordings: [String]
+
+    var recording: String { recordings.joined(separator: " ") }
 
     @Flag(name: .customLong("json"), help: "The same facts as one JSON object.")
     var json = false
@@ -22,12 +24,20 @@ public struct InfoCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let file = try openRecording(recording)
+        let file = try openRecording(recordings)
         let summary = RecordingSummary(file)
         if json { return try writeOutput(Self.json(recording, file: file, summary: summary).rendered + "\n") }
         var out = ""
-        let state = file.hasFooter ? "closed cleanly" : "NOT closed cleanly: index rebuilt by scanning"
-        out += "recording:  \(recording) (\(Formatting.bytes(file.fileSize)), format \(file.majorVersion).\(file.minorVersion), \(state))\n"
+        let state = file.hasFooter ? "closed cleanly"
+            : file.ring != nil ? "NOT closed cleanly: ring indexed from its control block" : "NOT closed cleanly: index rebuilt by scanning"
+        if file.members.isEmpty {
+            out += "recording:  \(recording) (\(Formatting.bytes(file.fileSize)), format \(file.majorVersion).\(file.minorVersion), \(state))\n"
+        } else {
+            out += "recording:  \(file.members.count) files of a rotated set (\(Formatting.bytes(file.fileSize)), format \(file.majorVersion).\(file.minorVersion)\(file.hasFooter ? ", all closed cleanly" : ""))\n"
+            for m in file.members {
+                out += "  file \(m.rotatedPart.map { String($0.part) } ?? "?"): \(m.path) (\(Formatting.bytes(m.fileSize))\(m.hasFooter ? "" : ", NOT closed cleanly"))\n"
+            }
+        }
         do {
             if let host = try file.metadata(named: MetadataName.host, as: HostInfo.self) {
                 out += "host:       \(host.hostname), Linux \(host.kernelRelease) \(host.machine), \(host.cpuCount) CPUs, page size \(host.pageSize)\n"
@@ -43,6 +53,7 @@ public struct InfoCommand: ParsableCommand {
                     out += "events:     \(String(format: "%.3f", span)) s (no clock anchors: wall-clock times unknown)\n"
                 }
             }
+            for line in Self.lossOfOldest(file, summary: summary, clock: clock) { out += line + "\n" }
             if let rec = try file.metadata(named: MetadataName.recording, as: RecordingInfo.self) {
                 out += "recorded:   by \(rec.tool) \(rec.version): \(rec.commandLine.joined(separator: " "))\n"
                 out += "families:   \(rec.families.joined(separator: ", "))\n"
@@ -97,6 +108,29 @@ public struct InfoCommand: ParsableCommand {
         try writeOutput(out)
     }
 
+    /// The ring's state, and the span that is complete when the oldest data was lost (ring,
+    /// rotated files not given).
+    static func lossOfOldest(_ file: TraceFile, summary: RecordingSummary, clock: ClockAnchors?) -> [String] {
+        func when(_ t: Int64) -> String { clock.map { Formatting.utc($0.realtime(ofMonotonic: t)) } ?? "\(t) ns (CLOCK_MONOTONIC)" }
+        var lines: [String] = []
+        let rings = file.members.isEmpty ? [file.ring].compactMap { $0 } : file.members.compactMap(\.ring)
+        for r in rings {
+            var line = "ring:       \(Formatting.bytes(r.capacity)) (--ring): \(r.liveChunks) chunks kept (\(Formatting.bytes(r.liveBytes)))"
+            if r.droppedChunks > 0 {
+                line += "; dropped the oldest \(r.droppedChunks) chunks (\(r.droppedBytes) bytes, \(r.droppedRows) rows)"
+                if r.droppedLastTime > 0 { line += " holding events from \(when(r.droppedFirstTime)) to \(when(r.droppedLastTime))" }
+            } else {
+                line += "; nothing dropped"
+            }
+            lines.append(line)
+        }
+        if let lost = file.lostOldestData, let last = summary.lastTime {
+            let first = max(file.firstCoveredTime ?? summary.firstTime ?? last, summary.firstTime ?? last)
+            lines.append("covered:    complete from \(when(first)) to \(when(last)) (\(String(format: "%.3f", Double(last - first) / 1e9)) s); before it: \(lost)")
+        }
+        return lines
+    }
+
     /// `bpfan info --json`: what the text says, as values (times in epoch ns where the clock
     /// anchors allow, else CLOCK_MONOTONIC ns under `_monotonic_ns`).
     static func json(_ path: String, file: TraceFile, summary: RecordingSummary) -> JSONText {
@@ -131,6 +165,21 @@ public struct InfoCommand: ParsableCommand {
                      ("cgroup", r.selectedCgroup.map { .string($0) } ?? .null), ("scope", r.scope.map { .string($0) } ?? .null),
                      ("stop_reason", r.stopReason.map { .string($0) } ?? .null)])
         } ?? .null))
+        let rings = file.members.isEmpty ? [file.ring].compactMap { $0 } : file.members.compactMap(\.ring)
+        fields.append(("ring", rings.isEmpty ? .null : .array(rings.map { r in
+            .object([("capacity", .int(Int64(r.capacity))), ("live_chunks", .int(Int64(r.liveChunks))), ("live_bytes", .int(Int64(r.liveBytes))),
+                     ("dropped_chunks", .int(Int64(r.droppedChunks))), ("dropped_bytes", .int(Int64(r.droppedBytes))), ("dropped_rows", .int(Int64(r.droppedRows))),
+                     ("dropped_first_ns", r.droppedLastTime > 0 ? epoch(r.droppedFirstTime) : .null), ("dropped_last_ns", r.droppedLastTime > 0 ? epoch(r.droppedLastTime) : .null)])
+        })))
+        let coveredFirst = summary.firstTime.map { max(file.firstCoveredTime ?? $0, $0) }
+        fields.append(("covered", .object([("first_ns", epoch(coveredFirst)), ("last_ns", epoch(summary.lastTime)),
+                                           ("first_monotonic_ns", opt(coveredFirst)), ("last_monotonic_ns", opt(summary.lastTime)),
+                                           ("lost_oldest", file.lostOldestData.map { .string($0) } ?? .null)])))
+        fields.append(("files", .array((file.members.isEmpty ? [file] : file.members).map { m in
+            .object([("path", .string(m.path)), ("part", m.rotatedPart.map { .int(Int64($0.part)) } ?? .null), ("bytes", .int(Int64(m.fileSize))),
+                     ("closed_cleanly", .bool(m.hasFooter))])
+        })))
+        fields.append(("missing_parts", .array(file.missingParts.map { .int(Int64($0)) })))
         fields.append(("tables", .array(summary.tables.map { t in
             .object([("name", .string(t.name)), ("family", .string(t.family)), ("rows", .int(Int64(t.rows))),
                      ("chunks", .int(Int64(t.chunks))), ("bytes", .int(Int64(t.bytes)))])

@@ -77,6 +77,9 @@ public struct FailCondition: Sendable, Equatable, CustomStringConvertible {
                 throw fail("'\(above ? ">" : "<")\(rhs)': a rise is '>+N%', a fall '<-N%'")
             }
             threshold = .relative(n / 100)
+        } else if let ns = Self.durationNanoseconds(rhs), ns >= 9.2e18 {
+            // Found by flag-fuzz: 9999999999999s trapped converting to ns.
+            throw fail("'\(rhs)' is longer than a nanosecond count holds (292 years)")
         } else if let ns = Self.duration(rhs) {
             if metric == .rate { throw fail("rate thresholds are events per second ('rate>1000') or relative ('rate>+20%'), not durations") }
             threshold = .duration(ns)
@@ -90,9 +93,15 @@ public struct FailCondition: Sendable, Equatable, CustomStringConvertible {
 
     /// `20ms`, `1.5s`, `500us`, `800ns` in ns.
     static func duration(_ s: String) -> Int64? {
+        guard let ns = durationNanoseconds(s), ns < 9.2e18 else { return nil }
+        return Int64(ns.rounded())
+    }
+
+    /// The same as a Double, any size (nil when it is not a duration).
+    static func durationNanoseconds(_ s: String) -> Double? {
         for (suffix, scale) in [("ns", 1.0), ("us", 1e3), ("ms", 1e6), ("s", 1e9)] where s.hasSuffix(suffix) {
             guard let n = Double(s.dropLast(suffix.count)), n.isFinite, n >= 0 else { return nil }
-            return Int64((n * scale).rounded())
+            return n * scale
         }
         return nil
     }

@@ -2,10 +2,13 @@ import TraceReport
 import ArgumentParser
 import TraceFormat
 
-/// Opens the recording a command was given, or prints the one-line reason and exits 1.
-public func openRecording(_ path: String) throws -> TraceFile {
+/// Opens the recording a command was given (one file, or the numbered files of a rotated
+/// set), or prints the one-line reason and exits 1.
+public func openRecording(_ path: String) throws -> TraceFile { try openRecording([path]) }
+
+public func openRecording(_ paths: [String]) throws -> TraceFile {
     do {
-        return try TraceFile(path: path)
+        return try TraceFile(paths: paths)
     } catch let error as FormatError {
         StandardError.write("bpfan: \(error)")
         throw ExitCode.failure

@@ -88,8 +88,9 @@ extension RecordingTool {
     func execute(into out: inout ToolOutput, arguments: [String]) {
         let name = Self.toolName
         do {
-            let (path, numbers) = try recordingArgument()
-            let file = try TraceFile(path: path)
+            let (argument, numbers) = try recordingArgument()
+            let path = RecordingPaths.shown(argument)
+            let file = try RecordingPaths.open(argument)
             let rec = try Recording(file: file, window: .all).windowed(from: common.from, to: common.to)
             // What the recording covers of the span asked for: nothing at all is an error, not an
             // empty report.
@@ -112,6 +113,7 @@ extension RecordingTool {
             }
             for note in coverage.notes { out.warn("bpfan \(name): note: \(note)") }
             if let scope = rec.scopeNote { out.warn("bpfan \(name): note: \(scope)") }
+            if let lost = rec.lostOldestNote { out.warn("bpfan \(name): note: \(lost)") }
             if let i = intervals(numbers: numbers), let note = rec.intervalNote(i) {
                 out.warn("bpfan \(name): note: \(note)")
             }
@@ -179,6 +181,11 @@ extension RecordingTool {
             } else if skipped < textCount {
                 skipped += 1
             } else {
+                if let known = path, RecordingPaths.isFile(arg), RecordingPaths.split(known).allSatisfy(RecordingPaths.isFile) {
+                    // `run.*.trc`: the numbered files of one rotated recording.
+                    path = known + String(RecordingPaths.separator) + arg
+                    continue
+                }
                 if let path {
                     throw AnalysisError("two recordings given ('\(path)' and '\(arg)'), or '\(arg)' is not a valid \(names.isEmpty ? "argument" : names[min(numbers.count, names.count - 1)])")
                 }

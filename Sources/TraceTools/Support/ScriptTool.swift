@@ -70,12 +70,12 @@ public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
     }
 
     public func recordingArgument() throws -> (path: String, numbers: [Int]) {
-        guard let path = positionals.first else { throw AnalysisError("missing the recording (.trc) argument") }
-        return (path, [])
+        guard !positionals.isEmpty else { throw AnalysisError("missing the recording (.trc) argument") }
+        return (RecordingPaths.leading(positionals, at: 0).argument, [])
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        var args = Array(positionals.dropFirst())
+        var args = Array(positionals.dropFirst(RecordingPaths.leading(positionals, at: 0).count))
         if args.first == "--" { args.removeFirst() }
         do {
             let parsed = try BtParser.parse(Script.source)

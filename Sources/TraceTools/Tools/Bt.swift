@@ -58,13 +58,14 @@ public struct Bt: RecordingTool {
         guard positionals.count > index else {
             throw AnalysisError(program == nil ? "give a program with -e 'PROGRAM', or a .bt file, then the recording" : "missing the recording (.trc) argument")
         }
-        return (positionals[index], [])
+        return (RecordingPaths.leading(positionals, at: index).argument, [])
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         if list { return try listProbes(rec, into: &out) }
         let source: String
-        var args = Array(positionals.dropFirst(program == nil ? 2 : 1))
+        let first = program == nil ? 1 : 0
+        var args = Array(positionals.dropFirst(first + (list ? 1 : RecordingPaths.leading(positionals, at: first).count)))
         if let program { source = program } else {
             let file = positionals[0]
             guard let data = FileManager.default.contents(atPath: file) else { throw AnalysisError("\(file): cannot read the program") }
