@@ -22,9 +22,14 @@ extension RecorderTests {
         for r in 0..<entries.count { events.append((entries.int("ts", r), entries.int("cpu", r), true, entries.int("vec", r))) }
         for r in 0..<exits.count { events.append((exits.int("ts", r), exits.int("cpu", r), false, exits.int("vec", r))) }
         // At stop the programs are detached one after another: an exit still attached after its
-        // entry went sees softirqs whose entries nobody recorded. The last 100 ms are left out.
+        // entry went sees softirqs whose entries nobody recorded. At start they are attached one
+        // after another too: an entry attached before its exit records softirqs whose exits
+        // nobody recorded (the likely cause of a fresh-clone make test's 98 entries and 96 exits,
+        // 2 unpaired; not seen again in 3 runs with this filter). The first and last 100 ms are
+        // left out.
+        let start = (events.map(\.ts).min() ?? 0) + 100_000_000
         let end = (events.map(\.ts).max() ?? 0) - 100_000_000
-        events = events.filter { $0.ts < end }
+        events = events.filter { $0.ts > start && $0.ts < end }
         events.sort { ($0.cpu, $0.ts) < ($1.cpu, $1.ts) }
         #expect(entries.count > 50, "too few softirqs to judge: \(entries.count)")
         var open: [Int64: Int64] = [:]
