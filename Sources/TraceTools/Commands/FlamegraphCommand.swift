@@ -96,25 +96,9 @@ public struct FlamegraphCommand: ParsableCommand {
 
     /// flamegraph's own options (wherever they are) and the rest: NEW.trc TOOL flags...
     static func split(_ args: [String]) throws -> (own: [String], words: [String]) {
-        var own: [String] = [], words: [String] = []
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
-            if valued.contains(name) {
-                if a.contains("=") { own.append(a) } else {
-                    guard i + 1 < args.count else { throw UsageError(message: "\(a) needs a value") }
-                    own += [a, args[i + 1]]
-                    i += 1
-                }
-            } else if flags.contains(a) {
-                own.append(a)
-            } else {
-                words.append(a)
-            }
-            i += 1
-        }
-        return (own, words)
+        let s = WrapperArguments.split(args, valued: valued, flags: flags)
+        if let m = s.missingValue { throw UsageError(message: "\(m) needs a value") }
+        return (s.own, s.words)
     }
 
     func execute(into out: inout ToolOutput) -> Int32 {

@@ -100,25 +100,9 @@ public struct CompareCommand: ParsableCommand {
 
     /// Splits the command line into compare's options and the rest (BASE NEW TOOL flags...).
     static func split(_ args: [String]) throws -> (own: [String], words: [String]) {
-        var own: [String] = [], words: [String] = []
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
-            if valued.contains(name) {
-                if a.contains("=") { own.append(a) } else {
-                    guard i + 1 < args.count else { throw CompareUsageError("\(a) needs a value") }
-                    own += [a, args[i + 1]]
-                    i += 1
-                }
-            } else if flags.contains(a) {
-                own.append(a)
-            } else {
-                words.append(a)
-            }
-            i += 1
-        }
-        return (own, words)
+        let s = WrapperArguments.split(args, valued: valued, flags: flags)
+        if let m = s.missingValue { throw CompareUsageError("\(m) needs a value") }
+        return (s.own, s.words)
     }
 
     /// `bpfan compare ARGS`: the exit status (help: 0).
