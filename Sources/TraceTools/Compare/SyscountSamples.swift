@@ -10,7 +10,7 @@ extension Syscount: ComparableTool {
     public func samples(_ rec: Recording, bins: Int) throws -> NamedSamples {
         let selection = try self.selection(rec)
         if list { throw AnalysisError("-l lists syscalls; there is nothing to compare") }
-        let (byProcess, latency, readsRet) = (self.byProcess, self.latency, selection.readsRet)
+        let (byProcess, latency) = (self.byProcess, self.latency)
         let (start, end) = (rec.effectiveStart, rec.effectiveEnd)
         struct Partial: Sendable {
             var samples: KeyedSamples
@@ -19,16 +19,8 @@ extension Syscount: ComparableTool {
         let counted = try rec.aggregate(SyscallRow.self, reading: selection.reading, filter: selection.filter,
             initial: { Partial(samples: KeyedSamples(start: start, end: end, binCount: bins, hasValues: latency)) },
             fold: { part, b in
-                let ts = b[\SyscallRow.ts], ids = b[\SyscallRow.id], durs = b[\SyscallRow.duration]
-                let pids = byProcess ? b[\SyscallRow.pid] : [], rets = readsRet ? b[\SyscallRow.ret] : []
-                let unpaired = latency ? b[\SyscallRow.unpaired] : []
-                for r in 0..<b.count {
-                    let id = ids[r]
-                    if !selection.counts(id: id, ret: rets[r], unpaired: unpaired[r]) { continue }
-                    // Counted at sys_exit, as the tool counts it.
-                    let exit = ts[r] &+ durs[r]
-                    let key = byProcess ? pids[r] : id
-                    part.samples.add(key: key, ts: exit, value: durs[r])
+                selection.forEachCounted(b) { key, exit, duration in
+                    part.samples.add(key: key, ts: exit, value: duration)
                     if byProcess && exit >= start && exit < end { part.lastSeen[key] = max(part.lastSeen[key] ?? exit, exit) }
                 }
             },

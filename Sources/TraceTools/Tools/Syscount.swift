@@ -118,6 +118,17 @@ public struct Syscount: RecordingTool {
             }
             return true
         }
+
+        /// Each counted call of a batch of `reading`'s columns: its key (pid with -P, else the
+        /// syscall id), its exit time (calls are counted at sys_exit) and its duration.
+        @inline(__always) func forEachCounted(_ b: Batch, _ body: (_ key: Int64, _ exit: Int64, _ duration: Int64) -> Void) {
+            let ts = b[\SyscallRow.ts], ids = b[\SyscallRow.id], durs = b[\SyscallRow.duration]
+            let pids = byProcess ? b[\SyscallRow.pid] : [], rets = readsRet ? b[\SyscallRow.ret] : []
+            let unpaired = latency ? b[\SyscallRow.unpaired] : []
+            for r in 0..<b.count where counts(id: ids[r], ret: rets[r], unpaired: unpaired[r]) {
+                body(byProcess ? pids[r] : ids[r], ts[r] &+ durs[r], durs[r])
+            }
+        }
     }
 
     /// The selection of these flags, after refusing what a recording cannot answer.
@@ -142,22 +153,15 @@ public struct Syscount: RecordingTool {
         if let duration { end = min(end, rec.effectiveStart + Int64(duration) * 1_000_000_000) }
         let buckets = IntervalBuckets(start: rec.effectiveStart, end: end, intervalSeconds: interval > 0 ? interval : nil, count: nil)
         // Counting does not depend on row order: fold chunks in parallel, one partial per chunk.
-        let (byProcess, latency, readsRet) = (self.byProcess, self.latency, selection.readsRet)
+        let (byProcess, latency) = (self.byProcess, self.latency)
         let nbuckets = buckets.bucketCount
         let counted = try rec.aggregate(SyscallRow.self, reading: selection.reading, filter: selection.filter,
             initial: { SyscountPartial(buckets: nbuckets) },
             fold: { part, b in
-                let ts = b[\SyscallRow.ts], ids = b[\SyscallRow.id], durs = b[\SyscallRow.duration]
-                let pids = byProcess ? b[\SyscallRow.pid] : [], rets = readsRet ? b[\SyscallRow.ret] : []
-                let unpaired = latency ? b[\SyscallRow.unpaired] : []
-                for r in 0..<b.count {
-                    let id = ids[r]
-                    if !selection.counts(id: id, ret: rets[r], unpaired: unpaired[r]) { continue }
-                    // Counted at sys_exit, so the exit time decides the interval.
-                    let exit = ts[r] &+ durs[r]
-                    guard let i = buckets.index(of: exit) else { continue }
-                    let key = byProcess ? pids[r] : id
-                    part.counters[i].add(key, ns: latency ? UInt64(bitPattern: durs[r]) : 0)
+                selection.forEachCounted(b) { key, exit, duration in
+                    // The exit time decides the interval.
+                    guard let i = buckets.index(of: exit) else { return }
+                    part.counters[i].add(key, ns: latency ? UInt64(bitPattern: duration) : 0)
                     if byProcess { part.lastSeen[key] = max(part.lastSeen[key] ?? exit, exit) }
                 }
             },
