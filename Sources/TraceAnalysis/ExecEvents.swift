@@ -16,6 +16,22 @@ public struct ExecEvent: Sendable, Equatable {
     public var truncated: Bool
 
     public var exitTime: Int64 { ts &+ duration }  // wrapping: hostile values must not trap
+
+    /// The arguments bpftrace's join(args->argv) prints: up to 16, ending at the first empty one.
+    public var joinArguments: [String] {
+        var kept: [String] = []
+        for a in argv.prefix(16) {
+            if a.isEmpty { break }
+            kept.append(a)
+        }
+        return kept
+    }
+
+    /// Whether an older recorder (127 bytes per argument, `limits`) may have cut an argument
+    /// join() reads to 1023 bytes.
+    public func joinMayBeShortened(_ limits: RecordedArgvLimits) -> Bool {
+        limits.longArgBytes < 1023 && truncated && argv.prefix(16).contains { $0.utf8.count == limits.longArgBytes }
+    }
 }
 
 extension Recording {

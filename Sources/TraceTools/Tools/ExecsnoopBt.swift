@@ -35,13 +35,9 @@ public struct ExecsnoopBt: RecordingTool {
         let layout = b.layout
         out.header(layout)
         for e in events {
-            var joined: [Value] = []
-            for a in e.argv.prefix(16) {
-                if a.isEmpty { break }
-                joined.append(.string(a))
-            }
+            let joined = e.joinArguments.map { Value.string($0) }
             // An old recording kept 127 bytes where join() reads 1023: say so when it mattered.
-            if limits.longArgBytes < 1023 && e.truncated && e.argv.prefix(16).contains(where: { $0.utf8.count == limits.longArgBytes }) { shortened += 1 }
+            if e.joinMayBeShortened(limits) { shortened += 1 }
             // As if bpftrace started at --from.
             out.row(layout, [.time(e.ts), .int((e.ts &- rec.effectiveStart) / 1_000_000), .int(e.pid), .list(joined)])
         }
