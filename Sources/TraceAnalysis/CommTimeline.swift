@@ -12,6 +12,13 @@ public struct CommTimeline: Sendable {
     /// same nanosecond comes after the event, as in scanTracepoints), empty before any.
     public func comm(_ tid: Int64, at t: Int64) -> [UInt8] { span(tid, at: t).comm }
 
+    /// The comm of `tid` once every change at or before `t` is applied (a rename at the same
+    /// nanosecond counts), or nil when the process tables have not named it by then.
+    public func knownComm(_ tid: Int64, through t: Int64) -> [UInt8]? {
+        let s = span(tid, at: t == .max ? t : t + 1)
+        return s.from == .min ? nil : s.comm
+    }
+
     /// The comm of `tid` at `t` and the times it holds for: every t' with from < t' <= until.
     func span(_ tid: Int64, at t: Int64) -> (comm: [UInt8], from: Int64, until: Int64) {
         guard let list = changes[tid] else { return ([], .min, .max) }

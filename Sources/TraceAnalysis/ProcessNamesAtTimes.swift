@@ -6,20 +6,12 @@ extension Recording {
     /// order, so an aggregate that only kept "last seen" times per task gets the name that task
     /// had then, as a live tool reading `current->comm` at that event would have.
     public func comms(at queries: [Int64: Int64]) throws -> [Int64: String] {
-        var pending = queries.map { (tid: $0.key, ts: $0.value) }.sorted { ($0.ts, $0.tid) < ($1.ts, $1.tid) }[...]
-        var tracker = ProcessTracker()
+        // A query at time t sees every process event before t (ties: events first, as a
+        // rename or exec at the same nanosecond precedes a syscall returning after it).
+        let timeline = try commTimeline()
         var out: [Int64: String] = [:]
-        try scanMerged(ProcessTracker.sources) { row in
-            // A query at time t sees every process event before t (ties: events first, as a
-            // rename or exec at the same nanosecond precedes a syscall returning after it).
-            while let q = pending.first, q.ts < row.ts {
-                if let c = tracker.comm(q.tid) { out[q.tid] = c }
-                pending = pending.dropFirst()
-            }
-            tracker.apply(source: row.source, batch: row.batch, row: row.row)
-        }
-        for q in pending {
-            if let c = tracker.comm(q.tid) { out[q.tid] = c }
+        for (tid, ts) in queries {
+            if let c = timeline.knownComm(tid, through: ts) { out[tid] = String(decoding: c, as: UTF8.self) }
         }
         return out
     }
