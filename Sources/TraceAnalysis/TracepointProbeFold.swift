@@ -68,11 +68,8 @@ extension Recording {
                 // (raw_syscalls:sys_enter…): no per-row lookup.
                 let u = targets[0].unpairedSlot
                 for row in 0..<batch.count where u < 0 || ints[u][row] == 0 { add(0, row) }
-            } else if group.keySlot == nil {
-                for row in 0..<batch.count {
-                    for k in targets.indices where targets[k].takes(ints, row) { add(k, row) }
-                }
             } else {
+                // The plan's own routing (selecting column, row checks, unpaired rows).
                 var position = [Int: Int]()
                 for (k, t) in targets.enumerated() { position[t.probe] = k }
                 for row in 0..<batch.count {
@@ -108,6 +105,7 @@ public struct TracepointEvents: Sendable {
 private struct Target {
     let probe: Int
     let checks: [(slot: Int, values: Set<Int64>)]
+    /// Only read by the one-probe loop; every other case routes rows by the plan.
     let unpairedSlot: Int
     let exitSlot: Int
     let tidSlot: Int
@@ -120,11 +118,6 @@ private struct Target {
         exitSlot = p.exitSlot ?? -1
         tidSlot = p.tidSlot ?? -1
         commSlot = p.commSlot ?? -1
-    }
-
-    @inline(__always) func takes(_ ints: [[Int64]], _ row: Int) -> Bool {
-        if unpairedSlot >= 0, ints[unpairedSlot][row] != 0 { return false }
-        return checks.isEmpty || checks.allSatisfy { $0.values.contains(ints[$0.slot][row]) }
     }
 }
 
