@@ -348,19 +348,14 @@ struct BtCompiler {
         }
         guard let index = execs() else { throw BtError(at, "join(args->argv): this recording has no process_exec table (record the proc family)") }
         let tid = columns.slot("tid")
-        let limit = index.limits.longArgBytes
+        let limits = index.limits
         return { (c: BtContext) throws(BtError) in
             guard let e = index.exec(tid: c.ints[tid][c.index], at: c.time) else {
                 throw BtError(at, "join(args->argv): the recording has no exec of thread \(c.ints[tid][c.index]) at this event (its process_exec row was lost)")
             }
-            var kept: [String] = []
-            for a in e.argv.prefix(16) {
-                if a.isEmpty { break }
-                kept.append(a)
-            }
             // An old recording kept 127 bytes where join() reads 1023: say so when it mattered.
-            if limit < 1023 && e.truncated && kept.contains(where: { $0.utf8.count == limit }) { c.program.shortenedArgs += 1 }
-            c.program.emit("join", text: kept.joined(separator: delimiter) + "\n")
+            if e.joinMayBeShortened(limits) { c.program.shortenedArgs += 1 }
+            c.program.emit("join", text: e.joinArguments.joined(separator: delimiter) + "\n")
         }
     }
 
@@ -504,8 +499,7 @@ struct BtCompiler {
         case "probe":
             let name = BtValue.string(Array(probeName.utf8))
             return (.string, { _ in name })
-        case "kstack": return try kernelStack(limit: nil, at)
-        case "ustack": return try userStack(limit: nil, at)
+        case "kstack", "ustack": return try stack(user: name == "ustack", limit: nil, at)
         case "pid", "tid", "cpu", "comm":
             guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
             if name == "comm" {
@@ -552,23 +546,16 @@ struct BtCompiler {
                 return .string(Array(inner(c).bytes.prefix { $0 != 0 }.prefix(max(0, limit))))
             }
             return (.string, v)
-        case "kstack":
-            // kstack(N), kstack(bpftrace), kstack(bpftrace, N): bpftrace's own frame format.
+        case "kstack", "ustack":
+            // kstack(N), kstack(bpftrace), kstack(bpftrace, N), and ustack alike: bpftrace's own
+            // frame format.
             var rest = args[...]
             if case .variable(let mode, let mat)? = rest.first {
-                guard mode == "bpftrace" else { throw BtError(mat, "kstack(\(mode)): only bpftrace's stack mode is served") }
+                guard mode == "bpftrace" else { throw BtError(mat, "\(name)(\(mode)): only bpftrace's stack mode is served") }
                 rest = rest.dropFirst()
             }
-            guard rest.count <= 1 else { throw BtError(at, "kstack() takes a mode and a frame limit") }
-            return try kernelStack(limit: rest.first.map { a throws(BtError) in try literal(a) }, at)
-        case "ustack":
-            var rest = args[...]
-            if case .variable(let mode, let mat)? = rest.first {
-                guard mode == "bpftrace" else { throw BtError(mat, "ustack(\(mode)): only bpftrace's stack mode is served") }
-                rest = rest.dropFirst()
-            }
-            guard rest.count <= 1 else { throw BtError(at, "ustack() takes a mode and a frame limit") }
-            return try userStack(limit: rest.first.map { a throws(BtError) in try literal(a) }, at)
+            guard rest.count <= 1 else { throw BtError(at, "\(name)() takes a mode and a frame limit") }
+            return try stack(user: name == "ustack", limit: rest.first.map { a throws(BtError) in try literal(a) }, at)
         case "ksym":
             guard args.count == 1 else { throw BtError(at, "ksym() takes an address") }
             let v = try integer(args[0])
@@ -597,52 +584,24 @@ struct BtCompiler {
         }
     }
 
-    /// kstack: the stack the recording took at this event, symbolized as bpftrace prints it.
-    func kernelStack(limit: Int64?, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
-        guard let columns, let source else { throw BtError(at, "kstack in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
-        guard let column = source.kstackColumn else {
-            throw BtError(at, "kstack: \(source.event) was recorded without stacks (record it with bpfrec record --stack-events \(source.event) --stack kernel)")
+    /// kstack / ustack: the stack the recording took at this event, as bpftrace prints it
+    /// (symbol+offset, an address where no symbol covers it): kernel frames named from the
+    /// recorded kallsyms, user frames from the process's recorded maps and symbols at that time.
+    func stack(user: Bool, limit: Int64?, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
+        let name = user ? "ustack" : "kstack"
+        guard let columns, let source else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
+        guard let column = user ? source.ustackColumn : source.kstackColumn else {
+            throw BtError(at, "\(name): \(source.event) was recorded without \(user ? "user " : "")stacks (record it with bpfrec record --stack-events \(source.event) --stack \(user ? "user" : "kernel"))")
         }
-        let slot = columns.slot(column)
-        let symbols = self.symbols()
+        let slot = columns.slot(column), pid = user ? columns.slot("pid") : 0
+        let kernel = user ? nil : self.symbols(), process = user ? self.userSymbols() : nil
         let cap = limit.map { Int(clamping: $0) } ?? 127
         return (.string, { c in
-            let raw = c.row!.bytes(slot)
-            var frames: [String] = []
-            var i = 0
-            while i + 8 <= raw.count, frames.count < cap {
-                let a = raw[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                i += 8
-                if a == 0 { break }
-                if let s = symbols?.symbol(of: a) { frames.append("\(s.name)+\(s.offset)") } else { frames.append("0x" + String(a, radix: 16)) }
-            }
-            return .stack(frames)
-        })
-    }
-
-    /// ustack: the user stack the recording took at this event, named from the process's
-    /// recorded maps and symbols at that time (symbol+offset, as bpftrace prints it), an
-    /// address where no symbol covers it.
-    func userStack(limit: Int64?, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
-        guard let columns, let source else { throw BtError(at, "ustack in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
-        guard let column = source.ustackColumn else {
-            throw BtError(at, "ustack: \(source.event) was recorded without user stacks (record it with bpfrec record --stack-events \(source.event) --stack user)")
-        }
-        let slot = columns.slot(column), pid = columns.slot("pid")
-        let symbols = self.userSymbols()
-        let cap = limit.map { Int(clamping: $0) } ?? 127
-        return (.string, { c in
-            let raw = c.row!.bytes(slot)
-            let process = c.ints[pid][c.index]
-            var frames: [String] = []
-            var i = 0
-            while i + 8 <= raw.count, frames.count < cap {
-                let a = raw[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                i += 8
-                if a == 0 { break }
-                if let s = symbols?.symbol(pid: process, address: a, at: c.time) { frames.append("\(s.name)+\(s.offset)") } else { frames.append("0x" + String(a, radix: 16)) }
-            }
-            return .stack(frames)
+            let time = c.time, owner = user ? c.ints[pid][c.index] : 0
+            return .stack(StackFrames.decode(c.row!.bytes(slot)).prefix(cap).map { a in
+                let s = user ? process?.symbol(pid: owner, address: a, at: time) : kernel?.symbol(of: a)
+                return s.map { "\($0.name)+\($0.offset)" } ?? "0x" + String(a, radix: 16)
+            })
         })
     }
 }
