@@ -229,6 +229,9 @@ public enum BtInterpreter {
             return Compiled(attach: r.attach, name: r.name, input: r.input, predicate: predicate, body: body, scratchCount: c.scratchSlots.count)
         }
         let compiled = try resolved.map { try compile($0, into: runtime.maps) }
+        // Stacks are named from what the recording kept: say so when it kept nothing to name them.
+        if case .some(.none) = loaded { runtime.out.warn("bpfan \(tool): this recording has no kernel symbols (kallsyms): kstack and ksym() print kernel addresses in hex") }
+        if case .some(.none) = usersLoaded { runtime.out.warn("bpfan \(tool): ustack: this recording has no process maps (bpfrec record --families stacks keeps them); user frames print as addresses") }
         for note in TracepointSource.coverageNotes(compiled.compactMap { $0.input?.source }) { runtime.out.warn("bpfan \(tool): \(note)") }
         let families = Set(compiled.compactMap { $0.input.map { Recording.family(ofTable: $0.source.table) } })
         if let lost = rec.lossSummary(families: families) {

@@ -73,3 +73,13 @@ import TraceTools
         #expect(r.failed && r.stderr.last?.contains("ustack: sched:sched_switch was recorded without user stacks") == true, "\(r.stderr)")
     }
 }
+
+extension BtUserStackTests {
+    /// A recording without process maps or kallsyms (the synthetic samples of BtProfileTests)
+    /// cannot name frames: the stacks print as addresses, and stderr says why.
+    @Test func unnamedFramesAreSaid() throws {
+        let r = try runTool(Bt.self, ["-e", "profile:hz:10 { @u[ustack] = count(); @k[kstack] = count(); }", try BtProfileTests.samples()])
+        #expect(r.stderr.contains("bpfan bt: ustack: this recording has no process maps (bpfrec record --families stacks keeps them); user frames print as addresses"), "\(r.stderr)")
+        #expect(r.stderr.contains("bpfan bt: this recording has no kernel symbols (kallsyms): kstack and ksym() print kernel addresses in hex"), "\(r.stderr)")
+    }
+}
