@@ -18,7 +18,7 @@ var products: [Product] = [
 ]
 var targets: [Target] = [
     .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
-    // For SQL over the events (not used by a command yet; a test keeps the wiring honest).
+    // SQL over the events (bpfan sql, bpfan export): virtual tables over the chunks.
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     // The chunk file format: knows nothing about BPF, tools or argument parsing.
     .target(name: "TraceFormat", dependencies: ["CZstd"], swiftSettings: strict),
@@ -41,9 +41,12 @@ var targets: [Target] = [
     .target(name: "OfflineBpftrace", dependencies: ["TraceAnalysis", "TraceFormat", "TraceReport", "TraceExpressions"], swiftSettings: hot),
     // Scans, joins of start/finish events, process state, symbolization.
     .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "TraceSchema", "TraceExpressions"], exclude: ["README.md", "gen-syscall-arguments.py"], swiftSettings: hot),
+    // SQL over recordings: one SQLite virtual table module over the chunks (constraints pushed
+    // to the chunk statistics), derived views fed by the engine's trackers, exports.
+    .target(name: "TraceSQL", dependencies: ["CSQLite", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport"], swiftSettings: strict),
     // One file per bcc/libbpf-tools/bpftrace tool, plus info/check.
     .target(name: "TraceTools", dependencies: [
-        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace", "TraceStatistics", "TraceFlameGraph",
+        "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceExpressions", "OfflineBpftrace", "TraceStatistics", "TraceFlameGraph", "TraceSQL",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["STATUS.md", "Scripts"], swiftSettings: strict),
     .executableTarget(name: "bpfan", dependencies: ["TraceTools", "TraceReport"], swiftSettings: strict),
@@ -62,6 +65,7 @@ var targets: [Target] = [
     .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "TraceSchema", "TraceTestSupport", "CSQLite"], swiftSettings: strict),
     .testTarget(name: "TraceToolsTests", dependencies: ["TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceTestSupport", "TraceStatistics"],
                 exclude: ["Goldens"], swiftSettings: strict),
+    .testTarget(name: "TraceSQLTests", dependencies: ["TraceSQL", "TraceTools", "TraceAnalysis", "TraceFormat", "TraceSchema", "TraceReport", "TraceTestSupport", "CSQLite"], swiftSettings: strict),
     .testTarget(name: "TraceReportTests", dependencies: ["TraceReport"], swiftSettings: strict),
     .testTarget(name: "TraceFlameGraphTests", dependencies: ["TraceFlameGraph", "TraceTestSupport"], swiftSettings: strict),
     .testTarget(name: "TraceStatisticsTests", dependencies: ["TraceStatistics"], swiftSettings: strict),

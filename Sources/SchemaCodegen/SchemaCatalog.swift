@@ -102,7 +102,7 @@ public enum SchemaCatalog {
     /// Every family, ordered by file name.
     public static func loadFamilies(directory: URL) throws -> [FamilySchema] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }
+            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") && $0 != viewsFile }
             .sorted()
         var families: [FamilySchema] = []
         for name in files {
@@ -151,6 +151,47 @@ public enum SchemaCatalog {
             throw Error(description: "\(directory.path): a family is defined twice")
         }
         return families
+    }
+
+    /// The derived views of `bpfan sql`: not recorded tables, so in a file of their own.
+    public static let viewsFile = "views.json"
+
+    public struct View: Decodable, Sendable, Equatable {
+        public var name: String
+        public var doc: String
+        public var tables: [String]
+        public var columns: [ColumnSchema]
+    }
+
+    /// The views of schemas/views.json, checked: names unique and apart from every table's,
+    /// columns unique, documented, and not the `host` and `recording` every table gains.
+    public static func loadViews(directory: URL, tables: [TableSchema]) throws -> [View] {
+        let url = directory.appendingPathComponent(viewsFile)
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        struct File: Decodable { var views: [View] }
+        let views: [View]
+        do { views = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).views } catch {
+            throw Error(description: "\(url.path): \(error)")
+        }
+        let tableNames = Set(tables.map(\.name))
+        var seen = Set<String>()
+        for v in views {
+            guard seen.insert(v.name).inserted, !tableNames.contains(v.name) else {
+                throw Error(description: "\(url.path): view \(v.name) is defined twice or names a table")
+            }
+            for t in v.tables where !tableNames.contains(t) {
+                throw Error(description: "\(url.path): view \(v.name) needs unknown table \(t)")
+            }
+            let names = v.columns.map(\.name)
+            guard Set(names).count == names.count else { throw Error(description: "\(url.path): view \(v.name) has a column name twice") }
+            for c in v.columns {
+                guard !c.doc.isEmpty else { throw Error(description: "\(url.path): \(v.name).\(c.name) has no doc") }
+                guard c.name != "host", c.name != "recording" else {
+                    throw Error(description: "\(url.path): \(v.name).\(c.name): host and recording are added to every table and view")
+                }
+            }
+        }
+        return views
     }
 
     static func validate(_ f: FamilySchema, file: String) throws {

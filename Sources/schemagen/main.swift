@@ -10,7 +10,8 @@ do {
     let families = try SchemaCatalog.loadFamilies(directory: root.appendingPathComponent("schemas"))
     try FamilySources.check(families, bpfDirectory: root.appendingPathComponent("bpf"))
     var stale: [String] = []
-    for (path, text) in Emitters.all(families) {
+    let views = try SchemaCatalog.loadViews(directory: root.appendingPathComponent("schemas"), tables: families.flatMap(\.tables))
+    for (path, text) in Emitters.all(families) + [(Emitters.viewsPath, Emitters.views(views))] {
         let url = root.appendingPathComponent(path)
         let current = try? String(contentsOf: url, encoding: .utf8)
         if current == text { continue }

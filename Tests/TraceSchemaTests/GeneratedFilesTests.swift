@@ -15,6 +15,11 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
     }
     // The compiled-in catalog is the one the JSON describes.
     #expect(EventTables.all == families.flatMap(\.tables))
+    // The derived views of bpfan sql: their catalog is generated from schemas/views.json too.
+    let views = try SchemaCatalog.loadViews(directory: packageRoot.appendingPathComponent("schemas"), tables: families.flatMap(\.tables))
+    let committedViews = try String(contentsOf: packageRoot.appendingPathComponent(Emitters.viewsPath), encoding: .utf8)
+    #expect(committedViews == Emitters.views(views), "\(Emitters.viewsPath) is stale: run make generate")
+    #expect(ViewSchemas.all.map(\.name) == views.map(\.name))
     try FamilySources.check(families, bpfDirectory: packageRoot.appendingPathComponent("bpf"))
 }
 

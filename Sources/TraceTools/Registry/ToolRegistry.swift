@@ -39,7 +39,7 @@ public enum ToolRegistry {
     ] + scripts
 
     /// The recording commands, then the tools.
-    public static var commands: [ParsableCommand.Type] { [InfoCommand.self, CheckCommand.self, ToolsCommand.self, CompareCommand.self, FlamegraphCommand.self] + tools.map { $0 } }
+    public static var commands: [ParsableCommand.Type] { [InfoCommand.self, CheckCommand.self, ToolsCommand.self, CompareCommand.self, FlamegraphCommand.self, SqlCommand.self, ExportCommand.self] + tools.map { $0 } }
 
     public enum Status: String, Sendable { case supported, notYet = "not yet", impossible }
 

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// `bpfan sql` as a user runs it: the built binary, its exit codes and streams.
+@Suite struct SqlCommandTests {
+    let sample = SampleRecordingTests.sample
+
+    func bpfan(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("bpfan")
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func aQueryPrintsATableCsvOrJson() throws {
+        let sql = "SELECT name, count(*) AS n FROM syscalls WHERE name IN ('openat', 'read') GROUP BY name ORDER BY name"
+        let table = try bpfan(["sql", sample, sql])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout == "name    n\n------  ----\nopenat  2753\nread    1932\n")
+        let csv = try bpfan(["sql", "--format", "csv", sample, sql])
+        #expect(csv.stdout == "name,n\r\nopenat,2753\r\nread,1932\r\n")
+        let json = try bpfan(["sql", "--format", "json", sample, sql])
+        #expect(json.stdout == "{\"name\":\"openat\",\"n\":2753}\n{\"name\":\"read\",\"n\":1932}\n")
+    }
+
+    @Test func statementsComeFromAFileOrStdin() throws {
+        let file = scratchFile("q.sql")
+        try "SELECT count(*) FROM syscall;\nSELECT count(*) FROM block_requests;\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let f = try bpfan(["sql", "--format", "csv", "-f", file, sample])
+        #expect(f.status == 0, "\(f.stderr)")
+        #expect(f.stdout == "count(*)\r\n19456\r\ncount(*)\r\n1620\r\n")
+        let piped = try bpfan(["sql", "--format", "csv", sample], stdin: "SELECT count(*)\n FROM syscall;")
+        #expect(piped.stdout == "count(*)\r\n19456\r\n")
+    }
+
+    @Test func statsShowChunksReadAgainstSkipped() throws {
+        let r = try bpfan(["sql", "--stats", sample, "SELECT count(*) FROM syscall WHERE ts < 0"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("syscall: 1 scan, chunks read 0, skipped 3 (by their statistics), rows scanned 0, returned 0, columns decoded 1 of 7"), "\(r.stderr)")
+    }
+
+    @Test func badSQLIsSQLitesMessageWithItsPositionAndExit2() throws {
+        let r = try bpfan(["sql", sample, "SELECT count(*)\nFROM syscall WHERE pid = = 3"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "bpfan sql: near \"=\": syntax error at line 2, column 26 of the query (byte 41):\nFROM syscall WHERE pid = = 3\n                         ^\n")
+        let missing = try bpfan(["sql", sample, "SELECT * FROM nosuch"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no such table: nosuch"))
+    }
+
+    @Test func aQueryPastMaxMemoryStopsWithAClearError() throws {
+        let r = try bpfan(["sql", "--max-memory", "16M", sample,
+                           "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 200000) SELECT length(group_concat(hex(randomblob(200)))) FROM c"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("bpfan sql: the query needs more memory than --max-memory 16M allows"), "\(r.stderr)")
+        // The same query fits the default 2 GB.
+        #expect(try bpfan(["sql", sample, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 200000) SELECT length(group_concat(hex(randomblob(200)))) > 0 FROM c"]).status == 0)
+    }
+
+    @Test func badArgumentsNameWhatIsWrong() throws {
+        let r = try bpfan(["sql", "/nonexistent.trc", "SELECT 1"])
+        #expect(r.status == 1 && r.stderr.contains("/nonexistent.trc: cannot open"))
+        let f = try bpfan(["sql", "--format", "xml", sample, "SELECT 1"])
+        #expect(f.status != 0 && f.stderr.contains("--format xml: expected table, csv or json"))
+        let m = try bpfan(["sql", "--max-memory", "lots", sample, "SELECT 1"])
+        #expect(m.status != 0 && m.stderr.contains("--max-memory lots"))
+    }
+
+    @Test func aDamagedChunkStopsTheQueryWithItsOffset() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample)))
+        // The sample's largest block is a syscall chunk; zero 32 bytes in its payload.
+        let path = scratchFile("damaged.trc")
+        let mid = 902599 + 79709 / 2
+        for i in mid..<(mid + 32) { bytes[i] = 0 }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let r = try bpfan(["sql", path, "SELECT sum(duration) FROM syscall"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "bpfan sql: \(path): offset 902599: chunk block is damaged (CRC mismatch)\n", "\(r.stderr)")
+        // Tables in sound chunks still answer.
+        #expect(try bpfan(["sql", path, "SELECT count(*) FROM sched_switch"]).status == 0)
+    }
+
+    /// The interactive shell needs a terminal: util-linux `script` gives it one.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pseudo-terminal"))
+    func theShellTakesDotCommandsAndStatements() throws {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("bpfan").path
+        let input = ".tables\n.schema processes\n.mode json\nSELECT count(*) AS n\n FROM syscall;\n.bogus\nSELECT * FROM;\n.quit\nSELECT 'after quit';\n"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", "\(exe) sql \(sample)", "/dev/null"]
+        let out = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardInput = inp
+        try p.run()
+        inp.fileHandleForWriting.write(Data(input.utf8))
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+        p.waitUntilExit()
+        #expect(o.contains("\nsyscall_detail\n"))
+        #expect(o.contains("block_requests  (view)\n"))
+        #expect(o.contains("  \"argv\" TEXT,"))
+        #expect(o.contains("   ...> {\"n\":19456}\n"))
+        #expect(o.contains("bpfan sql: unknown command .bogus"))
+        #expect(o.contains("near \";\": syntax error at line 1, column 14"))
+        #expect(!o.contains("after quit\"}"))
+    }
+}
