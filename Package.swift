@@ -57,7 +57,8 @@ var targets: [Target] = [
     .executableTarget(name: "trc-fuzz", dependencies: ["TraceFormat"], swiftSettings: strict),
     // Random argument vectors through every bpfan command's parser (and the tools, on a sample),
     // random --fail-if texts through compare's grammar (`make fuzz-flags`).
-    .executableTarget(name: "flag-fuzz", dependencies: ["TraceTools", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
+    .target(name: "FuzzSupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
+    .executableTarget(name: "flag-fuzz", dependencies: ["TraceTools", "FuzzSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
     .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
     .testTarget(name: "TraceSchemaTests", dependencies: ["TraceSchema", "TraceFormat", "SchemaCodegen"], swiftSettings: strict),
     // Builds small recordings with known events for the engine's and the tools' tests.
@@ -79,10 +80,15 @@ if hasLibBPF {
         // The BPF objects (embedded by their committed bpftool skeletons) and a small C shim.
         .target(name: "CBPFPrograms", dependencies: ["CLibBPF"]),
         .target(name: "TraceRecorder", dependencies: ["CLibBPF", "CBPFPrograms", "TraceFormat", "TraceSchema"], swiftSettings: strict),
-        .executableTarget(name: "bpfrec", dependencies: [
-            "TraceRecorder",
+        // bpfrec's commands (record, families), so that record-fuzz parses them as bpfrec does.
+        .target(name: "RecorderCommands", dependencies: [
+            "TraceRecorder", "TraceFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
+        .executableTarget(name: "bpfrec", dependencies: ["RecorderCommands"], swiftSettings: strict),
+        // bpfrec record's flags and -e / --stack-events specs against a copy of tracefs's
+        // event formats, mutated (make fuzz-flags).
+        .executableTarget(name: "record-fuzz", dependencies: ["RecorderCommands", "TraceRecorder", "TraceSchema", "FuzzSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         .testTarget(name: "TraceRecorderTests", dependencies: ["TraceRecorder", "CBPFPrograms", "CLibBPF", "TraceFormat", "TraceSchema", "TraceAnalysis", "TraceTestSupport"], swiftSettings: strict),
     ]
 }
