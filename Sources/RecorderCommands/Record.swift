@@ -139,8 +139,9 @@ public struct Record: ParsableCommand {
     var offCPUStacks = "blocked"
 
     @Flag(inversion: .prefixedNo, help: """
-        A live line of events, bytes, bytes/event and loss per second, redrawn in place. On by \
-        default when stderr is a terminal; never written into a pipe or a file.
+        A live line of events, bytes, bytes/event and loss per second, redrawn in place (with \
+        --ring, the bytes written and what the ring dropped; with --rotate, over all files). On \
+        by default when stderr is a terminal; never written into a pipe or a file.
         """)
     var status: Bool?
 
