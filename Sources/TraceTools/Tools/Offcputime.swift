@@ -67,7 +67,13 @@ public struct Offcputime: RecordingTool {
     var minBlock: UInt64 = 1
     @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces", valueName: "US"))
     var maxBlock: UInt64 = .max
-    @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
+    @Option(name: .customLong("state"), help: ArgumentHelp("""
+        filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h. \
+        As libbpf-tools offcputime tests it, the task's whole __state must equal STATE. Since \
+        Linux 6.1 most sleeps add TASK_FREEZABLE (8192): a nanosleep or futex wait is 8193, \
+        which the live tool refuses (it takes 0-2) and bpfan takes; with no match, the states \
+        seen are listed.
+        """, valueName: "STATE"))
     var state: Int64?
     @Flag(name: .customLong("tracer-frames"), help: """
         keep the recorder's own frames at the top of kernel stacks: its BPF program \
@@ -111,7 +117,9 @@ public struct Offcputime: RecordingTool {
         if let tid, t != tid { return false }
         if userThreadsOnly && userStack.isEmpty { return false }
         if kernelThreadsOnly && !userStack.isEmpty { return false }
-        if let state { return state == 0 ? prevState == 0 : prevState & state != 0 }
+        // libbpf-tools' `get_task_state(t) != state`: equality, whatever its help says of a
+        // bitmask (bcc's Python tool tests `state & STATE`; its output format is the same).
+        if let state { return prevState == state }
         return true
     }
 
@@ -126,6 +134,8 @@ public struct Offcputime: RecordingTool {
         // the maps; the comm in the key usually changes too, so one key spans one program).
         var totals: [OffCpuTracker.Key: (us: UInt64, firstSeen: Int64)] = [:]
         var stackless = (spans: 0, us: UInt64(0))
+        // --state's exact match finds nothing when the kernel adds flags to a sleep: say what was there.
+        var statesSeen: [Int64: Int] = [:]
         // A stack row and its sched_switch row come from two programs on one tracepoint, each
         // reading the clock: they are microseconds apart, in either order. A stack joins the
         // switch-out of its thread within this tolerance.
@@ -153,6 +163,7 @@ public struct Offcputime: RecordingTool {
             }
             let row = SchedSwitchRow(m)
             let t = row.tid, tgid = row.pid
+            if state != nil && (pid ?? tgid) == tgid && (tid ?? t) == t { statesSeen[row.prevState, default: 0] += 1 }
             let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts && row.ts &- $0.ts <= tolerance ? $0.key : nil }
             // -u/-k need the user stack, which may come after this row: a stackless switch-out
             // is stamped and filtered when its stack arrives.
@@ -168,6 +179,10 @@ public struct Offcputime: RecordingTool {
             let us = UInt64(span.duration / 1000)
             guard us >= minBlock && us <= maxBlock else { return }
             if let key = span.key { totals[key, default: (0, row.ts)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
+        }
+        if let state, totals.isEmpty, stackless.spans == 0, !statesSeen.isEmpty, statesSeen[state] == nil {
+            let seen = statesSeen.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { "\($0.key) (\($0.value))" }
+            out.warn("bpfan offcputime: --state \(state): no switch-out had a __state of exactly \(state); the states seen (switch-outs): \(seen.joined(separator: ", "))")
         }
         if stackless.spans > 0 {
             let why = rec.info?.offCPUStacks == "all"
