@@ -17,6 +17,11 @@ struct ComparisonReport {
     var problems: [String]
     var status: Int32
     var reason: String
+    /// A stack profile's weight unit per second (`us/s`): its keys are stacks, reported by
+    /// `emitStacks`. Nil for every other tool.
+    var stackUnit: String? = nil
+    /// How many stacks each list of a stack profile's report shows.
+    var top = 10
 
     static let percent = TextForm.formatted("%+.1f%%", scale: 0.01)
 
@@ -42,7 +47,9 @@ struct ComparisonReport {
             out.header(layout)
             for k in keys { out.row(layout, latencyRow(k)) }
         }
-        if measured != nil, keys.contains(where: { $0.rate != nil }) {
+        if let unit = stackUnit {
+            emitStacks(unit: unit, into: &out)
+        } else if measured != nil, keys.contains(where: { $0.rate != nil }) {
             out.note("\n")
             let layout = rateLayout(details: withDetails)
             out.header(layout)

@@ -12,9 +12,9 @@ public struct KeyedSamples: Sendable {
         public var bins: [UInt64]
         public var count: UInt64 = 0
 
-        @inline(__always) mutating func record(bin: Int, value: Int64?) {
-            count += 1
-            bins[bin] += 1
+        @inline(__always) mutating func record(bin: Int, value: Int64?, weight: UInt64) {
+            count += weight
+            bins[bin] += weight
             if let value { values.append(value) }
         }
     }
@@ -48,13 +48,14 @@ public struct KeyedSamples: Sendable {
     public var binSeconds: Double { seconds / Double(binCount) }
 
     /// Counts an event of `key` at `ts` with `value` (ignored without values); events outside
-    /// the window are not counted.
-    @inline(__always) public mutating func add(key: Int64, ts: Int64, value: Int64 = 0) {
+    /// the window are not counted. A stack profile's events weigh what they accumulated (us off
+    /// CPU): `weight` goes into the count and the bin instead of 1, so its rate is weight/s.
+    @inline(__always) public mutating func add(key: Int64, ts: Int64, value: Int64 = 0, weight: UInt64 = 1) {
         guard ts >= start && ts < end else { return }
         let bin = Int((Double(ts - start) / Double(end - start) * Double(binCount)).rounded(.down))
         let bins = binCount, keepsValue = hasValues
         // One hash per event: the default subscript's in-place modify.
-        series[key, default: Series(bins: [UInt64](repeating: 0, count: bins))].record(bin: min(bin, bins - 1), value: keepsValue ? value : nil)
+        series[key, default: Series(bins: [UInt64](repeating: 0, count: bins))].record(bin: min(bin, bins - 1), value: keepsValue ? value : nil, weight: weight)
     }
 
     /// Names `key` with a detail seen on `row` (the comm of a pid), keeping the earliest.
