@@ -346,4 +346,30 @@ struct CompareTests {
         #expect(try Self.row(r.stdout, "latency", "wget")["verdict"] == .string("regressed"))
         #expect(try Self.row(r.stdout, "latency", "curl")["verdict"] == .string("~"))
     }
+
+    @Test func tcplifeComparesBytesPerSessionBesideLifetimes() throws {
+        let loads = [SyntheticLoad(name: "curl", id: 300, rate: 100, median: 20_000_000), SyntheticLoad(name: "wget", id: 301, rate: 100, median: 20_000_000)]
+        let base = try CompareRecordings.tcpSessions(loads, seed: 37, txMedian: ["curl": 4096, "wget": 4096])
+        // wget sends (and receives) 40% more per session; lifetimes unchanged.
+        let new = try CompareRecordings.tcpSessions(loads, seed: 38, txMedian: ["curl": 4096, "wget": 4096 * 1.4])
+        let r = runCompare([base, new, "tcplife", "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        for key in ["wget tx", "wget rx"] {
+            let row = try Self.row(r.stdout, "bytes", key)
+            #expect(row["verdict"] == .string("regressed"), "\(key) \(row)")
+            if case .number(let rel)? = row["p50_relative"] { #expect(rel > 0.25 && rel < 0.55, "\(key) p50 \(rel)") } else { Issue.record("\(row)") }
+        }
+        // rx is 10 x tx: the base p50 of rx is ten times tx's, in bytes.
+        if case .int(let tx)? = try Self.row(r.stdout, "bytes", "curl tx")["base_p50_bytes"], case .int(let rx)? = try Self.row(r.stdout, "bytes", "curl rx")["base_p50_bytes"] {
+            #expect(rx == tx * 10 && tx > 3000 && tx < 5500, "tx \(tx) rx \(rx)")
+        } else { Issue.record("no base_p50_bytes") }
+        for key in ["curl tx", "curl rx"] { #expect(try Self.row(r.stdout, "bytes", key)["verdict"] == .string("~"), "\(key)") }
+        for key in ["curl", "wget"] { #expect(try Self.row(r.stdout, "latency", key)["verdict"] == .string("~"), "\(key)") }
+        // A duration bound ignores byte counts; a relative one on a named bytes key gates.
+        #expect(runCompare([base, new, "tcplife", "--fail-if", "max>100s"]).status == 0)
+        let named = runCompare([base, new, "tcplife", "--fail-if", "p50(wget tx)>+20%"])
+        #expect(named.status == 1, "\(named.stderr)")
+        let text = runCompare([base, new, "tcplife"]).stdout
+        #expect(text.contains("bytes per session, in KB"), "\(text)")
+    }
 }

@@ -14,7 +14,8 @@ public struct CompareCommand: ParsableCommand {
         cpudist (-P per pid, -L per tid, -p PID; cpudist -O), syscount (rates per
         syscall, -P per process, -L latencies too, -x, -e, -p), hardirqs (handler
         times per name; -C rates), softirqs (time per vector), tcplife (session
-        lifetimes per comm), offcputime and profile (stack profiles: off-CPU us
+        lifetimes per comm, and beside them bytes sent and received per session
+        as keys COMM tx and COMM rx, in KB), offcputime and profile (stack profiles: off-CPU us
         and samples per second of recording per folded stack). Keys are matched by the name the report shows; pids
         and tids differ between runs, so --by-comm matches them by comm instead.
         Without TOOL, the default suite runs biolatency -D, runqlat, cpudist,

@@ -41,11 +41,14 @@ struct ComparisonReport {
                 if let d = k.distribution { out.row(layout, suiteRow(k, distribution: d)) }
                 if let r = k.rate { out.row(layout, suiteRow(k, rate: r)) }
             }
-        } else if keys.contains(where: { $0.distribution != nil }) {
-            out.note("\n")
-            let layout = latencyLayout(details: withDetails)
-            out.header(layout)
-            for k in keys { out.row(layout, latencyRow(k)) }
+        } else {
+            // Durations in one table, byte counts (tcplife's tx/rx) in another, in KB.
+            for bytes in [false, true] where keys.contains(where: { $0.distribution != nil && $0.bytes == bytes }) {
+                out.note(bytes ? "\nbytes per session, in KB (KEY tx: sent and acked, KEY rx: received):\n" : "\n")
+                let layout = latencyLayout(details: withDetails, bytes: bytes)
+                out.header(layout)
+                for k in keys where k.bytes == bytes { out.row(layout, latencyRow(k)) }
+            }
         }
         if let unit = stackUnit {
             emitStacks(unit: unit, into: &out)
@@ -79,8 +82,9 @@ struct ComparisonReport {
             if let d = k.distribution {
                 let c = d.deciding?.bootstrap
                 let change = c.map { "\($0.level.name) \(ThresholdCheck.percent($0.relative))" + interval($0.relativeLow, $0.relativeHigh) } ?? ""
-                let sides = c.map { "\($0.level.name) \(ToolOutput.humanDuration($0.base, signed: false)) -> \(ToolOutput.humanDuration($0.new, signed: false)); " } ?? ""
-                var t = TestCase(suite: title, classname: "latency", name: name, output: sides + "n \(k.base.count) -> \(k.new.count)")
+                func shown(_ v: Int64) -> String { k.bytes ? "\(v) bytes" : ToolOutput.humanDuration(v, signed: false) }
+                let sides = c.map { "\($0.level.name) \(shown($0.base)) -> \(shown($0.new)); " } ?? ""
+                var t = TestCase(suite: title, classname: k.bytes ? "bytes" : "latency", name: name, output: sides + "n \(k.base.count) -> \(k.new.count)")
                 switch d.verdict {
                 case .regressed: t.failure = "regressed: " + change + p(d.adjustedP)
                 case .inconclusive(let why): t.skipped = "inconclusive: " + why
@@ -137,8 +141,12 @@ struct ComparisonReport {
         return l.layout
     }()
 
-    func latencyLayout(details: Bool) -> RowLayout {
-        var l = RowLayout.Builder(.row, "latency")
+    func latencyLayout(details: Bool, bytes: Bool = false) -> RowLayout {
+        // Byte counts show in KB as tcplife's TX_KB / RX_KB; JSON keeps bytes.
+        let form: TextForm = bytes ? .formatted("%.1f", scale: 1024) : .humanDuration(signed: false)
+        let change: TextForm = bytes ? .formatted("%+.1f", scale: 1024) : .humanDuration(signed: true)
+        let unit = bytes ? "_bytes" : "_ns"
+        var l = RowLayout.Builder(.row, bytes ? "bytes" : "latency")
         l.add("key", header: "%-14s ", keyLabel, row: "%-14s ")
         l.add("comm", header: "%-15s ", "COMM", row: "%-15s ", shown: details)
         l.add("base_count", header: "%8s ", "N BASE", row: "%8llu ")
@@ -146,22 +154,22 @@ struct ComparisonReport {
         l.add("base_rate", .formatted("%.1f", scale: 1), header: "%9s ", "BASE/s", row: "%9s ")
         l.add("new_rate", .formatted("%.1f", scale: 1), header: "%9s ", "NEW/s", row: "%9s ")
         for q in ["p50", "p90", "p99", "max"] {
-            l.add("base_\(q)_ns", .humanDuration(signed: false), header: "%8s ", "\(q.uppercased()) B", row: "%8s ")
-            l.add("new_\(q)_ns", .humanDuration(signed: false), header: "%8s ", "\(q.uppercased()) N", row: "%8s ")
+            l.add("base_\(q)\(unit)", form, header: "%8s ", "\(q.uppercased()) B", row: "%8s ")
+            l.add("new_\(q)\(unit)", form, header: "%8s ", "\(q.uppercased()) N", row: "%8s ")
         }
         l.add("on", header: "%-4s ", "ON", row: "%-4s ")
-        l.add("change_ns", .humanDuration(signed: true), header: "%9s ", "CHANGE", row: "%9s ")
+        l.add("change\(unit)", change, header: "%9s ", "CHANGE", row: "%9s ")
         l.add("relative", Self.percent, header: "%8s ", "REL", row: "%8s ")
         l.add("relative_ci", .interval(Self.percent), header: "%-18s ", "\(confidencePercent)% CI", row: "%-18s ", inJSON: false)
         l.json("relative_low")
         l.json("relative_high")
-        l.json("change_low_ns")
-        l.json("change_high_ns")
+        l.json("change_low\(unit)")
+        l.json("change_high\(unit)")
         l.add("p", .formatted("%.2g", scale: 1), header: "%8s ", "P(HOLM)", row: "%8s ")
         l.json("p_raw")
         l.json("u")
         for q in ["p50", "p90", "p99"] {
-            l.json("\(q)_change_ns")
+            l.json("\(q)_change\(unit)")
             l.json("\(q)_relative")
             l.json("\(q)_relative_low")
             l.json("\(q)_relative_high")
@@ -185,18 +193,19 @@ struct ComparisonReport {
     }
 
     func latencyRow(_ k: KeyComparison) -> [Value] {
+        func amount(_ v: Int64?) -> Value { k.bytes ? v.map { .int($0) } ?? .null : Self.duration(v) }
         var v: [Value] = [.string(k.name), .string(k.detail ?? ""), .uint(k.base.count), .uint(k.new.count), .double(k.base.rate), .double(k.new.rate)]
-        for i in 0..<3 { v += [Self.duration(k.base.quantiles?[i]), Self.duration(k.new.quantiles?[i])] }
-        v += [Self.duration(k.base.max), Self.duration(k.new.max)]
+        for i in 0..<3 { v += [amount(k.base.quantiles?[i]), amount(k.new.quantiles?[i])] }
+        v += [amount(k.base.max), amount(k.new.max)]
         let d = k.distribution
         let c = d?.deciding?.bootstrap
-        v += [.string(c?.level.name ?? "-"), Self.duration(c?.difference), Self.real(c?.relative), Self.range(c?.relativeLow, c?.relativeHigh),
-              Self.real(c?.relativeLow), Self.real(c?.relativeHigh), c.map { .duration(Int64($0.differenceLow.rounded())) } ?? .null,
-              c.map { .duration(Int64($0.differenceHigh.rounded())) } ?? .null,
+        v += [.string(c?.level.name ?? "-"), amount(c?.difference), Self.real(c?.relative), Self.range(c?.relativeLow, c?.relativeHigh),
+              Self.real(c?.relativeLow), Self.real(c?.relativeHigh), c.map { (k.bytes ? Value.int : Value.duration)(Int64($0.differenceLow.rounded())) } ?? .null,
+              c.map { (k.bytes ? Value.int : Value.duration)(Int64($0.differenceHigh.rounded())) } ?? .null,
               Self.real(d?.adjustedP), Self.real(d?.mannWhitney?.p), Self.real(d?.mannWhitney?.u)]
         for level in CompareSettings.quantiles {
             let b = d?.change(level)?.bootstrap
-            v += [Self.duration(b?.difference), Self.real(b?.relative), Self.real(b?.relativeLow), Self.real(b?.relativeHigh)]
+            v += [amount(b?.difference), Self.real(b?.relative), Self.real(b?.relativeLow), Self.real(b?.relativeHigh)]
         }
         v += [.string(d?.verdict.word ?? "-"), Self.reason(d?.verdict)]
         return v

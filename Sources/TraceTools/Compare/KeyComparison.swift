@@ -50,6 +50,8 @@ public struct KeyComparison: Sendable {
 
     public var name: String
     public var detail: String?
+    /// The values are byte counts (reported in KB), not nanoseconds.
+    public var bytes = false
     public var base: Side
     public var new: Side
     public var distribution: DistributionTest?

@@ -102,6 +102,8 @@ public struct NamedSamples: Sendable {
         public var values: [Int64]
         public var bins: [UInt64]
         public var count: UInt64
+        /// The values are byte counts, not nanoseconds (tcplife's bytes per session).
+        public var bytes = false
     }
     public var seconds: Double
     public var binCount: Int
@@ -152,10 +154,23 @@ public struct NamedSamples: Sendable {
                 joined.count += s.count
                 out[n] = joined
             } else {
-                out[n] = Series(name: n, detail: nil, values: s.values, bins: s.bins, count: s.count)
+                out[n] = Series(name: n, detail: nil, values: s.values, bins: s.bins, count: s.count, bytes: s.bytes)
             }
         }
         for n in out.keys { out[n]!.values.sort() }
         return NamedSamples(seconds: seconds, binCount: binCount, hasValues: hasValues, series: out)
+    }
+
+    /// These samples and `other`'s (of the same window), its keys named `KEY SUFFIX` and marked
+    /// as byte counts: a second distribution per key beside the first (tcplife's tx and rx).
+    public func adding(bytes other: NamedSamples, suffix: String) -> NamedSamples {
+        var joined = self
+        for (name, s) in other.series {
+            var s = s
+            s.name = name + " " + suffix
+            s.bytes = true
+            joined.series[s.name] = s
+        }
+        return joined
     }
 }
