@@ -16,7 +16,10 @@ public struct CompareCommand: ParsableCommand {
         times per name; -C rates), softirqs (time per vector), tcplife (session
         lifetimes per comm, and beside them bytes sent and received per session
         as keys COMM tx and COMM rx, in KB), offcputime and profile (stack profiles: off-CPU us
-        and samples per second of recording per folded stack). Keys are matched by the name the report shows; pids
+        and samples per second of recording per folded stack), bt (-e 'PROGRAM'
+        or FILE.bt, then its $1...: count() and sum() map entries as rates,
+        hist() lhist() stats() avg() min() max() entries as distributions of the
+        raw values the program gave them). Keys are matched by the name the report shows; pids
         and tids differ between runs, so --by-comm matches them by comm instead.
         Without TOOL, the default suite runs biolatency -D, runqlat, cpudist,
         syscount -L, hardirqs and softirqs, each where both recordings hold its

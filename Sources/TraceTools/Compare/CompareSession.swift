@@ -165,7 +165,7 @@ public enum CompareSession {
     static func parseTool<T: ComparableTool>(_ type: T.Type, _ args: [String]) throws -> any ComparableTool {
         let tool: T
         do { tool = try T.parse(args) } catch { throw CompareUsageError("\(T.toolName): \(T.message(for: error))") }
-        if let extra = tool.positionals.first {
+        if !T.takesArguments, let extra = tool.positionals.first {
             throw CompareUsageError("\(T.toolName): unexpected argument '\(extra)'; compare takes the two recordings before the tool, and no interval or count")
         }
         if tool.common.json { throw CompareUsageError("\(T.toolName): --json: give compare --format json") }

@@ -43,11 +43,11 @@ struct ComparisonReport {
             }
         } else {
             // Durations in one table, byte counts (tcplife's tx/rx) in another, in KB.
-            for bytes in [false, true] where keys.contains(where: { $0.distribution != nil && $0.bytes == bytes }) {
-                out.note(bytes ? "\nbytes per session, in KB (KEY tx: sent and acked, KEY rx: received):\n" : "\n")
-                let layout = latencyLayout(details: withDetails, bytes: bytes)
+            for unit in [SampleUnit.ns, .bytes, .number] where keys.contains(where: { $0.distribution != nil && $0.unit == unit }) {
+                out.note(unit == .bytes ? "\nbytes per session, in KB (KEY tx: sent and acked, KEY rx: received):\n" : unit == .number ? "\nvalues as given to hist() / lhist() / stats() / avg():\n" : "\n")
+                let layout = latencyLayout(details: withDetails, unit: unit)
                 out.header(layout)
-                for k in keys where k.bytes == bytes { out.row(layout, latencyRow(k)) }
+                for k in keys where k.unit == unit && (unit == .ns || k.distribution != nil) { out.row(layout, latencyRow(k)) }
             }
         }
         if let unit = stackUnit {
@@ -56,7 +56,7 @@ struct ComparisonReport {
             out.note("\n")
             let layout = rateLayout(details: withDetails)
             out.header(layout)
-            for k in keys { out.row(layout, rateRow(k)) }
+            for k in keys where k.rate != nil { out.row(layout, rateRow(k)) }
         }
         if keys.isEmpty { out.note("\nno events of \(title) in either recording\n") }
         out.note("\n")
@@ -82,9 +82,9 @@ struct ComparisonReport {
             if let d = k.distribution {
                 let c = d.deciding?.bootstrap
                 let change = c.map { "\($0.level.name) \(ThresholdCheck.percent($0.relative))" + interval($0.relativeLow, $0.relativeHigh) } ?? ""
-                func shown(_ v: Int64) -> String { k.bytes ? "\(v) bytes" : ToolOutput.humanDuration(v, signed: false) }
+                func shown(_ v: Int64) -> String { k.unit == .ns ? ToolOutput.humanDuration(v, signed: false) : k.unit == .bytes ? "\(v) bytes" : String(v) }
                 let sides = c.map { "\($0.level.name) \(shown($0.base)) -> \(shown($0.new)); " } ?? ""
-                var t = TestCase(suite: title, classname: k.bytes ? "bytes" : "latency", name: name, output: sides + "n \(k.base.count) -> \(k.new.count)")
+                var t = TestCase(suite: title, classname: k.unit == .ns ? "latency" : k.unit == .bytes ? "bytes" : "values", name: name, output: sides + "n \(k.base.count) -> \(k.new.count)")
                 switch d.verdict {
                 case .regressed: t.failure = "regressed: " + change + p(d.adjustedP)
                 case .inconclusive(let why): t.skipped = "inconclusive: " + why
@@ -141,12 +141,16 @@ struct ComparisonReport {
         return l.layout
     }()
 
-    func latencyLayout(details: Bool, bytes: Bool = false) -> RowLayout {
+    func latencyLayout(details: Bool, unit kind: SampleUnit = .ns) -> RowLayout {
         // Byte counts show in KB as tcplife's TX_KB / RX_KB; JSON keeps bytes.
-        let form: TextForm = bytes ? .formatted("%.1f", scale: 1024) : .humanDuration(signed: false)
-        let change: TextForm = bytes ? .formatted("%+.1f", scale: 1024) : .humanDuration(signed: true)
-        let unit = bytes ? "_bytes" : "_ns"
-        var l = RowLayout.Builder(.row, bytes ? "bytes" : "latency")
+        let form: TextForm, change: TextForm
+        switch kind {
+        case .ns: (form, change) = (.humanDuration(signed: false), .humanDuration(signed: true))
+        case .bytes: (form, change) = (.formatted("%.1f", scale: 1024), .formatted("%+.1f", scale: 1024))
+        case .number: (form, change) = (.formatted("%.4g", scale: 1), .formatted("%+.4g", scale: 1))
+        }
+        let unit = kind == .ns ? "_ns" : kind == .bytes ? "_bytes" : ""
+        var l = RowLayout.Builder(.row, kind == .ns ? "latency" : kind == .bytes ? "bytes" : "values")
         l.add("key", header: "%-14s ", keyLabel, row: "%-14s ")
         l.add("comm", header: "%-15s ", "COMM", row: "%-15s ", shown: details)
         l.add("base_count", header: "%8s ", "N BASE", row: "%8llu ")
@@ -193,15 +197,15 @@ struct ComparisonReport {
     }
 
     func latencyRow(_ k: KeyComparison) -> [Value] {
-        func amount(_ v: Int64?) -> Value { k.bytes ? v.map { .int($0) } ?? .null : Self.duration(v) }
+        func amount(_ v: Int64?) -> Value { k.unit != .ns ? v.map { .int($0) } ?? .null : Self.duration(v) }
         var v: [Value] = [.string(k.name), .string(k.detail ?? ""), .uint(k.base.count), .uint(k.new.count), .double(k.base.rate), .double(k.new.rate)]
         for i in 0..<3 { v += [amount(k.base.quantiles?[i]), amount(k.new.quantiles?[i])] }
         v += [amount(k.base.max), amount(k.new.max)]
         let d = k.distribution
         let c = d?.deciding?.bootstrap
         v += [.string(c?.level.name ?? "-"), amount(c?.difference), Self.real(c?.relative), Self.range(c?.relativeLow, c?.relativeHigh),
-              Self.real(c?.relativeLow), Self.real(c?.relativeHigh), c.map { (k.bytes ? Value.int : Value.duration)(Int64($0.differenceLow.rounded())) } ?? .null,
-              c.map { (k.bytes ? Value.int : Value.duration)(Int64($0.differenceHigh.rounded())) } ?? .null,
+              Self.real(c?.relativeLow), Self.real(c?.relativeHigh), c.map { amount(Int64($0.differenceLow.rounded())) } ?? .null,
+              c.map { amount(Int64($0.differenceHigh.rounded())) } ?? .null,
               Self.real(d?.adjustedP), Self.real(d?.mannWhitney?.p), Self.real(d?.mannWhitney?.u)]
         for level in CompareSettings.quantiles {
             let b = d?.change(level)?.bootstrap

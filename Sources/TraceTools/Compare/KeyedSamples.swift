@@ -102,8 +102,12 @@ public struct NamedSamples: Sendable {
         public var values: [Int64]
         public var bins: [UInt64]
         public var count: UInt64
-        /// The values are byte counts, not nanoseconds (tcplife's bytes per session).
-        public var bytes = false
+        /// What the values are: ns, byte counts (tcplife's bytes per session), plain numbers
+        /// (a bt program's hist()).
+        public var unit: SampleUnit = .ns
+        /// The key counts (or sums) and has no values: its rate is tested whatever the tool's
+        /// `ratesDecide` (a bt program's count() and sum() maps beside its hist() maps).
+        public var counted = false
     }
     public var seconds: Double
     public var binCount: Int
@@ -154,7 +158,7 @@ public struct NamedSamples: Sendable {
                 joined.count += s.count
                 out[n] = joined
             } else {
-                out[n] = Series(name: n, detail: nil, values: s.values, bins: s.bins, count: s.count, bytes: s.bytes)
+                out[n] = Series(name: n, detail: nil, values: s.values, bins: s.bins, count: s.count, unit: s.unit, counted: s.counted)
             }
         }
         for n in out.keys { out[n]!.values.sort() }
@@ -168,9 +172,17 @@ public struct NamedSamples: Sendable {
         for (name, s) in other.series {
             var s = s
             s.name = name + " " + suffix
-            s.bytes = true
+            s.unit = .bytes
             joined.series[s.name] = s
         }
         return joined
     }
+}
+
+/// What a key's per-event values are, which decides how the report shows them.
+public enum SampleUnit: String, Sendable {
+    case ns
+    case bytes
+    /// A number without a unit (a bt program's hist() of whatever it was given).
+    case number
 }
