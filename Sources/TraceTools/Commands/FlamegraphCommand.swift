@@ -145,15 +145,7 @@ public struct FlamegraphCommand: ParsableCommand {
                 stacks = FlameGraphFile.stacks(new.items)
                 options.subtitle = ([name] + toolArguments + [Self.fileName(path)]).joined(separator: " ")
             }
-            if stacks.isEmpty { out.warn("bpfan flamegraph: note: no stacks to draw; the graph says so") }
-            let svgText = FlameGraph.svg(stacks, options)
-            if svg == "-" { out.document(svgText) } else {
-                do { try FlameGraphFile.write(svgText, to: svg) } catch {
-                    out.warn("bpfan flamegraph: \(error)")
-                    return 1
-                }
-            }
-            return 0
+            return draw(stacks, options, into: &out)
         } catch let e as UsageError {
             out.warn("bpfan flamegraph: \(e.message)")
         } catch {
@@ -173,6 +165,11 @@ public struct FlamegraphCommand: ParsableCommand {
         options.differential = true
         options.normalizeBase = normalize
         options.subtitle = Self.fileName(path) + ": widths the new column, colours the change from the base column" + (normalize ? " scaled to its total" : "") + " (red grew, blue fell)"
+        return draw(stacks, options, into: &out)
+    }
+
+    /// Writes the graph of `stacks` to --svg (stdout for `-`): 0, or 1 when it cannot be written.
+    func draw(_ stacks: [FlameStack], _ options: FlameGraphOptions, into out: inout ToolOutput) -> Int32 {
         if stacks.isEmpty { out.warn("bpfan flamegraph: note: no stacks to draw; the graph says so") }
         let svgText = FlameGraph.svg(stacks, options)
         if svg == "-" { out.document(svgText) } else {

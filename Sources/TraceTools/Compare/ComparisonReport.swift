@@ -226,9 +226,17 @@ struct ComparisonReport {
         l.add("comm", header: "%-15s ", "COMM", row: "%-15s ", shown: details)
         l.add("base_count", header: "%8s ", "N BASE", row: "%8llu ")
         l.add("new_count", header: "%8s ", "N NEW", row: "%8llu ")
-        l.add("base_rate", .formatted("%.1f", scale: 1), header: "%9s ", "BASE/s", row: "%9s ")
-        l.add("new_rate", .formatted("%.1f", scale: 1), header: "%9s ", "NEW/s", row: "%9s ")
-        l.add("change", .formatted("%+.1f", scale: 1), header: "%9s ", "CHANGE/s", row: "%9s ")
+        addRateTest(&l, width: 9, rateHeadings: ("BASE/s", "NEW/s", "CHANGE/s"), verdict: "%s")
+        l.literal(header: "\n", row: "\n")
+        return l.layout
+    }
+
+    /// A rate test's columns (the rate table's and a stack profile's): each side's rate, the
+    /// change with its interval, the p-values and the verdict.
+    func addRateTest(_ l: inout RowLayout.Builder, width: Int, rateHeadings h: (String, String, String), verdict: String) {
+        l.add("base_rate", .formatted("%.1f", scale: 1), header: "%\(width)s ", h.0, row: "%\(width)s ")
+        l.add("new_rate", .formatted("%.1f", scale: 1), header: "%\(width)s ", h.1, row: "%\(width)s ")
+        l.add("change", .formatted("%+.1f", scale: 1), header: "%\(width)s ", h.2, row: "%\(width)s ")
         l.add("relative", Self.percent, header: "%8s ", "REL", row: "%8s ")
         l.add("relative_ci", .interval(Self.percent), header: "%-18s ", "\(confidencePercent)% CI", row: "%-18s ", inJSON: false)
         l.json("relative_low")
@@ -237,18 +245,21 @@ struct ComparisonReport {
         l.json("change_high")
         l.add("p", .formatted("%.2g", scale: 1), header: "%8s ", "P(HOLM)", row: "%8s ")
         l.json("p_raw")
-        l.add("verdict", header: "%s", "VERDICT", row: "%s")
+        l.add("verdict", header: verdict, "VERDICT", row: verdict)
         l.json("reason")
-        l.literal(header: "\n", row: "\n")
-        return l.layout
     }
 
-    func rateRow(_ k: KeyComparison) -> [Value] {
+    /// The values of `addRateTest`'s columns.
+    func rateTestValues(_ k: KeyComparison) -> [Value] {
         let r = k.rate, w = r?.welch
-        return [.string(k.name), .string(k.detail ?? ""), .uint(k.base.count), .uint(k.new.count), .double(k.base.rate), .double(k.new.rate),
+        return [.double(k.base.rate), .double(k.new.rate),
                 Self.real(w?.difference), Self.real(r?.relative), Self.range(r?.relativeLow, r?.relativeHigh), Self.real(r?.relativeLow), Self.real(r?.relativeHigh),
                 Self.real(w?.low), Self.real(w?.high), Self.real(r?.adjustedP), Self.real(w?.p),
                 .string(r?.verdict.word ?? "-"), Self.reason(r?.verdict)]
+    }
+
+    func rateRow(_ k: KeyComparison) -> [Value] {
+        [.string(k.name), .string(k.detail ?? ""), .uint(k.base.count), .uint(k.new.count)] + rateTestValues(k)
     }
 
     /// The default suite's one table: a row per test of every tool's keys.

@@ -44,32 +44,15 @@ extension ComparisonReport {
         if list { l.add("list", header: "%-11s ", "LIST", row: "%-11s ") }
         l.add("base_weight", header: "%10s ", "BASE", row: "%10llu ")
         l.add("new_weight", header: "%10s ", "NEW", row: "%10llu ")
-        l.add("base_rate", .formatted("%.1f", scale: 1), header: "%10s ", "BASE " + unit, row: "%10s ")
-        l.add("new_rate", .formatted("%.1f", scale: 1), header: "%10s ", "NEW " + unit, row: "%10s ")
-        l.add("change", .formatted("%+.1f", scale: 1), header: "%10s ", "CHANGE", row: "%10s ")
+        addRateTest(&l, width: 10, rateHeadings: ("BASE " + unit, "NEW " + unit, "CHANGE"), verdict: "%-13s ")
         l.json("unit")
-        l.add("relative", Self.percent, header: "%8s ", "REL", row: "%8s ")
-        l.add("relative_ci", .interval(Self.percent), header: "%-18s ", "\(confidencePercent)% CI", row: "%-18s ", inJSON: false)
-        l.json("relative_low")
-        l.json("relative_high")
-        l.json("change_low")
-        l.json("change_high")
-        l.add("p", .formatted("%.2g", scale: 1), header: "%8s ", "P(HOLM)", row: "%8s ")
-        l.json("p_raw")
-        l.add("verdict", header: "%-13s ", "VERDICT", row: "%-13s ")
-        l.json("reason")
         l.add("stack", header: "%s", "STACK", row: "%s")
         l.literal(header: "\n", row: "\n")
         return l.layout
     }
 
     func stackRow(_ k: KeyComparison, list: StackMove?) -> [Value] {
-        let r = k.rate, w = r?.welch
-        var v: [Value] = list.map { [.string($0.rawValue)] } ?? []
-        v += [.uint(k.base.count), .uint(k.new.count), .double(k.base.rate), .double(k.new.rate), .double(k.new.rate - k.base.rate),
-              .string(stackUnit ?? ""), Self.real(r?.relative), Self.range(r?.relativeLow, r?.relativeHigh), Self.real(r?.relativeLow), Self.real(r?.relativeHigh),
-              Self.real(w?.low), Self.real(w?.high), Self.real(r?.adjustedP), Self.real(w?.p),
-              .string(r?.verdict.word ?? "-"), Self.reason(r?.verdict), .string(k.name)]
-        return v
+        let v: [Value] = list.map { [.string($0.rawValue)] } ?? []
+        return v + [.uint(k.base.count), .uint(k.new.count)] + rateTestValues(k) + [.string(stackUnit ?? ""), .string(k.name)]
     }
 }

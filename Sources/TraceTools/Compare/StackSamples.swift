@@ -5,27 +5,27 @@ import TraceReport
 /// times it accrued, keyed by the stack as its tool's folded form names it (the task's name,
 /// user frames outermost first, `-` with -d, kernel frames). Pids and tids are not part of the
 /// key: two runs of one workload have other ones, and the same comm and frames are one stack.
-struct StackSamples {
-    private var samples: KeyedSamples
-    private var ids: [String: Int64] = [:]
-    private var names: [Int64: String] = [:]
-
-    init(_ rec: Recording, bins: Int) {
-        samples = KeyedSamples(start: rec.effectiveStart, end: rec.effectiveEnd, binCount: bins, hasValues: false)
+enum StackSamples {
+    /// The samples of `events` (each at its time, of its tool's key, with its weight), each key
+    /// named by `name` with the time it was first seen (user frames are named with the maps of
+    /// that time); keys given one name (other pids, one comm and stack) are one stack.
+    static func named<Key: Hashable>(_ rec: Recording, bins: Int, _ events: [(ts: Int64, key: Key, weight: UInt64)],
+                                     name: (Key, _ firstSeen: Int64) -> String) -> NamedSamples {
+        var samples = KeyedSamples(start: rec.effectiveStart, end: rec.effectiveEnd, binCount: bins, hasValues: false)
+        var ids: [Key: Int64] = [:], names: [Int64: String] = [:], byName: [String: Int64] = [:]
+        for e in events {
+            let id: Int64
+            if let known = ids[e.key] { id = known } else {
+                let n = name(e.key, e.ts)
+                id = byName[n] ?? Int64(byName.count)
+                byName[n] = id
+                names[id] = n
+                ids[e.key] = id
+            }
+            samples.add(key: id, ts: e.ts, weight: e.weight)
+        }
+        return NamedSamples(samples) { names[$0]! }
     }
-
-    /// The id of the stack named `name`, given on first sight.
-    mutating func id(_ name: String) -> Int64 {
-        if let id = ids[name] { return id }
-        let id = Int64(ids.count)
-        ids[name] = id
-        names[id] = name
-        return id
-    }
-
-    mutating func add(_ id: Int64, ts: Int64, weight: UInt64) { samples.add(key: id, ts: ts, weight: weight) }
-
-    var named: NamedSamples { NamedSamples(samples) { names[$0]! } }
 
     /// A stack's name: its folded line without the value. Kernel frames carry `_[k]` (as
     /// `profile -a` prints them) so that a differential folded file keeps which half a frame
@@ -64,22 +64,14 @@ extension Offcputime: ComparableTool {
     public func samples(_ rec: Recording, bins: Int) throws -> NamedSamples {
         try validate(numbers: [])
         let ksyms = try KernelSymbols.load(rec.file)
-        var spans: [(ts: Int64, key: OffCpuTracker.Key, us: UInt64)] = []
-        var firstSeen: [OffCpuTracker.Key: Int64] = [:]
-        _ = try forEachSpan(rec, end: nil, ksyms: ksyms) { ts, key, us in
-            spans.append((ts, key, us))
-            if firstSeen[key] == nil { firstSeen[key] = ts }
-        }
-        let usyms = kernelStacksOnly ? nil : try UserSymbols.load(rec, pids: Set(firstSeen.keys.map(\.tgid)))
+        var spans: [(ts: Int64, key: OffCpuTracker.Key, weight: UInt64)] = []
+        _ = try forEachSpan(rec, end: nil, ksyms: ksyms) { ts, key, us in spans.append((ts, key, us)) }
+        let usyms = kernelStacksOnly ? nil : try UserSymbols.load(rec, pids: Set(spans.map(\.key.tgid)))
         let delimited = self.delimited && !(kernelStacksOnly || userStacksOnly)
-        var out = StackSamples(rec, bins: bins)
-        var ids: [OffCpuTracker.Key: Int64] = [:]
-        for (key, at) in firstSeen {
+        return StackSamples.named(rec, bins: bins, spans) { key, at in
             let f = frames(key, at: at, ksyms: ksyms, usyms: usyms)
-            ids[key] = out.id(StackSamples.name(comm: key.comm, kernel: f.kernel, user: f.user, delimited: delimited))
+            return StackSamples.name(comm: key.comm, kernel: f.kernel, user: f.user, delimited: delimited)
         }
-        for s in spans { out.add(ids[s.key]!, ts: s.ts, weight: s.us) }
-        return out.named
     }
 }
 
@@ -94,21 +86,13 @@ extension Profile: ComparableTool {
     public func samples(_ rec: Recording, bins: Int) throws -> NamedSamples {
         // Notes about the sampling rate are the tool's to print; compare reports rates.
         var notes = ToolOutput()
-        var seen: [(ts: Int64, key: Key)] = []
-        var firstSeen: [Key: Int64] = [:]
-        _ = try forEachSample(rec, end: nil, into: &notes) { ts, key in
-            seen.append((ts, key))
-            if firstSeen[key] == nil { firstSeen[key] = ts }
-        }
-        let (ksyms, usyms) = try symbols(rec, pids: Set(firstSeen.keys.map(\.tgid)), into: &notes)
+        var seen: [(ts: Int64, key: Key, weight: UInt64)] = []
+        _ = try forEachSample(rec, end: nil, into: &notes) { ts, key in seen.append((ts, key, 1)) }
+        let (ksyms, usyms) = try symbols(rec, pids: Set(seen.map(\.key.tgid)), into: &notes)
         let delimited = self.delimited && !(kernelStacksOnly || userStacksOnly)
-        var out = StackSamples(rec, bins: bins)
-        var ids: [Key: Int64] = [:]
-        for (key, at) in firstSeen {
+        return StackSamples.named(rec, bins: bins, seen) { key, at in
             let f = frames(key, at: at, ksyms: ksyms, usyms: usyms)
-            ids[key] = out.id(StackSamples.name(comm: String(decoding: key.comm, as: UTF8.self), kernel: f.kernel, user: f.user, delimited: delimited))
+            return StackSamples.name(comm: String(decoding: key.comm, as: UTF8.self), kernel: f.kernel, user: f.user, delimited: delimited)
         }
-        for s in seen { out.add(ids[s.key]!, ts: s.ts, weight: 1) }
-        return out.named
     }
 }
