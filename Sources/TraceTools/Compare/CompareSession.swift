@@ -17,6 +17,10 @@ public struct CompareRequest: Sendable {
     public var byComm = false
     public var from: String?
     public var to: String?
+    /// Stack profiles: where to write the differential folded file, and how many stacks each
+    /// list of the report shows.
+    public var foldedDiff: String?
+    public var top = 10
     /// The arguments as given, for the JSON header.
     public var arguments: [String] = []
 
@@ -72,6 +76,9 @@ public enum CompareSession {
         if let m = members.first, m.tool.measured == nil, let c = r.conditions.first(where: \.needsValues) {
             throw CompareUsageError("--fail-if '\(c.text)': \(m.title) counts events without values; only rate thresholds apply" + (m.name == "syscount" ? " (give -L for latencies)" : ""))
         }
+        if r.foldedDiff != nil && members.first?.tool.stackWeight == nil {
+            throw CompareUsageError("--folded-diff: give a stack profile tool (offcputime, profile)")
+        }
         let base = try open(r.base, role: "BASE", r), new = try open(r.new, role: "NEW", r)
         // A ring's dropped oldest chunks (or a set's missing first files) shorten that side's span.
         for (role, rec) in [("BASE", base), ("NEW", new)] {
@@ -107,6 +114,11 @@ public enum CompareSession {
                 baseSamples = baseSamples.keyedByDetail()
                 newSamples = newSamples.keyedByDetail()
             }
+            if let path = r.foldedDiff {
+                do { try FlameGraphFile.write(StackSamples.differentialFolded(base: baseSamples, new: newSamples), to: path, flag: "--folded-diff") } catch let e as AnalysisError {
+                    throw CompareUsageError(e.message)
+                }
+            }
             keys += Comparison.tests(base: baseSamples, new: newSamples, settings: settings, prefix: r.tool == nil ? m.name + ":" : "")
             lossFamilies.formUnion(m.tool.lossFamilies)
         }
@@ -140,9 +152,11 @@ public enum CompareSession {
         out.begin(tool: "compare", arguments: r.arguments, recording: new.path, host: new.host?.hostname, kernel: new.host?.kernelRelease,
                   window: (new.effectiveStart, new.effectiveEnd), clock: new.clock.map(WallClock.init))
         let single = r.tool == nil ? nil : members[0]
-        let report = ComparisonReport(title: single?.title ?? "suite: " + members.map(\.title).joined(separator: ", "),
-                                      measured: single.map { $0.tool.measured ?? "event rates" }, keyHeading: single.map { r.byComm ? "comm" : $0.tool.keyHeading } ?? "tool:key",
+        var report = ComparisonReport(title: single?.title ?? "suite: " + members.map(\.title).joined(separator: ", "),
+                                      measured: single.map { m in m.tool.stackWeight.map { "\($0.name) (\($0.unit))" } ?? m.tool.measured ?? "event rates" }, keyHeading: single.map { r.byComm ? "comm" : $0.tool.keyHeading } ?? "tool:key",
                                       settings: settings, keys: keys, checks: checks, problems: problems, status: status, reason: reason)
+        report.stackUnit = single?.tool.stackWeight?.unit
+        report.top = r.top
         report.emit(base: base, new: new, into: &out)
         if status != 0 { out.warn("bpfan compare: \(reason)") }
         return status
@@ -151,7 +165,7 @@ public enum CompareSession {
     static func parseTool<T: ComparableTool>(_ type: T.Type, _ args: [String]) throws -> any ComparableTool {
         let tool: T
         do { tool = try T.parse(args) } catch { throw CompareUsageError("\(T.toolName): \(T.message(for: error))") }
-        if let extra = tool.positionals.first {
+        if !T.takesArguments, let extra = tool.positionals.first {
             throw CompareUsageError("\(T.toolName): unexpected argument '\(extra)'; compare takes the two recordings before the tool, and no interval or count")
         }
         if tool.common.json { throw CompareUsageError("\(T.toolName): --json: give compare --format json") }

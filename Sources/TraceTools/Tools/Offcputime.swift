@@ -123,16 +123,12 @@ public struct Offcputime: RecordingTool {
         return true
     }
 
-    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        try validate(numbers: numbers)
-        let ksyms = try KernelSymbols.load(rec.file)
-        if ksyms == nil { out.warn("bpfan offcputime: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
-        let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
+    /// Every off-CPU span the flags keep that ends (its thread switched in) before `end`: its
+    /// stack key and microseconds, at its end. Returned: what spans had no stack, and with
+    /// --state the states the filtered threads' switch-outs had. Render and compare share it.
+    func forEachSpan(_ rec: Recording, end: Int64?, ksyms: KernelSymbols?, _ body: (_ ts: Int64, _ key: OffCpuTracker.Key, _ us: UInt64) -> Void) throws
+        -> (stackless: (spans: Int, us: UInt64), statesSeen: [Int64: Int]) {
         var tracker = OffCpuTracker()
-        // Off-CPU time per stack, and when the stack was first seen: its user frames are named
-        // with the maps of the program the process ran then (an exec keeps the pid and changes
-        // the maps; the comm in the key usually changes too, so one key spans one program).
-        var totals: [OffCpuTracker.Key: (us: UInt64, firstSeen: Int64)] = [:]
         var stackless = (spans: 0, us: UInt64(0))
         // --state's exact match finds nothing when the kernel adds flags to a sleep: say what was there.
         var statesSeen: [Int64: Int] = [:]
@@ -178,18 +174,42 @@ public struct Offcputime: RecordingTool {
             guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
             let us = UInt64(span.duration / 1000)
             guard us >= minBlock && us <= maxBlock else { return }
-            if let key = span.key { totals[key, default: (0, row.ts)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
+            if let key = span.key { body(row.ts, key, us) } else { stackless.spans += 1; stackless.us &+= us }
         }
+        return (stackless, statesSeen)
+    }
+
+    /// The frames of `key` as printed (nil for the half -U / -K leave out); user frames named
+    /// with the maps of the program its process ran `at`.
+    func frames(_ key: OffCpuTracker.Key, at: Int64, ksyms: KernelSymbols?, usyms: UserSymbols?) -> (kernel: [String]?, user: [String]?) {
+        (userStacksOnly ? nil : key.kernelStack.map { ksyms?.name(of: $0) ?? "[unknown]" },
+         kernelStacksOnly ? nil : key.userStack.map { usyms?.name(pid: key.tgid, address: $0, at: at) ?? "[unknown]" })
+    }
+
+    /// The warning for spans without a stack, when there are any.
+    func stacklessNote(_ rec: Recording, _ stackless: (spans: Int, us: UInt64)) -> String? {
+        guard stackless.spans > 0 else { return nil }
+        let why = rec.info?.offCPUStacks == "all"
+            ? "their stack rows were lost or came before the recorder attached"
+            : "the task was runnable when switched out: preempted, yielding or idle"
+        return "bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (\(why)) and are not shown"
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        try validate(numbers: numbers)
+        let ksyms = try KernelSymbols.load(rec.file)
+        if ksyms == nil { out.warn("bpfan offcputime: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
+        let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
+        // Off-CPU time per stack, and when the stack was first seen: its user frames are named
+        // with the maps of the program the process ran then (an exec keeps the pid and changes
+        // the maps; the comm in the key usually changes too, so one key spans one program).
+        var totals: [OffCpuTracker.Key: (us: UInt64, firstSeen: Int64)] = [:]
+        let (stackless, statesSeen) = try forEachSpan(rec, end: end, ksyms: ksyms) { ts, key, us in totals[key, default: (0, ts)].us &+= us }
         if let state, totals.isEmpty, stackless.spans == 0, !statesSeen.isEmpty, statesSeen[state] == nil {
             let seen = statesSeen.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { "\($0.key) (\($0.value))" }
             out.warn("bpfan offcputime: --state \(state): no switch-out had a __state of exactly \(state); the states seen (switch-outs): \(seen.joined(separator: ", "))")
         }
-        if stackless.spans > 0 {
-            let why = rec.info?.offCPUStacks == "all"
-                ? "their stack rows were lost or came before the recorder attached"
-                : "the task was runnable when switched out: preempted, yielding or idle"
-            out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (\(why)) and are not shown")
-        }
+        if let note = stacklessNote(rec, stackless) { out.warn(note) }
         // bcc sorts by time alone (ties in hash order); ties here go by thread, name, stacks.
         let sorted = totals.map { (key: $0.key, us: $0.value.us) }.sorted { a, b in
             if (a.us, a.key.tgid, a.key.tid, a.key.comm) != (b.us, b.key.tgid, b.key.tid, b.key.comm) {
@@ -198,15 +218,10 @@ public struct Offcputime: RecordingTool {
             if a.key.kernelStack != b.key.kernelStack { return a.key.kernelStack.lexicographicallyPrecedes(b.key.kernelStack) }
             return a.key.userStack.lexicographicallyPrecedes(b.key.userStack)
         }
-        func ksym(_ a: UInt64) -> String { ksyms?.name(of: a) ?? "[unknown]" }
         // User frames resolve through the recording's process maps and ELF symbol tables; an
         // address they do not cover prints as bcc prints an unresolved one.
         // Only the printed processes' symbol tables are parsed, and none for -K.
-        let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
-        let usyms = showUser ? try UserSymbols.load(rec, pids: Set(sorted.map(\.key.tgid))) : nil
-        func usym(_ key: OffCpuTracker.Key, _ a: UInt64) -> String {
-            usyms?.name(pid: key.tgid, address: a, at: totals[key]?.firstSeen ?? 0) ?? "[unknown]"
-        }
+        let usyms = kernelStacksOnly ? nil : try UserSymbols.load(rec, pids: Set(sorted.map(\.key.tgid)))
         let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
         if !folded {
             let context = pid.map { "PID \($0)" } ?? tid.map { "TID \($0)" } ?? (userThreadsOnly ? "user threads" : kernelThreadsOnly ? "kernel threads" : "all threads")
@@ -218,8 +233,8 @@ public struct Offcputime: RecordingTool {
             let style: StackItem.Style = folded
                 ? .folded(prefix: key.comm, delimited: needDelimiter, value: String(us))
                 : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(key.comm), .int(key.tid)), valueLine: printf("        %d\n\n", .uint(us)))
-            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))],
-                                kernel: showKernel ? key.kernelStack.map(ksym) : nil, user: showUser ? key.userStack.map { usym(key, $0) } : nil,
+            let names = frames(key, at: totals[key]?.firstSeen ?? 0, ksyms: ksyms, usyms: usyms)
+            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))], kernel: names.kernel, user: names.user,
                                 value: .uint(us), unit: .us, style: style, root: key.comm))
         }
     }
