@@ -103,16 +103,8 @@ public struct Offcputime: RecordingTool {
         if kernelThreadsOnly && userStacksOnly { throw AnalysisError("ERROR: Displaying user stacks for kernel threads doesn't make sense.") }
     }
 
-    /// bcc's THREAD_FILTER and STATE_FILTER on the task switched out. A kernel thread is one
-    /// with no user stack (the recording has no PF_KTHREAD flag; the live tool's user stack of
-    /// a kernel thread is empty too).
-    func records(tgid: Int64, tid t: Int64, prevState: Int64, userStack: [UInt64]) -> Bool {
-        if let pid, tgid != pid { return false }
-        if let tid, t != tid { return false }
-        if userThreadsOnly && userStack.isEmpty { return false }
-        if kernelThreadsOnly && !userStack.isEmpty { return false }
-        if let state { return state == 0 ? prevState == 0 : prevState & state != 0 }
-        return true
+    var filter: OffCpuSpans.Filter {
+        OffCpuSpans.Filter(pids: pid.map { [$0] }, tids: tid.map { [$0] }, userThreadsOnly: userThreadsOnly, kernelThreadsOnly: kernelThreadsOnly, state: state)
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
@@ -120,60 +112,18 @@ public struct Offcputime: RecordingTool {
         let ksyms = try KernelSymbols.load(rec.file)
         if ksyms == nil { out.warn("bpfan offcputime: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
         let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
-        var tracker = OffCpuTracker()
         // Off-CPU time per stack, and when the stack was first seen: its user frames are named
         // with the maps of the program the process ran then (an exec keeps the pid and changes
         // the maps; the comm in the key usually changes too, so one key spans one program).
         var totals: [OffCpuTracker.Key: (us: UInt64, firstSeen: Int64)] = [:]
         var stackless = (spans: 0, us: UInt64(0))
-        // A stack row and its sched_switch row come from two programs on one tracepoint, each
-        // reading the clock: they are microseconds apart, in either order. A stack joins the
-        // switch-out of its thread within this tolerance.
-        let tolerance: Int64 = 100_000
-        var stacks: [Int64: (ts: Int64, key: OffCpuTracker.Key)] = [:]
-        let sources = [ScanSource(OffcpuStackRow.self, reading: [\.pid, \.tid, \.comm, \.kstack, \.ustack, \.state]),
-                       ScanSource(SchedSwitchRow.self, reading: [\.pid, \.tid, \.prevState, \.nextTid])]
-        try rec.scanMerged(sources) { m in
-            if let end, m.ts >= end { return }
-            if m.source == 0 {
-                let row = OffcpuStackRow(m)
-                let t = row.tid, tgid = row.pid
-                var kernelStack = StackFrames.decode(row.kstack)
-                if !tracerFrames, let ksyms { kernelStack.removeFirst(ksyms.probeFrameCount(kernelStack)) }
-                let key = OffCpuTracker.Key(tid: t, tgid: tgid, comm: row.comm,
-                                            kernelStack: kernelStack,
-                                            userStack: StackFrames.decode(row.ustack))
-                // After its switch-out row: attach it (when that switch-out was recorded by the
-                // filters, which need the user stack to tell kernel threads: re-check them).
-                if records(tgid: tgid, tid: t, prevState: row.state, userStack: key.userStack) {
-                    if tracker.attachStack(ts: row.ts, tid: t, key: key, tolerance: tolerance) { return }
-                }
-                stacks[t] = (row.ts, key)
-                return
-            }
-            let row = SchedSwitchRow(m)
-            let t = row.tid, tgid = row.pid
-            let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts && row.ts &- $0.ts <= tolerance ? $0.key : nil }
-            // -u/-k need the user stack, which may come after this row: a stackless switch-out
-            // is stamped and filtered when its stack arrives.
-            let threadFilter = userThreadsOnly || kernelThreadsOnly
-            let prevState = row.prevState
-            if stack != nil ? records(tgid: tgid, tid: t, prevState: prevState, userStack: stack!.userStack)
-                            : (threadFilter || records(tgid: tgid, tid: t, prevState: prevState, userStack: [])) {
-                tracker.switchedOut(ts: row.ts, tid: t, key: stack)
-            }
-            let next = row.nextTid
-            stacks[next] = nil
-            guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
+        try OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end).scan(rec) { span in
             let us = UInt64(span.duration / 1000)
             guard us >= minBlock && us <= maxBlock else { return }
-            if let key = span.key { totals[key, default: (0, row.ts)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
+            if let key = span.key { totals[key, default: (0, span.end)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
         }
         if stackless.spans > 0 {
-            let why = rec.info?.offCPUStacks == "all"
-                ? "their stack rows were lost or came before the recorder attached"
-                : "the task was runnable when switched out: preempted, yielding or idle"
-            out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (\(why)) and are not shown")
+            out.warn(OffCpuSpans.stacklessWarning(tool: Self.toolName, rec, spans: stackless.spans, us: stackless.us))
         }
         // bcc sorts by time alone (ties in hash order); ties here go by thread, name, stacks.
         let sorted = totals.map { (key: $0.key, us: $0.value.us) }.sorted { a, b in
