@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TraceFormat
 import TraceSchema
+import TraceReport
 import TraceTestSupport
 @testable import TraceTools
 
@@ -143,4 +144,16 @@ private func offwakeRecording(wakingEvent: String = "sched_waking") throws -> St
     #expect(badList.failed && badList.stderr.last?.contains("argument -p/--pid: must be an integer") == true, "\(badList.stderr)")
     let both = try runTool(Offwaketime.self, ["-p", "1", "-u", try offwakeRecording()])
     #expect(both.failed && both.stderr.last?.contains("argument -u/--user-threads-only: not allowed with argument -p/--pid") == true, "\(both.stderr)")
+}
+
+@Test func offwaketimeJSONCarriesTheWakerAndValidates() throws {
+    let schema = try #require(JSONOutputSchemaTests.schema, "schemas/output.schema.json does not parse")
+    let out = try runTool(Offwaketime.self, ["--json", "-m", "200000", try offwakeRecording()])
+    let records = out.stdout.split(separator: "\n").map(String.init)
+    #expect(records.count == 2, "\(out.stdout)")
+    for line in records {
+        let value = try JSONValue.parse(line)
+        #expect(schema.violation(of: value) == nil, "\(line)")
+    }
+    #expect(records.last?.contains("\"waker\":{\"labels\":{\"pid\":50,\"tid\":50,\"comm\":\"sh\"},\"kernel\":[\"__wake_up_common\",\"pipe_write\"],\"user\":[\"[unknown]\"]}") == true, "\(records.last ?? "")")
 }
