@@ -49,26 +49,7 @@ public struct Offcputime: RecordingTool {
     var pid: Int64?
     @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
     var tid: Int64?
-    @Flag(name: [.customShort("u"), .customLong("user-threads-only")], help: "user threads only (no kernel threads)")
-    var userThreadsOnly = false
-    @Flag(name: [.customShort("k"), .customLong("kernel-threads-only")], help: "kernel threads only (no user threads)")
-    var kernelThreadsOnly = false
-    @Flag(name: [.customShort("U"), .customLong("user-stacks-only")], help: "show stacks from user space only (no kernel space stacks)")
-    var userStacksOnly = false
-    @Flag(name: [.customShort("K"), .customLong("kernel-stacks-only")], help: "show stacks from kernel space only (no user space stacks)")
-    var kernelStacksOnly = false
-    @Flag(name: [.customShort("d"), .customLong("delimited")], help: "insert delimiter between kernel/user stacks")
-    var delimited = false
-    @Flag(name: [.customShort("f"), .customLong("folded")], help: "output folded format")
-    var folded = false
-    @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (no effect: nothing is dropped)", valueName: "N"))
-    var stackStorageSize: Int = 1024
-    @Option(name: [.customShort("m", allowingJoined: true), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces", valueName: "US"))
-    var minBlock: UInt64 = 1
-    @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces", valueName: "US"))
-    var maxBlock: UInt64 = .max
-    @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
-    var state: Int64?
+    @OptionGroup var flags: OffCpuFlags
     @Flag(name: .customLong("tracer-frames"), help: """
         keep the recorder's own frames at the top of kernel stacks: its BPF program \
         (bpf_prog_<tag>_offcpu_switch_btf, named from the recording's BPF symbols) and the \
@@ -90,22 +71,13 @@ public struct Offcputime: RecordingTool {
     public static var flameGraphCountName: String { "us" }
 
     func validate(numbers: [Int]) throws {
-        let threadFlags = [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil,
-                           userThreadsOnly ? "-u/--user-threads-only" : nil, kernelThreadsOnly ? "-k/--kernel-threads-only" : nil].compactMap { $0 }
-        if threadFlags.count > 1 { throw AnalysisError("argument \(threadFlags[1]): not allowed with argument \(threadFlags[0])") }
-        if userStacksOnly && kernelStacksOnly { throw AnalysisError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only") }
         if let pid, pid < 0 { throw AnalysisError("argument -p/--pid: must be positive") }
         if let tid, tid < 0 { throw AnalysisError("argument -t/--tid: must be positive") }
-        if let state, state < 0 { throw AnalysisError("argument --state: must be positive") }
-        if minBlock == 0 { throw AnalysisError("argument -m/--min-block-time: must be nonzero") }
-        if maxBlock == 0 { throw AnalysisError("argument -M/--max-block-time: must be nonzero") }
-        if stackStorageSize <= 0 { throw AnalysisError("argument --stack-storage-size: must be nonzero") }
-        if kernelThreadsOnly && userStacksOnly { throw AnalysisError("ERROR: Displaying user stacks for kernel threads doesn't make sense.") }
+        try flags.check(threadFlags: [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil].compactMap { $0 })
+        if flags.kernelThreadsOnly && flags.userStacksOnly { throw AnalysisError("ERROR: Displaying user stacks for kernel threads doesn't make sense.") }
     }
 
-    var filter: OffCpuSpans.Filter {
-        OffCpuSpans.Filter(pids: pid.map { [$0] }, tids: tid.map { [$0] }, userThreadsOnly: userThreadsOnly, kernelThreadsOnly: kernelThreadsOnly, state: state)
-    }
+    var filter: OffCpuSpans.Filter { flags.filter(pids: pid.map { [$0] }, tids: tid.map { [$0] }) }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         try validate(numbers: numbers)
@@ -119,7 +91,7 @@ public struct Offcputime: RecordingTool {
         var stackless = (spans: 0, us: UInt64(0))
         try OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end).scan(rec) { span in
             let us = UInt64(span.duration / 1000)
-            guard us >= minBlock && us <= maxBlock else { return }
+            guard us >= flags.minBlock && us <= flags.maxBlock else { return }
             if let key = span.key { totals[key, default: (0, span.end)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
         }
         if stackless.spans > 0 {
@@ -137,20 +109,20 @@ public struct Offcputime: RecordingTool {
         // User frames resolve through the recording's process maps and ELF symbol tables; an
         // address they do not cover prints as bcc prints an unresolved one.
         // Only the printed processes' symbol tables are parsed, and none for -K.
-        let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
+        let showUser = !flags.kernelStacksOnly, showKernel = !flags.userStacksOnly
         let usyms = showUser ? try UserSymbols.load(rec, pids: Set(sorted.map(\.key.tgid))) : nil
         func usym(_ key: OffCpuTracker.Key, _ a: UInt64) -> String {
             usyms?.name(pid: key.tgid, address: a, at: totals[key]?.firstSeen ?? 0) ?? "[unknown]"
         }
-        let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
-        if !folded {
-            let context = pid.map { "PID \($0)" } ?? tid.map { "TID \($0)" } ?? (userThreadsOnly ? "user threads" : kernelThreadsOnly ? "kernel threads" : "all threads")
-            let stackContext = userStacksOnly ? "user" : kernelStacksOnly ? "kernel" : "user + kernel"
+        let needDelimiter = flags.needDelimiter
+        if !flags.folded {
+            let context = pid.map { "PID \($0)" } ?? tid.map { "TID \($0)" } ?? (flags.userThreadsOnly ? "user threads" : flags.kernelThreadsOnly ? "kernel threads" : "all threads")
+            let stackContext = flags.stackContext
             out.text("Tracing off-CPU time (us) of \(context) by \(stackContext) stack" + (numbers.first.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.") + "\n\n")
         }
         for (key, us) in sorted {
             // bcc offcputime.py's print loop: frames, then "    %-16s %s (%d)" and "        %d\n".
-            let style: StackItem.Style = folded
+            let style: StackItem.Style = flags.folded
                 ? .folded(prefix: key.comm, delimited: needDelimiter, value: String(us))
                 : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(key.comm), .int(key.tid)), valueLine: printf("        %d\n\n", .uint(us)))
             out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))],

@@ -35,7 +35,8 @@ public struct Offwaketime: RecordingTool {
             bpfan offwaketime run.trc            # off-CPU + waker stack time over the
                                                  # whole recording
             bpfan offwaketime run.trc 5          # the first 5 seconds only
-            bpfan offwaketime -f run.trc 5       # 5 seconds, and output in folded format
+            bpfan offwaketime -f run.trc 5       # 5 seconds, and output in folded
+                                                 # format
             bpfan offwaketime --svg ow.svg run.trc   # and an off-wake flame graph
             bpfan offwaketime -m 1000 run.trc    # only events that last more than 1000
                                                  # usec
@@ -45,8 +46,10 @@ public struct Offwaketime: RecordingTool {
             bpfan offwaketime -t 188 run.trc     # only thread 188
             bpfan offwaketime -u run.trc         # only user threads (no kernel)
             bpfan offwaketime -k run.trc         # only kernel threads (no user)
-            bpfan offwaketime -U run.trc         # only show user space stacks (no kernel)
-            bpfan offwaketime -K run.trc         # only show kernel space stacks (no user)
+            bpfan offwaketime -U run.trc         # only show user space stacks (no
+                                                 # kernel)
+            bpfan offwaketime -K run.trc         # only show kernel space stacks (no
+                                                 # user)
         """)
     public static let numericPositionals = ["duration"]
 
@@ -54,26 +57,7 @@ public struct Offwaketime: RecordingTool {
     var pids: String?
     @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace these TIDS only. Can be a comma separated list of TIDS.", valueName: "TIDS"))
     var tids: String?
-    @Flag(name: [.customShort("u"), .customLong("user-threads-only")], help: "user threads only (no kernel threads)")
-    var userThreadsOnly = false
-    @Flag(name: [.customShort("k"), .customLong("kernel-threads-only")], help: "kernel threads only (no user threads)")
-    var kernelThreadsOnly = false
-    @Flag(name: [.customShort("U"), .customLong("user-stacks-only")], help: "show stacks from user space only (no kernel space stacks)")
-    var userStacksOnly = false
-    @Flag(name: [.customShort("K"), .customLong("kernel-stacks-only")], help: "show stacks from kernel space only (no user space stacks)")
-    var kernelStacksOnly = false
-    @Flag(name: [.customShort("d"), .customLong("delimited")], help: "insert delimiter between kernel/user stacks")
-    var delimited = false
-    @Flag(name: [.customShort("f"), .customLong("folded")], help: "output folded format")
-    var folded = false
-    @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (no effect: nothing is dropped)", valueName: "STACK_STORAGE_SIZE"))
-    var stackStorageSize: Int = 1024
-    @Option(name: [.customShort("m", allowingJoined: true), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces (default 1)", valueName: "MIN_BLOCK_TIME"))
-    var minBlock: UInt64 = 1
-    @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces (default U64_MAX)", valueName: "MAX_BLOCK_TIME"))
-    var maxBlock: UInt64 = .max
-    @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
-    var state: Int64?
+    @OptionGroup var flags: OffCpuFlags
     @Flag(name: .customLong("tracer-frames"), help: "keep the recorder's frames atop kernel stacks: its programs, the tracepoint glue, and the waker's try_to_wake_up")
     var tracerFrames = false
     @OptionGroup var svgOptions: SVGOptions
@@ -102,17 +86,9 @@ public struct Offwaketime: RecordingTool {
     }
 
     func makeFilter() throws -> OffCpuSpans.Filter {
-        let threadFlags = [pids != nil ? "-p/--pid" : nil, tids != nil ? "-t/--tid" : nil,
-                           userThreadsOnly ? "-u/--user-threads-only" : nil, kernelThreadsOnly ? "-k/--kernel-threads-only" : nil].compactMap { $0 }
-        if threadFlags.count > 1 { throw AnalysisError("argument \(threadFlags[1]): not allowed with argument \(threadFlags[0])") }
-        if userStacksOnly && kernelStacksOnly { throw AnalysisError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only") }
-        if let state, state < 0 { throw AnalysisError("argument --state: must be positive") }
-        if minBlock == 0 { throw AnalysisError("argument -m/--min-block-time: must be nonzero") }
-        if maxBlock == 0 { throw AnalysisError("argument -M/--max-block-time: must be nonzero") }
-        if stackStorageSize <= 0 { throw AnalysisError("argument --stack-storage-size: must be nonzero") }
-        return OffCpuSpans.Filter(pids: try pids.map { try Self.idList($0, flag: "-p/--pid") },
-                                  tids: try tids.map { try Self.idList($0, flag: "-t/--tid") },
-                                  userThreadsOnly: userThreadsOnly, kernelThreadsOnly: kernelThreadsOnly, state: state)
+        let p = try pids.map { try Self.idList($0, flag: "-p/--pid") }, t = try tids.map { try Self.idList($0, flag: "-t/--tid") }
+        try flags.check(threadFlags: [pids != nil ? "-p/--pid" : nil, tids != nil ? "-t/--tid" : nil].compactMap { $0 })
+        return flags.filter(pids: p, tids: t)
     }
 
     /// bcc's wokeby_t: who last woke a thread, with its stacks at that wakeup.
@@ -141,8 +117,8 @@ public struct Offwaketime: RecordingTool {
         if event != Self.wakerEvents[0] {
             out.warn("bpfan offwaketime: \(rec.path) has waker stacks at \(event) only: a wakeup queued to another CPU is recorded there in that CPU's task, not the waker's (record sched:sched_waking for bcc's waker)")
         }
-        if !userStacksOnly && !columns.contains("kstack") { out.warn("bpfan offwaketime: \(event) was recorded without kernel stacks (--stack user): waker kernel stacks are empty") }
-        if !kernelStacksOnly && !columns.contains("ustack") { out.warn("bpfan offwaketime: \(event) was recorded without user stacks (--stack kernel): waker user stacks are empty") }
+        if !flags.userStacksOnly && !columns.contains("kstack") { out.warn("bpfan offwaketime: \(event) was recorded without kernel stacks (--stack user): waker kernel stacks are empty") }
+        if !flags.kernelStacksOnly && !columns.contains("ustack") { out.warn("bpfan offwaketime: \(event) was recorded without user stacks (--stack kernel): waker user stacks are empty") }
         let ksyms = try KernelSymbols.load(rec.file)
         if ksyms == nil { out.warn("bpfan offwaketime: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
         let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
@@ -164,7 +140,7 @@ public struct Offwaketime: RecordingTool {
             wokeby[m.int(3)] = (m.ts, Waker(comm: m.string(2), tid: m.int(1), tgid: m.int(0), kernelStack: kernel, userStack: stack(5)))
         }) { span in
             let us = UInt64(span.duration / 1000)
-            guard us >= minBlock && us <= maxBlock else { return }
+            guard us >= flags.minBlock && us <= flags.maxBlock else { return }
             // bcc takes the waker only for a span it counts; a span it skipped leaves it.
             let woke = wokeby.removeValue(forKey: span.tid)
             guard let target = span.key else { stackless.spans += 1; stackless.us &+= us; return }
@@ -187,26 +163,25 @@ public struct Offwaketime: RecordingTool {
             }
             return false
         }
-        let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
+        let showUser = !flags.kernelStacksOnly, showKernel = !flags.userStacksOnly
         let usyms = showUser ? try UserSymbols.load(rec, pids: Set(sorted.flatMap { [$0.key.target.tgid, $0.key.waker.tgid] })) : nil
         func ksym(_ a: UInt64) -> String { ksyms?.name(of: a) ?? "[unknown]" }
         func usym(_ pid: Int64, _ at: Int64) -> (UInt64) -> String {
             { usyms?.name(pid: pid, address: $0, at: at) ?? "[unknown]" }
         }
-        let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
-        if !folded {
-            let stackContext = userStacksOnly ? "user" : kernelStacksOnly ? "kernel" : "user + kernel"
-            out.text("Tracing blocked time (us) by \(stackContext) off-CPU and waker stack" + (numbers.first.map { " for \($0) secs.\n" } ?? "... Hit Ctrl-C to end.\n") + "\n")
+        let needDelimiter = flags.needDelimiter
+        if !flags.folded {
+            out.text("Tracing blocked time (us) by \(flags.stackContext) off-CPU and waker stack" + (numbers.first.map { " for \($0) secs.\n" } ?? "... Hit Ctrl-C to end.\n") + "\n")
         }
         for (key, value) in sorted {
             let t = key.target, w = key.waker
             // bcc drops the innermost user frame of the waker always, and the target's in -f.
-            let targetUser = folded ? Array(t.userStack.dropFirst()) : t.userStack
+            let targetUser = flags.folded ? Array(t.userStack.dropFirst()) : t.userStack
             let waker = StackItem.Waker(labels: [("pid", .int(w.tgid)), ("tid", .int(w.tid)), ("comm", .string(w.comm))],
                                         kernel: showKernel ? w.kernelStack.map(ksym) : nil,
                                         user: showUser ? w.userStack.dropFirst().map(usym(w.tgid, value.wakerSeen)) : nil,
                                         line: printf("    %-16s %s %d\n", "waker:", .string(w.comm), .int(w.tid)), name: w.comm)
-            let style: StackItem.Style = folded
+            let style: StackItem.Style = flags.folded
                 ? .foldedWoken(prefix: t.comm, delimited: needDelimiter, value: String(value.us))
                 : .bccWoken(delimited: needDelimiter, taskLine: printf("    %-16s %s %d\n", "target:", .string(t.comm), .int(t.tid)), valueLine: printf("        %d\n\n", .uint(value.us)))
             var item = StackItem(labels: [("pid", .int(t.tgid)), ("tid", .int(t.tid)), ("comm", .string(t.comm))],
