@@ -13,21 +13,7 @@ import TraceTestSupport
 /// us, no waker). Every stack starts with the probes' own frames (__traceiter_*), and the waker's with
 /// try_to_wake_up, which bcc's kprobe frame drops.
 private func offwakeRecording(wakingEvent: String = "sched_waking") throws -> String {
-    let text = """
-    name: \(wakingEvent)
-    ID: 301
-    format:
-    \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
-    \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;
-
-    \tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;
-    \tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;
-    \tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;
-    \tfield:int target_cpu;\toffset:32;\tsize:4;\tsigned:1;
-
-    print fmt: ""
-
-    """
+    let text = schedWakeupFormat(wakingEvent, id: 301)
     let format = try TracepointFormat.parse(text, system: "sched")
     let s = SyntheticRecording()
     s.duration = 2_000_000_000
