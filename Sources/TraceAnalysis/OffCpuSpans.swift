@@ -11,7 +11,14 @@ public struct OffCpuSpans {
         public var userThreadsOnly = false
         public var kernelThreadsOnly = false
         public var state: Int64?
-        public init(pids: Set<Int64>? = nil, tids: Set<Int64>? = nil, userThreadsOnly: Bool = false, kernelThreadsOnly: Bool = false, state: Int64? = nil) {
+        /// How --state is tested: libbpf-tools offcputime wants the whole state equal to it
+        /// (`get_task_state(t) != state`), bcc's Python tools (offwaketime) a shared bit
+        /// (`state & STATE`, or `== 0` for 0).
+        public enum StateMatch: Sendable { case equal, bitmask }
+        public var stateMatch: StateMatch
+        public init(pids: Set<Int64>? = nil, tids: Set<Int64>? = nil, userThreadsOnly: Bool = false, kernelThreadsOnly: Bool = false,
+                    state: Int64? = nil, stateMatch: StateMatch = .equal) {
+            self.stateMatch = stateMatch
             self.pids = pids
             self.tids = tids
             self.userThreadsOnly = userThreadsOnly
@@ -26,7 +33,12 @@ public struct OffCpuSpans {
             if let tids, !tids.contains(t) { return false }
             if userThreadsOnly && userStack.isEmpty { return false }
             if kernelThreadsOnly && !userStack.isEmpty { return false }
-            if let state { return state == 0 ? prevState == 0 : prevState & state != 0 }
+            if let state {
+                switch stateMatch {
+                case .equal: return prevState == state
+                case .bitmask: return state == 0 ? prevState == 0 : prevState & state != 0
+                }
+            }
             return true
         }
 
@@ -63,8 +75,9 @@ public struct OffCpuSpans {
 
     /// Calls `span` as each span ends (in time order) and `extra` with the rows of `sources`
     /// (their `source` numbered from `sourceCount`), merged in time order with the rows the
-    /// spans come from.
+    /// spans come from; `switchedOut` sees every switch-out before the filter (tgid, tid, state).
     public func scan(_ rec: Recording, with sources: [ScanSource] = [], extra: (MergedRow) throws -> Void = { _ in },
+                     switchedOut: (_ tgid: Int64, _ tid: Int64, _ state: Int64) -> Void = { _, _, _ in },
                      span: (Span) throws -> Void) throws {
         var tracker = OffCpuTracker()
         // A stack row and its sched_switch row come from two programs on one tracepoint, each
@@ -95,6 +108,7 @@ public struct OffCpuSpans {
             }
             let row = SchedSwitchRow(m)
             let t = row.tid, tgid = row.pid
+            switchedOut(tgid, t, row.prevState)
             let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts && row.ts &- $0.ts <= tolerance ? $0.key : nil }
             // -u/-k need the user stack, which may come after this row: a stackless switch-out
             // is stamped and filtered when its stack arrives.

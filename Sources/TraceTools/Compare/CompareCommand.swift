@@ -62,6 +62,8 @@ public struct CompareCommand: ParsableCommand {
           bpfan compare base.trc new.trc biolatency -D
           bpfan compare base.trc new.trc runqlat -P --by-comm --fail-if 'p99>+10%'
           bpfan compare base.trc new.trc syscount -L --format markdown
+          bpfan compare base.*.trc new.*.trc syscount   (rotated sets: --rotate's
+                                                          numbered files of each side)
         """)
 
     @Option(name: .customLong("fail-if"), help: ArgumentHelp("A threshold whose crossing fails the run (grammar above); repeatable.", valueName: "CONDITION"))
@@ -165,7 +167,16 @@ public struct CompareCommand: ParsableCommand {
             let missing = ["BASE.trc", "NEW.trc"].dropFirst(words.count).joined(separator: " ")
             throw CompareUsageError("missing \(missing); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
         }
-        var r = CompareRequest(base: words[0], new: words[1], tool: words.count > 2 ? words[2] : nil, toolArguments: Array(words.dropFirst(3)))
+        // Either side may be a rotated set: its numbered files, one after another.
+        let base = RecordingPaths.numberedSet(words, at: 0)
+        // `compare base.*.trc syscount`: a set took every file and the tool's name came next.
+        let next = base.count < words.count ? words[base.count] : nil
+        guard let next, !(ComparableTools.named(next) != nil && !RecordingPaths.isFile(next)) else {
+            throw CompareUsageError("missing NEW.trc after the base recording \(RecordingPaths.shown(base.argument)); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
+        }
+        let new = RecordingPaths.numberedSet(words, at: base.count)
+        let rest = words.dropFirst(base.count + new.count)
+        var r = CompareRequest(base: base.argument, new: new.argument, tool: rest.first, toolArguments: Array(rest.dropFirst()))
         r.arguments = arguments
         r.settings.minChange = try Self.percent(minChange, flag: "--min-change")
         guard alpha > 0 && alpha < 1 else { throw CompareUsageError("--alpha \(alpha): must lie between 0 and 1") }

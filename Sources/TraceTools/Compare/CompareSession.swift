@@ -73,12 +73,16 @@ public enum CompareSession {
             throw CompareUsageError("--fail-if '\(c.text)': \(m.title) counts events without values; only rate thresholds apply" + (m.name == "syscount" ? " (give -L for latencies)" : ""))
         }
         let base = try open(r.base, role: "BASE", r), new = try open(r.new, role: "NEW", r)
+        // A ring's dropped oldest chunks (or a set's missing first files) shorten that side's span.
+        for (role, rec) in [("BASE", base), ("NEW", new)] {
+            if let lost = rec.lostOldestNote { out.warn("bpfan compare: note: \(role) \(rec.path): \(lost)") }
+        }
         if r.tool == nil {
             members = try ComparableTools.suite.map { try member($0.tool, $0.arguments) }.filter { m in
                 base.missingTables(m.tool.requiredTables).isEmpty && new.missingTables(m.tool.requiredTables).isEmpty
             }
             if members.isEmpty {
-                throw CompareUsageError("\(r.base) and \(r.new) hold no family in common that compare's tools read (\(ComparableTools.names.joined(separator: ", ")))")
+                throw CompareUsageError("\(RecordingPaths.shown(r.base)) and \(RecordingPaths.shown(r.new)) hold no family in common that compare's tools read (\(ComparableTools.names.joined(separator: ", ")))")
             }
             if r.byComm { throw CompareUsageError("--by-comm: give a tool with -P or -L; the default suite is not keyed by pid") }
         }
@@ -157,16 +161,16 @@ public enum CompareSession {
     static func open(_ path: String, role: String, _ r: CompareRequest) throws -> Recording {
         let rec: Recording
         do {
-            rec = try Recording(file: TraceFile(path: path), window: .all)
+            rec = try Recording(file: RecordingPaths.open(path), window: .all)
         } catch let e as FormatError {
             throw CompareUsageError("\(role) \(e)")
         }
         let windowed: Recording
         do { windowed = try rec.windowed(from: r.from, to: r.to) } catch let e as AnalysisError {
-            throw CompareUsageError("\(role) \(path): \(e.message)")
+            throw CompareUsageError("\(role) \(RecordingPaths.shown(path)): \(e.message)")
         }
         guard windowed.effectiveEnd > windowed.effectiveStart else {
-            throw CompareUsageError("\(role) \(path): --from/--to leave nothing of its " + printf("%.3f s", .double(Double(rec.stopTime - rec.startTime) / 1e9)))
+            throw CompareUsageError("\(role) \(RecordingPaths.shown(path)): --from/--to leave nothing of its " + printf("%.3f s", .double(Double(rec.stopTime - rec.startTime) / 1e9)))
         }
         return windowed
     }

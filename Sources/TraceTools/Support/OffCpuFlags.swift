@@ -2,8 +2,9 @@ import ArgumentParser
 import TraceAnalysis
 
 /// The flags bcc's offcputime and offwaketime share (thread kind, stack halves, output form,
-/// block-time bounds, state), with the checks argparse makes of them. -p/-t differ: one id for
-/// offcputime, lists for offwaketime.
+/// block-time bounds), with the checks argparse makes of them. -p/-t differ: one id for
+/// offcputime, lists for offwaketime; --state too: equality in
+/// libbpf-tools offcputime, a bitmask in bcc's offwaketime.
 public struct OffCpuFlags: ParsableArguments {
     @Flag(name: [.customShort("u"), .customLong("user-threads-only")], help: "user threads only (no kernel threads)")
     var userThreadsOnly = false
@@ -23,8 +24,6 @@ public struct OffCpuFlags: ParsableArguments {
     var minBlock: UInt64 = 1
     @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces", valueName: "US"))
     var maxBlock: UInt64 = .max
-    @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
-    var state: Int64?
 
     public init() {}
 
@@ -33,14 +32,13 @@ public struct OffCpuFlags: ParsableArguments {
         let threadFlags = given + [userThreadsOnly ? "-u/--user-threads-only" : nil, kernelThreadsOnly ? "-k/--kernel-threads-only" : nil].compactMap { $0 }
         if threadFlags.count > 1 { throw AnalysisError("argument \(threadFlags[1]): not allowed with argument \(threadFlags[0])") }
         if userStacksOnly && kernelStacksOnly { throw AnalysisError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only") }
-        if let state, state < 0 { throw AnalysisError("argument --state: must be positive") }
         if minBlock == 0 { throw AnalysisError("argument -m/--min-block-time: must be nonzero") }
         if maxBlock == 0 { throw AnalysisError("argument -M/--max-block-time: must be nonzero") }
         if stackStorageSize <= 0 { throw AnalysisError("argument --stack-storage-size: must be nonzero") }
     }
 
-    func filter(pids: Set<Int64>?, tids: Set<Int64>?) -> OffCpuSpans.Filter {
-        OffCpuSpans.Filter(pids: pids, tids: tids, userThreadsOnly: userThreadsOnly, kernelThreadsOnly: kernelThreadsOnly, state: state)
+    func filter(pids: Set<Int64>?, tids: Set<Int64>?, state: Int64?, stateMatch: OffCpuSpans.Filter.StateMatch) -> OffCpuSpans.Filter {
+        OffCpuSpans.Filter(pids: pids, tids: tids, userThreadsOnly: userThreadsOnly, kernelThreadsOnly: kernelThreadsOnly, state: state, stateMatch: stateMatch)
     }
 
     /// bcc's `need_delimiter`: -d, and both halves shown.

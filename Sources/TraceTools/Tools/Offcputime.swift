@@ -50,6 +50,14 @@ public struct Offcputime: RecordingTool {
     @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
     var tid: Int64?
     @OptionGroup var flags: OffCpuFlags
+    @Option(name: .customLong("state"), help: ArgumentHelp("""
+        filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h. \
+        As libbpf-tools offcputime tests it, the task's whole __state must equal STATE. Since \
+        Linux 6.1 most sleeps add TASK_FREEZABLE (8192): a nanosleep or futex wait is 8193, \
+        which the live tool refuses (it takes 0-2) and bpfan takes; with no match, the states \
+        seen are listed.
+        """, valueName: "STATE"))
+    var state: Int64?
     @Flag(name: .customLong("tracer-frames"), help: """
         keep the recorder's own frames at the top of kernel stacks: its BPF program \
         (bpf_prog_<tag>_offcpu_switch_btf, named from the recording's BPF symbols) and the \
@@ -73,11 +81,14 @@ public struct Offcputime: RecordingTool {
     func validate(numbers: [Int]) throws {
         if let pid, pid < 0 { throw AnalysisError("argument -p/--pid: must be positive") }
         if let tid, tid < 0 { throw AnalysisError("argument -t/--tid: must be positive") }
+        if let state, state < 0 { throw AnalysisError("argument --state: must be positive") }
         try flags.check(threadFlags: [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil].compactMap { $0 })
         if flags.kernelThreadsOnly && flags.userStacksOnly { throw AnalysisError("ERROR: Displaying user stacks for kernel threads doesn't make sense.") }
     }
 
-    var filter: OffCpuSpans.Filter { flags.filter(pids: pid.map { [$0] }, tids: tid.map { [$0] }) }
+    /// libbpf-tools' `get_task_state(t) != state`: equality, whatever its help says of a
+    /// bitmask (bcc's Python tool tests `state & STATE`; its output format is the same).
+    var filter: OffCpuSpans.Filter { flags.filter(pids: pid.map { [$0] }, tids: tid.map { [$0] }, state: state, stateMatch: .equal) }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
         try validate(numbers: numbers)
@@ -89,10 +100,18 @@ public struct Offcputime: RecordingTool {
         // the maps; the comm in the key usually changes too, so one key spans one program).
         var totals: [OffCpuTracker.Key: (us: UInt64, firstSeen: Int64)] = [:]
         var stackless = (spans: 0, us: UInt64(0))
-        try OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end).scan(rec) { span in
+        // --state's exact match finds nothing when the kernel adds flags to a sleep: say what was there.
+        var statesSeen: [Int64: Int] = [:]
+        try OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end).scan(rec, switchedOut: { tgid, t, prevState in
+            if state != nil && (pid ?? tgid) == tgid && (tid ?? t) == t { statesSeen[prevState, default: 0] += 1 }
+        }) { span in
             let us = UInt64(span.duration / 1000)
             guard us >= flags.minBlock && us <= flags.maxBlock else { return }
             if let key = span.key { totals[key, default: (0, span.end)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
+        }
+        if let state, totals.isEmpty, stackless.spans == 0, !statesSeen.isEmpty, statesSeen[state] == nil {
+            let seen = statesSeen.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { "\($0.key) (\($0.value))" }
+            out.warn("bpfan offcputime: --state \(state): no switch-out had a __state of exactly \(state); the states seen (switch-outs): \(seen.joined(separator: ", "))")
         }
         if stackless.spans > 0 {
             out.warn(OffCpuSpans.stacklessWarning(tool: Self.toolName, rec, spans: stackless.spans, us: stackless.us))

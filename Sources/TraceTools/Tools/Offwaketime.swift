@@ -58,6 +58,8 @@ public struct Offwaketime: RecordingTool {
     @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace these TIDS only. Can be a comma separated list of TIDS.", valueName: "TIDS"))
     var tids: String?
     @OptionGroup var flags: OffCpuFlags
+    @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
+    var state: Int64?
     @Flag(name: .customLong("tracer-frames"), help: "keep the recorder's frames atop kernel stacks: its programs, the tracepoint glue, and the waker's try_to_wake_up")
     var tracerFrames = false
     @OptionGroup var svgOptions: SVGOptions
@@ -87,8 +89,10 @@ public struct Offwaketime: RecordingTool {
 
     func makeFilter() throws -> OffCpuSpans.Filter {
         let p = try pids.map { try Self.idList($0, flag: "-p/--pid") }, t = try tids.map { try Self.idList($0, flag: "-t/--tid") }
+        if let state, state < 0 { throw AnalysisError("argument --state: must be positive") }
         try flags.check(threadFlags: [pids != nil ? "-p/--pid" : nil, tids != nil ? "-t/--tid" : nil].compactMap { $0 })
-        return flags.filter(pids: p, tids: t)
+        // bcc's STATE_FILTER: `p->__state & STATE` (`== 0` for 0).
+        return flags.filter(pids: p, tids: t, state: state, stateMatch: .bitmask)
     }
 
     /// bcc's wokeby_t: who last woke a thread, with its stacks at that wakeup.
