@@ -42,6 +42,13 @@ public struct OffCpuSpans {
             return true
         }
 
+        /// The filter on a sleeping task at its wakeup (bcc's waker() tests THREAD_FILTER and
+        /// STATE_FILTER on the wakee): its state is the one it switched out with; -u/-k, which
+        /// need its user stack, are left to its span.
+        public func takesWakeup(tgid: Int64, tid t: Int64, state: Int64) -> Bool {
+            records(tgid: tgid, tid: t, prevState: state, userStack: userThreadsOnly ? [1] : [])
+        }
+
         var needsUserStack: Bool { userThreadsOnly || kernelThreadsOnly }
     }
 

@@ -110,6 +110,13 @@ private func offwakeRecording(wakingEvent: String = "sched_waking") throws -> St
     let tracer = try runTool(Offwaketime.self, ["-f", "-K", "--tracer-frames", "-t", "101", "-m", "200000", path])
     #expect(tracer.stdout == "app;pipe_read;schedule;__schedule;__traceiter_sched_switch;--;__traceiter_sched_waking;try_to_wake_up;__wake_up_common;pipe_write;sh 250000\n", "\(tracer.stdout)")
 
+    // bcc's STATE_FILTER is a bitmask (`__state & STATE`): 3 takes the two sleeps (state 1), not
+    // the preemption (0), which --state 0 alone takes.
+    let sleeps = try runTool(Offwaketime.self, ["-f", "-K", "--state", "3", path])
+    #expect(sleeps.stdout == "sh;schedule;__schedule;--; 150000\napp;pipe_read;schedule;__schedule;--;__wake_up_common;pipe_write;sh 250000\n", "\(sleeps.stdout)")
+    let preempted = try runTool(Offwaketime.self, ["-f", "-K", "--state", "0", path])
+    #expect(preempted.stdout == "app;__schedule;--; 100000\n", "\(preempted.stdout)")
+
     // The total is offcputime's over the same spans.
     let off = try runTool(Offcputime.self, ["-f", path])
     let sum: (String) -> Int = { $0.split(separator: "\n").compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +) }

@@ -133,7 +133,11 @@ public struct Offwaketime: RecordingTool {
         var totals: [Key: (us: UInt64, targetSeen: Int64, wakerSeen: Int64)] = [:]
         var stackless = (spans: 0, us: UInt64(0))
         let spans = OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end)
+        // Each thread's last switch-out (tgid, state): what bcc's waker() filters the wakee by.
+        var asleep: [Int64: (tgid: Int64, state: Int64)] = [:]
         try spans.scan(rec, with: [ScanSource(event, wakerColumns)], extra: { m in
+            let target = m.int(3)
+            if let a = asleep[target], !filter.takesWakeup(tgid: a.tgid, tid: target, state: a.state) { return }
             func stack(_ i: Int) -> [UInt64] {
                 guard !wakerColumns[i].isEmpty else { return [] }
                 let blobs = m.batch.orderedBlobs[i]
@@ -141,8 +145,8 @@ public struct Offwaketime: RecordingTool {
             }
             var kernel = stack(4)
             if !tracerFrames, let ksyms { kernel.removeFirst(ksyms.wakeupProbeFrameCount(kernel)) }
-            wokeby[m.int(3)] = (m.ts, Waker(comm: m.string(2), tid: m.int(1), tgid: m.int(0), kernelStack: kernel, userStack: stack(5)))
-        }) { span in
+            wokeby[target] = (m.ts, Waker(comm: m.string(2), tid: m.int(1), tgid: m.int(0), kernelStack: kernel, userStack: stack(5)))
+        }, switchedOut: { tgid, tid, state in asleep[tid] = (tgid, state) }) { span in
             let us = UInt64(span.duration / 1000)
             guard us >= flags.minBlock && us <= flags.maxBlock else { return }
             // bcc takes the waker only for a span it counts; a span it skipped leaves it.
