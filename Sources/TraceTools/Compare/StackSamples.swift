@@ -66,8 +66,8 @@ extension Offcputime: ComparableTool {
         let ksyms = try KernelSymbols.load(rec.file)
         var spans: [(ts: Int64, key: OffCpuTracker.Key, weight: UInt64)] = []
         _ = try forEachSpan(rec, end: nil, ksyms: ksyms) { ts, key, us in spans.append((ts, key, us)) }
-        let usyms = kernelStacksOnly ? nil : try UserSymbols.load(rec, pids: Set(spans.map(\.key.tgid)))
-        let delimited = self.delimited && !(kernelStacksOnly || userStacksOnly)
+        let usyms = flags.kernelStacksOnly ? nil : try UserSymbols.load(rec, pids: Set(spans.map(\.key.tgid)))
+        let delimited = flags.needDelimiter
         return StackSamples.named(rec, bins: bins, spans) { key, at in
             let f = frames(key, at: at, ksyms: ksyms, usyms: usyms)
             return StackSamples.name(comm: key.comm, kernel: f.kernel, user: f.user, delimited: delimited)

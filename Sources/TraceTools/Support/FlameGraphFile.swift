@@ -20,6 +20,14 @@ enum FlameGraphFile {
         frames += (item.user ?? []).reversed().map { FlameFrame($0, .user) }
         if item.delimits { frames.append(FlameFrame("-", .delimiter)) }
         frames += (item.kernel ?? []).reversed().map { FlameFrame($0, .kernel) }
+        // offwaketime: the waker's stack upside down above the blocked one, as its folded line.
+        if let waker = item.waker {
+            frames.append(FlameFrame("--", .delimiter))
+            frames += (waker.kernel ?? []).map { FlameFrame($0, .kernel) }
+            if item.wakerDelimits { frames.append(FlameFrame("-", .delimiter)) }
+            frames += (waker.user ?? []).map { FlameFrame($0, .user) }
+            if !waker.name.isEmpty { frames.append(FlameFrame(waker.name, .process)) }
+        }
         return frames
     }
 
