@@ -231,6 +231,7 @@ public enum Recorder {
         // A stop request with a launched command running: the command is given this long to
         // exit (recorded meanwhile) before the recording stops.
         var commandGraceEnd: UInt64?
+        var commandExitTime: UInt64?
         var lastStatus = (time: startTime, events: UInt64(0), lost: UInt64(0))
         while true {
             // Sleep between drains unless the last one stopped at its budget with more waiting.
@@ -250,6 +251,7 @@ public enum Recorder {
             }
             if let launched {
                 if launched.poll() {
+                    commandExitTime = now
                     stopReason = requested.map { "the command exited after \($0)" } ?? "the command exited"
                     break
                 }
@@ -319,7 +321,10 @@ public enum Recorder {
         }
         loss.window(maps: maps, families: loaded, generic: generic, now: stopTime, into: &lostRows)
         if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
-        info.stopTime = Int64(stopTime)
+        // With -- CMD the recording is of CMD: it ends when CMD exited (seen within a drain
+        // interval), not after the detach and kallsyms reads that follow, which would leave the
+        // last half second empty and every rate low (found by Tests/Validation/compare-validation.py).
+        info.stopTime = Int64(commandExitTime ?? stopTime)
         if stopReason == nil && pipeline.sizeLimitReached { stopReason = "--max-size \(RecorderOptions.sizeText(o.maxSize ?? 0)) reached" }
         info.stopReason = stopReason
         pipeline.metadata(name: MetadataName.recording, bytes: Array(try JSONEncoder.sortedKeys.encode(info)), closing: true)
@@ -367,7 +372,7 @@ public enum Recorder {
             shownPath += " (ring \(RecorderOptions.sizeText(r.capacity)): \(r.liveChunks) chunks kept"
                 + (r.droppedChunks > 0 ? ", the oldest \(r.droppedChunks) (\(RecorderOptions.sizeText(r.droppedBytes))) dropped)" : ", none dropped)")
         }
-        var summary = RecordingSummary(path: shownPath, seconds: Double(stopTime - startTime) / 1e9, eventsByFamily: events,
+        var summary = RecordingSummary(path: shownPath, seconds: Double((commandExitTime ?? stopTime) - startTime) / 1e9, eventsByFamily: events,
                                        chunkBytesByFamily: bytes, lostByFamily: lost, fileBytes: fileBytes, families: families)
         summary.ownerText = ownerText
         // The end line names only a stop the user may not expect (--max-size).

@@ -62,6 +62,24 @@ extension RecorderTests {
         #expect(shExit.count == 1 && exits.int("exit_code", shExit[0]) == 7 << 8)
     }
 
+    /// The recording ends where the command did (seen within the 20 ms drain interval), not
+    /// after the stop's kallsyms read and detach, which every family recorded (the stacks
+    /// family among them) took 0.4-1 s: an empty tail that made every rate over the recording
+    /// low (Tests/Validation/compare-validation.py found it).
+    @Test func aLaunchedRecordingEndsWhenTheCommandExits() throws {
+        let path = Harness.tempPath("launch-end")
+        defer { unlink(path) }
+        let (status, err) = try recordToEnd(path, ["--", "/bin/sleep", "0.2"])
+        #expect(status == 0, "\(err)")
+        let file = try TraceFile(path: path)
+        let info = try #require(try file.metadata(named: MetadataName.recording, as: RecordingInfo.self))
+        let pid = try #require(info.pids?.first)
+        let exits = try Rows(file, "process_exit")
+        let exit = try #require(exits.rows(where: "pid", is: Int64(pid)).first)
+        let stop = try #require(info.stopTime), exitTs = exits.int("ts", exit)
+        #expect(stop >= exitTs && stop - exitTs < 100_000_000, "stop \(Double(stop - exitTs) / 1e6) ms after the exit")
+    }
+
     @Test func launcherReturns128PlusTheSignal() throws {
         let path = Harness.tempPath("launch-kill")
         defer { unlink(path) }
