@@ -42,6 +42,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 # The kernel keeps 15 bytes of the executable's name as the comm.
 COMM = "compare-workload"[:15]
+# runqlat -P names a pid by the comm its first switch-in had: a command bpfrec launches is
+# first switched in before its exec, as "bpfrec" (cpudist -P shows compare-workloa).
+LAUNCHER = "bpfrec"
 
 WORKLOADS = ["syscalls", "blockio", "pingpong"]
 
@@ -62,7 +65,7 @@ def right_more(row):
 
 
 def right_spinner(row):
-    return row["measure"] == "latency" and row["key"] in ("runqlat:all", "runqlat:" + COMM)
+    return row["measure"] == "latency" and row["key"] in ("runqlat:all", "runqlat:" + COMM, "runqlat:" + LAUNCHER)
 
 
 # name: (workload the base is, the new side's extra arguments, base's extra arguments, what the
@@ -82,8 +85,8 @@ CHANGES = {
 # workload's own (None: every key).
 WORKLOAD_TOOLS = [
     ("syscount", ["syscount", "-L"], None),
-    ("runqlat", ["runqlat", "-P", "--by-comm"], COMM),
-    ("cpudist", ["cpudist", "-P", "--by-comm"], COMM),
+    ("runqlat", ["runqlat", "-P", "--by-comm"], (COMM, LAUNCHER)),
+    ("cpudist", ["cpudist", "-P", "--by-comm"], (COMM, LAUNCHER)),
 ]
 
 
@@ -150,7 +153,7 @@ class Runner:
             code, rows = self.compare(base, new, flags)
             codes.append(code)
             for r in rows:
-                if r.get("verdict") == "regressed" and (own is None or r["key"] == own):
+                if r.get("verdict") == "regressed" and (own is None or r["key"] in own):
                     # A single tool's rows are named by their measure (latency, rate).
                     r["measure"] = r["name"]
                     r["key"] = f"{tool}:{r['key']}"
@@ -176,6 +179,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the recordings (for --analyse-only)")
     ap.add_argument("--analyse-only", action="store_true",
                     help="record nothing: compare the recordings a --keep run left in --dir")
+    ap.add_argument("--record-only", action="store_true",
+                    help="with --keep: record, compare nothing (then --analyse-only, once per --compare-args)")
     ap.add_argument("--compare-args", default="",
                     help="more options for every bpfan compare, e.g. '--to 5' (the compared span)")
     ap.add_argument("--only", default="aa,detect", help="aa, detect or both (aa,detect)")
@@ -209,6 +214,9 @@ def main():
     det = {c: [] for c in CHANGES}
     done = 0
     for i in range(a.pairs):
+        if a.analyse_only and not all(os.path.exists(os.path.join(a.dir, f"{w}-a{i}.trc")) for w in WORKLOADS):
+            log(f"compare-validation: --analyse-only: {done} pair indices recorded in {a.dir}")
+            break
         if until and datetime.now(timezone.utc) >= until:
             log(f"compare-validation: --until {a.until} reached after {done} pair indices")
             break
@@ -216,16 +224,18 @@ def main():
         if "aa" in only:
             for w in WORKLOADS:
                 b2 = r.record(f"{w}-b{i}", [w])
-                aa[w].append(r.judge(base[w], b2))
+                if not a.record_only:
+                    aa[w].append(r.judge(base[w], b2))
         if "detect" in only:
             for c, (w, extra, base_extra, _, _) in CHANGES.items():
                 b = base[w] if base_extra is not None else r.record(f"{c}-base{i}", [w, "--cpu", str(a.cpu)])
                 pin = [] if base_extra is not None else ["--cpu", str(a.cpu)]
                 n = r.record(f"{c}-new{i}", [w] + pin + extra)
-                det[c].append(r.judge(b, n))
+                if not a.record_only:
+                    det[c].append(r.judge(b, n))
         done += 1
         log(f"compare-validation: pair index {i + 1}/{a.pairs} done, {time.time() - t0:.0f} s, load {loadavg():.2f}")
-        if not a.keep and not a.analyse_only:
+        if not a.keep and not a.analyse_only and not a.record_only:
             for f in os.listdir(a.dir):
                 if f.endswith(".trc"):
                     os.remove(os.path.join(a.dir, f))
@@ -235,7 +245,7 @@ def main():
         with open(meta) as f:
             m = json.load(f)
         r.loads, r.overran = m["loads"], [tuple(o) for o in m["overran"]]
-    elif a.keep:
+    elif a.keep or a.record_only:
         with open(meta, "w") as f:
             json.dump({"loads": r.loads, "overran": r.overran, "started": f"{started:%Y-%m-%d %H:%M}"}, f)
     lines = report(a, r, aa, det, done, started, time.time() - t0, only)
