@@ -159,6 +159,9 @@ class Runner:
                     r["key"] = f"{tool}:{r['key']}"
                     regressed.append(r)
         out["workload"] = (max(codes), regressed)
+        # The same comparisons' rate tests alone (syscount's, the only tool here that tests rates
+        # by default): the gate a CI job has when it does not gate on latencies.
+        out["rates"] = (max(codes), [r for r in regressed if r["measure"] == "rate"])
         return out
 
 
@@ -166,6 +169,11 @@ def label(row):
     """TOOL:KEY and the metric the verdict rests on (rate, or the latency's quantile)."""
     on = (row.get("on") or "").split()
     return f"{row['key']} {on[0] if row['measure'] == 'latency' and on else row['measure']}"
+
+
+SUITES = (("default", "default suite, every key"),
+          ("workload", "pid-filtered tools (syscount -L, runqlat -P --by-comm, cpudist -P --by-comm), the workload's keys"),
+          ("rates", "syscount -L's rate verdicts alone (of the same runs as the row above)"))
 
 
 def main():
@@ -267,8 +275,7 @@ def report(a, r, aa, det, done, started, elapsed, only):
              f"{min(loads):.2f}–{max(loads):.2f}, mean {sum(loads) / len(loads):.2f} on {os.cpu_count()} CPUs; "
              f"{over[0]} of {over[1]} workload ticks overran their 10 ms.")
     L.append("")
-    for suite, what in (("default", "default suite, every key"),
-                        ("workload", "pid-filtered tools (syscount -L, runqlat -P --by-comm, cpudist -P --by-comm), the workload's keys")):
+    for suite, what in SUITES:
         if "aa" in only:
             L.append(f"**A/A false alarms — {what}** (target ≤ 5%)")
             L.append("")
@@ -311,6 +318,39 @@ def report(a, r, aa, det, done, started, elapsed, only):
                 med = f"{sizes[len(sizes) // 2] * 100:+.0f}%" if sizes and sizes[len(sizes) // 2] != float("inf") else ("new key" if sizes else "—")
                 L.append(f"| {c} | {right_text} | {n} | {ok} | {pct(ok, n)} | {med} | {others} |")
             L.append("")
+        if "aa" in only and "detect" in only:
+            L += min_change_table(aa, det, suite)
+    return L
+
+
+def largest(rows, keep=lambda r: True):
+    """The largest relative change among `rows` that `keep` accepts (0 when none): raising
+    --min-change above it would make none of them regressed (a verdict rests on the largest
+    called change, and --min-change only bounds that change from below)."""
+    rels = [r["relative"] if r.get("relative") is not None else float("inf") for r in rows if keep(r)]
+    return max(rels, default=0.0)
+
+
+def min_change_table(aa, det, suite):
+    """What --min-change would bring the A/A false alarms to at most 5%, and the detection at it."""
+    ms = sorted((largest(p[suite][1]) for pairs in aa.values() for p in pairs), reverse=True)
+    if not ms:
+        return []
+    allowed = int(0.05 * len(ms))
+    x = ms[allowed] if allowed < len(ms) else 0.0
+    if x < 0.05:
+        return [f"The default --min-change (5%) already keeps these A/A false alarms at or below 5%.", ""]
+    if x == float("inf"):
+        return [f"No --min-change brings these A/A false alarms to 5%: keys only one side has trip them.", ""]
+    L = [f"At `--min-change` above {x * 100:.0f}% (number {allowed + 1}, from the top, of the {len(ms)} A/A "
+         f"pairs' largest regressed changes) at most {allowed} A/A pairs ({pct(allowed, len(ms))}) would trip; detection then "
+         f"(computed from the same verdicts, exact since raising --min-change only removes called changes):", "",
+         "| change | detected at that --min-change | rate |", "|---|---|---|"]
+    for c, pairs in det.items():
+        right = CHANGES[c][4]
+        ok = sum(1 for p in pairs if largest(p[suite][1], right) > x)
+        L.append(f"| {c} | {ok} of {len(pairs)} | {pct(ok, len(pairs))} |")
+    L.append("")
     return L
 
 
