@@ -81,6 +81,9 @@ CHANGES = {
                 "runqlat latency (runqlat:all; runqlat -P's workload comm)", right_spinner),
 }
 
+# Changes whose right metric is a latency: the rate judgement cannot name them.
+LATENCY_ONLY = {"spinner"}
+
 # The tools whose events are filtered to the recorded command, and which of their keys are the
 # workload's own (None: every key).
 WORKLOAD_TOOLS = [
@@ -303,6 +306,9 @@ def report(a, r, aa, det, done, started, elapsed, only):
             for c, pairs in det.items():
                 _, _, _, right_text, right = CHANGES[c]
                 n = len(pairs)
+                if suite == "rates" and c in LATENCY_ONLY:
+                    L.append(f"| {c} | {right_text} | {n} | n/a | n/a: no rate names it | | |")
+                    continue
                 ok, sizes, others = 0, [], 0
                 for p in pairs:
                     rows = p[suite][1]
@@ -347,6 +353,8 @@ def min_change_table(aa, det, suite):
          f"(computed from the same verdicts, exact since raising --min-change only removes called changes):", "",
          "| change | detected at that --min-change | rate |", "|---|---|---|"]
     for c, pairs in det.items():
+        if suite == "rates" and c in LATENCY_ONLY:
+            continue
         right = CHANGES[c][4]
         ok = sum(1 for p in pairs if largest(p[suite][1], right) > x)
         L.append(f"| {c} | {ok} of {len(pairs)} | {pct(ok, len(pairs))} |")
