@@ -89,7 +89,9 @@ LATENCY_ONLY = {"spinner"}
 WORKLOAD_TOOLS = [
     ("syscount", ["syscount", "-L"], None),
     ("runqlat", ["runqlat", "-P", "--by-comm"], (COMM, LAUNCHER)),
-    ("cpudist", ["cpudist", "-P", "--by-comm"], (COMM, LAUNCHER)),
+    # cpudist -P names the workload by its comm; its "bpfrec" key is the recorder and other
+    # bpfrec processes the workload's context switches touch.
+    ("cpudist", ["cpudist", "-P", "--by-comm"], (COMM,)),
 ]
 
 
@@ -212,7 +214,10 @@ def main():
     a.report = a.report or os.path.join(a.dir, "report.md")
     until = None
     if a.until:
-        h, m = map(int, a.until.split(":"))
+        try:
+            h, m = map(int, a.until.split(":"))
+        except ValueError:
+            ap.error(f"--until: '{a.until}' is not HH:MM")
         now = datetime.now(timezone.utc)
         until = now.replace(hour=h, minute=m, second=0, microsecond=0)
 
