@@ -1,7 +1,9 @@
 #include <curl/curl.h>
 
 // curl_easy_setopt is variadic, which Swift cannot call: one POST is set up and run here.
-// The handle keeps its connection between calls (curl_easy_reset leaves the cache alone).
+// Every request gets a connection of its own: libcurl silently resends a request whose reused
+// connection died before any answer, and an INSERT that did land would then land twice. The
+// exporter retries itself, after checking what landed.
 typedef size_t (*trc_curl_write_fn)(char *, size_t, size_t, void *);
 
 static inline int trc_curl_post(CURL *h, const char *url, const void *body, size_t length,
@@ -18,6 +20,8 @@ static inline int trc_curl_post(CURL *h, const char *url, const void *body, size
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
     // No "Expect: 100-continue": it costs a round trip (or a 1 s wait) per batch.
     struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);

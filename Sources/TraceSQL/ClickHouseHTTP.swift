@@ -2,7 +2,7 @@ import CCurl
 import Foundation
 
 /// ClickHouse's HTTP interface, one request at a time, through libcurl (easy interface: a
-/// synchronous POST, with the connection kept between requests).
+/// synchronous POST on a fresh connection each time, see shim.h).
 public final class ClickHouseHTTP {
     public enum Failure: Error, CustomStringConvertible {
         /// The request may or may not have reached the server (refused, reset, timed out):
