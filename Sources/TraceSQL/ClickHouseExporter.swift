@@ -30,7 +30,7 @@ public final class ClickHouseExporter {
     /// Progress and notices for stderr.
     public var log: (String) -> Void = { _ in }
     /// Whether the server takes column codecs (CODEC(DoubleDelta, ZSTD)…); 18.16 does not.
-    public private(set) var codecs = false
+    public internal(set) var codecs = false
     public private(set) var serverVersion: [Int] = []
     private var retries = 0
 
@@ -113,12 +113,23 @@ public final class ClickHouseExporter {
         return " CODEC(ZSTD)"
     }
 
+    /// Each column's declaration (name, type, codec where the server takes codecs).
+    func declarations(_ columns: [ClickHouseColumn], time: String?) -> [String] {
+        columns.map { ClickHouseSQL.quote($0.name) + " " + $0.typeName + codec($0, time: time) }
+    }
+
+    /// The table: MergeTree ordered by (host, recording, time column); a view's time column
+    /// is Nullable, which a sorting key may not be, hence ifNull.
+    func createStatement(_ name: String, columns: [ClickHouseColumn], time: String?) -> String {
+        let key = ["host", "recording"] + (time.map { t in columns.first { $0.name == t }!.nullable ? ["ifNull(\(ClickHouseSQL.quote(t)), 0)"] : [ClickHouseSQL.quote(t)] } ?? [])
+        return "CREATE TABLE IF NOT EXISTS \(ClickHouseSQL.quote(name)) (\(declarations(columns, time: time).joined(separator: ", "))) ENGINE = MergeTree ORDER BY (\(key.joined(separator: ", ")))"
+    }
+
     /// Creates the table if missing and adds the columns a newer recording brings.
     func create(_ name: String, columns: [ClickHouseColumn], time: String?) throws {
         let q = ClickHouseSQL.quote(name)
-        let key = ["host", "recording"] + (time.map { t in columns.first { $0.name == t }!.nullable ? ["ifNull(\(ClickHouseSQL.quote(t)), 0)"] : [ClickHouseSQL.quote(t)] } ?? [])
-        let decl = columns.map { ClickHouseSQL.quote($0.name) + " " + $0.typeName + codec($0, time: time) }
-        try sql.run("CREATE TABLE IF NOT EXISTS \(q) (\(decl.joined(separator: ", "))) ENGINE = MergeTree ORDER BY (\(key.joined(separator: ", ")))")
+        let decl = declarations(columns, time: time)
+        try sql.run(createStatement(name, columns: columns, time: time))
         let present = Set(try sql.rows("SELECT name FROM system.columns WHERE database = \(ClickHouseSQL.literal(sql.database)) AND table = \(ClickHouseSQL.literal(name))").compactMap(\.first))
         for (c, d) in zip(columns, decl) where !present.contains(c.name) {
             try sql.run("ALTER TABLE \(q) ADD COLUMN \(d)")

@@ -155,6 +155,9 @@ struct ClickHouseExportTests {
         let expected = try Self.localCounts(path).filter { $0.value > 0 }
         try Self.export(path, to: s.url, batchRows: 100)
         #expect(try Self.counts(s, path) == expected)
+        // 18.16 takes no CODEC clause: the tables are declared without one (the fallback).
+        let ddl = try s.query("SHOW CREATE TABLE syscall", database: "bpfan")
+        #expect(ddl.contains("ORDER BY (host, recording, ts)") && !ddl.contains("CODEC") && ddl.contains("ts UInt64"), "\(ddl)")
         // Again, under another path (a copy): the content is the same, so it is skipped.
         let copy = path + ".copy.trc"
         try FileManager.default.copyItem(atPath: path, toPath: copy)
@@ -195,6 +198,16 @@ struct ClickHouseExportTests {
                 #expect(try s.query("SELECT count() FROM (SELECT export_batch, count() AS n FROM \(t) GROUP BY export_batch HAVING n > 1000)", database: database) == "0\n")
             }
         }
+    }
+
+    @Test func codecsAreDeclaredOnlyWhereTheServerTakesThem() throws {
+        let e = try ClickHouseExporter(url: "http://127.0.0.1:1/", database: "d")
+        let cols = [ClickHouseColumn(name: "ts", base: .uint(bytes: 8), nullable: true), ClickHouseColumn(name: "exit_ts", base: .uint(bytes: 8), nullable: true),
+                    ClickHouseColumn(name: "comm", base: .string)] + ClickHouseExporter.extra
+        #expect(e.createStatement("v", columns: cols, time: "ts") == "CREATE TABLE IF NOT EXISTS `v` (`ts` Nullable(UInt64), `exit_ts` Nullable(UInt64), `comm` String, `host` String, `recording` String, `content_id` String, `export_batch` UInt32) ENGINE = MergeTree ORDER BY (host, recording, ifNull(`ts`, 0))")
+        e.codecs = true
+        let withCodecs = e.createStatement("v", columns: cols, time: "ts")
+        #expect(withCodecs.contains("`ts` Nullable(UInt64) CODEC(DoubleDelta, ZSTD), `exit_ts` Nullable(UInt64) CODEC(Delta, ZSTD), `comm` String CODEC(ZSTD)"))
     }
 
     @Test func aServerThatIsNotThereIsAOneLineError() throws {
