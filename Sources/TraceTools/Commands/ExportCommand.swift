@@ -27,7 +27,7 @@ public struct ExportCommand: ParsableCommand {
         EXAMPLES:
             bpfan export --format sqlite run.trc -o run.db
             bpfan export --format csv a.trc b.trc -o csv/
-            bpfan export --clickhouse http://127.0.0.1:8123/ --database traces a.trc b.trc
+            bpfan export --clickhouse http://127.0.0.1:8123/ a.trc b.trc
         """)
 
     @Option(name: .customLong("format"), help: ArgumentHelp("sqlite, csv or jsonl.", valueName: "sqlite|csv|jsonl"))
