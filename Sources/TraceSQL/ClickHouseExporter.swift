@@ -144,21 +144,18 @@ public final class ClickHouseExporter {
         let n = schema.count
         let host = ResultCell.text(r.host), label = ResultCell.text(r.label), content = ResultCell.text(contentID)
         var batch = 0
-        var block = NativeBlock(columns: columns)
+        func fresh() -> NativeBlock { NativeBlock(columns: columns, constants: [host, label, content, .int(Int64(batch))]) }
+        var block = fresh()
         var total = 0
         func send() throws {
             guard block.rows > 0 else { return }
             try insert(name, block: block, batch: batch, contentID: contentID)
             total += block.rows
             batch += 1
-            block = NativeBlock(columns: columns)
+            block = fresh()
         }
         try session.connection.run(select) { row in
             for i in 0..<n { block.append(i < row.count ? row[i] : .null, column: i) }
-            block.append(host, column: n)
-            block.append(label, column: n + 1)
-            block.append(content, column: n + 2)
-            block.append(.int(Int64(batch)), column: n + 3)
             block.endRow()
             if block.rows >= batchRows { try send() }
         }

@@ -55,10 +55,24 @@ struct NativeBlock {
     private var nulls: [[UInt8]]
     private(set) var rows = 0
 
-    init(columns: [ClickHouseColumn]) {
+    /// The values of the last columns, the same in every row (host, recording…): encoded once,
+    /// repeated when the block is written.
+    private let constants: [[UInt8]]
+
+    init(columns: [ClickHouseColumn], constants: [ResultCell] = []) {
         self.columns = columns
         data = Array(repeating: [], count: columns.count)
         nulls = Array(repeating: [], count: columns.count)
+        var one = Self(columns: Array(columns.suffix(constants.count)))
+        for (k, c) in constants.enumerated() { one.append(c, column: k) }
+        self.constants = one.data
+    }
+
+    private init(columns: [ClickHouseColumn]) {
+        self.columns = columns
+        data = Array(repeating: [], count: columns.count)
+        nulls = Array(repeating: [], count: columns.count)
+        constants = []
     }
 
     /// Appends one value to column `i`, converting SQL's cell (u64 above 2^63 arrives as
@@ -75,7 +89,7 @@ struct NativeBlock {
             case .real(let d): v = UInt64(bitPattern: Int64(d))
             case .null, .blob: v = 0
             }
-            for k in 0..<bytes { data[i].append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) }
+            withUnsafeBytes(of: v.littleEndian) { data[i].append(contentsOf: $0.prefix(bytes)) }
         case .string:
             switch cell {
             case .text(let s): Self.string(Array(s.utf8), into: &data[i])
@@ -109,9 +123,14 @@ struct NativeBlock {
         out.reserveCapacity(data.reduce(64) { $0 + $1.count } + nulls.reduce(0) { $0 + $1.count })
         Self.varUInt(columns.count, into: &out)
         Self.varUInt(rows, into: &out)
+        let varying = columns.count - constants.count
         for (i, c) in columns.enumerated() {
             Self.string(Array(c.name.utf8), into: &out)
             Self.string(Array(c.typeName.utf8), into: &out)
+            if i >= varying {
+                for _ in 0..<rows { out.append(contentsOf: constants[i - varying]) }
+                continue
+            }
             if c.nullable { out.append(contentsOf: nulls[i]) }
             out.append(contentsOf: data[i])
         }
