@@ -219,9 +219,7 @@ struct ClickHouseExportTests {
 
 /// biolatency's slots (index → count) on a recording.
 func biolatencySlots(_ args: [String], path: String) throws -> [Int64: Int64] {
-    let out = try Biolatency.parse(args + ["--json", path]).execute()
-    let records = out.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    let hist = try #require(records.first { $0["type"] as? String == "histogram" })
+    let hist = try #require(try jsonRecords(Biolatency.self, args, path: path).first { $0["type"] as? String == "histogram" })
     var slots: [Int64: Int64] = [:]
     for (i, b) in (hist["buckets"] as? [[String: Any]] ?? []).enumerated() {
         if let c = (b["count"] as? NSNumber)?.int64Value, c > 0 { slots[Int64(i)] = c }
