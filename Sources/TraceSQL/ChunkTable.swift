@@ -7,6 +7,7 @@ import TraceFormat
 final class ChunkTable: VirtualTable {
     let name: String
     let columns: [SQLColumn]
+    let schemaColumns: [ColumnSchema]
     /// Per recording, the recorded schema (older recordings may lack columns).
     let sources: [(recording: SQLRecording, schema: TableSchema)]
     let board: CounterBoard
@@ -22,6 +23,7 @@ final class ChunkTable: VirtualTable {
         self.board = board
         var cols: [ColumnSchema] = []
         for s in sources { for c in s.schema.columns where !cols.contains(where: { $0.name == c.name }) { cols.append(c) } }
+        schemaColumns = cols
         columns = cols.map(SQLColumn.init) + [
             SQLColumn("host", .text, doc: "hostname of the recording host"),
             SQLColumn("recording", .text, doc: "the recording's path, as given"),

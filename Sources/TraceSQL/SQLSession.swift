@@ -49,6 +49,9 @@ public final class SQLSession {
     /// The columns of a table or view: name and declared type.
     public func columns(of name: String) -> [SQLColumn]? { registry.tables[name]?.columns }
 
+    /// The columns of a table or view with their schema types, without `host` and `recording`.
+    public func schemaColumns(of name: String) -> [ColumnSchema]? { registry.tables[name]?.schemaColumns }
+
     /// What scans did since the session began (or since `resetCounters`), by table.
     public var counters: [String: ScanCounters] { board.tables }
     public func resetCounters() { board.tables = [:] }

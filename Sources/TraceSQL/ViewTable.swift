@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import TraceFormat
 import TraceReport
 import TraceSchema
 
@@ -9,6 +10,7 @@ final class ViewTable: VirtualTable {
     let view: any DerivedView
     let name: String
     let columns: [SQLColumn]
+    let schemaColumns: [ColumnSchema]
     let recordings: [SQLRecording]
     let board: CounterBoard
 
@@ -23,6 +25,7 @@ final class ViewTable: VirtualTable {
         name = view.name
         self.recordings = recordings
         self.board = board
+        schemaColumns = schema.columns
         columns = schema.columns.map(SQLColumn.init) + [
             SQLColumn("host", .text, doc: "hostname of the recording host"),
             SQLColumn("recording", .text, doc: "the recording's path, as given"),

@@ -1,10 +1,14 @@
 import CSQLite
+import TraceFormat
 
 /// What the module asks of each virtual table: its columns, a plan for a query's constraints,
 /// and cursors. Implemented by recorded tables (`ChunkTable`) and derived views (`ViewTable`).
 protocol VirtualTable: AnyObject {
     var name: String { get }
     var columns: [SQLColumn] { get }
+    /// The columns with their schema types (without `host` and `recording`), for exports
+    /// that keep the exact integer widths.
+    var schemaColumns: [ColumnSchema] { get }
     /// xBestIndex: mark the constraints used and set the cost; SQLite's own check of every
     /// constraint stays on (omit = 0), so a plan only ever saves work.
     func bestIndex(_ info: UnsafeMutablePointer<sqlite3_index_info>) -> Int32

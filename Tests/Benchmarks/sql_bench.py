@@ -5,6 +5,7 @@ chunks repeated, each copy shifted in time: bench.py's synthesise_shifted), so t
 measure scanning, not start-up. Not a timed unit test: run it by hand, or from `make bench`.
 
     python3 Tests/Benchmarks/sql_bench.py [--bpfan .build/release/bpfan] [--rows 20000000]
+        [--clickhouse http://127.0.0.1:8123/ [--clickhouse-rows 2000000]]
 
 Prints one markdown table. RSS independent of the recording's size shows as equal peak RSS for
 the sample and the synthesised recording on the streaming queries (count, GROUP BY).
@@ -54,7 +55,14 @@ def main():
     ap.add_argument("--sample", default=os.path.join(root, "samples/mixed.trc"))
     ap.add_argument("--rows", type=int, default=20_000_000, help="rows of the synthesised recording")
     ap.add_argument("--duckdb-rows", type=int, default=2_000_000, help="rows of the recording compared with DuckDB on its CSV export (0: skip)")
+    ap.add_argument("--clickhouse", help="also time `bpfan export --clickhouse URL` of the sample and of a synthesised recording")
+    ap.add_argument("--clickhouse-rows", type=int, default=2_000_000, help="rows of the recording exported to ClickHouse")
+    ap.add_argument("--clickhouse-only", action="store_true", help="only the ClickHouse export")
     args = ap.parse_args()
+    if args.clickhouse_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            export_clickhouse(args, tmp)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         big = os.path.join(tmp, "big.trc")
         rows, copies = synthesise_shifted(args.sample, big, {"syscall", "sched_switch"}, args.rows)
@@ -74,7 +82,34 @@ def main():
                 print(f"| {name} | {label} | {n:,} | {secs:.2f} | {n / secs / 1e6:.1f} M | {rss:.0f} |")
         if args.duckdb_rows:
             compare_duckdb(args, tmp)
+        if args.clickhouse:
+            export_clickhouse(args, tmp)
     return 0
+
+
+def export_clickhouse(args, tmp):
+    """`bpfan export --clickhouse` of the sample and of a synthesised recording into a fresh
+    database each: rows (tables and derived views) per second of wall time, as it reports."""
+    rec = os.path.join(tmp, "ch.trc")
+    rows, _ = synthesise_shifted(args.sample, rec, {"syscall", "sched_switch"}, args.clickhouse_rows)
+    print(f"\n`bpfan export --clickhouse` to {args.clickhouse} (rows: every table and derived view):\n")
+    print("| recording | recorded rows | rows exported | s | rows/s | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, path, n in (("sample", args.sample, None), ("synthesised", rec, rows)):
+        db = f"bench_{os.getpid()}_{name}"
+        start = time.monotonic()
+        p = subprocess.Popen([args.bpfan, "export", "--clickhouse", args.clickhouse, "--database", db, path], stderr=subprocess.PIPE)
+        err = p.stderr.read().decode()
+        _, status, usage = os.wait4(p.pid, 0)
+        secs, rss = time.monotonic() - start, usage.ru_maxrss / 1024
+        if status != 0:
+            raise SystemExit(f"bpfan export --clickhouse: status {status}: {err}")
+        line = [l for l in err.splitlines() if " rows to " in l][-1]
+        exported = int(line.split("bpfan export: ")[1].split(" rows")[0])
+        if n is None:
+            n = sum(int(scalar(args.bpfan, path, f"SELECT count(*) FROM {t}")) for t in ("syscall", "sched_switch"))
+            name += " (its syscall + sched_switch rows)"
+        print(f"| {name} | {n:,} | {exported:,} | {secs:.2f} | {exported / secs / 1e6:.2f} M | {rss:.0f} |")
 
 
 def compare_duckdb(args, tmp):

@@ -12,20 +12,14 @@ let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletin
     .deletingLastPathComponent().appendingPathComponent("samples/mixed.trc").path
 
 /// A tool's --json records, parsed.
-func jsonRecords<T: RecordingTool>(_ tool: T.Type, _ args: [String]) throws -> [[String: Any]] {
-    let out = try T.parse(args + ["--json", sample]).execute()
+func jsonRecords<T: RecordingTool>(_ tool: T.Type, _ args: [String], path: String = sample) throws -> [[String: Any]] {
+    let out = try T.parse(args + ["--json", path]).execute()
     #expect(!out.failed, "\(out.stderr)")
     return out.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
 }
 
-/// biolatency's slots (index → count) from its one histogram record.
-func biolatencySlots(_ args: [String]) throws -> [Int64: Int64] {
-    let hist = try #require(try jsonRecords(Biolatency.self, args).first { $0["type"] as? String == "histogram" })
-    let buckets = try #require(hist["buckets"] as? [[String: Any]])
-    var out: [Int64: Int64] = [:]
-    for (i, b) in buckets.enumerated() { if let c = b["count"] as? Int64, c > 0 { out[Int64(i)] = c } else if let c = b["count"] as? Int, c > 0 { out[Int64(i)] = Int64(c) } }
-    return out
-}
+/// biolatency's slots (index → count) on the sample.
+func biolatencySlots(_ args: [String]) throws -> [Int64: Int64] { try biolatencySlots(args, path: sample) }
 
 /// The log2 slot of biolatency (libbpf-tools' log2l, 0 and 1 in slot 0, clamped to 26) in SQL.
 func slotSQL(_ column: String) -> String {
@@ -57,13 +51,7 @@ func slots(_ rows: [[ResultCell]]) -> [Int64: Int64] {
 
 @Test func syscountsCountsAreAGroupByOnSyscalls() throws {
     let s = try session([sample])
-    let out = try Syscount.parse(["--json", "-T", "1000", sample]).execute()
-    var tool: [String: Int64] = [:]
-    for line in out.stdout.split(separator: "\n") {
-        guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], o["type"] as? String == "row",
-              let name = o["syscall"] as? String, let n = o["count"] as? NSNumber else { continue }
-        tool[name] = n.int64Value
-    }
+    let tool = try syscountCounts(sample)
     #expect(tool.count > 20)
     var sql: [String: Int64] = [:]
     for r in try query(s, "SELECT name, count(*) FROM syscalls WHERE id != -1 AND name != 'rt_sigreturn' GROUP BY name") {

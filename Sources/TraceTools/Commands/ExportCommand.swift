@@ -5,11 +5,12 @@ import TraceReport
 import TraceSQL
 
 /// `bpfan export --format sqlite|csv|jsonl RECORDING… -o OUT`: the tables and derived views of
-/// `bpfan sql`, written for other tools.
+/// `bpfan sql`, written for other tools; `bpfan export --clickhouse URL RECORDING…`: the same
+/// into a ClickHouse server.
 public struct ExportCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write recordings' tables and derived views as an SQLite database, or CSV / JSON Lines files.",
+        abstract: "Write recordings' tables and derived views as an SQLite database, CSV / JSON Lines files, or into ClickHouse.",
         discussion: """
         sqlite: one database file (OUT must not exist) with every table and view materialized,
         indexed on ts and pid, plus bpfan_columns (each column's type and meaning) and
@@ -21,17 +22,33 @@ public struct ExportCommand: ParsableCommand {
         stacks as arguments) as a Perfetto protobuf trace for ui.perfetto.dev and the trace
         processor.
 
+        --clickhouse URL: MergeTree tables ordered by (host, recording, ts), with host,
+        recording, content_id and export_batch columns, u64 as UInt64, sent in Native blocks
+        over the HTTP interface (port 8123). A recording already exported (same content, any
+        path) is skipped; a partial export is removed and redone; a dropped connection is
+        retried without losing or doubling a batch. Rows/s go to stderr. See docs/sql.md.
+
         EXAMPLES:
             bpfan export --format sqlite run.trc -o run.db
             bpfan export --format csv a.trc b.trc -o csv/
             bpfan export --format perfetto run.trc -o run.pftrace
+            bpfan export --clickhouse http://127.0.0.1:8123/ a.trc b.trc
         """)
 
     @Option(name: .customLong("format"), help: ArgumentHelp("sqlite, csv, jsonl or perfetto.", valueName: "sqlite|csv|jsonl|perfetto"))
-    var format: String
+    var format: String?
 
     @Option(name: .customShort("o"), help: ArgumentHelp("The database file (sqlite) or directory (csv, jsonl) to write.", valueName: "OUT"))
-    var output: String
+    var output: String?
+
+    @Option(name: .customLong("clickhouse"), help: ArgumentHelp("Export into the ClickHouse server at this HTTP URL instead.", valueName: "URL"))
+    var clickhouse: String?
+
+    @Option(name: .customLong("database"), help: ArgumentHelp("The ClickHouse database (created if missing).", valueName: "D"))
+    var database: String = "bpfan"
+
+    @Option(name: .customLong("batch-rows"), help: ArgumentHelp("Rows per ClickHouse insert.", valueName: "N"))
+    var batchRows: Int = 65_536
 
     @Argument(help: ArgumentHelp("Recordings (.trc).", valueName: "recording"))
     var recordings: [String] = []
@@ -42,6 +59,18 @@ public struct ExportCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
+        guard !recordings.isEmpty else { throw ValidationError("give at least one recording") }
+        if let url = clickhouse {
+            guard format == nil, output == nil else { throw ValidationError("--clickhouse \(url): give either --clickhouse or --format and -o") }
+            guard let u = URLComponents(string: url), u.scheme == "http" || u.scheme == "https", u.host?.isEmpty == false else {
+                throw ValidationError("--clickhouse \(url): expected http://HOST:PORT/")
+            }
+            guard !database.isEmpty else { throw ValidationError("--database: give a name") }
+            guard batchRows > 0 && batchRows <= 1_048_576 else { throw ValidationError("--batch-rows \(batchRows): expected 1 to 1048576 (ClickHouse splits bigger inserts into several parts)") }
+            return
+        }
+        guard let format else { throw ValidationError("give --format sqlite|csv|jsonl|perfetto (with -o OUT) or --clickhouse URL") }
+        guard output != nil else { throw ValidationError("--format \(format): give -o OUT") }
         if format == "perfetto" {
             guard recordings.count == 1 else { throw ValidationError("--format perfetto: give one recording") }
             return
@@ -49,12 +78,13 @@ public struct ExportCommand: ParsableCommand {
         guard Exporter.Format(rawValue: format) != nil else {
             throw ValidationError("--format \(format): expected sqlite, csv, jsonl or perfetto" + (format == "parquet" ? " (Parquet needs an Arrow library Debian 12 does not ship)" : ""))
         }
-        guard !recordings.isEmpty else { throw ValidationError("give at least one recording") }
         _ = try MemorySize.parse(maxMemory, flag: "--max-memory")
     }
 
     public func run() throws {
-        if format == "perfetto" { return try runPerfetto() }
+        if let clickhouse { return try runClickHouse(clickhouse) }
+        let (format, output) = (format!, output!)
+        if format == "perfetto" { return try runPerfetto(to: output) }
         let f = Exporter.Format(rawValue: format)!
         var isDir: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: output, isDirectory: &isDir)
@@ -88,7 +118,7 @@ public struct ExportCommand: ParsableCommand {
         }
     }
 
-    func runPerfetto() throws {
+    func runPerfetto(to output: String) throws {
         let file = try openRecording(recordings[0])
         do {
             let rec = try Recording(file: file, window: .all)
