@@ -1,4 +1,5 @@
 import Foundation
+import TraceFormat
 import TraceSchema
 
 /// What `bpfrec record` was asked to do.
@@ -156,19 +157,12 @@ extension RecorderOptions {
     /// `--max-size SIZE`: bytes, or a number with K, M, G or T (powers of 1024; KiB, MB... also
     /// read as powers of 1024, as dd and GNU tools' suffixes are here), at least 1 MiB.
     public static func parseSize(_ text: String, flag: String = "--max-size") throws(RecorderError) -> Int {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        var digits = Substring(t)
-        var unit = ""
-        while let last = digits.last, last.isLetter { unit = String(last) + unit; digits.removeLast() }
-        let shifts: [String: Int] = ["": 0, "B": 0, "K": 10, "KB": 10, "KIB": 10, "M": 20, "MB": 20, "MIB": 20,
-                                     "G": 30, "GB": 30, "GIB": 30, "T": 40, "TB": 40, "TIB": 40]
-        guard let value = Double(digits), value.isFinite, value > 0, let shift = shifts[unit.uppercased()] else {
-            throw RecorderError("\(flag) \(text): expected a size such as 500M, 2G or 1048576 (bytes)")
+        switch ByteSize.parse(text, atLeast: 1 << 20) {
+        case .success(let bytes): return bytes
+        case .failure(.malformed): throw RecorderError("\(flag) \(text): expected a size such as 500M, 2G or 1048576 (bytes)")
+        case .failure(.tooSmall): throw RecorderError("\(flag) \(text): too small; at least 1M (the metadata alone takes hundreds of KiB)")
+        case .failure(.tooLarge): throw RecorderError("\(flag) \(text): too large")
         }
-        let bytes = value * Double(1 << shift)
-        guard bytes >= Double(1 << 20) else { throw RecorderError("\(flag) \(text): too small; at least 1M (the metadata alone takes hundreds of KiB)") }
-        guard bytes < Double(1 << 62) else { throw RecorderError("\(flag) \(text): too large") }
-        return Int(bytes)
     }
 
     /// `--rotate 100M` (a size, as --max-size) or `--rotate 30s` / `10min` / `1h` (a duration).
