@@ -35,6 +35,8 @@ final class BtRuntime {
     var error: BtError?
     /// join() lines whose arguments an older recorder may have cut shorter than bpftrace reads.
     var shortenedArgs = 0
+    /// Events whose thread the recording never gave a uid (uid read as 0).
+    var unknownUids = 0
     /// bpftrace's `-f json`: every output a JSON object per line.
     var json = false
     init(out: ToolOutput) { self.out = out }
@@ -69,6 +71,8 @@ struct BtCompiler {
     let symbols: () -> KernelSymbols?
     /// The recording's execs, for join(args->argv) (read once a program calls it).
     let execs: () -> ExecArgvIndex?
+    /// Each thread's uid over time, for `uid` (read once a program uses it).
+    let uids: () -> UidTimeline?
     /// The recording's user symbols (process maps and ELF symbols), for ustack.
     let userSymbols: () -> UserSymbols?
     let maps: BtMaps
@@ -82,8 +86,7 @@ struct BtCompiler {
     static let refusedBuiltins: [String: String] = [
         "curtask": "the current task's memory is not in a recording",
         "cgroup": "recordings carry no cgroup ids",
-        "uid": "tracepoint events carry no uid in a recording",
-        "gid": "tracepoint events carry no gid in a recording",
+        "gid": "recordings carry no gid (the process tables and syscall_detail hold the uid only)",
         "username": "tracepoint events carry no uid in a recording",
         "retval": "retval belongs to kretprobes and uretprobes, which recordings do not hold; a syscall's return is args->ret of tracepoint:syscalls:sys_exit_NAME",
         "func": "func belongs to kprobes and uprobes, which recordings do not hold",
@@ -500,6 +503,15 @@ struct BtCompiler {
             let name = BtValue.string(Array(probeName.utf8))
             return (.string, { _ in name })
         case "kstack", "ustack": return try stack(user: name == "ustack", limit: nil, at)
+        case "uid":
+            guard let columns else { throw BtError(at, "uid in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
+            guard let timeline = uids() else { throw BtError(at, "uid: the recording has no process tables to take uids from (record the proc family)") }
+            let tid = columns.slot("tid")
+            return (.int, { c in
+                if let u = timeline.uid(c.ints[tid][c.index], at: c.time) { return .int(u) }
+                c.program.unknownUids += 1
+                return .int(0)
+            })
         case "pid", "tid", "cpu", "comm":
             guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
             if name == "comm" {
