@@ -104,7 +104,6 @@ struct BtCompiler {
         "uaddr": "user symbols of arbitrary addresses are not resolved from recordings yet",
         "kaddr": "kernel addresses of symbols are not served yet",
         "buf": "buf() reads memory a recording does not hold",
-        "ntop": "ntop() is not served yet",
         "cgroupid": "recordings carry no cgroup ids",
         "macaddr": "macaddr() reads memory a recording does not hold",
     ]
@@ -584,6 +583,23 @@ struct BtCompiler {
             return (.int, { c in
                 let (x, y) = (Array(a.eval(c).bytes.prefix(Int(n))), Array(b.eval(c).bytes.prefix(Int(n))))
                 return .int(x == y ? 0 : 1)
+            })
+        case "ntop":
+            // ntop(addr) and ntop(af, addr), printed as bpftrace's inet_ntop does: an integer is
+            // an IPv4 address in its memory (network) order, an array field (args->saddr,
+            // saddr_v6) its bytes; AF_INET6 (10) reads 16 bytes, AF_INET the first 4.
+            guard (1...2).contains(args.count) else { throw BtError(at, "ntop() takes an address, or a family and an address") }
+            let family = args.count == 2 ? try integer(args[0]) : nil
+            let address = try expr(args[args.count - 1])
+            let a = address.eval, isArray = address.type == .string
+            return (.string, { c in
+                var bytes: [UInt8]
+                switch a(c) {
+                case .string(let b): bytes = b
+                case let v: bytes = withUnsafeBytes(of: UInt64(bitPattern: v.integer).littleEndian) { Array($0) }
+                }
+                let af = family.map { Int($0(c).integer) } ?? (isArray && bytes.count == 16 ? InetAddress.inet6 : InetAddress.inet)
+                return .string(Array(InetAddress.format(family: af, Array(bytes.prefix(af == InetAddress.inet6 ? 16 : 4))).utf8))
             })
         case "bswap":
             guard args.count == 1 else { throw BtError(at, "bswap() takes an integer") }
