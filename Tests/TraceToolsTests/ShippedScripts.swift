@@ -12,3 +12,4 @@ typealias PidpersecBt = ScriptTool<BtScriptPidpersecBt>
 typealias SyncsnoopBt = ScriptTool<BtScriptSyncsnoopBt>
 typealias CpuwalkBt = ScriptTool<BtScriptCpuwalkBt>
 typealias BiolatencyBt = ScriptTool<BtScriptBiolatencyBt>
+typealias TcplifeBt = ScriptTool<BtScriptTcplifeBt>

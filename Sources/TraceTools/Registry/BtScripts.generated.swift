@@ -343,6 +343,86 @@ END
 """#
 }
 
+public enum BtScriptTcplifeBt: BtScript {
+    public static let name = "tcplife.bt"
+    public static let summary = "TCP sessions at their close, with addresses, ports, KB sent and received, and lifespan in ms."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// tcplife.bt: TCP sessions at their close, with addresses, ports, KB sent and received, and lifespan in ms.
+// The output of bpftrace 0.17's tcplife.bt. Its kprobe:tcp_set_state reads the struct sock and
+// tcp_sock; over a recording, the tcp family's tcp_state rows serve sock:inet_sock_set_state,
+// which tcp_set_state fires, with the socket's address as args->skaddr. The tracepoint also
+// fires where the kernel sets a state without tcp_set_state (a listener starting, a request
+// socket cloned into SYN_RECV), which the kprobe does not see: those are skipped.
+// args->bytes_acked and bytes_received are bpfan's own fields of the tracepoint: the
+// tcp_sock's counters the recorder reads at the change (tcp_sk(sk)->bytes_acked, ...).
+
+BEGIN
+{
+	printf("%-5s %-10s %-15s %-5s %-15s %-5s ", "PID", "COMM",
+	    "LADDR", "LPORT", "RADDR", "RPORT");
+	printf("%5s %5s %s\n", "TX_KB", "RX_KB", "MS");
+}
+
+tracepoint:sock:inet_sock_set_state
+/args->newstate != TCP_LISTEN && !(args->oldstate == TCP_LISTEN && args->newstate == TCP_SYN_RECV)/
+{
+	$sk = args->skaddr;
+	$newstate = args->newstate;
+
+	// record first timestamp seen for this socket
+	if ($newstate < TCP_FIN_WAIT1 && @birth[$sk] == 0) {
+		@birth[$sk] = nsecs;
+	}
+
+	// record PID & comm on SYN_SENT
+	if ($newstate == TCP_SYN_SENT || $newstate == TCP_LAST_ACK) {
+		@skpid[$sk] = pid;
+		@skcomm[$sk] = comm;
+	}
+
+	// session ended: calculate lifespan and print
+	if ($newstate == TCP_CLOSE && @birth[$sk]) {
+		$delta_ms = (nsecs - @birth[$sk]) / 1e6;
+		$lport = args->sport;
+		$dport = args->dport;
+		$pid = @skpid[$sk];
+		$comm = @skcomm[$sk];
+		if ($comm == "") {
+			// not cached, use current task
+			$pid = pid;
+			$comm = comm;
+		}
+
+		$family = args->family;
+		$saddr = ntop(0);
+		$daddr = ntop(0);
+		if ($family == AF_INET) {
+			$saddr = ntop(AF_INET, args->saddr);
+			$daddr = ntop(AF_INET, args->daddr);
+		} else {
+			// AF_INET6
+			$saddr = ntop(AF_INET6, args->saddr_v6);
+			$daddr = ntop(AF_INET6, args->daddr_v6);
+		}
+		printf("%-5d %-10.10s %-15s %-5d %-15s %-6d ", $pid,
+		    $comm, $saddr, $lport, $daddr, $dport);
+		printf("%5d %5d %d\n", args->bytes_acked / 1024,
+		    args->bytes_received / 1024, $delta_ms);
+
+		delete(@birth[$sk]);
+		delete(@skpid[$sk]);
+		delete(@skcomm[$sk]);
+	}
+}
+
+END
+{
+	clear(@birth); clear(@skpid); clear(@skcomm);
+}
+"""#
+}
+
 extension ToolRegistry {
     /// The shipped scripts, each a `bpfan NAME.bt` tool.
     public static let scripts: [any RecordingTool.Type] = [
@@ -356,5 +436,6 @@ extension ToolRegistry {
         ScriptTool<BtScriptStatsnoopBt>.self,
         ScriptTool<BtScriptSyncsnoopBt>.self,
         ScriptTool<BtScriptSyscountBt>.self,
+        ScriptTool<BtScriptTcplifeBt>.self,
     ]
 }
