@@ -13,3 +13,4 @@ typealias SyncsnoopBt = ScriptTool<BtScriptSyncsnoopBt>
 typealias CpuwalkBt = ScriptTool<BtScriptCpuwalkBt>
 typealias BiolatencyBt = ScriptTool<BtScriptBiolatencyBt>
 typealias TcplifeBt = ScriptTool<BtScriptTcplifeBt>
+typealias ExecsnoopBt = ScriptTool<BtScriptExecsnoopBt>

@@ -87,6 +87,33 @@ profile:hz:99
 """#
 }
 
+public enum BtScriptExecsnoopBt: BtScript {
+    public static let name = "execsnoop.bt"
+    public static let summary = "new processes via exec() syscalls, at entry, with milliseconds since the start and their arguments."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// execsnoop.bt: new processes via exec() syscalls, at entry, with milliseconds since the start and their arguments.
+// bpftrace 0.17's execsnoop.bt, unchanged. Over a recording, sys_enter_execve/execveat are the
+// syscalls family's rows (every call that returned, failed ones too) and join(args->argv) the
+// proc family's process_exec argv: up to 16 arguments, stopping at an empty one. elapsed counts
+// from the recording's start (or --from), as if bpftrace had started then. A recording whose
+// proc family stamped execs with a program of its own (bpfrec before exec moved into the
+// syscalls family's programs) has sys_enter a few microseconds later than process_exec's ts:
+// the proc program stamped first, then copied argv, before the raw_syscalls one ran.
+
+BEGIN
+{
+	printf("%-10s %-5s %s\n", "TIME(ms)", "PID", "ARGS");
+}
+
+tracepoint:syscalls:sys_enter_exec*
+{
+	printf("%-10u %-5d ", elapsed / 1e6, pid);
+	join(args->argv);
+}
+"""#
+}
+
 public enum BtScriptKillsnoopBt: BtScript {
     public static let name = "killsnoop.bt"
     public static let summary = "kill() calls, printed as they return, with the signal, target and result."
@@ -429,6 +456,7 @@ extension ToolRegistry {
         ScriptTool<BtScriptBiolatencyBt>.self,
         ScriptTool<BtScriptBitesizeBt>.self,
         ScriptTool<BtScriptCpuwalkBt>.self,
+        ScriptTool<BtScriptExecsnoopBt>.self,
         ScriptTool<BtScriptKillsnoopBt>.self,
         ScriptTool<BtScriptOpensnoopBt>.self,
         ScriptTool<BtScriptPidpersecBt>.self,
