@@ -9,7 +9,8 @@ import TraceTestSupport
 /// syscall_detail row); a dd copy started by setpriv as nobody (setresuid before the exec:
 /// the fork inherits root, the detail row of setresuid gives 65534); and the dd copy as root.
 /// The workload's own map entries and lines are compared exactly: both read the same
-/// tracepoints in syscall context, and the uid is the task's real uid in both.
+/// tracepoints in syscall context, and the uid is the task's real uid in both. bpftrace's own
+/// setuids.bt runs live too, beside the shipped `bpfan setuids.bt` over the recording.
 extension RecorderTests {
     static let uidPrograms = [
         "count": #"tracepoint:syscalls:sys_enter_openat { @[uid, comm] = count(); }"#,
@@ -37,6 +38,12 @@ extension RecorderTests {
         for (key, program) in Self.uidPrograms {
             live[key] = try SpawnedProcess(["/usr/bin/bpftrace", "-e", #"BEGIN { printf("ready\n"); } "# + program],
                                            out: dir + "/\(key).live", err: dir + "/\(key).err")
+        }
+        // bpftrace's setuids.bt, with a BEGIN that says its probes are attached.
+        let setuids = try String(contentsOfFile: "/usr/sbin/setuids.bt", encoding: .utf8)
+        try setuids.replacingOccurrences(of: "BEGIN\n{\n", with: "BEGIN\n{\n\tprintf(\"ready\\n\");\n").write(toFile: dir + "/setuids.bt", atomically: true, encoding: .utf8)
+        if access("/usr/sbin/setuids.bt", R_OK) == 0 {
+            live["setuids"] = try SpawnedProcess(["/usr/bin/bpftrace", dir + "/setuids.bt"], out: dir + "/setuids.live", err: dir + "/setuids.err")
         }
         let deadline = Date().addingTimeInterval(90)
         while live.values.contains(where: { !$0.output.contains("ready\n") && $0.isRunning }) && Date() < deadline { usleep(100_000) }
@@ -75,6 +82,15 @@ extension RecorderTests {
             // Both uids are in the workload's part, so the comparison saw the change.
             let part = (Self.workloadPart(offline.stdout, name) + Self.workloadPart(offline.stdout, pyName)).joined(separator: "\n")
             #expect(part.contains("65534") && (part.contains("@[0, ") || part.contains(" 0 ")), "\(key): \(part)")
+        }
+        if let theirs = live["setuids"]?.output.replacingOccurrences(of: "ready\n", with: "") {
+            let offline = try runBinary(bpfan, ["setuids.bt", path])
+            #expect(offline.status == 0, "\(offline.stderr)")
+            // The python copy's setuid(65534) as root, and setpriv's setresuid before its exec.
+            let l = Self.workloadPart(theirs, pyName) + Self.workloadPart(theirs, "setpriv")
+            let o = Self.workloadPart(offline.stdout, pyName) + Self.workloadPart(offline.stdout, "setpriv")
+            #expect(l.contains { $0.contains("setuid    uid=65534 (0)") } && l.contains { $0.contains("setresuid ruid=65534 euid=65534 suid=65534 (0)") }, "\(l)")
+            #expect(o == l, "setuids.bt: live \(l) / bpfan \(o)")
         }
     }
 }

@@ -14,3 +14,4 @@ typealias CpuwalkBt = ScriptTool<BtScriptCpuwalkBt>
 typealias BiolatencyBt = ScriptTool<BtScriptBiolatencyBt>
 typealias TcplifeBt = ScriptTool<BtScriptTcplifeBt>
 typealias ExecsnoopBt = ScriptTool<BtScriptExecsnoopBt>
+typealias SetuidsBt = ScriptTool<BtScriptSetuidsBt>

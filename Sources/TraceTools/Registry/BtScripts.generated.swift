@@ -263,6 +263,69 @@ END
 """#
 }
 
+public enum BtScriptSetuidsBt: BtScript {
+    public static let name = "setuids.bt"
+    public static let summary = "setuid(2) family syscalls (setuid, setfsuid, setresuid), with the caller's uid, the arguments and the result."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// setuids.bt: setuid(2) family syscalls (setuid, setfsuid, setresuid), with the caller's uid, the arguments and the result.
+// bpftrace 0.17's setuids.bt, unchanged. Over a recording, the calls' arguments and returns are the
+// syscalls family's detail rows, and uid the caller's real uid at sys_enter (bpfan bt's uid).
+BEGIN
+{
+	printf("Tracing setuid(2) family syscalls. Hit Ctrl-C to end.\n");
+	printf("%-8s %-6s %-16s %-6s %-9s %s\n", "TIME",
+	    "PID", "COMM", "UID", "SYSCALL", "ARGS (RET)");
+}
+
+tracepoint:syscalls:sys_enter_setuid,
+tracepoint:syscalls:sys_enter_setfsuid
+{
+	@uid[tid] = uid;
+	@setuid[tid] = args->uid;
+	@seen[tid] = 1;
+}
+
+tracepoint:syscalls:sys_enter_setresuid
+{
+	@uid[tid] = uid;
+	@ruid[tid] = args->ruid;
+	@euid[tid] = args->euid;
+	@suid[tid] = args->suid;
+	@seen[tid] = 1;
+}
+
+tracepoint:syscalls:sys_exit_setuid
+/@seen[tid]/
+{
+	time("%H:%M:%S ");
+	printf("%-6d %-16s %-6d setuid    uid=%d (%d)\n", pid, comm,
+	    @uid[tid], @setuid[tid], args->ret);
+	delete(@seen[tid]); delete(@uid[tid]); delete(@setuid[tid]);
+}
+
+tracepoint:syscalls:sys_exit_setfsuid
+/@seen[tid]/
+{
+	time("%H:%M:%S ");
+	printf("%-6d %-16s %-6d setfsuid  uid=%d (prevuid=%d)\n", pid, comm,
+	    @uid[tid], @setuid[tid], args->ret);
+	delete(@seen[tid]); delete(@uid[tid]); delete(@setuid[tid]);
+}
+
+tracepoint:syscalls:sys_exit_setresuid
+/@seen[tid]/
+{
+	time("%H:%M:%S ");
+	printf("%-6d %-16s %-6d setresuid ", pid, comm, @uid[tid]);
+	printf("ruid=%d euid=%d suid=%d (%d)\n", @ruid[tid], @euid[tid],
+	    @suid[tid], args->ret);
+	delete(@seen[tid]); delete(@uid[tid]); delete(@ruid[tid]);
+	delete(@euid[tid]); delete(@suid[tid]);
+}
+"""#
+}
+
 public enum BtScriptStatsnoopBt: BtScript {
     public static let name = "statsnoop.bt"
     public static let summary = "statfs(), statx(), stat() and lstat() calls, printed as they return."
@@ -461,6 +524,7 @@ extension ToolRegistry {
         ScriptTool<BtScriptOpensnoopBt>.self,
         ScriptTool<BtScriptPidpersecBt>.self,
         ScriptTool<BtScriptRunqlatBt>.self,
+        ScriptTool<BtScriptSetuidsBt>.self,
         ScriptTool<BtScriptStatsnoopBt>.self,
         ScriptTool<BtScriptSyncsnoopBt>.self,
         ScriptTool<BtScriptSyscountBt>.self,
