@@ -15,3 +15,4 @@ typealias BiolatencyBt = ScriptTool<BtScriptBiolatencyBt>
 typealias TcplifeBt = ScriptTool<BtScriptTcplifeBt>
 typealias ExecsnoopBt = ScriptTool<BtScriptExecsnoopBt>
 typealias SetuidsBt = ScriptTool<BtScriptSetuidsBt>
+typealias TcpretransBt = ScriptTool<BtScriptTcpretransBt>

@@ -513,6 +513,73 @@ END
 """#
 }
 
+public enum BtScriptTcpretransBt: BtScript {
+    public static let name = "tcpretrans.bt"
+    public static let summary = "TCP retransmits, with the socket's addresses, ports and state."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// tcpretrans.bt: TCP retransmits, with the socket's addresses, ports and state.
+// The output of bpftrace 0.17's tcpretrans.bt. Its kprobe:tcp_retransmit_skb reads the struct
+// sock; over a recording, the tcp family's tcp_retransmit rows serve tcp:tcp_retransmit_skb,
+// which the kernel fires for each retransmission tcp_retransmit_skb makes, with the socket's
+// family, addresses, ports and state as its fields. pid is the current task's (often 0: the
+// retransmit timer runs in softirq), as live.
+
+BEGIN
+{
+	printf("Tracing tcp retransmits. Hit Ctrl-C to end.\n");
+	printf("%-8s %-8s %20s %21s %6s\n", "TIME", "PID", "LADDR:LPORT",
+	    "RADDR:RPORT", "STATE");
+
+	// See include/net/tcp_states.h:
+	@tcp_states[1] = "ESTABLISHED";
+	@tcp_states[2] = "SYN_SENT";
+	@tcp_states[3] = "SYN_RECV";
+	@tcp_states[4] = "FIN_WAIT1";
+	@tcp_states[5] = "FIN_WAIT2";
+	@tcp_states[6] = "TIME_WAIT";
+	@tcp_states[7] = "CLOSE";
+	@tcp_states[8] = "CLOSE_WAIT";
+	@tcp_states[9] = "LAST_ACK";
+	@tcp_states[10] = "LISTEN";
+	@tcp_states[11] = "CLOSING";
+	@tcp_states[12] = "NEW_SYN_RECV";
+}
+
+tracepoint:tcp:tcp_retransmit_skb
+{
+	$inet_family = args->family;
+
+	if ($inet_family == AF_INET || $inet_family == AF_INET6) {
+		// initialize variable type:
+		$daddr = ntop(0);
+		$saddr = ntop(0);
+		if ($inet_family == AF_INET) {
+			$daddr = ntop(args->daddr);
+			$saddr = ntop(args->saddr);
+		} else {
+			$daddr = ntop(args->daddr_v6);
+			$saddr = ntop(args->saddr_v6);
+		}
+		$lport = args->sport;
+		$dport = args->dport;
+
+		$state = args->state;
+		$statestr = @tcp_states[$state];
+
+		time("%H:%M:%S ");
+		printf("%-8d %14s:%-6d %14s:%-6d %6s\n", pid, $saddr, $lport,
+		    $daddr, $dport, $statestr);
+	}
+}
+
+END
+{
+	clear(@tcp_states);
+}
+"""#
+}
+
 extension ToolRegistry {
     /// The shipped scripts, each a `bpfan NAME.bt` tool.
     public static let scripts: [any RecordingTool.Type] = [
@@ -529,5 +596,6 @@ extension ToolRegistry {
         ScriptTool<BtScriptSyncsnoopBt>.self,
         ScriptTool<BtScriptSyscountBt>.self,
         ScriptTool<BtScriptTcplifeBt>.self,
+        ScriptTool<BtScriptTcpretransBt>.self,
     ]
 }
