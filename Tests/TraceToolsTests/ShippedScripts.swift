@@ -16,3 +16,4 @@ typealias TcplifeBt = ScriptTool<BtScriptTcplifeBt>
 typealias ExecsnoopBt = ScriptTool<BtScriptExecsnoopBt>
 typealias SetuidsBt = ScriptTool<BtScriptSetuidsBt>
 typealias TcpretransBt = ScriptTool<BtScriptTcpretransBt>
+typealias TcpconnectBt = ScriptTool<BtScriptTcpconnectBt>

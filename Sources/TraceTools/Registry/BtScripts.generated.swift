@@ -433,6 +433,67 @@ END
 """#
 }
 
+public enum BtScriptTcpconnectBt: BtScript {
+    public static let name = "tcpconnect.bt"
+    public static let summary = "active TCP connections (connect), with the caller, addresses and ports."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// tcpconnect.bt: active TCP connections (connect), with the caller, addresses and ports.
+// The output of bpftrace 0.17's tcpconnect.bt. Its kprobe:tcp_connect reads the struct sock;
+// over a recording, sock:inet_sock_set_state (the tcp family's tcp_state rows) serves it in
+// two steps: CLOSE -> SYN_SENT is the connect, in the caller's context (pid, comm), but
+// before the local port is bound, so the line prints at the socket's next change (SYN_SENT ->
+// ESTABLISHED, or -> CLOSE when the connect failed), which carries the port. time() is that
+// change's, later than the live tool's by the handshake (a round trip), and a connect still in
+// SYN_SENT when the recording stopped prints nothing.
+
+BEGIN
+{
+	printf("Tracing tcp connections. Hit Ctrl-C to end.\n");
+	printf("%-8s %-8s %-16s ", "TIME", "PID", "COMM");
+	printf("%-39s %-6s %-39s %-6s\n", "SADDR", "SPORT", "DADDR", "DPORT");
+}
+
+tracepoint:sock:inet_sock_set_state
+/args->oldstate == TCP_CLOSE && args->newstate == TCP_SYN_SENT/
+{
+	@connecting[args->skaddr] = 1;
+	@pid[args->skaddr] = pid;
+	@comm[args->skaddr] = comm;
+}
+
+tracepoint:sock:inet_sock_set_state
+/args->oldstate == TCP_SYN_SENT && @connecting[args->skaddr]/
+{
+	$sk = args->skaddr;
+	$inet_family = args->family;
+	if ($inet_family == AF_INET || $inet_family == AF_INET6) {
+		if ($inet_family == AF_INET) {
+			$daddr = ntop(args->daddr);
+			$saddr = ntop(args->saddr);
+		} else {
+			$daddr = ntop(args->daddr_v6);
+			$saddr = ntop(args->saddr_v6);
+		}
+		$lport = args->sport;
+		$dport = args->dport;
+
+		time("%H:%M:%S ");
+		printf("%-8d %-16s ", @pid[$sk], @comm[$sk]);
+		printf("%-39s %-6d %-39s %-6d\n", $saddr, $lport, $daddr, $dport);
+	}
+	delete(@connecting[$sk]);
+	delete(@pid[$sk]);
+	delete(@comm[$sk]);
+}
+
+END
+{
+	clear(@connecting); clear(@pid); clear(@comm);
+}
+"""#
+}
+
 public enum BtScriptTcplifeBt: BtScript {
     public static let name = "tcplife.bt"
     public static let summary = "TCP sessions at their close, with addresses, ports, KB sent and received, and lifespan in ms."
@@ -595,6 +656,7 @@ extension ToolRegistry {
         ScriptTool<BtScriptStatsnoopBt>.self,
         ScriptTool<BtScriptSyncsnoopBt>.self,
         ScriptTool<BtScriptSyscountBt>.self,
+        ScriptTool<BtScriptTcpconnectBt>.self,
         ScriptTool<BtScriptTcplifeBt>.self,
         ScriptTool<BtScriptTcpretransBt>.self,
     ]
