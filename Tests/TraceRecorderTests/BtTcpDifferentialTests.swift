@@ -33,10 +33,7 @@ extension RecorderTests {
         let py = dir + "/" + name
         try FileManager.default.copyItem(atPath: URL(fileURLWithPath: "/usr/bin/python3").resolvingSymlinksInPath().path, toPath: py)
         let program = Self.tcpProgram
-        let live = try SpawnedProcess(["/usr/bin/bpftrace", "-e", #"BEGIN { printf("ready\n"); } "# + program], out: dir + "/live", err: dir + "/live.err")
-        let deadline = Date().addingTimeInterval(90)
-        while !live.output.contains("ready\n") && live.isRunning && Date() < deadline { usleep(100_000) }
-        try #require(live.output.contains("ready\n"), "bpftrace did not attach: \(live.errors)")
+        let live = try Self.startLiveBpftrace(["tcp": program], dir: dir)
         let path = dir + "/run.trc"
         let rec = try RecorderRun(path: path, arguments: ["--families", "tcp,proc", "--flush-interval", "200"])
         #expect(rec.waitReady())
@@ -52,15 +49,12 @@ extension RecorderTests {
         let child = spawn(py, [py, "-c", script])
         try #require(child.rc == 0)
         #expect(waitStatus(child.pid) == 0)
-        usleep(500_000)
-        #expect(live.interrupt() == 0, "\(live.errors)")
-        let (st, err) = rec.stop()
-        #expect(st == 0, "\(err)")
+        Self.stopLive(live, rec)
 
         let offline = try runBinary(bpfan, ["bt", "-e", program, path])
         #expect(offline.status == 0, "\(offline.stderr)")
         #expect(!offline.stderr.contains("lost"), "\(offline.stderr)")
-        let theirs = live.output.replacingOccurrences(of: "ready\n", with: "")
+        let theirs = live["tcp"]!.output.replacingOccurrences(of: "ready\n", with: "")
         func comparable(_ lines: [String]) -> [String] {
             lines.map { line in
                 var w = line.split(separator: " ").map(String.init)

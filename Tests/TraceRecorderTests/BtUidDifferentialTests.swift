@@ -34,20 +34,14 @@ extension RecorderTests {
         chmod(py, 0o755)
         let pyName = String(py.split(separator: "/").last!)
 
-        var live: [String: SpawnedProcess] = [:]
-        for (key, program) in Self.uidPrograms {
-            live[key] = try SpawnedProcess(["/usr/bin/bpftrace", "-e", #"BEGIN { printf("ready\n"); } "# + program],
-                                           out: dir + "/\(key).live", err: dir + "/\(key).err")
-        }
+        var live = try Self.startLiveBpftrace(Self.uidPrograms, dir: dir)
         // bpftrace's setuids.bt, with a BEGIN that says its probes are attached.
         let setuids = try String(contentsOfFile: "/usr/sbin/setuids.bt", encoding: .utf8)
         try setuids.replacingOccurrences(of: "BEGIN\n{\n", with: "BEGIN\n{\n\tprintf(\"ready\\n\");\n").write(toFile: dir + "/setuids.bt", atomically: true, encoding: .utf8)
         if access("/usr/sbin/setuids.bt", R_OK) == 0 {
             live["setuids"] = try SpawnedProcess(["/usr/bin/bpftrace", dir + "/setuids.bt"], out: dir + "/setuids.live", err: dir + "/setuids.err")
         }
-        let deadline = Date().addingTimeInterval(90)
-        while live.values.contains(where: { !$0.output.contains("ready\n") && $0.isRunning }) && Date() < deadline { usleep(100_000) }
-        for (key, p) in live { try #require(p.output.contains("ready\n"), "\(key): bpftrace did not attach: \(p.errors)") }
+        try Self.waitReady(live)
         let path = dir + "/run.trc"
         let rec = try RecorderRun(path: path, arguments: ["--families", "syscalls,proc", "--flush-interval", "200"])
         #expect(rec.waitReady())
@@ -60,10 +54,7 @@ extension RecorderTests {
             try #require(child.rc == 0, "\(argv)")
             #expect(waitStatus(child.pid) == 0, "\(argv)")
         }
-        usleep(500_000)
-        for (key, p) in live { #expect(p.interrupt() == 0, "\(key): \(p.errors)") }
-        let (st, err) = rec.stop()
-        #expect(st == 0, "\(err)")
+        Self.stopLive(live, rec)
 
         for (key, program) in Self.uidPrograms.sorted(by: { $0.key < $1.key }) {
             let offline = try runBinary(bpfan, ["bt", "-e", program, path])
