@@ -7,7 +7,7 @@ PREFIX      ?= /usr/local
 CONFIG      ?= release
 BUILD_DIR   := .build/$(CONFIG)
 SAMPLE      ?= samples/mixed.trc
-DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev zlib1g-dev pkg-config bpftool
+DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev libedit-dev zlib1g-dev pkg-config bpftool
 # The live reference tools of the differential test (Tests/TraceRecorderTests/DifferentialTests):
 # libbpf-tools in /usr/sbin, bpftrace and its /usr/sbin/*.bt tools; losetup for its loop device.
 TEST_DEB_PACKAGES := libbpf-tools bpftrace mount chromium
@@ -157,11 +157,19 @@ fuzz: deps
 # bpfan's flag parsers: random argument vectors for every command (run on the sample when they
 # parse) and random --fail-if texts. A crash or a 10 s hang leaves its input in
 # .build-fuzz/flags-current and fails the target.
+# Then bpfrec record's flags and -e / --stack-events specs (record-fuzz, where libbpf builds),
+# selected from a copy of tracefs's event formats (built-in ones without root), one run in six
+# with a format file mutated; its input is left in .build-fuzz/record-current.
 FLAG_FUZZ_RUNS ?= 20000
+RECORD_FUZZ_RUNS ?= 20000
 fuzz-flags: deps
 	$(SWIFT) build --product flag-fuzz
 	mkdir -p .build-fuzz
 	.build/debug/flag-fuzz --runs $(FLAG_FUZZ_RUNS) --seed $${SEED:-1} --recording $(SAMPLE) --current .build-fuzz/flags-current
+	if [ -f /usr/include/bpf/libbpf.h ]; then \
+	  $(SWIFT) build --product record-fuzz && \
+	  .build/debug/record-fuzz --runs $(RECORD_FUZZ_RUNS) --seed $${SEED:-1} --current .build-fuzz/record-current; \
+	else echo "fuzz-flags: record-fuzz skipped (no libbpf-dev, so neither it nor bpfrec builds)"; fi
 
 # BPF programs: bpf/<family>.bpf.c -> .build/bpf/<family>.bpf.o -> the skeleton header that embeds
 # the object, committed under Sources/CBPFPrograms so `swift build` needs no BPF toolchain.

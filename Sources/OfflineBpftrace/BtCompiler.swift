@@ -228,34 +228,44 @@ struct BtCompiler {
 
     mutating func aggregate(_ name: String, _ fn: String, _ args: [BtExpr], _ at: BtPosition, key: @escaping (BtContext) -> BtKey) throws(BtError) -> BtExec {
         let maps = self.maps, map = maps.store(name)
+        // compare's log of every value given to the map (nil, and no cost, otherwise).
+        let log = maps.log
+        if let log { log.kinds[name] = fn }
         let wanted = fn == "count" ? 0 : fn == "lhist" ? 4 : 1
         guard args.count == wanted else { throw BtError(at, "\(fn)() takes \(wanted) argument\(wanted == 1 ? "" : "s"), got \(args.count)") }
         let value = args.isEmpty ? nil : try integer(args[0])
         switch fn {
         case "count":
             try setKind(name, .count, at)
-            return { (c: BtContext) throws(BtError) in try maps.update(map, key(c)) { e in if case .scalar(let n)? = e { e = .scalar(n + 1) } else { e = .scalar(1) } } }
+            return { (c: BtContext) throws(BtError) in
+                let k = key(c)
+                log?.note(name, k, time: c.time, value: 1)
+                try maps.update(map, k) { e in if case .scalar(let n)? = e { e = .scalar(n + 1) } else { e = .scalar(1) } }
+            }
         case "sum", "min", "max":
             try setKind(name, fn == "sum" ? .sum : fn == "min" ? .min : .max, at)
             let v = value!
             let combine: (Int64, Int64) -> Int64 = fn == "sum" ? { $0 &+ $1 } : fn == "min" ? { Swift.min($0, $1) } : { Swift.max($0, $1) }
             return { (c: BtContext) throws(BtError) in
-                let x = v(c).integer
-                try maps.update(map, key(c)) { e in if case .scalar(let n)? = e { e = .scalar(combine(n, x)) } else { e = .scalar(x) } }
+                let x = v(c).integer, k = key(c)
+                log?.note(name, k, time: c.time, value: x)
+                try maps.update(map, k) { e in if case .scalar(let n)? = e { e = .scalar(combine(n, x)) } else { e = .scalar(x) } }
             }
         case "avg", "stats":
             try setKind(name, fn == "avg" ? .avg : .stats, at)
             let v = value!
             return { (c: BtContext) throws(BtError) in
-                let x = v(c).integer
-                try maps.update(map, key(c)) { e in if case .mean(let n, let t)? = e { e = .mean(count: n + 1, total: t &+ x) } else { e = .mean(count: 1, total: x) } }
+                let x = v(c).integer, k = key(c)
+                log?.note(name, k, time: c.time, value: x)
+                try maps.update(map, k) { e in if case .mean(let n, let t)? = e { e = .mean(count: n + 1, total: t &+ x) } else { e = .mean(count: 1, total: x) } }
             }
         case "hist":
             try setKind(name, .hist, at)
             let v = value!
             return { (c: BtContext) throws(BtError) in
-                let x = v(c).integer
-                try maps.update(map, key(c)) { e in
+                let x = v(c).integer, k = key(c)
+                log?.note(name, k, time: c.time, value: x)
+                try maps.update(map, k) { e in
                     var h: BpftraceHistogram
                     if case .hist(let old)? = e { h = old } else { h = BpftraceHistogram() }
                     e = nil  // h is then the buckets' only owner, and add() does not copy them
@@ -275,8 +285,9 @@ struct BtCompiler {
             let v = value!
             let (lo, hi, step) = (bounds[0], bounds[1], bounds[2])
             return { (c: BtContext) throws(BtError) in
-                let x = v(c).integer
-                try maps.update(map, key(c)) { e in
+                let x = v(c).integer, k = key(c)
+                log?.note(name, k, time: c.time, value: x)
+                try maps.update(map, k) { e in
                     var h: BpftraceLinearHistogram
                     if case .lhist(let old)? = e { h = old } else { h = BpftraceLinearHistogram(min: lo, max: hi, step: step) }
                     e = nil

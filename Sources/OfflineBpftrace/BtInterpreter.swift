@@ -171,8 +171,12 @@ public enum BtInterpreter {
     /// even where the program's result does not depend on the order (for the tests that prove
     /// the two give the same).
     public static func run(_ program: BtProgram, _ rec: Recording, positionals: [String], json: Bool = false, tool: String = "bt",
-                           ordered: Bool = false, mapKprobes: Bool = false, into out: inout ToolOutput) throws {
+                           ordered: Bool = false, mapKprobes: Bool = false, log: BtAggregationLog? = nil, into out: inout ToolOutput) throws {
         let runtime = BtRuntime(out: out)
+        // The log is one object: the run folds on one core, in time order.
+        runtime.maps.log = log
+        let ordered = ordered || log != nil
+        defer { log?.keyed = runtime.maps.keyed }
         runtime.json = json
         defer { out = runtime.out }
         var loaded: KernelSymbols??

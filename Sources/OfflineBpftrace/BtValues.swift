@@ -168,6 +168,8 @@ final class BtMapStore {
 /// The program's maps: by name, then by key (BtKey.none for a map without one).
 final class BtMaps {
     var kinds: [String: BtMapKind] = [:]
+    /// Set for `bpfan compare`: every aggregation's value, with its event's time and key.
+    var log: BtAggregationLog?
     private(set) var stores: [String: BtMapStore] = [:]
     /// Keyed maps (printed `@m[k]`) versus scalar ones (`@m`).
     var keyed: [String: Bool] = [:]

@@ -48,6 +48,16 @@ public struct KernelSymbols: Sendable {
         return n
     }
 
+    /// `probeFrameCount` of a waker's stack taken at sched_waking or sched_wakeup, and the
+    /// scheduler's frames under it down to try_to_wake_up when that is near the top: bcc's
+    /// offwaketime probes try_to_wake_up and drops its frame, so its waker stacks start at the
+    /// caller (a wakeup run from the IPI queue has no try_to_wake_up there and keeps them).
+    public func wakeupProbeFrameCount(_ stack: [UInt64]) -> Int {
+        let n = probeFrameCount(stack)
+        for i in n..<min(stack.count, n + 4) where name(of: stack[i]) == "try_to_wake_up" { return i + 1 }
+        return n
+    }
+
     /// Kernel functions that call a tracing BPF program.
     static func runsBPFProgram(_ name: String) -> Bool {
         name == "trace_call_bpf" || (name.hasPrefix("bpf_trace_run") && name.dropFirst("bpf_trace_run".count).allSatisfy(\.isNumber))

@@ -50,4 +50,21 @@ public enum RotatedSet {
         }
         return path + "." + number
     }
+
+    /// The -o path a numbered file's name was made from (`run.0002.trc` → `run.trc`), or nil
+    /// when the name carries no part number (at least four digits before the last extension,
+    /// or at the end): the inverse of `path(_:part:)`, read from the name alone.
+    public static func pattern(ofNumbered path: String) -> String? {
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        let name = path[slash...]
+        var stem = name, ext = name[name.endIndex...]
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex, !name[name.index(after: dot)...].allSatisfy(\.isNumber) {
+            stem = name[..<dot]
+            ext = name[dot...]
+        }
+        guard let dot = stem.lastIndex(of: "."), dot != stem.startIndex else { return nil }
+        let digits = stem[stem.index(after: dot)...]
+        guard digits.count >= 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return String(path[..<slash]) + String(stem[..<dot]) + String(ext)
+    }
 }

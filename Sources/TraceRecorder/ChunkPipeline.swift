@@ -19,9 +19,20 @@ final class ChunkPipeline: @unchecked Sendable {
     private var queued = 0
     private var limitHit = false
     private var written = 0
+    private var progress = WriteProgress()
 
     /// Bytes in the file so far (read without waiting on the queue, for the live status line).
     var fileBytes: Int { countLock.withLock { written } }
+
+    /// What was written over every file and the whole ring, for the live status line.
+    struct WriteProgress: Sendable {
+        /// Chunk bytes written since the start: what the file size says in a plain recording,
+        /// more than it in a ring (which drops) or a rotated set (which starts new files).
+        var chunkBytes = 0
+        var ringDroppedBytes: Int?
+        var files = 1
+    }
+    var writeProgress: WriteProgress { countLock.withLock { progress } }
 
     /// True once the writer refused a block for --max-size (read without waiting on the queue).
     var sizeLimitReached: Bool { countLock.withLock { limitHit } }
@@ -47,8 +58,13 @@ final class ChunkPipeline: @unchecked Sendable {
             do {
                 try writer.writeChunk(payload)
                 if let family { bytesByFamily[Int(family.rawValue)] += payload.count }
-                let n = writer.bytesWritten
-                countLock.withLock { written = n }
+                let n = writer.bytesWritten, dropped = writer.ringState?.droppedBytes, files = writer.finishedParts.count + 1
+                countLock.withLock {
+                    written = n
+                    progress.chunkBytes += payload.count
+                    progress.ringDroppedBytes = dropped
+                    progress.files = files
+                }
             } catch is SizeLimitReached {
                 countLock.withLock { limitHit = true }
             } catch { failure = error }

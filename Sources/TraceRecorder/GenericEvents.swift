@@ -182,3 +182,12 @@ enum GenericEvents {
         return out
     }
 }
+
+extension Recorder {
+    /// The tracepoints that `o`'s -e and --stack-events select from `directory` (a tracefs
+    /// events directory, or a copy of one), with every check `record` makes of them, and
+    /// nothing loaded: for the flag fuzzer, which must reach the parsers without root.
+    public static func selectedTracepoints(_ o: RecorderOptions, directory: String) throws(RecorderError) -> [String] {
+        try GenericEvents.resolve(o.events, stackPatterns: o.stackEvents, stacks: o.stacks, directory: directory).map(\.format.event)
+    }
+}

@@ -278,8 +278,12 @@ public enum Recorder {
             if let status, now &- lastStatus.time >= 1_000_000_000 {
                 let events = decoder.eventsByFamily.reduce(0, +), lost = loss.totalByFamily.reduce(0, +)
                 let dt = Double(now &- lastStatus.time) / 1e9
+                // A plain file's size is what it cost; a ring or a rotated set counts every chunk written.
+                let progress = pipeline.writeProgress
+                let bounded = o.ring != nil || o.rotateBytes != nil || o.rotateSeconds != nil
                 status(StatusLine(seconds: Double(now &- startTime) / 1e9, events: events, eventsPerSecond: Double(events &- lastStatus.events) / dt,
-                                  bytes: pipeline.fileBytes, lost: lost, lostPerSecond: Double(lost &- lastStatus.lost) / dt).text)
+                                  bytes: bounded ? progress.chunkBytes : pipeline.fileBytes, lost: lost, lostPerSecond: Double(lost &- lastStatus.lost) / dt,
+                                  ringDroppedBytes: o.ring != nil ? progress.ringDroppedBytes ?? 0 : nil, files: progress.files).text)
                 lastStatus = (now, events, lost)
             }
             if now &- lastWindow >= flushNs {

@@ -113,20 +113,34 @@ public struct StatusLine: Sendable, Equatable {
     public var lost: UInt64
     public var lostPerSecond: Double
 
-    public init(seconds: Double, events: UInt64, eventsPerSecond: Double, bytes: Int, lost: UInt64, lostPerSecond: Double) {
+    /// With --ring: the bytes of chunks dropped so far to make room (`bytes` counts them too).
+    public var ringDroppedBytes: Int?
+    /// With --rotate: the files begun so far (`bytes` is over all of them).
+    public var files: Int
+
+    /// `bytes`: what was written since the start, over every file of a rotated set and
+    /// including what a ring has dropped since, so that B/event stays the recording's cost.
+    public init(seconds: Double, events: UInt64, eventsPerSecond: Double, bytes: Int, lost: UInt64, lostPerSecond: Double,
+                ringDroppedBytes: Int? = nil, files: Int = 1) {
         self.seconds = seconds
         self.events = events
         self.eventsPerSecond = eventsPerSecond
         self.bytes = bytes
         self.lost = lost
         self.lostPerSecond = lostPerSecond
+        self.ringDroppedBytes = ringDroppedBytes
+        self.files = files
     }
 
-    /// "bpfrec: 12.0 s, 1234567 events (102345/s), 1.3 MiB (1.1 B/event), lost 0 (0/s)".
+    /// "bpfrec: 12.0 s, 1234567 events (102345/s), 1.3 MiB (1.1 B/event), lost 0 (0/s)"; a ring
+    /// adds what it dropped ("… 40.0 MiB (1.1 B/event), ring dropped 24.0 MiB, …"), a
+    /// rotated set its file count ("… 40.0 MiB in 3 files (1.1 B/event), …").
     public var text: String {
         let bpe = events > 0 ? String(format1: Double(bytes) / Double(events)) : "-"
+        let where_ = files > 1 ? " in \(files) files" : ""
+        let dropped = ringDroppedBytes.map { ", ring dropped \(RecorderOptions.sizeText($0))" } ?? ""
         return "bpfrec: \(String(format1: seconds)) s, \(events) events (\(Int(eventsPerSecond.rounded()))/s), "
-            + "\(RecorderOptions.sizeText(bytes)) (\(bpe) B/event), lost \(lost) (\(Int(lostPerSecond.rounded()))/s)"
+            + "\(RecorderOptions.sizeText(bytes))\(where_) (\(bpe) B/event)\(dropped), lost \(lost) (\(Int(lostPerSecond.rounded()))/s)"
     }
 }
 

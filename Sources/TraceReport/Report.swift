@@ -251,7 +251,32 @@ public struct StackItem: Sendable {
         case bcc(delimited: Bool, taskLine: String, valueLine: String, frameIndent: String = "    ", always: Bool = false)
         /// `prefix;user...;-;kernel... value`, outermost frame first (the `-` as for `.bcc`).
         case folded(prefix: String, delimited: Bool, value: String, always: Bool = false)
+        /// bcc offwaketime: the waker's line, its user then kernel frames outermost first,
+        /// `    --               --`, this stack's kernel then user frames innermost first
+        /// (`    -` between halves when `delimited`, of each stack that has both), then the
+        /// tool's task and value lines. Needs `waker`.
+        case bccWoken(delimited: Bool, taskLine: String, valueLine: String)
+        /// `prefix;user...;-;kernel...;--;waker kernel...;-;waker user...;waker name value`:
+        /// this stack outermost first, then the waker's innermost first (an off-wake flame
+        /// graph stacks the waker upside down on the blocked stack). Needs `waker`.
+        case foldedWoken(prefix: String, delimited: Bool, value: String)
     }
+    /// The stack of the task that woke this one (offwaketime), and its folded last frame.
+    public struct Waker: Sendable {
+        public var kernel: [String]?
+        public var user: [String]?
+        public var line: String
+        public var name: String
+        public var labels: [(String, Value)]
+        public init(labels: [(String, Value)], kernel: [String]?, user: [String]?, line: String, name: String) {
+            self.labels = labels
+            self.kernel = kernel
+            self.user = user
+            self.line = line
+            self.name = name
+        }
+    }
+    public var waker: Waker?
     public var labels: [(String, Value)]
     /// Innermost first; nil when the flags leave that half out.
     public var kernel: [String]?
@@ -279,6 +304,18 @@ public struct StackItem: Sendable {
         switch style {
         case .bcc(let delimited, _, _, _, let always), .folded(_, let delimited, _, let always):
             return always ? delimited : delimited && !(kernel ?? []).isEmpty && !(user ?? []).isEmpty
+        case .bccWoken(let delimited, _, _), .foldedWoken(_, let delimited, _):
+            return delimited && !(kernel ?? []).isEmpty && !(user ?? []).isEmpty
+        }
+    }
+
+    /// `delimits` for the waker's stack.
+    public var wakerDelimits: Bool {
+        guard let waker else { return false }
+        switch style {
+        case .bccWoken(let delimited, _, _), .foldedWoken(_, let delimited, _):
+            return delimited && !(waker.kernel ?? []).isEmpty && !(waker.user ?? []).isEmpty
+        default: return false
         }
     }
 }

@@ -184,13 +184,41 @@ public struct ToolOutput: Sendable {
                 if item.delimits { parts.append("-") }
                 if let kernel = item.kernel { parts += kernel.reversed() }
                 write(parts.joined(separator: ";") + " " + value + "\n")
+            case .bccWoken(_, let taskLine, let valueLine):
+                let w = item.waker
+                var text = w?.line ?? ""
+                for f in (w?.user ?? []).reversed() { text += "    " + f + "\n" }
+                if item.wakerDelimits { text += "    -\n" }
+                for f in (w?.kernel ?? []).reversed() { text += "    " + f + "\n" }
+                text += "    --               --\n"
+                for f in item.kernel ?? [] { text += "    " + f + "\n" }
+                if item.delimits { text += "    -\n" }
+                for f in item.user ?? [] { text += "    " + f + "\n" }
+                write(text + taskLine + valueLine)
+            case .foldedWoken(let prefix, _, let value):
+                var parts = [prefix]
+                if let user = item.user { parts += user.reversed() }
+                if item.delimits { parts.append("-") }
+                if let kernel = item.kernel { parts += kernel.reversed() }
+                parts.append("--")
+                parts += item.waker?.kernel ?? []
+                if item.wakerDelimits { parts.append("-") }
+                parts += item.waker?.user ?? []
+                parts.append(item.waker?.name ?? "")
+                write(parts.joined(separator: ";") + " " + value + "\n")
             }
         case .json:
             let labels = JSONText.object(item.labels.map { (jsonKey($0.0, $0.1), jsonValue($0.1)) })
-            write(JSONText.object([("type", .string("stack")), ("labels", labels),
+            var fields: [(String, JSONText)] = [("type", .string("stack")), ("labels", labels),
                                    ("kernel", item.kernel.map { .array($0.map { .string($0) }) } ?? .null),
                                    ("user", item.user.map { .array($0.map { .string($0) }) } ?? .null),
-                                   ("value", jsonValue(item.value)), ("unit", .string(item.unit.rawValue))]).rendered + "\n")
+                                   ("value", jsonValue(item.value)), ("unit", .string(item.unit.rawValue))]
+            if let w = item.waker {
+                fields.append(("waker", .object([("labels", .object(w.labels.map { (jsonKey($0.0, $0.1), jsonValue($0.1)) })),
+                                                 ("kernel", w.kernel.map { .array($0.map { .string($0) }) } ?? .null),
+                                                 ("user", w.user.map { .array($0.map { .string($0) }) } ?? .null)])))
+            }
+            write(JSONText.object(fields).rendered + "\n")
         }
     }
 

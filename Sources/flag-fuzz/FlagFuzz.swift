@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import TraceTools
+import FuzzSupport
 
 /// Fuzzes bpfan's argument handling: random argument vectors, built from every tool's own
 /// flags, numbers at the edges and mutated bytes, are parsed by a random command and, when they
@@ -32,7 +33,7 @@ struct FlagFuzz {
         dup2(devnull, 1)
         var rng = SplitMix(state: seed)
         let commands = ToolRegistry.commands
-        let words = Vocabulary.words(commands)
+        let words = RandomArguments.flags(commands)
         var parsed = 0, refused = 0, ran = 0, failIfParsed = 0, failIfRefused = 0
         let started = Date()
         for i in 0..<runs {
@@ -46,7 +47,7 @@ struct FlagFuzz {
             }
             let command = commands[Int(rng.next() % UInt64(commands.count))]
             var argv: [String] = []
-            for _ in 0..<Int(rng.next() % 6) { argv.append(Vocabulary.argument(words, &rng)) }
+            for _ in 0..<Int(rng.next() % 6) { argv.append(RandomArguments.argument(flags: words, values: Vocabulary.values, &rng)) }
             if rng.next() % 4 != 0 { argv.append(recording) }
             try? Data(([command._commandName] + argv).joined(separator: "\u{0}").utf8).write(to: URL(fileURLWithPath: current))
             alarm(10)
@@ -70,58 +71,12 @@ struct FlagFuzz {
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func pick<T>(_ a: [T]) -> T { a[Int(next() % UInt64(a.count))] }
-}
-
 enum Vocabulary {
-    /// Every long and short flag the commands declare, from their help.
-    static func words(_ commands: [ParsableCommand.Type]) -> [String] {
-        var out = Set<String>()
-        for c in commands {
-            for token in c.helpMessage(columns: 200).split(whereSeparator: { " ,[]<>=|\n".contains($0) }) where token.hasPrefix("-") && token.count > 1 {
-                out.insert(String(token))
-            }
-        }
-        return out.sorted()
-    }
-
     static let values = ["0", "1", "-1", "5", "99", "4294967296", "-9223372036854775808", "9223372036854775807", "1e308", "nan", "inf",
                          "0x10", "1.5", "", " ", "--", "-", "=", "10:00:00", "22:30:00.5", "2026-12-02T21:00:00Z", "+5", "-5s", "100ms",
                          "1", "pid", "comm", "t:sched:sched_switch", "t:irq:*", "'t:syscalls:sys_exit_read \"%d\", args->ret'",
                          "BEGIN { printf(\"x\"); }", "t:sched:sched_wakeup { @[comm] = count(); }", "kstack", "@x = hist(1)",
                          "-p1", "-T-5", "--from=-1", "--to=0", "%s%s%s%n", String(repeating: "9", count: 400), "\u{0}", "é", "../../etc/passwd"]
-
-    static func argument(_ words: [String], _ rng: inout SplitMix) -> String {
-        switch rng.next() % 6 {
-        case 0, 1: return rng.pick(words)
-        case 2: return rng.pick(values)
-        case 3: return rng.pick(words) + "=" + rng.pick(values)
-        case 4: return rng.pick(words) + rng.pick(values)   // attached: -p7916, -T-5
-        default: return mutate(rng.pick(values) + rng.pick(words), &rng)
-        }
-    }
-
-    static func mutate(_ s: String, _ rng: inout SplitMix) -> String {
-        var b = Array(s.utf8)
-        for _ in 0..<Int(rng.next() % 4) {
-            let i = b.isEmpty ? 0 : Int(rng.next() % UInt64(b.count))
-            switch rng.next() % 3 {
-            case 0: b.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
-            case 1: if !b.isEmpty { b.remove(at: i) }
-            default: if !b.isEmpty { b[i] = UInt8(truncatingIfNeeded: rng.next()) }
-            }
-        }
-        return String(decoding: b, as: UTF8.self)
-    }
 
     /// compare's `--fail-if` grammar, from its own tokens and broken forms of them.
     static func failIf(_ rng: inout SplitMix) -> String {
@@ -133,11 +88,11 @@ enum Vocabulary {
             let key = rng.pick(["", "(vda)", "(read)", "(1234)", "()", "(", "((x))", "(a b)"])
             let threshold = rng.pick(["+10%", "-10%", "10%", "+0%", "+1e400%", "-100%", "20ms", "0ns", "1.5us", "9999999999999s", "100", "-1", "nan", "+%", "ms"])
             let text = metric + key + rng.pick([">", "<", ">=", "", "><"]) + threshold
-            return rng.next() % 4 == 0 ? mutate(text, &rng) : text
+            return rng.next() % 4 == 0 ? RandomArguments.mutate(text, &rng) : text
         }
         var parts: [String] = []
         for _ in 0..<(1 + Int(rng.next() % 7)) { parts.append(rng.pick(tokens)) }
         let text = parts.joined(separator: rng.next() % 2 == 0 ? " " : "")
-        return rng.next() % 5 == 0 ? mutate(text, &rng) : text
+        return rng.next() % 5 == 0 ? RandomArguments.mutate(text, &rng) : text
     }
 }

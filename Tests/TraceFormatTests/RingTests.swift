@@ -179,3 +179,15 @@ private enum SyntheticFile {
         return path
     }
 }
+
+/// The -o path is read back from a numbered name, so that `bpfan compare a.*.trc b.*.trc` can
+/// tell where one set ends.
+@Test func numberedNamesGiveBackTheirPattern() {
+    for (path, part) in [("run.trc", 1), ("/var/tmp/run.trc", 12), ("dir.v2/run", 3), ("a.b.trc", 10000), (".hidden.trc", 2)] {
+        #expect(RotatedSet.pattern(ofNumbered: RotatedSet.path(path, part: part)) == path, "\(path)")
+    }
+    for name in ["run.trc", "run.123.trc", "run.12a4.trc", "/x.0001/run.trc", "2026.trc", "run.0001", ".0001.trc"] where name != "run.0001" {
+        #expect(RotatedSet.pattern(ofNumbered: name) == nil, "\(name)")
+    }
+    #expect(RotatedSet.pattern(ofNumbered: "run.0001") == "run")
+}

@@ -191,6 +191,12 @@ extension RecorderTests {
     #expect(line.text == "bpfrec: 12.0 s, 1234567 events (102345/s), 1.3 MiB (1.1 B/event), lost 3 (0/s)")
     #expect(StatusLine(seconds: 1, events: 0, eventsPerSecond: 0, bytes: 100, lost: 0, lostPerSecond: 0).text
         == "bpfrec: 1.0 s, 0 events (0/s), 100 bytes (- B/event), lost 0 (0/s)")
+    // A ring counts what it dropped in the bytes (the cost per event) and says how much.
+    #expect(StatusLine(seconds: 60, events: 40_000_000, eventsPerSecond: 700_000, bytes: 41_943_040, lost: 0, lostPerSecond: 0,
+                       ringDroppedBytes: 25_165_824).text
+        == "bpfrec: 60.0 s, 40000000 events (700000/s), 40.0 MiB (1.0 B/event), ring dropped 24.0 MiB, lost 0 (0/s)")
+    #expect(StatusLine(seconds: 60, events: 40_000_000, eventsPerSecond: 700_000, bytes: 41_943_040, lost: 0, lostPerSecond: 0, files: 3).text
+        == "bpfrec: 60.0 s, 40000000 events (700000/s), 40.0 MiB in 3 files (1.0 B/event), lost 0 (0/s)")
 }
 
 /// What needs the built bpfrec but no privilege.

@@ -168,20 +168,24 @@ extension CompareRecordings {
     /// Client TCP sessions (10.0.0.1 -> 10.0.0.2:80), one load per comm (pid = `id`), values
     /// their lifetimes: SYN_SENT, ESTABLISHED 100 us later, then FIN_WAIT1, FIN_WAIT2 and
     /// CLOSE 10 us apart at the end of the lifetime; each on its own socket.
-    static func tcpSessions(_ loads: [SyntheticLoad], seed: UInt64) throws -> String {
+    /// `txMedian` (bytes, per comm): its sessions send a log-normal number of bytes of that
+    /// median (shape 0.5) and receive 10 times as many; else 100 and 1000.
+    static func tcpSessions(_ loads: [SyntheticLoad], seed: UInt64, txMedian: [String: Double] = [:]) throws -> String {
         let s = recording()
         var rng = SeededRandom(seed: seed)
         var rows: [(Double, [String: ColumnValue])] = []
         var sk: Int64 = 0x1000
         for load in loads {
             for e in load.events(seconds: seconds - 1, &rng) {
+                var tx: Int64 = 100
+                if let m = txMedian[load.name] { tx = Int64((m * exp(0.5 * rng.normal())).rounded()) }
                 sk += 64
                 let port = Int64(30000 + sk % 20000)
                 func st(_ t: Double, _ old: Int64, _ new: Int64, owner: Bool) {
                     rows.append((t, ["ts": ns(t), "cpu": 0, "pid": .int(owner ? load.id : 0), "tid": .int(owner ? load.id : 0),
                                      "comm": .string(owner ? load.name : "swapper/0"), "skaddr": .int(sk), "family": 2,
                                      "sport": .int(new == 2 ? 0 : port), "dport": 80, "saddr": .bytes(ip4(10, 0, 0, 1)), "daddr": .bytes(ip4(10, 0, 0, 2)),
-                                     "old_state": .int(old), "new_state": .int(new), "bytes_acked": 100, "bytes_received": 1000]))
+                                     "old_state": .int(old), "new_state": .int(new), "bytes_acked": .int(tx), "bytes_received": .int(tx * 10)]))
                 }
                 let end = e.t + 1e-4 + Double(e.value) / 1e9
                 st(e.t, 7, 2, owner: true)

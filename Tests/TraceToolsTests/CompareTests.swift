@@ -346,4 +346,70 @@ struct CompareTests {
         #expect(try Self.row(r.stdout, "latency", "wget")["verdict"] == .string("regressed"))
         #expect(try Self.row(r.stdout, "latency", "curl")["verdict"] == .string("~"))
     }
+
+    @Test func tcplifeComparesBytesPerSessionBesideLifetimes() throws {
+        let loads = [SyntheticLoad(name: "curl", id: 300, rate: 100, median: 20_000_000), SyntheticLoad(name: "wget", id: 301, rate: 100, median: 20_000_000)]
+        let base = try CompareRecordings.tcpSessions(loads, seed: 37, txMedian: ["curl": 4096, "wget": 4096])
+        // wget sends (and receives) 40% more per session; lifetimes unchanged.
+        let new = try CompareRecordings.tcpSessions(loads, seed: 38, txMedian: ["curl": 4096, "wget": 4096 * 1.4])
+        let r = runCompare([base, new, "tcplife", "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        for key in ["wget tx", "wget rx"] {
+            let row = try Self.row(r.stdout, "bytes", key)
+            #expect(row["verdict"] == .string("regressed"), "\(key) \(row)")
+            if case .number(let rel)? = row["p50_relative"] { #expect(rel > 0.25 && rel < 0.55, "\(key) p50 \(rel)") } else { Issue.record("\(row)") }
+        }
+        // rx is 10 x tx: the base p50 of rx is ten times tx's, in bytes.
+        if case .int(let tx)? = try Self.row(r.stdout, "bytes", "curl tx")["base_p50_bytes"], case .int(let rx)? = try Self.row(r.stdout, "bytes", "curl rx")["base_p50_bytes"] {
+            #expect(rx == tx * 10 && tx > 3000 && tx < 5500, "tx \(tx) rx \(rx)")
+        } else { Issue.record("no base_p50_bytes") }
+        for key in ["curl tx", "curl rx"] { #expect(try Self.row(r.stdout, "bytes", key)["verdict"] == .string("~"), "\(key)") }
+        for key in ["curl", "wget"] { #expect(try Self.row(r.stdout, "latency", key)["verdict"] == .string("~"), "\(key)") }
+        // A duration bound ignores byte counts; a relative one on a named bytes key gates.
+        #expect(runCompare([base, new, "tcplife", "--fail-if", "max>100s"]).status == 0)
+        let named = runCompare([base, new, "tcplife", "--fail-if", "p50(wget tx)>+20%"])
+        #expect(named.status == 1, "\(named.stderr)")
+        let text = runCompare([base, new, "tcplife"]).stdout
+        #expect(text.contains("bytes per session, in KB"), "\(text)")
+    }
+
+    /// A bt program's count() map is compared as rates, its hist() as distributions of the raw
+    /// latencies it was given.
+    static let btProgram = """
+    t:raw_syscalls:sys_enter { @start[tid] = nsecs; }
+    t:raw_syscalls:sys_exit /@start[tid]/ { @calls[args->id] = count(); @lat[args->id] = hist(nsecs - @start[tid]); delete(@start[tid]); }
+    """
+
+    @Test func btMapsAreComparedAsRatesAndRawDistributions() throws {
+        let base = try CompareRecordings.syscalls(Self.syscalls, seed: 51)
+        let new = try CompareRecordings.syscalls(Self.syscalls.map { l in
+            var l = l
+            if l.name == "read" { l.scale = 1.3 }
+            if l.name == "openat" { l.rate *= 1.3 }
+            return l
+        }, seed: 52)
+        let r = runCompare([base, new, "bt", "-e", Self.btProgram, "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(try Self.row(r.stdout, "values", "@lat[0]")["verdict"] == .string("regressed"))
+        if case .number(let rel)? = try Self.row(r.stdout, "values", "@lat[0]")["p50_relative"] { #expect(rel > 0.2 && rel < 0.4, "read p50 \(rel)") }
+        for id in ["1", "257", "39"] { #expect(try Self.row(r.stdout, "values", "@lat[\(id)]")["verdict"] == .string("~"), "@lat[\(id)]") }
+        #expect(try Self.row(r.stdout, "rate", "@calls[257]")["verdict"] == .string("regressed"))
+        for id in ["0", "1", "39"] { #expect(try Self.row(r.stdout, "rate", "@calls[\(id)]")["verdict"] == .string("~"), "@calls[\(id)]") }
+        // The rates are the map's counts per second: @calls[0] holds every read of BASE.
+        let plain = try runTool(Bt.self, ["-e", Self.btProgram, base])
+        let line = plain.stdout.split(separator: "\n").first { $0.hasPrefix("@calls[0]: ") }
+        if let line, case .int(let n)? = try Self.row(r.stdout, "rate", "@calls[0]")["base_count"] {
+            #expect(Int64(line.dropFirst("@calls[0]: ".count)) == n, "\(line) vs \(n)")
+        } else { Issue.record("\(plain.stdout)") }
+        // A/A is quiet; a gate names a map key; a .bt file works as -e does.
+        let again = try CompareRecordings.syscalls(Self.syscalls, seed: 53)
+        #expect(runCompare([base, again, "bt", "-e", Self.btProgram]).status == 0)
+        #expect(runCompare([base, new, "bt", "-e", Self.btProgram, "--fail-if", "rate(@calls[0])>+10%"]).status == 0)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cmpstack-\(getpid()).bt").path
+        try Self.btProgram.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { unlink(file) }
+        #expect(runCompare([base, new, "bt", file, "--fail-if", "p99(@lat[0])>+10%"]).status == 1)
+        let bad = runCompare([base, new, "bt", "-e", "t:raw_syscalls:sys_exit { @x = count( }"])
+        #expect(bad.status == 2 && bad.stderr.count == 1 && bad.stderr[0].hasPrefix("bpfan compare: bt: program:"), "\(bad.stderr)")
+    }
 }

@@ -119,6 +119,10 @@ let stacklessWarning = "bpfan offcputime: 3 off-CPU spans (299220 us) have no re
     #expect(try folded(["-k"]) == "kworker/0:1;schedule_timeout;schedule 699980\n")
     #expect(try folded(["-t", "201"]) == "kworker/0:1;schedule_timeout;schedule 699980\n")
     #expect(try folded(["--state", "2"]) == "kworker/0:1;schedule_timeout;schedule 699980\n")
+    // libbpf-tools compares the whole __state: 3 is neither 1 nor 2 (bcc's bitmask would take
+    // both), and the states there were are named.
+    let three = try runTool(Offcputime.self, ["-f", "--state", "3", path])
+    #expect(three.stdout == "" && three.stderr == ["bpfan offcputime: --state 3: no switch-out had a __state of exactly 3; the states seen (switch-outs): 0 (4), 1 (4), 2 (1)"], "\(three.stderr)")
     // Each span is filtered alone: only app's 1100000 us span is at least 700000 us.
     #expect(try folded(["-m", "700000"]) == "app;[unknown];[unknown];do_nanosleep;schedule 1100000\n")
     #expect(try folded(["-M", "1000"]) == "app;[unknown];[unknown];do_nanosleep;schedule 800\n")

@@ -62,6 +62,35 @@ import TraceSchema
         #expect(mixed.status == 1 && mixed.stderr.contains("\(other): is not one of the numbered files"), "\(mixed.stderr)")
     }
 
+    /// compare takes each side's numbered files in a row (`base.*.trc new.*.trc TOOL`); the same
+    /// events as a set and as one file compare equal, key by key.
+    @Test func compareTakesARotatedSetOnEitherSide() throws {
+        let pattern = scratchFile("cmpset.trc")
+        let w = try TraceWriter(path: pattern, layout: .rotate(bytes: 48 << 10, seconds: nil))
+        try Self.write(w)
+        let set = w.finishedParts + [w.currentPath]
+        #expect(set.count >= 3, "\(set)")
+        let single = scratchFile("cmpone.trc")
+        try Self.write(try TraceWriter(path: single))
+        for (args, baseShown) in [(set + [single], set.joined(separator: " ")), ([single] + set, single)] {
+            let r = try runBpfan(["compare"] + args + ["syscount"])
+            #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+            #expect(r.stdout.contains("BASE \(baseShown): host testhost"), "\(r.stdout)")
+            // 30 calls, each 1,000 times a second in both: no change is called.
+            for n in 0..<30 { #expect(r.stdout.contains("call\(n) ") , "\(r.stdout)") }
+            #expect(r.stdout.contains("0 regressed, 0 improved, 30 ~, 0 inconclusive"), "\(r.stdout)")
+        }
+        // Two sets side by side: split where the numbered names change.
+        let other = scratchFile("cmpset2.trc")
+        let w2 = try TraceWriter(path: other, layout: .rotate(bytes: 48 << 10, seconds: nil))
+        try Self.write(w2)
+        let set2 = w2.finishedParts + [w2.currentPath]
+        let both = try runBpfan(["compare"] + set + set2 + ["syscount"])
+        #expect(both.status == 0 && both.stdout.contains("NEW  \(set2.joined(separator: " ")): host testhost"), "\(both.stdout)\(both.stderr)")
+        let alone = try runBpfan(["compare"] + set + ["syscount"])
+        #expect(alone.status == 2 && alone.stderr.contains("missing NEW.trc after the base recording \(set.joined(separator: " "))"), "\(alone.stderr)")
+    }
+
     @Test func aRingStatesWhatItDroppedAndToolsStartWhereItIsComplete() throws {
         let path = scratchFile("ring.trc")
         let w = try TraceWriter(path: path, layout: .ring(capacity: 64 << 10))

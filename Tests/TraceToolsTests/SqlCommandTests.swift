@@ -22,6 +22,61 @@ import Testing
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    /// On a terminal the shell edits lines and keeps a history between sessions: a second
+    /// session's up-arrow brings back the first session's last statement. Driven through a
+    /// pseudo-terminal by Python's pty module, each key sent once the prompt is shown.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "needs python3 for a pty"))
+    func theShellKeepsAHistoryOnATerminal() throws {
+        let history = NSTemporaryDirectory() + "bpfan-sql-history-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: history) }
+        let bin = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("bpfan").path
+        // Each key string is typed after the n-th prompt; the output is printed at the end.
+        let driver = """
+        import os, pty, sys, select, time, json
+        argv, keys = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ["TERM"] = "xterm"
+            os.execv(argv[0], argv)
+        out, deadline = b"", time.time() + 60
+        def read():
+            global out
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try: out += os.read(fd, 4096)
+                except OSError: return False
+            return True
+        for n, k in enumerate(keys):
+            while out.count(b"bpfan> ") <= n and time.time() < deadline: read()
+            os.write(fd, k.encode())
+        while time.time() < deadline and read() and os.waitpid(pid, os.WNOHANG) == (0, 0): pass
+        sys.stdout.write(out.decode(errors="replace").replace("\\r", ""))
+        """
+        func session(_ keys: [String]) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            var env = ProcessInfo.processInfo.environment
+            env["BPFAN_SQL_HISTORY"] = history
+            p.environment = env
+            let argv = String(decoding: try JSONEncoder().encode([bin, "sql", sample]), as: UTF8.self)
+            let k = String(decoding: try JSONEncoder().encode(keys), as: UTF8.self)
+            p.arguments = ["-c", driver, argv, k]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let first = try session(["SELECT 6*7 AS answer;\n", "\u{4}"])
+        #expect(first.contains("42"), "\(first)")
+        let saved = try String(contentsOfFile: history, encoding: .utf8)
+        #expect(saved.contains("6*7"), "\(saved)")
+        // Up-arrow, Enter: the statement again, from the file.
+        let second = try session(["\u{1b}[A\n", "\u{4}"])
+        #expect(second.contains("42"), "\(second)")
+    }
+
     @Test func aQueryPrintsATableCsvOrJson() throws {
         let sql = "SELECT name, count(*) AS n FROM syscalls WHERE name IN ('openat', 'read') GROUP BY name ORDER BY name"
         let table = try bpfan(["sql", sample, sql])
@@ -108,7 +163,8 @@ import Testing
         #expect(o.contains("\nsyscall_detail\n"))
         #expect(o.contains("block_requests  (view)\n"))
         #expect(o.contains("  \"argv\" TEXT,"))
-        #expect(o.contains("   ...> {\"n\":19456}\n"))
+        // libedit shows each line after its prompt; the result follows the continued statement.
+        #expect(o.contains("bpfan> SELECT count(*) AS n\n   ...>  FROM syscall;\n{\"n\":19456}\n"), "\(o)")
         #expect(o.contains("bpfan sql: unknown command .bogus"))
         #expect(o.contains("near \";\": syntax error at line 1, column 14"))
         #expect(!o.contains("after quit\"}"))

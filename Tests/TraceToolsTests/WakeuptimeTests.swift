@@ -14,21 +14,7 @@ import TraceTestSupport
 /// - a wakeup of app at 1.2 with no switch-out since its last wakeup charges nothing.
 /// Every stack starts with the tracepoint's frame, __traceiter_sched_wakeup.
 private func wakeupRecording() throws -> String {
-    let text = """
-    name: sched_wakeup
-    ID: 300
-    format:
-    \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
-    \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;
-
-    \tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;
-    \tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;
-    \tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;
-    \tfield:int target_cpu;\toffset:32;\tsize:4;\tsigned:1;
-
-    print fmt: ""
-
-    """
+    let text = schedWakeupFormat("sched_wakeup", id: 300)
     let format = try TracepointFormat.parse(text, system: "sched")
     let s = SyntheticRecording()
     s.duration = 2_000_000_000

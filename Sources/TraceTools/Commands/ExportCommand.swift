@@ -16,13 +16,18 @@ public struct ExportCommand: ParsableCommand {
         bpfan_recordings. csv, jsonl: a directory OUT with one file per table and view
         (NAME.csv, NAME.jsonl). Values are as `bpfan sql` shows them: u64 above 2^63 as
         '0x…' text. Parquet is not offered: Debian 12 ships no Arrow/Parquet library.
+        perfetto: one recording's CPU samples (PerfSample, interned callstacks named offline)
+        and off-CPU spans (slices on each thread's track, named by the function blocked in,
+        stacks as arguments) as a Perfetto protobuf trace for ui.perfetto.dev and the trace
+        processor.
 
         EXAMPLES:
             bpfan export --format sqlite run.trc -o run.db
             bpfan export --format csv a.trc b.trc -o csv/
+            bpfan export --format perfetto run.trc -o run.pftrace
         """)
 
-    @Option(name: .customLong("format"), help: ArgumentHelp("sqlite, csv or jsonl.", valueName: "sqlite|csv|jsonl"))
+    @Option(name: .customLong("format"), help: ArgumentHelp("sqlite, csv, jsonl or perfetto.", valueName: "sqlite|csv|jsonl|perfetto"))
     var format: String
 
     @Option(name: .customShort("o"), help: ArgumentHelp("The database file (sqlite) or directory (csv, jsonl) to write.", valueName: "OUT"))
@@ -37,14 +42,19 @@ public struct ExportCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
+        if format == "perfetto" {
+            guard recordings.count == 1 else { throw ValidationError("--format perfetto: give one recording") }
+            return
+        }
         guard Exporter.Format(rawValue: format) != nil else {
-            throw ValidationError("--format \(format): expected sqlite, csv or jsonl" + (format == "parquet" ? " (Parquet needs an Arrow library Debian 12 does not ship)" : ""))
+            throw ValidationError("--format \(format): expected sqlite, csv, jsonl or perfetto" + (format == "parquet" ? " (Parquet needs an Arrow library Debian 12 does not ship)" : ""))
         }
         guard !recordings.isEmpty else { throw ValidationError("give at least one recording") }
         _ = try MemorySize.parse(maxMemory, flag: "--max-memory")
     }
 
     public func run() throws {
+        if format == "perfetto" { return try runPerfetto() }
         let f = Exporter.Format(rawValue: format)!
         var isDir: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: output, isDirectory: &isDir)
@@ -74,6 +84,19 @@ public struct ExportCommand: ParsableCommand {
             StandardError.write("bpfan export: \(written.count) tables and views, \(rows) rows to \(output) in \(String(format: "%.2f", secs)) s (\(String(format: "%.0f", Double(rows) / max(secs, 1e-6))) rows/s)")
         } catch let e as SQLError {
             StandardError.write("bpfan export: \(e.kind == .memory ? "out of memory under --max-memory \(maxMemory): " : "")\(e.message)")
+            throw ExitCode.failure
+        }
+    }
+
+    func runPerfetto() throws {
+        let file = try openRecording(recordings[0])
+        do {
+            let rec = try Recording(file: file, window: .all)
+            let c = try PerfettoExport(rec: rec).write(to: output)
+            StandardError.write("bpfan export: \(c.samples) cpu samples, \(c.spans) off-CPU spans (\(c.spansWithStacks) with stacks) of \(c.threads) threads to \(output)")
+            if c.spansOfUnknownThreads > 0 { StandardError.write("bpfan export: \(c.spansOfUnknownThreads) off-CPU spans of threads the recording does not name are left out") }
+        } catch let e as AnalysisError {
+            StandardError.write("bpfan export: \(e)")
             throw ExitCode.failure
         }
     }

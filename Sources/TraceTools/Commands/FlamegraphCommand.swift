@@ -11,7 +11,7 @@ public struct FlamegraphCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "flamegraph",
         abstract: "Flame graph of a stack tool's output; with --diff, the differential flame graph of two recordings.",
-        usage: "bpfan flamegraph [options] [--diff BASE.trc] NEW.trc TOOL [TOOL's flags]",
+        usage: "bpfan flamegraph [options] [--diff BASE.trc] NEW.trc TOOL [TOOL's flags]\n       bpfan flamegraph [options] --diff DIFF.folded",
         discussion: """
         TOOL: profile, offcputime or stackcount, with its own flags; the stacks
         are the ones `TOOL -f` prints (the task's name, user frames, kernel
@@ -27,6 +27,14 @@ public struct FlamegraphCommand: ParsableCommand {
         change as a share of NEW's total. Stacks only in BASE have no width
         in NEW: their sum is said on stderr; swap the recordings to see them.
 
+        With --diff DIFF.folded and no recording, the graph is drawn from a
+        differential folded file (`stack base new` lines, as difffolded.pl and
+        `bpfan compare --folded-diff` write them): widths from the new column,
+        colours from its change from the base column, not rescaled (compare's
+        file is already scaled by duration; --normalize scales the base to the
+        new total as difffolded.pl -n does). Frames marked _[k] are kernel
+        ones; the first frame is the task's name.
+
         In the SVG: click a frame to zoom, Reset Zoom to go back, Search (or
         Ctrl-F) for a regular expression (Ctrl-I: ignore case); the share it
         matches is shown bottom right. ?s=REGEX in the file's URL searches on
@@ -37,6 +45,7 @@ public struct FlamegraphCommand: ParsableCommand {
           bpfan flamegraph --svg off.svg run.trc offcputime -m 1000
           bpfan flamegraph --diff base.trc new.trc profile -K > diff.svg
           bpfan flamegraph --diff base.trc new.trc offcputime -p 185 --svg d.svg
+          bpfan flamegraph --diff off.diff --svg off-diff.svg
         """)
 
     @Option(name: .customLong("diff"), help: ArgumentHelp("The base recording: draw NEW's stacks coloured by their change from it.", valueName: "BASE.trc"))
@@ -47,6 +56,8 @@ public struct FlamegraphCommand: ParsableCommand {
     var title: String?
     @Flag(name: .customLong("no-normalize"), help: "With --diff: compare raw values, without scaling BASE to NEW's total.")
     var noNormalize = false
+    @Flag(name: .customLong("normalize"), help: "With --diff DIFF.folded: scale its base column to the new column's total.")
+    var normalize = false
     @Argument(help: ArgumentHelp("The recording, then the tool and its flags.", valueName: "NEW.trc TOOL [TOOL's flags]"))
     var words: [String] = []
 
@@ -55,7 +66,7 @@ public struct FlamegraphCommand: ParsableCommand {
     /// The tools whose stacks it draws.
     static let tools: [any RecordingTool.Type] = [Profile.self, Offcputime.self, Stackcount.self]
     static let valued: Set<String> = ["--diff", "--svg", "--title"]
-    static let flags: Set<String> = ["--no-normalize", "--help", "-h"]
+    static let flags: Set<String> = ["--no-normalize", "--normalize", "--help", "-h"]
 
     struct UsageError: Error { var message: String }
 
@@ -103,6 +114,7 @@ public struct FlamegraphCommand: ParsableCommand {
 
     func execute(into out: inout ToolOutput) -> Int32 {
         do {
+            if let diff, words.isEmpty { return try drawFolded(diff, into: &out) }
             guard words.count >= 2 else {
                 throw UsageError(message: "missing \(words.isEmpty ? "the recording and TOOL" : "TOOL"); usage: bpfan flamegraph [--diff BASE.trc] NEW.trc TOOL [TOOL's flags]")
             }
@@ -133,21 +145,40 @@ public struct FlamegraphCommand: ParsableCommand {
                 stacks = FlameGraphFile.stacks(new.items)
                 options.subtitle = ([name] + toolArguments + [Self.fileName(path)]).joined(separator: " ")
             }
-            if stacks.isEmpty { out.warn("bpfan flamegraph: note: no stacks to draw; the graph says so") }
-            let svgText = FlameGraph.svg(stacks, options)
-            if svg == "-" { out.document(svgText) } else {
-                do { try FlameGraphFile.write(svgText, to: svg) } catch {
-                    out.warn("bpfan flamegraph: \(error)")
-                    return 1
-                }
-            }
-            return 0
+            return draw(stacks, options, into: &out)
         } catch let e as UsageError {
             out.warn("bpfan flamegraph: \(e.message)")
         } catch {
             out.warn("bpfan flamegraph: \(error)")
         }
         return 2
+    }
+
+    /// The differential graph of a `stack base new` file.
+    func drawFolded(_ path: String, into out: inout ToolOutput) throws -> Int32 {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw UsageError(message: "--diff \(path): cannot read it as a differential folded file (a recording needs NEW.trc TOOL after it)")
+        }
+        let stacks = try FlameGraphFile.differential(folded: text, path: path)
+        var options = FlameGraphOptions(title: title ?? "Differential Flame Graph", countName: "samples")
+        options.differential = true
+        options.normalizeBase = normalize
+        options.subtitle = Self.fileName(path) + ": widths the new column, colours the change from the base column" + (normalize ? " scaled to its total" : "") + " (red grew, blue fell)"
+        return draw(stacks, options, into: &out)
+    }
+
+    /// Writes the graph of `stacks` to --svg (stdout for `-`): 0, or 1 when it cannot be written.
+    func draw(_ stacks: [FlameStack], _ options: FlameGraphOptions, into out: inout ToolOutput) -> Int32 {
+        if stacks.isEmpty { out.warn("bpfan flamegraph: note: no stacks to draw; the graph says so") }
+        let svgText = FlameGraph.svg(stacks, options)
+        if svg == "-" { out.document(svgText) } else {
+            do { try FlameGraphFile.write(svgText, to: svg) } catch {
+                out.warn("bpfan flamegraph: \(error)")
+                return 1
+            }
+        }
+        return 0
     }
 
     /// A recording's name without its directory: the subtitle fits the graph's width.

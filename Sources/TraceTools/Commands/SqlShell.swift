@@ -3,7 +3,8 @@ import TraceReport
 import TraceSQL
 
 /// The interactive side of `bpfan sql RECORDING` on a terminal: SQL statements (ended by ';')
-/// and dot commands, as in the sqlite3 shell. Errors are printed and the shell goes on.
+/// and dot commands, as in the sqlite3 shell, with line editing and history (ShellInput).
+/// Errors are printed and the shell goes on.
 struct SqlShell {
     var stats = false
 
@@ -17,19 +18,17 @@ struct SqlShell {
 
     """
 
-    func prompt(_ continued: Bool) {
-        StandardOutput.write(continued ? "   ...> " : "bpfan> ")
-    }
+    static func prompt(_ continued: Bool) -> String { continued ? "   ...> " : "bpfan> " }
 
     mutating func run(_ runner: inout ScriptRunner) {
         StandardOutput.write("bpfan sql: \(runner.session.recordings.count) recording(s), \(runner.session.tableNames.count) tables, \(runner.session.viewNames.count) views. .help for help.\n")
+        let input = ShellInput()
+        defer { input.finish() }
         var pending = ""
-        prompt(false)
-        while let line = readLine(strippingNewline: true) {
+        while let line = input.line(prompt: Self.prompt(!pending.isEmpty)) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if pending.isEmpty && trimmed.hasPrefix(".") {
                 if !dot(trimmed, &runner) { return }
-                prompt(false)
                 continue
             }
             pending += line + "\n"
@@ -43,7 +42,6 @@ struct SqlShell {
                 if stats { StandardError.write(runner.session.statsReport) }
                 pending = ""
             }
-            prompt(!pending.isEmpty)
         }
         StandardOutput.write("\n")
     }

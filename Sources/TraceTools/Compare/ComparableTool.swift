@@ -14,11 +14,23 @@ public protocol ComparableTool: RecordingTool {
     /// Per key, the samples of the windowed recording, the window cut in `bins` equal parts,
     /// with the keys named as the report shows them and the two recordings are matched by.
     func samples(_ rec: Recording, bins: Int) throws -> NamedSamples
+    /// For a stack profile, what a stack's weight is ("off-CPU time", "samples") and its unit
+    /// per second of recording ("us/s"): its keys are folded stacks, its counts weights, and
+    /// compare reports the stacks that appeared, disappeared, grew and shrank. Nil otherwise.
+    var stackWeight: (name: String, unit: String)? { get }
+    /// Whether words after the tool's flags are its own (bt's FILE.bt and $1...), not a
+    /// misplaced recording or interval.
+    static var takesArguments: Bool { get }
+}
+
+extension ComparableTool {
+    public var stackWeight: (name: String, unit: String)? { nil }
+    public static var takesArguments: Bool { false }
 }
 
 public enum ComparableTools {
     /// The tools compare knows, by the name the user types.
-    public static let all: [any ComparableTool.Type] = [Biolatency.self, Cpudist.self, Hardirqs.self, Runqlat.self, Softirqs.self, Syscount.self, Tcplife.self]
+    public static let all: [any ComparableTool.Type] = [Biolatency.self, Bt.self, Cpudist.self, Hardirqs.self, Offcputime.self, Profile.self, Runqlat.self, Softirqs.self, Syscount.self, Tcplife.self]
 
     public static func named(_ name: String) -> (any ComparableTool.Type)? { all.first { $0.toolName == name } }
 

@@ -14,7 +14,12 @@ public struct CompareCommand: ParsableCommand {
         cpudist (-P per pid, -L per tid, -p PID; cpudist -O), syscount (rates per
         syscall, -P per process, -L latencies too, -x, -e, -p), hardirqs (handler
         times per name; -C rates), softirqs (time per vector), tcplife (session
-        lifetimes per comm). Keys are matched by the name the report shows; pids
+        lifetimes per comm, and beside them bytes sent and received per session
+        as keys COMM tx and COMM rx, in KB), offcputime and profile (stack profiles: off-CPU us
+        and samples per second of recording per folded stack), bt (-e 'PROGRAM'
+        or FILE.bt, then its $1...: count() and sum() map entries as rates,
+        hist() lhist() stats() avg() min() max() entries as distributions of the
+        raw values the program gave them). Keys are matched by the name the report shows; pids
         and tids differ between runs, so --by-comm matches them by comm instead.
         Without TOOL, the default suite runs biolatency -D, runqlat, cpudist,
         syscount -L, hardirqs and softirqs, each where both recordings hold its
@@ -48,6 +53,16 @@ public struct CompareCommand: ParsableCommand {
           'rate(read)>+20%', 'max>20ms', 'p50(vda)>2ms', 'rate(openat)<-50%'.
           Without --fail-if the gate is: any regressed verdict.
 
+        Stack profiles (offcputime, profile, with their own flags): a key is a
+        stack as `TOOL -f` folds it (the comm, user frames, kernel frames marked
+        _[k]), pids and tids left out; its weight (us off CPU, samples) is
+        tested as a rate, the noise from the --intervals parts of each
+        recording, Holm over every stack. The report lists each stack by its
+        change, then the --top N that appeared, disappeared, grew and shrank
+        most (per second). --folded-diff FILE writes `stack base new` lines
+        (difffolded.pl's form) with BASE scaled to NEW's duration: draw it with
+        `bpfan flamegraph --diff FILE` or flamegraph.pl.
+
         Exit status:
           0  no threshold crossed
           1  a regression crossed a threshold
@@ -62,6 +77,10 @@ public struct CompareCommand: ParsableCommand {
           bpfan compare base.trc new.trc biolatency -D
           bpfan compare base.trc new.trc runqlat -P --by-comm --fail-if 'p99>+10%'
           bpfan compare base.trc new.trc syscount -L --format markdown
+          bpfan compare base.*.trc new.*.trc syscount   (rotated sets: --rotate's
+                                                          numbered files of each side)
+          bpfan compare base.trc new.trc offcputime -m 1000 --folded-diff off.diff
+          bpfan compare base.trc new.trc profile -K --top 5
         """)
 
     @Option(name: .customLong("fail-if"), help: ArgumentHelp("A threshold whose crossing fails the run (grammar above); repeatable.", valueName: "CONDITION"))
@@ -80,6 +99,10 @@ public struct CompareCommand: ParsableCommand {
     var replicates = 2000
     @Option(name: .customLong("seed"), help: ArgumentHelp("The bootstrap's seed: the same seed, the same intervals.", valueName: "N"))
     var seed: UInt64 = 1
+    @Option(name: .customLong("folded-diff"), help: ArgumentHelp("offcputime, profile: write a differential folded file there (difffolded.pl's `stack base new`, BASE scaled to NEW's duration), for `bpfan flamegraph --diff FILE` or flamegraph.pl.", valueName: "FILE"))
+    var foldedDiff: String?
+    @Option(name: .customLong("top"), help: ArgumentHelp("offcputime, profile: how many stacks each of the appeared / disappeared / grew / shrank lists shows.", valueName: "N"))
+    var top = 10
     @Flag(name: .customLong("allow-different-hosts"), help: "Compare recordings from different hosts or kernels instead of calling it inconclusive.")
     var allowDifferentHosts = false
     @Flag(name: .customLong("by-comm"), help: "Match the keys of -P / -L by their comm: two runs of one workload have other pids.")
@@ -95,7 +118,7 @@ public struct CompareCommand: ParsableCommand {
 
     /// compare's own options taking a value, and its flags: long names only, so a tool's
     /// flags (-D, -L, -p 185) never collide with them.
-    static let valued: Set<String> = ["--fail-if", "--format", "--min-change", "--alpha", "--min-samples", "--intervals", "--bootstrap", "--seed", "--from", "--to"]
+    static let valued: Set<String> = ["--fail-if", "--format", "--min-change", "--alpha", "--min-samples", "--intervals", "--bootstrap", "--seed", "--from", "--to", "--folded-diff", "--top"]
     static let flags: Set<String> = ["--allow-different-hosts", "--by-comm", "--help", "-h"]
 
     /// Splits the command line into compare's options and the rest (BASE NEW TOOL flags...).
@@ -165,7 +188,16 @@ public struct CompareCommand: ParsableCommand {
             let missing = ["BASE.trc", "NEW.trc"].dropFirst(words.count).joined(separator: " ")
             throw CompareUsageError("missing \(missing); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
         }
-        var r = CompareRequest(base: words[0], new: words[1], tool: words.count > 2 ? words[2] : nil, toolArguments: Array(words.dropFirst(3)))
+        // Either side may be a rotated set: its numbered files, one after another.
+        let base = RecordingPaths.numberedSet(words, at: 0)
+        // `compare base.*.trc syscount`: a set took every file and the tool's name came next.
+        let next = base.count < words.count ? words[base.count] : nil
+        guard let next, !(ComparableTools.named(next) != nil && !RecordingPaths.isFile(next)) else {
+            throw CompareUsageError("missing NEW.trc after the base recording \(RecordingPaths.shown(base.argument)); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
+        }
+        let new = RecordingPaths.numberedSet(words, at: base.count)
+        let rest = words.dropFirst(base.count + new.count)
+        var r = CompareRequest(base: base.argument, new: new.argument, tool: rest.first, toolArguments: Array(rest.dropFirst()))
         r.arguments = arguments
         r.settings.minChange = try Self.percent(minChange, flag: "--min-change")
         guard alpha > 0 && alpha < 1 else { throw CompareUsageError("--alpha \(alpha): must lie between 0 and 1") }
@@ -182,6 +214,9 @@ public struct CompareCommand: ParsableCommand {
         r.byComm = byComm
         r.from = from
         r.to = to
+        guard top >= 1 else { throw CompareUsageError("--top \(top): must be at least 1") }
+        r.top = top
+        r.foldedDiff = foldedDiff
         return r
     }
 

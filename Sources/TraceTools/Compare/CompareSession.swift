@@ -17,6 +17,10 @@ public struct CompareRequest: Sendable {
     public var byComm = false
     public var from: String?
     public var to: String?
+    /// Stack profiles: where to write the differential folded file, and how many stacks each
+    /// list of the report shows.
+    public var foldedDiff: String?
+    public var top = 10
     /// The arguments as given, for the JSON header.
     public var arguments: [String] = []
 
@@ -72,13 +76,20 @@ public enum CompareSession {
         if let m = members.first, m.tool.measured == nil, let c = r.conditions.first(where: \.needsValues) {
             throw CompareUsageError("--fail-if '\(c.text)': \(m.title) counts events without values; only rate thresholds apply" + (m.name == "syscount" ? " (give -L for latencies)" : ""))
         }
+        if r.foldedDiff != nil && members.first?.tool.stackWeight == nil {
+            throw CompareUsageError("--folded-diff: give a stack profile tool (offcputime, profile)")
+        }
         let base = try open(r.base, role: "BASE", r), new = try open(r.new, role: "NEW", r)
+        // A ring's dropped oldest chunks (or a set's missing first files) shorten that side's span.
+        for (role, rec) in [("BASE", base), ("NEW", new)] {
+            if let lost = rec.lostOldestNote { out.warn("bpfan compare: note: \(role) \(rec.path): \(lost)") }
+        }
         if r.tool == nil {
             members = try ComparableTools.suite.map { try member($0.tool, $0.arguments) }.filter { m in
                 base.missingTables(m.tool.requiredTables).isEmpty && new.missingTables(m.tool.requiredTables).isEmpty
             }
             if members.isEmpty {
-                throw CompareUsageError("\(r.base) and \(r.new) hold no family in common that compare's tools read (\(ComparableTools.names.joined(separator: ", ")))")
+                throw CompareUsageError("\(RecordingPaths.shown(r.base)) and \(RecordingPaths.shown(r.new)) hold no family in common that compare's tools read (\(ComparableTools.names.joined(separator: ", ")))")
             }
             if r.byComm { throw CompareUsageError("--by-comm: give a tool with -P or -L; the default suite is not keyed by pid") }
         }
@@ -102,6 +113,11 @@ public enum CompareSession {
                 guard ["pid", "tid"].contains(m.tool.keyHeading) else { throw CompareUsageError("--by-comm: \(m.title) is not keyed by pid or tid (give -P or -L)") }
                 baseSamples = baseSamples.keyedByDetail()
                 newSamples = newSamples.keyedByDetail()
+            }
+            if let path = r.foldedDiff {
+                do { try FlameGraphFile.write(StackSamples.differentialFolded(base: baseSamples, new: newSamples), to: path, flag: "--folded-diff") } catch let e as AnalysisError {
+                    throw CompareUsageError(e.message)
+                }
             }
             keys += Comparison.tests(base: baseSamples, new: newSamples, settings: settings, prefix: r.tool == nil ? m.name + ":" : "")
             lossFamilies.formUnion(m.tool.lossFamilies)
@@ -136,9 +152,11 @@ public enum CompareSession {
         out.begin(tool: "compare", arguments: r.arguments, recording: new.path, host: new.host?.hostname, kernel: new.host?.kernelRelease,
                   window: (new.effectiveStart, new.effectiveEnd), clock: new.clock.map(WallClock.init))
         let single = r.tool == nil ? nil : members[0]
-        let report = ComparisonReport(title: single?.title ?? "suite: " + members.map(\.title).joined(separator: ", "),
-                                      measured: single.map { $0.tool.measured ?? "event rates" }, keyHeading: single.map { r.byComm ? "comm" : $0.tool.keyHeading } ?? "tool:key",
+        var report = ComparisonReport(title: single?.title ?? "suite: " + members.map(\.title).joined(separator: ", "),
+                                      measured: single.map { m in m.tool.stackWeight.map { "\($0.name) (\($0.unit))" } ?? m.tool.measured ?? "event rates" }, keyHeading: single.map { r.byComm ? "comm" : $0.tool.keyHeading } ?? "tool:key",
                                       settings: settings, keys: keys, checks: checks, problems: problems, status: status, reason: reason)
+        report.stackUnit = single?.tool.stackWeight?.unit
+        report.top = r.top
         report.emit(base: base, new: new, into: &out)
         if status != 0 { out.warn("bpfan compare: \(reason)") }
         return status
@@ -147,7 +165,7 @@ public enum CompareSession {
     static func parseTool<T: ComparableTool>(_ type: T.Type, _ args: [String]) throws -> any ComparableTool {
         let tool: T
         do { tool = try T.parse(args) } catch { throw CompareUsageError("\(T.toolName): \(T.message(for: error))") }
-        if let extra = tool.positionals.first {
+        if !T.takesArguments, let extra = tool.positionals.first {
             throw CompareUsageError("\(T.toolName): unexpected argument '\(extra)'; compare takes the two recordings before the tool, and no interval or count")
         }
         if tool.common.json { throw CompareUsageError("\(T.toolName): --json: give compare --format json") }
@@ -157,16 +175,16 @@ public enum CompareSession {
     static func open(_ path: String, role: String, _ r: CompareRequest) throws -> Recording {
         let rec: Recording
         do {
-            rec = try Recording(file: TraceFile(path: path), window: .all)
+            rec = try Recording(file: RecordingPaths.open(path), window: .all)
         } catch let e as FormatError {
             throw CompareUsageError("\(role) \(e)")
         }
         let windowed: Recording
         do { windowed = try rec.windowed(from: r.from, to: r.to) } catch let e as AnalysisError {
-            throw CompareUsageError("\(role) \(path): \(e.message)")
+            throw CompareUsageError("\(role) \(RecordingPaths.shown(path)): \(e.message)")
         }
         guard windowed.effectiveEnd > windowed.effectiveStart else {
-            throw CompareUsageError("\(role) \(path): --from/--to leave nothing of its " + printf("%.3f s", .double(Double(rec.stopTime - rec.startTime) / 1e9)))
+            throw CompareUsageError("\(role) \(RecordingPaths.shown(path)): --from/--to leave nothing of its " + printf("%.3f s", .double(Double(rec.stopTime - rec.startTime) / 1e9)))
         }
         return windowed
     }

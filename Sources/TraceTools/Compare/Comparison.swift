@@ -29,8 +29,10 @@ public enum Comparison {
             var key = KeyComparison(name: prefix + name, detail: n?.detail ?? b?.detail,
                                     base: side(b, seconds: base.seconds, values: base.hasValues),
                                     new: side(n, seconds: new.seconds, values: new.hasValues))
-            if distributions { key.distribution = distributionTest(b, n, name: name, settings) }
-            if settings.testRates { key.rate = rateTest(b, n, base: base, new: new, settings) }
+            key.unit = (n ?? b)?.unit ?? .ns
+            let counted = (n ?? b)?.counted ?? false
+            if distributions && !counted { key.distribution = distributionTest(b, n, name: name, settings) }
+            if settings.testRates || counted { key.rate = rateTest(b, n, base: base, new: new, settings) }
             return key
         }
     }

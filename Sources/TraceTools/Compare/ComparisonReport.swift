@@ -17,6 +17,11 @@ struct ComparisonReport {
     var problems: [String]
     var status: Int32
     var reason: String
+    /// A stack profile's weight unit per second (`us/s`): its keys are stacks, reported by
+    /// `emitStacks`. Nil for every other tool.
+    var stackUnit: String? = nil
+    /// How many stacks each list of a stack profile's report shows.
+    var top = 10
 
     static let percent = TextForm.formatted("%+.1f%%", scale: 0.01)
 
@@ -36,17 +41,22 @@ struct ComparisonReport {
                 if let d = k.distribution { out.row(layout, suiteRow(k, distribution: d)) }
                 if let r = k.rate { out.row(layout, suiteRow(k, rate: r)) }
             }
-        } else if keys.contains(where: { $0.distribution != nil }) {
-            out.note("\n")
-            let layout = latencyLayout(details: withDetails)
-            out.header(layout)
-            for k in keys { out.row(layout, latencyRow(k)) }
+        } else {
+            // Durations in one table, byte counts (tcplife's tx/rx) in another, in KB.
+            for unit in [SampleUnit.ns, .bytes, .number] where keys.contains(where: { $0.distribution != nil && $0.unit == unit }) {
+                out.note(unit == .bytes ? "\nbytes per session, in KB (KEY tx: sent and acked, KEY rx: received):\n" : unit == .number ? "\nvalues as given to hist() / lhist() / stats() / avg():\n" : "\n")
+                let layout = latencyLayout(details: withDetails, unit: unit)
+                out.header(layout)
+                for k in keys where k.unit == unit && (unit == .ns || k.distribution != nil) { out.row(layout, latencyRow(k)) }
+            }
         }
-        if measured != nil, keys.contains(where: { $0.rate != nil }) {
+        if let unit = stackUnit {
+            emitStacks(unit: unit, into: &out)
+        } else if measured != nil, keys.contains(where: { $0.rate != nil }) {
             out.note("\n")
             let layout = rateLayout(details: withDetails)
             out.header(layout)
-            for k in keys { out.row(layout, rateRow(k)) }
+            for k in keys where k.rate != nil { out.row(layout, rateRow(k)) }
         }
         if keys.isEmpty { out.note("\nno events of \(title) in either recording\n") }
         out.note("\n")
@@ -72,8 +82,9 @@ struct ComparisonReport {
             if let d = k.distribution {
                 let c = d.deciding?.bootstrap
                 let change = c.map { "\($0.level.name) \(ThresholdCheck.percent($0.relative))" + interval($0.relativeLow, $0.relativeHigh) } ?? ""
-                let sides = c.map { "\($0.level.name) \(ToolOutput.humanDuration($0.base, signed: false)) -> \(ToolOutput.humanDuration($0.new, signed: false)); " } ?? ""
-                var t = TestCase(suite: title, classname: "latency", name: name, output: sides + "n \(k.base.count) -> \(k.new.count)")
+                func shown(_ v: Int64) -> String { k.unit == .ns ? ToolOutput.humanDuration(v, signed: false) : k.unit == .bytes ? "\(v) bytes" : String(v) }
+                let sides = c.map { "\($0.level.name) \(shown($0.base)) -> \(shown($0.new)); " } ?? ""
+                var t = TestCase(suite: title, classname: k.unit == .ns ? "latency" : k.unit == .bytes ? "bytes" : "values", name: name, output: sides + "n \(k.base.count) -> \(k.new.count)")
                 switch d.verdict {
                 case .regressed: t.failure = "regressed: " + change + p(d.adjustedP)
                 case .inconclusive(let why): t.skipped = "inconclusive: " + why
@@ -130,8 +141,16 @@ struct ComparisonReport {
         return l.layout
     }()
 
-    func latencyLayout(details: Bool) -> RowLayout {
-        var l = RowLayout.Builder(.row, "latency")
+    func latencyLayout(details: Bool, unit kind: SampleUnit = .ns) -> RowLayout {
+        // Byte counts show in KB as tcplife's TX_KB / RX_KB; JSON keeps bytes.
+        let form: TextForm, change: TextForm
+        switch kind {
+        case .ns: (form, change) = (.humanDuration(signed: false), .humanDuration(signed: true))
+        case .bytes: (form, change) = (.formatted("%.1f", scale: 1024), .formatted("%+.1f", scale: 1024))
+        case .number: (form, change) = (.formatted("%.4g", scale: 1), .formatted("%+.4g", scale: 1))
+        }
+        let unit = kind == .ns ? "_ns" : kind == .bytes ? "_bytes" : ""
+        var l = RowLayout.Builder(.row, kind == .ns ? "latency" : kind == .bytes ? "bytes" : "values")
         l.add("key", header: "%-14s ", keyLabel, row: "%-14s ")
         l.add("comm", header: "%-15s ", "COMM", row: "%-15s ", shown: details)
         l.add("base_count", header: "%8s ", "N BASE", row: "%8llu ")
@@ -139,22 +158,22 @@ struct ComparisonReport {
         l.add("base_rate", .formatted("%.1f", scale: 1), header: "%9s ", "BASE/s", row: "%9s ")
         l.add("new_rate", .formatted("%.1f", scale: 1), header: "%9s ", "NEW/s", row: "%9s ")
         for q in ["p50", "p90", "p99", "max"] {
-            l.add("base_\(q)_ns", .humanDuration(signed: false), header: "%8s ", "\(q.uppercased()) B", row: "%8s ")
-            l.add("new_\(q)_ns", .humanDuration(signed: false), header: "%8s ", "\(q.uppercased()) N", row: "%8s ")
+            l.add("base_\(q)\(unit)", form, header: "%8s ", "\(q.uppercased()) B", row: "%8s ")
+            l.add("new_\(q)\(unit)", form, header: "%8s ", "\(q.uppercased()) N", row: "%8s ")
         }
         l.add("on", header: "%-4s ", "ON", row: "%-4s ")
-        l.add("change_ns", .humanDuration(signed: true), header: "%9s ", "CHANGE", row: "%9s ")
+        l.add("change\(unit)", change, header: "%9s ", "CHANGE", row: "%9s ")
         l.add("relative", Self.percent, header: "%8s ", "REL", row: "%8s ")
         l.add("relative_ci", .interval(Self.percent), header: "%-18s ", "\(confidencePercent)% CI", row: "%-18s ", inJSON: false)
         l.json("relative_low")
         l.json("relative_high")
-        l.json("change_low_ns")
-        l.json("change_high_ns")
+        l.json("change_low\(unit)")
+        l.json("change_high\(unit)")
         l.add("p", .formatted("%.2g", scale: 1), header: "%8s ", "P(HOLM)", row: "%8s ")
         l.json("p_raw")
         l.json("u")
         for q in ["p50", "p90", "p99"] {
-            l.json("\(q)_change_ns")
+            l.json("\(q)_change\(unit)")
             l.json("\(q)_relative")
             l.json("\(q)_relative_low")
             l.json("\(q)_relative_high")
@@ -178,18 +197,19 @@ struct ComparisonReport {
     }
 
     func latencyRow(_ k: KeyComparison) -> [Value] {
+        func amount(_ v: Int64?) -> Value { k.unit != .ns ? v.map { .int($0) } ?? .null : Self.duration(v) }
         var v: [Value] = [.string(k.name), .string(k.detail ?? ""), .uint(k.base.count), .uint(k.new.count), .double(k.base.rate), .double(k.new.rate)]
-        for i in 0..<3 { v += [Self.duration(k.base.quantiles?[i]), Self.duration(k.new.quantiles?[i])] }
-        v += [Self.duration(k.base.max), Self.duration(k.new.max)]
+        for i in 0..<3 { v += [amount(k.base.quantiles?[i]), amount(k.new.quantiles?[i])] }
+        v += [amount(k.base.max), amount(k.new.max)]
         let d = k.distribution
         let c = d?.deciding?.bootstrap
-        v += [.string(c?.level.name ?? "-"), Self.duration(c?.difference), Self.real(c?.relative), Self.range(c?.relativeLow, c?.relativeHigh),
-              Self.real(c?.relativeLow), Self.real(c?.relativeHigh), c.map { .duration(Int64($0.differenceLow.rounded())) } ?? .null,
-              c.map { .duration(Int64($0.differenceHigh.rounded())) } ?? .null,
+        v += [.string(c?.level.name ?? "-"), amount(c?.difference), Self.real(c?.relative), Self.range(c?.relativeLow, c?.relativeHigh),
+              Self.real(c?.relativeLow), Self.real(c?.relativeHigh), c.map { amount(Int64($0.differenceLow.rounded())) } ?? .null,
+              c.map { amount(Int64($0.differenceHigh.rounded())) } ?? .null,
               Self.real(d?.adjustedP), Self.real(d?.mannWhitney?.p), Self.real(d?.mannWhitney?.u)]
         for level in CompareSettings.quantiles {
             let b = d?.change(level)?.bootstrap
-            v += [Self.duration(b?.difference), Self.real(b?.relative), Self.real(b?.relativeLow), Self.real(b?.relativeHigh)]
+            v += [amount(b?.difference), Self.real(b?.relative), Self.real(b?.relativeLow), Self.real(b?.relativeHigh)]
         }
         v += [.string(d?.verdict.word ?? "-"), Self.reason(d?.verdict)]
         return v
@@ -206,9 +226,17 @@ struct ComparisonReport {
         l.add("comm", header: "%-15s ", "COMM", row: "%-15s ", shown: details)
         l.add("base_count", header: "%8s ", "N BASE", row: "%8llu ")
         l.add("new_count", header: "%8s ", "N NEW", row: "%8llu ")
-        l.add("base_rate", .formatted("%.1f", scale: 1), header: "%9s ", "BASE/s", row: "%9s ")
-        l.add("new_rate", .formatted("%.1f", scale: 1), header: "%9s ", "NEW/s", row: "%9s ")
-        l.add("change", .formatted("%+.1f", scale: 1), header: "%9s ", "CHANGE/s", row: "%9s ")
+        addRateTest(&l, width: 9, rateHeadings: ("BASE/s", "NEW/s", "CHANGE/s"), verdict: "%s")
+        l.literal(header: "\n", row: "\n")
+        return l.layout
+    }
+
+    /// A rate test's columns (the rate table's and a stack profile's): each side's rate, the
+    /// change with its interval, the p-values and the verdict.
+    func addRateTest(_ l: inout RowLayout.Builder, width: Int, rateHeadings h: (String, String, String), verdict: String) {
+        l.add("base_rate", .formatted("%.1f", scale: 1), header: "%\(width)s ", h.0, row: "%\(width)s ")
+        l.add("new_rate", .formatted("%.1f", scale: 1), header: "%\(width)s ", h.1, row: "%\(width)s ")
+        l.add("change", .formatted("%+.1f", scale: 1), header: "%\(width)s ", h.2, row: "%\(width)s ")
         l.add("relative", Self.percent, header: "%8s ", "REL", row: "%8s ")
         l.add("relative_ci", .interval(Self.percent), header: "%-18s ", "\(confidencePercent)% CI", row: "%-18s ", inJSON: false)
         l.json("relative_low")
@@ -217,18 +245,21 @@ struct ComparisonReport {
         l.json("change_high")
         l.add("p", .formatted("%.2g", scale: 1), header: "%8s ", "P(HOLM)", row: "%8s ")
         l.json("p_raw")
-        l.add("verdict", header: "%s", "VERDICT", row: "%s")
+        l.add("verdict", header: verdict, "VERDICT", row: verdict)
         l.json("reason")
-        l.literal(header: "\n", row: "\n")
-        return l.layout
     }
 
-    func rateRow(_ k: KeyComparison) -> [Value] {
+    /// The values of `addRateTest`'s columns.
+    func rateTestValues(_ k: KeyComparison) -> [Value] {
         let r = k.rate, w = r?.welch
-        return [.string(k.name), .string(k.detail ?? ""), .uint(k.base.count), .uint(k.new.count), .double(k.base.rate), .double(k.new.rate),
+        return [.double(k.base.rate), .double(k.new.rate),
                 Self.real(w?.difference), Self.real(r?.relative), Self.range(r?.relativeLow, r?.relativeHigh), Self.real(r?.relativeLow), Self.real(r?.relativeHigh),
                 Self.real(w?.low), Self.real(w?.high), Self.real(r?.adjustedP), Self.real(w?.p),
                 .string(r?.verdict.word ?? "-"), Self.reason(r?.verdict)]
+    }
+
+    func rateRow(_ k: KeyComparison) -> [Value] {
+        [.string(k.name), .string(k.detail ?? ""), .uint(k.base.count), .uint(k.new.count)] + rateTestValues(k)
     }
 
     /// The default suite's one table: a row per test of every tool's keys.

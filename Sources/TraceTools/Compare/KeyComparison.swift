@@ -50,6 +50,8 @@ public struct KeyComparison: Sendable {
 
     public var name: String
     public var detail: String?
+    /// What the values are (ns, bytes shown in KB, plain numbers).
+    public var unit: SampleUnit = .ns
     public var base: Side
     public var new: Side
     public var distribution: DistributionTest?

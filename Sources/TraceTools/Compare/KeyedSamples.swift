@@ -12,9 +12,9 @@ public struct KeyedSamples: Sendable {
         public var bins: [UInt64]
         public var count: UInt64 = 0
 
-        @inline(__always) mutating func record(bin: Int, value: Int64?) {
-            count += 1
-            bins[bin] += 1
+        @inline(__always) mutating func record(bin: Int, value: Int64?, weight: UInt64) {
+            count += weight
+            bins[bin] += weight
             if let value { values.append(value) }
         }
     }
@@ -48,13 +48,14 @@ public struct KeyedSamples: Sendable {
     public var binSeconds: Double { seconds / Double(binCount) }
 
     /// Counts an event of `key` at `ts` with `value` (ignored without values); events outside
-    /// the window are not counted.
-    @inline(__always) public mutating func add(key: Int64, ts: Int64, value: Int64 = 0) {
+    /// the window are not counted. A stack profile's events weigh what they accumulated (us off
+    /// CPU): `weight` goes into the count and the bin instead of 1, so its rate is weight/s.
+    @inline(__always) public mutating func add(key: Int64, ts: Int64, value: Int64 = 0, weight: UInt64 = 1) {
         guard ts >= start && ts < end else { return }
         let bin = Int((Double(ts - start) / Double(end - start) * Double(binCount)).rounded(.down))
         let bins = binCount, keepsValue = hasValues
         // One hash per event: the default subscript's in-place modify.
-        series[key, default: Series(bins: [UInt64](repeating: 0, count: bins))].record(bin: min(bin, bins - 1), value: keepsValue ? value : nil)
+        series[key, default: Series(bins: [UInt64](repeating: 0, count: bins))].record(bin: min(bin, bins - 1), value: keepsValue ? value : nil, weight: weight)
     }
 
     /// Names `key` with a detail seen on `row` (the comm of a pid), keeping the earliest.
@@ -101,6 +102,12 @@ public struct NamedSamples: Sendable {
         public var values: [Int64]
         public var bins: [UInt64]
         public var count: UInt64
+        /// What the values are: ns, byte counts (tcplife's bytes per session), plain numbers
+        /// (a bt program's hist()).
+        public var unit: SampleUnit = .ns
+        /// The key counts (or sums) and has no values: its rate is tested whatever the tool's
+        /// `ratesDecide` (a bt program's count() and sum() maps beside its hist() maps).
+        public var counted = false
     }
     public var seconds: Double
     public var binCount: Int
@@ -151,10 +158,31 @@ public struct NamedSamples: Sendable {
                 joined.count += s.count
                 out[n] = joined
             } else {
-                out[n] = Series(name: n, detail: nil, values: s.values, bins: s.bins, count: s.count)
+                out[n] = Series(name: n, detail: nil, values: s.values, bins: s.bins, count: s.count, unit: s.unit, counted: s.counted)
             }
         }
         for n in out.keys { out[n]!.values.sort() }
         return NamedSamples(seconds: seconds, binCount: binCount, hasValues: hasValues, series: out)
     }
+
+    /// These samples and `other`'s (of the same window), its keys named `KEY SUFFIX` and marked
+    /// as byte counts: a second distribution per key beside the first (tcplife's tx and rx).
+    public func adding(bytes other: NamedSamples, suffix: String) -> NamedSamples {
+        var joined = self
+        for (name, s) in other.series {
+            var s = s
+            s.name = name + " " + suffix
+            s.unit = .bytes
+            joined.series[s.name] = s
+        }
+        return joined
+    }
+}
+
+/// What a key's per-event values are, which decides how the report shows them.
+public enum SampleUnit: String, Sendable {
+    case ns
+    case bytes
+    /// A number without a unit (a bt program's hist() of whatever it was given).
+    case number
 }

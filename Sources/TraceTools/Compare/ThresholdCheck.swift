@@ -45,6 +45,8 @@ public struct ThresholdCheck: Sendable {
                 throw CompareUsageError("--fail-if '\(condition.text)': no key '\(name)' in either recording" + (known.isEmpty ? "" : " (keys: \(known)\(keys.count > 8 ? ", ..." : ""))"))
             }
         }
+        // A duration bound says nothing of byte counts or plain numbers.
+        if case .duration = condition.threshold { scope = scope.filter { $0.unit == .ns } }
         var crossed: [String] = [], undecided: [String] = []
         var decided = 0
         for k in scope {

@@ -20,6 +20,14 @@ enum FlameGraphFile {
         frames += (item.user ?? []).reversed().map { FlameFrame($0, .user) }
         if item.delimits { frames.append(FlameFrame("-", .delimiter)) }
         frames += (item.kernel ?? []).reversed().map { FlameFrame($0, .kernel) }
+        // offwaketime: the waker's stack upside down above the blocked one, as its folded line.
+        if let waker = item.waker {
+            frames.append(FlameFrame("--", .delimiter))
+            frames += (waker.kernel ?? []).map { FlameFrame($0, .kernel) }
+            if item.wakerDelimits { frames.append(FlameFrame("-", .delimiter)) }
+            frames += (waker.user ?? []).map { FlameFrame($0, .user) }
+            if !waker.name.isEmpty { frames.append(FlameFrame(waker.name, .process)) }
+        }
         return frames
     }
 
@@ -43,6 +51,41 @@ enum FlameGraphFile {
         return (joined, only)
     }
 
+    /// The stacks of a differential folded file (difffolded.pl's `stack base new` lines, as
+    /// `bpfan compare --folded-diff` writes them). Frames have no kinds in text: the first is
+    /// the task's name, `-` the delimiter, a `_[k]` / `_[j]` annotation (profile -a, compare)
+    /// marks kernel / JIT frames (and is dropped from the name), frames after `-` are kernel
+    /// ones, the rest user ones. Decimal values (flamegraph.pl takes them) are rounded.
+    static func differential(folded text: String, path: String) throws -> [FlameStack] {
+        var out: [FlameStack] = []
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.isEmpty { continue }
+            guard fields.count >= 3, let base = number(fields[fields.count - 2]), let new = number(fields[fields.count - 1]) else {
+                throw AnalysisError("--diff \(path): line \(i + 1): expected `stack base new` (difffolded.pl's form), got '\(line.prefix(80))'")
+            }
+            // A frame may hold spaces (C++ names): the stack is everything before the two numbers.
+            let stack = fields.dropLast(2).joined(separator: " ")
+            var frames: [FlameFrame] = []
+            var kernelSide = false
+            for (j, name) in stack.split(separator: ";").enumerated() {
+                let n = String(name)
+                if j == 0 { frames.append(FlameFrame(n, .process)); continue }
+                if n == "-" { kernelSide = true; frames.append(FlameFrame(n, .delimiter)); continue }
+                if n.hasSuffix("_[k]") { frames.append(FlameFrame(String(n.dropLast(4)), .kernel)); continue }
+                if n.hasSuffix("_[j]") { frames.append(FlameFrame(String(n.dropLast(4)), .jit)); continue }
+                frames.append(FlameFrame(n, kernelSide ? .kernel : .user))
+            }
+            out.append(FlameStack(frames: frames, value: new, base: base))
+        }
+        return out
+    }
+
+    static func number(_ s: Substring) -> UInt64? {
+        guard let v = Double(s), v.isFinite, v >= 0, v < 1.8e19, s.allSatisfy({ $0.isNumber || $0 == "." }) else { return nil }
+        return UInt64(v.rounded())
+    }
+
     /// A stack's value as a width: counts and microseconds; nothing negative.
     static func count(_ v: Value) -> UInt64? {
         switch v {
@@ -55,17 +98,17 @@ enum FlameGraphFile {
     /// Writes `svg` to `path` as a shell redirection would: truncated and written in place
     /// (never renamed over: the path may be a device or a pipe); a one-line error naming the
     /// file when it cannot be written whole.
-    static func write(_ svg: String, to path: String) throws {
-        guard let f = fopen(path, "w") else { throw failure(path) }
+    static func write(_ svg: String, to path: String, flag: String = "--svg") throws {
+        guard let f = fopen(path, "w") else { throw failure(path, flag) }
         var bytes = Array(svg.utf8)
         let wrote = fwrite(&bytes, 1, bytes.count, f)
-        let error = wrote == bytes.count ? nil : failure(path)
+        let error = wrote == bytes.count ? nil : failure(path, flag)
         // A full disk shows when the buffer is flushed, at close.
-        if fclose(f) != 0 { throw error ?? failure(path) }
+        if fclose(f) != 0 { throw error ?? failure(path, flag) }
         if let error { throw error }
     }
 
-    static func failure(_ path: String) -> AnalysisError {
-        AnalysisError("--svg \(path): cannot write it: \(String(cString: strerror(errno)))")
+    static func failure(_ path: String, _ flag: String) -> AnalysisError {
+        AnalysisError("\(flag) \(path): cannot write it: \(String(cString: strerror(errno)))")
     }
 }

@@ -24,6 +24,16 @@ public enum RecordingPaths {
         return (join(Array(args[index..<(index + n)])), n)
     }
 
+    /// The recording at `args[index]` and the files right after it numbered from the same -o
+    /// path (`base.0001.trc base.0002.trc new.0001.trc`: the first two), for commands that take
+    /// two recordings side by side (`bpfan compare base.*.trc new.*.trc TOOL`).
+    public static func numberedSet(_ args: [String], at index: Int) -> (argument: String, count: Int) {
+        guard let pattern = RotatedSet.pattern(ofNumbered: args[index]) else { return (args[index], 1) }
+        var n = 1
+        while index + n < args.count, RotatedSet.pattern(ofNumbered: args[index + n]) == pattern, isFile(args[index + n]) { n += 1 }
+        return (join(Array(args[index..<(index + n)])), n)
+    }
+
     /// Whether `arg` can be one more file of a set (so that `run.0001.trc run.0002.trc` is not
     /// taken for a recording and a misspelt interval).
     static func isFile(_ arg: String) -> Bool {

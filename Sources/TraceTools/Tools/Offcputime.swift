@@ -49,25 +49,14 @@ public struct Offcputime: RecordingTool {
     var pid: Int64?
     @Option(name: [.customShort("t", allowingJoined: true), .customLong("tid")], help: ArgumentHelp("trace this TID only", valueName: "TID"))
     var tid: Int64?
-    @Flag(name: [.customShort("u"), .customLong("user-threads-only")], help: "user threads only (no kernel threads)")
-    var userThreadsOnly = false
-    @Flag(name: [.customShort("k"), .customLong("kernel-threads-only")], help: "kernel threads only (no user threads)")
-    var kernelThreadsOnly = false
-    @Flag(name: [.customShort("U"), .customLong("user-stacks-only")], help: "show stacks from user space only (no kernel space stacks)")
-    var userStacksOnly = false
-    @Flag(name: [.customShort("K"), .customLong("kernel-stacks-only")], help: "show stacks from kernel space only (no user space stacks)")
-    var kernelStacksOnly = false
-    @Flag(name: [.customShort("d"), .customLong("delimited")], help: "insert delimiter between kernel/user stacks")
-    var delimited = false
-    @Flag(name: [.customShort("f"), .customLong("folded")], help: "output folded format")
-    var folded = false
-    @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (no effect: nothing is dropped)", valueName: "N"))
-    var stackStorageSize: Int = 1024
-    @Option(name: [.customShort("m", allowingJoined: true), .customLong("min-block-time")], help: ArgumentHelp("the amount of time in microseconds over which we store traces", valueName: "US"))
-    var minBlock: UInt64 = 1
-    @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-block-time")], help: ArgumentHelp("the amount of time in microseconds under which we store traces", valueName: "US"))
-    var maxBlock: UInt64 = .max
-    @Option(name: .customLong("state"), help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
+    @OptionGroup var flags: OffCpuFlags
+    @Option(name: .customLong("state"), help: ArgumentHelp("""
+        filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h. \
+        As libbpf-tools offcputime tests it, the task's whole __state must equal STATE. Since \
+        Linux 6.1 most sleeps add TASK_FREEZABLE (8192): a nanosleep or futex wait is 8193, \
+        which the live tool refuses (it takes 0-2) and bpfan takes; with no match, the states \
+        seen are listed.
+        """, valueName: "STATE"))
     var state: Int64?
     @Flag(name: .customLong("tracer-frames"), help: """
         keep the recorder's own frames at the top of kernel stacks: its BPF program \
@@ -90,29 +79,45 @@ public struct Offcputime: RecordingTool {
     public static var flameGraphCountName: String { "us" }
 
     func validate(numbers: [Int]) throws {
-        let threadFlags = [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil,
-                           userThreadsOnly ? "-u/--user-threads-only" : nil, kernelThreadsOnly ? "-k/--kernel-threads-only" : nil].compactMap { $0 }
-        if threadFlags.count > 1 { throw AnalysisError("argument \(threadFlags[1]): not allowed with argument \(threadFlags[0])") }
-        if userStacksOnly && kernelStacksOnly { throw AnalysisError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only") }
         if let pid, pid < 0 { throw AnalysisError("argument -p/--pid: must be positive") }
         if let tid, tid < 0 { throw AnalysisError("argument -t/--tid: must be positive") }
         if let state, state < 0 { throw AnalysisError("argument --state: must be positive") }
-        if minBlock == 0 { throw AnalysisError("argument -m/--min-block-time: must be nonzero") }
-        if maxBlock == 0 { throw AnalysisError("argument -M/--max-block-time: must be nonzero") }
-        if stackStorageSize <= 0 { throw AnalysisError("argument --stack-storage-size: must be nonzero") }
-        if kernelThreadsOnly && userStacksOnly { throw AnalysisError("ERROR: Displaying user stacks for kernel threads doesn't make sense.") }
+        try flags.check(threadFlags: [pid != nil ? "-p/--pid" : nil, tid != nil ? "-t/--tid" : nil].compactMap { $0 })
+        if flags.kernelThreadsOnly && flags.userStacksOnly { throw AnalysisError("ERROR: Displaying user stacks for kernel threads doesn't make sense.") }
     }
 
-    /// bcc's THREAD_FILTER and STATE_FILTER on the task switched out. A kernel thread is one
-    /// with no user stack (the recording has no PF_KTHREAD flag; the live tool's user stack of
-    /// a kernel thread is empty too).
-    func records(tgid: Int64, tid t: Int64, prevState: Int64, userStack: [UInt64]) -> Bool {
-        if let pid, tgid != pid { return false }
-        if let tid, t != tid { return false }
-        if userThreadsOnly && userStack.isEmpty { return false }
-        if kernelThreadsOnly && !userStack.isEmpty { return false }
-        if let state { return state == 0 ? prevState == 0 : prevState & state != 0 }
-        return true
+    /// libbpf-tools' `get_task_state(t) != state`: equality, whatever its help says of a
+    /// bitmask (bcc's Python tool tests `state & STATE`; its output format is the same).
+    var filter: OffCpuSpans.Filter { flags.filter(pids: pid.map { [$0] }, tids: tid.map { [$0] }, state: state, stateMatch: .equal) }
+
+    /// Every off-CPU span the flags keep that ends (its thread switched in) before `end`: its
+    /// stack key and microseconds, at its end. Returned: what spans had no stack, and with
+    /// --state the states the filtered threads' switch-outs had. Render and compare share it.
+    func forEachSpan(_ rec: Recording, end: Int64?, ksyms: KernelSymbols?, _ body: (_ ts: Int64, _ key: OffCpuTracker.Key, _ us: UInt64) -> Void) throws
+        -> (stackless: (spans: Int, us: UInt64), statesSeen: [Int64: Int]) {
+        var stackless = (spans: 0, us: UInt64(0))
+        // --state's exact match finds nothing when the kernel adds flags to a sleep: say what was there.
+        var statesSeen: [Int64: Int] = [:]
+        try OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end).scan(rec, switchedOut: { tgid, t, prevState in
+            if state != nil && (pid ?? tgid) == tgid && (tid ?? t) == t { statesSeen[prevState, default: 0] += 1 }
+        }) { span in
+            let us = UInt64(span.duration / 1000)
+            guard us >= flags.minBlock && us <= flags.maxBlock else { return }
+            if let key = span.key { body(span.end, key, us) } else { stackless.spans += 1; stackless.us &+= us }
+        }
+        return (stackless, statesSeen)
+    }
+
+    /// The frames of `key` as printed (nil for the half -U / -K leave out); user frames named
+    /// with the maps of the program its process ran `at`.
+    func frames(_ key: OffCpuTracker.Key, at: Int64, ksyms: KernelSymbols?, usyms: UserSymbols?) -> (kernel: [String]?, user: [String]?) {
+        (flags.userStacksOnly ? nil : key.kernelStack.map { ksyms?.name(of: $0) ?? "[unknown]" },
+         flags.kernelStacksOnly ? nil : key.userStack.map { usyms?.name(pid: key.tgid, address: $0, at: at) ?? "[unknown]" })
+    }
+
+    /// The warning for spans without a stack, when there are any.
+    func stacklessNote(_ rec: Recording, _ stackless: (spans: Int, us: UInt64)) -> String? {
+        stackless.spans > 0 ? OffCpuSpans.stacklessWarning(tool: Self.toolName, rec, spans: stackless.spans, us: stackless.us) : nil
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
@@ -120,61 +125,16 @@ public struct Offcputime: RecordingTool {
         let ksyms = try KernelSymbols.load(rec.file)
         if ksyms == nil { out.warn("bpfan offcputime: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
         let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
-        var tracker = OffCpuTracker()
         // Off-CPU time per stack, and when the stack was first seen: its user frames are named
         // with the maps of the program the process ran then (an exec keeps the pid and changes
         // the maps; the comm in the key usually changes too, so one key spans one program).
         var totals: [OffCpuTracker.Key: (us: UInt64, firstSeen: Int64)] = [:]
-        var stackless = (spans: 0, us: UInt64(0))
-        // A stack row and its sched_switch row come from two programs on one tracepoint, each
-        // reading the clock: they are microseconds apart, in either order. A stack joins the
-        // switch-out of its thread within this tolerance.
-        let tolerance: Int64 = 100_000
-        var stacks: [Int64: (ts: Int64, key: OffCpuTracker.Key)] = [:]
-        let sources = [ScanSource(OffcpuStackRow.self, reading: [\.pid, \.tid, \.comm, \.kstack, \.ustack, \.state]),
-                       ScanSource(SchedSwitchRow.self, reading: [\.pid, \.tid, \.prevState, \.nextTid])]
-        try rec.scanMerged(sources) { m in
-            if let end, m.ts >= end { return }
-            if m.source == 0 {
-                let row = OffcpuStackRow(m)
-                let t = row.tid, tgid = row.pid
-                var kernelStack = StackFrames.decode(row.kstack)
-                if !tracerFrames, let ksyms { kernelStack.removeFirst(ksyms.probeFrameCount(kernelStack)) }
-                let key = OffCpuTracker.Key(tid: t, tgid: tgid, comm: row.comm,
-                                            kernelStack: kernelStack,
-                                            userStack: StackFrames.decode(row.ustack))
-                // After its switch-out row: attach it (when that switch-out was recorded by the
-                // filters, which need the user stack to tell kernel threads: re-check them).
-                if records(tgid: tgid, tid: t, prevState: row.state, userStack: key.userStack) {
-                    if tracker.attachStack(ts: row.ts, tid: t, key: key, tolerance: tolerance) { return }
-                }
-                stacks[t] = (row.ts, key)
-                return
-            }
-            let row = SchedSwitchRow(m)
-            let t = row.tid, tgid = row.pid
-            let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts && row.ts &- $0.ts <= tolerance ? $0.key : nil }
-            // -u/-k need the user stack, which may come after this row: a stackless switch-out
-            // is stamped and filtered when its stack arrives.
-            let threadFilter = userThreadsOnly || kernelThreadsOnly
-            let prevState = row.prevState
-            if stack != nil ? records(tgid: tgid, tid: t, prevState: prevState, userStack: stack!.userStack)
-                            : (threadFilter || records(tgid: tgid, tid: t, prevState: prevState, userStack: [])) {
-                tracker.switchedOut(ts: row.ts, tid: t, key: stack)
-            }
-            let next = row.nextTid
-            stacks[next] = nil
-            guard let span = tracker.switchedIn(ts: row.ts, tid: next) else { return }
-            let us = UInt64(span.duration / 1000)
-            guard us >= minBlock && us <= maxBlock else { return }
-            if let key = span.key { totals[key, default: (0, row.ts)].us &+= us } else { stackless.spans += 1; stackless.us &+= us }
+        let (stackless, statesSeen) = try forEachSpan(rec, end: end, ksyms: ksyms) { ts, key, us in totals[key, default: (0, ts)].us &+= us }
+        if let state, totals.isEmpty, stackless.spans == 0, !statesSeen.isEmpty, statesSeen[state] == nil {
+            let seen = statesSeen.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { "\($0.key) (\($0.value))" }
+            out.warn("bpfan offcputime: --state \(state): no switch-out had a __state of exactly \(state); the states seen (switch-outs): \(seen.joined(separator: ", "))")
         }
-        if stackless.spans > 0 {
-            let why = rec.info?.offCPUStacks == "all"
-                ? "their stack rows were lost or came before the recorder attached"
-                : "the task was runnable when switched out: preempted, yielding or idle"
-            out.warn("bpfan offcputime: \(stackless.spans) off-CPU spans (\(stackless.us) us) have no recorded stack (\(why)) and are not shown")
-        }
+        if let note = stacklessNote(rec, stackless) { out.warn(note) }
         // bcc sorts by time alone (ties in hash order); ties here go by thread, name, stacks.
         let sorted = totals.map { (key: $0.key, us: $0.value.us) }.sorted { a, b in
             if (a.us, a.key.tgid, a.key.tid, a.key.comm) != (b.us, b.key.tgid, b.key.tid, b.key.comm) {
@@ -183,28 +143,23 @@ public struct Offcputime: RecordingTool {
             if a.key.kernelStack != b.key.kernelStack { return a.key.kernelStack.lexicographicallyPrecedes(b.key.kernelStack) }
             return a.key.userStack.lexicographicallyPrecedes(b.key.userStack)
         }
-        func ksym(_ a: UInt64) -> String { ksyms?.name(of: a) ?? "[unknown]" }
         // User frames resolve through the recording's process maps and ELF symbol tables; an
         // address they do not cover prints as bcc prints an unresolved one.
         // Only the printed processes' symbol tables are parsed, and none for -K.
-        let showUser = !kernelStacksOnly, showKernel = !userStacksOnly
-        let usyms = showUser ? try UserSymbols.load(rec, pids: Set(sorted.map(\.key.tgid))) : nil
-        func usym(_ key: OffCpuTracker.Key, _ a: UInt64) -> String {
-            usyms?.name(pid: key.tgid, address: a, at: totals[key]?.firstSeen ?? 0) ?? "[unknown]"
-        }
-        let needDelimiter = delimited && !(kernelStacksOnly || userStacksOnly)
-        if !folded {
-            let context = pid.map { "PID \($0)" } ?? tid.map { "TID \($0)" } ?? (userThreadsOnly ? "user threads" : kernelThreadsOnly ? "kernel threads" : "all threads")
-            let stackContext = userStacksOnly ? "user" : kernelStacksOnly ? "kernel" : "user + kernel"
+        let usyms = flags.kernelStacksOnly ? nil : try UserSymbols.load(rec, pids: Set(sorted.map(\.key.tgid)))
+        let needDelimiter = flags.needDelimiter
+        if !flags.folded {
+            let context = pid.map { "PID \($0)" } ?? tid.map { "TID \($0)" } ?? (flags.userThreadsOnly ? "user threads" : flags.kernelThreadsOnly ? "kernel threads" : "all threads")
+            let stackContext = flags.stackContext
             out.text("Tracing off-CPU time (us) of \(context) by \(stackContext) stack" + (numbers.first.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.") + "\n\n")
         }
         for (key, us) in sorted {
             // bcc offcputime.py's print loop: frames, then "    %-16s %s (%d)" and "        %d\n".
-            let style: StackItem.Style = folded
+            let style: StackItem.Style = flags.folded
                 ? .folded(prefix: key.comm, delimited: needDelimiter, value: String(us))
                 : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(key.comm), .int(key.tid)), valueLine: printf("        %d\n\n", .uint(us)))
-            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))],
-                                kernel: showKernel ? key.kernelStack.map(ksym) : nil, user: showUser ? key.userStack.map { usym(key, $0) } : nil,
+            let names = frames(key, at: totals[key]?.firstSeen ?? 0, ksyms: ksyms, usyms: usyms)
+            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))], kernel: names.kernel, user: names.user,
                                 value: .uint(us), unit: .us, style: style, root: key.comm))
         }
     }

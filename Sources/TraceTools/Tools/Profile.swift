@@ -116,7 +116,9 @@ public struct Profile: RecordingTool {
         var user: [UInt64]
     }
 
-    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+    /// Every sample the flags keep, in scan order, with its key; samples at or after `end`
+    /// are left out. The validation of the flags is here too: render and compare share it.
+    func forEachSample(_ rec: Recording, end: Int64?, into out: inout ToolOutput, _ body: (_ ts: Int64, _ key: Key) -> Void) throws -> (hertz: Int, pids: [Int64]?, tids: [Int64]?) {
         if pid != nil && tid != nil { throw AnalysisError("argument -L/--tid: not allowed with argument -p/--pid") }
         if userStacksOnly && kernelStacksOnly { throw AnalysisError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only") }
         if frequency != nil && count != nil { throw AnalysisError("argument -c/--count: not allowed with argument -F/--frequency") }
@@ -135,11 +137,7 @@ public struct Profile: RecordingTool {
         }
         let rate = rec.info?.sampleFrequency ?? 49
         let period = Int64(1_000_000_000 / rate)
-        let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
         let showKernel = !userStacksOnly, showUser = !kernelStacksOnly
-
-        var counts: [Key: Int64] = [:]
-        var firstSeen: [Key: Int64] = [:]
         // Each CPU's samples lie on its timer's grid (the first sample + n periods): with -F
         // below the recorded rate, the n that are multiples of keepOneIn are kept.
         var gridStart: [Int64: Int64] = [:]
@@ -168,17 +166,38 @@ public struct Profile: RecordingTool {
                 // profile.py: `if k.kernel_ip: kernel_stack.insert(0, k.kernel_ip)`, the sampled
                 // IP, which the walk of a kernel-mode sample already starts with.
                 if let ip = kernel.first { kernel.insert(ip, at: 0) }
-                let key = Key(tgid: tgids[r], comm: comms.dictionary[Int(comms.codes[r])], kernel: kernel,
-                              user: userFrames.map { $0[Int(ustacks!.codes[r])] } ?? [])
-                counts[key, default: 0] += 1
-                if firstSeen[key] == nil { firstSeen[key] = ts[r] }
+                body(ts[r], Key(tgid: tgids[r], comm: comms.dictionary[Int(comms.codes[r])], kernel: kernel,
+                                user: userFrames.map { $0[Int(ustacks!.codes[r])] } ?? []))
             }
         }
+        return (hertz, pids, tids)
+    }
 
-        let ksyms = showKernel ? try KernelSymbols.load(rec.file) : nil
-        if showKernel && ksyms == nil { out.warn("bpfan profile: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
-        let usyms = showUser ? try UserSymbols.load(rec, pids: Set(counts.keys.map(\.tgid))) : nil
-        func kernelName(_ a: UInt64) -> String { (ksyms?.name(of: a) ?? "[unknown]") + (annotations ? "_[k]" : "") }
+    /// The frames of `key` as printed: kernel names (annotated with -a) and user names resolved
+    /// with the maps of the program its process ran `at`; nil for the half the flags leave out.
+    func frames(_ key: Key, at: Int64, ksyms: KernelSymbols?, usyms: UserSymbols?) -> (kernel: [String]?, user: [String]?) {
+        (userStacksOnly ? nil : key.kernel.map { (ksyms?.name(of: $0) ?? "[unknown]") + (annotations ? "_[k]" : "") },
+         kernelStacksOnly ? nil : key.user.map { usyms?.name(pid: key.tgid, address: $0, at: at) ?? "[unknown]" })
+    }
+
+    /// The symbols that name the frames of `keys`: kernel ones (a warning when the recording has
+    /// none) unless -U, user ones of their processes unless -K.
+    func symbols(_ rec: Recording, pids: Set<Int64>, into out: inout ToolOutput) throws -> (KernelSymbols?, UserSymbols?) {
+        let ksyms = userStacksOnly ? nil : try KernelSymbols.load(rec.file)
+        if !userStacksOnly && ksyms == nil { out.warn("bpfan profile: \(rec.path) has no kallsyms metadata; kernel frames print as [unknown]") }
+        return (ksyms, kernelStacksOnly ? nil : try UserSymbols.load(rec, pids: pids))
+    }
+
+    public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
+        let end: Int64? = numbers.first.map { rec.effectiveStart &+ Int64(min($0, 1 << 30)) * 1_000_000_000 }
+        var counts: [Key: Int64] = [:]
+        var firstSeen: [Key: Int64] = [:]
+        let (hertz, pids, tids) = try forEachSample(rec, end: end, into: &out) { ts, key in
+            counts[key, default: 0] += 1
+            if firstSeen[key] == nil { firstSeen[key] = ts }
+        }
+
+        let (ksyms, usyms) = try symbols(rec, pids: Set(counts.keys.map(\.tgid)), into: &out)
 
         if !folded {
             let list: ([Int64]) -> String = { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
@@ -204,9 +223,8 @@ public struct Profile: RecordingTool {
             let style: StackItem.Style = folded
                 ? .folded(prefix: comm, delimited: needDelimiter, value: String(n))
                 : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(comm), .int(key.tgid)), valueLine: printf("        %d\n\n", .int(n)))
-            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("comm", .string(comm))],
-                                kernel: showKernel ? key.kernel.map(kernelName) : nil,
-                                user: showUser ? key.user.map { usyms?.name(pid: key.tgid, address: $0, at: at) ?? "[unknown]" } : nil,
+            let names = frames(key, at: at, ksyms: ksyms, usyms: usyms)
+            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("comm", .string(comm))], kernel: names.kernel, user: names.user,
                                 value: .int(n), unit: .count, style: style, root: comm))
         }
     }

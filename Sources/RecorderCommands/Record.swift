@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import TraceRecorder
 
-struct Record: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Record: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "Record events system-wide (or for -p / --cgroup / a command) until the duration ends, the command exits, or SIGINT/SIGTERM.",
         usage: """
             bpfrec record -o FILE [options]
@@ -137,8 +139,9 @@ struct Record: ParsableCommand {
     var offCPUStacks = "blocked"
 
     @Flag(inversion: .prefixedNo, help: """
-        A live line of events, bytes, bytes/event and loss per second, redrawn in place. On by \
-        default when stderr is a terminal; never written into a pipe or a file.
+        A live line of events, bytes, bytes/event and loss per second, redrawn in place (with \
+        --ring, the bytes written and what the ring dropped; with --rotate, over all files). On \
+        by default when stderr is a terminal; never written into a pipe or a file.
         """)
     var status: Bool?
 
@@ -159,7 +162,7 @@ struct Record: ParsableCommand {
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run and record (after --).", valueName: "CMD ARGS"))
     var command: [String] = []
 
-    func validate() throws {
+    public func validate() throws {
         if let d = duration, !(d > 0) { throw ValidationError("-d: expected a positive number of seconds, got \(d)") }
         guard ringSize >= 1, ringSize <= 1024, ringSize & (ringSize - 1) == 0 else {
             throw ValidationError("--ring-size: expected a power of two between 1 and 1024 MiB, got \(ringSize)")
@@ -174,28 +177,19 @@ struct Record: ParsableCommand {
         if allProcesses && (!pids.isEmpty || cgroup != nil) { throw ValidationError("-a: records every process; it does not go with -p or --cgroup") }
     }
 
-    func run() throws {
+    /// What the flags ask of the recorder, each flag checked (the checks that need no kernel):
+    /// everything `run` does before it records. A refusal names its flag.
+    public func options() throws(RecorderError) -> RecorderOptions {
         var families = Family.fixed
         var presetEvents: [String] = []
-        if let list = families_ {
-            do { (families, presetEvents) = try Family.parseList(list) } catch {
-                // One line, like the recorder's own refusals (no usage text after it).
-                printError("bpfrec: error: \(error.message)")
-                throw ExitCode(64)
-            }
-        }
+        if let list = families_ { (families, presetEvents) = try Family.parseList(list) }
         var o = RecorderOptions(output: output, families: families)
         o.familiesExplicit = families_ != nil
         o.events = presetEvents + events
-        do throws(RecorderError) {
-            o.stackEvents = try RecorderOptions.parseStackEvents(stackEvents)
-            if let stack {
-                guard !o.stackEvents.isEmpty else { throw RecorderError("--stack \(stack): says which stacks --stack-events take, and no --stack-events was given") }
-                o.stacks = try RecorderOptions.parseStacks(stack)
-            }
-        } catch {
-            printError("bpfrec: error: \(error.message)")
-            throw ExitCode(64)
+        o.stackEvents = try RecorderOptions.parseStackEvents(stackEvents)
+        if let stack {
+            guard !o.stackEvents.isEmpty else { throw RecorderError("--stack \(stack): says which stacks --stack-events take, and no --stack-events was given") }
+            o.stacks = try RecorderOptions.parseStacks(stack)
         }
         o.duration = duration
         o.pids = pids.map { UInt32($0) }
@@ -205,8 +199,7 @@ struct Record: ParsableCommand {
         o.stackFrequency = stackFreq
         o.offCPUStacks = !noOffCPUStacks
         guard ["blocked", "all"].contains(offCPUStacks) else {
-            printError("bpfrec: error: --offcpu-stacks '\(offCPUStacks)': expected blocked or all")
-            throw ExitCode(64)
+            throw RecorderError("--offcpu-stacks '\(offCPUStacks)': expected blocked or all")
         }
         o.offCPUStacksAtEverySwitch = offCPUStacks == "all"
         o.overwrite = force
@@ -216,14 +209,19 @@ struct Record: ParsableCommand {
         o.symbolGraceSeconds = symbolGrace
         o.command = command
         o.systemWide = allProcesses
-        do throws(RecorderError) {
-            if let maxSize { o.maxSize = try RecorderOptions.parseSize(maxSize) }
-            if let ring { o.ring = try RecorderOptions.parseSize(ring, flag: "--ring") }
-            if let rotate { (o.rotateBytes, o.rotateSeconds) = try RecorderOptions.parseRotation(rotate) }
-            let bounds = [maxSize.map { _ in "--max-size" }, ring.map { _ in "--ring" }, rotate.map { _ in "--rotate" }].compactMap { $0 }
-            if bounds.count > 1 { throw RecorderError("\(bounds.joined(separator: " and ")): give one way of bounding the recording") }
-            o.owner = try FileOwner.choose(option: owner)
-        } catch {
+        if let maxSize { o.maxSize = try RecorderOptions.parseSize(maxSize) }
+        if let ring { o.ring = try RecorderOptions.parseSize(ring, flag: "--ring") }
+        if let rotate { (o.rotateBytes, o.rotateSeconds) = try RecorderOptions.parseRotation(rotate) }
+        let bounds = [maxSize.map { _ in "--max-size" }, ring.map { _ in "--ring" }, rotate.map { _ in "--rotate" }].compactMap { $0 }
+        if bounds.count > 1 { throw RecorderError("\(bounds.joined(separator: " and ")): give one way of bounding the recording") }
+        o.owner = try FileOwner.choose(option: owner)
+        return o
+    }
+
+    public func run() throws {
+        let o: RecorderOptions
+        do throws(RecorderError) { o = try options() } catch {
+            // One line, like the recorder's own refusals (no usage text after it).
             printError("bpfrec: error: \(error.message)")
             throw ExitCode(64)
         }

@@ -1,9 +1,12 @@
 import ArgumentParser
 import TraceFormat
 
-@main
-struct Bpfrec: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// bpfrec's commands, in a library so that the flag fuzzer parses them as bpfrec does; the
+/// bpfrec executable only calls `Bpfrec.main()`.
+public struct Bpfrec: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "bpfrec",
         abstract: "Record kernel events (processes, syscalls, block I/O, scheduler, TCP, stacks) into a trace file for bpfan.",
         discussion: """
@@ -19,7 +22,7 @@ struct Bpfrec: ParsableCommand {
         subcommands: [Record.self, Families.self, Inspect.self])
 
     /// `-V` as well as `--version` (the argp habit of the live tools).
-    static func main() {
+    public static func main() {
         if Array(CommandLine.arguments.dropFirst()) == ["-V"] {
             print(ToolkitVersion.line(program: "bpfrec"))
             return

@@ -1,0 +1,3 @@
+import RecorderCommands
+
+Bpfrec.main()
