@@ -35,6 +35,8 @@ final class BtRuntime {
     var error: BtError?
     /// join() lines whose arguments an older recorder may have cut shorter than bpftrace reads.
     var shortenedArgs = 0
+    /// Events whose thread the recording never gave a uid (uid read as 0).
+    var unknownUids = 0
     /// bpftrace's `-f json`: every output a JSON object per line.
     var json = false
     init(out: ToolOutput) { self.out = out }
@@ -69,6 +71,8 @@ struct BtCompiler {
     let symbols: () -> KernelSymbols?
     /// The recording's execs, for join(args->argv) (read once a program calls it).
     let execs: () -> ExecArgvIndex?
+    /// Each thread's uid over time, for `uid` (read once a program uses it).
+    let uids: () -> UidTimeline?
     /// The recording's user symbols (process maps and ELF symbols), for ustack.
     let userSymbols: () -> UserSymbols?
     let maps: BtMaps
@@ -82,8 +86,7 @@ struct BtCompiler {
     static let refusedBuiltins: [String: String] = [
         "curtask": "the current task's memory is not in a recording",
         "cgroup": "recordings carry no cgroup ids",
-        "uid": "tracepoint events carry no uid in a recording",
-        "gid": "tracepoint events carry no gid in a recording",
+        "gid": "recordings carry no gid (the process tables and syscall_detail hold the uid only)",
         "username": "tracepoint events carry no uid in a recording",
         "retval": "retval belongs to kretprobes and uretprobes, which recordings do not hold; a syscall's return is args->ret of tracepoint:syscalls:sys_exit_NAME",
         "func": "func belongs to kprobes and uprobes, which recordings do not hold",
@@ -101,7 +104,6 @@ struct BtCompiler {
         "uaddr": "user symbols of arbitrary addresses are not resolved from recordings yet",
         "kaddr": "kernel addresses of symbols are not served yet",
         "buf": "buf() reads memory a recording does not hold",
-        "ntop": "ntop() is not served yet",
         "cgroupid": "recordings carry no cgroup ids",
         "macaddr": "macaddr() reads memory a recording does not hold",
     ]
@@ -511,6 +513,15 @@ struct BtCompiler {
             let name = BtValue.string(Array(probeName.utf8))
             return (.string, { _ in name })
         case "kstack", "ustack": return try stack(user: name == "ustack", limit: nil, at)
+        case "uid":
+            guard let columns else { throw BtError(at, "uid in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
+            guard let timeline = uids() else { throw BtError(at, "uid: the recording has no process tables to take uids from (record the proc family)") }
+            let tid = columns.slot("tid")
+            return (.int, { c in
+                if let u = timeline.uid(c.ints[tid][c.index], at: c.time) { return .int(u) }
+                c.program.unknownUids += 1
+                return .int(0)
+            })
         case "pid", "tid", "cpu", "comm":
             guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
             if name == "comm" {
@@ -583,6 +594,23 @@ struct BtCompiler {
             return (.int, { c in
                 let (x, y) = (Array(a.eval(c).bytes.prefix(Int(n))), Array(b.eval(c).bytes.prefix(Int(n))))
                 return .int(x == y ? 0 : 1)
+            })
+        case "ntop":
+            // ntop(addr) and ntop(af, addr), printed as bpftrace's inet_ntop does: an integer is
+            // an IPv4 address in its memory (network) order, an array field (args->saddr,
+            // saddr_v6) its bytes; AF_INET6 (10) reads 16 bytes, AF_INET the first 4.
+            guard (1...2).contains(args.count) else { throw BtError(at, "ntop() takes an address, or a family and an address") }
+            let family = args.count == 2 ? try integer(args[0]) : nil
+            let address = try expr(args[args.count - 1])
+            let a = address.eval, isArray = address.type == .string
+            return (.string, { c in
+                var bytes: [UInt8]
+                switch a(c) {
+                case .string(let b): bytes = b
+                case let v: bytes = withUnsafeBytes(of: UInt64(bitPattern: v.integer).littleEndian) { Array($0) }
+                }
+                let af = family.map { Int($0(c).integer) } ?? (isArray && bytes.count == 16 ? InetAddress.inet6 : InetAddress.inet)
+                return .string(Array(InetAddress.format(family: af, Array(bytes.prefix(af == InetAddress.inet6 ? 16 : 4))).utf8))
             })
         case "bswap":
             guard args.count == 1 else { throw BtError(at, "bswap() takes an integer") }

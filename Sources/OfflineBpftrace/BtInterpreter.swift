@@ -189,6 +189,11 @@ public enum BtInterpreter {
             if execsLoaded == nil { execsLoaded = .some(try? ExecArgvIndex(rec)) }
             return execsLoaded!
         }
+        var uidsLoaded: UidTimeline??
+        let uids = { () -> UidTimeline? in
+            if uidsLoaded == nil { uidsLoaded = .some(rec.hasTable(ProcessSnapshotRow.table) || rec.hasTable(ProcessForkRow.table) ? try? rec.uidTimeline() : nil) }
+            return uidsLoaded!
+        }
         var usersLoaded: UserSymbols??
         let userSymbols = { () -> UserSymbols? in
             if usersLoaded == nil { usersLoaded = .some(try? UserSymbols.load(rec)) }
@@ -225,7 +230,7 @@ public enum BtInterpreter {
         }
         func compile(_ r: (probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?), into maps: BtMaps) throws -> Compiled {
             var c = BtCompiler(source: r.input?.source, columns: r.input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
-                               clock: rec.clock, symbols: symbols, execs: execs, userSymbols: userSymbols, maps: maps)
+                               clock: rec.clock, symbols: symbols, execs: execs, uids: uids, userSymbols: userSymbols, maps: maps)
             if case .mappedKprobe(_, let arguments) = r.attach { c.kprobeArguments = arguments }
             c.probeName = r.name
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
@@ -278,7 +283,10 @@ public enum BtInterpreter {
             }
             try rec.foldTracepoints(inputs, workers: workers)
             if let e = workers.compactMap(\.firstError).min(by: { $0.time < $1.time }) { throw e.error }
-            for w in workers { runtime.maps.merge(w.maps) }
+            for w in workers {
+                runtime.maps.merge(w.maps)
+                runtime.unknownUids += w.context.program.unknownUids
+            }
         } else if !runtime.exited {
             do {
                 try rec.scanTracepoints(inputs) { hit in
@@ -295,6 +303,9 @@ public enum BtInterpreter {
         for c in compiled { if case .end = c.attach { try fire(c, row: nil, time: end) } }
         if runtime.shortenedArgs > 0, let limits = execsLoaded??.limits {
             runtime.out.warn("bpfan \(tool): this recording kept arguments to \(limits.longArgBytes) bytes (an older bpfrec); \(runtime.shortenedArgs) exec(s) may show arguments shorter than bpftrace's 1023 bytes")
+        }
+        if runtime.unknownUids > 0 {
+            runtime.out.warn("bpfan \(tool): uid: \(runtime.unknownUids) event(s) of threads the recording never gave a uid (not in its process snapshot, forks, execs or syscall_detail) read uid 0")
         }
         // At exit bpftrace prints two newlines, then every map by name.
         runtime.out.text("\n\n")

@@ -186,7 +186,29 @@ struct TableColumnBindings: CExpressionBindings {
         }
     }
     func field(_ name: String) throws(CExpressionError) -> CBinding<Row> { try self.name(name) }
+
+    /// The tcp tables keep one 16-byte address and its family where the tracepoints have
+    /// `__u8 saddr[4]` and `__u8 saddr_v6[16]`: `v4(addr, family)` is the first 4 bytes of an
+    /// AF_INET row (zeros for AF_INET6, whose inet_saddr is not recorded), `v6(addr, family)`
+    /// the 16 bytes of an AF_INET6 row and the v4-mapped form (::ffff:a.b.c.d) of an AF_INET
+    /// one, as the kernel's TP_STORE_ADDRS writes it.
     func call(_ name: String, arguments: [CExpression]) throws(CExpressionError) -> CBinding<Row> {
-        throw CExpressionError("unknown function \(name)()")
+        guard name == "v4" || name == "v6", arguments.count == 2, case .name(let address) = arguments[0], case .name(let family) = arguments[1] else {
+            throw CExpressionError("unknown function \(name)()")
+        }
+        guard types[address] == .bytes, let t = types[family], t.isInteger else { throw CExpressionError("\(name)(): takes a bytes column and an integer family column") }
+        let a = columns.slot(address), f = columns.slot(family)
+        if name == "v4" {
+            return CBinding(type: .string, read: { row in
+                let bytes = row.bytes(a)
+                guard row.int(f) == Int64(InetAddress.inet) else { return .string([0, 0, 0, 0]) }
+                return .string(Array((bytes + [0, 0, 0, 0]).prefix(4)))
+            })
+        }
+        return CBinding(type: .string, read: { row in
+            let bytes = row.bytes(a) + Array(repeating: 0, count: 16)
+            if row.int(f) == Int64(InetAddress.inet) { return .string(Array(repeating: 0, count: 10) + [0xff, 0xff] + bytes.prefix(4)) }
+            return .string(Array(bytes.prefix(16)))
+        })
     }
 }

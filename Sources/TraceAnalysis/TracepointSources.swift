@@ -132,6 +132,9 @@ extension Recording {
         }
         var source = TracepointSource(event: event, table: schema.name, fields: out)
         source.columnTypes = types
+        // The tcp family's rows carry the current task's comm (schemas/tcp.json), which the
+        // process tables may not know (a task that started before them, a synthetic recording).
+        if schema.family == "tcp", types["comm"] != nil { source.commColumn = "comm" }
         source.missingFieldHint = " (\(event) is served by the \(schema.family) family's \(schema.name) table, which holds \(fields.map(\.name).joined(separator: ", ")); record it generically with bpfrec record -e \(event))"
         return source
     }

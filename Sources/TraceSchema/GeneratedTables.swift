@@ -384,6 +384,8 @@ extension EventTables {
         "sched:sched_wakeup": ("sched_wakeup", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),
         "sched:sched_wakeup_new": ("sched_wakeup_new", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),
         "sched:sched_migrate_task": ("sched_migrate_task", [("pid", "target_tid"), ("orig_cpu", "orig_cpu"), ("dest_cpu", "dest_cpu")]),
+        "sock:inet_sock_set_state": ("tcp_state", [("skaddr", "skaddr"), ("oldstate", "old_state"), ("newstate", "new_state"), ("sport", "sport"), ("dport", "dport"), ("family", "family"), ("saddr", "v4(saddr, family)"), ("daddr", "v4(daddr, family)"), ("saddr_v6", "v6(saddr, family)"), ("daddr_v6", "v6(daddr, family)"), ("protocol", "6"), ("bytes_acked", "bytes_acked"), ("bytes_received", "bytes_received")]),
+        "tcp:tcp_retransmit_skb": ("tcp_retransmit", [("skaddr", "skaddr"), ("state", "state"), ("sport", "sport"), ("dport", "dport"), ("family", "family"), ("saddr", "v4(saddr, family)"), ("daddr", "v4(daddr, family)"), ("saddr_v6", "v6(saddr, family)"), ("daddr_v6", "v6(daddr, family)"), ("err", "err")]),
     ]
 
     /// The columns a generic event recorded with stacks (`--stack-events`) gets: kernel and

@@ -41,14 +41,7 @@ extension RecorderTests {
         // Each one-liner live, with a BEGIN that says its probes are attached (bpftrace runs
         // BEGIN once every probe is). They start before the recorder: eight bpftrace start-ups
         // are a storm of syscalls that the recording need not hold.
-        var live: [String: SpawnedProcess] = [:]
-        for (key, program) in Self.oneLiners {
-            live[key] = try SpawnedProcess(["/usr/bin/bpftrace", "-e", #"BEGIN { printf("ready\n"); } "# + program],
-                                           out: dir + "/\(key).live", err: dir + "/\(key).err")
-        }
-        let deadline = Date().addingTimeInterval(90)
-        while live.values.contains(where: { !$0.output.contains("ready\n") && $0.isRunning }) && Date() < deadline { usleep(100_000) }
-        for (key, p) in live { try #require(p.output.contains("ready\n"), "\(key): bpftrace did not attach: \(p.errors)") }
+        let live = try Self.startLiveBpftrace(Self.oneLiners, dir: dir)
         let path = dir + "/run.trc"
         let rec = try RecorderRun(path: path, arguments: ["--families", "syscalls,proc,block", "--flush-interval", "200"])
         #expect(rec.waitReady())
@@ -62,10 +55,7 @@ extension RecorderTests {
             try #require(child.rc == 0)
             #expect(waitStatus(child.pid) == 0)
         }
-        usleep(500_000)
-        for (key, p) in live { #expect(p.interrupt() == 0, "\(key): \(p.errors)") }
-        let (st, err) = rec.stop()
-        #expect(st == 0, "\(err)")
+        Self.stopLive(live, rec)
 
         for (key, program) in Self.oneLiners.sorted(by: { $0.key < $1.key }) {
             let offline = try runBinary(bpfan, ["bt", "-e", program, path])
@@ -92,6 +82,32 @@ extension RecorderTests {
             }
             #expect(o == l, "\(key): live \(l) / bpfan bt \(o)")
         }
+    }
+
+    /// Each program run by live bpftrace (with a BEGIN that says its probes are attached:
+    /// bpftrace runs BEGIN once every probe is), returned once all have attached.
+    static func startLiveBpftrace(_ programs: [String: String], dir: String) throws -> [String: SpawnedProcess] {
+        var live: [String: SpawnedProcess] = [:]
+        for (key, program) in programs {
+            live[key] = try SpawnedProcess(["/usr/bin/bpftrace", "-e", #"BEGIN { printf("ready\n"); } "# + program],
+                                           out: dir + "/\(key).live", err: dir + "/\(key).err")
+        }
+        try waitReady(live)
+        return live
+    }
+
+    static func waitReady(_ live: [String: SpawnedProcess]) throws {
+        let deadline = Date().addingTimeInterval(90)
+        while live.values.contains(where: { !$0.output.contains("ready\n") && $0.isRunning }) && Date() < deadline { usleep(100_000) }
+        for (key, p) in live { try #require(p.output.contains("ready\n"), "\(key): bpftrace did not attach: \(p.errors)") }
+    }
+
+    /// Half a second for the last events to reach both, then live bpftrace and the recorder stop.
+    static func stopLive(_ live: [String: SpawnedProcess], _ rec: RecorderRun) {
+        usleep(500_000)
+        for (key, p) in live { #expect(p.interrupt() == 0, "\(key): \(p.errors)") }
+        let (st, err) = rec.stop()
+        #expect(st == 0, "\(err)")
     }
 
     /// The lines, and the histogram blocks, of the output that name the workload.

@@ -9,7 +9,7 @@ import TraceFormat
 func snoopRecording() throws -> String {
     let s = SyntheticRecording()
     s.syscallNames = ["0": "read", "2": "open", "4": "stat", "6": "lstat", "62": "kill", "137": "statfs", "200": "tkill",
-                      "234": "tgkill", "257": "openat", "262": "newfstatat", "332": "statx"]
+                      "59": "execve", "322": "execveat", "234": "tgkill", "257": "openat", "262": "newfstatat", "332": "statx"]
     func detail(_ t: Double, _ dur: Int64, pid: Int64, tid: Int64? = nil, uid: Int64 = 0, id: Int64, ret: Int64, args: [UInt64] = [], comm: String, path: String = "") {
         var row: [String: ColumnValue] = ["ts": ns(t), "duration": .int(dur), "pid": .int(pid), "tid": .int(tid ?? pid), "uid": .int(uid), "id": .int(id),
                                           "ret": .int(ret), "comm": .string(comm), "path": .string(path)]
@@ -41,6 +41,8 @@ func snoopRecording() throws -> String {
         s.add("process_exec", ["ts": ns(t), "duration": 200_000, "pid": .int(pid), "tid": .int(pid), "ppid": .int(ppid), "uid": .int(uid), "ret": .int(ret),
                                "comm": .string(comm), "filename": .string(filename), "argv": .bytes(Array(argv.map { $0 + "\0" }.joined().utf8)),
                                "argc": .int(argc ?? Int64(argv.count)), "args_truncated": .int(argc == nil ? 0 : 1)])
+        // As the recorder writes it: the execve is a row of syscall too (with its detail row).
+        detail(t, 200_000, pid: pid, uid: uid, id: 59, ret: ret, comm: comm, path: filename)
     }
     exec(1.0, pid: 700, ppid: 1, ret: 0, comm: "ls", filename: "/usr/bin/ls", argv: ["ls", "-l", "/tmp"])
     exec(1.5, pid: 701, ppid: 1, uid: 1000, ret: -2, comm: "sh", filename: "/nope", argv: ["nope"])
@@ -166,7 +168,8 @@ func snoopRecording() throws -> String {
 }
 
 @Test func execsnoopBtRows() throws {
-    #expect(try runTool(ExecsnoopBt.self, [try snoopRecording()]).stdout == """
+    let out = try runTool(ExecsnoopBt.self, [try snoopRecording()])
+    #expect(out.stdout == """
     Attaching 3 probes...
     TIME(ms)   PID   ARGS
     1000       700   ls -l /tmp
@@ -176,7 +179,7 @@ func snoopRecording() throws -> String {
 
 
 
-    """)
+    """, "\(out.stdout) \(out.stderr)")
 }
 
 @Test func exitsnoopRows() throws {

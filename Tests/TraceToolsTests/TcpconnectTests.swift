@@ -63,3 +63,21 @@ import Testing
     let only = try runTool(Tcpconnect.self, ["-u", "0", path])
     #expect(only.stdout.components(separatedBy: "\n").count == 3 && only.stdout.contains("500    ssh"))
 }
+
+/// tcpconnect.bt over sock:inet_sock_set_state: each connect's caller from its SYN_SENT change,
+/// printed at the socket's next change with the bound port.
+@Test func tcpconnectBtRows() throws {
+    let out = try runTool(TcpconnectBt.self, [try tcpRecording()])
+    #expect(out.stderr.isEmpty && !out.failed, "\(out.stderr)")
+    // The fixture's three connects (curl's refused one too, with the port its CLOSE carries),
+    // at the next change's second; then exit's two newlines and the three cleared maps.
+    #expect(out.stdout == """
+    Attaching 4 probes...
+    Tracing tcp connections. Hit Ctrl-C to end.
+    TIME     PID      COMM             SADDR                                   SPORT  DADDR                                   DPORT 
+    22:06:40 300      curl             10.0.0.1                                40000  10.0.0.2                                80    
+    22:06:42 500      ssh              2001:db8::1                             50000  2001:db8::2                             22    
+    22:06:44 300      curl             10.0.0.1                                42716  10.0.0.2                                81    
+
+    """ + "\n\n\n\n\n", "\(out.stdout.debugDescription)")
+}

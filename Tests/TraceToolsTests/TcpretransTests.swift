@@ -54,3 +54,20 @@ func retransRecording() throws -> String {
     let json = try runTool(Tcpretrans.self, ["--json", "--from", "1.3", path])
     #expect(json.stdout.split(separator: "\n").dropFirst() == [#"{"type":"event","name":"retransmit","time_ns":1795990001500000000,"pid":0,"ip":4,"laddr":"10.0.0.1","lport":40001,"raddr":"10.0.0.2","rport":443,"state":"FIN_WAIT1"}"#])
 }
+
+/// tcpretrans.bt over tcp:tcp_retransmit_skb: bpftrace's columns for the same four inet
+/// retransmits (the non-inet one is skipped by its family test), at their times.
+@Test func tcpretransBtRows() throws {
+    let out = try runTool(TcpretransBt.self, [try retransRecording()])
+    #expect(out.stderr.isEmpty && !out.failed, "\(out.stderr)")
+    #expect(out.stdout == """
+    Attaching 3 probes...
+    Tracing tcp retransmits. Hit Ctrl-C to end.
+    TIME     PID               LADDR:LPORT           RADDR:RPORT  STATE
+    22:06:40 0              10.0.0.1:40000        10.0.0.2:80     ESTABLISHED
+    22:06:40 0              10.0.0.1:40000        10.0.0.2:80     ESTABLISHED
+    22:06:41 500         2001:db8::1:50000     2001:db8::2:22     SYN_SENT
+    22:06:41 0              10.0.0.1:40001        10.0.0.2:443    FIN_WAIT1
+
+    """ + "\n\n\n", "\(out.stdout.suffix(30).debugDescription)")  // exit's two newlines, then the cleared @tcp_states
+}

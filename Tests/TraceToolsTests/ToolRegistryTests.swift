@@ -60,13 +60,15 @@ struct ToolRegistryTests {
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n150 tools: 54 supported, 86 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n150 tools: 57 supported, 83 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
         #expect(text.contains("\nrunqlen.bt      not yet: today's recordings hold what it needs (stacks)\n"))
         #expect(text.contains("\nprofile         supported (reads cpu_sample); "))
         #expect(text.contains("\npidpersec       supported (reads process_fork); "))
         // The .bt tools that are scripts say so, with their probes.
         #expect(text.contains("\npidpersec.bt    supported (probes tracepoint:sched:sched_process_fork); a bpftrace script run by the offline interpreter (bpfan pidpersec.bt --source prints it)\n"))
+        #expect(text.contains("\ntcplife.bt      supported (probes tracepoint:sock:inet_sock_set_state); a bpftrace script"))
+        #expect(text.contains("\nsetuids.bt      supported (probes tracepoint:syscalls:sys_enter_setuid, "))
     }
 }
 

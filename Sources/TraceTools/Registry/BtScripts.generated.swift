@@ -87,6 +87,33 @@ profile:hz:99
 """#
 }
 
+public enum BtScriptExecsnoopBt: BtScript {
+    public static let name = "execsnoop.bt"
+    public static let summary = "new processes via exec() syscalls, at entry, with milliseconds since the start and their arguments."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// execsnoop.bt: new processes via exec() syscalls, at entry, with milliseconds since the start and their arguments.
+// bpftrace 0.17's execsnoop.bt, unchanged. Over a recording, sys_enter_execve/execveat are the
+// syscalls family's rows (every call that returned, failed ones too) and join(args->argv) the
+// proc family's process_exec argv: up to 16 arguments, stopping at an empty one. elapsed counts
+// from the recording's start (or --from), as if bpftrace had started then. A recording whose
+// proc family stamped execs with a program of its own (bpfrec before exec moved into the
+// syscalls family's programs) has sys_enter a few microseconds later than process_exec's ts:
+// the proc program stamped first, then copied argv, before the raw_syscalls one ran.
+
+BEGIN
+{
+	printf("%-10s %-5s %s\n", "TIME(ms)", "PID", "ARGS");
+}
+
+tracepoint:syscalls:sys_enter_exec*
+{
+	printf("%-10u %-5d ", elapsed / 1e6, pid);
+	join(args->argv);
+}
+"""#
+}
+
 public enum BtScriptKillsnoopBt: BtScript {
     public static let name = "killsnoop.bt"
     public static let summary = "kill() calls, printed as they return, with the signal, target and result."
@@ -236,6 +263,69 @@ END
 """#
 }
 
+public enum BtScriptSetuidsBt: BtScript {
+    public static let name = "setuids.bt"
+    public static let summary = "setuid(2) family syscalls (setuid, setfsuid, setresuid), with the caller's uid, the arguments and the result."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// setuids.bt: setuid(2) family syscalls (setuid, setfsuid, setresuid), with the caller's uid, the arguments and the result.
+// bpftrace 0.17's setuids.bt, unchanged. Over a recording, the calls' arguments and returns are the
+// syscalls family's detail rows, and uid the caller's real uid at sys_enter (bpfan bt's uid).
+BEGIN
+{
+	printf("Tracing setuid(2) family syscalls. Hit Ctrl-C to end.\n");
+	printf("%-8s %-6s %-16s %-6s %-9s %s\n", "TIME",
+	    "PID", "COMM", "UID", "SYSCALL", "ARGS (RET)");
+}
+
+tracepoint:syscalls:sys_enter_setuid,
+tracepoint:syscalls:sys_enter_setfsuid
+{
+	@uid[tid] = uid;
+	@setuid[tid] = args->uid;
+	@seen[tid] = 1;
+}
+
+tracepoint:syscalls:sys_enter_setresuid
+{
+	@uid[tid] = uid;
+	@ruid[tid] = args->ruid;
+	@euid[tid] = args->euid;
+	@suid[tid] = args->suid;
+	@seen[tid] = 1;
+}
+
+tracepoint:syscalls:sys_exit_setuid
+/@seen[tid]/
+{
+	time("%H:%M:%S ");
+	printf("%-6d %-16s %-6d setuid    uid=%d (%d)\n", pid, comm,
+	    @uid[tid], @setuid[tid], args->ret);
+	delete(@seen[tid]); delete(@uid[tid]); delete(@setuid[tid]);
+}
+
+tracepoint:syscalls:sys_exit_setfsuid
+/@seen[tid]/
+{
+	time("%H:%M:%S ");
+	printf("%-6d %-16s %-6d setfsuid  uid=%d (prevuid=%d)\n", pid, comm,
+	    @uid[tid], @setuid[tid], args->ret);
+	delete(@seen[tid]); delete(@uid[tid]); delete(@setuid[tid]);
+}
+
+tracepoint:syscalls:sys_exit_setresuid
+/@seen[tid]/
+{
+	time("%H:%M:%S ");
+	printf("%-6d %-16s %-6d setresuid ", pid, comm, @uid[tid]);
+	printf("ruid=%d euid=%d suid=%d (%d)\n", @ruid[tid], @euid[tid],
+	    @suid[tid], args->ret);
+	delete(@seen[tid]); delete(@uid[tid]); delete(@ruid[tid]);
+	delete(@euid[tid]); delete(@suid[tid]);
+}
+"""#
+}
+
 public enum BtScriptStatsnoopBt: BtScript {
     public static let name = "statsnoop.bt"
     public static let summary = "statfs(), statx(), stat() and lstat() calls, printed as they return."
@@ -343,18 +433,231 @@ END
 """#
 }
 
+public enum BtScriptTcpconnectBt: BtScript {
+    public static let name = "tcpconnect.bt"
+    public static let summary = "active TCP connections (connect), with the caller, addresses and ports."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// tcpconnect.bt: active TCP connections (connect), with the caller, addresses and ports.
+// The output of bpftrace 0.17's tcpconnect.bt. Its kprobe:tcp_connect reads the struct sock;
+// over a recording, sock:inet_sock_set_state (the tcp family's tcp_state rows) serves it in
+// two steps: CLOSE -> SYN_SENT is the connect, in the caller's context (pid, comm), but
+// before the local port is bound, so the line prints at the socket's next change (SYN_SENT ->
+// ESTABLISHED, or -> CLOSE when the connect failed), which carries the port. time() is that
+// change's, later than the live tool's by the handshake (a round trip), and a connect still in
+// SYN_SENT when the recording stopped prints nothing.
+
+BEGIN
+{
+	printf("Tracing tcp connections. Hit Ctrl-C to end.\n");
+	printf("%-8s %-8s %-16s ", "TIME", "PID", "COMM");
+	printf("%-39s %-6s %-39s %-6s\n", "SADDR", "SPORT", "DADDR", "DPORT");
+}
+
+tracepoint:sock:inet_sock_set_state
+/args->oldstate == TCP_CLOSE && args->newstate == TCP_SYN_SENT/
+{
+	@connecting[args->skaddr] = 1;
+	@pid[args->skaddr] = pid;
+	@comm[args->skaddr] = comm;
+}
+
+tracepoint:sock:inet_sock_set_state
+/args->oldstate == TCP_SYN_SENT && @connecting[args->skaddr]/
+{
+	$sk = args->skaddr;
+	$inet_family = args->family;
+	if ($inet_family == AF_INET || $inet_family == AF_INET6) {
+		if ($inet_family == AF_INET) {
+			$daddr = ntop(args->daddr);
+			$saddr = ntop(args->saddr);
+		} else {
+			$daddr = ntop(args->daddr_v6);
+			$saddr = ntop(args->saddr_v6);
+		}
+		$lport = args->sport;
+		$dport = args->dport;
+
+		time("%H:%M:%S ");
+		printf("%-8d %-16s ", @pid[$sk], @comm[$sk]);
+		printf("%-39s %-6d %-39s %-6d\n", $saddr, $lport, $daddr, $dport);
+	}
+	delete(@connecting[$sk]);
+	delete(@pid[$sk]);
+	delete(@comm[$sk]);
+}
+
+END
+{
+	clear(@connecting); clear(@pid); clear(@comm);
+}
+"""#
+}
+
+public enum BtScriptTcplifeBt: BtScript {
+    public static let name = "tcplife.bt"
+    public static let summary = "TCP sessions at their close, with addresses, ports, KB sent and received, and lifespan in ms."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// tcplife.bt: TCP sessions at their close, with addresses, ports, KB sent and received, and lifespan in ms.
+// The output of bpftrace 0.17's tcplife.bt. Its kprobe:tcp_set_state reads the struct sock and
+// tcp_sock; over a recording, the tcp family's tcp_state rows serve sock:inet_sock_set_state,
+// which tcp_set_state fires, with the socket's address as args->skaddr. The tracepoint also
+// fires where the kernel sets a state without tcp_set_state (a listener starting, a request
+// socket cloned into SYN_RECV), which the kprobe does not see: those are skipped.
+// args->bytes_acked and bytes_received are bpfan's own fields of the tracepoint: the
+// tcp_sock's counters the recorder reads at the change (tcp_sk(sk)->bytes_acked, ...).
+
+BEGIN
+{
+	printf("%-5s %-10s %-15s %-5s %-15s %-5s ", "PID", "COMM",
+	    "LADDR", "LPORT", "RADDR", "RPORT");
+	printf("%5s %5s %s\n", "TX_KB", "RX_KB", "MS");
+}
+
+tracepoint:sock:inet_sock_set_state
+/args->newstate != TCP_LISTEN && !(args->oldstate == TCP_LISTEN && args->newstate == TCP_SYN_RECV)/
+{
+	$sk = args->skaddr;
+	$newstate = args->newstate;
+
+	// record first timestamp seen for this socket
+	if ($newstate < TCP_FIN_WAIT1 && @birth[$sk] == 0) {
+		@birth[$sk] = nsecs;
+	}
+
+	// record PID & comm on SYN_SENT
+	if ($newstate == TCP_SYN_SENT || $newstate == TCP_LAST_ACK) {
+		@skpid[$sk] = pid;
+		@skcomm[$sk] = comm;
+	}
+
+	// session ended: calculate lifespan and print
+	if ($newstate == TCP_CLOSE && @birth[$sk]) {
+		$delta_ms = (nsecs - @birth[$sk]) / 1e6;
+		$lport = args->sport;
+		$dport = args->dport;
+		$pid = @skpid[$sk];
+		$comm = @skcomm[$sk];
+		if ($comm == "") {
+			// not cached, use current task
+			$pid = pid;
+			$comm = comm;
+		}
+
+		$family = args->family;
+		$saddr = ntop(0);
+		$daddr = ntop(0);
+		if ($family == AF_INET) {
+			$saddr = ntop(AF_INET, args->saddr);
+			$daddr = ntop(AF_INET, args->daddr);
+		} else {
+			// AF_INET6
+			$saddr = ntop(AF_INET6, args->saddr_v6);
+			$daddr = ntop(AF_INET6, args->daddr_v6);
+		}
+		printf("%-5d %-10.10s %-15s %-5d %-15s %-6d ", $pid,
+		    $comm, $saddr, $lport, $daddr, $dport);
+		printf("%5d %5d %d\n", args->bytes_acked / 1024,
+		    args->bytes_received / 1024, $delta_ms);
+
+		delete(@birth[$sk]);
+		delete(@skpid[$sk]);
+		delete(@skcomm[$sk]);
+	}
+}
+
+END
+{
+	clear(@birth); clear(@skpid); clear(@skcomm);
+}
+"""#
+}
+
+public enum BtScriptTcpretransBt: BtScript {
+    public static let name = "tcpretrans.bt"
+    public static let summary = "TCP retransmits, with the socket's addresses, ports and state."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// tcpretrans.bt: TCP retransmits, with the socket's addresses, ports and state.
+// The output of bpftrace 0.17's tcpretrans.bt. Its kprobe:tcp_retransmit_skb reads the struct
+// sock; over a recording, the tcp family's tcp_retransmit rows serve tcp:tcp_retransmit_skb,
+// which the kernel fires for each retransmission tcp_retransmit_skb makes, with the socket's
+// family, addresses, ports and state as its fields. pid is the current task's (often 0: the
+// retransmit timer runs in softirq), as live.
+
+BEGIN
+{
+	printf("Tracing tcp retransmits. Hit Ctrl-C to end.\n");
+	printf("%-8s %-8s %20s %21s %6s\n", "TIME", "PID", "LADDR:LPORT",
+	    "RADDR:RPORT", "STATE");
+
+	// See include/net/tcp_states.h:
+	@tcp_states[1] = "ESTABLISHED";
+	@tcp_states[2] = "SYN_SENT";
+	@tcp_states[3] = "SYN_RECV";
+	@tcp_states[4] = "FIN_WAIT1";
+	@tcp_states[5] = "FIN_WAIT2";
+	@tcp_states[6] = "TIME_WAIT";
+	@tcp_states[7] = "CLOSE";
+	@tcp_states[8] = "CLOSE_WAIT";
+	@tcp_states[9] = "LAST_ACK";
+	@tcp_states[10] = "LISTEN";
+	@tcp_states[11] = "CLOSING";
+	@tcp_states[12] = "NEW_SYN_RECV";
+}
+
+tracepoint:tcp:tcp_retransmit_skb
+{
+	$inet_family = args->family;
+
+	if ($inet_family == AF_INET || $inet_family == AF_INET6) {
+		// initialize variable type:
+		$daddr = ntop(0);
+		$saddr = ntop(0);
+		if ($inet_family == AF_INET) {
+			$daddr = ntop(args->daddr);
+			$saddr = ntop(args->saddr);
+		} else {
+			$daddr = ntop(args->daddr_v6);
+			$saddr = ntop(args->saddr_v6);
+		}
+		$lport = args->sport;
+		$dport = args->dport;
+
+		$state = args->state;
+		$statestr = @tcp_states[$state];
+
+		time("%H:%M:%S ");
+		printf("%-8d %14s:%-6d %14s:%-6d %6s\n", pid, $saddr, $lport,
+		    $daddr, $dport, $statestr);
+	}
+}
+
+END
+{
+	clear(@tcp_states);
+}
+"""#
+}
+
 extension ToolRegistry {
     /// The shipped scripts, each a `bpfan NAME.bt` tool.
     public static let scripts: [any RecordingTool.Type] = [
         ScriptTool<BtScriptBiolatencyBt>.self,
         ScriptTool<BtScriptBitesizeBt>.self,
         ScriptTool<BtScriptCpuwalkBt>.self,
+        ScriptTool<BtScriptExecsnoopBt>.self,
         ScriptTool<BtScriptKillsnoopBt>.self,
         ScriptTool<BtScriptOpensnoopBt>.self,
         ScriptTool<BtScriptPidpersecBt>.self,
         ScriptTool<BtScriptRunqlatBt>.self,
+        ScriptTool<BtScriptSetuidsBt>.self,
         ScriptTool<BtScriptStatsnoopBt>.self,
         ScriptTool<BtScriptSyncsnoopBt>.self,
         ScriptTool<BtScriptSyscountBt>.self,
+        ScriptTool<BtScriptTcpconnectBt>.self,
+        ScriptTool<BtScriptTcplifeBt>.self,
+        ScriptTool<BtScriptTcpretransBt>.self,
     ]
 }

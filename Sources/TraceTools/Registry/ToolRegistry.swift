@@ -30,9 +30,9 @@ public enum ToolRegistry {
     public static let tools: [any RecordingTool.Type] = [
         Biolatency.self, Biosnoop.self, Biotop.self, Bitesize.self, Biopattern.self,
         Syscount.self, Opensnoop.self, Statsnoop.self,
-        Execsnoop.self, ExecsnoopBt.self, Exitsnoop.self, Killsnoop.self, Sigsnoop.self,
+        Execsnoop.self, Exitsnoop.self, Killsnoop.self, Sigsnoop.self,
         Runqlat.self, Runqslower.self, Cpudist.self, Offcputime.self,
-        Tcplife.self, TcplifeBt.self, Tcpstates.self, Tcpconnect.self, Tcpaccept.self, Tcpretrans.self,
+        Tcplife.self, Tcpstates.self, Tcpconnect.self, Tcpaccept.self, Tcpretrans.self,
         Pidpersec.self, Runqlen.self, Cpuunclaimed.self, Shmsnoop.self, Syncsnoop.self, Tcpconnlat.self, Tcptracer.self,
         Solisten.self, Vfsstat.self, NaptimeBt.self, Tplist.self, Funccount.self, Argdist.self, Trace.self, Bt.self, Softirqs.self, Hardirqs.self,
         Stackcount.self, Profile.self, Wakeuptime.self, Offwaketime.self,
