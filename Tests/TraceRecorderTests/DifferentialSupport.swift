@@ -29,6 +29,15 @@ final class SpawnedProcess {
 
     struct SpawnError: Error, CustomStringConvertible { let message: String; var description: String { message } }
 
+    /// A live tool left running by a failed test is killed and reaped, not orphaned.
+    deinit {
+        if isRunning {
+            kill(pid, SIGKILL)
+            var st: Int32 = 0
+            _ = waitpid(pid, &st, 0)
+        }
+    }
+
     /// Reaps the process if it has exited; true while it runs.
     var isRunning: Bool {
         if status != nil { return false }

@@ -61,6 +61,16 @@ final class RecorderRun {
         try process.run()
     }
 
+    /// A test that fails before `stop` (a #require) must not leave the recorder running: it
+    /// would keep its programs on the tracepoints beside every later test (seen: two orphaned
+    /// recorders recording for half an hour).
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
     /// Reads stderr until the recorder says it is recording (every probe attached).
     func waitReady(timeout: Double = 60) -> Bool {
         let fd = errPipe.fileHandleForReading.fileDescriptor
