@@ -17,7 +17,8 @@ TEST_DEB_PACKAGES := libbpf-tools bpftrace mount chromium clickhouse-server
 all: build
 
 # Installs what is missing of $(1), in one apt-get call; as non-root it only reports what is missing.
-install-missing = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# A package removed but not purged (status deinstall, config-files) counts as missing.
+install-missing = missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
@@ -235,7 +236,7 @@ BENCH_PACKAGES := linux-perf trace-cmd libbpf-dev libelf-dev zlib1g-dev bpftool 
 
 .PHONY: bench-deps bench-tools
 bench-deps:
-	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
