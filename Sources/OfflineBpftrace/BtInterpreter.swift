@@ -284,7 +284,7 @@ public enum BtInterpreter {
             try rec.foldTracepoints(inputs, workers: workers)
             if let e = workers.compactMap(\.firstError).min(by: { $0.time < $1.time }) { throw e.error }
             for w in workers {
-                runtime.maps.merge(w.maps)
+                try runtime.maps.merge(w.maps)
                 runtime.unknownUids += w.context.program.unknownUids
             }
         } else if !runtime.exited {

@@ -55,7 +55,7 @@ enum BtOrderIndependence {
 
 extension BtMaps {
     /// Adds a worker's maps (of an order-independent program) into these, by each map's kind.
-    func merge(_ other: BtMaps) {
+    func merge(_ other: BtMaps) throws(BtError) {
         for (name, theirs) in other.stores {
             guard let kind = kinds[name] ?? other.kinds[name] else { continue }
             if kinds[name] == nil { kinds[name] = kind }
@@ -65,6 +65,7 @@ extension BtMaps {
                 guard let old = mine.entries[key] else {
                     mine[key] = e
                     keyCount += 1
+                    if keyCount > Self.maxEntries { throw Self.boundError }
                     continue
                 }
                 mine[key] = Self.combine(old, e, kind)

@@ -1,3 +1,4 @@
+import Foundation
 import TraceReport
 
 /// A value of a bpftrace expression: integers are 64-bit, strings are bytes.
@@ -174,8 +175,18 @@ final class BtMaps {
     /// Keyed maps (printed `@m[k]`) versus scalar ones (`@m`).
     var keyed: [String: Bool] = [:]
     var keyCount = 0
-    /// A bound on map entries, so a hostile program cannot take all memory.
-    static let maxEntries = 10_000_000
+    /// A bound on map entries, so a hostile program cannot take all memory: 10,000,000, or
+    /// bpftrace's own BPFTRACE_MAP_KEYS_MAX when set. Past it the run stops with an error;
+    /// live bpftrace drops the updates instead, at 4096 keys by default, a kernel map's size,
+    /// which a recording does not have.
+    static let maxEntries: Int = {
+        if let text = ProcessInfo.processInfo.environment["BPFTRACE_MAP_KEYS_MAX"], let n = Int(text), n > 0 { return n }
+        return 10_000_000
+    }()
+
+    static var boundError: BtError {
+        BtError(nil, "more than \(maxEntries) map entries: the program's maps grow without bound (BPFTRACE_MAP_KEYS_MAX raises the limit)")
+    }
 
     func store(_ name: String) -> BtMapStore {
         if let s = stores[name] { return s }
@@ -208,7 +219,7 @@ final class BtMaps {
         body(&e)
         guard let e else { return }
         keyCount += 1
-        if keyCount > Self.maxEntries { throw BtError(nil, "more than \(Self.maxEntries) map entries: the program's maps grow without bound") }
+        if keyCount > Self.maxEntries { throw Self.boundError }
         map[key] = e
     }
 

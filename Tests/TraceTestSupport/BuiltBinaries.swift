@@ -18,10 +18,12 @@ public func builtBinary(_ name: String) -> String? {
 
 /// Runs a program to its end: its exit status, stdout and stderr (stderr must stay under a
 /// pipe's 64 KiB while stdout is read).
-public func runBinary(_ path: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// `environment`: variables set for the child on top of this process's.
+public func runBinary(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

@@ -125,6 +125,21 @@ import TraceReport
         #expect(r.stderr == ["bpfan bt: \(message)"])
     }
 
+    /// A map that grows with every event stops the run with a one-line error at the bound
+    /// (10,000,000 keys, or BPFTRACE_MAP_KEYS_MAX), on one core and across parallel workers.
+    @Test(.enabled(if: builtBinary("bpfan") != nil, "needs the built bpfan"))
+    func aMapWithoutBoundIsStoppedAtTheLimit() throws {
+        let bpfan = try #require(builtBinary("bpfan"))
+        for program in ["t:raw_syscalls:sys_enter { @[nsecs] = count(); }",   // order-independent: workers, then the merge
+                        "t:raw_syscalls:sys_exit { @[nsecs] = hist(args->ret); @last = nsecs; }"] {
+            let r = try runBinary(bpfan, ["bt", "-e", program, SampleRecordingTests.sample], environment: ["BPFTRACE_MAP_KEYS_MAX": "100"])
+            #expect(r.status == 1, "\(program): \(r.stderr)")
+            #expect(r.stderr.hasSuffix("bpfan bt: program: more than 100 map entries: the program's maps grow without bound (BPFTRACE_MAP_KEYS_MAX raises the limit)\n"), "\(r.stderr)")
+            // Under the default bound the same program runs.
+            #expect(try runBinary(bpfan, ["bt", "-e", program, SampleRecordingTests.sample]).status == 0)
+        }
+    }
+
     @Test func deepNestingIsRefusedNotACrash() throws {
         let deep = "BEGIN { @x = " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + "; }"
         let r = try bt(deep)
