@@ -1,25 +1,12 @@
 import Foundation
 import Testing
+import TraceTestSupport
 
 /// `bpfan export` read back by each format's real consumer: the sqlite3 CLI, Python's csv and
 /// json modules, and DuckDB (PyPI) on the CSV files; every table's and view's row count must
 /// equal what `bpfan sql` counts over the recording itself.
 @Suite struct ExportCommandTests {
     let sample = SampleRecordingTests.sample
-
-    static func run(_ exe: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
 
     static func tool(_ name: String) -> String? {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
@@ -48,15 +35,15 @@ import Testing
         let expected = try expectedCounts()
         #expect(expected["syscalls"] == 19456 && expected["block_requests"] == 1620)
         for (name, n) in expected {
-            let c = try Self.run(Self.tool("sqlite3")!, [db, "SELECT count(*) FROM \"\(name)\""])
+            let c = try runBinary(Self.tool("sqlite3")!, [db, "SELECT count(*) FROM \"\(name)\""])
             #expect(Int(c.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == n, "\(name): \(c.stdout) \(c.stderr)")
         }
         // Indexed, documented, and u64 values above 2^63 kept exact (as text).
-        let idx = try Self.run(Self.tool("sqlite3")!, [db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('syscalls_ts', 'syscalls_pid', 'syscall_ts', 'block_requests_complete_ts')"])
+        let idx = try runBinary(Self.tool("sqlite3")!, [db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('syscalls_ts', 'syscalls_pid', 'syscall_ts', 'block_requests_complete_ts')"])
         #expect(idx.stdout == "4\n")
-        let doc = try Self.run(Self.tool("sqlite3")!, [db, "SELECT type FROM bpfan_columns WHERE table_name = 'block_requests' AND column_name = 'rq'"])
+        let doc = try runBinary(Self.tool("sqlite3")!, [db, "SELECT type FROM bpfan_columns WHERE table_name = 'block_requests' AND column_name = 'rq'"])
         #expect(doc.stdout == "U64\n")
-        let rq = try Self.run(Self.tool("sqlite3")!, [db, "SELECT count(*) FROM block_requests WHERE rq LIKE '0xffff%' AND typeof(rq) = 'text'"])
+        let rq = try runBinary(Self.tool("sqlite3")!, [db, "SELECT count(*) FROM block_requests WHERE rq LIKE '0xffff%' AND typeof(rq) = 'text'"])
         #expect(rq.stdout == "1620\n")
         // A second export to the same file is refused rather than mixed in.
         #expect(try runBpfan(["export", "--format", "sqlite", sample, "-o", db]).status == 1)
@@ -93,7 +80,7 @@ import Testing
         let dir = scratchFile("export-\(format)")
         let r = try runBpfan(["export", "--format", format, sample, "-o", dir])
         #expect(r.status == 0, "\(r.stderr)")
-        let py = try Self.run(Self.tool("python3")!, ["-c", Self.counter, dir, format == "csv" ? "csv" : "json"])
+        let py = try runBinary(Self.tool("python3")!, ["-c", Self.counter, dir, format == "csv" ? "csv" : "json"])
         #expect(py.status == 0, "\(py.stderr)")
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
         let expected = try expectedCounts()

@@ -7,18 +7,7 @@ import TraceSchema
 
 /// Runs the built `bpfan` (beside the test bundle) and returns its exit status and output.
 func runBpfan(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("bpfan")
-    let p = Process()
-    p.executableURL = exe
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    try runBinary(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("bpfan").path, arguments)
 }
 
 func scratchFile(_ name: String) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TraceTestSupport
 
 /// `bpfan export --format perfetto` on samples/offcpu.trc, decoded by Tests/Validation/
 /// perfetto-check.py against Perfetto's own Trace schema (the perfetto PyPI package's compiled
@@ -14,7 +15,7 @@ import Testing
 
     static let hasPerfetto: Bool = {
         guard let python = ExportCommandTests.tool("python3") else { return false }
-        return (try? ExportCommandTests.run(python, ["-c", "import google.protobuf.unknown_fields, perfetto.protos.perfetto.trace.perfetto_trace_pb2"]).status) == 0
+        return (try? runBinary(python, ["-c", "import google.protobuf.unknown_fields, perfetto.protos.perfetto.trace.perfetto_trace_pb2"]).status) == 0
     }()
 
     func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
@@ -35,7 +36,7 @@ import Testing
         defer { unlink(out) }
         let export = try runBpfan(["export", "--format", "perfetto", sample, "-o", out])
         #expect(export.status == 0, "\(export.stderr)")
-        let checked = try ExportCommandTests.run(ExportCommandTests.tool("python3")!, [Self.checker, out])
+        let checked = try runBinary(ExportCommandTests.tool("python3")!, [Self.checker, out])
         try #require(checked.status == 0, "perfetto-check: \(checked.stderr)")
         let summary = try #require(try json(checked.stdout) as? [String: Any])
         let samples = try #require(summary["samples"] as? [[String: Any]])
