@@ -88,9 +88,8 @@ public struct OffCpuSpans {
                      span: (Span) throws -> Void) throws {
         var tracker = OffCpuTracker()
         // A stack row and its sched_switch row come from two programs on one tracepoint, each
-        // reading the clock: they are microseconds apart, in either order. A stack joins the
-        // switch-out of its thread within this tolerance.
-        let tolerance: Int64 = 100_000
+        // reading the clock, in either order. A stack that comes first joins its thread's next
+        // switch-out: the thread cannot switch in before that (which drops a pending stack).
         var stacks: [Int64: (ts: Int64, key: OffCpuTracker.Key)] = [:]
         let own = [ScanSource(OffcpuStackRow.self, reading: [\.pid, \.tid, \.comm, \.kstack, \.ustack, \.state]),
                    ScanSource(SchedSwitchRow.self, reading: [\.pid, \.tid, \.prevState, \.nextTid])]
@@ -108,7 +107,7 @@ public struct OffCpuSpans {
                 // After its switch-out row: attach it (when that switch-out was recorded by the
                 // filters, which need the user stack to tell kernel threads: re-check them).
                 if filter.records(tgid: tgid, tid: t, prevState: row.state, userStack: key.userStack) {
-                    if tracker.attachStack(ts: row.ts, tid: t, key: key, tolerance: tolerance) { return }
+                    if tracker.attachStack(ts: row.ts, tid: t, key: key) { return }
                 }
                 stacks[t] = (row.ts, key)
                 return
@@ -116,7 +115,7 @@ public struct OffCpuSpans {
             let row = SchedSwitchRow(m)
             let t = row.tid, tgid = row.pid
             switchedOut(tgid, t, row.prevState)
-            let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts && row.ts &- $0.ts <= tolerance ? $0.key : nil }
+            let stack = stacks.removeValue(forKey: t).flatMap { row.ts >= $0.ts ? $0.key : nil }
             // -u/-k need the user stack, which may come after this row: a stackless switch-out
             // is stamped and filtered when its stack arrives.
             if stack != nil ? filter.records(tgid: tgid, tid: t, prevState: row.prevState, userStack: stack!.userStack)

@@ -28,12 +28,15 @@ public struct OffCpuTracker: Sendable {
 
     public mutating func switchedOut(ts: Int64, tid: Int64, key: Key?) { blocked[tid] = (ts, key) }
 
-    /// Gives a stackless blocked span of `tid` its stack when the stack was stamped within
-    /// `tolerance` ns after the switch-out (the recorder takes the stack in a second program on
-    /// the same tracepoint, with its own clock read). True when it was attached.
+    /// Gives a stackless blocked span of `tid` its stack. The recorder takes the stack in a
+    /// second program on the same tracepoint, with its own clock read: usually under 2 us later,
+    /// but a vCPU the hypervisor descheduled between the two programs makes it far more, so no
+    /// time bound is used. None is needed: a thread switched out cannot run (or switch out)
+    /// again before both programs have returned, so a stack row that comes while its thread is
+    /// off-CPU belongs to that switch-out. True when it was attached.
     @discardableResult
-    public mutating func attachStack(ts: Int64, tid: Int64, key: Key, tolerance: Int64) -> Bool {
-        guard let b = blocked[tid], b.key == nil, ts >= b.ts, ts &- b.ts <= tolerance else { return false }
+    public mutating func attachStack(ts: Int64, tid: Int64, key: Key) -> Bool {
+        guard let b = blocked[tid], b.key == nil, ts >= b.ts else { return false }
         blocked[tid] = (b.ts, key)
         return true
     }

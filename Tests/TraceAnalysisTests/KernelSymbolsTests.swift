@@ -63,3 +63,22 @@ import Testing
     #expect(t.switchedIn(ts: 700, tid: 5)?.key == k)
     #expect(t.switchedIn(ts: 900, tid: 5) == nil && t.pending == 0)
 }
+
+/// The stack program's clock read can come milliseconds after the sched_switch program's (a vCPU
+/// descheduled between the two; a fixed 100 us bound lost one such stack in CI): while the
+/// thread is off-CPU its stack row joins the switch-out however late, and never after it ran.
+@Test func offCpuTrackerJoinsALateStackOnlyWhileTheThreadIsOff() {
+    var t = OffCpuTracker()
+    let k = OffCpuTracker.Key(tid: 5, tgid: 5, comm: "x", kernelStack: [1], userStack: [])
+    t.switchedOut(ts: 100, tid: 5, key: nil)
+    let late = t.attachStack(ts: 5_000_100, tid: 5, key: k)
+    let again = t.attachStack(ts: 5_000_200, tid: 5, key: k)  // it has its stack already
+    #expect(late && !again)
+    #expect(t.switchedIn(ts: 9_000_000, tid: 5)?.key == k)
+    t.switchedOut(ts: 9_500_000, tid: 5, key: nil)
+    let older = t.attachStack(ts: 9_400_000, tid: 5, key: k)  // older than the switch-out
+    #expect(!older)
+    #expect(t.switchedIn(ts: 9_600_000, tid: 5)! == (nil, 100_000))
+    let ranAgain = t.attachStack(ts: 9_700_000, tid: 5, key: k)  // no span left to join
+    #expect(!ranAgain)
+}
