@@ -98,6 +98,25 @@ import Testing
         #expect(piped.stdout == "count(*)\r\n19456\r\n")
     }
 
+    /// As with sqlite3, a script on stdin or in -f may hold dot commands between statements;
+    /// errors are located in the whole script, and the first one ends it with exit 2.
+    @Test func scriptsTakeDotCommandsBetweenStatements() throws {
+        let r = try bpfan(["sql", sample], stdin: ".mode csv\nSELECT count(*)\n FROM syscall;\n.tables\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("count(*)\r\n19456\r\n") && r.stdout.contains("syscall\n") && r.stdout.contains("(view)"), "\(r.stdout)")
+        let inline = try bpfan(["sql", sample, ".schema syscall"])
+        #expect(inline.status == 0 && inline.stdout.contains("ts"), "\(inline.stderr)")
+        let bad = try bpfan(["sql", sample], stdin: "SELECT 1;\n.mode xml\nSELECT 2;\n")
+        #expect(bad.status == 2)
+        #expect(bad.stdout == "1\n-\n1\n", "\(bad.stdout)")
+        #expect(bad.stderr == "bpfan sql: .mode expects table, csv or json, at line 2 of stdin\n")
+        let late = try bpfan(["sql", sample], stdin: ".mode csv\n\nSELECT 1;\nSELECT count(*)\nFROM syscall WHERE pid = = 3;\n")
+        #expect(late.status == 2)
+        #expect(late.stderr == "bpfan sql: near \"=\": syntax error at line 5, column 26 of stdin (byte 62):\nFROM syscall WHERE pid = = 3;\n                         ^\n", "\(late.stderr)")
+        let quit = try bpfan(["sql", "--format", "csv", sample], stdin: "SELECT 1 AS x;\n.quit\nSELECT nosuch;\n")
+        #expect(quit.status == 0 && quit.stdout == "x\r\n1\r\n", "\(quit.stderr)")
+    }
+
     @Test func statsShowChunksReadAgainstSkipped() throws {
         let r = try bpfan(["sql", "--stats", sample, "SELECT count(*) FROM syscall WHERE ts < 0"])
         #expect(r.status == 0)

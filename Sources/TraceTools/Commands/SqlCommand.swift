@@ -16,7 +16,8 @@ public struct SqlCommand: ParsableCommand {
         discussion: """
         The recordings come first, then the query (or -f FILE.sql). Without a query, statements
         are read from stdin, or, when stdin is a terminal, typed at an interactive prompt
-        (.tables, .schema TABLE, .mode table|csv|json, .stats, .quit).
+        (.tables, .schema TABLE, .mode table|csv|json, .stats, .quit). As in sqlite3, a script
+        (the query, -f or stdin) may hold those dot commands on lines between statements.
 
         Every table and view has `host` and `recording` columns, so several recordings can be
         queried together. Constraints on ts (=, <, <=, >, >=, BETWEEN) and =/IN on integer
@@ -34,6 +35,7 @@ public struct SqlCommand: ParsableCommand {
             bpfan sql a.trc b.trc 'SELECT host, count(*)
                 FROM block_requests GROUP BY host'
             bpfan sql --format csv -f report.sql run.trc > report.csv
+            echo .tables | bpfan sql run.trc
             bpfan sql run.trc                # interactive shell
         """)
 
@@ -98,41 +100,56 @@ public struct SqlCommand: ParsableCommand {
             throw ExitCode.failure
         }
         var runner = ScriptRunner(session: session, format: ResultPrinter.Format(rawValue: format)!, write: { StandardOutput.write($0) })
+        var shell = SqlShell(stats: stats)
         if let sql {
-            try execute(sql, runner, source: file ?? "the query")
+            try executeScript(sql, &runner, &shell, source: file ?? "the query")
         } else if isatty(0) == 1 {
-            var shell = SqlShell()
             shell.run(&runner)
         } else {
             var text = ""
             while let line = readLine(strippingNewline: false) { text += line }
-            try execute(text, runner, source: "stdin")
+            try executeScript(text, &runner, &shell, source: "stdin")
         }
-        if stats { StandardError.write(session.statsReport) }
+        if shell.stats { StandardError.write(session.statsReport) }
         if let why = StandardOutput.failureMessage {
             StandardError.write("bpfan sql: \(why)")
             throw ExitCode.failure
         }
     }
 
-    func execute(_ sql: String, _ runner: ScriptRunner, source: String) throws {
-        do { try runner.run(sql) } catch let e as SQLError {
-            StandardError.write(Self.message(e, sql: sql, source: source, maxMemory: maxMemory))
-            if stats { StandardError.write(runner.session.statsReport) }
-            throw ExitCode(e.kind == .syntax ? 2 : 1)
+    /// Runs a script's statements and dot commands in turn; the first error ends it (exit 2 for
+    /// bad SQL or a bad dot command, 1 for a statement that fails while running).
+    func executeScript(_ text: String, _ runner: inout ScriptRunner, _ shell: inout SqlShell, source: String) throws {
+        for piece in SqlScript.pieces(text) {
+            switch piece {
+            case .sql(let sql, let firstLine, let firstByte):
+                do { try runner.run(sql) } catch let e as SQLError {
+                    StandardError.write(Self.message(e, sql: sql, source: source, maxMemory: maxMemory, firstLine: firstLine, firstByte: firstByte))
+                    if shell.stats { StandardError.write(runner.session.statsReport) }
+                    throw ExitCode(e.kind == .syntax ? 2 : 1)
+                }
+            case .dot(let command, let line):
+                switch shell.dot(command, &runner) {
+                case .quit: return
+                case .failed(let why):
+                    StandardError.write("bpfan sql: \(why), at line \(line) of \(source)")
+                    throw ExitCode(2)
+                case .done: break
+                }
+            }
         }
     }
 
     /// SQLite's message, where it stopped (line, column, the line with a caret), or for an
     /// exhausted heap what to do about it.
-    static func message(_ e: SQLError, sql: String, source: String, maxMemory: String) -> String {
+    static func message(_ e: SQLError, sql: String, source: String, maxMemory: String, firstLine: Int = 1, firstByte: Int = 0) -> String {
         switch e.kind {
         case .memory:
             return "bpfan sql: the query needs more memory than --max-memory \(maxMemory) allows (\(e.message)); narrow it (a ts range, fewer rows to sort or group) or raise --max-memory"
         case .syntax:
             guard let offset = e.offset else { return "bpfan sql: \(e.message) (in \(source))" }
             let at = ScriptRunner.locate(offset, in: sql)
-            return "bpfan sql: \(e.message) at line \(at.line), column \(at.column) of \(source) (byte \(offset)):\n\(at.excerpt)"
+            return "bpfan sql: \(e.message) at line \(at.line + firstLine - 1), column \(at.column) of \(source) (byte \(offset + firstByte)):\n\(at.excerpt)"
         case .runtime:
             return "bpfan sql: \(e.message)"
         }

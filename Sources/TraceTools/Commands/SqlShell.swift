@@ -28,7 +28,11 @@ struct SqlShell {
         while let line = input.line(prompt: Self.prompt(!pending.isEmpty)) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if pending.isEmpty && trimmed.hasPrefix(".") {
-                if !dot(trimmed, &runner) { return }
+                switch dot(trimmed, &runner) {
+                case .quit: return
+                case .failed(let why): StandardError.write("bpfan sql: \(why)")
+                case .done: break
+                }
                 continue
             }
             pending += line + "\n"
@@ -46,29 +50,33 @@ struct SqlShell {
         StandardOutput.write("\n")
     }
 
-    /// Runs a dot command; false to leave the shell.
-    mutating func dot(_ line: String, _ runner: inout ScriptRunner) -> Bool {
+    enum DotResult: Equatable {
+        case done, quit
+        case failed(String)
+    }
+
+    /// Runs a dot command: what the shell prints, or that it ends.
+    mutating func dot(_ line: String, _ runner: inout ScriptRunner) -> DotResult {
         let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         switch words.first ?? "" {
-        case ".quit", ".exit": return false
+        case ".quit", ".exit": return .quit
         case ".help": StandardOutput.write(Self.help)
         case ".tables": StandardOutput.write(runner.session.tablesListing)
         case ".schema":
             let names = words.count > 1 ? Array(words.dropFirst()) : runner.session.tableNames + runner.session.viewNames
             for n in names {
-                if let s = runner.session.schemaText(of: n) { StandardOutput.write(s) } else { StandardError.write("bpfan sql: no table or view \(n)") }
+                guard let s = runner.session.schemaText(of: n) else { return .failed("no table or view \(n)") }
+                StandardOutput.write(s)
             }
         case ".mode":
-            if words.count == 2, let f = ResultPrinter.Format(rawValue: words[1]) { runner.format = f } else {
-                StandardError.write("bpfan sql: .mode expects table, csv or json")
-            }
+            guard words.count == 2, let f = ResultPrinter.Format(rawValue: words[1]) else { return .failed(".mode expects table, csv or json") }
+            runner.format = f
         case ".stats":
-            if words.count == 2, words[1] == "on" || words[1] == "off" { stats = words[1] == "on" } else {
-                StandardError.write("bpfan sql: .stats expects on or off")
-            }
+            guard words.count == 2, words[1] == "on" || words[1] == "off" else { return .failed(".stats expects on or off") }
+            stats = words[1] == "on"
         default:
-            StandardError.write("bpfan sql: unknown command \(words.first ?? line) (.help lists them)")
+            return .failed("unknown command \(words.first ?? line) (.help lists them)")
         }
-        return true
+        return .done
     }
 }
