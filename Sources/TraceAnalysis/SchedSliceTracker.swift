@@ -48,8 +48,10 @@ public struct SchedSliceTracker: Sendable {
 
 /// Off-CPU spans per thread from sched_switch and sched_wakeup (Perfetto's thread_state, the
 /// parts between slices): from a switch-out, in the state it left with, to its next switch-in,
-/// with the first wakeup in between (when it became runnable) and who woke it. Feed rows in
-/// time order; memory is the threads off CPU.
+/// with the first wakeup in between (when it became runnable) and who woke it. A thread whose
+/// switch-out was not recorded — new (sched_wakeup_new), or asleep since before the recording
+/// began — has a span from its wakeup, runnable (state 0), as Perfetto starts one: so the
+/// run-queue waits are runqlat's. Feed rows in time order; memory is the threads off CPU.
 public struct ThreadStateTracker: Sendable {
     public struct Span: Sendable, Equatable {
         public var pid: Int64
@@ -66,22 +68,26 @@ public struct ThreadStateTracker: Sendable {
     }
 
     public private(set) var off: [Int64: Span] = [:]
+    /// Threads woken with no recorded switch-out: a span from the wakeup if the next thing seen
+    /// of them is their switch-in; dropped if it is a switch-out (the wakeup found them running).
+    private var wokenUnseen: [Int64: Span] = [:]
     public init() {}
 
     /// sched_switch columns, in order.
     public static let switchColumns = ["ts", "cpu", "pid", "tid", "prev_comm", "prev_state", "preempt", "next_tid"]
     /// sched_wakeup (and sched_wakeup_new) columns, in order.
-    public static let wakeupColumns = ["ts", "cpu", "tid", "target_tid"]
+    public static let wakeupColumns = ["ts", "cpu", "tid", "target_tid", "target_pid", "target_comm"]
 
     /// A switch: prev goes off CPU; returns next's span that it ends, if its start was seen.
     public mutating func switched(_ r: MergedRow) -> Span? {
         let prev = r.int(3), next = r.int(7)
-        let ended = next == 0 ? nil : off.removeValue(forKey: next).map { s -> Span in
+        let ended = next == 0 ? nil : (off.removeValue(forKey: next) ?? wokenUnseen.removeValue(forKey: next)).map { s -> Span in
             var s = s
             s.end = r.ts
             return s
         }
         if prev != 0 {
+            wokenUnseen[prev] = nil
             off[prev] = Span(pid: r.int(2), tid: prev, comm: r.string(4), start: r.ts, end: nil, state: r.int(5), preempted: r.int(6) != 0)
         }
         return ended
@@ -89,7 +95,14 @@ public struct ThreadStateTracker: Sendable {
 
     public mutating func wakeup(_ r: MergedRow) {
         let target = r.int(3)
-        guard var s = off[target], s.wakeup == nil else { return }
+        guard var s = off[target] else {
+            if target != 0 && wokenUnseen[target] == nil {
+                wokenUnseen[target] = Span(pid: r.int(4), tid: target, comm: r.string(5), start: r.ts, end: nil, state: 0, preempted: false,
+                                           wakeup: r.ts, waker: r.int(2), wakerCPU: r.int(1))
+            }
+            return
+        }
+        guard s.wakeup == nil else { return }
         s.wakeup = r.ts
         s.waker = r.int(2)
         s.wakerCPU = r.int(1)

@@ -39,10 +39,11 @@ struct ThreadStatesView: DerivedView {
                 .int(s.waker), .int(s.wakerCPU),
             ])
         }
-        let sources = [ScanSource("sched_switch", ThreadStateTracker.switchColumns), ScanSource("sched_wakeup", ThreadStateTracker.wakeupColumns),
-                       ScanSource("sched_wakeup_new", ThreadStateTracker.wakeupColumns)]
+        // Wakeups before the switch at an equal timestamp, as a wakeup precedes the switch-in it causes.
+        let sources = [ScanSource("sched_wakeup", ThreadStateTracker.wakeupColumns), ScanSource("sched_wakeup_new", ThreadStateTracker.wakeupColumns),
+                       ScanSource("sched_switch", ThreadStateTracker.switchColumns)]
         try r.recording.scanMerged(sources) { m in
-            if m.source == 0 {
+            if m.source == 2 {
                 if let s = t.switched(m) { try emit(s) }
             } else {
                 t.wakeup(m)

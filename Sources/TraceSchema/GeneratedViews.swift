@@ -73,7 +73,7 @@ extension ViewSchemas {
             ColumnSchema(name: "end_state", type: .str, doc: "the state it left the CPU in, as ftrace prints prev_state: R (preempted: R+), S, D, T, t, X, Z, P, I (NULL while running)"),
             ColumnSchema(name: "preempted", type: .u8, doc: "1 when the switch out was a preemption (NULL while running)"),
         ]),
-        ViewSchema(name: "thread_states", doc: "Off-CPU spans per thread, the complement of sched_slices (as Perfetto's thread_state between Running spans): from a switch out, in the state the thread left with, to its next switch in, with the first sched_wakeup / sched_wakeup_new in between. A thread switched out and never back in has end_ts NULL. The idle task has no rows.", tables: ["sched_switch"], columns: [
+        ViewSchema(name: "thread_states", doc: "Off-CPU spans per thread, the complement of sched_slices (as Perfetto's thread_state between Running spans): from a switch out, in the state the thread left with, to its next switch in, with the first sched_wakeup / sched_wakeup_new in between. A thread whose switch-out was not recorded (new: sched_wakeup_new; or asleep since before the recording began) has a row from its wakeup to its switch-in, state R, as Perfetto starts one; so runnable_ns holds exactly runqlat's waits. A thread switched out and never back in has end_ts NULL. The idle task has no rows.", tables: ["sched_switch"], columns: [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the switch out"),
             ColumnSchema(name: "end_ts", type: .u64, unit: "ns", doc: "time of the next switch in (NULL: still off CPU at the end)"),
             ColumnSchema(name: "dur", type: .i64, unit: "ns", doc: "end_ts - ts (NULL without an end)"),

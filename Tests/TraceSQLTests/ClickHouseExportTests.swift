@@ -218,8 +218,11 @@ struct ClickHouseExportTests {
 }
 
 /// biolatency's slots (index → count) on a recording.
-func biolatencySlots(_ args: [String], path: String) throws -> [Int64: Int64] {
-    let hist = try #require(try jsonRecords(Biolatency.self, args, path: path).first { $0["type"] as? String == "histogram" })
+func biolatencySlots(_ args: [String], path: String) throws -> [Int64: Int64] { try histogramSlots(Biolatency.self, args, path: path) }
+
+/// A histogram tool's slots (index → count) from its --json output.
+func histogramSlots<T: RecordingTool>(_ tool: T.Type, _ args: [String], path: String) throws -> [Int64: Int64] {
+    let hist = try #require(try jsonRecords(tool, args, path: path).first { $0["type"] as? String == "histogram" })
     var slots: [Int64: Int64] = [:]
     for (i, b) in (hist["buckets"] as? [[String: Any]] ?? []).enumerated() {
         if let c = (b["count"] as? NSNumber)?.int64Value, c > 0 { slots[Int64(i)] = c }
