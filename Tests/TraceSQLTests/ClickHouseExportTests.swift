@@ -45,6 +45,12 @@ struct ClickHouseExportTests {
                                        "prev_state": .int(state), "preempt": 0, "next_pid": .int(next.0 == 0 ? 0 : 400), "next_tid": .int(next.0), "next_comm": .string(next.1), "next_prio": 120])
             }
         }
+        // A new thread: woken by its parent, runs 20 us later (runqlat needs sched_wakeup_new).
+        s.add("sched_wakeup_new", ["ts": .int(SyntheticRecording.at(3.0)), "pid": 400, "tid": 401, "target_pid": 400, "target_tid": 402, "target_comm": "app", "target_prio": 120])
+        for (at, prev, state, next) in [(3.00002, idle, Int64(0), (Int64(402), "app")), (3.005, (Int64(402), "app"), Int64(1), idle)] {
+            s.add("sched_switch", ["ts": .int(SyntheticRecording.at(at)), "cpu": 0, "pid": .int(prev.0 == 0 ? 0 : 400), "tid": .int(prev.0), "prev_comm": .string(prev.1), "prev_prio": 120,
+                                   "prev_state": .int(state), "preempt": 0, "next_pid": .int(next.0 == 0 ? 0 : 400), "next_tid": .int(next.0), "next_comm": .string(next.1), "next_prio": 120])
+        }
         return try s.write()
     }
 
@@ -143,6 +149,11 @@ struct ClickHouseExportTests {
             #expect(abs(p - q) <= 1e-9 * max(1, abs(p)), "\(g[0]): \(q) vs \(p)")
             #expect(e[2] == .int(Int64(g[2])!))
         }
+        // And those waits are runqlat's on a system-wide recording (fleet-b; mixed.trc is checked
+        // in DerivedViewTests). offcpu.trc is recorded with -p: tasks outside it have only the
+        // switches that involve a followed task, and there the two differ (701 against 704).
+        let fleetWaits = try histogramSlots(Runqlat.self, [], path: fleet).values.reduce(0, +)
+        #expect(got.first { $0[0] == "fleet-b" }.map { Int64($0[2])! } == fleetWaits && fleetWaits == 51)
     }
 
     /// A recording exported twice is there once; a partial export (the exporter died before
