@@ -266,3 +266,5 @@ bench: bench-tools deps
 	  --bpfrec .build/release/bpfrec --bpfan .build/release/bpfan $(BENCH_ARGS)
 	python3 $(BENCH_DIR)/generic_bench.py --bin $(BENCH_BUILD) --runs $(BENCH_RUNS) \
 	  --bpfrec .build/release/bpfrec --bpfan .build/release/bpfan --report $(BENCH_OUT)/generic.md
+	python3 $(BENCH_DIR)/sql_bench.py --bpfan .build/release/bpfan --bpfrec .build/release/bpfrec \
+	  --w1 $(BENCH_BUILD)/w1 --rows 100000000 --skip OFFSET > $(BENCH_OUT)/sql.md && cat $(BENCH_OUT)/sql.md

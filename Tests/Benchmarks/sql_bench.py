@@ -5,6 +5,7 @@ chunks repeated, each copy shifted in time: bench.py's synthesise_shifted), so t
 measure scanning, not start-up. Not a timed unit test: run it by hand, or from `make bench`.
 
     python3 Tests/Benchmarks/sql_bench.py [--bpfan .build/release/bpfan] [--rows 20000000]
+        [--w1 BENCH_BUILD/w1 --bpfrec .build/release/bpfrec]   (root: also the W1 recording)
         [--clickhouse http://127.0.0.1:8123/ [--clickhouse-rows 2000000]]
 
 Prints one markdown table. RSS independent of the recording's size shows as equal peak RSS for
@@ -59,6 +60,9 @@ def main():
     ap.add_argument("--clickhouse", help="also time `bpfan export --clickhouse URL` of the sample and of a synthesised recording")
     ap.add_argument("--clickhouse-rows", type=int, default=2_000_000, help="rows of the recording exported to ClickHouse")
     ap.add_argument("--clickhouse-only", action="store_true", help="only the ClickHouse export")
+    ap.add_argument("--w1", help="the W1 workload binary (make bench-tools): record it with bpfrec (root) and time the queries on that recording too")
+    ap.add_argument("--bpfrec", default=os.path.join(root, ".build/release/bpfrec"))
+    ap.add_argument("--w1-calls", type=int, default=2_000_000, help="W1's getppid calls (2000000, as bench.py)")
     ap.add_argument("--skip", action="append", default=[], help="leave out the queries whose label contains this (e.g. OFFSET on 100 M rows)")
     args = ap.parse_args()
     if args.clickhouse_only:
@@ -70,9 +74,16 @@ def main():
         rows, copies = synthesise_shifted(args.sample, big, {"syscall", "sched_switch"}, args.rows)
         print(f"synthesised {rows:,} rows ({copies} shifted copies of the sample's syscall and sched_switch chunks), "
               f"{os.path.getsize(big) / 2**20:.0f} MiB\n")
+        recordings = [("sample", args.sample), ("synthesised", big)]
+        if args.w1:
+            w1 = os.path.join(tmp, "w1.trc")
+            subprocess.run([args.bpfrec, "record", "-o", w1, "--families", "syscalls,sched,proc", "--", args.w1, str(args.w1_calls)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(f"W1: `bpfrec record --families syscalls,sched,proc -- w1 {args.w1_calls}`, {os.path.getsize(w1) / 2**20:.0f} MiB\n")
+            recordings.append(("W1", w1))
         print("| recording | query | table rows | s | rows/s | peak RSS MiB |")
         print("|---|---|---:|---:|---:|---:|")
-        for name, rec in (("sample", args.sample), ("synthesised", big)):
+        for name, rec in recordings:
             counts = {t: int(scalar(args.bpfan, rec, f"SELECT count(*) FROM {t}")) for t in ("syscall", "sched_switch")}
             lo = int(scalar(args.bpfan, rec, "SELECT min(ts) FROM syscall"))
             hi = int(scalar(args.bpfan, rec, "SELECT max(ts) FROM syscall"))
