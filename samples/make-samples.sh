@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Records the bundled sample recordings on this machine (root needed): a short mixed workload
 # with disk I/O, process churn, loopback TCP and CPU contention, recorded by bpfrec with every
-# family. Re-run with `samples/make-samples.sh [mixed] [offcpu]` (default both) from the
+# family. Re-run with `samples/make-samples.sh [mixed] [offcpu] [wakeup]` (default all) from the
 # repository root after `swift build -c release`; tests pin facts of the committed ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,13 +91,14 @@ PY
 }
 
 # Only that process tree (-p): its binaries' symbol tables are what the sample carries, and
-# the recorder must be attached before the workload starts.
+# the recorder must be attached before the workload starts. Further arguments go to bpfrec.
 record_stacks() {
   local out=$1
-  rm -f "$out"
+  shift
+  rm -f "$out" "$work/go"
   mkfifo "$work/go"
   ( read -r _ < "$work/go"; stacks_workload ) & local wl=$!
-  "$BPFREC" record -o "$out" --families proc,sched,stacks -p "$wl" 2> "$work/rec.log" &
+  "$BPFREC" record -o "$out" --families proc,sched,stacks -p "$wl" "$@" 2> "$work/rec.log" &
   local rec=$!
   for _ in $(seq 1 300); do grep -q '^bpfrec: recording' "$work/rec.log" && break; sleep 0.1; done
   grep -q '^bpfrec: recording' "$work/rec.log" || { cat "$work/rec.log" >&2; exit 1; }
@@ -111,11 +112,14 @@ record_stacks() {
 
 # Every family but stacks: the ELF symbol tables that make user stacks portable cost ~5 MB
 # for a system-wide recording, and samples stay under 2 MB.
-for name in ${*:-mixed offcpu}; do
+for name in ${*:-mixed offcpu wakeup}; do
   case $name in
     mixed) record samples/mixed.trc --families proc,syscalls,block,sched,tcp ;;
     offcpu) record_stacks samples/offcpu.trc ;;
-    *) echo "make-samples.sh: no sample named $name (mixed, offcpu)" >&2; exit 2 ;;
+    # The same tree with a stack at every switch-out and the wakers' stacks: offcputime as the
+    # live tool counts it, wakeuptime and offwaketime.
+    wakeup) record_stacks samples/wakeup.trc --offcpu-stacks all --stack-events sched:sched_waking,sched:sched_wakeup ;;
+    *) echo "make-samples.sh: no sample named $name (mixed, offcpu, wakeup)" >&2; exit 2 ;;
   esac
   echo "samples/$name.trc: $(stat -c %s "samples/$name.trc") bytes"
 done

@@ -83,10 +83,13 @@ public struct OffCpuSpans {
     /// Calls `span` as each span ends (in time order) and `extra` with the rows of `sources`
     /// (their `source` numbered from `sourceCount`), merged in time order with the rows the
     /// spans come from; `switchedOut` sees every switch-out before the filter (tgid, tid, state).
+    /// Returns the threads that had a stack row (what `StacklessSpans.warning` needs).
+    @discardableResult
     public func scan(_ rec: Recording, with sources: [ScanSource] = [], extra: (MergedRow) throws -> Void = { _ in },
                      switchedOut: (_ tgid: Int64, _ tid: Int64, _ state: Int64) -> Void = { _, _, _ in },
-                     span: (Span) throws -> Void) throws {
+                     span: (Span) throws -> Void) throws -> Set<Int64> {
         var tracker = OffCpuTracker()
+        var threadsWithStacks: Set<Int64> = []
         // A stack row and its sched_switch row come from two programs on one tracepoint, each
         // reading the clock, in either order. A stack that comes first joins its thread's next
         // switch-out: the thread cannot switch in before that (which drops a pending stack).
@@ -99,6 +102,7 @@ public struct OffCpuSpans {
             if m.source == 0 {
                 let row = OffcpuStackRow(m)
                 let t = row.tid, tgid = row.pid
+                threadsWithStacks.insert(t)
                 var kernelStack = StackFrames.decode(row.kstack)
                 if !tracerFrames, let ksyms { kernelStack.removeFirst(ksyms.probeFrameCount(kernelStack)) }
                 let key = OffCpuTracker.Key(tid: t, tgid: tgid, comm: row.comm,
@@ -108,6 +112,8 @@ public struct OffCpuSpans {
                 // filters, which need the user stack to tell kernel threads: re-check them).
                 if filter.records(tgid: tgid, tid: t, prevState: row.state, userStack: key.userStack) {
                     if tracker.attachStack(ts: row.ts, tid: t, key: key) { return }
+                } else {
+                    tracker.dropStackless(ts: row.ts, tid: t)
                 }
                 stacks[t] = (row.ts, key)
                 return
@@ -127,14 +133,37 @@ public struct OffCpuSpans {
             guard let s = tracker.switchedIn(ts: row.ts, tid: next) else { return }
             try span(Span(tid: next, key: s.key, start: row.ts &- s.duration, end: row.ts))
         }
+        return threadsWithStacks
+    }
+}
+
+/// Off-CPU spans left out for want of a stack, per thread, and the warning they call for.
+public struct StacklessSpans: Sendable {
+    private var byThread: [Int64: (spans: Int, us: UInt64)] = [:]
+
+    public init() {}
+
+    public mutating func add(tid: Int64, us: UInt64) {
+        byThread[tid, default: (0, 0)].spans += 1
+        byThread[tid, default: (0, 0)].us &+= us
     }
 
-    /// The stderr line for spans left out because they have no stack: why depends on what the
-    /// recorder was asked to take stacks of.
-    public static func stacklessWarning(tool: String, _ rec: Recording, spans: Int, us: UInt64) -> String {
-        let why = rec.info?.offCPUStacks == "all"
-            ? "their stack rows were lost or came before the recorder attached"
-            : "the task was runnable when switched out: preempted, yielding or idle"
+    /// The stderr line, if any span is missing a stack it should have; why depends on what
+    /// the recorder was asked to take stacks of. With `--offcpu-stacks all` every switch-out of
+    /// a thread the stack program follows has its stack, so a thread with no stack row at all
+    /// was not followed: outside -p (its switches are recorded only as the other side of a
+    /// followed task's) or the recorder's own. Its spans are not in the recording's scope, and
+    /// the -p note already says so: they are left out without a warning.
+    public func warning(tool: String, _ rec: Recording, threadsWithStacks: Set<Int64>) -> String? {
+        let all = rec.info?.offCPUStacks == "all"
+        var spans = 0, us: UInt64 = 0
+        for (tid, n) in byThread where !all || threadsWithStacks.contains(tid) {
+            spans += n.spans
+            us &+= n.us
+        }
+        guard spans > 0 else { return nil }
+        let why = all ? "their stack rows were lost or came before the recorder attached"
+                      : "the task was runnable when switched out: preempted, yielding or idle"
         return "bpfan \(tool): \(spans) off-CPU spans (\(us) us) have no recorded stack (\(why)) and are not shown"
     }
 }

@@ -41,6 +41,12 @@ public struct OffCpuTracker: Sendable {
         return true
     }
 
+    /// Forgets a stackless blocked span of `tid` whose stack, come late, shows the filters leave
+    /// it out (-u/-k can only be told from the user stack): it is not a span without a stack.
+    public mutating func dropStackless(ts: Int64, tid: Int64) {
+        if let b = blocked[tid], b.key == nil, ts >= b.ts { blocked[tid] = nil }
+    }
+
     /// The span that ends as `tid` runs again, with its key (nil when stackless).
     public mutating func switchedIn(ts: Int64, tid: Int64) -> (key: Key?, duration: Int64)? {
         guard let b = blocked.removeValue(forKey: tid), ts >= b.ts else { return nil }

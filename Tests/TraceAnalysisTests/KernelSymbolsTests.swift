@@ -82,3 +82,19 @@ import Testing
     let ranAgain = t.attachStack(ts: 9_700_000, tid: 5, key: k)  // no span left to join
     #expect(!ranAgain)
 }
+
+/// -u/-k tell a kernel thread only by its user stack, which can come after the switch-out: a
+/// stackless switch-out whose late stack the filters refuse is forgotten, not left as a span
+/// "without a stack" (409 of them were warned of on the wakeup sample with -u --state 1).
+@Test func offCpuTrackerForgetsASwitchOutItsLateStackFiltersOut() {
+    var t = OffCpuTracker()
+    t.switchedOut(ts: 100, tid: 5, key: nil)
+    t.dropStackless(ts: 90, tid: 5)  // older than the switch-out: not its stack
+    #expect(t.pending == 1)
+    t.dropStackless(ts: 120, tid: 5)
+    #expect(t.pending == 0 && t.switchedIn(ts: 400, tid: 5) == nil)
+    let k = OffCpuTracker.Key(tid: 6, tgid: 6, comm: "x", kernelStack: [1], userStack: [])
+    t.switchedOut(ts: 100, tid: 6, key: k)
+    t.dropStackless(ts: 120, tid: 6)  // a span with its stack is kept
+    #expect(t.switchedIn(ts: 400, tid: 6)?.key == k)
+}

@@ -94,18 +94,18 @@ public struct Offcputime: RecordingTool {
     /// stack key and microseconds, at its end. Returned: what spans had no stack, and with
     /// --state the states the filtered threads' switch-outs had. Render and compare share it.
     func forEachSpan(_ rec: Recording, end: Int64?, ksyms: KernelSymbols?, _ body: (_ ts: Int64, _ key: OffCpuTracker.Key, _ us: UInt64) -> Void) throws
-        -> (stackless: (spans: Int, us: UInt64), statesSeen: [Int64: Int]) {
-        var stackless = (spans: 0, us: UInt64(0))
+        -> (stackless: StacklessSpans, threadsWithStacks: Set<Int64>, statesSeen: [Int64: Int]) {
+        var stackless = StacklessSpans()
         // --state's exact match finds nothing when the kernel adds flags to a sleep: say what was there.
         var statesSeen: [Int64: Int] = [:]
-        try OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end).scan(rec, switchedOut: { tgid, t, prevState in
+        let threadsWithStacks = try OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end).scan(rec, switchedOut: { tgid, t, prevState in
             if state != nil && (pid ?? tgid) == tgid && (tid ?? t) == t { statesSeen[prevState, default: 0] += 1 }
         }) { span in
             let us = UInt64(span.duration / 1000)
             guard us >= flags.minBlock && us <= flags.maxBlock else { return }
-            if let key = span.key { body(span.end, key, us) } else { stackless.spans += 1; stackless.us &+= us }
+            if let key = span.key { body(span.end, key, us) } else { stackless.add(tid: span.tid, us: us) }
         }
-        return (stackless, statesSeen)
+        return (stackless, threadsWithStacks, statesSeen)
     }
 
     /// The frames of `key` as printed (nil for the half -U / -K leave out); user frames named
@@ -113,11 +113,6 @@ public struct Offcputime: RecordingTool {
     func frames(_ key: OffCpuTracker.Key, at: Int64, ksyms: KernelSymbols?, usyms: UserSymbols?) -> (kernel: [String]?, user: [String]?) {
         (flags.userStacksOnly ? nil : key.kernelStack.map { ksyms?.name(of: $0) ?? "[unknown]" },
          flags.kernelStacksOnly ? nil : key.userStack.map { usyms?.name(pid: key.tgid, address: $0, at: at) ?? "[unknown]" })
-    }
-
-    /// The warning for spans without a stack, when there are any.
-    func stacklessNote(_ rec: Recording, _ stackless: (spans: Int, us: UInt64)) -> String? {
-        stackless.spans > 0 ? OffCpuSpans.stacklessWarning(tool: Self.toolName, rec, spans: stackless.spans, us: stackless.us) : nil
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
@@ -129,12 +124,13 @@ public struct Offcputime: RecordingTool {
         // with the maps of the program the process ran then (an exec keeps the pid and changes
         // the maps; the comm in the key usually changes too, so one key spans one program).
         var totals: [OffCpuTracker.Key: (us: UInt64, firstSeen: Int64)] = [:]
-        let (stackless, statesSeen) = try forEachSpan(rec, end: end, ksyms: ksyms) { ts, key, us in totals[key, default: (0, ts)].us &+= us }
-        if let state, totals.isEmpty, stackless.spans == 0, !statesSeen.isEmpty, statesSeen[state] == nil {
+        let (stackless, threadsWithStacks, statesSeen) = try forEachSpan(rec, end: end, ksyms: ksyms) { ts, key, us in totals[key, default: (0, ts)].us &+= us }
+        let stacklessNote = stackless.warning(tool: Self.toolName, rec, threadsWithStacks: threadsWithStacks)
+        if let state, totals.isEmpty, stacklessNote == nil, !statesSeen.isEmpty, statesSeen[state] == nil {
             let seen = statesSeen.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { "\($0.key) (\($0.value))" }
             out.warn("bpfan offcputime: --state \(state): no switch-out had a __state of exactly \(state); the states seen (switch-outs): \(seen.joined(separator: ", "))")
         }
-        if let note = stacklessNote(rec, stackless) { out.warn(note) }
+        if let stacklessNote { out.warn(stacklessNote) }
         // bcc sorts by time alone (ties in hash order); ties here go by thread, name, stacks.
         let sorted = totals.map { (key: $0.key, us: $0.value.us) }.sorted { a, b in
             if (a.us, a.key.tgid, a.key.tid, a.key.comm) != (b.us, b.key.tgid, b.key.tid, b.key.comm) {

@@ -131,11 +131,11 @@ public struct Offwaketime: RecordingTool {
         let wakerColumns = ["pid", "tid", "task_comm", "arg_pid", columns.contains("kstack") ? "kstack" : "", columns.contains("ustack") ? "ustack" : ""]
         var wokeby: [Int64: (ts: Int64, waker: Waker)] = [:]
         var totals: [Key: (us: UInt64, targetSeen: Int64, wakerSeen: Int64)] = [:]
-        var stackless = (spans: 0, us: UInt64(0))
+        var stackless = StacklessSpans()
         let spans = OffCpuSpans(filter: filter, tracerFrames: tracerFrames, ksyms: ksyms, end: end)
         // Each thread's last switch-out (tgid, state): what bcc's waker() filters the wakee by.
         var asleep: [Int64: (tgid: Int64, state: Int64)] = [:]
-        try spans.scan(rec, with: [ScanSource(event, wakerColumns)], extra: { m in
+        let threadsWithStacks = try spans.scan(rec, with: [ScanSource(event, wakerColumns)], extra: { m in
             let target = m.int(3)
             if let a = asleep[target], !filter.takesWakeup(tgid: a.tgid, tid: target, state: a.state) { return }
             func stack(_ i: Int) -> [UInt64] {
@@ -151,13 +151,11 @@ public struct Offwaketime: RecordingTool {
             guard us >= flags.minBlock && us <= flags.maxBlock else { return }
             // bcc takes the waker only for a span it counts; a span it skipped leaves it.
             let woke = wokeby.removeValue(forKey: span.tid)
-            guard let target = span.key else { stackless.spans += 1; stackless.us &+= us; return }
+            guard let target = span.key else { stackless.add(tid: span.tid, us: us); return }
             let key = Key(target: target, waker: woke?.waker ?? Waker())
             totals[key, default: (0, span.end, woke?.ts ?? span.end)].us &+= us
         }
-        if stackless.spans > 0 {
-            out.warn(OffCpuSpans.stacklessWarning(tool: Self.toolName, rec, spans: stackless.spans, us: stackless.us))
-        }
+        if let note = stackless.warning(tool: Self.toolName, rec, threadsWithStacks: threadsWithStacks) { out.warn(note) }
 
         // bcc sorts by time alone (ties in hash order); ties here go by target, then waker.
         let sorted = totals.map { (key: $0.key, value: $0.value) }.sorted { a, b in
