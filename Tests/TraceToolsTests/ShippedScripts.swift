@@ -20,3 +20,4 @@ typealias TcpconnectBt = ScriptTool<BtScriptTcpconnectBt>
 typealias NaptimeBt = ScriptTool<BtScriptNaptimeBt>
 typealias RunqlenBt = ScriptTool<BtScriptRunqlenBt>
 typealias BiosnoopBt = ScriptTool<BtScriptBiosnoopBt>
+typealias WritebackBt = ScriptTool<BtScriptWritebackBt>

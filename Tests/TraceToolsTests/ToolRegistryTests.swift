@@ -60,7 +60,7 @@ struct ToolRegistryTests {
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n150 tools: 59 supported, 81 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n150 tools: 60 supported, 80 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
         #expect(text.contains("\nvfsstat.bt      not yet: today's recordings hold what it needs (syscalls)\n"))
         #expect(text.contains("\nnaptime.bt      supported (probes tracepoint:syscalls:sys_enter_nanosleep, tracepoint:syscalls:sys_enter_clock_nanosleep); a bpftrace script"))

@@ -794,6 +794,65 @@ END
 """#
 }
 
+public enum BtScriptWritebackBt: BtScript {
+    public static let name = "writeback.bt"
+    public static let summary = "file system writeback events, with the device, pages written, reason and duration."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// writeback.bt: file system writeback events, with the device, pages written, reason and duration.
+// bpftrace 0.17's writeback.bt, unchanged. Over a recording, writeback:writeback_start and
+// writeback_written are the generic capture's tables (bpfrec record -e
+// writeback:writeback_start -e writeback:writeback_written), their fields as the kernel's format
+// names them; the ms column is the span between the two events' recorded times.
+//
+// Copyright 2018 Netflix, Inc.
+// Licensed under the Apache License, Version 2.0 (the "License")
+// 14-Sep-2018	Brendan Gregg	Created this.
+
+BEGIN
+{
+	printf("Tracing writeback... Hit Ctrl-C to end.\n");
+	printf("%-9s %-8s %-8s %-16s %s\n", "TIME", "DEVICE", "PAGES",
+	    "REASON", "ms");
+
+	// see /sys/kernel/debug/tracing/events/writeback/writeback_start/format
+	@reason[0] = "background";
+	@reason[1] = "vmscan";
+	@reason[2] = "sync";
+	@reason[3] = "periodic";
+	@reason[4] = "laptop_timer";
+	@reason[5] = "free_more_memory";
+	@reason[6] = "fs_free_space";
+	@reason[7] = "forker_thread";
+}
+
+tracepoint:writeback:writeback_start
+{
+	@start[args->sb_dev] = nsecs;
+}
+
+tracepoint:writeback:writeback_written
+{
+	$sb_dev = args->sb_dev;
+	$s = @start[$sb_dev];
+	delete(@start[$sb_dev]);
+	$lat = $s ? (nsecs - $s) / 1000 : 0;
+
+	time("%H:%M:%S  ");
+	printf("%-8s %-8d %-16s %d.%03d\n", args->name,
+	    args->nr_pages & 0xffff,	// TODO: explain these bitmasks
+	    @reason[args->reason & 0xffffffff],
+	    $lat / 1000, $lat % 1000);
+}
+
+END
+{
+	clear(@reason);
+	clear(@start);
+}
+"""#
+}
+
 extension ToolRegistry {
     /// The shipped scripts, each a `bpfan NAME.bt` tool.
     public static let scripts: [any RecordingTool.Type] = [
@@ -815,5 +874,6 @@ extension ToolRegistry {
         ScriptTool<BtScriptTcpconnectBt>.self,
         ScriptTool<BtScriptTcplifeBt>.self,
         ScriptTool<BtScriptTcpretransBt>.self,
+        ScriptTool<BtScriptWritebackBt>.self,
     ]
 }
