@@ -22,12 +22,7 @@ public struct ParentTimeline: Sendable {
     /// thread the process tables never named.
     public func parent(_ tid: Int64, at t: Int64) -> Int64? {
         guard let list = changes[tid], !list.isEmpty else { return nil }
-        var lo = 0, hi = list.count  // first change after t
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if list[mid].ts <= t { lo = mid + 1 } else { hi = mid }
-        }
-        return list[max(lo - 1, 0)].parent
+        return list[UidTimeline.lastIndex(atOrBefore: t, count: list.count) { list[$0].ts }].parent
     }
 
     /// The process (tgid) of `tid`, or `tid` itself where the tables never named it.
