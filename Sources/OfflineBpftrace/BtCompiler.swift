@@ -37,6 +37,12 @@ final class BtRuntime {
     var shortenedArgs = 0
     /// Events whose thread the recording never gave a uid (uid read as 0).
     var unknownUids = 0
+    /// Events whose thread the process tables never gave a parent (real_parent read as 0).
+    var unknownParents = 0
+    /// The event last counted in unknownParents (time, row): one event may read several fields.
+    var unknownParentEvent: (time: Int64, row: Int) = (.min, -1)
+    /// Events of requests on a device the recording's block_devices does not name.
+    var unknownDisks = 0
     /// bpftrace's `-f json`: every output a JSON object per line.
     var json = false
     init(out: ToolOutput) { self.out = out }
@@ -75,6 +81,10 @@ struct BtCompiler {
     let uids: () -> UidTimeline?
     /// The recording's user symbols (process maps and ELF symbols), for ustack.
     let userSymbols: () -> UserSymbols?
+    /// Each thread's real parent over time, for curtask->real_parent (read once a program uses it).
+    let parents: () -> ParentTimeline?
+    /// The recording's disk names by device number, for a request's disk_name.
+    let diskNames: () -> [UInt32: String]
     let maps: BtMaps
     /// The attach point being compiled, as the `probe` builtin names it.
     var probeName = ""
@@ -82,6 +92,9 @@ struct BtCompiler {
     var kprobeArguments: [Int: String] = [:]
     var scratchSlots: [String: Int] = [:]
     var scratchTypes: [String: BtType] = [:]
+    /// Scratch variables holding a pointer into the current task (`(struct task_struct *)curtask`),
+    /// with its member path from curtask: read only through the fields the recording serves.
+    var taskVariables: [String: [String]] = [:]
 
     static let refusedBuiltins: [String: String] = [
         "curtask": "the current task's memory is not in a recording",
@@ -123,6 +136,7 @@ struct BtCompiler {
     }
 
     mutating func slot(_ name: String, _ type: BtType, at: BtPosition) throws(BtError) -> Int {
+        if taskVariables[name] != nil { throw BtError(at, "type mismatch for \(name): it holds a pointer into curtask and is assigned \(type == .int ? "an integer" : "a string")") }
         if let t = scratchTypes[name], t != type { throw BtError(at, "type mismatch for \(name): it holds \(t == .int ? "an integer" : "a string") and is assigned \(type == .int ? "an integer" : "a string")") }
         scratchTypes[name] = type
         if let s = scratchSlots[name] { return s }
@@ -162,6 +176,12 @@ struct BtCompiler {
     mutating func assign(_ target: BtLValue, _ op: BtAssignOperator, _ value: BtExpr, _ at: BtPosition) throws(BtError) -> BtExec {
         switch target {
         case .variable(let name):
+            if op == .assign, isTaskPointer(value) {
+                guard scratchTypes[name] == nil else { throw BtError(at, "type mismatch for \(name): it holds \(scratchTypes[name] == .int ? "an integer" : "a string") and is assigned \(Self.text(value))") }
+                // Nothing to store: its fields are read from the event when used.
+                taskVariables[name] = taskPath(value)
+                return { _ in }
+            }
             let v = try expr(value)
             if op == .assign {
                 let s = try slot(name, v.type, at: at)
@@ -412,6 +432,7 @@ struct BtCompiler {
             if let v = Int64(text) { return (.int, { _ in .int(v) }) }
             return (.string, { _ in .string(Array(text.utf8)) })
         case .variable(let name, let at):
+            if taskVariables[name] != nil { throw BtError(at, "\(name) points into curtask, whose memory is not in a recording: read its fields (\(Self.servedTaskFields))") }
             guard let s = scratchSlots[name], let t = scratchTypes[name] else { throw BtError(at, "\(name) is used before it is assigned") }
             return (t, { c in c.scratch[s] })
         case .map(let name, let keyExprs, let at):
@@ -426,6 +447,11 @@ struct BtCompiler {
             })
         case .field(let name, let at):
             return try field(name, at)
+        case .member(let base, let path, let at):
+            return try member(base, path, at)
+        case .structCast(_, _, let at):
+            if isTaskPointer(e) { throw BtError(at, "\(Self.text(e)): the current task's memory is not in a recording; read its fields (\(Self.servedTaskFields))") }
+            throw BtError(at, "\(Self.text(e)): struct casts read kernel memory, which a recording does not hold (only (struct task_struct *)curtask is served, through \(Self.servedTaskFields))")
         case .builtin(let name, let at):
             return try builtin(name, at)
         case .call(let name, let args, let at):

@@ -70,6 +70,9 @@ public enum BtInterpreter {
             }
             return [(.mappedKprobe(sub.event, sub.arguments), point)]
         default:
+            if let what = refusedKinds[parts[0]], parts.count == 2, let instead = BtKprobeMap.alternatives[parts[1]] {
+                throw BtError(where_, "\(point): \(what) are not in recordings; \(instead)")
+            }
             if let what = refusedKinds[parts[0]] {
                 throw BtError(where_, "\(point): \(what) are not in recordings (no kprobes or uprobes are recorded); use a tracepoint (bpfan bt -l lists those this recording serves)")
             }
@@ -194,6 +197,11 @@ public enum BtInterpreter {
             if uidsLoaded == nil { uidsLoaded = .some(rec.hasTable(ProcessSnapshotRow.table) || rec.hasTable(ProcessForkRow.table) ? try? rec.uidTimeline() : nil) }
             return uidsLoaded!
         }
+        var parentsLoaded: ParentTimeline??
+        let parents = { () -> ParentTimeline? in
+            if parentsLoaded == nil { parentsLoaded = .some(rec.hasTable(ProcessSnapshotRow.table) || rec.hasTable(ProcessForkRow.table) ? try? rec.parentTimeline() : nil) }
+            return parentsLoaded!
+        }
         var usersLoaded: UserSymbols??
         let userSymbols = { () -> UserSymbols? in
             if usersLoaded == nil { usersLoaded = .some(try? UserSymbols.load(rec)) }
@@ -230,7 +238,7 @@ public enum BtInterpreter {
         }
         func compile(_ r: (probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?), into maps: BtMaps) throws -> Compiled {
             var c = BtCompiler(source: r.input?.source, columns: r.input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
-                               clock: rec.clock, symbols: symbols, execs: execs, uids: uids, userSymbols: userSymbols, maps: maps)
+                               clock: rec.clock, symbols: symbols, execs: execs, uids: uids, userSymbols: userSymbols, parents: parents, diskNames: { rec.blockDevices }, maps: maps)
             if case .mappedKprobe(_, let arguments) = r.attach { c.kprobeArguments = arguments }
             c.probeName = r.name
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
@@ -286,6 +294,8 @@ public enum BtInterpreter {
             for w in workers {
                 try runtime.maps.merge(w.maps)
                 runtime.unknownUids += w.context.program.unknownUids
+                runtime.unknownParents += w.context.program.unknownParents
+                runtime.unknownDisks += w.context.program.unknownDisks
             }
         } else if !runtime.exited {
             do {
@@ -306,6 +316,12 @@ public enum BtInterpreter {
         }
         if runtime.unknownUids > 0 {
             runtime.out.warn("bpfan \(tool): uid: \(runtime.unknownUids) event(s) of threads the recording never gave a uid (not in its process snapshot, forks, execs or syscall_detail) read uid 0")
+        }
+        if runtime.unknownParents > 0 {
+            runtime.out.warn("bpfan \(tool): curtask->real_parent: \(runtime.unknownParents) event(s) of threads the process tables never gave a parent (not in the snapshot, forks or execs) read pid 0 and an empty comm")
+        }
+        if runtime.unknownDisks > 0 {
+            runtime.out.warn("bpfan \(tool): disk_name: \(runtime.unknownDisks) event(s) of requests on devices the recording's block_devices does not name read an empty name")
         }
         // At exit bpftrace prints two newlines, then every map by name.
         runtime.out.text("\n\n")

@@ -21,4 +21,10 @@ enum BtKprobeMap {
         "__blk_account_io_done": Substitute(event: "block:block_io_done", arguments: [0: "rq"], meaning: "arg0 = the request's address"),
         "blk_mq_start_request": Substitute(event: "block:block_rq_issue", arguments: [0: "rq"], meaning: "arg0 = the request's address"),
     ]
+
+    /// Kernel functions of the .bt tools with no tracepoint firing beside them, whose events a
+    /// recording still holds another way: what to use instead, for the refusal.
+    static let alternatives: [String: String] = [
+        "inet_csk_accept": "the accepted connections are in the recording as accept calls matched to the tcp family's passive opens, which bpfan tcpaccept reads (bcc's tool); the listen backlog tcpaccept.bt prints (sk_ack_backlog/sk_max_ack_backlog) is not recorded",
+    ]
 }

@@ -46,7 +46,7 @@ enum BtOrderIndependence {
         case .map: return false
         case .integer, .string, .builtin, .positional, .variable, .field: return true
         case .call(_, let args, _): return args.allSatisfy(pure)
-        case .unary(_, let x, _), .cast(_, let x, _): return pure(x)
+        case .unary(_, let x, _), .cast(_, let x, _), .member(let x, _, _), .structCast(_, let x, _): return pure(x)
         case .binary(_, let a, let b, _): return pure(a) && pure(b)
         case .ternary(let a, let b, let c, _): return pure(a) && pure(b) && pure(c)
         }

@@ -411,7 +411,15 @@ public struct BtParser {
                 }
             }
             if case .identifier("struct") = token {
-                throw BtError(at, "struct casts read kernel memory, which a recording does not hold (only args-> fields of recorded tracepoints)")
+                // Parsed, and served by the compiler only where the recording holds the
+                // fields read through it ((struct task_struct *)curtask).
+                try next()
+                guard case .identifier(let name) = token else { throw BtError(tokenPosition, "expected a struct name after 'struct'") }
+                try next()
+                guard token == .symbol("*") else { throw BtError(tokenPosition, "expected '*' in the cast to struct \(name)") }
+                while token == .symbol("*") { try next() }
+                try expect(")")
+                return .structCast("struct " + name, try unary(), at)
             }
             (index, line, lineStart, token, tokenPosition) = save
             try next()
@@ -423,11 +431,20 @@ public struct BtParser {
         }
     }
 
+    /// `e->a.b->c`: the compiler serves the chains a recording holds and refuses the rest by name.
     mutating func postfix(_ e: BtExpr) throws(BtError) -> BtExpr {
-        if token == .symbol("->") || token == .symbol(".") {
-            throw BtError(tokenPosition, "'\(token == .symbol("->") ? "->" : ".")' dereferences memory a recording does not hold (only args-> fields of recorded tracepoints)")
+        var path: [String] = []
+        while token == .symbol("->") || token == .symbol(".") {
+            let arrow = token == .symbol("->") ? "->" : "."
+            try next()
+            guard case .identifier(let name) = token else { throw BtError(tokenPosition, "expected a field name after '\(arrow)'") }
+            path.append(name)
+            try next()
         }
-        return e
+        if token == .symbol("[") && !path.isEmpty {
+            throw BtError(tokenPosition, "'[' indexes memory a recording does not hold")
+        }
+        return path.isEmpty ? e : .member(e, path, e.position)
     }
 
     mutating func arguments() throws(BtError) -> [BtExpr] {
@@ -475,8 +492,8 @@ public struct BtParser {
             }
             if token == .symbol("(") { return .call(name, try arguments(), at) }
             if let v = defines[name] ?? BtParser.kernelConstants[name] { return .integer(v, at) }
-            // curtask->pid and the like: name the builtin the recording lacks, not the arrow.
-            if let reason = BtCompiler.refusedBuiltins[name] { throw BtError(at, "\(name): \(reason)") }
+            // Builtins a recording lacks (retval, gid...) are refused by the compiler, after the
+            // probes: a kretprobe's refusal says what serves its events instead.
             return try postfix(.builtin(name, at))
         default:
             throw BtError(at, "unexpected \(describe(token))")

@@ -54,12 +54,16 @@ public indirect enum BtExpr: Sendable {
     case binary(String, BtExpr, BtExpr, BtPosition)
     case ternary(BtExpr, BtExpr, BtExpr, BtPosition)
     case cast(String, BtExpr, BtPosition)
+    /// `BASE->a.b`: a member chain, served only where the recording holds it (BtDereference).
+    case member(BtExpr, [String], BtPosition)
+    /// `(struct NAME *)expr`, the type as written without its `*`.
+    case structCast(String, BtExpr, BtPosition)
 
     public var position: BtPosition {
         switch self {
         case .integer(_, let p), .string(_, let p), .builtin(_, let p), .positional(_, let p), .variable(_, let p),
              .map(_, _, let p), .field(_, let p), .call(_, _, let p), .unary(_, _, let p), .binary(_, _, _, let p),
-             .ternary(_, _, _, let p), .cast(_, _, let p):
+             .ternary(_, _, _, let p), .cast(_, _, let p), .member(_, _, let p), .structCast(_, _, let p):
             return p
         }
     }

@@ -24,12 +24,18 @@ public struct UidTimeline: Sendable {
     /// first one; nil for a thread the recording never gave a uid.
     public func uid(_ tid: Int64, at t: Int64) -> Int64? {
         guard let list = changes[tid], !list.isEmpty else { return nil }
-        var lo = 0, hi = list.count  // first observation after t
+        return list[Self.lastIndex(atOrBefore: t, count: list.count) { list[$0].ts }].uid
+    }
+
+    /// In a time-ordered list, the index of the last entry at or before `t`, else 0 (the
+    /// first): the lookup of the per-thread timelines.
+    static func lastIndex(atOrBefore t: Int64, count: Int, ts: (Int) -> Int64) -> Int {
+        var lo = 0, hi = count  // first entry after t
         while lo < hi {
             let mid = (lo + hi) / 2
-            if list[mid].ts <= t { lo = mid + 1 } else { hi = mid }
+            if ts(mid) <= t { lo = mid + 1 } else { hi = mid }
         }
-        return list[max(lo - 1, 0)].uid
+        return max(lo - 1, 0)
     }
 
     /// Adds an observation; `finish` orders them.

@@ -116,7 +116,7 @@ import TraceReport
         ("t:syscalls:sys_enter_openat { printf(\"%s\\n\", args->filename); }", "program:1:31: printf: argument 1 is an integer but its conversion takes a string"),
         ("t:signal:signal_generate { @x = comm + 1; }", "program:1:38: '+' between a string and an integer"),
         ("BEGIN { $y = $x; }", "program:1:14: $x is used before it is assigned"),
-        ("BEGIN { @x = (struct task_struct *)curtask; }", "program:1:14: struct casts read kernel memory, which a recording does not hold (only args-> fields of recorded tracepoints)"),
+        ("BEGIN { @x = (struct task_struct *)curtask; }", "program:1:14: (struct task_struct *)curtask: the current task's memory is not in a recording; read its fields (curtask->pid, ->tgid, ->comm, ->real_parent->pid, ->real_parent->tgid, ->real_parent->comm, and ->se.cfs_rq->nr_running at profile probes)"),
         ("/* never closed", "program:1:1: unterminated comment"),
     ])
     func hostileProgramsGetOneLineErrors(program: String, message: String) throws {

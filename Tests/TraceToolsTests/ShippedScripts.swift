@@ -17,3 +17,7 @@ typealias ExecsnoopBt = ScriptTool<BtScriptExecsnoopBt>
 typealias SetuidsBt = ScriptTool<BtScriptSetuidsBt>
 typealias TcpretransBt = ScriptTool<BtScriptTcpretransBt>
 typealias TcpconnectBt = ScriptTool<BtScriptTcpconnectBt>
+typealias NaptimeBt = ScriptTool<BtScriptNaptimeBt>
+typealias RunqlenBt = ScriptTool<BtScriptRunqlenBt>
+typealias BiosnoopBt = ScriptTool<BtScriptBiosnoopBt>
+typealias WritebackBt = ScriptTool<BtScriptWritebackBt>

@@ -38,6 +38,65 @@ END
 """#
 }
 
+public enum BtScriptBiosnoopBt: BtScript {
+    public static let name = "biosnoop.bt"
+    public static let summary = "block I/O with the disk, the issuing process and the latency from I/O accounting start to done."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// biosnoop.bt: block I/O with the disk, the issuing process and the latency from I/O accounting start to done.
+// bpftrace 0.17's biosnoop.bt, unchanged. Its kprobes on blk_account_io_start/done are served
+// by the block family's block_io_start and block_io_done tables (the tracepoints those
+// functions fire, with the request's address as arg0), as bpfan bt --map-kprobes serves them,
+// and ((struct request *)arg0)->q->disk->disk_name by the disk the recording's block_devices
+// names for the request's device.
+//
+// 15-Nov-2017	Brendan Gregg	Created this.
+
+#ifndef BPFTRACE_HAVE_BTF
+#include <linux/blkdev.h>
+#include <linux/blk-mq.h>
+#endif
+
+BEGIN
+{
+	printf("%-12s %-7s %-16s %-6s %7s\n", "TIME(ms)", "DISK", "COMM", "PID", "LAT(ms)");
+}
+
+kprobe:blk_account_io_start,
+kprobe:__blk_account_io_start
+{
+	@start[arg0] = nsecs;
+	@iopid[arg0] = pid;
+	@iocomm[arg0] = comm;
+	@disk[arg0] = ((struct request *)arg0)->q->disk->disk_name;
+}
+
+kprobe:blk_account_io_done,
+kprobe:__blk_account_io_done
+/@start[arg0] != 0 && @iopid[arg0] != 0 && @iocomm[arg0] != ""/
+
+{
+	$now = nsecs;
+	printf("%-12u %-7s %-16s %-6d %7d\n",
+	    elapsed / 1e6, @disk[arg0], @iocomm[arg0], @iopid[arg0],
+	    ($now - @start[arg0]) / 1e6);
+
+	delete(@start[arg0]);
+	delete(@iopid[arg0]);
+	delete(@iocomm[arg0]);
+	delete(@disk[arg0]);
+}
+
+END
+{
+	clear(@start);
+	clear(@iopid);
+	clear(@iocomm);
+	clear(@disk);
+}
+"""#
+}
+
 public enum BtScriptBitesizeBt: BtScript {
     public static let name = "bitesize.bt"
     public static let summary = "disk I/O sizes, in bytes, as a histogram per process name."
@@ -144,6 +203,54 @@ tracepoint:syscalls:sys_exit_kill
 	printf("%-6d %-16s %-4d %-6d %d\n", pid, comm, @tsig[tid], @tpid[tid], args->ret);
 	delete(@tpid[tid]);
 	delete(@tsig[tid]);
+}
+"""#
+}
+
+public enum BtScriptNaptimeBt: BtScript {
+    public static let name = "naptime.bt"
+    public static let summary = "voluntary sleeps (nanosleep, clock_nanosleep), with the caller's parent and the requested seconds."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// naptime.bt: voluntary sleeps (nanosleep, clock_nanosleep), with the caller's parent and the requested seconds.
+// bpftrace 0.17's naptime.bt with the clock_nanosleep probe bpftrace's later naptime.bt adds
+// (glibc's sleep() and nanosleep() call clock_nanosleep, so 0.17's sees only direct
+// nanosleep(2) calls); the lines are 0.17's. Over a recording, args->rqtp is the request the
+// syscalls family copies into the call's syscall_detail row, and curtask->real_parent the
+// thread that forked the caller's process, replayed from the proc family's tables (bpfrec
+// record --families syscalls,proc; for a process already running when the recording started,
+// its parent process's main thread). A sleep still running when the recording stopped has no
+// line: its row is written at sys_exit.
+//
+// Copyright (c) 2019 Brendan Gregg.
+// Licensed under the Apache License, Version 2.0 (the "License").
+// This was originally created for the BPF Performance Tools book
+// published by Addison Wesley. ISBN-13: 9780136554820
+// When copying or porting, include this comment.
+//
+// 16-Feb-2019  Brendan Gregg   Created this.
+
+#ifndef BPFTRACE_HAVE_BTF
+#include <linux/time.h>
+#include <linux/sched.h>
+#endif
+
+BEGIN
+{
+	printf("Tracing sleeps. Hit Ctrl-C to end.\n");
+	printf("%-8s %-6s %-16s %-6s %-16s %s\n", "TIME", "PPID", "PCOMM",
+	    "PID", "COMM", "SECONDS");
+}
+
+tracepoint:syscalls:sys_enter_nanosleep,
+tracepoint:syscalls:sys_enter_clock_nanosleep
+/args->rqtp->tv_sec + args->rqtp->tv_nsec/
+{
+	$task = (struct task_struct *)curtask;
+	time("%H:%M:%S ");
+	printf("%-6d %-16s %-6d %-16s %d.%03d\n", $task->real_parent->pid,
+	    $task->real_parent->comm, pid, comm,
+	    args->rqtp->tv_sec, (uint64)args->rqtp->tv_nsec / 1e6);
 }
 """#
 }
@@ -259,6 +366,52 @@ tracepoint:sched:sched_switch
 END
 {
 	clear(@qtime);
+}
+"""#
+}
+
+public enum BtScriptRunqlenBt: BtScript {
+    public static let name = "runqlen.bt"
+    public static let summary = "CPU run queue lengths, sampled at 99 Hz, as a linear histogram."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// runqlen.bt: CPU run queue lengths, sampled at 99 Hz, as a linear histogram.
+// bpftrace 0.17's runqlen.bt, unchanged. Over a recording, profile:hz:99 fires at each CPU
+// sample of a recording sampled at 99 Hz (bpfrec record --families stacks --stack-freq 99),
+// and curtask->se.cfs_rq->nr_running is the run-queue length the recorder read from that
+// field of the sampled task at the sample (nr_queued since Linux 6.14, where the live 0.17
+// script fails to find nr_running).
+//
+// Copyright 2018 Netflix, Inc.
+// Licensed under the Apache License, Version 2.0 (the "License")
+// 07-Oct-2018	Brendan Gregg	Created this.
+
+#ifndef BPFTRACE_HAVE_BTF
+#include <linux/sched.h>
+
+// Until BTF is available, we'll need to declare some of this struct manually,
+// since it isn't available to be #included. This will need maintenance to match
+// your kernel version. It is from kernel/sched/sched.h:
+struct cfs_rq {
+	struct load_weight load;
+	unsigned long runnable_weight;
+	unsigned int nr_running;
+	unsigned int h_nr_running;
+};
+#endif
+
+BEGIN
+{
+	printf("Sampling run queue length at 99 Hertz... Hit Ctrl-C to end.\n");
+}
+
+profile:hz:99
+{
+	$task = (struct task_struct *)curtask;
+	$my_q = (struct cfs_rq *)$task->se.cfs_rq;
+	$len = $my_q->nr_running;
+	$len = $len > 0 ? $len - 1 : 0;	// subtract currently running task
+	@runqlen = lhist($len, 0, 100, 1);
 }
 """#
 }
@@ -641,17 +794,79 @@ END
 """#
 }
 
+public enum BtScriptWritebackBt: BtScript {
+    public static let name = "writeback.bt"
+    public static let summary = "file system writeback events, with the device, pages written, reason and duration."
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// writeback.bt: file system writeback events, with the device, pages written, reason and duration.
+// bpftrace 0.17's writeback.bt, unchanged. Over a recording, writeback:writeback_start and
+// writeback_written are the generic capture's tables (bpfrec record -e
+// writeback:writeback_start -e writeback:writeback_written), their fields as the kernel's format
+// names them; the ms column is the span between the two events' recorded times.
+//
+// Copyright 2018 Netflix, Inc.
+// Licensed under the Apache License, Version 2.0 (the "License")
+// 14-Sep-2018	Brendan Gregg	Created this.
+
+BEGIN
+{
+	printf("Tracing writeback... Hit Ctrl-C to end.\n");
+	printf("%-9s %-8s %-8s %-16s %s\n", "TIME", "DEVICE", "PAGES",
+	    "REASON", "ms");
+
+	// see /sys/kernel/debug/tracing/events/writeback/writeback_start/format
+	@reason[0] = "background";
+	@reason[1] = "vmscan";
+	@reason[2] = "sync";
+	@reason[3] = "periodic";
+	@reason[4] = "laptop_timer";
+	@reason[5] = "free_more_memory";
+	@reason[6] = "fs_free_space";
+	@reason[7] = "forker_thread";
+}
+
+tracepoint:writeback:writeback_start
+{
+	@start[args->sb_dev] = nsecs;
+}
+
+tracepoint:writeback:writeback_written
+{
+	$sb_dev = args->sb_dev;
+	$s = @start[$sb_dev];
+	delete(@start[$sb_dev]);
+	$lat = $s ? (nsecs - $s) / 1000 : 0;
+
+	time("%H:%M:%S  ");
+	printf("%-8s %-8d %-16s %d.%03d\n", args->name,
+	    args->nr_pages & 0xffff,	// TODO: explain these bitmasks
+	    @reason[args->reason & 0xffffffff],
+	    $lat / 1000, $lat % 1000);
+}
+
+END
+{
+	clear(@reason);
+	clear(@start);
+}
+"""#
+}
+
 extension ToolRegistry {
     /// The shipped scripts, each a `bpfan NAME.bt` tool.
     public static let scripts: [any RecordingTool.Type] = [
         ScriptTool<BtScriptBiolatencyBt>.self,
+        ScriptTool<BtScriptBiosnoopBt>.self,
         ScriptTool<BtScriptBitesizeBt>.self,
         ScriptTool<BtScriptCpuwalkBt>.self,
         ScriptTool<BtScriptExecsnoopBt>.self,
         ScriptTool<BtScriptKillsnoopBt>.self,
+        ScriptTool<BtScriptNaptimeBt>.self,
         ScriptTool<BtScriptOpensnoopBt>.self,
         ScriptTool<BtScriptPidpersecBt>.self,
         ScriptTool<BtScriptRunqlatBt>.self,
+        ScriptTool<BtScriptRunqlenBt>.self,
         ScriptTool<BtScriptSetuidsBt>.self,
         ScriptTool<BtScriptStatsnoopBt>.self,
         ScriptTool<BtScriptSyncsnoopBt>.self,
@@ -659,5 +874,6 @@ extension ToolRegistry {
         ScriptTool<BtScriptTcpconnectBt>.self,
         ScriptTool<BtScriptTcplifeBt>.self,
         ScriptTool<BtScriptTcpretransBt>.self,
+        ScriptTool<BtScriptWritebackBt>.self,
     ]
 }

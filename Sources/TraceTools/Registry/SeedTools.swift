@@ -152,7 +152,7 @@ extension ToolRegistry {
         .init("threadsnoop.bt", .bpftrace, wave: "W8", family: "uprobe (new)", fidelity: "EXACT: with the libc target (live 0.17 attaches to libpthread.so.0, which no longer exports it)", route: "uprobe libc.so.6:pthread_create, start_routine symbolized via process_maps/elf_symbols; fallback rows without FUNC from existing process_fork (child_pid == parent tgid = new thread)"),
         .init("vfscount.bt", .bpftrace, wave: "X", family: "", fidelity: "IMPOSSIBLE: needs kprobes", route: "none"),
         .init("vfsstat.bt", .bpftrace, wave: "W0", family: "syscalls", fidelity: "APPROX: as vfsstat", route: "existing syscall ids (readv/writev → vfs_readv/writev, readlink* → vfs_readlink, as vfsstat)"),
-        .init("writeback.bt", .bpftrace, wave: "W4", family: "pagecache (new)", fidelity: "EXACT", route: "new tps writeback:writeback_start/written (exist: name, sb_dev, nr_pages, reason)"),
+        .init("writeback.bt", .bpftrace, wave: "W4", family: "pagecache (new)", fidelity: "EXACT", route: "the generic capture of writeback:writeback_start/written (bpfrec record -e writeback:writeback_start -e writeback:writeback_written: name, sb_dev, nr_pages, reason)"),
         .init("xfsdist.bt", .bpftrace, wave: "W6", family: "files (new)", fidelity: "APPROX: syscall boundary", route: "files family (as xfsdist)"),
     ]
 }
