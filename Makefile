@@ -74,6 +74,11 @@ demo: build
 	$(BUILD_DIR)/bpfan offcputime -f -p $$($(BUILD_DIR)/bpfan execsnoop samples/offcpu.trc | awk '$$1 == "python3" { print $$2; exit }') samples/offcpu.trc
 	# compare's report shape on an A/A pair (the recording against itself: every verdict ~, exit 0)
 	$(BUILD_DIR)/bpfan compare $(SAMPLE) $(SAMPLE) syscount --fail-if 'rate(openat)>+20%'
+	# compare on a base and a regressed recording (samples/compare-*.trc: the second makes 20%
+	# more getppid calls): exit 1, a regression, is the expected verdict; 0, 2 or 3 fail the demo
+	@echo '$(BUILD_DIR)/bpfan compare samples/compare-base.trc samples/compare-new.trc syscount'; \
+	  $(BUILD_DIR)/bpfan compare samples/compare-base.trc samples/compare-new.trc syscount; s=$$?; \
+	  if [ $$s = 1 ]; then echo "exit 1: regression found, as expected"; else echo "exit $$s: expected 1 (the injected regression)" >&2; exit 1; fi
 
 # Man pages of bpfrec, bpfan and each of their commands (bpfan.biolatency.1, ...), generated
 # from the argument parser's help by swift-argument-parser's generate-manual, so they say what

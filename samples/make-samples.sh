@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Records the bundled sample recordings on this machine (root needed): a short mixed workload
 # with disk I/O, process churn, loopback TCP and CPU contention, recorded by bpfrec with every
-# family. Re-run with `samples/make-samples.sh [mixed] [offcpu] [wakeup]` (default all) from the
+# family. Re-run with `samples/make-samples.sh [mixed] [offcpu] [wakeup] [compare]` (default all) from the
 # repository root after `swift build -c release`; tests pin facts of the committed ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -110,16 +110,30 @@ record_stacks() {
   cat "$work/rec.log" >&2
 }
 
+# A base and a regressed recording of the paced compare-workload (Tests/Validation), 2 s of
+# its syscall mix each, the regressed one making 20% more getppid calls: `bpfan compare`'s
+# pair for make demo and CompareSampleTests. The recorder runs the command (`-- CMD`), so the
+# recordings hold its syscalls only and end when it exits.
+record_compare() {
+  cc -O2 -Wall -Wextra -Werror -pthread -o "$work/compare-workload" Tests/Validation/compare-workload.c
+  rm -f samples/compare-base.trc samples/compare-new.trc
+  "$BPFREC" record -o samples/compare-base.trc --families syscalls,proc -- "$work/compare-workload" syscalls --seconds 2 --dir "$work"
+  "$BPFREC" record -o samples/compare-new.trc --families syscalls,proc -- "$work/compare-workload" syscalls --seconds 2 --dir "$work" --more getppid:1.2
+  chmod 644 samples/compare-base.trc samples/compare-new.trc
+  echo "samples/compare-base.trc: $(stat -c %s samples/compare-base.trc) bytes"
+}
+
 # Every family but stacks: the ELF symbol tables that make user stacks portable cost ~5 MB
 # for a system-wide recording, and samples stay under 2 MB.
-for name in ${*:-mixed offcpu wakeup}; do
+for name in ${*:-mixed offcpu wakeup compare}; do
   case $name in
+    compare) record_compare; name=compare-new ;;
     mixed) record samples/mixed.trc --families proc,syscalls,block,sched,tcp ;;
     offcpu) record_stacks samples/offcpu.trc ;;
     # The same tree with a stack at every switch-out and the wakers' stacks: offcputime as the
     # live tool counts it, wakeuptime and offwaketime.
     wakeup) record_stacks samples/wakeup.trc --offcpu-stacks all --stack-events sched:sched_waking,sched:sched_wakeup ;;
-    *) echo "make-samples.sh: no sample named $name (mixed, offcpu, wakeup)" >&2; exit 2 ;;
+    *) echo "make-samples.sh: no sample named $name (mixed, offcpu, wakeup, compare)" >&2; exit 2 ;;
   esac
   echo "samples/$name.trc: $(stat -c %s "samples/$name.trc") bytes"
 done

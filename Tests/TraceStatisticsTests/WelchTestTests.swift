@@ -15,6 +15,16 @@ import Testing
     #expect(abs(w.high - 4.307338750757446) < 1e-8)
 }
 
+// scipy.stats.ttest_ind(b, a, equal_var=True) on the same values.
+@Test func pooledVarianceIsStudentsTAsScipy() {
+    let a = [10.0, 12.5, 9.5, 11.0, 10.5], b = [13.0, 12.0, 14.5, 13.5, 12.5, 15.0]
+    let t = WelchTest(first: a, second: b, confidence: 0.95, pooledVariance: true)
+    #expect(abs(t.p - 0.003708649143339027) < 1e-10)
+    #expect(t.degreesOfFreedom == 9)
+    #expect(abs(t.low - 1.1344039236634067) < 1e-8)
+    #expect(abs(t.high - 4.298929409669927) < 1e-8)
+}
+
 @Test func welchWithoutVariationIsExact() {
     let same = WelchTest(first: [3, 3, 3], second: [3, 3], confidence: 0.95)
     #expect(same.p == 1 && same.low == 0 && same.high == 0)

@@ -12,7 +12,14 @@ rate) instead of the text.
 - Detection: per injected change N pairs, base without and new with the change; a pair counts
   as detected when the right key and metric (CHANGES below) is `regressed`.
 
-Each comparison is judged two ways:
+With `--runs K` (K > 1) every side of a pair is K recordings of the command, recorded in turn
+(base run 1, new run 1, base run 2, ...: load drift falls on both sides alike) and compared as
+`bpfan compare --base B1 ... --base BK --new N1 ... --new NK`, whose tests are between runs
+(per-run quantiles and rates): the noise is the variation between runs. `--analyse-only --runs J`
+on recordings of K >= J runs compares their first J runs of each side (J = 1: the two-positional
+form on the first run of each).
+
+Each comparison is judged three ways:
 - `default`: the default suite (`bpfan compare BASE NEW`), every key it reports;
 - `workload`: the tools whose events bpfrec filters by the recorded command (syscount -L;
   runqlat -P and cpudist -P with --by-comm), and only the keys of the workload itself (its
@@ -27,6 +34,7 @@ drifts over both sides alike.
 
     sudo Tests/Validation/compare-validation.py --pairs 3 --seconds 2      # a few minutes
     sudo Tests/Validation/compare-validation.py                            # 20 pairs of 5 s
+    sudo Tests/Validation/compare-validation.py --runs 3 --pairs 10        # 3 runs per side
 """
 import argparse
 import json
@@ -140,8 +148,20 @@ class Runner:
                 log(f"  {name}: {line.strip()[-120:]}")
         return out
 
+    def run_names(self, name):
+        """The recordings of one side of a pair: NAME-rK for each run; with --runs 1 the old
+        single name (or, analysing recordings of several runs, the first of them)."""
+        if self.a.runs == 1:
+            first = name + "-r0"
+            return [first] if self.a.analyse_only and os.path.exists(os.path.join(self.dir, first + ".trc")) else [name]
+        return [f"{name}-r{k}" for k in range(self.a.runs)]
+
     def compare(self, base, new, tool=None):
-        cmd = [self.a.bpfan, "compare", base, new] + (tool or []) + self.compare_args + ["--format", "json"]
+        if len(base) == 1 and len(new) == 1:
+            sides = [base[0], new[0]]
+        else:
+            sides = [x for b in base for x in ("--base", b)] + [x for n in new for x in ("--new", n)]
+        cmd = [self.a.bpfan, "compare"] + sides + (tool or []) + self.compare_args + ["--format", "json"]
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode not in (0, 1, 3):
             raise SystemExit(f"compare-validation: {' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()}")
@@ -185,6 +205,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", type=int, default=20, help="pairs per workload and per change (20)")
     ap.add_argument("--seconds", type=float, default=5, help="the workload's duration per recording (5)")
+    ap.add_argument("--runs", type=int, default=1,
+                    help="recordings per side of each pair (1); with --analyse-only, how many of the recorded runs to use")
     ap.add_argument("--cpu", type=int, default=1, help="the CPU the spinner pair is pinned to (1)")
     ap.add_argument("--dir", default="/var/tmp/compare-validation", help="recordings and the workload's files")
     ap.add_argument("--report", default=None, help="markdown report (default DIR/report.md)")
@@ -201,8 +223,8 @@ def main():
     ap.add_argument("--bpfrec", default=shutil.which("bpfrec") or os.path.join(build, "debug", "bpfrec"))
     ap.add_argument("--bpfan", default=shutil.which("bpfan") or os.path.join(build, "debug", "bpfan"))
     a = ap.parse_args()
-    if a.pairs < 1 or a.seconds <= 0:
-        ap.error("--pairs and --seconds must be positive")
+    if a.pairs < 1 or a.seconds <= 0 or a.runs < 1:
+        ap.error("--pairs, --seconds and --runs must be positive")
     if os.geteuid() != 0 and not a.analyse_only:
         raise SystemExit("compare-validation: recording needs root (run with sudo)")
     for b in (a.bpfrec, a.bpfan):
@@ -230,23 +252,37 @@ def main():
     det = {c: [] for c in CHANGES}
     done = 0
     for i in range(a.pairs):
-        if a.analyse_only and not all(os.path.exists(os.path.join(a.dir, f"{w}-a{i}.trc")) for w in WORKLOADS):
+        if a.analyse_only and not all(os.path.exists(os.path.join(a.dir, r.run_names(f"{w}-a{i}")[-1] + ".trc")) for w in WORKLOADS):
             log(f"compare-validation: --analyse-only: {done} pair indices recorded in {a.dir}")
             break
         if until and datetime.now(timezone.utc) >= until:
             log(f"compare-validation: --until {a.until} reached after {done} pair indices")
             break
-        base = {w: r.record(f"{w}-a{i}", [w]) for w in WORKLOADS}
-        if "aa" in only:
-            for w in WORKLOADS:
-                b2 = r.record(f"{w}-b{i}", [w])
+
+        def sides(base_name, base_argv, new_name, new_argv):
+            """Both sides' runs, recorded in turn (base 1, new 1, base 2, ...)."""
+            b, n = [], []
+            for bn, nn in zip(r.run_names(base_name), r.run_names(new_name)):
+                b.append(r.record(bn, base_argv))
+                n.append(r.record(nn, new_argv))
+            return b, n
+
+        base = {}
+        for w in WORKLOADS:
+            if "aa" in only:
+                base[w], b2 = sides(f"{w}-a{i}", [w], f"{w}-b{i}", [w])
                 if not a.record_only:
                     aa[w].append(r.judge(base[w], b2))
+            else:
+                base[w] = [r.record(x, [w]) for x in r.run_names(f"{w}-a{i}")]
         if "detect" in only:
             for c, (w, extra, base_extra, _, _) in CHANGES.items():
-                b = base[w] if base_extra is not None else r.record(f"{c}-base{i}", [w, "--cpu", str(a.cpu)])
-                pin = [] if base_extra is not None else ["--cpu", str(a.cpu)]
-                n = r.record(f"{c}-new{i}", [w] + pin + extra)
+                if base_extra is not None:
+                    b = base[w]
+                    n = [r.record(x, [w] + extra) for x in r.run_names(f"{c}-new{i}")]
+                else:
+                    pin = ["--cpu", str(a.cpu)]
+                    b, n = sides(f"{c}-base{i}", [w] + pin, f"{c}-new{i}", [w] + pin + extra)
                 if not a.record_only:
                     det[c].append(r.judge(b, n))
         done += 1
@@ -263,7 +299,7 @@ def main():
         r.loads, r.overran = m["loads"], [tuple(o) for o in m["overran"]]
     elif a.keep or a.record_only:
         with open(meta, "w") as f:
-            json.dump({"loads": r.loads, "overran": r.overran, "started": f"{started:%Y-%m-%d %H:%M}"}, f)
+            json.dump({"loads": r.loads, "overran": r.overran, "started": f"{started:%Y-%m-%d %H:%M}", "runs": a.runs}, f)
     lines = report(a, r, aa, det, done, started, time.time() - t0, only)
     text = "\n".join(lines) + "\n"
     with open(a.report, "w") as f:
@@ -278,7 +314,8 @@ def report(a, r, aa, det, done, started, elapsed, only):
     over = sum(o for _, _, o in r.overran), sum(t for _, t, _ in r.overran)
     L.append(f"### bpfan compare validation, {started:%Y-%m-%d %H:%M} UTC")
     L.append("")
-    L.append(f"`{' '.join(['compare-validation.py'] + sys.argv[1:])}`: {done} pair indices of {a.seconds:g} s recordings, "
+    per_side = f"{a.runs} recordings per side (tests between runs)" if a.runs > 1 else "one recording per side"
+    L.append(f"`{' '.join(['compare-validation.py'] + sys.argv[1:])}`: {done} pair indices of {a.seconds:g} s recordings, {per_side}, "
              f"{elapsed / 60:.1f} min; load average (1 min) at the recordings' starts "
              f"{min(loads):.2f}–{max(loads):.2f}, mean {sum(loads) / len(loads):.2f} on {os.cpu_count()} CPUs; "
              f"{over[0]} of {over[1]} workload ticks overran their 10 ms.")

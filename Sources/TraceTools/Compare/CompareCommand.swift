@@ -8,7 +8,10 @@ public struct CompareCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Compare two recordings key by key and gate on regressions (exit 0 / 1 / 2 / 3).",
-        usage: "bpfan compare [options] BASE.trc NEW.trc [TOOL [TOOL's flags]]",
+        usage: """
+        bpfan compare [options] BASE.trc NEW.trc [TOOL [TOOL's flags]]
+          bpfan compare [options] --base B1.trc --base B2.trc ... --new N1.trc --new N2.trc ... [TOOL [TOOL's flags]]
+        """,
         discussion: """
         TOOL: biolatency (-D per disk, -F per flag set, -Q, -d DISK), runqlat and
         cpudist (-P per pid, -L per tid, -p PID; cpudist -O), syscount (rates per
@@ -40,6 +43,19 @@ public struct CompareCommand: ParsableCommand {
         higher rates are "regressed". syscount tests rates (and, with -L,
         latencies); the latency tools test distributions, and rates when a
         threshold asks for them.
+
+        Several runs per side: give each side's recordings with --base and --new (each
+        repeatable; `--base 'base-*.trc'` expands the pattern, and recordings right after
+        --base FILE belong to it too, so an unquoted glob works). With 2 or more runs on each
+        side (3 or more recommended) the tests are between runs: per key, each run's p50,
+        p90 and p99 and its rate, then Student's t on those per-run figures, so the shift a
+        whole run takes from the load of the moment is part of the noise. Each quantile is
+        its own test in the Holm family; counts are totals, rates and quantiles the means of
+        the runs', max the largest; every run needs --min-samples values of a key for its
+        latency test. With one recording per side the latency tests above take the events as
+        independent and do not include run-to-run variance: two runs of one command on a
+        busy machine differ "significantly" (93% of A/A pairs alarmed on a loaded 2-vCPU VM;
+        docs/compare-ci.md). The report says so.
 
         --fail-if CONDITION (repeatable):
           CONDITION := METRIC [ "(" KEY ")" ] OP THRESHOLD
@@ -79,10 +95,16 @@ public struct CompareCommand: ParsableCommand {
           bpfan compare base.trc new.trc syscount -L --format markdown
           bpfan compare base.*.trc new.*.trc syscount   (rotated sets: --rotate's
                                                           numbered files of each side)
+          bpfan compare --base 'base-*.trc' --new 'new-*.trc' syscount -L
+                                                        (3 runs per side: tests between runs)
           bpfan compare base.trc new.trc offcputime -m 1000 --folded-diff off.diff
           bpfan compare base.trc new.trc profile -K --top 5
         """)
 
+    @Option(name: .customLong("base"), help: ArgumentHelp("A BASE run (repeatable; a quoted glob expands); with --new instead of the two positional recordings.", valueName: "FILE"))
+    var baseRuns: [String] = []
+    @Option(name: .customLong("new"), help: ArgumentHelp("A NEW run (repeatable; a quoted glob expands).", valueName: "FILE"))
+    var newRuns: [String] = []
     @Option(name: .customLong("fail-if"), help: ArgumentHelp("A threshold whose crossing fails the run (grammar above); repeatable.", valueName: "CONDITION"))
     var failIf: [String] = []
     @Option(name: .customLong("format"), help: ArgumentHelp("text, markdown (a PR comment), json (JSON Lines, schemas/output.schema.json) or junit (a test case per key and threshold).", valueName: "FORMAT"))
@@ -118,12 +140,12 @@ public struct CompareCommand: ParsableCommand {
 
     /// compare's own options taking a value, and its flags: long names only, so a tool's
     /// flags (-D, -L, -p 185) never collide with them.
-    static let valued: Set<String> = ["--fail-if", "--format", "--min-change", "--alpha", "--min-samples", "--intervals", "--bootstrap", "--seed", "--from", "--to", "--folded-diff", "--top"]
+    static let valued: Set<String> = ["--base", "--new", "--fail-if", "--format", "--min-change", "--alpha", "--min-samples", "--intervals", "--bootstrap", "--seed", "--from", "--to", "--folded-diff", "--top"]
     static let flags: Set<String> = ["--allow-different-hosts", "--by-comm", "--help", "-h"]
 
     /// Splits the command line into compare's options and the rest (BASE NEW TOOL flags...).
     static func split(_ args: [String]) throws -> (own: [String], words: [String]) {
-        let s = WrapperArguments.split(args, valued: valued, flags: flags)
+        let s = WrapperArguments.split(RunArguments.attachFollowing(args), valued: valued, flags: flags)
         if let m = s.missingValue { throw CompareUsageError("\(m) needs a value") }
         return (s.own, s.words)
     }
@@ -184,20 +206,12 @@ public struct CompareCommand: ParsableCommand {
     }
 
     func makeRequest(arguments: [String]) throws -> CompareRequest {
-        guard words.count >= 2 else {
-            let missing = ["BASE.trc", "NEW.trc"].dropFirst(words.count).joined(separator: " ")
-            throw CompareUsageError("missing \(missing); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
+        var r: CompareRequest
+        if !baseRuns.isEmpty || !newRuns.isEmpty {
+            r = try RunArguments.request(base: baseRuns, new: newRuns, words: words)
+        } else {
+            r = try positionalRequest()
         }
-        // Either side may be a rotated set: its numbered files, one after another.
-        let base = RecordingPaths.numberedSet(words, at: 0)
-        // `compare base.*.trc syscount`: a set took every file and the tool's name came next.
-        let next = base.count < words.count ? words[base.count] : nil
-        guard let next, !(ComparableTools.named(next) != nil && !RecordingPaths.isFile(next)) else {
-            throw CompareUsageError("missing NEW.trc after the base recording \(RecordingPaths.shown(base.argument)); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
-        }
-        let new = RecordingPaths.numberedSet(words, at: base.count)
-        let rest = words.dropFirst(base.count + new.count)
-        var r = CompareRequest(base: base.argument, new: new.argument, tool: rest.first, toolArguments: Array(rest.dropFirst()))
         r.arguments = arguments
         r.settings.minChange = try Self.percent(minChange, flag: "--min-change")
         guard alpha > 0 && alpha < 1 else { throw CompareUsageError("--alpha \(alpha): must lie between 0 and 1") }
@@ -218,6 +232,24 @@ public struct CompareCommand: ParsableCommand {
         r.top = top
         r.foldedDiff = foldedDiff
         return r
+    }
+
+    /// `BASE.trc NEW.trc [TOOL ...]`, either a rotated set.
+    func positionalRequest() throws -> CompareRequest {
+        guard words.count >= 2 else {
+            let missing = ["BASE.trc", "NEW.trc"].dropFirst(words.count).joined(separator: " ")
+            throw CompareUsageError("missing \(missing); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
+        }
+        // Either side may be a rotated set: its numbered files, one after another.
+        let base = RecordingPaths.numberedSet(words, at: 0)
+        // `compare base.*.trc syscount`: a set took every file and the tool's name came next.
+        let next = base.count < words.count ? words[base.count] : nil
+        guard let next, !(ComparableTools.named(next) != nil && !RecordingPaths.isFile(next)) else {
+            throw CompareUsageError("missing NEW.trc after the base recording \(RecordingPaths.shown(base.argument)); usage: bpfan compare BASE.trc NEW.trc [TOOL [TOOL's flags]]")
+        }
+        let new = RecordingPaths.numberedSet(words, at: base.count)
+        let rest = words.dropFirst(base.count + new.count)
+        return CompareRequest(base: [base.argument], new: [new.argument], tool: rest.first, toolArguments: Array(rest.dropFirst()))
     }
 
     /// `5%`, `5` or `0.5%` as a fraction.

@@ -5,8 +5,10 @@ import TraceReport
 
 /// One `bpfan compare BASE NEW TOOL [TOOL's flags]`, as parsed.
 public struct CompareRequest: Sendable {
-    public var base: String
-    public var new: String
+    /// Each side's recordings: one, or several runs (`--base`/`--new`; at least two each).
+    /// Each is a recording argument (a rotated set's files joined, `RecordingPaths`).
+    public var base: [String]
+    public var new: [String]
     /// nil: the default suite over the families both recordings hold.
     public var tool: String?
     public var toolArguments: [String]
@@ -24,7 +26,7 @@ public struct CompareRequest: Sendable {
     /// The arguments as given, for the JSON header.
     public var arguments: [String] = []
 
-    public init(base: String, new: String, tool: String?, toolArguments: [String]) {
+    public init(base: [String], new: [String], tool: String?, toolArguments: [String]) {
         self.base = base
         self.new = new
         self.tool = tool
@@ -79,22 +81,24 @@ public enum CompareSession {
         if r.foldedDiff != nil && members.first?.tool.stackWeight == nil {
             throw CompareUsageError("--folded-diff: give a stack profile tool (offcputime, profile)")
         }
-        let base = try open(r.base, role: "BASE", r), new = try open(r.new, role: "NEW", r)
+        let base = try r.base.map { try open($0, role: "BASE", r) }, new = try r.new.map { try open($0, role: "NEW", r) }
+        let all = base + new
         // A ring's dropped oldest chunks (or a set's missing first files) shorten that side's span.
-        for (role, rec) in [("BASE", base), ("NEW", new)] {
+        for (role, rec) in base.map({ ("BASE", $0) }) + new.map({ ("NEW", $0) }) {
             if let lost = rec.lostOldestNote { out.warn("bpfan compare: note: \(role) \(rec.path): \(lost)") }
         }
         if r.tool == nil {
             members = try ComparableTools.suite.map { try member($0.tool, $0.arguments) }.filter { m in
-                base.missingTables(m.tool.requiredTables).isEmpty && new.missingTables(m.tool.requiredTables).isEmpty
+                all.allSatisfy { $0.missingTables(m.tool.requiredTables).isEmpty }
             }
             if members.isEmpty {
-                throw CompareUsageError("\(RecordingPaths.shown(r.base)) and \(RecordingPaths.shown(r.new)) hold no family in common that compare's tools read (\(ComparableTools.names.joined(separator: ", ")))")
+                let shown = (r.base + r.new).map(RecordingPaths.shown)
+                throw CompareUsageError("\(shown.dropLast().joined(separator: ", ")) and \(shown.last ?? "") hold no family in common that compare's tools read (\(ComparableTools.names.joined(separator: ", ")))")
             }
             if r.byComm { throw CompareUsageError("--by-comm: give a tool with -P or -L; the default suite is not keyed by pid") }
         }
         for m in members {
-            for rec in [base, new] {
+            for rec in all {
                 let missing = rec.missingTables(m.tool.requiredTables)
                 if !missing.isEmpty {
                     let families = Set(missing.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
@@ -108,18 +112,23 @@ public enum CompareSession {
             var settings = r.settings
             // Rates decide verdicts for the tools that count; for latency tools only when a threshold asks.
             settings.testRates = m.tool.ratesDecide || r.conditions.contains { $0.metric == .rate }
-            var baseSamples = try m.tool.samples(base, bins: settings.intervals), newSamples = try m.tool.samples(new, bins: settings.intervals)
+            var baseSamples = try base.map { try m.tool.samples($0, bins: settings.intervals) }, newSamples = try new.map { try m.tool.samples($0, bins: settings.intervals) }
             if r.byComm {
                 guard ["pid", "tid"].contains(m.tool.keyHeading) else { throw CompareUsageError("--by-comm: \(m.title) is not keyed by pid or tid (give -P or -L)") }
-                baseSamples = baseSamples.keyedByDetail()
-                newSamples = newSamples.keyedByDetail()
+                baseSamples = baseSamples.map { $0.keyedByDetail() }
+                newSamples = newSamples.map { $0.keyedByDetail() }
             }
             if let path = r.foldedDiff {
                 do { try FlameGraphFile.write(StackSamples.differentialFolded(base: baseSamples, new: newSamples), to: path, flag: "--folded-diff") } catch let e as AnalysisError {
                     throw CompareUsageError(e.message)
                 }
             }
-            keys += Comparison.tests(base: baseSamples, new: newSamples, settings: settings, prefix: r.tool == nil ? m.name + ":" : "")
+            let prefix = r.tool == nil ? m.name + ":" : ""
+            if baseSamples.count == 1 && newSamples.count == 1 {
+                keys += Comparison.tests(base: baseSamples[0], new: newSamples[0], settings: settings, prefix: prefix)
+            } else {
+                keys += Comparison.tests(baseRuns: baseSamples, newRuns: newSamples, settings: settings, prefix: prefix)
+            }
             lossFamilies.formUnion(m.tool.lossFamilies)
         }
         let settings = r.settings
@@ -149,8 +158,10 @@ public enum CompareSession {
             reason = "no threshold crossed"
         }
 
-        out.begin(tool: "compare", arguments: r.arguments, recording: new.path, host: new.host?.hostname, kernel: new.host?.kernelRelease,
-                  window: (new.effectiveStart, new.effectiveEnd), clock: new.clock.map(WallClock.init))
+        // The header names NEW (its first run).
+        let shownNew = new[0]
+        out.begin(tool: "compare", arguments: r.arguments, recording: shownNew.path, host: shownNew.host?.hostname, kernel: shownNew.host?.kernelRelease,
+                  window: (shownNew.effectiveStart, shownNew.effectiveEnd), clock: shownNew.clock.map(WallClock.init))
         let single = r.tool == nil ? nil : members[0]
         var report = ComparisonReport(title: single?.title ?? "suite: " + members.map(\.title).joined(separator: ", "),
                                       measured: single.map { m in m.tool.stackWeight.map { "\($0.name) (\($0.unit))" } ?? m.tool.measured ?? "event rates" }, keyHeading: single.map { r.byComm ? "comm" : $0.tool.keyHeading } ?? "tool:key",

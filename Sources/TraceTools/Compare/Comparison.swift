@@ -12,6 +12,8 @@ import TraceStatistics
 ///   the variation between intervals); called the same way; more events per second is
 ///   reported as regressed. Inconclusive when both sides together have fewer than
 ///   --min-samples events.
+/// - With several recordings (runs) per side the tests are between runs instead
+///   (ComparisonBetweenRuns.swift).
 public enum Comparison {
     public static func compare(base: NamedSamples, new: NamedSamples, settings: CompareSettings) -> [KeyComparison] {
         var keys = tests(base: base, new: new, settings: settings)
@@ -40,14 +42,22 @@ public enum Comparison {
     /// Holm over every test of `keys` (distributions and rates of every key), then each
     /// test's verdict.
     public static func decide(_ keys: inout [KeyComparison], _ settings: CompareSettings) {
-        var tested: [(key: Int, rate: Bool, p: Double)] = []
+        enum Test { case distribution, quantile(Int), rate }
+        var tested: [(key: Int, test: Test, p: Double)] = []
         for (i, k) in keys.enumerated() {
-            if let p = k.distribution?.mannWhitney?.p { tested.append((i, false, p)) }
-            if let p = k.rate?.welch?.p { tested.append((i, true, p)) }
+            if let p = k.distribution?.mannWhitney?.p { tested.append((i, .distribution, p)) }
+            for (j, c) in (k.distribution?.changes ?? []).enumerated() {
+                if let p = c.p { tested.append((i, .quantile(j), p)) }
+            }
+            if let p = k.rate?.welch?.p { tested.append((i, .rate, p)) }
         }
         let adjusted = HolmBonferroni.adjust(tested.map(\.p))
         for (t, p) in zip(tested, adjusted) {
-            if t.rate { keys[t.key].rate!.adjustedP = p } else { keys[t.key].distribution!.adjustedP = p }
+            switch t.test {
+            case .distribution: keys[t.key].distribution!.adjustedP = p
+            case .quantile(let j): keys[t.key].distribution!.changes[j].adjustedP = p
+            case .rate: keys[t.key].rate!.adjustedP = p
+            }
         }
         for i in keys.indices {
             if keys[i].distribution != nil { decide(&keys[i].distribution!, settings) }
@@ -85,14 +95,14 @@ public enum Comparison {
         for level in CompareSettings.quantiles {
             let boot = QuantileBootstrap(level: level, sortedBase: b.values, sortedNew: n.values, replicates: settings.replicates,
                                          confidence: 1 - settings.alpha, rng: &rng)
-            test.changes.append(.init(bootstrap: boot, called: called(boot, settings)))
+            test.changes.append(.init(estimate: boot.estimate, called: called(boot.estimate, settings)))
         }
         return test
     }
 
     /// +1 / -1 when a quantile's change is at least --min-change and its interval lies on that
     /// side of zero; a base quantile of 0 has no relative size, and any change from it counts.
-    static func called(_ b: QuantileBootstrap, _ settings: CompareSettings) -> Int {
+    static func called(_ b: QuantileEstimate, _ settings: CompareSettings) -> Int {
         let sign = b.difference > 0 ? 1 : b.difference < 0 ? -1 : 0
         guard sign != 0 else { return 0 }
         if let rel = b.relative, abs(rel) < settings.minChange { return 0 }
@@ -109,7 +119,12 @@ public enum Comparison {
             (s?.bins ?? [UInt64](repeating: 0, count: of.binCount)).map { Double($0) / of.binSeconds }
         }
         let welch = WelchTest(first: rates(b, base), second: rates(n, new), confidence: 1 - settings.alpha)
-        let baseRate = Double(cb) / base.seconds
+        return rateTest(welch, baseRate: Double(cb) / base.seconds)
+    }
+
+    /// A rate test from Welch's test of the two sides' rates, its change made relative to the
+    /// base rate.
+    static func rateTest(_ welch: WelchTest, baseRate: Double) -> KeyComparison.RateTest {
         var test = KeyComparison.RateTest(welch: welch, verdict: .unchanged)
         if baseRate > 0 {
             test.relative = welch.difference / baseRate
@@ -121,11 +136,18 @@ public enum Comparison {
         return test
     }
 
+    /// One recording per side: Mann-Whitney's adjusted p makes the key significant, and a
+    /// called quantile names the change. Between runs each quantile is its own test: a change is
+    /// called only when that test is significant after Holm.
     static func decide(_ t: inout KeyComparison.DistributionTest, _ settings: CompareSettings) {
-        guard let p = t.adjustedP else { return }
+        let betweenRuns = t.mannWhitney == nil
+        if betweenRuns {
+            for j in t.changes.indices where (t.changes[j].adjustedP ?? 1) >= settings.alpha { t.changes[j].called = 0 }
+        }
+        guard let p = betweenRuns ? t.changes.compactMap(\.adjustedP).min() : t.adjustedP else { return }
         let significant = p < settings.alpha
         let up = t.changes.filter { $0.called > 0 }, down = t.changes.filter { $0.called < 0 }
-        func size(_ c: KeyComparison.QuantileChange) -> Double { c.bootstrap.relative ?? .infinity }
+        func size(_ c: KeyComparison.QuantileChange) -> Double { c.estimate.relative ?? .infinity }
         if significant, let worst = up.max(by: { size($0) < size($1) }) {
             t.verdict = .regressed
             t.deciding = worst
@@ -136,6 +158,7 @@ public enum Comparison {
             t.verdict = .unchanged
             t.deciding = t.change(.p50)
         }
+        if betweenRuns { t.adjustedP = t.deciding?.adjustedP }
     }
 
     static func decide(_ t: inout KeyComparison.RateTest, _ settings: CompareSettings) {

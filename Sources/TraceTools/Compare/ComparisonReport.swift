@@ -25,12 +25,17 @@ struct ComparisonReport {
 
     static let percent = TextForm.formatted("%+.1f%%", scale: 0.01)
 
-    func emit(base: Recording, new: Recording, into out: inout ToolOutput) {
+    func emit(base: [Recording], new: [Recording], into out: inout ToolOutput) {
         let per = keyHeading == "all" ? "" : " per \(keyHeading)"
-        out.note("bpfan compare \(title)" + (measured.map { ": \($0)\(per)" } ?? "") + ", BASE vs NEW\n\n")
+        let runs = base.count > 1 || new.count > 1
+        let sides = runs ? "BASE (\(base.count) runs) vs NEW (\(new.count) runs), tested between runs" : "BASE vs NEW"
+        out.note("bpfan compare \(title)" + (measured.map { ": \($0)\(per)" } ?? "") + ", \(sides)\n\n")
         recordings(base: base, new: new, into: &out)
         for p in problems {
             out.row(Self.problemLayout, [.string(p)])
+        }
+        if !runs && keys.contains(where: { $0.distribution?.mannWhitney != nil }) {
+            out.row(Self.noteLayout, [.string(Self.singleRunNote)])
         }
         let withDetails = keys.contains { $0.detail != nil }
         if measured == nil {
@@ -63,7 +68,7 @@ struct ComparisonReport {
         out.header(Self.thresholdLayout)
         for c in checks { out.row(Self.thresholdLayout, [.string(c.condition), .string(c.result.rawValue), .string(c.detail.isEmpty ? "-" : c.detail)]) }
         out.note("\n")
-        out.row(Self.summaryLayout, summary)
+        out.row(Self.summaryLayout(runs: runs), summary(runs: (base.count, new.count)))
         out.row(Self.resultLayout, [Value(Int(status)), .string(reason)])
         testCases(into: &out)
         out.end(name: "bpfan compare")
@@ -80,7 +85,7 @@ struct ComparisonReport {
         for k in keys {
             let name = k.name + (k.detail.map { " (\($0))" } ?? "")
             if let d = k.distribution {
-                let c = d.deciding?.bootstrap
+                let c = d.deciding?.estimate
                 let change = c.map { "\($0.level.name) \(ThresholdCheck.percent($0.relative))" + interval($0.relativeLow, $0.relativeHigh) } ?? ""
                 func shown(_ v: Int64) -> String { k.unit == .ns ? ToolOutput.humanDuration(v, signed: false) : k.unit == .bytes ? "\(v) bytes" : String(v) }
                 let sides = c.map { "\($0.level.name) \(shown($0.base)) -> \(shown($0.new)); " } ?? ""
@@ -115,24 +120,40 @@ struct ComparisonReport {
         for problem in problems { out.testCase(TestCase(suite: title, classname: "recordings", name: "comparable", skipped: "inconclusive: " + problem)) }
     }
 
-    func recordings(base: Recording, new: Recording, into out: inout ToolOutput) {
-        for (role, rec) in [("BASE", base), ("NEW", new)] {
-            out.row(Self.recordingLayout, [.string(role), .string(rec.path), .string(rec.host?.hostname ?? "unknown"),
-                                           .string(rec.host?.kernelRelease ?? "unknown"),
-                                           .double(Double(rec.effectiveEnd - rec.effectiveStart) / 1e9)])
+    func recordings(base: [Recording], new: [Recording], into out: inout ToolOutput) {
+        let layout = Self.recordingLayout(runs: base.count > 1 || new.count > 1)
+        for (role, side) in [("BASE", base), ("NEW", new)] {
+            for (i, rec) in side.enumerated() {
+                out.row(layout, [.string(role), Value(i + 1), .string(rec.path), .string(rec.host?.hostname ?? "unknown"),
+                                 .string(rec.host?.kernelRelease ?? "unknown"),
+                                 .double(Double(rec.effectiveEnd - rec.effectiveStart) / 1e9)])
+            }
         }
     }
 
-    static let recordingLayout: RowLayout = {
+    /// What a latency verdict from one recording per side does not say.
+    static let singleRunNote = "one recording per side: the latency tests take its events as independent, so a shift between two runs of one command "
+        + "(the load of the moment) is called significant; they do not include run-to-run variance. Record 3 or more runs per side "
+        + "and give each with --base / --new to test between runs"
+
+    static let noteLayout: RowLayout = {
+        var l = RowLayout.Builder(.row, "note", header: false)
+        l.add("note", row: "note: %s")
+        l.literal(header: "\n", row: "\n")
+        return l.layout
+    }()
+
+    static func recordingLayout(runs: Bool) -> RowLayout {
         var l = RowLayout.Builder(.row, "recording", header: false)
         l.add("role", row: "%-4s ")
+        l.add("run", row: "run %d ", shown: runs)
         l.add("recording", row: "%s: ")
         l.add("host", row: "host %s, ")
         l.add("kernel", row: "Linux %s, ")
         l.add("seconds", row: "%.3f s")
         l.literal(header: "\n", row: "\n")
         return l.layout
-    }()
+    }
 
     static let problemLayout: RowLayout = {
         var l = RowLayout.Builder(.row, "problem", header: false)
@@ -202,13 +223,13 @@ struct ComparisonReport {
         for i in 0..<3 { v += [amount(k.base.quantiles?[i]), amount(k.new.quantiles?[i])] }
         v += [amount(k.base.max), amount(k.new.max)]
         let d = k.distribution
-        let c = d?.deciding?.bootstrap
+        let c = d?.deciding?.estimate
         v += [.string(c?.level.name ?? "-"), amount(c?.difference), Self.real(c?.relative), Self.range(c?.relativeLow, c?.relativeHigh),
               Self.real(c?.relativeLow), Self.real(c?.relativeHigh), c.map { amount(Int64($0.differenceLow.rounded())) } ?? .null,
               c.map { amount(Int64($0.differenceHigh.rounded())) } ?? .null,
-              Self.real(d?.adjustedP), Self.real(d?.mannWhitney?.p), Self.real(d?.mannWhitney?.u)]
+              Self.real(d?.adjustedP), Self.real(d?.p), Self.real(d?.mannWhitney?.u)]
         for level in CompareSettings.quantiles {
-            let b = d?.change(level)?.bootstrap
+            let b = d?.change(level)?.estimate
             v += [amount(b?.difference), Self.real(b?.relative), Self.real(b?.relativeLow), Self.real(b?.relativeHigh)]
         }
         v += [.string(d?.verdict.word ?? "-"), Self.reason(d?.verdict)]
@@ -286,7 +307,7 @@ struct ComparisonReport {
 
     /// A latency test's row: the deciding quantile of each side, in us.
     func suiteRow(_ k: KeyComparison, distribution d: KeyComparison.DistributionTest) -> [Value] {
-        let c = d.deciding?.bootstrap
+        let c = d.deciding?.estimate
         return [.string(k.name), "latency", .uint(k.base.count), .uint(k.new.count), .string(c.map { $0.level.name + " us" } ?? "-"),
                 Self.real(c.map { Double($0.base) / 1e3 }), Self.real(c.map { Double($0.new) / 1e3 }), "us",
                 Self.real(c?.relative), Self.range(c?.relativeLow, c?.relativeHigh), Self.real(c?.relativeLow), Self.real(c?.relativeHigh),
@@ -309,7 +330,7 @@ struct ComparisonReport {
         return l.layout
     }()
 
-    var summary: [Value] {
+    func summary(runs: (base: Int, new: Int)) -> [Value] {
         var regressed = 0, improved = 0, unchanged = 0, inconclusive = 0
         for v in keys.flatMap({ [$0.distribution?.verdict, $0.rate?.verdict].compactMap { $0 } }) {
             switch v {
@@ -320,10 +341,12 @@ struct ComparisonReport {
             }
         }
         return [Value(regressed), Value(improved), Value(unchanged), Value(inconclusive), Value(regressed + improved + unchanged),
-                .double(settings.alpha), .double(settings.minChange), Value(settings.replicates), .uint(settings.seed)]
+                .double(settings.alpha), .double(settings.minChange), Value(settings.replicates), .uint(settings.seed),
+                Value(runs.base), Value(runs.new)]
     }
 
-    static let summaryLayout: RowLayout = {
+    /// Between runs no bootstrap is drawn: the text names the runs instead.
+    static func summaryLayout(runs: Bool) -> RowLayout {
         var l = RowLayout.Builder(.row, "summary", header: false)
         l.add("regressed", row: "%d regressed, ")
         l.add("improved", row: "%d improved, ")
@@ -331,12 +354,14 @@ struct ComparisonReport {
         l.add("inconclusive", row: "%d inconclusive; ")
         l.add("tests", row: "%d tests, Holm-Bonferroni at alpha ")
         l.add("alpha", row: "%g, ")
-        l.add("min_change", .formatted("%g", scale: 0.01), row: "min change %s%%, ")
-        l.add("bootstrap_replicates", row: "bootstrap %d, ")
-        l.add("seed", row: "seed %llu")
+        l.add("min_change", .formatted("%g", scale: 0.01), row: runs ? "min change %s%%; " : "min change %s%%, ")
+        l.add("bootstrap_replicates", row: "bootstrap %d, ", shown: !runs)
+        l.add("seed", row: "seed %llu", shown: !runs)
+        l.add("base_runs", row: "Student's t between %d BASE ", shown: runs)
+        l.add("new_runs", row: "and %d NEW runs", shown: runs)
         l.literal(header: "\n", row: "\n")
         return l.layout
-    }()
+    }
 
     static let resultLayout: RowLayout = {
         var l = RowLayout.Builder(.row, "result", header: false)

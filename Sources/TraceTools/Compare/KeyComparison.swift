@@ -4,30 +4,42 @@ import TraceStatistics
 public struct KeyComparison: Sendable {
     /// One recording's figures for the key.
     public struct Side: Sendable {
+        /// Over several runs: the total.
         public var count: UInt64
-        /// Events per second of the analysed window.
+        /// Events per second of the analysed window (over several runs: the mean of theirs).
         public var rate: Double
         /// p50, p90, p99 (`CompareSettings.quantiles`) and the max, in ns; nil when the tool's
-        /// events carry no values or the key has none here.
+        /// events carry no values or the key has none here. Over several runs: the mean of the
+        /// runs' quantiles (those the key has values in), and the largest max.
         public var quantiles: [Int64]?
         public var max: Int64?
     }
 
-    /// A quantile's change, estimated by the bootstrap.
+    /// A quantile's change: bootstrapped from one recording per side, or tested between runs.
     public struct QuantileChange: Sendable {
-        public var bootstrap: QuantileBootstrap
+        public var estimate: QuantileEstimate
         /// +1 / -1 when the change is called up / down: its relative size is at least
-        /// --min-change and its interval excludes no change on that side; 0 otherwise.
+        /// --min-change and its interval excludes no change on that side (between runs: and its
+        /// own test is significant after Holm); 0 otherwise.
         public var called: Int
-        public var level: QuantileLevel { bootstrap.level }
+        /// Between runs, the quantile's own test (Welch's t on the runs' quantiles): its p, and
+        /// after Holm. Nil for one recording per side, where Mann-Whitney tests the key.
+        public var p: Double? = nil
+        public var adjustedP: Double? = nil
+        public var level: QuantileLevel { estimate.level }
     }
 
-    /// The test of the distributions: Mann-Whitney U on the raw values, the quantiles' changes.
+    /// The test of the distributions: with one recording per side, Mann-Whitney U on the raw
+    /// values and the quantiles' bootstrapped changes; with several, a test per quantile
+    /// between runs (`QuantileChange.p`).
     public struct DistributionTest: Sendable {
         public var mannWhitney: MannWhitney?
         public var changes: [QuantileChange] = []
-        /// Mann-Whitney's p after Holm over every test of the comparison.
+        /// After Holm over every test of the comparison: Mann-Whitney's p; between runs, the
+        /// deciding quantile's.
         public var adjustedP: Double?
+        /// The raw p behind `adjustedP`.
+        public var p: Double? { mannWhitney?.p ?? deciding?.p }
         public var verdict: Verdict
         /// The change the verdict rests on: the called one that moved most, else p50's.
         public var deciding: QuantileChange?
@@ -56,4 +68,6 @@ public struct KeyComparison: Sendable {
     public var new: Side
     public var distribution: DistributionTest?
     public var rate: RateTest?
+    /// Whether the tests are between runs (several recordings per side).
+    public var betweenRuns = false
 }

@@ -41,13 +41,18 @@ enum StackSamples {
     /// (`stack base new`, a line per stack of either): NEW's weights as recorded, BASE's scaled
     /// to NEW's duration (difffolded.pl -n scales to NEW's total instead; by duration, a
     /// stack that grew does not make every other one look as if it shrank). Integers, as -n
-    /// writes them; stacks in byte order.
-    static func differentialFolded(base: NamedSamples, new: NamedSamples) -> String {
-        let scale = new.seconds / base.seconds
+    /// writes them; stacks in byte order. Several runs per side are summed, over their summed
+    /// durations.
+    static func differentialFolded(base: [NamedSamples], new: [NamedSamples]) -> String {
+        func seconds(_ runs: [NamedSamples]) -> Double { runs.reduce(0) { $0 + $1.seconds } }
+        func count(_ runs: [NamedSamples], _ name: String) -> UInt64 { runs.reduce(0) { $0 + ($1.series[name]?.count ?? 0) } }
+        let scale = seconds(new) / seconds(base)
+        var names = Set<String>()
+        for run in base + new { names.formUnion(run.series.keys) }
         var text = ""
-        for name in Set(base.series.keys).union(new.series.keys).sorted() {
-            let b = Double(base.series[name]?.count ?? 0) * scale
-            text += "\(name) \(UInt64(b.rounded())) \(new.series[name]?.count ?? 0)\n"
+        for name in names.sorted() {
+            let b = Double(count(base, name)) * scale
+            text += "\(name) \(UInt64(b.rounded())) \(count(new, name))\n"
         }
         return text
     }

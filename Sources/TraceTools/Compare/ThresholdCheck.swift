@@ -23,7 +23,7 @@ public struct ThresholdCheck: Sendable {
         for k in keys {
             if let d = k.distribution {
                 if case .inconclusive = d.verdict {} else { decided += 1 }
-                if d.verdict == .regressed, let c = d.deciding { crossed.append("\(k.name): \(c.level.name) \(percent(c.bootstrap.relative))") }
+                if d.verdict == .regressed, let c = d.deciding { crossed.append("\(k.name): \(c.level.name) \(percent(c.estimate.relative))") }
             }
             if let r = k.rate {
                 if case .inconclusive = r.verdict {} else { decided += 1 }
@@ -78,8 +78,9 @@ public struct ThresholdCheck: Sendable {
             }
             guard let level = c.metric.level, let d = k.distribution else { return .undecided("no distribution tested") }
             if case .inconclusive(let why) = d.verdict { return .undecided(why) }
-            guard let p = d.adjustedP, p < alpha, let change = d.change(level) else { return .clear }
-            let rel = change.bootstrap.relative ?? (change.bootstrap.difference > 0 ? Double.infinity : -Double.infinity)
+            // Between runs each quantile has its own test; else Mann-Whitney's is the key's.
+            guard let change = d.change(level), let p = change.adjustedP ?? d.adjustedP, p < alpha else { return .clear }
+            let rel = change.estimate.relative ?? (change.estimate.difference > 0 ? Double.infinity : -Double.infinity)
             let crossed = c.above ? change.called > 0 && rel > limit : change.called < 0 && rel < limit
             return crossed ? .crossed("\(level.name) \(percent(rel))") : .clear
         case .duration(let bound):
