@@ -36,6 +36,10 @@ public struct UserSymbols: Sendable {
     /// lived child gets named frames when it exits before its own maps are read.
     var forks: [Int64: [(ts: Int64, parent: Int64)]] = [:]
     var images: [String: Image] = [:]
+    /// JIT code by pid, from `perf_map/<pid>` (perf's /tmp/perf-<pid>.map): names addresses
+    /// that no file-backed mapping holds. Sorted by start; a range listed again (code the
+    /// runtime replaced) keeps its last name.
+    var perfMaps: [Int64: [(start: UInt64, size: UInt64, name: String)]] = [:]
 
     /// Nil when the recording carries no process maps (no stacks family, or an older recorder).
     /// With `pids`, only those processes' maps (and their fork ancestors', which a child that
@@ -80,6 +84,11 @@ public struct UserSymbols: Sendable {
                 for r in 0..<b.count where ret[r] == 0 && wanted?.contains(pid[r]) != false { s.execs[pid[r], default: []].append(ts[r]) }
             }
             for pid in s.execs.keys { s.execs[pid]!.sort() }
+        }
+        for name in rec.file.metadataNames where name.hasPrefix(MetadataName.perfMapPrefix) {
+            guard let pid = Int64(name.dropFirst(MetadataName.perfMapPrefix.count)), wanted?.contains(pid) != false,
+                  let bytes = try rec.file.metadata(named: name) else { continue }
+            s.perfMaps[pid] = parsePerfMap(bytes)
         }
         let mapped = Set(s.maps.values.joined().flatMap { $0.mappings.map(\.buildID) })
         for name in rec.file.metadataNames where name.hasPrefix(MetadataName.elfSymbolsPrefix) {
@@ -149,6 +158,54 @@ public struct UserSymbols: Sendable {
         return image
     }
 
+    /// perf's map lines, `START SIZE name` (hex, `0x` accepted; the name may hold spaces).
+    /// Lines that do not parse are skipped, as perf skips them.
+    static func parsePerfMap(_ bytes: [UInt8]) -> [(start: UInt64, size: UInt64, name: String)] {
+        var byStart: [UInt64: (size: UInt64, name: String)] = [:]
+        for line in bytes.split(separator: 0x0a) {
+            let fields = line.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
+            guard fields.count == 3, let start = perfMapHex(fields[0]), let size = perfMapHex(fields[1]), size > 0 else { continue }
+            var name = String(decoding: fields[2], as: UTF8.self)
+            if name.hasSuffix("\r") { name.removeLast() }
+            byStart[start] = (size, name)
+        }
+        return byStart.map { ($0.key, $0.value.size, $0.value.name) }.sorted { $0.start < $1.start }
+    }
+
+    private static func perfMapHex(_ field: ArraySlice<UInt8>) -> UInt64? {
+        var digits = field
+        if digits.count > 2, digits.first == 0x30, digits.dropFirst().first == 0x78 || digits.dropFirst().first == 0x58 { digits = digits.dropFirst(2) }
+        return UInt64(String(decoding: digits, as: UTF8.self), radix: 16)
+    }
+
+    /// The JIT symbol of `pid`'s perf map containing `address`.
+    func jitSymbol(pid: Int64, address: UInt64) -> (name: String, offset: UInt64)? {
+        guard let entries = perfMaps[pid] else { return nil }
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].start <= address { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, case let e = entries[lo - 1], address - e.start < e.size else { return nil }
+        return (e.name, address - e.start)
+    }
+
+    /// Whether `address` is code a runtime generated (named from its perf map): the flame
+    /// graphs' JIT frames.
+    public func isJIT(pid: Int64, address: UInt64, at ts: Int64) -> Bool {
+        perfMaps[pid] != nil && fileMapping(pid: pid, address: address, at: ts) == nil && jitSymbol(pid: pid, address: address) != nil
+    }
+
+    /// The indices of `addresses` (one stack's user frames) that are JIT code.
+    public func jitFrames(pid: Int64, addresses: [UInt64], at ts: Int64) -> Set<Int> {
+        guard perfMaps[pid] != nil else { return [] }
+        return Set(addresses.indices.filter { isJIT(pid: pid, address: addresses[$0], at: ts) })
+    }
+
+    private func fileMapping(pid: Int64, address: UInt64, at ts: Int64) -> Mapping? {
+        snapshot(pid: pid, at: ts)?.mappings.first { address >= $0.start && address < $0.end }
+    }
+
     /// The maps of `pid` read in the exec generation that contains time `ts`: between the last
     /// exec at or before `ts` and the next one. Nil when none was read then.
     func snapshot(pid: Int64, at ts: Int64, depth: Int = 0) -> Snapshot? {
@@ -171,14 +228,17 @@ public struct UserSymbols: Sendable {
     public func name(pid: Int64, address: UInt64, at ts: Int64) -> String? { symbol(pid: pid, address: address, at: ts)?.name }
 
     /// The name of the file mapped at `address` in process `pid` at time `ts` (bcc's module).
+    /// JIT code is perf's `perf-<pid>.map`.
     public func module(pid: Int64, address: UInt64, at ts: Int64) -> String? {
-        snapshot(pid: pid, at: ts)?.mappings.first { address >= $0.start && address < $0.end }?.module
+        if let m = fileMapping(pid: pid, address: address, at: ts) { return m.module }
+        return jitSymbol(pid: pid, address: address) != nil ? "perf-\(pid).map" : nil
     }
 
     /// The function containing `address` and how far into it `address` is (bcc's `-s` offsets).
+    /// Addresses outside every file-backed mapping (anonymous code) are named from the perf map.
     public func symbol(pid: Int64, address: UInt64, at ts: Int64) -> (name: String, offset: UInt64)? {
-        guard let m = snapshot(pid: pid, at: ts)?.mappings.first(where: { address >= $0.start && address < $0.end }),
-              let image = images[m.buildID] else { return nil }
+        guard let m = fileMapping(pid: pid, address: address, at: ts) else { return jitSymbol(pid: pid, address: address) }
+        guard let image = images[m.buildID] else { return nil }
         let fileOffset = address - m.start + m.offset
         guard let seg = image.loads.first(where: { fileOffset >= $0.offset && fileOffset < $0.offset + $0.size }) else { return nil }
         let vaddr = fileOffset - seg.offset + seg.vaddr

@@ -28,6 +28,9 @@ public enum MetadataName {
     public static let tracepointCatalog = "tracepoint_catalog"
     /// Prefix of per-binary symbol tables: `elf_symbols/<build-id hex>`.
     public static let elfSymbolsPrefix = "elf_symbols/"
+    /// Prefix of JIT symbol maps: `perf_map/<pid>`, the text of the process's
+    /// /tmp/perf-<pid>.map (`START SIZE name` lines, hex) read when it exited or at stop.
+    public static let perfMapPrefix = "perf_map/"
 }
 
 /// The machine a recording was made on.

@@ -9,11 +9,17 @@ import Glibc
 ///     path <path as mapped>
 ///     build_id <hex>
 ///     load <p_offset hex> <p_vaddr hex> <p_filesz hex>      (each executable PT_LOAD)
+///     debug_file <path>                                      (when the symbols came from one)
 ///     sym <st_value hex> <st_size hex> <name>                (STT_FUNC, .symtab else .dynsym)
 ///
 /// A user address `a` in a process_maps row (start, offset) is at file offset
 /// `a - start + offset`; the `load` line containing it gives `vaddr = fileoff - p_offset + p_vaddr`,
 /// which is what `sym` values are.
+///
+/// A stripped file's `.symtab` is looked for in its separate debug file, as gdb and perf do
+/// (`DebugFile`). A debug file's code sections are NOBITS, but its symbol values are the same
+/// vaddrs, so the `load` lines stay the mapped file's. Readers skip lines they do not know, so
+/// `debug_file` needs no new version.
 struct ElfSymbols {
     var path: String
     var buildID: [UInt8]
@@ -26,10 +32,13 @@ struct ElfSymbols {
         withElf(path) { elf in findBuildID(elf) } ?? nil
     }
 
-    static func read(path: String) -> ElfSymbols? {
+    /// `path` is where the file is read: `root` (the process's /proc/<pid>/root) and the path
+    /// as mapped. Debug files are looked for under the same root.
+    static func read(path: String, root: String = "") -> ElfSymbols? {
         withElf(path) { elf -> ElfSymbols? in
             guard let id = findBuildID(elf) else { return nil }
-            var out = "# bpfrec elf_symbols 1\npath \(path)\nbuild_id \(hex(id))\n"
+            let mapped = String(path.dropFirst(root.count))
+            var out = "# bpfrec elf_symbols 1\npath \(mapped)\nbuild_id \(hex(id))\n"
             var phnum = 0
             if elf_getphdrnum(elf, &phnum) == 0 {
                 for i in 0..<phnum {
@@ -38,42 +47,84 @@ struct ElfSymbols {
                     out += "load \(String(ph.p_offset, radix: 16)) \(String(ph.p_vaddr, radix: 16)) \(String(ph.p_filesz, radix: 16))\n"
                 }
             }
-            // Prefer the full symbol table; stripped binaries only have the dynamic one.
-            var symtab: OpaquePointer?, dynsym: OpaquePointer?
-            var scn = elf_nextscn(elf, nil)
-            while let s = scn {
-                var sh = GElf_Shdr()
-                if gelf_getshdr(s, &sh) != nil {
-                    if sh.sh_type == SHT_SYMTAB { symtab = s }
-                    if sh.sh_type == SHT_DYNSYM { dynsym = s }
-                }
-                scn = elf_nextscn(elf, s)
-            }
             // Built as bytes: large binaries have 100k+ symbols.
             var text = Array(out.utf8)
-            if let s = symtab ?? dynsym {
-                var sh = GElf_Shdr()
-                gelf_getshdr(s, &sh)
-                if let data = elf_getdata(s, nil), sh.sh_entsize > 0 {
-                    let count = Int(sh.sh_size / sh.sh_entsize)
-                    text.reserveCapacity(text.count + count * 40)
-                    for i in 0..<count {
-                        var sym = GElf_Sym()
-                        guard gelf_getsym(data, Int32(i), &sym) != nil else { continue }
-                        guard sym.st_info & 0xf == UInt8(STT_FUNC), sym.st_value != 0,
-                              let name = elf_strptr(elf, Int(sh.sh_link), Int(sym.st_name)) else { continue }
-                        text.append(contentsOf: [0x73, 0x79, 0x6d, 0x20]) // "sym "
-                        appendHex(sym.st_value, to: &text)
-                        text.append(0x20)
-                        appendHex(sym.st_size, to: &text)
-                        text.append(0x20)
-                        text.append(contentsOf: UnsafeRawBufferPointer(start: name, count: strlen(name)))
-                        text.append(0x0a)
-                    }
-                }
-            }
+            appendSymbols(elf, mapped: mapped, root: root, buildID: id, to: &text)
             return ElfSymbols(path: path, buildID: id, text: text)
         } ?? nil
+    }
+
+    /// The full symbol table when the file has one, else its debug file's and then the dynamic
+    /// one, else the dynamic one alone (all that a stripped file keeps). With a debug file, the
+    /// dynamic symbols go last so that at an address both name, the exported name is the one
+    /// used, as before (readers take the last of equal addresses); the debug file adds what
+    /// the dynamic table lacks (static functions), and its duplicates are left out.
+    private static func appendSymbols(_ elf: OpaquePointer, mapped: String, root: String, buildID: [UInt8], to text: inout [UInt8]) {
+        let found = sections(elf)
+        if let symtab = found.symtab { return appendFunctions(elf, symtab, to: &text) }
+        var exported: Set<UInt64> = []
+        if let dynsym = found.dynsym { forEachFunction(elf, dynsym) { sym, _ in exported.insert(sym.st_value) } }
+        for candidate in DebugFile.candidates(mapped: mapped, buildID: buildID, link: found.link) {
+            let file = root + candidate.path
+            let used = withElf(file) { debug -> Bool in
+                // A debug file keeps its binary's build-id note: one found by name with another
+                // build-id (or, by debuglink, another CRC) belongs to another build.
+                if let other = findBuildID(debug), other != buildID { return false }
+                guard let symtab = sections(debug).symtab else { return false }
+                if let crc = candidate.crc, DebugFile.crc32(path: file) != crc { return false }
+                text += Array("debug_file \(candidate.path)\n".utf8)
+                appendFunctions(debug, symtab, skipping: exported, to: &text)
+                return true
+            }
+            if used == true { break }
+        }
+        if let dynsym = found.dynsym { appendFunctions(elf, dynsym, to: &text) }
+    }
+
+    private static func sections(_ elf: OpaquePointer) -> (symtab: OpaquePointer?, dynsym: OpaquePointer?, link: DebugFile.Link?) {
+        var symtab: OpaquePointer?, dynsym: OpaquePointer?
+        var link: DebugFile.Link?
+        var names = 0
+        let haveNames = elf_getshdrstrndx(elf, &names) == 0
+        var scn = elf_nextscn(elf, nil)
+        while let s = scn {
+            defer { scn = elf_nextscn(elf, s) }
+            var sh = GElf_Shdr()
+            guard gelf_getshdr(s, &sh) != nil else { continue }
+            if sh.sh_type == SHT_SYMTAB { symtab = s }
+            if sh.sh_type == SHT_DYNSYM { dynsym = s }
+            if haveNames, sh.sh_type == SHT_PROGBITS, let n = elf_strptr(elf, names, Int(sh.sh_name)), strcmp(n, ".gnu_debuglink") == 0,
+               let data = elf_getdata(s, nil), let buf = data.pointee.d_buf {
+                link = DebugFile.Link(UnsafeRawBufferPointer(start: buf, count: Int(data.pointee.d_size)))
+            }
+        }
+        return (symtab, dynsym, link)
+    }
+
+    private static func appendFunctions(_ elf: OpaquePointer, _ scn: OpaquePointer, skipping: Set<UInt64> = [], to text: inout [UInt8]) {
+        forEachFunction(elf, scn) { sym, name in
+            guard !skipping.contains(sym.st_value) else { return }
+            text.append(contentsOf: [0x73, 0x79, 0x6d, 0x20]) // "sym "
+            appendHex(sym.st_value, to: &text)
+            text.append(0x20)
+            appendHex(sym.st_size, to: &text)
+            text.append(0x20)
+            text.append(contentsOf: UnsafeRawBufferPointer(start: name, count: strlen(name)))
+            text.append(0x0a)
+        }
+    }
+
+    /// Each STT_FUNC symbol with an address, and its name.
+    private static func forEachFunction(_ elf: OpaquePointer, _ scn: OpaquePointer, _ body: (GElf_Sym, UnsafeMutablePointer<CChar>) -> Void) {
+        var sh = GElf_Shdr()
+        guard gelf_getshdr(scn, &sh) != nil, let data = elf_getdata(scn, nil), sh.sh_entsize > 0 else { return }
+        for i in 0..<Int(sh.sh_size / sh.sh_entsize) {
+            var sym = GElf_Sym()
+            guard gelf_getsym(data, Int32(i), &sym) != nil else { continue }
+            guard sym.st_info & 0xf == UInt8(STT_FUNC), sym.st_value != 0,
+                  let name = elf_strptr(elf, Int(sh.sh_link), Int(sym.st_name)) else { continue }
+            body(sym, name)
+        }
     }
 
     private static func withElf<T>(_ path: String, _ body: (OpaquePointer) -> T) -> T? {

@@ -28,6 +28,7 @@ final class ProcessMaps {
     func record(pids: [UInt32], at ts: UInt64, into buffer: inout TableBuffer) {
         for pid in pids where seen.insert(pid).inserted && pid != 0 {
             guard let text = readFileText("/proc/\(pid)/maps") else { continue }
+            let sameRoot = Self.sharesOurRoot(pid)
             for line in text.split(separator: "\n") {
                 // start-end perms offset dev inode path
                 let f = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
@@ -38,7 +39,8 @@ final class ProcessMaps {
                 guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
                       let offset = UInt64(f[2], radix: 16) else { continue }
                 // The process may live in another mount namespace: read the file through its root.
-                let file = "/proc/\(pid)/root\(path)"
+                let root = "/proc/\(pid)/root"
+                let file = root + path
                 let id = buildIDs[path] ?? (ElfSymbols.buildID(path: file) ?? [])
                 buildIDs[path] = id
                 buffer.append(row: [.u64(ts), .int(Int64(pid)), .u64(start), .u64(end), .u64(offset), .string(path), .bytes(id)])
@@ -46,12 +48,21 @@ final class ProcessMaps {
                     let pending = self.pending
                     symbolQueue.async {
                         guard !pending.pastDeadline() else { return pending.skip() }
-                        guard let syms = ElfSymbols.read(path: file) else { return }
+                        // Extraction runs behind the drain and the process may be gone by then:
+                        // one that saw our root has the same files under our /.
+                        guard let syms = ElfSymbols.read(path: file, root: root) ?? (sameRoot ? ElfSymbols.read(path: path) : nil),
+                              syms.buildID == id else { return }
                         pending.push(syms)
                     }
                 }
             }
         }
+    }
+
+    /// Whether the process's root directory is ours (same mount namespace view of /).
+    static func sharesOurRoot(_ pid: UInt32) -> Bool {
+        var theirs = stat(), ours = stat()
+        return stat("/proc/\(pid)/root", &theirs) == 0 && stat("/", &ours) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino
     }
 
     /// Writes one pending symbol table if the writer has nothing else to do.

@@ -40,6 +40,10 @@ final class RecordDecoder {
         /// For process_exec: offset of pid. An exec replaces the memory maps, so they are read
         /// again the next time the process shows up in a user stack.
         var execPid = -1
+        /// For process_exit: offsets of pid and group_dead. A JIT runtime's perf map is read
+        /// when its process is gone (it grows until then).
+        var exitPid = -1
+        var exitGroupDead = -1
     }
 
     struct TableInfo {
@@ -61,6 +65,8 @@ final class RecordDecoder {
     private var userStackPids: Set<UInt32> = []
     /// Processes that exec'd since the last `takeExecPids()`.
     private var execPids: Set<UInt32> = []
+    /// Processes whose last thread exited since the last `takeExitPids()`.
+    private var exitPids: Set<UInt32> = []
 
     /// `tableIDs` maps each recorded BPF table's name to its id in the writer; `generic` are the
     /// tracepoints recorded with -e and their tables' ids.
@@ -96,6 +102,11 @@ final class RecordDecoder {
             if layout.table == "process_exec", let p = schema.columnIndex("pid"),
                let pf = layout.fields.first(where: { $0.column == p }) {
                 slot.execPid = pf.offset
+            }
+            if layout.table == "process_exit", let p = schema.columnIndex("pid"), let g = schema.columnIndex("group_dead"),
+               let pf = layout.fields.first(where: { $0.column == p }), let gf = layout.fields.first(where: { $0.column == g }) {
+                slot.exitPid = pf.offset
+                slot.exitGroupDead = gf.offset
             }
             slotByKind[Int(layout.kind)] = built.count
             built.append(slot)
@@ -185,6 +196,9 @@ final class RecordDecoder {
         if slot.pointee.execPid >= 0 {
             execPids.insert((base + slot.pointee.execPid).loadUnaligned(as: UInt32.self))
         }
+        if slot.pointee.exitPid >= 0, (base + slot.pointee.exitGroupDead).load(as: UInt8.self) != 0 {
+            exitPids.insert((base + slot.pointee.exitPid).loadUnaligned(as: UInt32.self))
+        }
         return true
     }
 
@@ -213,6 +227,11 @@ final class RecordDecoder {
     func takeExecPids() -> [UInt32] {
         defer { execPids.removeAll(keepingCapacity: true) }
         return Array(execPids)
+    }
+
+    func takeExitPids() -> [UInt32] {
+        defer { exitPids.removeAll(keepingCapacity: true) }
+        return Array(exitPids)
     }
 
     /// Bytes of the current comm before the stacks of a generic record with stacks.

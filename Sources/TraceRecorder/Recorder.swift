@@ -219,6 +219,7 @@ public enum Recorder {
         var lostRows = buffer("lost_events")
         var mapsRows = buffer("process_maps")
         let processMaps = ProcessMaps(pipeline: pipeline)
+        let perfMaps = PerfMaps(pipeline: pipeline)
         let flushNs = UInt64(o.flushIntervalMs) * 1_000_000
         let deadline = o.duration.map { startTime + UInt64($0 * 1e9) }
         let stallUntil = startTime + UInt64(o.stallDrainMs) * 1_000_000
@@ -273,7 +274,10 @@ public enum Recorder {
             behind = drain.drain(now: now)
             // Maps are read as soon as a process shows up in a user stack: it may exit soon.
             processMaps.forget(pids: decoder.takeExecPids())
-            processMaps.record(pids: decoder.takeUserStackPids(), at: now, into: &mapsRows)
+            let stackPids = decoder.takeUserStackPids()
+            processMaps.record(pids: stackPids, at: now, into: &mapsRows)
+            perfMaps.track(pids: stackPids)
+            perfMaps.exited(pids: decoder.takeExitPids(), warn: warn)
             for c in decoder.take(where: { rows, first in rows >= o.chunkRows || now &- first >= flushNs }) {
                 pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
             }
@@ -310,7 +314,11 @@ public enum Recorder {
         let stopTime = HostMetadata.monotonic()
         drain.drainAll(now: stopTime)
         processMaps.forget(pids: decoder.takeExecPids())
-        processMaps.record(pids: decoder.takeUserStackPids(), at: stopTime, into: &mapsRows)
+        let stackPids = decoder.takeUserStackPids()
+        processMaps.record(pids: stackPids, at: stopTime, into: &mapsRows)
+        perfMaps.track(pids: stackPids)
+        perfMaps.exited(pids: decoder.takeExitPids(), warn: warn)
+        perfMaps.finish(warn: warn)
         if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
         let skippedSymbols = processMaps.finish(grace: o.symbolGraceSeconds)
         if skippedSymbols > 0 {

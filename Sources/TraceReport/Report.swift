@@ -287,6 +287,9 @@ public struct StackItem: Sendable {
     /// The frame the folded form puts under the stack (the task's name), whichever style the
     /// text uses: a flame graph's first frame above "all". Nil or empty: none.
     public var root: String?
+    /// Indices into `user` of frames that are JIT code (named from a perf map): a flame graph
+    /// draws them in the JIT colour. The text forms do not show it.
+    public var jitUser: Set<Int> = []
 
     public init(labels: [(String, Value)], kernel: [String]?, user: [String]?, value: Value, unit: Unit, style: Style, root: String? = nil) {
         self.labels = labels

@@ -74,3 +74,39 @@ import TraceFormat
     #expect(one.name(pid: 200, address: 0x601010, at: 20) == nil)
     #expect(all.name(pid: 200, address: 0x601010, at: 20) == "app_main")
 }
+
+/// JIT code: addresses that no file-backed mapping holds are named from the pid's perf map
+/// (perf's `START SIZE name`, hex with or without 0x, names with spaces); a range listed
+/// again keeps its last name; an address in a mapped file is never named from the map.
+@Test func perfMapNamesAnonymousCode() throws {
+    let s = SyntheticRecording()
+    func ns(_ t: Double) -> ColumnValue { .u64(UInt64(t * 1e9)) }
+    s.add("process_maps", ["ts": ns(0.01), "pid": 100, "start": 0x400000, "end": 0x500000, "offset": 0,
+                           "path": "/usr/bin/node", "build_id": .bytes([0xaa])])
+    s.metadata[MetadataName.elfSymbolsPrefix + "aa"] = Array("load 0 400000 100000\nsym 401000 100 main\n".utf8)
+    s.metadata[MetadataName.perfMapPrefix + "100"] = Array("""
+        7f0000001000 40 LazyCompile:*fib app.js:1
+        0x7f0000002000 0x20 old_stub
+        7f0000002000 10 new_stub
+        not a line
+        400000 1000 shadowed_by_the_file
+        7f0000003000 0 empty\n
+        """.utf8)
+    let syms = try #require(try UserSymbols.load(try Recording(path: try s.write())))
+    let t: Int64 = 20_000_000
+    #expect(syms.name(pid: 100, address: 0x7f00_0000_1000, at: t) == "LazyCompile:*fib app.js:1")
+    #expect(syms.symbol(pid: 100, address: 0x7f00_0000_103f, at: t).map { $0.offset } == 0x3f)
+    #expect(syms.name(pid: 100, address: 0x7f00_0000_1040, at: t) == nil)
+    #expect(syms.name(pid: 100, address: 0x7f00_0000_2008, at: t) == "new_stub")
+    #expect(syms.name(pid: 100, address: 0x7f00_0000_2010, at: t) == nil)
+    #expect(syms.name(pid: 100, address: 0x7f00_0000_3000, at: t) == nil)
+    #expect(syms.name(pid: 100, address: 0x401010, at: t) == "main")
+    #expect(syms.name(pid: 100, address: 0x400010, at: t) == nil)
+    #expect(syms.module(pid: 100, address: 0x7f00_0000_1000, at: t) == "perf-100.map")
+    #expect(syms.module(pid: 100, address: 0x401010, at: t) == "node")
+    #expect(syms.jitFrames(pid: 100, addresses: [0x7f00_0000_1000, 0x401010, 0x7f00_0000_2000], at: t) == [0, 2])
+    // Another process has no map; loading only pid 200 leaves pid 100's out.
+    #expect(syms.name(pid: 101, address: 0x7f00_0000_1000, at: t) == nil)
+    let other = try #require(try UserSymbols.load(try Recording(path: try s.write()), pids: [200]))
+    #expect(other.name(pid: 100, address: 0x7f00_0000_1000, at: t) == nil)
+}

@@ -209,3 +209,24 @@ func profileRecording(rate: Int = 49, bpfSymbols: Bool = true) throws -> String 
     let json = try runTool(Profile.self, ["--json", "-U", "-p", "100", try profileRecording()])
     #expect(json.stdout.split(separator: "\n").dropFirst() == [#"{"type":"stack","labels":{"pid":100,"comm":"spin"},"kernel":null,"user":["spin_loop","main"],"value":11,"unit":"count"}"#])
 }
+
+/// A sample in anonymous code that the process's perf map names: profile prints the JIT name
+/// and its flame graph draws that frame as JIT, the file-backed caller as user.
+@Test func profileNamesJITFramesFromThePerfMap() throws {
+    let s = SyntheticRecording()
+    s.stackFrequency = 49
+    s.duration = 1_000_000_000
+    s.add("process_maps", ["ts": ns(0.05), "pid": 100, "start": 0x400000, "end": 0x500000, "offset": 0,
+                           "path": "/usr/bin/node", "build_id": .bytes([0xaa, 0xbb])])
+    s.metadata[MetadataName.elfSymbolsPrefix + "aabb"] = Array("load 0 400000 100000\nsym 402000 40 main\n".utf8)
+    s.metadata[MetadataName.perfMapPrefix + "100"] = Array("7f0000001000 100 LazyCompile:*loop app.js:3\n".utf8)
+    for n in 0..<3 {
+        s.add("cpu_sample", ["ts": ns(0.1 + Double(n) * 0.02), "cpu": 0, "pid": 100, "tid": 100, "comm": .string("node"),
+                             "kstack": le([]), "ustack": le([0x7f00_0000_1010, 0x402010]), "runq_len": 1])
+    }
+    let path = try s.write()
+    #expect(try runTool(Profile.self, ["-f", path]).stdout == "node;main;LazyCompile:*loop app.js:3 3\n")
+    let doc = try SVGDocument(try runTool(Profile.self, ["--svg", "-", path]).stdout)
+    #expect(doc.frames.first { $0.name == "LazyCompile:*loop app.js:3" }?.kind == "jit")
+    #expect(doc.frames.first { $0.name == "main" }?.kind == "user")
+}

@@ -17,7 +17,8 @@ enum FlameGraphFile {
     static func frames(_ item: StackItem) -> [FlameFrame] {
         var frames: [FlameFrame] = []
         if let root = item.root, !root.isEmpty { frames.append(FlameFrame(root, .process)) }
-        frames += (item.user ?? []).reversed().map { FlameFrame($0, .user) }
+        let user = item.user ?? []
+        frames += user.indices.reversed().map { FlameFrame(user[$0], item.jitUser.contains($0) ? .jit : .user) }
         if item.delimits { frames.append(FlameFrame("-", .delimiter)) }
         frames += (item.kernel ?? []).reversed().map { FlameFrame($0, .kernel) }
         // offwaketime: the waker's stack upside down above the blocked one, as its folded line.

@@ -155,8 +155,10 @@ public struct Offcputime: RecordingTool {
                 ? .folded(prefix: key.comm, delimited: needDelimiter, value: String(us))
                 : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(key.comm), .int(key.tid)), valueLine: printf("        %d\n\n", .uint(us)))
             let names = frames(key, at: totals[key]?.firstSeen ?? 0, ksyms: ksyms, usyms: usyms)
-            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))], kernel: names.kernel, user: names.user,
-                                value: .uint(us), unit: .us, style: style, root: key.comm))
+            var item = StackItem(labels: [("pid", .int(key.tgid)), ("tid", .int(key.tid)), ("comm", .string(key.comm))], kernel: names.kernel, user: names.user,
+                                 value: .uint(us), unit: .us, style: style, root: key.comm)
+            if names.user != nil { item.jitUser = usyms?.jitFrames(pid: key.tgid, addresses: key.userStack, at: totals[key]?.firstSeen ?? 0) ?? [] }
+            out.stack(item)
         }
     }
 }

@@ -224,8 +224,10 @@ public struct Profile: RecordingTool {
                 ? .folded(prefix: comm, delimited: needDelimiter, value: String(n))
                 : .bcc(delimited: needDelimiter, taskLine: printf("    %-16s %s (%d)\n", "-", .string(comm), .int(key.tgid)), valueLine: printf("        %d\n\n", .int(n)))
             let names = frames(key, at: at, ksyms: ksyms, usyms: usyms)
-            out.stack(StackItem(labels: [("pid", .int(key.tgid)), ("comm", .string(comm))], kernel: names.kernel, user: names.user,
-                                value: .int(n), unit: .count, style: style, root: comm))
+            var item = StackItem(labels: [("pid", .int(key.tgid)), ("comm", .string(comm))], kernel: names.kernel, user: names.user,
+                                 value: .int(n), unit: .count, style: style, root: comm)
+            if names.user != nil { item.jitUser = usyms?.jitFrames(pid: key.tgid, addresses: key.user, at: at) ?? [] }
+            out.stack(item)
         }
     }
 }
