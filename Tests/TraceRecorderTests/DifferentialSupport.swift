@@ -226,12 +226,18 @@ extension Array {
 
 /// The kernel part of an offcputime stack without the tracer's own frames on top (the live
 /// tool's BPF program and the tracepoint glue that called it; a recording's stacks have the
-/// recorder's program there, which bpfan prints as [unknown]).
+/// recorder's program there, which bpfan prints as [unknown]). The kernel part ends at the
+/// entry from user mode (a syscall, fault or interrupt's asm_ frame): a user frame can bear a
+/// kernel symbol's name (bpfan names libc's memset, which the live tool printed as [unknown]).
+/// A fault or interrupt taken in the kernel is cut there too, in both outputs alike.
 func kernelFrames(_ frames: [String], kernelSymbols: Set<String>) -> [String] {
     let tracer: (String) -> Bool = {
         $0 == "[unknown]" || $0.hasPrefix("bpf_prog_") || $0.hasPrefix("bpf_trace_run") || $0.hasPrefix("__traceiter_") || $0.hasPrefix("__bpf_trace_")
     }
-    return Array(frames.drop(while: tracer).prefix(while: { kernelSymbols.contains($0) }))
+    let entry: (String) -> Bool = { $0.hasPrefix("entry_SYSCALL") || $0.hasPrefix("ret_from_fork") || $0.hasPrefix("asm_") }
+    let kernel = frames.drop(while: tracer).prefix(while: { kernelSymbols.contains($0) })
+    guard let end = kernel.firstIndex(where: entry) else { return Array(kernel) }
+    return Array(kernel[...end])
 }
 
 /// Function names of /proc/kallsyms (text symbols).

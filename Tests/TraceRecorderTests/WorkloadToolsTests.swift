@@ -91,6 +91,9 @@ extension RecorderTests {
 
         // 4. Three 123 ms nanosleep() calls (the syscall itself: glibc's nanosleep() is
         //    clock_nanosleep, which naptime.bt 0.17 does not trace).
+        // naptime.bt's PPID is curtask->real_parent->pid: the thread that forked it (posix_spawn
+        // forks on the calling thread), as bpftrace prints it, not this process's pid.
+        let spawner = Int64(gettidNow())
         let perl = spawn("/usr/bin/perl", ["perl", "-e", "my $t = pack('q2', 0, 123000000); syscall(35, $t, 0) == 0 or die for 1..3"])
         #expect(perl.rc == 0)
         _ = waitStatus(perl.pid)
@@ -167,7 +170,7 @@ extension RecorderTests {
 
         let naps = try tool(["naptime.bt", path])
         let myNaps = naps.out.components(separatedBy: "\n").filter { $0.contains(" \(String(perl.pid).padding(toLength: 6, withPad: " ", startingAt: 0)) perl ") }
-        #expect(myNaps.count == 3 && myNaps.allSatisfy { $0.hasSuffix(" 0.123") && $0.dropFirst(9).hasPrefix(String(me) + " ") }, "\(naps.out)")
+        #expect(myNaps.count == 3 && myNaps.allSatisfy { $0.hasSuffix(" 0.123") && $0.dropFirst(9).hasPrefix(String(spawner) + " ") }, "\(naps.out)")
 
         let forks = try tool(["pidpersec", path])
         let perSecond = forks.out.components(separatedBy: "\n").compactMap { $0.components(separatedBy: "PIDs/sec: ").last.flatMap { Int($0) } }

@@ -96,7 +96,7 @@ public struct CompareCommand: ParsableCommand {
           bpfan compare base.*.trc new.*.trc syscount   (rotated sets: --rotate's
                                                           numbered files of each side)
           bpfan compare --base 'base-*.trc' --new 'new-*.trc' syscount -L
-                                                        (3 runs per side: tests between runs)
+            (several runs per side, tested between runs)
           bpfan compare base.trc new.trc offcputime -m 1000 --folded-diff off.diff
           bpfan compare base.trc new.trc profile -K --top 5
         """)
