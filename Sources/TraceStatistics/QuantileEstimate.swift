@@ -26,10 +26,3 @@ public struct QuantileEstimate: Sendable, Equatable {
         self.relativeHigh = relativeHigh
     }
 }
-
-extension QuantileBootstrap {
-    public var estimate: QuantileEstimate {
-        QuantileEstimate(level: level, base: base, new: new, differenceLow: differenceLow, differenceHigh: differenceHigh,
-                         relativeLow: relativeLow, relativeHigh: relativeHigh)
-    }
-}

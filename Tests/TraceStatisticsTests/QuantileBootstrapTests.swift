@@ -43,8 +43,8 @@ func bootstrapDrawHasTheDistributionOfResampling(_ level: QuantileLevel) {
     let base = (0..<2000).map { _ in Int64(exp(11 + 0.5 * data.normal())) }.sorted()   // ~60 us
     let new = base.map { $0 + 20_000 }
     var a = SeededRandom(seed: 42), b = SeededRandom(seed: 42)
-    let one = QuantileBootstrap(level: .p50, sortedBase: base, sortedNew: new, replicates: 2000, confidence: 0.95, rng: &a)
-    let two = QuantileBootstrap(level: .p50, sortedBase: base, sortedNew: new, replicates: 2000, confidence: 0.95, rng: &b)
+    let one = QuantileBootstrap.estimate(level: .p50, sortedBase: base, sortedNew: new, replicates: 2000, confidence: 0.95, rng: &a)
+    let two = QuantileBootstrap.estimate(level: .p50, sortedBase: base, sortedNew: new, replicates: 2000, confidence: 0.95, rng: &b)
     #expect(one == two)
     #expect(one.difference == 20_000)
     #expect(one.differenceLow > 0 && one.differenceLow <= 20_000 && one.differenceHigh >= 20_000)

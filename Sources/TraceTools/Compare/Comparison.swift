@@ -93,9 +93,9 @@ public enum Comparison {
         var test = KeyComparison.DistributionTest(mannWhitney: MannWhitney(sortedX: b.values, sortedY: n.values), verdict: .unchanged)
         var rng = SeededRandom(seed: settings.seed, stream: name)
         for level in CompareSettings.quantiles {
-            let boot = QuantileBootstrap(level: level, sortedBase: b.values, sortedNew: n.values, replicates: settings.replicates,
-                                         confidence: 1 - settings.alpha, rng: &rng)
-            test.changes.append(.init(estimate: boot.estimate, called: called(boot.estimate, settings)))
+            let estimate = QuantileBootstrap.estimate(level: level, sortedBase: b.values, sortedNew: n.values, replicates: settings.replicates,
+                                                      confidence: 1 - settings.alpha, rng: &rng)
+            test.changes.append(.init(estimate: estimate, called: called(estimate, settings)))
         }
         return test
     }
