@@ -30,7 +30,8 @@ public struct Record: ParsableCommand {
     var families: String?
 
     @Option(name: [.customShort("e"), .customLong("event")], help: ArgumentHelp("""
-        Also record this tracepoint, generically (repeatable; globs: -e 'irq:*'). Add \
+        Also record this tracepoint, generically (repeatable, or comma-separated as perf takes \
+        them: -e sched:sched_waking,sched:sched_wakeup; globs: -e 'irq:*'). Add \
         :FIELD=str[,FIELD=str] to read the strings pointer fields point to, at the event \
         (-e syscalls:sys_enter_openat:filename=str gives filename_str, up to 255 bytes). Every \
         hit is recorded, filtered in the kernel only by -p and --cgroup; measured on sched_switch \
@@ -185,7 +186,7 @@ public struct Record: ParsableCommand {
         if let list = families_ { (families, presetEvents) = try Family.parseList(list) }
         var o = RecorderOptions(output: output, families: families)
         o.familiesExplicit = families_ != nil
-        o.events = presetEvents + events
+        o.events = presetEvents + (try RecorderOptions.splitEventLists(events))
         o.stackEvents = try RecorderOptions.parseStackEvents(stackEvents)
         if let stack {
             guard !o.stackEvents.isEmpty else { throw RecorderError("--stack \(stack): says which stacks --stack-events take, and no --stack-events was given") }

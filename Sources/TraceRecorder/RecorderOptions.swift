@@ -205,6 +205,28 @@ extension RecorderOptions {
         return out
     }
 
+    /// -e lists, as perf takes them (`-e sched:sched_waking,sched:sched_wakeup`), each item one
+    /// event spec. A comma also separates an event's field options (`:filename=str,path=str`):
+    /// an item with no colon is one of those and stays with the event before it, since every
+    /// event names SUBSYS:EVENT and no field option has a colon.
+    public static func splitEventLists(_ lists: [String]) throws(RecorderError) -> [String] {
+        var out: [String] = []
+        for list in lists {
+            var specs: [String] = []
+            for item in list.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                if item.isEmpty {
+                    throw RecorderError("-e '\(list)': expected SUBSYS:EVENT[:FIELD=str,...] items separated by commas, with no empty item")
+                } else if item.contains(":") || specs.isEmpty {
+                    specs.append(item)
+                } else {
+                    specs[specs.count - 1] += "," + item
+                }
+            }
+            for spec in specs where !out.contains(spec) { out.append(spec) }
+        }
+        return out
+    }
+
     /// `--stack kernel,user`: which stacks the --stack-events take.
     public static func parseStacks(_ text: String) throws(RecorderError) -> TracepointStacks {
         var kinds: TracepointStacks = []
