@@ -284,6 +284,19 @@ struct CompareTests {
         #expect(none.status == 2 && none.stderr.first?.contains("hold no family in common") == true, "\(none.stderr)")
     }
 
+    /// The stacks family joins the suite: samples/offcpu.trc (sched and stacks) against itself
+    /// runs offcputime and profile beside runqlat and cpudist, every key ~, exit 0.
+    @Test func defaultSuiteComparesStackProfilesWhereBothHoldStacks() throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/offcpu.trc").path
+        let r = runCompare([sample, sample])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("bpfan compare suite: runqlat, cpudist, offcputime, profile, BASE vs NEW"), "\(r.stdout)")
+        let rows = r.stdout.split(separator: "\n")
+        #expect(rows.contains { $0.hasPrefix("offcputime:python3;") } && rows.contains { $0.hasPrefix("profile:python3;") }, "\(r.stdout)")
+        #expect(r.stdout.contains("0 regressed, 0 improved"), "\(r.stdout)")
+    }
+
     /// Two of the injected changes, named as the right key and metric: a 1 ms sleep in
     /// 10% of reads is called on read's tail (p90/p99); an fsync after every write is a new key
     /// whose rate is regressed.

@@ -37,8 +37,10 @@ public enum ComparableTools {
     public static var names: [String] { all.map { $0.toolName } }
 
     /// What `bpfan compare BASE NEW` runs without a tool: each of these whose tables both
-    /// recordings hold.
+    /// recordings hold, so every family compare's tools read is covered (tcp by tcplife,
+    /// stacks by offcputime and profile).
     public static let suite: [(tool: String, arguments: [String])] = [
         ("biolatency", ["-D"]), ("runqlat", []), ("cpudist", []), ("syscount", ["-L"]), ("hardirqs", []), ("softirqs", []),
+        ("tcplife", []), ("offcputime", []), ("profile", []),
     ]
 }

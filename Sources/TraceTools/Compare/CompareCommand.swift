@@ -25,8 +25,9 @@ public struct CompareCommand: ParsableCommand {
         raw values the program gave them). Keys are matched by the name the report shows; pids
         and tids differ between runs, so --by-comm matches them by comm instead.
         Without TOOL, the default suite runs biolatency -D, runqlat, cpudist,
-        syscount -L, hardirqs and softirqs, each where both recordings hold its
-        tables, and prints one table (keys as TOOL:KEY).
+        syscount -L, hardirqs, softirqs, tcplife, offcputime and profile, each
+        where both recordings hold its tables, and prints one table (keys as
+        TOOL:KEY).
 
         Per key: each recording's count and rate per second; for latencies p50,
         p90, p99 and max, and the change of p50/p90/p99, absolute and relative,
