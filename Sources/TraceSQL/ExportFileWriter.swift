@@ -138,11 +138,13 @@ struct ExportFileWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// SQLite's TEXT value of column i (valid until the next step).
+    /// SQLite's TEXT value of column i, its UTF-8 bytes (valid until the next step).
+    /// sqlite3_column_blob, not _text: the bytes as they are, where _text first reallocates
+    /// the value to add a NUL terminator (a virtual table's text has none), a malloc and a
+    /// free per text cell. The database is UTF-8, so the bytes are the text's.
     private func textBytes(_ stmt: OpaquePointer, _ i: Int32) -> UnsafeBufferPointer<UInt8> {
-        // sqlite3_column_text before sqlite3_column_bytes: the documented order for UTF-8.
-        guard let p = sqlite3_column_text(stmt, i) else { return UnsafeBufferPointer(start: nil, count: 0) }
-        return UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, i)))
+        guard let p = sqlite3_column_blob(stmt, i) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: Int(sqlite3_column_bytes(stmt, i)))
     }
 
     /// `String(v)`'s digits, written from the end of a small stack buffer.
