@@ -7,7 +7,8 @@ import TraceReport
 /// - sqlite: one database file; tables and views materialized by `INSERT … SELECT` from the
 ///   virtual tables (streamed, SQLite's page cache bounds memory), indexed on ts and pid, with
 ///   `bpfan_columns` (every column's type and meaning) and `bpfan_recordings`.
-/// - csv, jsonl: one file per table and view in a directory, written as `bpfan sql` prints.
+/// - csv, jsonl: one file per table and view in a directory, the bytes `bpfan sql` prints
+///   (ExportFileWriter).
 /// Parquet is left out: Debian 12 packages no Arrow/Parquet C or C++ library, and a Parquet
 /// encoder written by hand is not something to maintain.
 public struct Exporter {
@@ -23,7 +24,7 @@ public struct Exporter {
         switch format {
         case .sqlite: return try exportSQLite(path)
         case .csv: return try exportFiles(path, format: .csv, suffix: "csv")
-        case .jsonl: return try exportFiles(path, format: .json, suffix: "jsonl")
+        case .jsonl: return try exportFiles(path, format: .jsonl, suffix: "jsonl")
         }
     }
 
@@ -69,24 +70,18 @@ public struct Exporter {
         return written
     }
 
-    func exportFiles(_ directory: String, format: ResultPrinter.Format, suffix: String) throws -> Written {
+    func exportFiles(_ directory: String, format: ExportFileWriter.Format, suffix: String) throws -> Written {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var written: Written = []
         for name in everything {
             let path = (directory as NSString).appendingPathComponent("\(name).\(suffix)")
-            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                throw SQLError(.runtime, "\(path): cannot create the file")
-            }
-            defer { try? handle.close() }
-            var failure: Error?
-            var rows = 0
-            let runner = ScriptRunner(session: session, format: format) { text in
-                guard failure == nil else { return }
-                do { try handle.write(contentsOf: Data(text.utf8)) } catch { failure = error }
-            }
-            try runner.run("SELECT * FROM temp.\(SQLiteConnection.quote(name))", rowCount: &rows)
-            if let failure { throw SQLError(.runtime, "\(path): \(failure.localizedDescription)") }
-            written.append((name, rows))
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw SQLError(.runtime, "\(path): cannot create the file") }
+            defer { close(fd) }
+            let sql = Array("SELECT * FROM temp.\(SQLiteConnection.quote(name))".utf8) + [0]
+            guard let stmt = try session.connection.prepare(sql, from: 0).statement else { continue }
+            var writer = ExportFileWriter(format: format, columns: stmt.columnNames, fd: fd, path: path)
+            written.append((name, try writer.writeRows(of: stmt)))
         }
         return written
     }

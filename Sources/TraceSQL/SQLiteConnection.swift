@@ -151,20 +151,23 @@ public final class SQLStatement {
     }
 
     public func row() -> [ResultCell] {
-        (0..<sqlite3_column_count(stmt)).map { i in
-            switch sqlite3_column_type(stmt, i) {
-            case SQLITE_INTEGER: return .int(sqlite3_column_int64(stmt, i))
-            case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, i))
-            case SQLITE_TEXT:
-                let n = Int(sqlite3_column_bytes(stmt, i))
-                guard let p = sqlite3_column_text(stmt, i) else { return .text("") }
-                return .text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
-            case SQLITE_BLOB:
-                let n = Int(sqlite3_column_bytes(stmt, i))
-                guard let p = sqlite3_column_blob(stmt, i) else { return .blob([]) }
-                return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
-            default: return .null
-            }
+        (0..<sqlite3_column_count(stmt)).map { Self.cell(stmt, $0) }
+    }
+
+    /// Column i of the current row of `stmt`.
+    static func cell(_ stmt: OpaquePointer, _ i: Int32) -> ResultCell {
+        switch sqlite3_column_type(stmt, i) {
+        case SQLITE_INTEGER: return .int(sqlite3_column_int64(stmt, i))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, i))
+        case SQLITE_TEXT:
+            let n = Int(sqlite3_column_bytes(stmt, i))
+            guard let p = sqlite3_column_text(stmt, i) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
+        case SQLITE_BLOB:
+            let n = Int(sqlite3_column_bytes(stmt, i))
+            guard let p = sqlite3_column_blob(stmt, i) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
+        default: return .null
         }
     }
 }

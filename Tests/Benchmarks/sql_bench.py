@@ -7,12 +7,14 @@ measure scanning, not start-up. Not a timed unit test: run it by hand, or from `
     python3 Tests/Benchmarks/sql_bench.py [--bpfan .build/release/bpfan] [--rows 20000000]
         [--w1 BENCH_BUILD/w1 --bpfrec .build/release/bpfrec]   (root: also the W1 recording)
         [--clickhouse http://127.0.0.1:8123/ [--clickhouse-rows 2000000]]
+        [--export-rows 2000000] [--export-only]   (`bpfan export --format csv|jsonl`)
 
 Prints one markdown table. RSS independent of the recording's size shows as equal peak RSS for
 the sample and the synthesised recording on the streaming queries (count, GROUP BY).
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,11 +62,17 @@ def main():
     ap.add_argument("--clickhouse", help="also time `bpfan export --clickhouse URL` of the sample and of a synthesised recording")
     ap.add_argument("--clickhouse-rows", type=int, default=2_000_000, help="rows of the recording exported to ClickHouse")
     ap.add_argument("--clickhouse-only", action="store_true", help="only the ClickHouse export")
+    ap.add_argument("--export-rows", type=int, default=2_000_000, help="rows of the recording timed with `bpfan export --format csv|jsonl` (0: skip)")
+    ap.add_argument("--export-only", action="store_true", help="only the csv/jsonl export")
     ap.add_argument("--w1", help="the W1 workload binary (make bench-tools): record it with bpfrec (root) and time the queries on that recording too")
     ap.add_argument("--bpfrec", default=os.path.join(root, ".build/release/bpfrec"))
     ap.add_argument("--w1-calls", type=int, default=2_000_000, help="W1's getppid calls (2000000, as bench.py)")
     ap.add_argument("--skip", action="append", default=[], help="leave out the queries whose label contains this (e.g. OFFSET on 100 M rows)")
     args = ap.parse_args()
+    if args.export_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            export_files(args, tmp)
+        return 0
     if args.clickhouse_only:
         with tempfile.TemporaryDirectory() as tmp:
             export_clickhouse(args, tmp)
@@ -94,11 +102,39 @@ def main():
                 secs, rss, _ = run_timed(args.bpfan, ["sql", "--format", "csv", rec, q])
                 n = counts[table]
                 print(f"| {name} | {label} | {n:,} | {secs:.2f} | {n / secs / 1e6:.1f} M | {rss:.0f} |")
+        if args.export_rows:
+            export_files(args, tmp)
         if args.duckdb_rows:
             compare_duckdb(args, tmp)
         if args.clickhouse:
             export_clickhouse(args, tmp)
     return 0
+
+
+def export_files(args, tmp):
+    """`bpfan export --format csv|jsonl` of a synthesised recording: rows (tables and derived
+    views) per second of wall time, and the CPU it used (the child's rusage)."""
+    rec = os.path.join(tmp, "export.trc")
+    rows, _ = synthesise_shifted(args.sample, rec, {"syscall", "sched_switch"}, args.export_rows)
+    print(f"\n`bpfan export --format csv|jsonl` of a synthesised {rows:,}-row recording (rows: every table and derived view):\n")
+    print("| format | rows exported | MiB | wall s | user s | sys s | rows/s | rows per CPU-s | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for fmt in ("csv", "jsonl"):
+        out = os.path.join(tmp, f"export-{fmt}")
+        start = time.monotonic()
+        p = subprocess.Popen([args.bpfan, "export", "--format", fmt, rec, "-o", out], stderr=subprocess.PIPE)
+        err = p.stderr.read().decode()
+        _, status, usage = os.wait4(p.pid, 0)
+        secs = time.monotonic() - start
+        if status != 0:
+            raise SystemExit(f"bpfan export --format {fmt}: status {status}: {err}")
+        line = [l for l in err.splitlines() if " rows to " in l][-1]
+        exported = int(line.split(" tables and views, ")[1].split(" rows")[0])
+        size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out)) / 2**20
+        cpu = usage.ru_utime + usage.ru_stime
+        print(f"| {fmt} | {exported:,} | {size:.0f} | {secs:.2f} | {usage.ru_utime:.2f} | {usage.ru_stime:.2f} | "
+              f"{exported / secs / 1e6:.2f} M | {exported / cpu / 1e6:.2f} M | {usage.ru_maxrss / 1024:.0f} |")
+        shutil.rmtree(out)
 
 
 def export_clickhouse(args, tmp):
