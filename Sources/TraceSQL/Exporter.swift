@@ -75,8 +75,9 @@ public struct Exporter {
         var written: Written = []
         for name in everything {
             let path = (directory as NSString).appendingPathComponent("\(name).\(suffix)")
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw SQLError(.runtime, "\(path): cannot create the file") }
+            // 0666 less the umask, as FileManager created them before the byte writer.
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+            guard fd >= 0 else { throw SQLError(.runtime, "\(path): cannot create the file: \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             let sql = Array("SELECT * FROM temp.\(SQLiteConnection.quote(name))".utf8) + [0]
             guard let stmt = try session.connection.prepare(sql, from: 0).statement else { continue }
