@@ -7,7 +7,8 @@ offcputime -p attach, each waited for; then it works for 5 s and blocks on a sec
 both tracers are gone. Every span of the busy phase starts and ends while both trace. Then
 bpfan offcputime reads the recording and both outputs are compared by kernel stack (user
 frames differ in how far each side walks them; the live tool's own frames atop its stacks are
-left out, as bpfan leaves out bpfrec's): totals, and the share of the live total whose
+left out, as bpfan leaves out bpfrec's; the kernel part ends at the first entry_SYSCALL*,
+ret_from_fork* or asm_* frame, since past it a user frame can bear a kernel symbol's name): totals, and the share of the live total whose
 (comm, tid, kernel stack) key bpfan also has. With --bpf-stats, kernel.bpf_stats_enabled is
 on during the run (restored after) and each sched_switch program's ns/run is reported.
 
@@ -51,6 +52,10 @@ def parse(text, strip_tracer):
         frames = [l.strip() for l in lines[:-2]]
         if strip_tracer:
             while frames and re.match(r"bpf_prog_|bpf_trace_run|__traceiter_", frames[0]): frames.pop(0)
+        # The kernel part ends at the entry from user mode (inclusive): a user frame can bear a
+        # kernel symbol's name (bpfan names libc's memset), as in DifferentialSupport's kernelFrames.
+        end = next((i for i, f in enumerate(frames) if re.match(r"entry_SYSCALL|ret_from_fork|asm_", f)), None)
+        if end is not None: frames = frames[:end + 1]
         frames = tuple(f for f in frames if f in kernel_symbols() or f == "[Missed Kernel Stack]")
         key = (m.group(1), m.group(2), frames)
         out[key] = out.get(key, 0) + int(lines[-1].strip())
