@@ -61,6 +61,11 @@ def parse(text, strip_tracer):
         out[key] = out.get(key, 0) + int(lines[-1].strip())
     return out
 
+def unmatched(a, b, n=4):
+    """The heaviest keys of a that b lacks, to show in a failure what a mismatch is made of."""
+    keys = sorted((k for k in a if k not in b), key=lambda k: -a[k])[:n]
+    return [{"comm": k[0], "tid": int(k[1]), "us": a[k], "frames": list(k[2])} for k in keys]
+
 def attached(name):
     r = subprocess.run(["bpftool", "prog", "show", "name", name], capture_output=True, text=True)
     return name[:15] in r.stdout
@@ -123,6 +128,7 @@ def main():
     report = {"live_total_us": lt, "bpfan_total_us": bt, "total_diff_pct": round(100 * (bt - lt) / lt, 3) if lt else None,
               "live_keys": len(a), "bpfan_keys": len(b),
               "live_weight_keyed_in_bpfan_pct": round(100 * sum(v for k, v in a.items() if k in b) / lt, 3) if lt else None,
+              "live_only_keys": unmatched(a, b), "bpfan_only_keys": unmatched(b, a),
               "bpfan_stderr": ours.stderr.strip().split("\n"), "live_stderr": live_err.strip(), "live_status": live.returncode,
               "bpfan_status": ours.returncode}
     if stats:
