@@ -21,3 +21,4 @@ typealias NaptimeBt = ScriptTool<BtScriptNaptimeBt>
 typealias RunqlenBt = ScriptTool<BtScriptRunqlenBt>
 typealias BiosnoopBt = ScriptTool<BtScriptBiosnoopBt>
 typealias WritebackBt = ScriptTool<BtScriptWritebackBt>
+typealias VfsstatBt = ScriptTool<BtScriptVfsstatBt>

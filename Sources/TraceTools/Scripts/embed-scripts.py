@@ -28,11 +28,15 @@ def render():
         if '"""#' in source:
             sys.exit(f"{path}: contains \"\"\"#, which ends the raw string it is embedded in")
         summary = m.group(1).replace("\\", "\\\\").replace('"', '\\"')
+        # A line '// bpfan note: TEXT' is what a run over a recording says on stderr (what the
+        # script approximates): the script itself cannot write to stderr.
+        note = re.search(r"^// bpfan note: (.+)$", source, re.M)
         name = type_name(tool)
         names.append(name)
         lines += [f"public enum {name}: BtScript {{",
                   f"    public static let name = \"{tool}\"",
                   f"    public static let summary = \"{summary}\"",
+                  *([f"    public static let note: String? = \"" + note.group(1).replace("\\", "\\\\").replace('"', '\\"') + "\""] if note else []),
                   "    public static let source = #\"\"\"", source.rstrip("\n"), "\"\"\"#", "}", ""]
     lines += ["extension ToolRegistry {",
               "    /// The shipped scripts, each a `bpfan NAME.bt` tool.",

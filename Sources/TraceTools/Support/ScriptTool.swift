@@ -10,6 +10,12 @@ public protocol BtScript {
     /// The script's second line after `NAME.bt: `: what it shows.
     static var summary: String { get }
     static var source: String { get }
+    /// What every run says on stderr: what the script approximates (its `// bpfan note:` line).
+    static var note: String? { get }
+}
+
+extension BtScript {
+    public static var note: String? { nil }
 }
 
 /// What `bpfan tools` asks of a shipped script: the tracepoints its probes name.
@@ -79,6 +85,7 @@ public struct ScriptTool<Script: BtScript>: RecordingTool, ShippedScript {
         if args.first == "--" { args.removeFirst() }
         do {
             let parsed = try BtParser.parse(Script.source)
+            if let note = Script.note { out.warn("bpfan \(Script.name): \(note)") }
             // Our scripts use a kprobe only where a recorded tracepoint serves it (BtKprobeMap).
             try BtRun.run(parsed, rec, positionals: args, format: output.format, tool: Script.name, mapKprobes: true, into: &out)
         } catch let e as BtError {

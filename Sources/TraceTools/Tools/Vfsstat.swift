@@ -7,7 +7,7 @@ import TraceReport
 /// kernel function entries.
 public struct Vfsstat: RecordingTool {
     public static let toolName = "vfsstat"
-    public static let notes = "APPROX from syscalls: READ read/pread64, WRITE write/pwrite64, FSYNC fsync/fdatasync, OPEN successful open*/creat + execs, CREATE mknod(at); kernel-internal VFS calls (nfsd, overlayfs, exec's interpreter) are not seen"
+    public static let notes = "APPROX from syscalls: READ read/pread64, WRITE write/pwrite64, FSYNC fsync/fdatasync, OPEN successful open*/creat + successful execs, CREATE mknod(at); kernel-internal VFS calls (nfsd, overlayfs, exec's interpreter) are not seen"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Count some VFS calls",
@@ -15,7 +15,7 @@ public struct Vfsstat: RecordingTool {
         The recording holds syscalls, not vfs_* entries, so each column counts the syscalls that \
         reach that function: READ read and pread64, WRITE write and pwrite64 (not on a bad fd), \
         FSYNC fsync and fdatasync, OPEN open, openat, openat2 and creat that succeed plus each \
-        exec, CREATE mknod and mknodat that succeed (open(O_CREAT) does not call vfs_create). \
+        exec that succeeds, CREATE mknod and mknodat that succeed (open(O_CREAT) does not call vfs_create). \
         Calls the kernel makes itself (nfsd, overlayfs, the ELF interpreter an exec opens) are \
         not counted. As the live tool, a last interval cut short by the end of the recording is \
         not printed.
@@ -63,8 +63,11 @@ public struct Vfsstat: RecordingTool {
             }
         }
         if rec.missingTables(["process_exec"]).isEmpty {
-            try rec.scanBatches(ProcessExecRow.self, reading: [\.ts]) { b in
-                for t in b[\ProcessExecRow.ts] { if let i = buckets.index(of: t) { counts[i][3] += 1 } }
+            // process_exec holds every execve, failures too: a path that does not resolve
+            // (a shell's PATH search) fails in the lookup, before vfs_open.
+            try rec.scanBatches(ProcessExecRow.self, reading: [\.ts, \.ret]) { b in
+                let ts = b[\ProcessExecRow.ts], ret = b[\ProcessExecRow.ret]
+                for r in 0..<b.count where ret[r] == 0 { if let i = buckets.index(of: ts[r]) { counts[i][3] += 1 } }
             }
         } else {
             out.warn("bpfan vfsstat: \(rec.path) has no process_exec table (proc family): OPEN leaves out the files execs open")
