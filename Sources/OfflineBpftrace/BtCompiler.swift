@@ -47,8 +47,18 @@ final class BtRuntime {
     var json = false
     init(out: ToolOutput) { self.out = out }
 
+    /// bpftrace 0.17 runs print(@m), clear() and zero() in user space when it reads their
+    /// event from the ring, after the probe that asked has run to its end: `@a = 5; print(@a);
+    /// @a = 7` prints 7. They wait here until the probe ends, and so does every output after
+    /// the first of them, to keep the ring's order (measured against bpftrace 0.17 here).
+    private var afterProbe: [() -> Void] = []
+
+    func write(_ text: String) {
+        if afterProbe.isEmpty { out.text(text) } else { afterProbe.append { [unowned self] in self.out.text(text) } }
+    }
+
     func emit(_ type: String, text: String) {
-        out.text(json ? BtJSON.line(type, BtJSON.string(text)) : text)
+        write(json ? BtJSON.line(type, BtJSON.string(text)) : text)
     }
 
     func printMap(_ name: String, top: Int = 0, divisor: Int64 = 1) {
@@ -57,6 +67,17 @@ final class BtRuntime {
         } else {
             out.text(maps.text(name, top: top, divisor: divisor))
         }
+    }
+
+    /// Runs `action` once the current probe has run, after what it already queued.
+    func whenProbeEnds(_ action: @escaping () -> Void) { afterProbe.append(action) }
+
+    /// The probe has ended: print(), clear() and zero() take effect, in order.
+    func probeEnded() {
+        guard !afterProbe.isEmpty else { return }
+        let queued = afterProbe
+        afterProbe = []
+        for action in queued { action() }
     }
 }
 
@@ -335,20 +356,23 @@ struct BtCompiler {
             if case .map(let m, let keys, _) = first, keys.isEmpty {
                 let top = args.count > 1 ? try literal(args[1]) : 0, div = args.count > 2 ? try literal(args[2]) : 1
                 guard div != 0 else { throw BtError(at, "print(): the divisor is 0") }
-                return { c in c.program.printMap(m, top: Int(top), divisor: div) }
+                return { c in
+                    let program = c.program
+                    program.whenProbeEnds { program.printMap(m, top: Int(top), divisor: div) }
+                }
             }
             let v = try expr(first).eval
             return { c in
-                if c.program.json { c.program.out.text(BtJSON.line("value", BtJSON.value(v(c)))) } else { c.program.out.text(v(c).text + "\n") }
+                c.program.write(c.program.json ? BtJSON.line("value", BtJSON.value(v(c))) : v(c).text + "\n")
             }
         case "clear", "zero":
             guard case .map(let m, let keys, _)? = args.first, keys.isEmpty, args.count == 1 else { throw BtError(at, "\(name)() takes a map: \(name)(@name)") }
-            return { _ in if name == "clear" { maps.clear(m) } else { maps.zero(m) } }
+            return { c in c.program.whenProbeEnds { if name == "clear" { maps.clear(m) } else { maps.zero(m) } } }
         case "delete":
+            // In the kernel, at once (not after the probe, as clear()).
             guard case .map(let m, let keyExprs, _)? = args.first, args.count == 1 else { throw BtError(at, "delete() takes a map element: delete(@name[key])") }
             let key = try mapKey(keyExprs)
-            let map = maps.store(m)
-            return { c in map[key(c)] = nil }
+            return { c in maps.delete(m, key(c)) }
         case "join":
             return try join(args, at)
         case "exit":

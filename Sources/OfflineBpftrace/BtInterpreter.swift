@@ -124,6 +124,7 @@ public enum BtInterpreter {
             let passes = predicate.map { $0(context).integer != 0 } ?? true
             if let e = runtime.error { throw e }
             guard passes else { return }
+            defer { runtime.probeEnded() }
             try body(context)
             if let e = runtime.error { throw e }
         }

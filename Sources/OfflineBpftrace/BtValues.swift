@@ -94,6 +94,18 @@ enum BtMapKind: Equatable, Sendable, CustomStringConvertible {
         default: return false
         }
     }
+
+    /// What bpftrace 0.17 leaves of a key-less map's entry after clear() and delete(), measured
+    /// against it here (its per-CPU arrays cannot lose their element): a count() is zeroed and
+    /// still printed (`@c: 0`) after either; an avg() or stats() is gone after clear() but after
+    /// delete() keeps its total with a count of 0; any other map loses its entry.
+    func keylessEntry(after clear: Bool, of entry: BtMapEntry) -> BtMapEntry? {
+        switch (self, entry) {
+        case (.count, _): return .scalar(0)
+        case (.avg, .mean(_, let total)) where !clear, (.stats, .mean(_, let total)) where !clear: return .mean(count: 0, total: total)
+        default: return nil
+        }
+    }
 }
 
 /// One map entry's state.
@@ -224,12 +236,21 @@ final class BtMaps {
     }
 
     func clear(_ name: String) {
-        // bpftrace 0.17 keeps a key-less map's entry, zeroed; a keyed map loses its keys.
-        if keyed[name] == false, let k = kinds[name], store(name).entries[.none] != nil {
+        if keyed[name] == false, let k = kinds[name], let e = store(name).entries[.none] {
             store(name).removeAll()
-            store(name)[.none] = zeroed(k)
+            store(name)[.none] = k.keylessEntry(after: true, of: e)
         } else {
             store(name).removeAll()
+        }
+    }
+
+    /// delete(@m[k]), and delete(@m) of a key-less map.
+    func delete(_ name: String, _ key: BtKey) {
+        let map = store(name)
+        if keyed[name] == false, let k = kinds[name], let e = map.entries[key] {
+            map[key] = k.keylessEntry(after: false, of: e)
+        } else {
+            map[key] = nil
         }
     }
 
@@ -253,7 +274,9 @@ final class BtMaps {
     /// The map as `print(@m)` and the exit print it (`top` largest, values divided by `divisor`).
     func text(_ name: String, top: Int = 0, divisor: Int64 = 1) -> String {
         let all = entries(name)
-        guard let kind = kinds[name], !all.isEmpty else { return "\n" }
+        guard let kind = kinds[name] else { return "\n" }
+        // An empty avg() or stats() map is two newlines in bpftrace 0.17, any other one.
+        if all.isEmpty { return kind == .avg || kind == .stats ? "\n\n" : "\n" }
         func key(_ k: BtKey) -> String? { keyed[name] == true ? k.values.map(\.text).joined(separator: ", ") : nil }
         let byKey = all.sorted { $0.key.precedes($1.key) }
         switch kind {

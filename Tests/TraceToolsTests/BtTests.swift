@@ -79,6 +79,15 @@ import TraceReport
         #expect(r.stdout == "Attaching 3 probes...\n@n: 3\n\n\n@n: 0\n")
     }
 
+    /// print(), clear(), zero() and delete() of every kind of map, as bpftrace 0.17 printed them
+    /// (BtMapSemanticsCases; the root test runs the live bpftrace on the same programs).
+    @Test(arguments: BtMapSemanticsCases.cases.indices)
+    func mapActionsAreBpftraces(_ i: Int) throws {
+        let (program, output) = BtMapSemanticsCases.cases[i]
+        let r = try bt(program)
+        #expect(r.stdout.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).last.map(String.init) == output, "\(program)")
+    }
+
     @Test func syscallTracepointsAndStringsReadAtCapture() throws {
         let r = try bt("t:syscalls:sys_enter_openat { @[str(args->filename)] = count(); } t:syscalls:sys_exit_read /args->ret > 0/ { @bytes = sum(args->ret); }")
         #expect(r.stdout == "Attaching 2 probes...\n\n\n@[]: 1\n@[/etc/passwd]: 2\n@bytes: 15\n")
