@@ -1030,6 +1030,53 @@ public struct ProcessMapsRow: TableRow {
     public var buildId: [UInt8] { batch.orderedBlobs[6][row] }
 }
 
+/// load_average (schemas/recorder.json): /proc/loadavg as the recorder read it: at the start, once a second, and at the stop. No tracepoint gives the load averages (and avenrun is neither in kallsyms nor in BTF on our kernel), so this poll is what biotop's loadavg line and loads.bt print. bpftrace programs read it as tracepoint:bpfrec:load_average.
+public struct LoadAverageRow: TableRow {
+    public static let table = "load_average"
+    public static let columns = ["ts", "load1", "load5", "load15", "runnable", "threads", "last_pid"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<LoadAverageRow>) -> String {
+        switch property {
+        case \LoadAverageRow.ts: "ts"
+        case \LoadAverageRow.load1: "load1"
+        case \LoadAverageRow.load5: "load5"
+        case \LoadAverageRow.load15: "load15"
+        case \LoadAverageRow.runnable: "runnable"
+        case \LoadAverageRow.threads: "threads"
+        case \LoadAverageRow.lastPid: "last_pid"
+        default: preconditionFailure("\(property) is not a column of load_average")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the read (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// 1-minute load average × 100, as /proc/loadavg prints it with two decimals (0.08 is 8) (hundredths)
+    @inline(__always) public var load1: Int64 { batch.ordered[1][row] }
+
+    /// 5-minute load average × 100 (hundredths)
+    @inline(__always) public var load5: Int64 { batch.ordered[2][row] }
+
+    /// 15-minute load average × 100 (hundredths)
+    @inline(__always) public var load15: Int64 { batch.ordered[3][row] }
+
+    /// runnable scheduling entities (threads) at the read: the number before the slash
+    @inline(__always) public var runnable: Int64 { batch.ordered[4][row] }
+
+    /// scheduling entities that exist: the number after the slash
+    @inline(__always) public var threads: Int64 { batch.ordered[5][row] }
+
+    /// PID most recently created on the host
+    @inline(__always) public var lastPid: Int64 { batch.ordered[6][row] }
+}
+
 /// sched_switch (schemas/sched.json): tp_btf/sched_switch: the CPU switches from prev to next. pid/tid are prev's (current at the tracepoint).
 public struct SchedSwitchRow: TableRow {
     public static let table = "sched_switch"

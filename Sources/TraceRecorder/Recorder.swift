@@ -218,6 +218,9 @@ public enum Recorder {
         var loss = LossAccounting(cpus: cpus, start: startTime)
         var lostRows = buffer("lost_events")
         var mapsRows = buffer("process_maps")
+        var loadRows = buffer("load_average")
+        var loadAverage = LoadAveragePoll()
+        loadAverage.poll(at: HostMetadata.monotonic(), force: true, into: &loadRows)
         let processMaps = ProcessMaps(pipeline: pipeline)
         let perfMaps = PerfMaps(pipeline: pipeline)
         let flushNs = UInt64(o.flushIntervalMs) * 1_000_000
@@ -292,8 +295,10 @@ public enum Recorder {
                                   ringDroppedBytes: o.ring != nil ? progress.ringDroppedBytes ?? 0 : nil, files: progress.files).text)
                 lastStatus = (now, events, lost)
             }
+            loadAverage.poll(at: now, into: &loadRows)
             if now &- lastWindow >= flushNs {
                 lastWindow = now
+                if loadRows.rowCount > 0 { pipeline.submit(tableID: loadRows.tableID, schema: loadRows.schema, family: nil, columns: loadRows.takeColumns()) }
                 loss.window(maps: maps, families: loaded, generic: generic, now: now, into: &lostRows)
                 if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
                 if mapsRows.rowCount > 0 { pipeline.submit(tableID: mapsRows.tableID, schema: mapsRows.schema, family: nil, columns: mapsRows.takeColumns()) }
@@ -328,6 +333,8 @@ public enum Recorder {
             pipeline.submit(tableID: c.tableID, schema: c.schema, family: c.family, columns: c.columns)
         }
         loss.window(maps: maps, families: loaded, generic: generic, now: stopTime, into: &lostRows)
+        loadAverage.poll(at: stopTime, force: true, into: &loadRows)
+        if loadRows.rowCount > 0 { pipeline.submit(tableID: loadRows.tableID, schema: loadRows.schema, family: nil, columns: loadRows.takeColumns()) }
         if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
         // With -- CMD the recording is of CMD: it ends when CMD exited (seen within a drain
         // interval), not after the detach and kallsyms reads that follow, which would leave the

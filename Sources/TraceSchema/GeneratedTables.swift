@@ -199,6 +199,15 @@ extension EventTables {
             ColumnSchema(name: "path", type: .str, max: 4096, doc: "mapped file"),
             ColumnSchema(name: "build_id", type: .bytes, max: 20, doc: "GNU build-id of the file (empty when it has none); key into elf_symbols"),
         ]),
+        TableSchema(name: "load_average", family: "recorder", source: .recorder, doc: "/proc/loadavg as the recorder read it: at the start, once a second, and at the stop. No tracepoint gives the load averages (and avenrun is neither in kallsyms nor in BTF on our kernel), so this poll is what biotop's loadavg line and loads.bt print. bpftrace programs read it as tracepoint:bpfrec:load_average.", columns: [
+            ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the read"),
+            ColumnSchema(name: "load1", type: .u32, unit: "hundredths", doc: "1-minute load average × 100, as /proc/loadavg prints it with two decimals (0.08 is 8)"),
+            ColumnSchema(name: "load5", type: .u32, unit: "hundredths", doc: "5-minute load average × 100"),
+            ColumnSchema(name: "load15", type: .u32, unit: "hundredths", doc: "15-minute load average × 100"),
+            ColumnSchema(name: "runnable", type: .u32, doc: "runnable scheduling entities (threads) at the read: the number before the slash"),
+            ColumnSchema(name: "threads", type: .u32, doc: "scheduling entities that exist: the number after the slash"),
+            ColumnSchema(name: "last_pid", type: .u32, doc: "PID most recently created on the host"),
+        ]),
         TableSchema(name: "sched_switch", family: "sched", source: .bpf, doc: "tp_btf/sched_switch: the CPU switches from prev to next. pid/tid are prev's (current at the tracepoint).", columns: [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the event"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU the event ran on"),
@@ -380,6 +389,7 @@ extension EventTables {
         "block:block_io_start": ("block_io_start", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("bytes", "nr_bytes"), ("rwbs", "rwbs"), ("comm", "comm")]),
         "block:block_io_done": ("block_io_done", [("dev", "dev"), ("sector", "sector"), ("nr_sector", "nr_bytes >> 9"), ("bytes", "nr_bytes"), ("rwbs", "rwbs"), ("comm", "comm")]),
         "sched:sched_process_fork": ("process_fork", [("parent_comm", "comm"), ("parent_pid", "tid"), ("child_comm", "comm"), ("child_pid", "child_tid")]),
+        "bpfrec:load_average": ("load_average", [("load1", "load1"), ("load5", "load5"), ("load15", "load15"), ("runnable", "runnable"), ("threads", "threads"), ("last_pid", "last_pid")]),
         "sched:sched_switch": ("sched_switch", [("prev_comm", "prev_comm"), ("prev_pid", "tid"), ("prev_prio", "prev_prio"), ("prev_state", "preempt ? 256 : prev_state == 1026 ? 128 : prev_state == 4096 ? 2 : (prev_state & 64) ? 64 : (prev_state & 32) ? 32 : (prev_state & 16) ? 16 : (prev_state & 8) ? 8 : (prev_state & 4) ? 4 : (prev_state & 2) ? 2 : prev_state & 1"), ("next_comm", "next_comm"), ("next_pid", "next_tid"), ("next_prio", "next_prio")]),
         "sched:sched_wakeup": ("sched_wakeup", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),
         "sched:sched_wakeup_new": ("sched_wakeup_new", [("comm", "target_comm"), ("pid", "target_tid"), ("prio", "target_prio"), ("target_cpu", "target_cpu")]),

@@ -138,6 +138,40 @@ func blockToolsRecording() throws -> String {
     #expect(throws: (any Error).self) { _ = try Biotop.parse(["-s", "bogus", path]) }
 }
 
+/// The recorder's /proc/loadavg reads (load_average): biotop's header is the latest read at
+/// or before each report, as /proc/loadavg printed it; loads.bt prints the same reads.
+@Test func biotopAndLoadsBtPrintTheLatestLoadRead() throws {
+    let s = SyntheticRecording()
+    s.devices = [(vda, "vda")]
+    func load(_ t: Double, _ l1: Int64, _ l5: Int64, _ l15: Int64, _ runnable: Int64, _ threads: Int64, _ last: Int64) {
+        s.add("load_average", ["ts": ns(t), "load1": .int(l1), "load5": .int(l5), "load15": .int(l15), "runnable": .int(runnable), "threads": .int(threads), "last_pid": .int(last)])
+    }
+    load(0.0, 8, 3, 1, 1, 170, 12345)
+    load(0.99, 1234, 3, 1, 3, 170, 12346)
+    load(1.5, 5, 100, 1005, 2, 171, 12350)
+    for (rq, t) in [(Int64(1), 0.2), (2, 1.2)] {
+        for table in ["block_io_start", "block_rq_issue", "block_io_done"] {
+            s.add(table, ["ts": ns(table == "block_io_done" ? t + 0.001 : t), "rq": .int(rq), "dev": .int(Int64(vda)), "sector": .int(rq * 8), "nr_bytes": .int(4096), "pid": 43, "tid": 43, "comm": "dd"])
+        }
+    }
+    s.duration = 3_000_000_000
+    let path = try s.write()
+    let top = try runTool(Biotop.self, ["-C", path, "1", "2"])
+    #expect(top.stdout.hasPrefix("22:06:41 loadavg: 12.34 0.03 0.01 3/170 12346\n\n"), "\(top.stdout)")
+    #expect(top.stdout.contains("\n22:06:42 loadavg: 0.05 1.00 10.05 2/171 12350\n\n"), "\(top.stdout)")
+    #expect(top.stderr.isEmpty, "\(top.stderr)")
+    let loads = try runTool(LoadsBt.self, [path])
+    #expect(loads.stdout == """
+    Attaching 4 probes...
+    Reading load averages... Hit Ctrl-C to end.
+    22:06:41 load averages: 12.340 0.030 0.010
+    22:06:42 load averages: 0.050 1.000 10.050
+    22:06:43 load averages: 0.050 1.000 10.050
+
+    """ + "\n\n" + "\n\n\n", "\(loads.stdout)")  // exit's two newlines, then the three cleared maps
+    #expect(loads.stderr.contains { $0.contains("APPROX: load averages from bpfrec's once-a-second read of /proc/loadavg") }, "\(loads.stderr)")
+}
+
 @Test func biopatternSequentialShare() throws {
     let path = try blockToolsRecording()
     #expect(try runTool(Biopattern.self, [path]).stdout == """

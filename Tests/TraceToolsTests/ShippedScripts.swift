@@ -22,3 +22,4 @@ typealias RunqlenBt = ScriptTool<BtScriptRunqlenBt>
 typealias BiosnoopBt = ScriptTool<BtScriptBiosnoopBt>
 typealias WritebackBt = ScriptTool<BtScriptWritebackBt>
 typealias VfsstatBt = ScriptTool<BtScriptVfsstatBt>
+typealias LoadsBt = ScriptTool<BtScriptLoadsBt>

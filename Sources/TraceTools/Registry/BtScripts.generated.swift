@@ -207,6 +207,50 @@ tracepoint:syscalls:sys_exit_kill
 """#
 }
 
+public enum BtScriptLoadsBt: BtScript {
+    public static let name = "loads.bt"
+    public static let summary = "the load averages, once a second, as uptime prints them."
+    public static let note: String? = "APPROX: load averages from bpfrec's once-a-second read of /proc/loadavg, two decimals (the third printed is 0), the latest read before each line"
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// loads.bt: the load averages, once a second, as uptime prints them.
+// The output of bpftrace 0.17's loads.bt, APPROX: it reads the kernel's avenrun through
+// kaddr(), which is neither in kallsyms nor in BTF on our kernel (live loads.bt cannot run
+// either), so the averages are the recorder's once-a-second read of /proc/loadavg
+// (tracepoint:bpfrec:load_average), each line printing the latest read before it. /proc/loadavg
+// rounds to two decimals, so the third decimal of each average is 0.
+// bpfan note: APPROX: load averages from bpfrec's once-a-second read of /proc/loadavg, two decimals (the third printed is 0), the latest read before each line
+
+BEGIN
+{
+	printf("Reading load averages... Hit Ctrl-C to end.\n");
+}
+
+tracepoint:bpfrec:load_average
+{
+	@load1 = args->load1;
+	@load5 = args->load5;
+	@load15 = args->load15;
+}
+
+interval:s:1
+{
+	time("%H:%M:%S ");
+	printf("load averages: %d.%03d %d.%03d %d.%03d\n",
+	    @load1 / 100, (@load1 % 100) * 10,
+	    @load5 / 100, (@load5 % 100) * 10,
+	    @load15 / 100, (@load15 % 100) * 10);
+}
+
+END
+{
+	clear(@load1);
+	clear(@load5);
+	clear(@load15);
+}
+"""#
+}
+
 public enum BtScriptNaptimeBt: BtScript {
     public static let name = "naptime.bt"
     public static let summary = "voluntary sleeps (nanosleep, clock_nanosleep), with the caller's parent and the requested seconds."
@@ -968,6 +1012,7 @@ extension ToolRegistry {
         ScriptTool<BtScriptCpuwalkBt>.self,
         ScriptTool<BtScriptExecsnoopBt>.self,
         ScriptTool<BtScriptKillsnoopBt>.self,
+        ScriptTool<BtScriptLoadsBt>.self,
         ScriptTool<BtScriptNaptimeBt>.self,
         ScriptTool<BtScriptOpensnoopBt>.self,
         ScriptTool<BtScriptPidpersecBt>.self,

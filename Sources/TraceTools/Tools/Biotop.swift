@@ -4,12 +4,13 @@ import TraceAnalysis
 import TraceReport
 
 /// libbpf-tools biotop (0.26): per interval, I/O count, Kbytes and average latency by
-/// submitting process, direction and disk. /proc/loadavg is not recorded: the loadavg line says
-/// so instead of the numbers.
+/// submitting process, direction and disk. The loadavg line is the recorder's latest read of
+/// /proc/loadavg before each report (it reads the file once a second; the live tool reads it as
+/// it prints).
 public struct Biotop: RecordingTool {
     public static let toolName = "biotop"
     /// What `bpfan tools` says of its limits against the live tool.
-    public static let notes = "loadavg is not recorded"
+    public static let notes = "loadavg line from the recorder's once-a-second read of /proc/loadavg"
     public static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Block device I/O top: I/O count, Kbytes and average latency by process and disk.",
@@ -79,6 +80,10 @@ public struct Biotop: RecordingTool {
                 stats[i][key] = v
             }
         }
+        let loads = try LoadAverages(rec)
+        if loads.reads.isEmpty {
+            out.warn("bpfan biotop: note: this recording has no load_average rows (made before bpfrec read /proc/loadavg): the loadavg line says not recorded")
+        }
         // biotop.c's print_stat(): a header per interval, then the top rows.
         var l = RowLayout.Builder(.row, "block_io_by_process")
         l.json("interval")
@@ -101,7 +106,8 @@ public struct Biotop: RecordingTool {
             }.prefix(min(rows, 1024))
             let time = buckets.reportTime(of: i)
             if !noclear { out.text("\u{1b}[H\u{1b}[2J\u{1b}[3J") }
-            out.text(printf("%8s loadavg: not recorded\n\n", .string(rec.hms(time))))
+            let load = loads.latest(atOrBefore: time).map { $0.procText } ?? "not recorded"
+            out.text(printf("%8s loadavg: %s\n\n", .string(rec.hms(time)), .string(load)))
             out.header(layout)
             for (k, v) in sorted {
                 // The live tool's float arithmetic: us / 1000 / io in single precision.
