@@ -51,7 +51,9 @@ final class BtRuntime {
     /// event from the ring, after the probe that asked has run to its end: `@a = 5; print(@a);
     /// @a = 7` prints 7. They wait here until the probe ends, and so does every output after
     /// the first of them, to keep the ring's order (measured against bpftrace 0.17 here).
-    private var afterProbe: [() -> Void] = []
+    /// Unchecked: printf reads it for every event, and a checked access costs more than the read
+    /// (the runtime is used from one thread at a time).
+    @exclusivity(unchecked) private var afterProbe: [() -> Void] = []
 
     func write(_ text: String) {
         if afterProbe.isEmpty { out.text(text) } else { afterProbe.append { [unowned self] in self.out.text(text) } }
@@ -113,6 +115,8 @@ struct BtCompiler {
     var kprobeArguments: [Int: String] = [:]
     var scratchSlots: [String: Int] = [:]
     var scratchTypes: [String: BtType] = [:]
+    /// The probe calls print(@m), clear() or zero(), which wait for its end (BtRuntime).
+    var waitsForProbeEnd = false
     /// Scratch variables holding a pointer into the current task (`(struct task_struct *)curtask`),
     /// with its member path from curtask: read only through the fields the recording serves.
     var taskVariables: [String: [String]] = [:]
@@ -356,6 +360,7 @@ struct BtCompiler {
             if case .map(let m, let keys, _) = first, keys.isEmpty {
                 let top = args.count > 1 ? try literal(args[1]) : 0, div = args.count > 2 ? try literal(args[2]) : 1
                 guard div != 0 else { throw BtError(at, "print(): the divisor is 0") }
+                waitsForProbeEnd = true
                 return { c in
                     let program = c.program
                     program.whenProbeEnds { program.printMap(m, top: Int(top), divisor: div) }
@@ -367,6 +372,7 @@ struct BtCompiler {
             }
         case "clear", "zero":
             guard case .map(let m, let keys, _)? = args.first, keys.isEmpty, args.count == 1 else { throw BtError(at, "\(name)() takes a map: \(name)(@name)") }
+            waitsForProbeEnd = true
             return { c in c.program.whenProbeEnds { if name == "clear" { maps.clear(m) } else { maps.zero(m) } } }
         case "delete":
             // In the kernel, at once (not after the probe, as clear()).

@@ -100,7 +100,10 @@ public enum BtInterpreter {
         let predicate: BtEval?
         let body: BtExec
         let scratchCount: Int
-        init(attach: Attach, name: String, input: TracepointProbeInput?, predicate: BtEval?, body: @escaping BtExec, scratchCount: Int) {
+        /// Only a probe that calls print(@m), clear() or zero() has work left at its end.
+        let waitsForProbeEnd: Bool
+        init(attach: Attach, name: String, input: TracepointProbeInput?, predicate: BtEval?, body: @escaping BtExec, scratchCount: Int, waitsForProbeEnd: Bool = false) {
+            self.waitsForProbeEnd = waitsForProbeEnd
             self.attach = attach
             self.name = name
             self.input = input
@@ -124,6 +127,11 @@ public enum BtInterpreter {
             let passes = predicate.map { $0(context).integer != 0 } ?? true
             if let e = runtime.error { throw e }
             guard passes else { return }
+            guard waitsForProbeEnd else {
+                try body(context)
+                if let e = runtime.error { throw e }
+                return
+            }
             defer { runtime.probeEnded() }
             try body(context)
             if let e = runtime.error { throw e }
@@ -244,7 +252,8 @@ public enum BtInterpreter {
             c.probeName = r.name
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
             let body = try c.block(r.probe.body)
-            return Compiled(attach: r.attach, name: r.name, input: r.input, predicate: predicate, body: body, scratchCount: c.scratchSlots.count)
+            return Compiled(attach: r.attach, name: r.name, input: r.input, predicate: predicate, body: body, scratchCount: c.scratchSlots.count,
+                            waitsForProbeEnd: c.waitsForProbeEnd)
         }
         let compiled = try resolved.map { try compile($0, into: runtime.maps) }
         // Stacks are named from what the recording kept: say so when it kept nothing to name them.
