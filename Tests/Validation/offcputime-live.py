@@ -117,8 +117,13 @@ def main():
         if stats: open("/proc/sys/kernel/bpf_stats_enabled", "w").write(old_stats)
         for p in (live, rec):
             if p and p.poll() is None: p.kill()
-        try: open(done, "w").write("done\n")
-        except OSError: pass
+        # Non-blocking: after a failure before "go" the workload never opens done, and a
+        # blocking open would wait for it forever.
+        try:
+            fd = os.open(done, os.O_WRONLY | os.O_NONBLOCK)
+            os.write(fd, b"done\n"); os.close(fd)
+        except OSError:
+            work.kill()
         work.wait(timeout=30)
     ours = subprocess.run([bpfan, "offcputime"] + tool_flags + ["-p", str(work.pid), trc], capture_output=True, text=True)
     open(os.path.join(out, "live.txt"), "w").write(live_out)
