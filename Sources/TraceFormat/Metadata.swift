@@ -41,14 +41,21 @@ public struct HostInfo: Codable, Sendable, Equatable {
     public var cpuCount: Int
     public var pageSize: Int
     public var bootID: String?
+    /// RAM and swap in pages (/proc/meminfo's MemTotal and SwapTotal at the start): the
+    /// totalpages of a system-wide OOM, which oomkill prints. Absent from older recordings.
+    public var memoryPages: Int64?
+    public var swapPages: Int64?
 
-    public init(hostname: String, kernelRelease: String, machine: String, cpuCount: Int, pageSize: Int, bootID: String? = nil) {
+    public init(hostname: String, kernelRelease: String, machine: String, cpuCount: Int, pageSize: Int, bootID: String? = nil,
+                memoryPages: Int64? = nil, swapPages: Int64? = nil) {
         self.hostname = hostname
         self.kernelRelease = kernelRelease
         self.machine = machine
         self.cpuCount = cpuCount
         self.pageSize = pageSize
         self.bootID = bootID
+        self.memoryPages = memoryPages
+        self.swapPages = swapPages
     }
 }
 

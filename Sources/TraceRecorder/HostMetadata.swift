@@ -30,8 +30,25 @@ enum HostMetadata {
         }
         let bootID = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let memory = meminfoKiB(["MemTotal", "SwapTotal"])
+        func pages(_ kib: Int64?) -> Int64? { kib.map { $0 * 1024 / Int64(max(pageSize, 1)) } }
         return HostInfo(hostname: field(u.nodename), kernelRelease: field(u.release), machine: field(u.machine),
-                        cpuCount: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), pageSize: Int(sysconf(Int32(_SC_PAGESIZE))), bootID: bootID)
+                        cpuCount: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), pageSize: pageSize, bootID: bootID,
+                        memoryPages: pages(memory["MemTotal"]), swapPages: pages(memory["SwapTotal"]))
+    }
+
+    /// `Name:   12345 kB` lines of /proc/meminfo, by name.
+    static func meminfoKiB(_ names: Set<String>) -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        let text = String(decoding: readFileBytes("/proc/meminfo", limit: 1 << 16) ?? [], as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count == 3, parts[2] == "kB", parts[0].hasSuffix(":") else { continue }
+            let name = String(parts[0].dropLast())
+            if names.contains(name), let v = Int64(parts[1]) { out[name] = v }
+        }
+        return out
     }
 
     static func utcOffsetSeconds() -> Int { TimeZone.current.secondsFromGMT() }

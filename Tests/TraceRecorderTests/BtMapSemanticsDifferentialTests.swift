@@ -21,24 +21,11 @@ extension RecorderTests {
             String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).last ?? "")
         }
         for (program, pinned) in BtMapSemanticsCases.cases {
-            let live = try runCapturing("/usr/bin/bpftrace", ["-e", program])
-            let ours = try runCapturing(bpfan, ["bt", "-e", program, path])
+            let live = try runBinary("/usr/bin/bpftrace", ["-e", program])
+            let ours = try runBinary(bpfan, ["bt", "-e", program, path])
             #expect(live.status == 0 && ours.status == 0, "\(program): live \(live.stderr), bpfan \(ours.stderr)")
             #expect(afterAttaching(ours.stdout) == afterAttaching(live.stdout), "\(program)")
             #expect(afterAttaching(live.stdout) == pinned, "\(program): bpftrace now prints this; BtMapSemanticsCases pins another output")
         }
-    }
-
-    private func runCapturing(_ tool: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 }
