@@ -551,6 +551,14 @@ struct BtCompiler {
         }
     }
 
+    /// A table of no task's events (the recorder's own reads, tracepoint:bpfrec:load_average)
+    /// has no tid: pid, tid, cpu, comm and uid are refused there, not read as 0.
+    func requireTask(for name: String, _ at: BtPosition) throws(BtError) {
+        if let source, !source.isTasksEvent {
+            throw BtError(at, "\(name): \(probeName) is not a task's event (its table \(source.table) has no task columns)")
+        }
+    }
+
     func builtin(_ name: String, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
         if let reason = Self.refusedBuiltins[name] { throw BtError(at, "\(name): \(reason)") }
         if name.hasPrefix("arg"), let n = Int(name.dropFirst(3)) {
@@ -571,6 +579,7 @@ struct BtCompiler {
         case "kstack", "ustack": return try stack(user: name == "ustack", limit: nil, at)
         case "uid":
             guard let columns else { throw BtError(at, "uid in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
+            try requireTask(for: name, at)
             guard let timeline = uids() else { throw BtError(at, "uid: the recording has no process tables to take uids from (record the proc family)") }
             let tid = columns.slot("tid")
             return (.int, { c in
@@ -580,6 +589,7 @@ struct BtCompiler {
             })
         case "pid", "tid", "cpu", "comm":
             guard let columns else { throw BtError(at, "\(name) in BEGIN, END or interval would be bpftrace's own, which a recording does not have") }
+            try requireTask(for: name, at)
             if name == "comm" {
                 columns.useComm()
                 return (.string, { c in .string(c.comm) })

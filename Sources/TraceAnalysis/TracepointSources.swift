@@ -55,6 +55,10 @@ public struct TracepointSource: Sendable {
     public var entryTable: String?
 
     public func field(_ name: String) -> TracepointField? { fields.first { $0.name == name } }
+
+    /// False for a table of no task's events (the recorder's reads of /proc/loadavg): it has
+    /// no tid, so pid, tid, cpu and comm mean nothing there. Generic tables always have them.
+    public var isTasksEvent: Bool { EventTables.named(table).map { $0.columns.contains { $0.name == "tid" } } ?? true }
 }
 
 extension Recording {
@@ -94,6 +98,8 @@ extension Recording {
         let table = EventTables.everyHit[event] ?? EventTables.tracepointViews[event]?.table
         let family = table.flatMap { t in EventTables.all.first { $0.name == t }?.family }
             ?? (event.hasPrefix("syscalls:") || event.hasPrefix("raw_syscalls:") ? "syscalls" : nil)
+        // The recorder's own tables are in every recording it makes, with no flag.
+        if family == "recorder", let table { return " (bpfrec writes its \(table) table into every recording; this one was made by a bpfrec that did not)" }
         return family.map { " (record it with bpfrec record --families \($0), or -e \(event))" } ?? " (record it with bpfrec record -e \(event))"
     }
 

@@ -170,6 +170,16 @@ func blockToolsRecording() throws -> String {
 
     """ + "\n\n" + "\n\n\n", "\(loads.stdout)")  // exit's two newlines, then the three cleared maps
     #expect(loads.stderr.contains { $0.contains("APPROX: load averages from bpfrec's once-a-second read of /proc/loadavg") }, "\(loads.stderr)")
+    // The reads are no task's events: pid, tid, cpu and comm are refused, not read as 0.
+    for builtin in ["pid", "tid", "cpu", "comm"] {
+        let r = try runTool(Bt.self, ["-e", "tracepoint:bpfrec:load_average { @[\(builtin)] = count(); }", path])
+        #expect(r.failed && r.stderr == ["bpfan bt: program:1:36: \(builtin): tracepoint:bpfrec:load_average is not a task's event (its table load_average has no task columns)"], "\(r.stderr)")
+    }
+    let byLoad = try runTool(Bt.self, ["-e", "tracepoint:bpfrec:load_average { @[args->load1] = count(); }", path])
+    #expect(byLoad.stdout == "Attaching 1 probe...\n\n\n@[5]: 1\n@[8]: 1\n@[1234]: 1\n", "\(byLoad.stdout)")
+    // A recording made before the poll: nothing to run, said with why.
+    let old = try runTool(LoadsBt.self, [try blockToolsRecording()])
+    #expect(old.failed && old.stderr.last?.contains("bpfrec writes its load_average table into every recording; this one was made by a bpfrec that did not") == true, "\(old.stderr)")
 }
 
 @Test func biopatternSequentialShare() throws {
