@@ -285,7 +285,7 @@ struct BtCompiler {
             return { (c: BtContext) throws(BtError) in
                 let k = key(c)
                 log?.note(name, k, time: c.time, value: 1)
-                try maps.update(map, k) { e in if case .scalar(let n)? = e { e = .scalar(n + 1) } else { e = .scalar(1) } }
+                try maps.add(map, k, 1)
             }
         case "sum", "min", "max":
             try setKind(name, fn == "sum" ? .sum : fn == "min" ? .min : .max, at)

@@ -235,6 +235,17 @@ final class BtMaps {
         map[key] = e
     }
 
+    /// count() and sum() of the key updated last, the common case (a thread's burst of events),
+    /// without update()'s closure and placeholder; any other case goes through update().
+    @inline(__always)
+    func add(_ map: BtMapStore, _ key: BtKey, _ delta: Int64) throws(BtError) {
+        if let i = map.lastIndex, let last = map.lastKey, last == key, case .scalar(let n) = map.entries.values[i] {
+            map.entries.values[i] = .scalar(n &+ delta)
+            return
+        }
+        try update(map, key) { e in if case .scalar(let n)? = e { e = .scalar(n &+ delta) } else { e = .scalar(delta) } }
+    }
+
     func clear(_ name: String) {
         if keyed[name] == false, let k = kinds[name], let e = store(name).entries[.none] {
             store(name).removeAll()
