@@ -7,16 +7,6 @@ public struct LoadAverage: Sendable, Equatable {
     public var load1: Int64, load5: Int64, load15: Int64
     public var runnable: Int64, threads: Int64, lastPid: Int64
 
-    public init(ts: Int64, load1: Int64, load5: Int64, load15: Int64, runnable: Int64, threads: Int64, lastPid: Int64) {
-        self.ts = ts
-        self.load1 = load1
-        self.load5 = load5
-        self.load15 = load15
-        self.runnable = runnable
-        self.threads = threads
-        self.lastPid = lastPid
-    }
-
     /// The line as /proc/loadavg had it (`0.08 0.03 0.01 1/170 12345`), without its newline:
     /// what biotop prints after "loadavg: ".
     public var procText: String {
@@ -44,8 +34,6 @@ public struct LoadAverages: Sendable {
         }
         self.reads = reads.sorted { $0.ts < $1.ts }
     }
-
-    public init(reads: [LoadAverage]) { self.reads = reads.sorted { $0.ts < $1.ts } }
 
     /// The latest read at or before `ts`, or nil when there is none.
     public func latest(atOrBefore ts: Int64) -> LoadAverage? {
