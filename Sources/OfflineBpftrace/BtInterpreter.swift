@@ -102,8 +102,13 @@ public enum BtInterpreter {
         let scratchCount: Int
         /// Only a probe that calls print(@m), clear() or zero() has work left at its end.
         let waitsForProbeEnd: Bool
-        init(attach: Attach, name: String, input: TracepointProbeInput?, predicate: BtEval?, body: @escaping BtExec, scratchCount: Int, waitsForProbeEnd: Bool = false) {
+        /// A probe that only counts events by comm or by nothing: BtWorker counts a chunk's
+        /// events per key at once rather than running the body per event.
+        let counting: BtCountingProbe?
+        init(attach: Attach, name: String, input: TracepointProbeInput?, predicate: BtEval?, body: @escaping BtExec, scratchCount: Int, waitsForProbeEnd: Bool = false,
+             counting: BtCountingProbe? = nil) {
             self.waitsForProbeEnd = waitsForProbeEnd
+            self.counting = counting
             self.attach = attach
             self.name = name
             self.input = input
@@ -157,6 +162,15 @@ public enum BtInterpreter {
 
         func visit(probe: Int, events: TracepointEvents, comms: [[UInt8]]) {
             let compiled = probes[probe], context = self.context
+            if let counting = compiled.counting, firstError == nil {
+                do {
+                    try counting.count(events, comms: comms, into: maps)
+                } catch {
+                    // Only the map's size bound can stop it: first reached by this chunk.
+                    firstError = (events.times.first ?? 0, error)
+                }
+                return
+            }
             var comm: Int32 = -1
             for k in events.rows.indices {
                 let time = events.times[k]
@@ -253,7 +267,7 @@ public enum BtInterpreter {
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
             let body = try c.block(r.probe.body)
             return Compiled(attach: r.attach, name: r.name, input: r.input, predicate: predicate, body: body, scratchCount: c.scratchSlots.count,
-                            waitsForProbeEnd: c.waitsForProbeEnd)
+                            waitsForProbeEnd: c.waitsForProbeEnd, counting: r.input == nil ? nil : BtCountingProbe(r.probe, maps: maps))
         }
         let compiled = try resolved.map { try compile($0, into: runtime.maps) }
         // Stacks are named from what the recording kept: say so when it kept nothing to name them.

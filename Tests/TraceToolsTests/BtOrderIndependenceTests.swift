@@ -15,6 +15,9 @@ import TraceReport
     static let programs = [
         "tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }",
         "tracepoint:raw_syscalls:sys_enter { @[comm, pid] = count(); @n = count(); }",
+        // BtCountingProbe's shapes: per comm over several probes into one map, and key-less.
+        "tracepoint:syscalls:sys_enter_* { @[comm] = count(); } tracepoint:sched:sched_wakeup { @w = count(); }",
+        "tracepoint:sched:sched_switch { @[comm] = count(); } tracepoint:sched:sched_switch { @s = count(); }",
         "tracepoint:raw_syscalls:sys_exit /args->ret >= 0/ { @bytes[comm] = sum(args->ret); @lo = min(args->ret); @hi = max(args->ret); @a[comm] = avg(args->ret); }",
         "tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_write { @[probe, comm] = count(); @c[tid]++; @d -= 2; }",
         "tracepoint:sched:sched_switch { @h = hist(args->prev_state); @l[cpu] = lhist(args->next_pid % 100, 0, 100, 10); @s = stats(args->next_pid); }",
@@ -30,13 +33,25 @@ import TraceReport
             var ordered = ToolOutput(mode: .text), unordered = ToolOutput(mode: .text)
             do {
                 try BtInterpreter.run(parsed, rec, positionals: [], ordered: true, into: &ordered)
-            } catch let e as BtError where e.message.contains("not in this recording") {
+            } catch let e as BtError where e.message.contains("not in this recording") || e.message.contains("matches no tracepoint") {
                 continue  // offcpu.trc holds no syscalls
             }
             try BtInterpreter.run(parsed, rec, positionals: [], into: &unordered)
             #expect(unordered.stdout.count > 40, "\(path): \(unordered.stdout)")
             #expect(unordered.stdout == ordered.stdout, "\(path)")
             #expect(unordered.stderr == ordered.stderr, "\(path)")
+        }
+    }
+
+    /// Only an unfiltered `@m = count()` or `@m[comm] = count()` is counted per chunk; anything
+    /// else runs its body per event.
+    @Test func onlyPlainCountsAreCountedPerChunk() throws {
+        let maps = BtMaps()
+        for (p, counted) in [("t:a:b { @[comm] = count(); }", true), ("t:a:b { @n = count(); }", true),
+                             ("t:a:b /pid == 1/ { @[comm] = count(); }", false), ("t:a:b { @[pid] = count(); }", false),
+                             ("t:a:b { @[comm, pid] = count(); }", false), ("t:a:b { @[comm] = count(); @n = count(); }", false),
+                             ("t:a:b { @[comm] = sum(1); }", false), ("t:a:b { @[comm]++; }", false)] {
+            #expect((BtCountingProbe(try BtParser.parse(p).probes[0], maps: maps) != nil) == counted, "\(p)")
         }
     }
 
