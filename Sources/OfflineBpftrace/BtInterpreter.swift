@@ -164,7 +164,7 @@ public enum BtInterpreter {
             let compiled = probes[probe], context = self.context
             if let counting = compiled.counting, firstError == nil {
                 do {
-                    try counting.count(events, comms: comms, into: maps)
+                    try counting.count(events, comms: comms, ints: context.ints, into: maps)
                 } catch {
                     // Only the map's size bound can stop it: first reached by this chunk.
                     firstError = (events.times.first ?? 0, error)
@@ -267,7 +267,7 @@ public enum BtInterpreter {
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
             let body = try c.block(r.probe.body)
             return Compiled(attach: r.attach, name: r.name, input: r.input, predicate: predicate, body: body, scratchCount: c.scratchSlots.count,
-                            waitsForProbeEnd: c.waitsForProbeEnd, counting: r.input == nil ? nil : BtCountingProbe(r.probe, maps: maps))
+                            waitsForProbeEnd: c.waitsForProbeEnd, counting: r.input.flatMap { BtCountingProbe(r.probe, columns: $0.columns, maps: maps) })
         }
         let compiled = try resolved.map { try compile($0, into: runtime.maps) }
         // Stacks are named from what the recording kept: say so when it kept nothing to name them.

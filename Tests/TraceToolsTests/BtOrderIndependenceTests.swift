@@ -18,6 +18,7 @@ import TraceReport
         // BtCountingProbe's shapes: per comm over several probes into one map, and key-less.
         "tracepoint:syscalls:sys_enter_* { @[comm] = count(); } tracepoint:sched:sched_wakeup { @w = count(); }",
         "tracepoint:sched:sched_switch { @[comm] = count(); } tracepoint:sched:sched_switch { @s = count(); }",
+        "tracepoint:raw_syscalls:sys_enter { @[pid] = count(); } tracepoint:sched:sched_wakeup { @c[cpu] = count(); } tracepoint:sched:sched_switch { @t[tid] = count(); }",
         "tracepoint:raw_syscalls:sys_exit /args->ret >= 0/ { @bytes[comm] = sum(args->ret); @lo = min(args->ret); @hi = max(args->ret); @a[comm] = avg(args->ret); }",
         "tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_write { @[probe, comm] = count(); @c[tid]++; @d -= 2; }",
         "tracepoint:sched:sched_switch { @h = hist(args->prev_state); @l[cpu] = lhist(args->next_pid % 100, 0, 100, 10); @s = stats(args->next_pid); }",
@@ -46,12 +47,14 @@ import TraceReport
     /// Only an unfiltered `@m = count()` or `@m[comm] = count()` is counted per chunk; anything
     /// else runs its body per event.
     @Test func onlyPlainCountsAreCountedPerChunk() throws {
-        let maps = BtMaps()
+        let maps = BtMaps(), columns = TracepointColumns()
         for (p, counted) in [("t:a:b { @[comm] = count(); }", true), ("t:a:b { @n = count(); }", true),
-                             ("t:a:b /pid == 1/ { @[comm] = count(); }", false), ("t:a:b { @[pid] = count(); }", false),
+                             ("t:a:b { @[pid] = count(); }", true), ("t:a:b { @[tid] = count(); }", true), ("t:a:b { @[cpu] = count(); }", true),
+                             ("t:a:b /pid == 1/ { @[comm] = count(); }", false), ("t:a:b { @[uid] = count(); }", false),
+                             ("t:a:b { @[args->id] = count(); }", false), ("t:a:b { @[probe] = count(); }", false),
                              ("t:a:b { @[comm, pid] = count(); }", false), ("t:a:b { @[comm] = count(); @n = count(); }", false),
                              ("t:a:b { @[comm] = sum(1); }", false), ("t:a:b { @[comm]++; }", false)] {
-            #expect((BtCountingProbe(try BtParser.parse(p).probes[0], maps: maps) != nil) == counted, "\(p)")
+            #expect((BtCountingProbe(try BtParser.parse(p).probes[0], columns: columns, maps: maps) != nil) == counted, "\(p)")
         }
     }
 
