@@ -113,6 +113,14 @@ struct BtCompiler {
     var probeName = ""
     /// argN of a kprobe served by a tracepoint (--map-kprobes): the columns holding them.
     var kprobeArguments: [Int: String] = [:]
+    /// argN of such a kprobe that points to a struct whose recorded fields it serves.
+    var kprobePointers: [Int: BtKprobeMap.Pointer] = [:]
+    /// Scratch variables holding one of those pointers (`$oc = (struct oom_control *)arg0`): argN.
+    var pointerVariables: [String: Int] = [:]
+    /// The recording host's RAM + swap in pages, when its metadata holds them.
+    var hostPages: Int64?
+    /// The recorder's reads of /proc/loadavg, for cat("/proc/loadavg").
+    var loadAverages: () -> LoadAverages? = { nil }
     var scratchSlots: [String: Int] = [:]
     var scratchTypes: [String: BtType] = [:]
     /// The probe calls print(@m), clear() or zero(), which wait for its end (BtRuntime).
@@ -201,6 +209,12 @@ struct BtCompiler {
     mutating func assign(_ target: BtLValue, _ op: BtAssignOperator, _ value: BtExpr, _ at: BtPosition) throws(BtError) -> BtExec {
         switch target {
         case .variable(let name):
+            if op == .assign, let n = kprobePointer(value) {
+                guard scratchTypes[name] == nil, taskVariables[name] == nil else { throw BtError(at, "\(name) is assigned a pointer to \(kprobePointers[n]!.type) after another value") }
+                // Nothing to store: the fields it serves are read from the event when used.
+                pointerVariables[name] = n
+                return { _ in }
+            }
             if op == .assign, isTaskPointer(value) {
                 guard scratchTypes[name] == nil else { throw BtError(at, "type mismatch for \(name): it holds \(scratchTypes[name] == .int ? "an integer" : "a string") and is assigned \(Self.text(value))") }
                 // Nothing to store: its fields are read from the event when used.
@@ -348,6 +362,9 @@ struct BtCompiler {
     mutating func callStatement(_ name: String, _ args: [BtExpr], _ at: BtPosition) throws(BtError) -> BtExec {
         let maps = self.maps
         switch name {
+        case "cat" where args.count == 1:
+            if case .string(let path, _) = args[0], path == Array("/proc/loadavg".utf8) { return try catLoadAverage(at) }
+            throw BtError(at, "cat(): it would read a file of the analysing machine, not the recorded one (served: cat(\"/proc/loadavg\"), from the recorder's reads of it)")
         case "printf":
             guard case .string(let fmt, _)? = args.first else { throw BtError(at, "printf() takes a format string first") }
             let format = try BtFormat(fmt, at: at)
@@ -481,7 +498,8 @@ struct BtCompiler {
             return try member(base, path, at)
         case .structCast(_, _, let at):
             if isTaskPointer(e) { throw BtError(at, "\(Self.text(e)): the current task's memory is not in a recording; read its fields (\(Self.servedTaskFields))") }
-            throw BtError(at, "\(Self.text(e)): struct casts read kernel memory, which a recording does not hold (only (struct task_struct *)curtask is served, through \(Self.servedTaskFields))")
+            if kprobePointer(e) != nil { throw BtError(at, "\(Self.text(e)): the struct is not in a recording; read the fields \(probeName) serves of it") }
+            throw BtError(at, "\(Self.text(e)): struct casts read kernel memory, which a recording does not hold (served: (struct task_struct *)curtask, through \(Self.servedTaskFields); the struct arguments of the kprobes --map-kprobes serves, through the fields their tracepoints recorded)")
         case .builtin(let name, let at):
             return try builtin(name, at)
         case .call(let name, let args, let at):

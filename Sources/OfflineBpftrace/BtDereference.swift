@@ -43,9 +43,22 @@ extension BtCompiler {
     /// A pointer into the current task that the program keeps in a variable to read fields through.
     func isTaskPointer(_ e: BtExpr) -> Bool { taskPath(e) != nil }
 
+    /// argN of a kprobe --map-kprobes serves with a struct behind it, cast to that struct
+    /// (`(struct oom_control *)arg0`) or kept in a variable: N.
+    func kprobePointer(_ e: BtExpr) -> Int? {
+        switch e {
+        case .structCast(let type, .builtin(let arg, _), _):
+            guard arg.hasPrefix("arg"), let n = Int(arg.dropFirst(3)), kprobePointers[n]?.type == type else { return nil }
+            return n
+        case .variable(let name, _): return pointerVariables[name]
+        default: return nil
+        }
+    }
+
     mutating func member(_ base: BtExpr, _ path: [String], _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
         let whole = Self.text(.member(base, path, at))
         if let start = taskPath(base) { return try taskField(start + path, whole, at) }
+        if let n = kprobePointer(base) { return try kprobeField(kprobePointers[n]!, path, whole, at) }
         if case .structCast("struct request", .builtin(let arg, _), _) = base, path == ["q", "disk", "disk_name"] {
             return try requestDisk(arg, whole, at)
         }
@@ -109,6 +122,35 @@ extension BtCompiler {
             c.program.unknownDisks += 1
             return .string([])
         })
+    }
+
+    /// A field of a mapped kprobe's struct argument: the tracepoint's field that holds it, or
+    /// the host's pages.
+    mutating func kprobeField(_ pointer: BtKprobeMap.Pointer, _ path: [String], _ whole: String, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
+        guard let field = pointer.fields[path] else {
+            let served = pointer.fields.keys.map { "->" + $0.joined(separator: "->") }.sorted().joined(separator: ", ")
+            throw BtError(at, "\(whole): \(probeName)'s \(pointer.type) is not in the recording; it serves \(served)")
+        }
+        switch field {
+        case .tracepointField(let name): return try self.field(name, at)
+        case .hostPages:
+            guard let pages = hostPages else { throw BtError(at, "\(whole): this recording does not hold the host's RAM and swap (made by an older bpfrec)") }
+            return (.int, { _ in .int(pages) })
+        }
+    }
+
+    /// cat("/proc/loadavg"): the recorder's latest read of it at or before the event, as the
+    /// file read then (its line and newline).
+    func catLoadAverage(_ at: BtPosition) throws(BtError) -> BtExec {
+        guard let loads = loadAverages(), !loads.reads.isEmpty else {
+            throw BtError(at, "cat(\"/proc/loadavg\"): this recording has no load_average rows (bpfrec reads /proc/loadavg once a second; an older bpfrec did not)")
+        }
+        return { c in
+            // The recorder reads it first just after its probes attach: an event in those
+            // milliseconds gets that first read.
+            let load = loads.latest(atOrBefore: c.time) ?? loads.reads[0]
+            c.program.emit("cat", text: load.procText + "\n")
+        }
     }
 
     func timespecField(_ source: TracepointSource, _ name: String, _ path: [String], _ whole: String, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {

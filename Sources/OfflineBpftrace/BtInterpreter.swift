@@ -11,8 +11,8 @@ public enum BtInterpreter {
         case begin, end
         case interval(Int64)
         case tracepoint(String)
-        /// A kprobe served by a tracepoint under --map-kprobes: the event, and argN's columns.
-        case mappedKprobe(String, [Int: String])
+        /// A kprobe served by a tracepoint under --map-kprobes.
+        case mappedKprobe(BtKprobeMap.Substitute)
         /// profile:hz:N at the recorded sample rate.
         case samples
     }
@@ -68,7 +68,7 @@ public enum BtInterpreter {
             guard rec.servableTracepoints.contains(sub.event) else {
                 throw BtError(where_, "\(point): --map-kprobes serves it from \(sub.event), which is not in this recording" + Recording.recordHint(sub.event))
             }
-            return [(.mappedKprobe(sub.event, sub.arguments), point)]
+            return [(.mappedKprobe(sub), point)]
         default:
             if let what = refusedKinds[parts[0]], parts.count == 2, let instead = BtKprobeMap.alternatives[parts[1]] {
                 throw BtError(where_, "\(point): \(what) are not in recordings; \(instead)")
@@ -230,6 +230,11 @@ public enum BtInterpreter {
             if usersLoaded == nil { usersLoaded = .some(try? UserSymbols.load(rec)) }
             return usersLoaded!
         }
+        var loadsLoaded: LoadAverages??
+        let loadAverages = { () -> LoadAverages? in
+            if loadsLoaded == nil { loadsLoaded = .some(rec.hasTable("load_average") ? try? LoadAverages(rec) : nil) }
+            return loadsLoaded!
+        }
         // One column set per table: probes on the same table share its scan.
         var columnsByTable: [String: TracepointColumns] = [:]
         var resolved: [(probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?)] = []
@@ -238,10 +243,11 @@ public enum BtInterpreter {
             for point in probe.attachPoints {
                 for (attach, name) in try resolve(point, rec, at: probe.line, mapKprobes: mapKprobes) {
                     var source: TracepointSource?
-                    if case .mappedKprobe(let event, _) = attach {
+                    if case .mappedKprobe(let sub) = attach {
+                        let event = sub.event
                         // Several names of one function (blk_account_io_start, its __ form) are
                         // one tracepoint: attached once, as only one exists in a kernel.
-                        if resolved.contains(where: { if case .mappedKprobe(let e, _) = $0.attach { return e == event && $0.probe.line == probe.line }; return false }) {
+                        if resolved.contains(where: { if case .mappedKprobe(let s) = $0.attach { return s.event == event && $0.probe.line == probe.line }; return false }) {
                             aliases += 1  // bpftrace's banner still counts it
                             continue
                         }
@@ -262,7 +268,12 @@ public enum BtInterpreter {
         func compile(_ r: (probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?), into maps: BtMaps) throws -> Compiled {
             var c = BtCompiler(source: r.input?.source, columns: r.input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
                                clock: rec.clock, symbols: symbols, execs: execs, uids: uids, userSymbols: userSymbols, parents: parents, diskNames: { rec.blockDevices }, maps: maps)
-            if case .mappedKprobe(_, let arguments) = r.attach { c.kprobeArguments = arguments }
+            if case .mappedKprobe(let sub) = r.attach {
+                c.kprobeArguments = sub.arguments
+                c.kprobePointers = sub.pointers
+            }
+            c.hostPages = rec.memoryAndSwapPages
+            c.loadAverages = loadAverages
             c.probeName = r.name
             let predicate = try r.probe.predicate.map { p throws(BtError) in try c.integer(p) }
             let body = try c.block(r.probe.body)

@@ -10,6 +10,23 @@ enum BtKprobeMap {
         let arguments: [Int: String]
         /// What argN is, for the substitution's note.
         let meaning: String
+        /// argN → the struct it points to, where the program may read fields of it the
+        /// tracepoint recorded (`$oc = (struct oom_control *)arg0; $oc->totalpages`).
+        var pointers: [Int: Pointer] = [:]
+    }
+
+    /// A kprobe argument's struct, with the member paths a recording serves.
+    struct Pointer {
+        /// As the program casts it: `struct oom_control`.
+        let type: String
+        let fields: [[String]: Field]
+    }
+
+    enum Field {
+        /// The tracepoint's field of that name (args->NAME).
+        case tracepointField(String)
+        /// The recording host's RAM + swap in pages (MemTotal + SwapTotal, from its metadata).
+        case hostPages
     }
 
     /// By function name. blk_account_io_start/done call trace_block_io_start/done with their
@@ -20,6 +37,13 @@ enum BtKprobeMap {
         "blk_account_io_done": Substitute(event: "block:block_io_done", arguments: [0: "rq"], meaning: "arg0 = the request's address"),
         "__blk_account_io_done": Substitute(event: "block:block_io_done", arguments: [0: "rq"], meaning: "arg0 = the request's address"),
         "blk_mq_start_request": Substitute(event: "block:block_rq_issue", arguments: [0: "rq"], meaning: "arg0 = the request's address"),
+        // oom_kill_process(oc, message) calls mark_oom_victim(oc->chosen), which fires
+        // oom:mark_victim in the same task (mm/oom_kill.c, 6.x), naming the victim.
+        "oom_kill_process": Substitute(event: "oom:mark_victim", arguments: [:],
+                                       meaning: "arg0 = the oom_control: ->chosen->pid and ->chosen->comm are the victim's args->pid and args->comm, ->totalpages the host's RAM + swap in pages",
+                                       pointers: [0: Pointer(type: "struct oom_control", fields: [
+                                           ["chosen", "pid"]: .tracepointField("pid"), ["chosen", "comm"]: .tracepointField("comm"), ["totalpages"]: .hostPages,
+                                       ])]),
     ]
 
     /// Kernel functions of the .bt tools with no tracepoint firing beside them, whose events a

@@ -10,6 +10,9 @@ public final class Recording: @unchecked Sendable {
     public let path: String
     public let host: HostInfo?
     public let info: RecordingInfo?
+    /// The host's RAM + swap in pages (MemTotal + SwapTotal at the start): a system-wide OOM's
+    /// totalpages. nil for a recording made before bpfrec kept them.
+    public var memoryAndSwapPages: Int64? { host.flatMap { h in h.memoryPages.map { $0 + (h.swapPages ?? 0) } } }
     /// Clock anchors when the recording has them (wall-clock printing, `--from 22:30:00`).
     public let clock: ClockAnchorsView?
     /// Syscall number → name from the recording host (`syscall_names`), parsed when first

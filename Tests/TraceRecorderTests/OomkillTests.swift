@@ -6,7 +6,9 @@ import TraceTestSupport
 /// oomkill over a real OOM kill: a memory cgroup limited to 32 MiB (v1 or v2, whichever the
 /// host mounts), a dd of one 256 MiB block in it, killed by the kernel's OOM killer while
 /// bpfrec records -e oom:mark_victim. bpfan oomkill must print that one kill: dd, triggered
-/// by itself (its allocation), with the host's RAM + swap pages and a loadavg line.
+/// by itself (its allocation), with the host's RAM + swap pages and a loadavg line; and the
+/// shipped oomkill.bt (bpftrace 0.17's program, its kprobe and struct fields served by the
+/// tracepoint) must print the same line, after its own banner.
 extension RecorderTests {
     /// The cgroup's task file, once made and limited; nil (with the reason) where no memory
     /// controller is mounted.
@@ -70,5 +72,10 @@ extension RecorderTests {
             #expect(k.contains(" Triggered by PID \(victim) (\"dd\"), OOM kill of PID \(victim) (\"dd\"), \(pages) pages, loadavg: "), "\(k)")
             #expect(k.range(of: #"loadavg: \d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+$"#, options: .regularExpression) != nil, "\(k)")
         }
+        let script = try runBinary(bpfan, ["oomkill.bt", path])
+        #expect(script.status == 0, "\(script.stderr)")
+        let scriptLines = script.stdout.split(separator: "\n").map(String.init)
+        #expect(scriptLines.prefix(2) == ["Attaching 2 probes...", "Tracing oom_kill_process()... Hit Ctrl-C to end."], "\(script.stdout)")
+        #expect(scriptLines.filter { $0.contains("OOM kill of PID") } == lines.filter { $0.contains("OOM kill of PID") }, "oomkill.bt:\n\(script.stdout)\noomkill:\n\(out.stdout)")
     }
 }

@@ -299,6 +299,39 @@ tracepoint:syscalls:sys_enter_clock_nanosleep
 """#
 }
 
+public enum BtScriptOomkillBt: BtScript {
+    public static let name = "oomkill.bt"
+    public static let summary = "OOM kills, with the victim, the pages weighed and the load averages."
+    public static let note: String? = "APPROX: pages is the host's RAM + swap (a system-wide OOM's totalpages; a cgroup OOM weighs its limit), loadavg the recorder's latest once-a-second read before the kill"
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// oomkill.bt: OOM kills, with the victim, the pages weighed and the load averages.
+// The output of bpftrace 0.17's oomkill.bt, its program unchanged. Its kprobe on
+// oom_kill_process is served by tracepoint oom:mark_victim (record it with
+// `bpfrec record -e oom:mark_victim`), which that function fires in the same task for the
+// victim it chose: $oc->chosen->pid and ->comm are the tracepoint's pid and comm. APPROX:
+// $oc->totalpages is the recording host's RAM + swap in pages, a system-wide OOM's totalpages
+// (a cgroup's OOM weighs the cgroup's limit, which is not recorded), and cat("/proc/loadavg")
+// prints the recorder's latest once-a-second read of that file before the kill.
+// bpfan note: APPROX: pages is the host's RAM + swap (a system-wide OOM's totalpages; a cgroup OOM weighs its limit), loadavg the recorder's latest once-a-second read before the kill
+
+BEGIN
+{
+	printf("Tracing oom_kill_process()... Hit Ctrl-C to end.\n");
+}
+
+kprobe:oom_kill_process
+{
+	$oc = (struct oom_control *)arg0;
+	time("%H:%M:%S ");
+	printf("Triggered by PID %d (\"%s\"), ", pid, comm);
+	printf("OOM kill of PID %d (\"%s\"), %d pages, loadavg: ",
+	    $oc->chosen->pid, $oc->chosen->comm, $oc->totalpages);
+	cat("/proc/loadavg");
+}
+"""#
+}
+
 public enum BtScriptOpensnoopBt: BtScript {
     public static let name = "opensnoop.bt"
     public static let summary = "open() and openat() calls, printed as they return, with the path asked for."
@@ -1014,6 +1047,7 @@ extension ToolRegistry {
         ScriptTool<BtScriptKillsnoopBt>.self,
         ScriptTool<BtScriptLoadsBt>.self,
         ScriptTool<BtScriptNaptimeBt>.self,
+        ScriptTool<BtScriptOomkillBt>.self,
         ScriptTool<BtScriptOpensnoopBt>.self,
         ScriptTool<BtScriptPidpersecBt>.self,
         ScriptTool<BtScriptRunqlatBt>.self,

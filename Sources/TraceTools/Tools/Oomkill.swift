@@ -42,7 +42,7 @@ public struct Oomkill: RecordingTool {
         _ = columns.slot("tid")
         columns.useComm()
         let loads = try LoadAverages(rec)
-        let pages = rec.host.flatMap { h in h.memoryPages.map { $0 + (h.swapPages ?? 0) } }
+        let pages = rec.memoryAndSwapPages
         if pages == nil {
             out.warn("bpfan oomkill: note: this recording does not hold the host's RAM and swap (an older bpfrec): pages is printed as 0")
         } else {
