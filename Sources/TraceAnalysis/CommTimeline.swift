@@ -40,7 +40,7 @@ public struct CommTimeline: Sendable {
 extension Recording {
     /// The comm timeline of every thread the process tables name.
     public func commTimeline() throws -> CommTimeline {
-        var tracker = ProcessTracker()
+        var tracker = ProcessTracker(for: self)
         var timeline = CommTimeline()
         try scanMerged(ProcessTracker.sources) { row in
             tracker.apply(source: row.source, batch: row.batch, row: row.row)

@@ -14,8 +14,16 @@ public struct ProcessTracker: Sendable {
     }
 
     public private(set) var tasks: [Int64: Task] = [:]
+    /// The recording has comm_change rows, and those hold every exec's rename too (the kernel
+    /// fires task_rename from begin_new_exec): an exec's new name then takes effect at its
+    /// rename, not at the execve's entry (the exec row's ts), so events inside the exec (its
+    /// capability checks, the binary's reads) keep the old comm, as live tools print them.
+    public let renamesAtExec: Bool
 
-    public init() {}
+    public init(renamesAtExec: Bool = false) { self.renamesAtExec = renamesAtExec }
+
+    /// The tracker for `rec`'s process tables.
+    public init(for rec: Recording) { self.init(renamesAtExec: rec.hasTable(CommChangeRow.table)) }
 
     /// The tables the tracker reads, as history sources of a merged scan (read from the start of
     /// the recording whatever the window). Tables the recording lacks are left out by the scan.
@@ -49,7 +57,7 @@ public struct ProcessTracker: Sendable {
             let row = ProcessExecRow(batch: b, row: r)
             guard row.ret == 0 else { return }
             var t = tasks[row.tid] ?? Task(pid: row.pid, tid: row.tid, ppid: 0, comm: "", uid: 0, startTime: 0)
-            t.comm = row.comm
+            if !renamesAtExec || t.comm.isEmpty { t.comm = row.comm }
             t.ppid = row.ppid
             t.uid = row.uid
             tasks[row.tid] = t

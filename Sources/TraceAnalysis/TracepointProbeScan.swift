@@ -45,7 +45,7 @@ extension Recording {
         // nanosecond still sees the old comm, as the live tracepoint does.
         let sources = groups.map { ScanSource($0.table, $0.columns.names) } + entrySources + trackerSources
         let trackerBase = groups.count + entrySources.count
-        var tracker = ProcessTracker()
+        var tracker = ProcessTracker(for: self)
         // Each thread's comm as bytes, valid until the tracker next changes: most rows are not
         // process events, and converting the tracker's String on every row was the scan's cost.
         var commBytes: [Int64: [UInt8]] = [:]

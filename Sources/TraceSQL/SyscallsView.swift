@@ -18,7 +18,7 @@ struct SyscallsView: DerivedView {
             ScanSource(SyscallRow.self, reading: [\.cpu, \.pid, \.tid, \.id, \.ret, \.duration, \.unpaired]),
         ]
         let names = rec.syscallNames
-        var tracker = ProcessTracker()
+        var tracker = ProcessTracker(for: rec)
         var pending: [Int64: [ResultCell]] = [:]
         var pendingTs: [Int64: Int64] = [:]
         let noDetail = [ResultCell](repeating: .null, count: 10)

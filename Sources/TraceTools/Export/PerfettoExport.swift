@@ -112,7 +112,7 @@ struct PerfettoExport {
         var spans: [Span] = []
         var firstSeen: [Int: Int64] = [:]
         if hasSpans {
-            var tasks = ProcessTracker()
+            var tasks = ProcessTracker(for: rec)
             let spanScan = OffCpuSpans(filter: .init(), tracerFrames: false, ksyms: ksyms, end: nil)
             try spanScan.scan(rec, with: ProcessTracker.sources, extra: { m in
                 tasks.apply(source: m.source - OffCpuSpans.sourceCount, batch: m.batch, row: m.row)

@@ -73,7 +73,7 @@ public struct Sigsnoop: RecordingTool {
         }
         let layout = o.layout
         out.header(layout)
-        var tasks = ProcessTracker()
+        var tasks = ProcessTracker(for: rec)
         let sources = ProcessTracker.sources + [ScanSource(Self.generate, ["ts", "pid", "tid", "sig", "errno", "arg_pid"])]
         try rec.scanMerged(sources) { m in
             guard m.source == sources.count - 1 else { tasks.apply(source: m.source, batch: m.batch, row: m.row); return }

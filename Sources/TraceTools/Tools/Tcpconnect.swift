@@ -73,7 +73,7 @@ public struct Tcpconnect: RecordingTool {
         if needUID && !rec.recordsTaskUIDs {
             throw AnalysisError("-U/-u: the uid of a connecting task comes from the proc family (process_snapshot, process_exec), which \(rec.path) lacks; record it with `bpfrec record --families proc,tcp`")
         }
-        var tasks = ProcessTracker()
+        var tasks = ProcessTracker(for: rec)
         let taskSources = needUID ? ProcessTracker.sources : []
         var tracker = TcpConnectTracker()
         try rec.scanMerged(taskSources + [TcpStateChange.source()]) { row in

@@ -96,7 +96,7 @@ public struct Tcptracer: RecordingTool {
         }
         // The process a connection belongs to: the connecting one, or the one that accepted it.
         var owner = Dictionary(accepts.map { ($0.child.skaddr, $0.call.pid) }, uniquingKeysWith: { $1 })
-        var tasks = ProcessTracker()
+        var tasks = ProcessTracker(for: rec)
         let taskSources = needUID ? ProcessTracker.sources : []
         var tracker = TcpConnectTracker()
         try rec.scanMerged(taskSources + [TcpStateChange.source()]) { row in
