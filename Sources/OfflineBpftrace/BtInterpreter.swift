@@ -269,7 +269,8 @@ public enum BtInterpreter {
             var c = BtCompiler(source: r.input?.source, columns: r.input?.columns, positionals: positionals, recordingStart: rec.effectiveStart,
                                clock: rec.clock, symbols: symbols, execs: execs, uids: uids, userSymbols: userSymbols, parents: parents, diskNames: { rec.blockDevices }, maps: maps)
             if case .mappedKprobe(let sub) = r.attach {
-                c.kprobeArguments = sub.arguments
+                // A generic table names a field's column itself; a family's view names it in the catalog.
+                c.kprobeArguments = sub.arguments.mapValues { r.input?.source.field($0)?.column ?? $0 }
                 c.kprobePointers = sub.pointers
             }
             c.hostPages = rec.memoryAndSwapPages

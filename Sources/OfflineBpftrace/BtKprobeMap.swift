@@ -37,6 +37,10 @@ enum BtKprobeMap {
         "blk_account_io_done": Substitute(event: "block:block_io_done", arguments: [0: "rq"], meaning: "arg0 = the request's address"),
         "__blk_account_io_done": Substitute(event: "block:block_io_done", arguments: [0: "rq"], meaning: "arg0 = the request's address"),
         "blk_mq_start_request": Substitute(event: "block:block_rq_issue", arguments: [0: "rq"], meaning: "arg0 = the request's address"),
+        // cap_capable(cred, target_ns, cap, opts) fires capability:cap_capable with cred,
+        // target_ns, the namespace it found, cap and its result (security/commoncap.c, 6.13+);
+        // opts is not among them.
+        "cap_capable": Substitute(event: "capability:cap_capable", arguments: [2: "cap"], meaning: "arg2 = the capability, args->cap; its opts (arg3) are not in the tracepoint"),
         // oom_kill_process(oc, message) calls mark_oom_victim(oc->chosen), which fires
         // oom:mark_victim in the same task (mm/oom_kill.c, 6.x), naming the victim.
         "oom_kill_process": Substitute(event: "oom:mark_victim", arguments: [:],

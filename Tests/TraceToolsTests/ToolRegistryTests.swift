@@ -60,7 +60,7 @@ struct ToolRegistryTests {
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n150 tools: 64 supported, 76 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n150 tools: 65 supported, 75 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
         #expect(text.contains("\ntcpdrop.bt      not yet: needs tcp + stacks capture (W5)\n"))
         #expect(text.contains("\nvfsstat.bt      supported (probes tracepoint:syscalls:sys_exit_read, "))
