@@ -43,6 +43,8 @@ final class BtRuntime {
     var unknownParentEvent: (time: Int64, row: Int) = (.min, -1)
     /// Events of requests on a device the recording's block_devices does not name.
     var unknownDisks = 0
+    /// cat("/proc/loadavg") at events before the recorder's first read, given that read.
+    var loadReadsAfterEvent = 0
     /// bpftrace's `-f json`: every output a JSON object per line.
     var json = false
     init(out: ToolOutput) { self.out = out }

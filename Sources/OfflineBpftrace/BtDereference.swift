@@ -147,8 +147,12 @@ extension BtCompiler {
         }
         return { c in
             // The recorder reads it first just after its probes attach: an event in those
-            // milliseconds gets that first read.
-            let load = loads.latest(atOrBefore: c.time) ?? loads.reads[0]
+            // milliseconds gets that first read, and the run says how many did.
+            let load: LoadAverage
+            if let latest = loads.latest(atOrBefore: c.time) { load = latest } else {
+                load = loads.reads[0]
+                c.program.loadReadsAfterEvent += 1
+            }
             c.program.emit("cat", text: load.procText + "\n")
         }
     }

@@ -356,6 +356,9 @@ public enum BtInterpreter {
         if runtime.unknownParents > 0 {
             runtime.out.warn("bpfan \(tool): curtask->real_parent: \(runtime.unknownParents) event(s) of threads the process tables never gave a parent (not in the snapshot, forks or execs) read pid 0 and an empty comm")
         }
+        if runtime.loadReadsAfterEvent > 0 {
+            runtime.out.warn("bpfan \(tool): cat(\"/proc/loadavg\"): \(runtime.loadReadsAfterEvent) event(s) came before the recorder's first read of it (just after its probes attached) and print that read")
+        }
         if runtime.unknownDisks > 0 {
             runtime.out.warn("bpfan \(tool): disk_name: \(runtime.unknownDisks) event(s) of requests on devices the recording's block_devices does not name read an empty name")
         }
