@@ -116,6 +116,12 @@ static __always_inline bool skip_moved_task(__u32 current_tgid, __u32 target_tgi
 	(r)->tid = (tid_);                                 \
 } while (0)
 
+/* The length bpf_get_stack returned, as a record's stack length: 0 for an error. */
+static __always_inline __u16 stack_bytes(long n)
+{
+	return n > 0 ? (__u16)n : 0;
+}
+
 /* tp_btf gives typed, trusted pointers; raw_tp is the fallback on kernels where tp_btf does not
  * load. DUAL_TP writes the two thin entry points, each with a constant is_btf the handler may take
  * to read fields directly (RD) under tp_btf and through BPF_CORE_READ under raw_tp; the loader

@@ -743,7 +743,7 @@ _Static_assert(__builtin_offsetof(struct tcp_reset_record, saddr_len) == 38, "tc
 _Static_assert(__builtin_offsetof(struct tcp_reset_record, daddr) == 76, "tcp_reset.daddr");
 _Static_assert(__builtin_offsetof(struct tcp_reset_record, daddr_len) == 40, "tcp_reset.daddr_len");
 
-/* skb_drop: tp_btf/kfree_skb for TCP packets with a drop reason other than NOT_SPECIFIED; addresses from the IP/TCP headers. */
+/* skb_drop: tp_btf/kfree_skb for TCP packets with a drop reason other than NOT_SPECIFIED; addresses from the IP/TCP headers, and the socket's own from skb->sk. An skb of a TCP socket with no headers built yet (its write and retransmit queues, purged when it closes) is kept too, with the socket's addresses and tcp_flags 0. */
 struct skb_drop_record {
 	__u32 kind;
 	__u32 cpu;
@@ -756,15 +756,25 @@ struct skb_drop_record {
 	__u16 family;
 	__u16 sport;
 	__u16 dport;
+	__u16 sk_family;
+	__u16 sk_sport;
+	__u16 sk_dport;
 	__u16 saddr_len;
 	__u16 daddr_len;
+	__u16 sk_saddr_len;
+	__u16 sk_daddr_len;
+	__u16 kstack_len;
 	__u8 state;
+	__u8 tcp_flags;
 	char comm[16];
 	__u8 saddr[16];
 	__u8 daddr[16];
-	__u8 __pad0[1];
+	__u8 sk_saddr[16];
+	__u8 sk_daddr[16];
+	__u8 kstack[1016];
+	__u8 __pad0[4];
 };
-_Static_assert(sizeof(struct skb_drop_record) == 104, "skb_drop_record size");
+_Static_assert(sizeof(struct skb_drop_record) == 1168, "skb_drop_record size");
 _Static_assert(__builtin_offsetof(struct skb_drop_record, cpu) == 4, "skb_drop.cpu");
 _Static_assert(__builtin_offsetof(struct skb_drop_record, ts) == 8, "skb_drop.ts");
 _Static_assert(__builtin_offsetof(struct skb_drop_record, skaddr) == 16, "skb_drop.skaddr");
@@ -775,11 +785,21 @@ _Static_assert(__builtin_offsetof(struct skb_drop_record, reason) == 40, "skb_dr
 _Static_assert(__builtin_offsetof(struct skb_drop_record, family) == 44, "skb_drop.family");
 _Static_assert(__builtin_offsetof(struct skb_drop_record, sport) == 46, "skb_drop.sport");
 _Static_assert(__builtin_offsetof(struct skb_drop_record, dport) == 48, "skb_drop.dport");
-_Static_assert(__builtin_offsetof(struct skb_drop_record, state) == 54, "skb_drop.state");
-_Static_assert(__builtin_offsetof(struct skb_drop_record, comm) == 55, "skb_drop.comm");
-_Static_assert(__builtin_offsetof(struct skb_drop_record, saddr) == 71, "skb_drop.saddr");
-_Static_assert(__builtin_offsetof(struct skb_drop_record, saddr_len) == 50, "skb_drop.saddr_len");
-_Static_assert(__builtin_offsetof(struct skb_drop_record, daddr) == 87, "skb_drop.daddr");
-_Static_assert(__builtin_offsetof(struct skb_drop_record, daddr_len) == 52, "skb_drop.daddr_len");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, sk_family) == 50, "skb_drop.sk_family");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, sk_sport) == 52, "skb_drop.sk_sport");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, sk_dport) == 54, "skb_drop.sk_dport");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, state) == 66, "skb_drop.state");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, tcp_flags) == 67, "skb_drop.tcp_flags");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, comm) == 68, "skb_drop.comm");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, saddr) == 84, "skb_drop.saddr");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, saddr_len) == 56, "skb_drop.saddr_len");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, daddr) == 100, "skb_drop.daddr");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, daddr_len) == 58, "skb_drop.daddr_len");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, sk_saddr) == 116, "skb_drop.sk_saddr");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, sk_saddr_len) == 60, "skb_drop.sk_saddr_len");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, sk_daddr) == 132, "skb_drop.sk_daddr");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, sk_daddr_len) == 62, "skb_drop.sk_daddr_len");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, kstack) == 148, "skb_drop.kstack");
+_Static_assert(__builtin_offsetof(struct skb_drop_record, kstack_len) == 64, "skb_drop.kstack_len");
 
 #endif

@@ -20,11 +20,6 @@ static __always_inline __u32 runq_len(struct task_struct *task)
 	return BPF_CORE_READ((struct cfs_rq___old *)cfs, nr_running);
 }
 
-static __always_inline __u16 stack_bytes(long n)
-{
-	return n > 0 ? (__u16)n : 0;
-}
-
 SEC("perf_event")
 int cpu_sample(struct bpf_perf_event_data *ctx)
 {

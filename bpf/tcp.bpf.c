@@ -76,6 +76,7 @@ DUAL_TP(tcp_retransmit_skb, on_retransmit((struct sock *)sk, err), const struct 
 /* Addresses and ports from a packet's IPv4/IPv6 and TCP headers; false when it is not TCP. */
 struct pkt_id {
 	__u16 family, sport, dport;
+	__u8 tcp_flags;
 	__u8 saddr[16], daddr[16];
 };
 
@@ -112,6 +113,8 @@ static __always_inline bool parse_tcp_packet(struct sk_buff *skb, struct pkt_id 
 		return false;
 	id->sport = bpf_ntohs(tcp.source);
 	id->dport = bpf_ntohs(tcp.dest);
+	/* tcp_flag_byte(th) of include/net/tcp.h. */
+	id->tcp_flags = ((__u8 *)&tcp)[13];
 	return true;
 }
 
@@ -161,24 +164,53 @@ static __always_inline int on_reset(struct sock *sk, struct sk_buff *skb, __u8 d
 DUAL_TP(tcp_send_reset, on_reset((struct sock *)sk, (struct sk_buff *)skb, 1), const struct sock *sk, const struct sk_buff *skb, const enum sk_rst_reason reason)
 DUAL_TP(tcp_receive_reset, on_reset(sk, NULL, 2), struct sock *sk)
 
-static __always_inline int on_drop(struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
 	if (reason <= SKB_DROP_REASON_NOT_SPECIFIED)
 		return 0;
 	struct pkt_id id;
-	if (!parse_tcp_packet(skb, &id))
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+	bool packet = parse_tcp_packet(skb, &id);
+	/* A TCP socket's own skb with no headers built yet (its write and retransmit queues,
+	 * purged when it closes) is a TCP drop too, which tcpdrop prints: kept with the socket's
+	 * addresses. */
+	if (!packet && (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP))
 		return 0;
 	struct skb_drop_record *r = reserve(sizeof(*r), FAMILY);
 	if (!r)
 		return 0;
 	FILL_CURRENT(r, EVENT_SKB_DROP);
-	FILL_FROM_PACKET(r, &id);
-	struct sock *sk = BPF_CORE_READ(skb, sk);
+	if (packet) {
+		FILL_FROM_PACKET(r, &id);
+	} else {
+		FILL_FROM_SOCK(r, sk);
+		id.tcp_flags = 0;
+	}
 	r->skaddr = (__u64)sk;
 	r->state = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
 	r->reason = reason;
 	r->location = (__u64)location;
+	r->tcp_flags = id.tcp_flags;
+	/* The socket's own identity, which tcpdrop.bt prints and bcc tcpdrop takes the family
+	 * (and an IPv6 drop's addresses) from: a listener's, not the packet's, for a SYN. */
+	__builtin_memset(r->sk_saddr, 0, 16);
+	__builtin_memset(r->sk_daddr, 0, 16);
+	r->sk_saddr_len = 16;
+	r->sk_daddr_len = 16;
+	r->sk_family = sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
+	r->sk_sport = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : 0;
+	r->sk_dport = sk ? bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) : 0;
+	if (r->sk_family == AF_INET6) {
+		BPF_CORE_READ_INTO(&r->sk_saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&r->sk_daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else if (r->sk_family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)r->sk_saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)r->sk_daddr, sk, __sk_common.skc_daddr);
+	}
+	/* Drops are rare next to the packets they belong to, and each stack says where the
+	 * kernel dropped it: taken for every row, as bcc tcpdrop takes one per drop. */
+	r->kstack_len = stack_bytes(bpf_get_stack(ctx, r->kstack, sizeof(r->kstack), 0));
 	submit(r);
 	return 0;
 }
-DUAL_TP(kfree_skb, on_drop(skb, location, reason), struct sk_buff *skb, void *location, enum skb_drop_reason reason, struct sock *rx_sk)
+DUAL_TP(kfree_skb, on_drop(ctx, skb, location, reason), struct sk_buff *skb, void *location, enum skb_drop_reason reason, struct sock *rx_sk)

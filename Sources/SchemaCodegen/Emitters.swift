@@ -82,6 +82,11 @@ public enum Emitters {
         s += views.isEmpty ? "        :\n" : views.map { v in
             "        \(literal(v.event)): (\(literal(v.table)), [" + v.fields.map { "(\(literal($0.name)), \(literal($0.from)))" }.joined(separator: ", ") + "]),\n"
         }.joined()
+        s += "    ]\n\n    /// What those tables miss of their tracepoints' hits, where they keep only some\n"
+        s += "    /// (`coverage` of the schema's `tracepoint`), by `SUBSYS:EVENT`.\n"
+        s += "    public static let tracepointViewCoverage: [String: String] = [\n"
+        let covered = views.filter { $0.coverage != nil }
+        s += covered.isEmpty ? "        :\n" : covered.map { "        \(literal($0.event)): \(literal($0.coverage!)),\n" }.joined()
         s += "    ]\n\n    /// The columns a generic event recorded with stacks (`--stack-events`) gets: kernel and\n"
         s += "    /// user, then the current task's comm (`stack_columns` in the schema); only the stacks asked\n"
         s += "    /// for are added, task_comm with any.\n"

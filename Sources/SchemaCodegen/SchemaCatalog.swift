@@ -50,8 +50,10 @@ public struct TracepointView: Sendable, Equatable, Decodable {
     }
     public var event: String
     public var fields: [Field]
+    /// What the table misses of the tracepoint's hits, where it keeps only some of them.
+    public var coverage: String?
     public var table: String = ""
-    enum CodingKeys: String, CodingKey { case event, fields }
+    enum CodingKeys: String, CodingKey { case event, fields, coverage }
 }
 
 /// Reads schemas/*.json — the single description of every event table and family — and expands

@@ -1794,10 +1794,10 @@ public struct TcpResetRow: TableRow {
     @inline(__always) public var direction: Int64 { batch.ordered[12][row] }
 }
 
-/// skb_drop (schemas/tcp.json): tp_btf/kfree_skb for TCP packets with a drop reason other than NOT_SPECIFIED; addresses from the IP/TCP headers.
+/// skb_drop (schemas/tcp.json): tp_btf/kfree_skb for TCP packets with a drop reason other than NOT_SPECIFIED; addresses from the IP/TCP headers, and the socket's own from skb->sk. An skb of a TCP socket with no headers built yet (its write and retransmit queues, purged when it closes) is kept too, with the socket's addresses and tcp_flags 0.
 public struct SkbDropRow: TableRow {
     public static let table = "skb_drop"
-    public static let columns = ["ts", "cpu", "pid", "tid", "comm", "skaddr", "family", "sport", "dport", "saddr", "daddr", "state", "reason", "location"]
+    public static let columns = ["ts", "cpu", "pid", "tid", "comm", "skaddr", "family", "sport", "dport", "saddr", "daddr", "state", "reason", "location", "tcp_flags", "sk_family", "sk_sport", "sk_dport", "sk_saddr", "sk_daddr", "kstack"]
     public let batch: Batch
     public let row: Int
 
@@ -1823,6 +1823,13 @@ public struct SkbDropRow: TableRow {
         case \SkbDropRow.state: "state"
         case \SkbDropRow.reason: "reason"
         case \SkbDropRow.location: "location"
+        case \SkbDropRow.tcpFlags: "tcp_flags"
+        case \SkbDropRow.skFamily: "sk_family"
+        case \SkbDropRow.skSport: "sk_sport"
+        case \SkbDropRow.skDport: "sk_dport"
+        case \SkbDropRow.skSaddr: "sk_saddr"
+        case \SkbDropRow.skDaddr: "sk_daddr"
+        case \SkbDropRow.kstack: "kstack"
         default: preconditionFailure("\(property) is not a column of skb_drop")
         }
     }
@@ -1869,4 +1876,25 @@ public struct SkbDropRow: TableRow {
 
     /// kernel address that freed the skb
     @inline(__always) public var location: Int64 { batch.ordered[13][row] }
+
+    /// the TCP header's flags byte (byte 13: CWR ECE URG ACK PSH RST SYN FIN), as tcpdrop prints them; 0 for an skb with no header yet
+    @inline(__always) public var tcpFlags: Int64 { batch.ordered[14][row] }
+
+    /// skb->sk's __sk_common.skc_family; 0 when the skb has no socket (bcc tcpdrop and tcpdrop.bt skip those)
+    @inline(__always) public var skFamily: Int64 { batch.ordered[15][row] }
+
+    /// skb->sk's local port, host order (__sk_common.skc_num); 0 without a socket
+    @inline(__always) public var skSport: Int64 { batch.ordered[16][row] }
+
+    /// skb->sk's remote port, host order (__sk_common.skc_dport); 0 without a socket
+    @inline(__always) public var skDport: Int64 { batch.ordered[17][row] }
+
+    /// skb->sk's local address, network order (skc_rcv_saddr in the first 4 bytes, or skc_v6_rcv_saddr); zeros without a socket
+    public var skSaddr: [UInt8] { batch.orderedBlobs[18][row] }
+
+    /// skb->sk's remote address, network order (skc_daddr, or skc_v6_daddr); zeros without a socket
+    public var skDaddr: [UInt8] { batch.orderedBlobs[19][row] }
+
+    /// kernel stack at the drop: little-endian u64 addresses, innermost first (bpf_get_stack in the tp_btf program, so it starts with the program's and the tracepoint's frames)
+    public var kstack: [UInt8] { batch.orderedBlobs[20][row] }
 }

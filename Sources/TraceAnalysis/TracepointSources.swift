@@ -38,6 +38,9 @@ public struct TracepointSource: Sendable {
     public var commColumn: String?
     /// The column holding the kernel stack taken at the event (--stack-events, cpu samples).
     public var kstackColumn: String?
+    /// That stack was taken by a dedicated family's tp_btf/raw_tp program, so it starts with
+    /// the program's and the tracepoint's own frames (KernelSymbols.probeFrameCount).
+    public var kstackStartsInProgram = false
     /// The column holding the user stack taken at the event (cpu samples, --stack user|both).
     public var ustackColumn: String?
     /// What this source misses of the live tracepoint's hits, said on stderr after the
@@ -141,6 +144,11 @@ extension Recording {
         // The tcp family's rows carry the current task's comm (schemas/tcp.json), which the
         // process tables may not know (a task that started before them, a synthetic recording).
         if schema.family == "tcp", types["comm"] != nil { source.commColumn = "comm" }
+        if types["kstack"] != nil {
+            source.kstackColumn = "kstack"
+            source.kstackStartsInProgram = true
+        }
+        source.coverage = EventTables.tracepointViewCoverage[event]
         source.missingFieldHint = " (\(event) is served by the \(schema.family) family's \(schema.name) table, which holds \(fields.map(\.name).joined(separator: ", ")); record it generically with bpfrec record -e \(event))"
         return source
     }

@@ -118,8 +118,9 @@ public enum Recorder {
             try writer.writeMetadata(name: MetadataName.tracepointCatalog, json: GenericEvents.catalog(directory: eventsDirectory))
         }
         // Kernel symbols (~5 MB of text, ~0.8 MB compressed) serve only kernel stacks (the
-        // stacks family's, and those of --stack-events): other recordings do without them.
-        let recordsKernelSymbols = o.families.contains(.stacks) || genericKernelStacks
+        // stacks family's, the tcp family's drops, and those of --stack-events): other
+        // recordings do without them.
+        let recordsKernelSymbols = o.families.contains(.stacks) || o.families.contains(.tcp) || genericKernelStacks
         if recordsKernelSymbols {
             let kallsyms = SystemTables.kernelTextSymbols()
             if kallsyms.starts(with: Array("0000000000000000 ".utf8)) {

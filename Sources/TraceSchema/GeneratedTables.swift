@@ -351,7 +351,7 @@ extension EventTables {
             ColumnSchema(name: "state", type: .u8, doc: "socket state"),
             ColumnSchema(name: "direction", type: .u8, doc: "1 = sent (tcp_send_reset), 2 = received (tcp_receive_reset)"),
         ]),
-        TableSchema(name: "skb_drop", family: "tcp", source: .bpf, doc: "tp_btf/kfree_skb for TCP packets with a drop reason other than NOT_SPECIFIED; addresses from the IP/TCP headers.", columns: [
+        TableSchema(name: "skb_drop", family: "tcp", source: .bpf, doc: "tp_btf/kfree_skb for TCP packets with a drop reason other than NOT_SPECIFIED; addresses from the IP/TCP headers, and the socket's own from skb->sk. An skb of a TCP socket with no headers built yet (its write and retransmit queues, purged when it closes) is kept too, with the socket's addresses and tcp_flags 0.", columns: [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the event"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU the event ran on"),
             ColumnSchema(name: "pid", type: .u32, doc: "tgid of the current task"),
@@ -366,6 +366,13 @@ extension EventTables {
             ColumnSchema(name: "state", type: .u8, doc: "state of skb->sk when there is one"),
             ColumnSchema(name: "reason", type: .u32, doc: "enum skb_drop_reason"),
             ColumnSchema(name: "location", type: .u64, doc: "kernel address that freed the skb"),
+            ColumnSchema(name: "tcp_flags", type: .u8, doc: "the TCP header's flags byte (byte 13: CWR ECE URG ACK PSH RST SYN FIN), as tcpdrop prints them; 0 for an skb with no header yet"),
+            ColumnSchema(name: "sk_family", type: .u16, doc: "skb->sk's __sk_common.skc_family; 0 when the skb has no socket (bcc tcpdrop and tcpdrop.bt skip those)"),
+            ColumnSchema(name: "sk_sport", type: .u16, doc: "skb->sk's local port, host order (__sk_common.skc_num); 0 without a socket"),
+            ColumnSchema(name: "sk_dport", type: .u16, doc: "skb->sk's remote port, host order (__sk_common.skc_dport); 0 without a socket"),
+            ColumnSchema(name: "sk_saddr", type: .bytes, max: 16, doc: "skb->sk's local address, network order (skc_rcv_saddr in the first 4 bytes, or skc_v6_rcv_saddr); zeros without a socket"),
+            ColumnSchema(name: "sk_daddr", type: .bytes, max: 16, doc: "skb->sk's remote address, network order (skc_daddr, or skc_v6_daddr); zeros without a socket"),
+            ColumnSchema(name: "kstack", type: .bytes, max: 1016, doc: "kernel stack at the drop: little-endian u64 addresses, innermost first (bpf_get_stack in the tp_btf program, so it starts with the program's and the tracepoint's frames)"),
         ]),
     ]
 
@@ -396,6 +403,13 @@ extension EventTables {
         "sched:sched_migrate_task": ("sched_migrate_task", [("pid", "target_tid"), ("orig_cpu", "orig_cpu"), ("dest_cpu", "dest_cpu")]),
         "sock:inet_sock_set_state": ("tcp_state", [("skaddr", "skaddr"), ("oldstate", "old_state"), ("newstate", "new_state"), ("sport", "sport"), ("dport", "dport"), ("family", "family"), ("saddr", "v4(saddr, family)"), ("daddr", "v4(daddr, family)"), ("saddr_v6", "v6(saddr, family)"), ("daddr_v6", "v6(daddr, family)"), ("protocol", "6"), ("bytes_acked", "bytes_acked"), ("bytes_received", "bytes_received")]),
         "tcp:tcp_retransmit_skb": ("tcp_retransmit", [("skaddr", "skaddr"), ("state", "state"), ("sport", "sport"), ("dport", "dport"), ("family", "family"), ("saddr", "v4(saddr, family)"), ("daddr", "v4(daddr, family)"), ("saddr_v6", "v6(saddr, family)"), ("daddr_v6", "v6(daddr, family)"), ("err", "err")]),
+        "skb:kfree_skb": ("skb_drop", [("location", "location"), ("protocol", "family == 10 ? 34525 : 2048"), ("reason", "reason")]),
+    ]
+
+    /// What those tables miss of their tracepoints' hits, where they keep only some
+    /// (`coverage` of the schema's `tracepoint`), by `SUBSYS:EVENT`.
+    public static let tracepointViewCoverage: [String: String] = [
+        "skb:kfree_skb": "only drops of TCP packets with a reason other than NOT_SPECIFIED (the tcp family's skb_drop rows): other protocols' drops and reason-less frees are not recorded",
     ]
 
     /// The columns a generic event recorded with stacks (`--stack-events`) gets: kernel and
@@ -721,7 +735,7 @@ extension RecordLayout {
             .init(column: 9, type: .bytes, offset: 60, size: 16, lengthOffset: 38),
             .init(column: 10, type: .bytes, offset: 76, size: 16, lengthOffset: 40),
         ]),
-        RecordLayout(kind: 1028, table: "skb_drop", size: 104, fields: [
+        RecordLayout(kind: 1028, table: "skb_drop", size: 1168, fields: [
             .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
             .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
             .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
@@ -732,10 +746,17 @@ extension RecordLayout {
             .init(column: 6, type: .u16, offset: 44, size: 2, lengthOffset: -1),
             .init(column: 7, type: .u16, offset: 46, size: 2, lengthOffset: -1),
             .init(column: 8, type: .u16, offset: 48, size: 2, lengthOffset: -1),
-            .init(column: 11, type: .u8, offset: 54, size: 1, lengthOffset: -1),
-            .init(column: 4, type: .str, offset: 55, size: 16, lengthOffset: -1),
-            .init(column: 9, type: .bytes, offset: 71, size: 16, lengthOffset: 50),
-            .init(column: 10, type: .bytes, offset: 87, size: 16, lengthOffset: 52),
+            .init(column: 15, type: .u16, offset: 50, size: 2, lengthOffset: -1),
+            .init(column: 16, type: .u16, offset: 52, size: 2, lengthOffset: -1),
+            .init(column: 17, type: .u16, offset: 54, size: 2, lengthOffset: -1),
+            .init(column: 11, type: .u8, offset: 66, size: 1, lengthOffset: -1),
+            .init(column: 14, type: .u8, offset: 67, size: 1, lengthOffset: -1),
+            .init(column: 4, type: .str, offset: 68, size: 16, lengthOffset: -1),
+            .init(column: 9, type: .bytes, offset: 84, size: 16, lengthOffset: 56),
+            .init(column: 10, type: .bytes, offset: 100, size: 16, lengthOffset: 58),
+            .init(column: 18, type: .bytes, offset: 116, size: 16, lengthOffset: 60),
+            .init(column: 19, type: .bytes, offset: 132, size: 16, lengthOffset: 62),
+            .init(column: 20, type: .bytes, offset: 148, size: 1016, lengthOffset: 64),
         ]),
     ]
 }
