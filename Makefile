@@ -10,7 +10,8 @@ SAMPLE      ?= samples/mixed.trc
 DEB_PACKAGES := libbpf-dev libelf-dev libzstd-dev libsqlite3-dev libedit-dev libcurl4-openssl-dev zlib1g-dev pkg-config bpftool
 # The live reference tools of the differential test (Tests/TraceRecorderTests/DifferentialTests):
 # libbpf-tools in /usr/sbin, bpftrace and its /usr/sbin/*.bt tools; losetup for its loop device.
-TEST_DEB_PACKAGES := libbpf-tools bpftrace mount chromium clickhouse-server
+# iproute2: the veth pair of the tcpdrop differential test's network namespace.
+TEST_DEB_PACKAGES := libbpf-tools bpftrace mount iproute2 chromium clickhouse-server
 
 .PHONY: all deps test-deps build test demo generate check-generated install fuzz fuzz-flags bench clean bpf vmlinux check-bpf check-static man completions check-install deb check-deb
 

@@ -130,6 +130,12 @@ struct BtCompiler {
     /// Scratch variables holding a pointer into the current task (`(struct task_struct *)curtask`),
     /// with its member path from curtask: read only through the fields the recording serves.
     var taskVariables: [String: [String]] = [:]
+    /// Scratch variables holding a pointer into a recorded tracepoint's struct
+    /// (`$sk = (struct sock *)$skb->sk`): read only through the members the recording serves.
+    var structVariables: [String: BtStructPath] = [:]
+    /// The byte width of integer scratch variables whose first value had a known one (a u16
+    /// struct member, a uint16 cast): bswap() swaps that many bytes, as bpftrace's does.
+    var scratchWidths: [String: Int] = [:]
 
     static let refusedBuiltins: [String: String] = [
         "curtask": "the current task's memory is not in a recording",
@@ -217,6 +223,14 @@ struct BtCompiler {
                 pointerVariables[name] = n
                 return { _ in }
             }
+            if op == .assign, let p = structPath(value) {
+                guard scratchTypes[name] == nil, taskVariables[name] == nil, structVariables[name] == nil || structVariables[name] == p else {
+                    throw BtError(at, "\(name) is assigned \(Self.text(value)) after another value")
+                }
+                // Nothing to store: the members it serves are read from the event when used.
+                structVariables[name] = p
+                return { _ in }
+            }
             if op == .assign, isTaskPointer(value) {
                 guard scratchTypes[name] == nil else { throw BtError(at, "type mismatch for \(name): it holds \(scratchTypes[name] == .int ? "an integer" : "a string") and is assigned \(Self.text(value))") }
                 // Nothing to store: its fields are read from the event when used.
@@ -225,6 +239,7 @@ struct BtCompiler {
             }
             let v = try expr(value)
             if op == .assign {
+                if v.type == .int, scratchSlots[name] == nil, let width = integerWidth(value) { scratchWidths[name] = width }
                 let s = try slot(name, v.type, at: at)
                 let eval = v.eval
                 return { c in c.scratch[s] = eval(c) }
@@ -482,6 +497,9 @@ struct BtCompiler {
             return (.string, { _ in .string(Array(text.utf8)) })
         case .variable(let name, let at):
             if taskVariables[name] != nil { throw BtError(at, "\(name) points into curtask, whose memory is not in a recording: read its fields (\(Self.servedTaskFields))") }
+            if let p = structVariables[name], let root = structRoot(p) {
+                throw BtError(at, "\(name) points into kernel memory a recording does not hold: read the members it serves (\(BtTracepointStructs.served(root, field: p.field)))")
+            }
             guard let s = scratchSlots[name], let t = scratchTypes[name] else { throw BtError(at, "\(name) is used before it is assigned") }
             return (t, { c in c.scratch[s] })
         case .map(let name, let keyExprs, let at):
@@ -701,7 +719,12 @@ struct BtCompiler {
         case "bswap":
             guard args.count == 1 else { throw BtError(at, "bswap() takes an integer") }
             let v = try integer(args[0])
-            return (.int, { c in .int(v(c).integer.byteSwapped) })
+            switch integerWidth(args[0]) ?? 8 {
+            case 1: return (.int, v)
+            case 2: return (.int, { c in .int(Int64(UInt16(truncatingIfNeeded: v(c).integer).byteSwapped)) })
+            case 4: return (.int, { c in .int(Int64(UInt32(truncatingIfNeeded: v(c).integer).byteSwapped)) })
+            default: return (.int, { c in .int(v(c).integer.byteSwapped) })
+            }
         default:
             if Self.aggregations.contains(name) { throw BtError(at, "\(name)() is assigned to a map: @name = \(name)(...)") }
             if ["printf", "print", "clear", "zero", "delete", "exit", "time", "join"].contains(name) { throw BtError(at, "\(name)() is a statement, not a value") }
@@ -721,9 +744,14 @@ struct BtCompiler {
         let slot = columns.slot(column), pid = user ? columns.slot("pid") : 0
         let kernel = user ? nil : self.symbols(), process = user ? self.userSymbols() : nil
         let cap = limit.map { Int(clamping: $0) } ?? 127
+        let programFrames = !user && source.kstackStartsInProgram
         return (.string, { c in
             let time = c.time, owner = user ? c.ints[pid][c.index] : 0
-            return .stack(StackFrames.decode(c.row!.bytes(slot)).prefix(cap).map { a in
+            var addresses = StackFrames.decode(c.row!.bytes(slot))
+            // A dedicated table's stack comes from its tp_btf program, under the tracepoint's
+            // glue; bpftrace's tracepoint program sees the stack from the tracepoint's caller.
+            if programFrames, let kernel { addresses.removeFirst(kernel.probeFrameCount(addresses)) }
+            return .stack(addresses.prefix(cap).map { a in
                 let s = user ? process?.symbol(pid: owner, address: a, at: time) : kernel?.symbol(of: a)
                 return s.map { "\($0.name)+\($0.offset)" } ?? "0x" + String(a, radix: 16)
             })

@@ -59,6 +59,7 @@ extension BtCompiler {
         let whole = Self.text(.member(base, path, at))
         if let start = taskPath(base) { return try taskField(start + path, whole, at) }
         if let n = kprobePointer(base) { return try kprobeField(kprobePointers[n]!, path, whole, at) }
+        if let start = structPath(base) { return try structMember(start, path, whole, at) }
         if case .structCast("struct request", .builtin(let arg, _), _) = base, path == ["q", "disk", "disk_name"] {
             return try requestDisk(arg, whole, at)
         }

@@ -381,6 +381,9 @@ public struct BtParser {
         "TCP_ESTABLISHED": 1, "TCP_SYN_SENT": 2, "TCP_SYN_RECV": 3, "TCP_FIN_WAIT1": 4, "TCP_FIN_WAIT2": 5, "TCP_TIME_WAIT": 6,
         "TCP_CLOSE": 7, "TCP_CLOSE_WAIT": 8, "TCP_LAST_ACK": 9, "TCP_LISTEN": 10, "TCP_CLOSING": 11, "TCP_NEW_SYN_RECV": 12,
         "IPPROTO_TCP": 6, "IPPROTO_UDP": 17,
+        // enum skb_drop_reason as the recorder's vmlinux.h has it (6.x): the tcp family keeps
+        // only drops above it, so a program's test of it holds for every recorded row.
+        "SKB_NOT_DROPPED_YET": 0, "SKB_CONSUMED": 1, "SKB_DROP_REASON_NOT_SPECIFIED": 2,
     ]
 
     static let castTypes: Set<String> = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]

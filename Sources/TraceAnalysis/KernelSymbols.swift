@@ -75,6 +75,9 @@ public struct KernelSymbols: Sendable {
     /// kernel image: naming them `_einittext` would be wrong, so they print as unknown).
     public func name(of address: UInt64) -> String? { symbol(of: address)?.name }
 
+    /// Whether the kernel had a symbol of this name (a function a live tool would probe).
+    public func contains(symbol name: String) -> Bool { names.contains(name) }
+
     /// The function holding `address` and how far into it `address` is (bcc's `-s` offsets).
     public func symbol(of address: UInt64) -> (name: String, offset: UInt64)? {
         var lo = 0, hi = addresses.count

@@ -23,3 +23,4 @@ typealias BiosnoopBt = ScriptTool<BtScriptBiosnoopBt>
 typealias WritebackBt = ScriptTool<BtScriptWritebackBt>
 typealias VfsstatBt = ScriptTool<BtScriptVfsstatBt>
 typealias LoadsBt = ScriptTool<BtScriptLoadsBt>
+typealias TcpdropBt = ScriptTool<BtScriptTcpdropBt>

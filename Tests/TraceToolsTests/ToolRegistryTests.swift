@@ -54,15 +54,16 @@ struct ToolRegistryTests {
             #expect(viaFlag.status == 0 && viaHelp.status == 0, "\(t.toolName)")
             #expect(viaFlag.stdout == viaHelp.stdout && viaFlag.stdout.contains("USAGE: bpfan \(t.toolName)"), "\(t.toolName)")
         }
-        let unwritten = try runBinary(builtBpfan!, ["help", "tcpdrop.bt"])
-        #expect(unwritten.status == 2 && unwritten.stderr.hasPrefix("bpfan: tcpdrop.bt is not supported yet"))
+        let unwritten = try runBinary(builtBpfan!, ["help", "tcpsynbl.bt"])
+        #expect(unwritten.status == 2 && unwritten.stderr.hasPrefix("bpfan: tcpsynbl.bt is not supported yet"))
     }
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n150 tools: 65 supported, 75 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n150 tools: 67 supported, 73 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
-        #expect(text.contains("\ntcpdrop.bt      not yet: needs tcp + stacks capture (W5)\n"))
+        #expect(text.contains("\ntcpsynbl.bt     not yet: needs tcp (new table listenq) capture (W1)\n"))
+        #expect(text.contains("\ntcpdrop.bt      supported (probes tracepoint:skb:kfree_skb); a bpftrace script"))
         #expect(text.contains("\nvfsstat.bt      supported (probes tracepoint:syscalls:sys_exit_read, "))
         #expect(text.contains("\nnaptime.bt      supported (probes tracepoint:syscalls:sys_enter_nanosleep, tracepoint:syscalls:sys_enter_clock_nanosleep); a bpftrace script"))
         #expect(text.contains("\nprofile         supported (reads cpu_sample); "))

@@ -802,6 +802,81 @@ END
 """#
 }
 
+public enum BtScriptTcpdropBt: BtScript {
+    public static let name = "tcpdrop.bt"
+    public static let summary = "TCP packets the kernel dropped, with the socket's addresses, state and kernel stack."
+    public static let note: String? = "APPROX: only drops of TCP packets are recorded (the live script also prints other protocols' drops of inet sockets)"
+    public static let source = #"""
+#!/usr/bin/env bpftrace
+// tcpdrop.bt: TCP packets the kernel dropped, with the socket's addresses, state and kernel stack.
+// The output of bpftrace 0.17's tcpdrop.bt, APPROX. Its tracepoint skb:kfree_skb is served by
+// the tcp family's skb_drop rows (bpfrec record --families tcp), which hold the drops of TCP
+// packets with a reason above NOT_SPECIFIED, each with the kernel stack at the drop and the
+// members of the skb's socket the script reads (family, state, ports and addresses); the live
+// script also prints drops of other protocols' packets whose skb has an inet socket (UDP),
+// which the recording does not keep. The stack leaves out the recorder program's frames, so it
+// starts where bpftrace's starts, at the tracepoint's caller (sk_skb_reason_drop).
+// bpfan note: APPROX: only drops of TCP packets are recorded (the live script also prints other protocols' drops of inet sockets)
+
+BEGIN
+{
+	printf("Tracing tcp drops. Hit Ctrl-C to end.\n");
+	printf("%-8s %-8s %-16s %-21s %-21s %-8s\n", "TIME", "PID", "COMM", "SADDR:SPORT", "DADDR:DPORT", "STATE");
+
+	// See https://github.com/torvalds/linux/blob/master/include/net/tcp_states.h
+	@tcp_states[1] = "ESTABLISHED";
+	@tcp_states[2] = "SYN_SENT";
+	@tcp_states[3] = "SYN_RECV";
+	@tcp_states[4] = "FIN_WAIT1";
+	@tcp_states[5] = "FIN_WAIT2";
+	@tcp_states[6] = "TIME_WAIT";
+	@tcp_states[7] = "CLOSE";
+	@tcp_states[8] = "CLOSE_WAIT";
+	@tcp_states[9] = "LAST_ACK";
+	@tcp_states[10] = "LISTEN";
+	@tcp_states[11] = "CLOSING";
+	@tcp_states[12] = "NEW_SYN_RECV";
+}
+
+tracepoint:skb:kfree_skb
+{
+	$reason = args->reason;
+	$skb = (struct sk_buff *)args->skbaddr;
+	$sk = ((struct sock *) $skb->sk);
+	$inet_family = $sk->__sk_common.skc_family;
+
+	if ($reason > SKB_DROP_REASON_NOT_SPECIFIED &&
+	    ($inet_family == AF_INET || $inet_family == AF_INET6)) {
+		if ($inet_family == AF_INET) {
+			$daddr = ntop($sk->__sk_common.skc_daddr);
+			$saddr = ntop($sk->__sk_common.skc_rcv_saddr);
+		} else {
+			$daddr = ntop($sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8);
+			$saddr = ntop($sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		}
+		$lport = $sk->__sk_common.skc_num;
+		$dport = $sk->__sk_common.skc_dport;
+
+		// Destination port is big endian, it must be flipped
+		$dport = bswap($dport);
+
+		$state = $sk->__sk_common.skc_state;
+		$statestr = @tcp_states[$state];
+
+		time("%H:%M:%S ");
+		printf("%-8d %-16s ", pid, comm);
+		printf("%39s:%-6d %39s:%-6d %-10s\n", $saddr, $lport, $daddr, $dport, $statestr);
+		printf("%s\n", kstack);
+	}
+}
+
+END
+{
+	clear(@tcp_states);
+}
+"""#
+}
+
 public enum BtScriptTcplifeBt: BtScript {
     public static let name = "tcplife.bt"
     public static let summary = "TCP sessions at their close, with addresses, ports, KB sent and received, and lifespan in ms."
@@ -1136,6 +1211,7 @@ extension ToolRegistry {
         ScriptTool<BtScriptSyncsnoopBt>.self,
         ScriptTool<BtScriptSyscountBt>.self,
         ScriptTool<BtScriptTcpconnectBt>.self,
+        ScriptTool<BtScriptTcpdropBt>.self,
         ScriptTool<BtScriptTcplifeBt>.self,
         ScriptTool<BtScriptTcpretransBt>.self,
         ScriptTool<BtScriptVfsstatBt>.self,
