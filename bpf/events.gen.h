@@ -600,12 +600,13 @@ struct syscall_detail_record {
 	__u32 tid;
 	__u32 uid;
 	__s32 id;
+	__u32 mnt_ns;
 	__u16 data_len;
 	char comm[16];
 	char path[256];
 	char path2[256];
 	__u8 data[128];
-	__u8 __pad0[6];
+	__u8 __pad0[2];
 };
 _Static_assert(sizeof(struct syscall_detail_record) == 760, "syscall_detail_record size");
 _Static_assert(__builtin_offsetof(struct syscall_detail_record, cpu) == 4, "syscall_detail.cpu");
@@ -622,11 +623,12 @@ _Static_assert(__builtin_offsetof(struct syscall_detail_record, pid) == 80, "sys
 _Static_assert(__builtin_offsetof(struct syscall_detail_record, tid) == 84, "syscall_detail.tid");
 _Static_assert(__builtin_offsetof(struct syscall_detail_record, uid) == 88, "syscall_detail.uid");
 _Static_assert(__builtin_offsetof(struct syscall_detail_record, id) == 92, "syscall_detail.id");
-_Static_assert(__builtin_offsetof(struct syscall_detail_record, comm) == 98, "syscall_detail.comm");
-_Static_assert(__builtin_offsetof(struct syscall_detail_record, path) == 114, "syscall_detail.path");
-_Static_assert(__builtin_offsetof(struct syscall_detail_record, path2) == 370, "syscall_detail.path2");
-_Static_assert(__builtin_offsetof(struct syscall_detail_record, data) == 626, "syscall_detail.data");
-_Static_assert(__builtin_offsetof(struct syscall_detail_record, data_len) == 96, "syscall_detail.data_len");
+_Static_assert(__builtin_offsetof(struct syscall_detail_record, mnt_ns) == 96, "syscall_detail.mnt_ns");
+_Static_assert(__builtin_offsetof(struct syscall_detail_record, comm) == 102, "syscall_detail.comm");
+_Static_assert(__builtin_offsetof(struct syscall_detail_record, path) == 118, "syscall_detail.path");
+_Static_assert(__builtin_offsetof(struct syscall_detail_record, path2) == 374, "syscall_detail.path2");
+_Static_assert(__builtin_offsetof(struct syscall_detail_record, data) == 630, "syscall_detail.data");
+_Static_assert(__builtin_offsetof(struct syscall_detail_record, data_len) == 100, "syscall_detail.data_len");
 
 /* tcp_state: tp_btf/inet_sock_set_state for IPPROTO_TCP: a socket changed state. pid/comm are current (may be an unrelated task in softirq context). */
 struct tcp_state_record {

@@ -39,7 +39,8 @@ struct {
 #define D_OPEN_HOW (3 << D_SHIFT)       /* arg2 = struct open_how, arg3 = size (openat2) */
 #define D_TIMESPEC0 (4 << D_SHIFT)      /* arg0 = struct timespec (nanosleep) */
 #define D_TIMESPEC2 (5 << D_SHIFT)      /* arg2 = struct timespec (clock_nanosleep) */
-#define D_STR2 (6 << D_SHIFT)           /* arg2 = string (mount's filesystem type) */
+#define D_STR2 (6 << D_SHIFT)           /* arg2, arg4 = strings (mount's filesystem type and options) */
+#define MOUNT_FS_MAX 16
 
 /* Retry marks kept in call_state.detail (above the rule bits): the enter-time read of the path
  * (bit 11) or of the second path (bit 12) failed, because the user page was not faulted in yet;
@@ -182,8 +183,18 @@ static __always_inline int on_enter(bool btf, struct pt_regs *regs, long id)
 		read_data(d, args[2], 16);
 		break;
 	case D_STR2: {
-		long n = args[2] ? bpf_probe_read_user_str(d->data, sizeof(d->data), (const void *)args[2]) : 0;
-		d->data_len = n > 0 ? n - 1 : 0;
+		/* mount: the filesystem type (arg2, up to 15 characters), its NUL, then the options
+		 * string (arg4) in the rest; mountsnoop prints both. */
+		long n = args[2] ? bpf_probe_read_user_str(d->data, MOUNT_FS_MAX, (const void *)args[2]) : 0;
+		if (n <= 0) {
+			d->data[0] = 0;
+			n = 1;
+		}
+		n &= MOUNT_FS_MAX - 1; /* keeps the bound visible to the verifier */
+		if (n == 0)
+			n = MOUNT_FS_MAX;
+		long m = args[4] ? bpf_probe_read_user_str(&d->data[n], sizeof(d->data) - MOUNT_FS_MAX, (const void *)args[4]) : 0;
+		d->data_len = n + (m > 0 ? m - 1 : 0);
 		break;
 	}
 	}
@@ -274,6 +285,8 @@ static __always_inline int on_exit(bool btf, struct pt_regs *regs, long ret)
 	o->ret = ret;
 	o->duration = now - start;
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	/* mount, umount2: the caller's mount namespace, as mountsnoop reads it at the exit. */
+	o->mnt_ns = (d->id == 165 || d->id == 166) ? BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) : 0;
 	submit(o);
 	return 0;
 }

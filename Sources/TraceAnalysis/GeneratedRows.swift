@@ -1473,7 +1473,7 @@ public struct SyscallRow: TableRow {
 /// syscall_detail (schemas/syscalls.json): Arguments of selected syscalls (open*, creat, stat family, access, unlink*, rename*, mkdir*, execve*, mount, umount, kill, tkill, tgkill, connect, bind, accept*, nanosleep, setuid family, sync family, listen), emitted at sys_exit. Strings are read from user memory at sys_enter, and again at sys_exit when that read failed (the page was not faulted in yet); no row for a call whose sys_enter was not seen; data holds the raw user struct the syscall took or returned (sockaddr, struct open_how, struct timespec).
 public struct SyscallDetailRow: TableRow {
     public static let table = "syscall_detail"
-    public static let columns = ["ts", "cpu", "pid", "tid", "uid", "id", "ret", "duration", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "comm", "path", "path2", "data"]
+    public static let columns = ["ts", "cpu", "pid", "tid", "uid", "id", "ret", "duration", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "comm", "path", "path2", "data", "mnt_ns"]
     public let batch: Batch
     public let row: Int
 
@@ -1505,6 +1505,7 @@ public struct SyscallDetailRow: TableRow {
         case \SyscallDetailRow.path2: "path2"
         case \SyscallDetailRow.path2Bytes: "path2"
         case \SyscallDetailRow.data: "data"
+        case \SyscallDetailRow.mntNs: "mnt_ns"
         default: preconditionFailure("\(property) is not a column of syscall_detail")
         }
     }
@@ -1563,8 +1564,11 @@ public struct SyscallDetailRow: TableRow {
     public var path2: String { batch.orderedBlobs[16].string(row) }
     public var path2Bytes: [UInt8] { batch.orderedBlobs[16][row] }
 
-    /// raw user struct: sockaddr for connect/bind (at enter) and accept (at exit), struct open_how for openat2, struct timespec for nanosleep
+    /// raw user struct: sockaddr for connect/bind (at enter) and accept (at exit), struct open_how for openat2, struct timespec for nanosleep; for mount the filesystem type (up to 15 characters), a NUL, then the options string (arg4), cut at the column's end
     public var data: [UInt8] { batch.orderedBlobs[17][row] }
+
+    /// inode number of the caller's mount namespace at sys_exit, for mount and umount2 (0 for other syscalls)
+    @inline(__always) public var mntNs: Int64 { batch.ordered[18][row] }
 }
 
 /// tcp_state (schemas/tcp.json): tp_btf/inet_sock_set_state for IPPROTO_TCP: a socket changed state. pid/comm are current (may be an unrelated task in softirq context).

@@ -32,7 +32,7 @@ public enum ToolRegistry {
         Syscount.self, Opensnoop.self, Statsnoop.self,
         Execsnoop.self, Exitsnoop.self, Killsnoop.self, Sigsnoop.self,
         Runqlat.self, Runqslower.self, Cpudist.self, Offcputime.self,
-        Tcplife.self, Tcpstates.self, Tcpconnect.self, Tcpaccept.self, Tcpretrans.self, Tcpdrop.self,
+        Tcplife.self, Tcpstates.self, Tcpconnect.self, Tcpaccept.self, Tcpretrans.self, Tcpdrop.self, Mountsnoop.self,
         Pidpersec.self, Runqlen.self, Cpuunclaimed.self, Shmsnoop.self, Syncsnoop.self, Tcpconnlat.self, Tcptracer.self,
         Solisten.self, Vfsstat.self, Tplist.self, Funccount.self, Argdist.self, Trace.self, Bt.self, Softirqs.self, Hardirqs.self,
         Stackcount.self, Profile.self, Wakeuptime.self, Offwaketime.self, Oomkill.self,
