@@ -67,7 +67,17 @@ final class ChunkCursor: VirtualCursor {
                     guard index < chunk.summary.stats.count else { return true }
                     return p.mayMatch(chunk.summary.stats[index])
                 }
-                if keep { work.append(ChunkPrefetcher.Work(source: si, chunk: chunk, file: file, columns: names)) } else { counters.chunksSkipped += 1 }
+                guard keep else {
+                    counters.chunksSkipped += 1
+                    continue
+                }
+                // A chunk whose statistics lie inside a predicate's range needs no row check of it
+                // (a ts range leaves whole chunks inside, and only the boundary chunk to filter).
+                let checks = local.indices.filter { k in
+                    guard let index = local[k].index, index < chunk.summary.stats.count else { return true }
+                    return !local[k].p.coversAll(chunk.summary.stats[index])
+                }
+                work.append(ChunkPrefetcher.Work(source: si, chunk: chunk, file: file, columns: names, rowChecks: checks))
             }
         }
         table.board.tables[table.name] = counters

@@ -142,6 +142,12 @@ struct ColumnPredicate {
         return true
     }
 
+    /// Whether every value of a chunk with these statistics matches (so its rows need no check).
+    func coversAll(_ s: ColumnStats) -> Bool {
+        if impossible || keys != nil { return false }
+        return key(s.min) >= low && key(s.max) <= high
+    }
+
     @inline(__always) func matches(_ v: Int64) -> Bool {
         let k = key(v)
         if k < low || k > high { return false }

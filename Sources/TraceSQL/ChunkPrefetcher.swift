@@ -24,6 +24,9 @@ final class ChunkPrefetcher: @unchecked Sendable {
         var file: TraceFile
         /// (table column index, name in this recording) of each column to decode.
         var columns: [(Int, String)]
+        /// The predicates (by index) this chunk's rows must be checked against: those whose
+        /// range the chunk's statistics do not lie inside.
+        var rowChecks: [Int]
     }
 
     private let condition = NSCondition()
@@ -88,12 +91,13 @@ final class ChunkPrefetcher: @unchecked Sendable {
         }
         let count = w.chunk.rowCount
         var selected: [Int]?
-        if !predicates.isEmpty {
+        if !w.rowChecks.isEmpty {
+            let checks = w.rowChecks.map { predicates[$0] }
             var rows: [Int] = []
             rows.reserveCapacity(count)
-            let cols = predicates.map { ints[$0.column] }
+            let cols = checks.map { ints[$0.column] }
             row: for r in 0..<count {
-                for (k, p) in predicates.enumerated() {
+                for (k, p) in checks.enumerated() {
                     guard let v = cols[k] else { continue row }
                     if !p.matches(v[r]) { continue row }
                 }

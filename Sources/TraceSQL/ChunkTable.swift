@@ -59,7 +59,7 @@ final class ChunkTable: VirtualTable {
             guard let op else { continue }
             pushed.append(PushedConstraint(column: col, op: op))
             info.pointee.aConstraintUsage[i].argvIndex = Int32(pushed.count)
-            info.pointee.aConstraintUsage[i].omit = 0
+            info.pointee.aConstraintUsage[i].omit = omits(info, Int32(i), column: col, op: op) ? 1 : 0
             // Equality narrows far more than a range; either is cheaper than a full scan, so
             // SQLite prefers plans that hand us constraints (and joins drive from them).
             cost /= (op == .eq || op == .among) ? 20 : 4
@@ -70,6 +70,19 @@ final class ChunkTable: VirtualTable {
         info.pointee.estimatedCost = cost
         info.pointee.estimatedRows = Int64(cost)
         return SQLITE_OK
+    }
+
+    /// Whether the scan's own row filter decides constraint i exactly, so that SQLite need not
+    /// check it again on every row: a comparison of a recorded integer column with an integer
+    /// the query already holds (sqlite3_vtab_rhs_value: a literal or a bound parameter).
+    /// ColumnPredicate then filters each row as SQLite would, u64 columns included (a negative
+    /// bound is below every row; a row above 2^63, TEXT to SQLite, is above every integer).
+    /// IN lists, host and recording, and values of other types stay checked by SQLite too.
+    func omits(_ info: UnsafeMutablePointer<sqlite3_index_info>, _ i: Int32, column: Int, op: PushedConstraint.Op) -> Bool {
+        guard op != .among, column < hostColumn else { return false }
+        var value: OpaquePointer?
+        guard sqlite3_vtab_rhs_value(info, i, &value) == SQLITE_OK, let value else { return false }
+        return sqlite3_value_type(value) == SQLITE_INTEGER
     }
 
     func openCursor() -> VirtualCursor { ChunkCursor(self) }

@@ -9,8 +9,9 @@ protocol VirtualTable: AnyObject {
     /// The columns with their schema types (without `host` and `recording`), for exports
     /// that keep the exact integer widths.
     var schemaColumns: [ColumnSchema] { get }
-    /// xBestIndex: mark the constraints used and set the cost; SQLite's own check of every
-    /// constraint stays on (omit = 0), so a plan only ever saves work.
+    /// xBestIndex: mark the constraints used and set the cost. SQLite's own check of a
+    /// constraint stays on (omit = 0) unless the scan filters its rows exactly as SQLite would
+    /// (ChunkTable.omits), so a plan only ever saves work.
     func bestIndex(_ info: UnsafeMutablePointer<sqlite3_index_info>) -> Int32
     func openCursor() -> VirtualCursor
 }
