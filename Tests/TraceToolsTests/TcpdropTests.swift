@@ -123,3 +123,21 @@ func tcpdropRecording() throws -> String {
 
     """)
 }
+
+/// skb:kfree_skb's struct members are served only on the paths tcpdrop.bt reads; any other
+/// is a one-line error naming it and what is served, never a made-up value.
+@Test func kfreeSkbStructPathsOutsideTheServedOnesAreRefused() throws {
+    let path = try tcpdropRecording()
+    for (program, says) in [
+        ("t:skb:kfree_skb { $s = (struct sk_buff *)args->skbaddr; printf(\"%d\\n\", $s->len); }", "$s->len: that memory is not in the recording"),
+        ("t:skb:kfree_skb { $s = (struct sk_buff *)args->skbaddr; $k = (struct sock *)$s->sk; printf(\"%d\\n\", $k->sk_rcvbuf); }", "$k->sk_rcvbuf"),
+        ("t:skb:kfree_skb { printf(\"%d\\n\", ((struct sock *)args->skbaddr)->__sk_common.skc_family); }", "args->skbaddr"),
+        ("t:skb:kfree_skb { $s = (struct sk_buff *)args->skbaddr; printf(\"%d\\n\", $s); }", "$s points into kernel memory a recording does not hold"),
+    ] {
+        let out = try runTool(Bt.self, ["-e", program, path])
+        #expect(out.failed && out.stderr.count == 1 && out.stderr[0].contains(says), "\(program): \(out.stderr)")
+    }
+    // The served members, through casts and variables as tcpdrop.bt writes them.
+    let ok = try runTool(Bt.self, ["-e", "t:skb:kfree_skb { $s = (struct sk_buff *)args->skbaddr; $k = (struct sock *)$s->sk; printf(\"%d %d %d\\n\", $k->__sk_common.skc_family, bswap($k->__sk_common.skc_dport), args->reason); }", path])
+    #expect(!ok.failed && ok.stdout.hasSuffix("2 80 5\n10 22 5\n0 0 5\n2 80 5\n\n\n"), "\(ok.stdout) \(ok.stderr)")
+}
