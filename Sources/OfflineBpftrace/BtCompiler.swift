@@ -599,6 +599,19 @@ struct BtCompiler {
 
     func builtin(_ name: String, _ at: BtPosition) throws(BtError) -> (type: BtType, eval: BtEval) {
         if let reason = Self.refusedBuiltins[name] { throw BtError(at, "\(name): \(reason)") }
+        if name == BtSyscallLatencyIdiom.latency || name == BtSyscallLatencyIdiom.entered {
+            // The folded syscall-latency idiom's exit probe: the call row's duration, and whether
+            // its enter was seen (BtSyscallLatencyIdiom).
+            guard let source, let columns, let latency = source.latencyColumn, let unpaired = source.unpairedColumn else {
+                throw BtError(at, "\(name): only a syscall exit served by the syscalls family's rows has it")
+            }
+            if name == BtSyscallLatencyIdiom.latency {
+                let slot = columns.slot(latency)
+                return (.int, { c in .int(c.ints[slot][c.index]) })
+            }
+            let slot = columns.slot(unpaired)
+            return (.int, { c in .int(c.ints[slot][c.index] == 0 ? 1 : 0) })
+        }
         if name.hasPrefix("arg"), let n = Int(name.dropFirst(3)) {
             if let column = kprobeArguments[n], let columns {
                 let slot = columns.slot(column)

@@ -235,10 +235,15 @@ public enum BtInterpreter {
             if loadsLoaded == nil { loadsLoaded = .some(rec.hasTable("load_average") ? try? LoadAverages(rec) : nil) }
             return loadsLoaded!
         }
+        // bpftrace's syscall-latency idiom is one probe over the call rows (BtSyscallLatencyIdiom);
+        // an ordered run (the tests' reference) keeps the program as written.
+        var program = program
+        var folded = 0, foldedEnters: [String] = [], foldedStamps: [String] = []
+        if !ordered, let r = BtSyscallLatencyIdiom.rewrite(program, rec) { (program, folded, foldedEnters, foldedStamps) = r }
         // One column set per table: probes on the same table share its scan.
         var columnsByTable: [String: TracepointColumns] = [:]
         var resolved: [(probe: BtProbe, attach: Attach, name: String, input: TracepointProbeInput?)] = []
-        var aliases = 0
+        var aliases = folded
         for probe in program.probes {
             for point in probe.attachPoints {
                 for (attach, name) in try resolve(point, rec, at: probe.line, mapKprobes: mapKprobes) {
@@ -282,10 +287,16 @@ public enum BtInterpreter {
                             waitsForProbeEnd: c.waitsForProbeEnd, counting: r.input.flatMap { BtCountingProbe(r.probe, columns: $0.columns, maps: maps) })
         }
         let compiled = try resolved.map { try compile($0, into: runtime.maps) }
+        // A folded idiom's stamp map exists as the enter probe made it, empty again at exit.
+        for stamp in foldedStamps where runtime.maps.kinds[stamp] == nil {
+            runtime.maps.kinds[stamp] = .integer
+            runtime.maps.keyed[stamp] = true
+        }
         // Stacks are named from what the recording kept: say so when it kept nothing to name them.
         if case .some(.none) = loaded { runtime.out.warn("bpfan \(tool): this recording has no kernel symbols (kallsyms): kstack and ksym() print kernel addresses in hex") }
         if case .some(.none) = usersLoaded { runtime.out.warn("bpfan \(tool): ustack: this recording has no process maps (bpfrec record --families stacks keeps them); user frames print as addresses") }
-        for note in TracepointSource.coverageNotes(compiled.compactMap { $0.input?.source }) { runtime.out.warn("bpfan \(tool): \(note)") }
+        let foldedSources = foldedEnters.compactMap { try? rec.tracepointSource($0) }
+        for note in TracepointSource.coverageNotes(compiled.compactMap { $0.input?.source } + foldedSources) { runtime.out.warn("bpfan \(tool): \(note)") }
         let families = Set(compiled.compactMap { $0.input.map { Recording.family(ofTable: $0.source.table) } })
         if let lost = rec.lossSummary(families: families) {
             runtime.out.warn("bpfan \(tool): warning: \(lost); maps and output are incomplete")

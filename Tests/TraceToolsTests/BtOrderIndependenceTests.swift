@@ -44,6 +44,31 @@ import TraceReport
         }
     }
 
+    static let latencyPrograms = [
+        "tracepoint:raw_syscalls:sys_enter { @s[tid] = nsecs; } tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @ns = hist(nsecs - @s[tid]); delete(@s[tid]); }",
+        "t:raw_syscalls:sys_enter { @start[tid] = nsecs; } t:raw_syscalls:sys_exit /@start[tid]/ { @us[comm] = lhist((nsecs - @start[tid]) / 1000, 0, 100, 5); delete(@start[tid]); }",
+        "BEGIN { printf(\"go\\n\"); } tracepoint:syscalls:sys_enter_read { @s[tid] = nsecs; } tracepoint:syscalls:sys_exit_read /@s[tid]/ { @t[pid] = sum(nsecs - @s[tid]); delete(@s[tid]); } END { print(@t); clear(@t); }",
+        "tracepoint:raw_syscalls:sys_enter { @s[tid] = nsecs; } tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @st = stats(nsecs - @s[tid]); @mx = max(nsecs - @s[tid]); delete(@s[tid]); }",
+    ]
+
+    /// bpftrace's syscall-latency idiom folded into one probe over the call rows
+    /// (BtSyscallLatencyIdiom) prints what the program as written prints in time order, stderr
+    /// included; a shape it does not take (two aggregations, above) runs as written.
+    @Test(arguments: latencyPrograms)
+    func syscallLatencyIdiomPrintsWhatTheProgramAsWrittenPrints(program: String) throws {
+        let parsed = try BtParser.parse(program)
+        let rec = try Recording(path: Self.samples[0])
+        let folds = BtSyscallLatencyIdiom.rewrite(parsed, rec)
+        #expect((folds != nil) == !program.contains("@mx"), "\(program)")
+        if let folds { #expect(folds.program.probes.count == parsed.probes.count - 1 && folds.stamps.count == 1) }
+        var ordered = ToolOutput(mode: .text), folded = ToolOutput(mode: .text)
+        try BtInterpreter.run(parsed, rec, positionals: [], ordered: true, into: &ordered)
+        try BtInterpreter.run(parsed, rec, positionals: [], into: &folded)
+        #expect(folded.stdout.count > 60, "\(folded.stdout)")
+        #expect(folded.stdout == ordered.stdout)
+        #expect(folded.stderr == ordered.stderr)
+    }
+
     /// Only an unfiltered `@m = count()` or `@m[comm] = count()` is counted per chunk; anything
     /// else runs its body per event.
     @Test func onlyPlainCountsAreCountedPerChunk() throws {
