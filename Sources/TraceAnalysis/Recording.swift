@@ -177,6 +177,12 @@ public final class Recording: @unchecked Sendable {
 
     public func hasTable(_ name: String) -> Bool { file.tableID(named: name) != nil }
 
+    /// The columns this recording holds for a table (an older recorder's may lack some the
+    /// schema has now); empty when it has no such table.
+    public func columnNames(of table: String) -> Set<String> {
+        Set(file.tables.values.first { $0.name == table }?.columns.map(\.name) ?? [])
+    }
+
     /// The family that records a table, from the compiled-in schemas (for "record it with ...").
     /// A generic tracepoint's table (`irq:softirq_entry`) answers its own name: its loss rows
     /// are named after the event.

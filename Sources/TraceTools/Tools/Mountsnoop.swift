@@ -41,7 +41,7 @@ public struct Mountsnoop: RecordingTool {
     static let fsNameLength = 8, dataColumnBytes = 128
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        let columns = Set(rec.file.tables.values.first { $0.name == "syscall_detail" }?.columns.map(\.name) ?? [])
+        let columns = rec.columnNames(of: "syscall_detail")
         guard columns.contains("mnt_ns") else {
             throw AnalysisError("\(rec.path): its syscall_detail rows have no mount namespace or mount options (made by an older bpfrec); record again with bpfrec record --families syscalls")
         }

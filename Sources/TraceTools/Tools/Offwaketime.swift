@@ -114,7 +114,7 @@ public struct Offwaketime: RecordingTool {
         guard let event = Self.wakerEvents.first(where: { rec.file.tableID(named: $0) != nil }) else {
             throw AnalysisError("\(rec.path) has no sched:sched_waking table with the wakers' stacks; record it with `bpfrec record --families proc,sched,stacks --offcpu-stacks all --stack-events sched:sched_waking`")
         }
-        let columns = Set(rec.file.tables.values.first { $0.name == event }?.columns.map(\.name) ?? [])
+        let columns = rec.columnNames(of: event)
         guard columns.contains("kstack") || columns.contains("ustack") else {
             throw AnalysisError("\(event) was recorded without stacks: record it with `bpfrec record --stack-events \(event)`")
         }

@@ -113,7 +113,7 @@ public struct Stackcount: RecordingTool {
             throw AnalysisError("'\(pattern)' matches no tracepoint this recording holds\(hint)")
         }
         for (event, table) in recorded.sorted(by: { $0.key < $1.key }) {
-            let columns = Set(rec.file.tables.values.first { $0.name == table }?.columns.map(\.name) ?? [])
+            let columns = rec.columnNames(of: table)
             let hasKernel = columns.contains("kstack"), hasUser = columns.contains("ustack")
             if !hasKernel && !hasUser {
                 throw AnalysisError("\(event) was recorded without stacks: record it with `bpfrec record --stack-events \(event)`")

@@ -43,7 +43,7 @@ public struct Tcpdrop: RecordingTool {
     }
 
     public func render(_ rec: Recording, numbers: [Int], into out: inout ToolOutput) throws {
-        let columns = Set(rec.file.tables.values.first { $0.name == "skb_drop" }?.columns.map(\.name) ?? [])
+        let columns = rec.columnNames(of: "skb_drop")
         guard columns.contains("kstack"), columns.contains("sk_family") else {
             throw AnalysisError("\(rec.path): its skb_drop rows have no kernel stacks or socket family (made by an older bpfrec); record again with bpfrec record --families tcp")
         }

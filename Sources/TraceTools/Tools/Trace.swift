@@ -145,7 +145,7 @@ public struct Trace: RecordingTool {
         // Every line shows the task's comm: the process tables give it.
         _ = try? bindings.name("$comm")
         // -K / -U: the stacks bpfrec record --stack-events took at each hit.
-        let columnsOfTable = Set(rec.file.tables.values.first { $0.name == source.table }?.columns.map(\.name) ?? [])
+        let columnsOfTable = rec.columnNames(of: source.table)
         func stackSlot(_ wanted: Bool, _ column: String, _ flag: String, _ which: String) throws -> Int? {
             guard wanted else { return nil }
             guard columnsOfTable.contains(column) else {

@@ -73,7 +73,7 @@ public struct Wakeuptime: RecordingTool {
         guard rec.file.tableID(named: Self.wakeupEvent) != nil else {
             throw AnalysisError("\(rec.path) has no \(Self.wakeupEvent) table with the wakers' stacks; record it with `bpfrec record --families proc,sched --stack-events \(Self.wakeupEvent)`")
         }
-        let columns = Set(rec.file.tables.values.first { $0.name == Self.wakeupEvent }?.columns.map(\.name) ?? [])
+        let columns = rec.columnNames(of: Self.wakeupEvent)
         guard columns.contains("kstack") else {
             throw AnalysisError("\(Self.wakeupEvent) was recorded without kernel stacks: record it with `bpfrec record --stack-events \(Self.wakeupEvent)`")
         }
