@@ -23,6 +23,10 @@ enum BtSyscallLatencyIdiom {
     /// run must still give, and the stamp maps (which exist, empty, at exit: bpftrace prints
     /// them); nil when the program has no such pair.
     static func rewrite(_ program: BtProgram, _ rec: Recording) -> (program: BtProgram, folded: Int, enterEvents: [String], stamps: [String])? {
+        // A window (--from/--to) cuts calls in two: an exit inside whose enter is outside finds
+        // no stamp, an enter inside whose exit is outside leaves one. Only the whole recording
+        // has every served call whole.
+        guard rec.effectiveStart <= rec.startTime, rec.effectiveEnd >= rec.stopTime else { return nil }
         var probes = program.probes
         var folded = 0, enters: [String] = [], stamps: [String] = []
         for (ei, enter) in program.probes.enumerated() {
@@ -39,6 +43,7 @@ enum BtSyscallLatencyIdiom {
             // tracepoints does not).
             guard let source = try? rec.tracepointSource(exitEvent), source.latencyColumn != nil, source.unpairedColumn != nil,
                   let enterSource = try? rec.tracepointSource(enterEvent), enterSource.table == source.table else { continue }
+            guard everyCallEndsInside(rec, table: source.table, latency: source.latencyColumn!) else { continue }
             probes[xi] = rewritten
             probes[ei].attachPoints = []
             folded += 1
@@ -47,6 +52,23 @@ enum BtSyscallLatencyIdiom {
         }
         guard folded > 0 else { return nil }
         return (BtProgram(probes: probes.filter { !$0.attachPoints.isEmpty }), folded, enters, stamps)
+    }
+
+    /// Whether no call's exit can fall after the analysed span (a call still returning as the
+    /// recorder stopped): its enter would leave a stamp the program prints at exit. By the
+    /// chunks' statistics, and the rows of a chunk whose statistics cannot tell.
+    static func everyCallEndsInside(_ rec: Recording, table: String, latency: String) -> Bool {
+        guard let schema = rec.file.tables.values.first(where: { $0.name == table }),
+              let ts = schema.columnIndex("ts"), let duration = schema.columnIndex(latency) else { return false }
+        let end = rec.effectiveEnd
+        return rec.file.chunks(ofTable: table).allSatisfy { chunk in
+            let stats = chunk.summary.stats
+            if ts < stats.count, duration < stats.count, stats[ts].max &+ stats[duration].max < end { return true }
+            // The chunk's longest call and its latest start might meet past the end: its rows say.
+            guard let columns = try? rec.file.read(chunk, columns: ["ts", latency]),
+                  case .ints(let starts)? = columns["ts"], case .ints(let spans)? = columns[latency] else { return false }
+            return zip(starts, spans).allSatisfy { $0 &+ $1 < end }
+        }
     }
 
     /// `SUBSYS:EVENT` of a tracepoint attach point.
