@@ -222,11 +222,13 @@ extension RecorderTests {
         }
         if !skewed {
             // The second 1 s interval: the groups the next group closed inside it, summed as the
-            // live tool sums them (a CPU without a sample in a group counts as idle).
+            // live tool sums them, by sample (a CPU without a sample in a group counts as idle;
+            // a late timer can put two samples of one CPU in a group, and both count, where the
+            // CSV row shows the CPU's last: seen once in a full run).
             let lo = groups.first.map { _ in info.startTime + Int64((Double(from)! * 1e9).rounded()) + 1_000_000_000 }!
             var running = 0, idle = 0, positive = 0
             for (g, next) in zip(groups, groups.dropFirst()) where next[0] >= lo && next[0] < lo + 1_000_000_000 {
-                let lens = g.dropFirst()
+                let lens = byTime.filter { samples.int("ts", $0) >= g[0] && samples.int("ts", $0) < next[0] }.map { samples.int("runq_len", $0) }
                 let r = lens.filter { $0 > 0 }.count, queued = lens.reduce(0) { $0 + max(0, Int($1) - 1) }
                 running += r
                 idle += cpus - r
