@@ -33,9 +33,11 @@ enum BtSyscallLatencyIdiom {
             guard enter.predicate == nil, enter.attachPoints.count == 1, let enterEvent = event(enter.attachPoints[0]),
                   let exitEvent = exitOf(enterEvent), enter.body.count == 1,
                   case .assign(.map(let stamp, let k1), .assign, .builtin("nsecs", _), _) = enter.body[0], isTid(k1) else { continue }
-            guard let xi = program.probes.firstIndex(where: { p in
-                p.attachPoints.count == 1 && event(p.attachPoints[0]) == exitEvent && exitShape(p, stamp: stamp) != nil
-            }), let rewritten = exitShape(program.probes[xi], stamp: stamp) else { continue }
+            guard let (xi, rewritten) = program.probes.indices.lazy.compactMap({ i -> (Int, BtProbe)? in
+                let p = program.probes[i]
+                guard p.attachPoints.count == 1, event(p.attachPoints[0]) == exitEvent, let q = exitShape(p, stamp: stamp) else { return nil }
+                return (i, q)
+            }).first else { continue }
             // The stamp map is the pair's alone.
             let others = program.probes.indices.filter { $0 != ei && $0 != xi }
             guard !others.contains(where: { mentions(program.probes[$0], stamp) }) else { continue }

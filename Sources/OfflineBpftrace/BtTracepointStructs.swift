@@ -17,8 +17,8 @@ enum BtTracepointStructs {
 
     /// How a served member is read from its row.
     enum Leaf {
-        /// An integer column as it is.
-        case column(String)
+        /// An integer column as it is, and the kernel member's byte width.
+        case column(String, width: Int)
         /// A 16-bit column kept in host order, read as the kernel's network-order field.
         case networkOrder16(String)
         /// The first 4 bytes of an address column, as the kernel's __be32 field reads.
@@ -30,15 +30,11 @@ enum BtTracepointStructs {
             switch self {
             case .networkOrder16: return 2
             case .ipv4: return 4
-            case .column(let name): return BtTracepointStructs.columnWidths[name]
+            case .column(_, let width): return width
             case .ipv6: return nil
             }
         }
     }
-
-    /// The sizes of the struct sock members the columns hold (skc_family u16, skc_state u8,
-    /// skc_num u16).
-    static let columnWidths: [String: Int] = ["sk_family": 2, "state": 1, "sk_sport": 2]
 
     static let sockCommon = ["sk", "__sk_common"]
 
@@ -46,9 +42,9 @@ enum BtTracepointStructs {
     static let roots: [String: [String: Root]] = [
         "skb:kfree_skb@skb_drop": [
             "skbaddr": Root(type: "struct sk_buff", pointers: [["sk"]: "struct sock"], leaves: [
-                sockCommon + ["skc_family"]: .column("sk_family"),
-                sockCommon + ["skc_state"]: .column("state"),
-                sockCommon + ["skc_num"]: .column("sk_sport"),
+                sockCommon + ["skc_family"]: .column("sk_family", width: 2),
+                sockCommon + ["skc_state"]: .column("state", width: 1),
+                sockCommon + ["skc_num"]: .column("sk_sport", width: 2),
                 sockCommon + ["skc_dport"]: .networkOrder16("sk_dport"),
                 sockCommon + ["skc_rcv_saddr"]: .ipv4("sk_saddr"),
                 sockCommon + ["skc_daddr"]: .ipv4("sk_daddr"),
@@ -121,7 +117,7 @@ extension BtCompiler {
             throw BtError(at, "\(whole): that memory is not in the recording; of \(source!.event)'s args->\(start.field) it serves \(BtTracepointStructs.served(root, field: start.field))")
         }
         switch leaf {
-        case .column(let name):
+        case .column(let name, _):
             let slot = columns.slot(name)
             return (.int, { c in .int(c.ints[slot][c.index]) })
         case .networkOrder16(let name):

@@ -54,23 +54,26 @@ public struct Mountsnoop: RecordingTool {
             if let pid, pid != 0, row.pid != pid { return }
             let isMount = row.id == Self.mount
             // mount: the filesystem type, a NUL, the options; read as the live tool's 8-byte fs field.
-            let data = row.data
-            let split = data.firstIndex(of: 0) ?? data.count
-            let fs = String(decoding: data[..<split].prefix(Self.fsNameLength - 1), as: UTF8.self)
-            let options = split < data.count ? String(decoding: data[(split + 1)...], as: UTF8.self) : ""
-            if isMount && data.count == Self.dataColumnBytes { cutOptions += 1 }
-            let flags = UInt64(bitPattern: isMount ? row.arg3 : row.arg1)
-            let ret = Int32(truncatingIfNeeded: row.ret)
+            var fs = "", options = ""
+            if isMount {
+                let data = row.data
+                let split = data.firstIndex(of: 0) ?? data.count
+                fs = String(decoding: data[..<split].prefix(Self.fsNameLength - 1), as: UTF8.self)
+                if split < data.count { options = String(decoding: data[(split + 1)...], as: UTF8.self) }
+                if data.count == Self.dataColumnBytes { cutOptions += 1 }
+            }
+            let flags = Self.flagNames(UInt64(bitPattern: isMount ? row.arg3 : row.arg1))
+            let ret = Int32(truncatingIfNeeded: row.ret), result = Self.errnoName(ret)
             let source = isMount ? row.path : "", target = isMount ? row.path2 : row.path
             let call = isMount
-                ? "mount(\"\(source)\", \"\(target)\", \"\(isMount ? fs : "")\", \(Self.flagNames(flags)), \"\(options)\") = \(Self.errnoName(ret))"
-                : "umount(\"\(target)\", \(Self.flagNames(flags))) = \(Self.errnoName(ret))"
+                ? "mount(\"\(source)\", \"\(target)\", \"\(fs)\", \(flags), \"\(options)\") = \(result)"
+                : "umount(\"\(target)\", \(flags)) = \(result)"
             let values: [String: Value] = [
                 "time": .time(row.ts &+ row.duration), "comm": .string(row.comm), "pid": .int(row.pid), "tid": .int(row.tid),
                 "mnt_ns": .int(row.mntNs), "call": .string(call), "op": .string(isMount ? "MOUNT" : "UMOUNT"),
-                "result": .string(Self.errnoName(ret)), "latency_us": .int(row.duration / 1000), "fs": .string(isMount ? fs : ""),
-                "source": .string(source), "target": .string(target), "data": .string(isMount ? options : ""),
-                "flags": .string(Self.flagNames(flags)), "ret": .int(Int64(ret)),
+                "result": .string(result), "latency_us": .int(row.duration / 1000), "fs": .string(fs),
+                "source": .string(source), "target": .string(target), "data": .string(options),
+                "flags": .string(flags), "ret": .int(Int64(ret)),
             ]
             out.row(layout, layout.columns.map { values[$0.name]! })
         }
