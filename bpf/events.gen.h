@@ -33,6 +33,7 @@
 #define EVENT_TCP_RETRANSMIT 1026
 #define EVENT_TCP_RESET 1027
 #define EVENT_SKB_DROP 1028
+#define EVENT_TCP_IO 2049
 
 /* block_rq_insert: tp_btf/block_rq_insert: a request is put on the I/O scheduler queue. */
 struct block_rq_insert_record {
@@ -803,5 +804,42 @@ _Static_assert(__builtin_offsetof(struct skb_drop_record, sk_daddr) == 132, "skb
 _Static_assert(__builtin_offsetof(struct skb_drop_record, sk_daddr_len) == 62, "skb_drop.sk_daddr_len");
 _Static_assert(__builtin_offsetof(struct skb_drop_record, kstack) == 148, "skb_drop.kstack");
 _Static_assert(__builtin_offsetof(struct skb_drop_record, kstack_len) == 64, "skb_drop.kstack_len");
+
+/* tcp_io: tp_btf/sock_send_length and sock_recv_length for IPPROTO_TCP sockets of AF_INET and AF_INET6, with a positive result: one row per sendmsg or recvmsg that moved bytes, in the calling task (filtered by -p and --cgroup). The kernel's splice and tcp_read_sock paths do not pass these tracepoints. */
+struct tcp_io_record {
+	__u32 kind;
+	__u32 cpu;
+	__u64 ts;
+	__u64 skaddr;
+	__u32 pid;
+	__u32 tid;
+	__s32 bytes;
+	__u16 family;
+	__u16 lport;
+	__u16 dport;
+	__u16 saddr_len;
+	__u16 daddr_len;
+	__u8 direction;
+	char comm[16];
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u8 __pad0[1];
+};
+_Static_assert(sizeof(struct tcp_io_record) == 96, "tcp_io_record size");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, cpu) == 4, "tcp_io.cpu");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, ts) == 8, "tcp_io.ts");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, skaddr) == 16, "tcp_io.skaddr");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, pid) == 24, "tcp_io.pid");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, tid) == 28, "tcp_io.tid");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, bytes) == 32, "tcp_io.bytes");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, family) == 36, "tcp_io.family");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, lport) == 38, "tcp_io.lport");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, dport) == 40, "tcp_io.dport");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, direction) == 46, "tcp_io.direction");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, comm) == 47, "tcp_io.comm");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, saddr) == 63, "tcp_io.saddr");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, saddr_len) == 42, "tcp_io.saddr_len");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, daddr) == 79, "tcp_io.daddr");
+_Static_assert(__builtin_offsetof(struct tcp_io_record, daddr_len) == 44, "tcp_io.daddr_len");
 
 #endif

@@ -13,6 +13,7 @@
 #define BPFREC_FAMILY_STACKS 5
 #define BPFREC_FAMILY_TRACEPOINTS 6
 #define BPFREC_FAMILY_IRQ 7
+#define BPFREC_FAMILY_TCPIO 8
 
 /* Bytes of each stack column a generic event recorded with stacks carries at most (stack_columns). */
 #define BPFREC_GENERIC_KSTACK_MAX 1016

@@ -14,6 +14,7 @@
 #include "skeletons/stacks.skel.h"
 #include "skeletons/tracepoints.skel.h"
 #include "skeletons/irq.skel.h"
+#include "skeletons/tcpio.skel.h"
 
 /* Each skeleton has its own type; the macro writes the same open sequence for each. */
 #define OPEN_SKEL(prefix)                                   \
@@ -37,6 +38,7 @@ struct bpf_object *bpfrec_open_family(int family, const struct bpfrec_config *cf
 	case BPFREC_FAMILY_STACKS: OPEN_SKEL(stacks_bpf);
 	case BPFREC_FAMILY_TRACEPOINTS: OPEN_SKEL(tracepoints_bpf);
 	case BPFREC_FAMILY_IRQ: OPEN_SKEL(irq_bpf);
+	case BPFREC_FAMILY_TCPIO: OPEN_SKEL(tcpio_bpf);
 	default:
 		errno = ENOENT;
 		return NULL;
@@ -56,5 +58,6 @@ void bpfrec_destroy_family(int family, void *skel)
 	case BPFREC_FAMILY_STACKS: stacks_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_TRACEPOINTS: tracepoints_bpf__destroy(skel); break;
 	case BPFREC_FAMILY_IRQ: irq_bpf__destroy(skel); break;
+	case BPFREC_FAMILY_TCPIO: tcpio_bpf__destroy(skel); break;
 	}
 }

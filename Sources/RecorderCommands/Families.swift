@@ -12,7 +12,7 @@ struct Families: ParsableCommand {
             case .success(let mode): status = "loads (\(mode))"
             case .failure(let e): status = "does not load: \(e.message)"
             }
-            print("\(family.name): \(status)")
+            print("\(family.name): \(status)\(Family.optIn.contains(family) ? "; recorded only when --families names it" : "")")
             for tp in family.tracepoints { print("    \(tp)") }
         }
         for p in Family.presets {

@@ -26,7 +26,7 @@ public struct Record: ParsableCommand {
     @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")], help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("Comma-separated families to record (see `bpfrec families`), and presets of tracepoints (signal); default all; 'none' with -e records only those events.", valueName: "LIST"))
+    @Option(help: ArgumentHelp("Comma-separated families to record (see `bpfrec families`), and presets of tracepoints (signal); default all but the opt-in ones (tcpio), 'all' every one; 'none' with -e records only those events.", valueName: "LIST"))
     var families: String?
 
     @Option(name: [.customShort("e"), .customLong("event")], help: ArgumentHelp("""
@@ -181,7 +181,7 @@ public struct Record: ParsableCommand {
     /// What the flags ask of the recorder, each flag checked (the checks that need no kernel):
     /// everything `run` does before it records. A refusal names its flag.
     public func options() throws(RecorderError) -> RecorderOptions {
-        var families = Family.fixed
+        var families = Family.defaults
         var presetEvents: [String] = []
         if let list = families_ { (families, presetEvents) = try Family.parseList(list) }
         var o = RecorderOptions(output: output, families: families)

@@ -291,6 +291,8 @@ public enum Emitters {
         s += "        }\n    }\n"
         s += "\n    /// Families whose tables are made at record time (`generic` in their schema).\n"
         s += "    public static let generic: [Family] = [\(bpf.filter { $0.family.generic }.map { ".\($0.family.name)" }.joined(separator: ", "))]\n"
+        s += "\n    /// Families recorded only when `--families` names them (`opt_in` in their schema).\n"
+        s += "    public static let optIn: [Family] = [\(bpf.filter { $0.family.optIn }.map { ".\($0.family.name)" }.joined(separator: ", "))]\n"
         s += "\n    /// Names `--families` accepts for sets of tracepoints a generic family records, by name.\n"
         s += "    public static let presets: [(name: String, family: Family, events: [String])] = [\n"
         for (_, f) in bpf { for (name, events) in f.presets.sorted(by: { $0.key < $1.key }) {

@@ -17,6 +17,10 @@ public struct FamilySchema: Sendable, Equatable {
     public var generic: Bool
     /// Names `--families` accepts for sets of tracepoints recorded by this generic family.
     public var presets: [String: [String]]
+    /// A family recorded only when `--families` names it (`opt_in` in the schema): one whose
+    /// events come at a rate a default recording should not pay for (a TCP socket's every
+    /// send and receive).
+    public var optIn: Bool = false
     /// Columns a generic family appends to the table of an event recorded with stacks
     /// (`stack_columns`: kstack and ustack, bytes of u64 addresses).
     public var stackColumns: [ColumnSchema] = []
@@ -63,6 +67,7 @@ public enum SchemaCatalog {
         var family: String
         var id: Int?
         var generic: Bool?
+        var opt_in: Bool?
         var presets: [String: [String]]?
         var stack_columns: [ColumnSchema]?
         var every_hit_of: String?
@@ -134,6 +139,7 @@ public enum SchemaCatalog {
                 family.tracepointViews.append(view)
             }
             family.stackColumns = file.stack_columns ?? []
+            family.optIn = file.opt_in ?? false
             if let subsystem = file.every_hit_of {
                 family.everyHit = true
                 family.subsystem = subsystem

@@ -1902,3 +1902,76 @@ public struct SkbDropRow: TableRow {
     /// kernel stack at the drop: little-endian u64 addresses, innermost first (bpf_get_stack in the tp_btf program, so it starts with the program's and the tracepoint's frames)
     public var kstack: [UInt8] { batch.orderedBlobs[20][row] }
 }
+
+/// tcp_io (schemas/tcpio.json): tp_btf/sock_send_length and sock_recv_length for IPPROTO_TCP sockets of AF_INET and AF_INET6, with a positive result: one row per sendmsg or recvmsg that moved bytes, in the calling task (filtered by -p and --cgroup). The kernel's splice and tcp_read_sock paths do not pass these tracepoints.
+public struct TcpIoRow: TableRow {
+    public static let table = "tcp_io"
+    public static let columns = ["ts", "cpu", "pid", "tid", "comm", "skaddr", "family", "lport", "dport", "saddr", "daddr", "bytes", "direction"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<TcpIoRow>) -> String {
+        switch property {
+        case \TcpIoRow.ts: "ts"
+        case \TcpIoRow.cpu: "cpu"
+        case \TcpIoRow.pid: "pid"
+        case \TcpIoRow.tid: "tid"
+        case \TcpIoRow.comm: "comm"
+        case \TcpIoRow.commBytes: "comm"
+        case \TcpIoRow.skaddr: "skaddr"
+        case \TcpIoRow.family: "family"
+        case \TcpIoRow.lport: "lport"
+        case \TcpIoRow.dport: "dport"
+        case \TcpIoRow.saddr: "saddr"
+        case \TcpIoRow.daddr: "daddr"
+        case \TcpIoRow.bytes: "bytes"
+        case \TcpIoRow.direction: "direction"
+        default: preconditionFailure("\(property) is not a column of tcp_io")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the event (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// CPU the event ran on
+    @inline(__always) public var cpu: Int64 { batch.ordered[1][row] }
+
+    /// tgid of the sending or receiving task
+    @inline(__always) public var pid: Int64 { batch.ordered[2][row] }
+
+    /// thread id of the sending or receiving task
+    @inline(__always) public var tid: Int64 { batch.ordered[3][row] }
+
+    /// comm of the task at the call
+    public var comm: String { batch.orderedBlobs[4].string(row) }
+    public var commBytes: [UInt8] { batch.orderedBlobs[4][row] }
+
+    /// address of the struct sock: identifies a connection over its life
+    @inline(__always) public var skaddr: Int64 { batch.ordered[5][row] }
+
+    /// AF_INET (2) or AF_INET6 (10)
+    @inline(__always) public var family: Int64 { batch.ordered[6][row] }
+
+    /// local port, host order (__sk_common.skc_num, as tcptop reads it)
+    @inline(__always) public var lport: Int64 { batch.ordered[7][row] }
+
+    /// remote port, host order
+    @inline(__always) public var dport: Int64 { batch.ordered[8][row] }
+
+    /// local address, network order (skc_rcv_saddr in the first 4 bytes, or skc_v6_rcv_saddr)
+    public var saddr: [UInt8] { batch.orderedBlobs[9][row] }
+
+    /// remote address, network order (skc_daddr, or skc_v6_daddr)
+    public var daddr: [UInt8] { batch.orderedBlobs[10][row] }
+
+    /// what the call returned: bytes sent or received (calls that moved none are not recorded) (bytes)
+    @inline(__always) public var bytes: Int64 { batch.ordered[11][row] }
+
+    /// 1 = sent (sock:sock_send_length), 2 = received (sock:sock_recv_length)
+    @inline(__always) public var direction: Int64 { batch.ordered[12][row] }
+}

@@ -13,12 +13,16 @@ extension Family: CustomStringConvertible {
         self = f
     }
 
-    /// The families recorded by default: every one with fixed tables (the generic capture
-    /// records only what -e names).
+    /// The families with fixed tables (the generic capture records only what -e names).
     public static var fixed: [Family] { allCases.filter { !generic.contains($0) } }
 
+    /// The families recorded without --families: the fixed ones but those recorded only when
+    /// named (optIn).
+    public static var defaults: [Family] { fixed.filter { !optIn.contains($0) } }
+
     /// Parses a comma-separated list (`--families proc,sched,irq`): families, and the events of
-    /// the presets named (as -e would give them). "all" means every fixed family, "none" none
+    /// the presets named (as -e would give them). "all" means every fixed family, the opt-in
+    /// ones included, "none" none
     /// (with -e: only those events).
     public static func parseList(_ text: String) throws(RecorderError) -> (families: [Family], events: [String]) {
         var out: [Family] = []

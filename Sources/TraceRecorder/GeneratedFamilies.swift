@@ -12,6 +12,7 @@ public enum Family: Int32, CaseIterable, Sendable {
     case stacks = 5
     case tracepoints = 6
     case irq = 7
+    case tcpio = 8
 
     public var name: String {
         switch self {
@@ -23,6 +24,7 @@ public enum Family: Int32, CaseIterable, Sendable {
         case .stacks: "stacks"
         case .tracepoints: "tracepoints"
         case .irq: "irq"
+        case .tcpio: "tcpio"
         }
     }
 
@@ -37,11 +39,15 @@ public enum Family: Int32, CaseIterable, Sendable {
         case .stacks: ["perf_event:cpu-clock", "sched:sched_switch (off-CPU stacks)"]
         case .tracepoints: ["any tracepoint named with bpfrec record -e SUBSYS:EVENT (one classic tracepoint program, an attach cookie per event)"]
         case .irq: ["irq:irq_handler_entry", "irq:irq_handler_exit", "irq:softirq_entry", "irq:softirq_exit", "irq:softirq_raise"]
+        case .tcpio: ["sock:sock_send_length", "sock:sock_recv_length"]
         }
     }
 
     /// Families whose tables are made at record time (`generic` in their schema).
     public static let generic: [Family] = [.tracepoints]
+
+    /// Families recorded only when `--families` names them (`opt_in` in their schema).
+    public static let optIn: [Family] = [.tcpio]
 
     /// Names `--families` accepts for sets of tracepoints a generic family records, by name.
     public static let presets: [(name: String, family: Family, events: [String])] = [

@@ -375,6 +375,21 @@ extension EventTables {
             ColumnSchema(name: "sk_daddr", type: .bytes, max: 16, doc: "skb->sk's remote address, network order (skc_daddr, or skc_v6_daddr); zeros without a socket"),
             ColumnSchema(name: "kstack", type: .bytes, max: 1016, doc: "kernel stack at the drop: little-endian u64 addresses, innermost first (bpf_get_stack in the tp_btf program, so it starts with the program's and the tracepoint's frames)"),
         ]),
+        TableSchema(name: "tcp_io", family: "tcpio", source: .bpf, doc: "tp_btf/sock_send_length and sock_recv_length for IPPROTO_TCP sockets of AF_INET and AF_INET6, with a positive result: one row per sendmsg or recvmsg that moved bytes, in the calling task (filtered by -p and --cgroup). The kernel's splice and tcp_read_sock paths do not pass these tracepoints.", columns: [
+            ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the event"),
+            ColumnSchema(name: "cpu", type: .u32, doc: "CPU the event ran on"),
+            ColumnSchema(name: "pid", type: .u32, doc: "tgid of the sending or receiving task"),
+            ColumnSchema(name: "tid", type: .u32, doc: "thread id of the sending or receiving task"),
+            ColumnSchema(name: "comm", type: .str, max: 16, doc: "comm of the task at the call"),
+            ColumnSchema(name: "skaddr", type: .u64, doc: "address of the struct sock: identifies a connection over its life"),
+            ColumnSchema(name: "family", type: .u16, doc: "AF_INET (2) or AF_INET6 (10)"),
+            ColumnSchema(name: "lport", type: .u16, doc: "local port, host order (__sk_common.skc_num, as tcptop reads it)"),
+            ColumnSchema(name: "dport", type: .u16, doc: "remote port, host order"),
+            ColumnSchema(name: "saddr", type: .bytes, max: 16, doc: "local address, network order (skc_rcv_saddr in the first 4 bytes, or skc_v6_rcv_saddr)"),
+            ColumnSchema(name: "daddr", type: .bytes, max: 16, doc: "remote address, network order (skc_daddr, or skc_v6_daddr)"),
+            ColumnSchema(name: "bytes", type: .i32, unit: "bytes", doc: "what the call returned: bytes sent or received (calls that moved none are not recorded)"),
+            ColumnSchema(name: "direction", type: .u8, doc: "1 = sent (sock:sock_send_length), 2 = received (sock:sock_recv_length)"),
+        ]),
     ]
 
     /// Tracepoints whose every hit is one row of a table (`every_hit_of` in the schema), by
@@ -759,6 +774,21 @@ extension RecordLayout {
             .init(column: 18, type: .bytes, offset: 116, size: 16, lengthOffset: 60),
             .init(column: 19, type: .bytes, offset: 132, size: 16, lengthOffset: 62),
             .init(column: 20, type: .bytes, offset: 148, size: 1016, lengthOffset: 64),
+        ]),
+        RecordLayout(kind: 2049, table: "tcp_io", size: 96, fields: [
+            .init(column: 1, type: .u32, offset: 4, size: 4, lengthOffset: -1),
+            .init(column: 0, type: .u64, offset: 8, size: 8, lengthOffset: -1),
+            .init(column: 5, type: .u64, offset: 16, size: 8, lengthOffset: -1),
+            .init(column: 2, type: .u32, offset: 24, size: 4, lengthOffset: -1),
+            .init(column: 3, type: .u32, offset: 28, size: 4, lengthOffset: -1),
+            .init(column: 11, type: .i32, offset: 32, size: 4, lengthOffset: -1),
+            .init(column: 6, type: .u16, offset: 36, size: 2, lengthOffset: -1),
+            .init(column: 7, type: .u16, offset: 38, size: 2, lengthOffset: -1),
+            .init(column: 8, type: .u16, offset: 40, size: 2, lengthOffset: -1),
+            .init(column: 12, type: .u8, offset: 46, size: 1, lengthOffset: -1),
+            .init(column: 4, type: .str, offset: 47, size: 16, lengthOffset: -1),
+            .init(column: 9, type: .bytes, offset: 63, size: 16, lengthOffset: 42),
+            .init(column: 10, type: .bytes, offset: 79, size: 16, lengthOffset: 44),
         ]),
     ]
 }
