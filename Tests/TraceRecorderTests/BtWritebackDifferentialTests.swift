@@ -76,12 +76,6 @@ extension RecorderTests {
         func rows(_ text: String) -> [[String]] {
             text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.filter { $0.count == 5 && $0[1] == bdi }
         }
-        let l = rows(live["writeback"]!.output), o = rows(offline.stdout)
-        #expect(!l.isEmpty, "live printed nothing of \(bdi): \(live["writeback"]!.output.prefix(2000))")
-        #expect(o.map { Array($0[1...3]) } == l.map { Array($0[1...3]) }, "live \(l) / bpfan \(o)")
-        #expect(offline.stdout.hasPrefix("Attaching 4 probes...\nTracing writeback... Hit Ctrl-C to end.\nTIME      DEVICE   PAGES    REASON           ms\n"), "\(offline.stdout.prefix(300))")
-        // ms: each side's span between its own clock reads at the two events (bpftrace's
-        // programs attached before the recorder's, so both of its reads come first).
         func micros(_ s: String) -> Int64 { Int64(s.replacingOccurrences(of: ".", with: "")) ?? -1 }
         func clocks(_ text: String) -> [(start: Int64, end: Int64)] {
             var out: [(start: Int64, end: Int64)] = []
@@ -92,13 +86,27 @@ extension RecorderTests {
             }
             return out
         }
+        // Live bpftrace prints each CPU's perf buffer as it reads it, not in time order: two
+        // writebacks ending close together on two CPUs can come out swapped. Each line's own
+        // clock line comes just before it from the same probe, so the pairs are put in the
+        // order of their end clocks (the recording's lines are in time order already).
+        let liveText = live["writeback"]!.output
+        let l0 = rows(liveText), lc0 = clocks(liveText)
+        try #require(l0.count == lc0.count, "live: \(l0.count) lines, \(lc0.count) clock lines")
+        let liveOrder = lc0.indices.sorted { lc0[$0].end < lc0[$1].end }
+        let l = liveOrder.map { l0[$0] }, o = rows(offline.stdout)
+        #expect(!l.isEmpty, "live printed nothing of \(bdi): \(live["writeback"]!.output.prefix(2000))")
+        #expect(o.map { Array($0[1...3]) } == l.map { Array($0[1...3]) }, "live \(l) / bpfan \(o)")
+        #expect(offline.stdout.hasPrefix("Attaching 4 probes...\nTracing writeback... Hit Ctrl-C to end.\nTIME      DEVICE   PAGES    REASON           ms\n"), "\(offline.stdout.prefix(300))")
+        // ms: each side's span between its own clock reads at the two events (bpftrace's
+        // programs attached before the recorder's, so both of its reads come first).
         let recorded = try runBinary(bpfan, ["bt", "-e", """
             BEGIN { printf("begin %llu\\n", nsecs); }
             t:writeback:writeback_start { @start[args->sb_dev] = nsecs; }
             t:writeback:writeback_written { $s = @start[args->sb_dev]; delete(@start[args->sb_dev]); printf("clocks %s %llu %llu\\n", args->name, $s, nsecs); }
             END { clear(@start); }
             """, path])
-        let lc = clocks(live["writeback"]!.output), rc = clocks(recorded.stdout)
+        let lc = liveOrder.map { lc0[$0] }, rc = clocks(recorded.stdout)
         try #require(lc.count == l.count && rc.count == o.count, "clock lines: live \(lc.count) of \(l.count), recording \(rc.count) of \(o.count); \(recorded.stderr)")
         let begin = recorded.stdout.split(separator: "\n").first { $0.hasPrefix("begin ") }.flatMap { Int64($0.dropFirst(6)) } ?? Int64.max
         var skews: [Int64] = []

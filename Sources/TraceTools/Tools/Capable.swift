@@ -23,7 +23,7 @@ public struct Capable: RecordingTool {
             bpfan capable run.trc             # trace capability checks
             bpfan capable -p 181 run.trc      # only trace PID 181
             bpfan capable -K run.trc          # add kernel stacks to trace
-            bpfan capable -x run.trc          # extra fields: show TID and INSETID columns
+            bpfan capable -x run.trc          # extra fields: TID and INSETID columns
             bpfan capable -u pid run.trc      # print unique output per PID
         """)
 
@@ -41,9 +41,9 @@ public struct Capable: RecordingTool {
     var extraFields = false
     @Option(name: [.customShort("u"), .customLong("unique")], help: ArgumentHelp("Print unique output for <pid> or <cgroup> (default:off)", valueName: "off"))
     var unique: String?
-    @Option(name: .customLong("perf-max-stack-depth"), help: ArgumentHelp("the limit for both kernel and user stack traces (default 127)", valueName: "PERF-MAX-STACK-DEPTH"))
+    @Option(name: .customLong("perf-max-stack-depth"), help: ArgumentHelp("the limit for both kernel and user stack traces", valueName: "PERF-MAX-STACK-DEPTH"))
     var perfMaxStackDepth: Int = 127
-    @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (default 1024; accepted)", valueName: "STACK-STORAGE-SIZE"))
+    @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (accepted)", valueName: "STACK-STORAGE-SIZE"))
     var stackStorageSize: Int = 1024
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("The recording.", valueName: "recording"))

@@ -18,12 +18,13 @@ public struct Tcpsubnet: RecordingTool {
         all), which keeps a row per TCP sendmsg and recvmsg that moved bytes.
 
         EXAMPLES:
-            bpfan tcpsubnet run.trc                 # TCP sent to the default subnets:
-                                                    # 127.0.0.1/32,10.0.0.0/8,172.16.0.0/12,
-                                                    # 192.168.0.0/16,0.0.0.0/0
-            bpfan tcpsubnet -f K run.trc            # the same in KBytes
-            bpfan tcpsubnet 10.80.0.0/24 run.trc    # TCP sent to 10.80.0.0/24 only
-            bpfan tcpsubnet -J run.trc              # the live tool's JSON lines
+            bpfan tcpsubnet run.trc               # TCP sent to the default subnets:
+                                                  # 127.0.0.1/32,10.0.0.0/8,
+                                                  # 172.16.0.0/12,192.168.0.0/16,
+                                                  # 0.0.0.0/0
+            bpfan tcpsubnet -f K run.trc          # the same in KBytes
+            bpfan tcpsubnet 10.80.0.0/24 run.trc  # TCP sent to 10.80.0.0/24 only
+            bpfan tcpsubnet -J run.trc            # the live tool's JSON lines
         """)
     public static let textPositionals = ["subnets"]
 
@@ -36,9 +37,9 @@ public struct Tcpsubnet: RecordingTool {
     var verbose = false
     @Flag(name: [.customShort("J"), .customLong("json-lines")], help: "format output in JSON: the live tool's -J, one object per interval (its long name --json is bpfan's own JSON output here)")
     var jsonLines = false
-    @Option(name: [.customShort("f", allowingJoined: true), .customLong("format")], help: ArgumentHelp("[bkmBKM] format to report: bits, Kbits, Mbits, bytes, KBytes, MBytes (default B)", valueName: "FORMAT"))
+    @Option(name: [.customShort("f", allowingJoined: true), .customLong("format")], help: ArgumentHelp("[bkmBKM] format to report: bits, Kbits, Mbits, bytes, KBytes, MBytes", valueName: "FORMAT"))
     var format: Format = .bytes
-    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("output interval, in seconds (default 1)", valueName: "INTERVAL"))
+    @Option(name: [.customShort("i", allowingJoined: true), .customLong("interval")], help: ArgumentHelp("output interval, in seconds", valueName: "INTERVAL"))
     var interval: Int = 1
     @OptionGroup public var common: CommonOptions
     @Argument(help: ArgumentHelp("A comma-separated list of subnets (default 127.0.0.1/32,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,0.0.0.0/0), then the recording.", valueName: "[subnets] recording"))
