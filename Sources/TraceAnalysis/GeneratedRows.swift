@@ -1077,6 +1077,119 @@ public struct LoadAverageRow: TableRow {
     @inline(__always) public var lastPid: Int64 { batch.ordered[6][row] }
 }
 
+/// bpf_scans (schemas/recorder.json): One row per scan of bpf_objects and probe_events (at the start and at the stop), whatever it found: a scan that found nothing is a row here and none there.
+public struct BpfScansRow: TableRow {
+    public static let table = "bpf_scans"
+    public static let columns = ["ts", "at_stop", "processes", "probe_lines"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<BpfScansRow>) -> String {
+        switch property {
+        case \BpfScansRow.ts: "ts"
+        case \BpfScansRow.atStop: "at_stop"
+        case \BpfScansRow.processes: "processes"
+        case \BpfScansRow.probeLines: "probe_lines"
+        default: preconditionFailure("\(property) is not a column of bpf_scans")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the scan, the ts of its bpf_objects and probe_events rows (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// 0 for the scan at the start (before the recorder's programs load), 1 for the one at the stop
+    @inline(__always) public var atStop: Int64 { batch.ordered[1][row] }
+
+    /// processes found holding BPF objects
+    @inline(__always) public var processes: Int64 { batch.ordered[2][row] }
+
+    /// kprobe_events and uprobe_events lines read
+    @inline(__always) public var probeLines: Int64 { batch.ordered[3][row] }
+}
+
+/// bpf_objects (schemas/recorder.json): Processes holding BPF objects, as bcc bpflist finds them: every /proc/PID/fd link of the form anon_inode:bpf-TYPE, counted per process and type, read by the recorder at the start (before its own programs load) and at the stop (its own process left out). Types appear per process in the order of its lowest fd of each type.
+public struct BpfObjectsRow: TableRow {
+    public static let table = "bpf_objects"
+    public static let columns = ["ts", "pid", "comm", "type", "count"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<BpfObjectsRow>) -> String {
+        switch property {
+        case \BpfObjectsRow.ts: "ts"
+        case \BpfObjectsRow.pid: "pid"
+        case \BpfObjectsRow.comm: "comm"
+        case \BpfObjectsRow.commBytes: "comm"
+        case \BpfObjectsRow.type: "type"
+        case \BpfObjectsRow.typeBytes: "type"
+        case \BpfObjectsRow.count: "count"
+        default: preconditionFailure("\(property) is not a column of bpf_objects")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the scan (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// the process (tgid) holding the file descriptors
+    @inline(__always) public var pid: Int64 { batch.ordered[1][row] }
+
+    /// /proc/PID/comm at the scan
+    public var comm: String { batch.orderedBlobs[2].string(row) }
+    public var commBytes: [UInt8] { batch.orderedBlobs[2][row] }
+
+    /// what follows anon_inode:bpf- in the link: prog, map, link, ...
+    public var type: String { batch.orderedBlobs[3].string(row) }
+    public var typeBytes: [UInt8] { batch.orderedBlobs[3][row] }
+
+    /// file descriptors of that type
+    @inline(__always) public var count: Int64 { batch.ordered[4][row] }
+}
+
+/// probe_events (schemas/recorder.json): The lines of tracefs kprobe_events and uprobe_events (dynamic probes, which bcc names _bcc_PID), read with bpf_objects at the start and the stop; absent files give no rows.
+public struct ProbeEventsRow: TableRow {
+    public static let table = "probe_events"
+    public static let columns = ["ts", "kind", "line"]
+    public let batch: Batch
+    public let row: Int
+
+    public init(batch: Batch, row: Int) {
+        self.batch = batch
+        self.row = row
+    }
+
+    public static func column(of property: PartialKeyPath<ProbeEventsRow>) -> String {
+        switch property {
+        case \ProbeEventsRow.ts: "ts"
+        case \ProbeEventsRow.kind: "kind"
+        case \ProbeEventsRow.kindBytes: "kind"
+        case \ProbeEventsRow.line: "line"
+        case \ProbeEventsRow.lineBytes: "line"
+        default: preconditionFailure("\(property) is not a column of probe_events")
+        }
+    }
+
+    /// CLOCK_MONOTONIC time of the read (ns)
+    @inline(__always) public var ts: Int64 { batch.ordered[0][row] }
+
+    /// kprobe or uprobe: the file the line is from
+    public var kind: String { batch.orderedBlobs[1].string(row) }
+    public var kindBytes: [UInt8] { batch.orderedBlobs[1][row] }
+
+    /// the line, without its newline
+    public var line: String { batch.orderedBlobs[2].string(row) }
+    public var lineBytes: [UInt8] { batch.orderedBlobs[2][row] }
+}
+
 /// sched_switch (schemas/sched.json): tp_btf/sched_switch: the CPU switches from prev to next. pid/tid are prev's (current at the tracepoint).
 public struct SchedSwitchRow: TableRow {
     public static let table = "sched_switch"

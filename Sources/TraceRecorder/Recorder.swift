@@ -134,6 +134,15 @@ public enum Recorder {
         var snapshot = buffer("process_snapshot")
         ProcessSnapshot.rows(ProcessSnapshot.take(), at: HostMetadata.monotonic(), into: &snapshot)
         pipeline.submit(tableID: snapshot.tableID, schema: snapshot.schema, family: nil, columns: snapshot.takeColumns())
+        // bpflist's view of the host, before the recorder's own programs load.
+        func submitBpfObjects(at ts: UInt64, atStop: Bool) {
+            var scans = buffer("bpf_scans"), objects = buffer("bpf_objects"), probes = buffer("probe_events")
+            BpfObjectSnapshot.rows(at: ts, atStop: atStop, scans: &scans, objects: &objects, probes: &probes)
+            for var rows in [scans, objects, probes] where rows.rowCount > 0 {
+                pipeline.submit(tableID: rows.tableID, schema: rows.schema, family: nil, columns: rows.takeColumns())
+            }
+        }
+        submitBpfObjects(at: HostMetadata.monotonic(), atStop: false)
 
         // Load and attach.
         let maps = try SharedMaps(ringBytes: ringBytes)
@@ -335,6 +344,7 @@ public enum Recorder {
         }
         loss.window(maps: maps, families: loaded, generic: generic, now: stopTime, into: &lostRows)
         loadAverage.poll(at: stopTime, force: true, into: &loadRows)
+        submitBpfObjects(at: stopTime, atStop: true)
         if loadRows.rowCount > 0 { pipeline.submit(tableID: loadRows.tableID, schema: loadRows.schema, family: nil, columns: loadRows.takeColumns()) }
         if lostRows.rowCount > 0 { pipeline.submit(tableID: lostRows.tableID, schema: lostRows.schema, family: nil, columns: lostRows.takeColumns()) }
         // With -- CMD the recording is of CMD: it ends when CMD exited (seen within a drain

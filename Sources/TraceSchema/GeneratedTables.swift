@@ -208,6 +208,24 @@ extension EventTables {
             ColumnSchema(name: "threads", type: .u32, doc: "scheduling entities that exist: the number after the slash"),
             ColumnSchema(name: "last_pid", type: .u32, doc: "PID most recently created on the host"),
         ]),
+        TableSchema(name: "bpf_scans", family: "recorder", source: .recorder, doc: "One row per scan of bpf_objects and probe_events (at the start and at the stop), whatever it found: a scan that found nothing is a row here and none there.", columns: [
+            ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the scan, the ts of its bpf_objects and probe_events rows"),
+            ColumnSchema(name: "at_stop", type: .u8, doc: "0 for the scan at the start (before the recorder's programs load), 1 for the one at the stop"),
+            ColumnSchema(name: "processes", type: .u32, doc: "processes found holding BPF objects"),
+            ColumnSchema(name: "probe_lines", type: .u32, doc: "kprobe_events and uprobe_events lines read"),
+        ]),
+        TableSchema(name: "bpf_objects", family: "recorder", source: .recorder, doc: "Processes holding BPF objects, as bcc bpflist finds them: every /proc/PID/fd link of the form anon_inode:bpf-TYPE, counted per process and type, read by the recorder at the start (before its own programs load) and at the stop (its own process left out). Types appear per process in the order of its lowest fd of each type.", columns: [
+            ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the scan"),
+            ColumnSchema(name: "pid", type: .u32, doc: "the process (tgid) holding the file descriptors"),
+            ColumnSchema(name: "comm", type: .str, max: 16, doc: "/proc/PID/comm at the scan"),
+            ColumnSchema(name: "type", type: .str, max: 32, doc: "what follows anon_inode:bpf- in the link: prog, map, link, ..."),
+            ColumnSchema(name: "count", type: .u32, doc: "file descriptors of that type"),
+        ]),
+        TableSchema(name: "probe_events", family: "recorder", source: .recorder, doc: "The lines of tracefs kprobe_events and uprobe_events (dynamic probes, which bcc names _bcc_PID), read with bpf_objects at the start and the stop; absent files give no rows.", columns: [
+            ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the read"),
+            ColumnSchema(name: "kind", type: .str, max: 8, doc: "kprobe or uprobe: the file the line is from"),
+            ColumnSchema(name: "line", type: .str, max: 1024, doc: "the line, without its newline"),
+        ]),
         TableSchema(name: "sched_switch", family: "sched", source: .bpf, doc: "tp_btf/sched_switch: the CPU switches from prev to next. pid/tid are prev's (current at the tracepoint).", columns: [
             ColumnSchema(name: "ts", type: .u64, unit: "ns", doc: "CLOCK_MONOTONIC time of the event"),
             ColumnSchema(name: "cpu", type: .u32, doc: "CPU the event ran on"),

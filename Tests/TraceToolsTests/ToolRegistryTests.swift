@@ -60,7 +60,7 @@ struct ToolRegistryTests {
 
     @Test func toolsListingCountsEveryTool() {
         let text = ToolsCommand.listing(file: nil)
-        #expect(text.contains("\n150 tools: 72 supported, 68 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
+        #expect(text.contains("\n150 tools: 73 supported, 67 not yet, 10 impossible on this kernel\n"), "\(text.suffix(200))")
         #expect(text.contains("\ndcsnoop         impossible here: IMPOSSIBLE: needs kprobes\n"))
         #expect(text.contains("\ntcpsynbl.bt     not yet: needs tcp (new table listenq) capture (W1)\n"))
         #expect(text.contains("\ntcpdrop.bt      supported (probes tracepoint:skb:kfree_skb); a bpftrace script"))

@@ -35,7 +35,7 @@ public enum ToolRegistry {
         Tcplife.self, Tcpstates.self, Tcpconnect.self, Tcpaccept.self, Tcpretrans.self, Tcpdrop.self, Mountsnoop.self,
         Pidpersec.self, Runqlen.self, Cpuunclaimed.self, Shmsnoop.self, Syncsnoop.self, Tcpconnlat.self, Tcptracer.self,
         Solisten.self, Vfsstat.self, Tplist.self, Funccount.self, Argdist.self, Trace.self, Bt.self, Softirqs.self, Hardirqs.self,
-        Stackcount.self, Profile.self, Wakeuptime.self, Offwaketime.self, Oomkill.self, Slabratetop.self, Tcptop.self, Tcpsubnet.self, Capable.self,
+        Stackcount.self, Profile.self, Wakeuptime.self, Offwaketime.self, Oomkill.self, Slabratetop.self, Tcptop.self, Tcpsubnet.self, Capable.self, Bpflist.self,
     ] + scripts
 
     /// The recording commands, then the tools.

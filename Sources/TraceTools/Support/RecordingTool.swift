@@ -104,6 +104,13 @@ extension RecordingTool {
                       window: (rec.effectiveStart, rec.effectiveEnd), clock: rec.clock.map(WallClock.init))
             let missing = rec.missingTables(requiredTables)
             if !missing.isEmpty {
+                // The recorder's own tables are in every recording a current bpfrec makes.
+                let own = missing.filter { !$0.contains(":") && Recording.family(ofTable: $0) == "recorder" }
+                if !own.isEmpty {
+                    out.warn("bpfan \(name): \(path) has no \(own.joined(separator: ", ")) table\(own.count > 1 ? "s" : ""): it was made by an older bpfrec, which did not record \(own.count > 1 ? "them" : "it")")
+                    out.failed = true
+                    return
+                }
                 let generic = missing.filter { $0.contains(":") }, fixed = missing.filter { !$0.contains(":") }
                 let families = Set(fixed.map { Recording.family(ofTable: $0) }).sorted().joined(separator: ",")
                 let how = (fixed.isEmpty ? [] : ["--families \(families)"]) + generic.map { "-e \($0)" }
