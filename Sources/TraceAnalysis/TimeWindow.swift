@@ -132,23 +132,5 @@ public struct ClockAnchorsView: Sendable, Equatable {
         return pad2(c.h) + ":" + pad2(c.m) + ":" + pad2(c.s)
     }
 
-    /// `MM/DD/YY` in the recording host's local time, like strftime("%x") in the C locale.
-    public func mdy(ofMonotonic t: Int64) -> String {
-        let local = realtime(ofMonotonic: t) &+ Int64(utcOffsetSeconds) &* 1_000_000_000
-        let day: Int64 = 86_400 * 1_000_000_000
-        let days = local >= 0 ? local / day : (local - day + 1) / day
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's days_from_civil, inverted).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return pad2(Int(m)) + "/" + pad2(Int(d)) + "/" + pad2(Int(((y % 100) + 100) % 100))
-    }
-
     private func pad2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 }

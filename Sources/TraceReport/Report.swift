@@ -54,13 +54,17 @@ public struct WallClock: Sendable, Equatable {
         return two(secs / 3600) + ":" + two((secs / 60) % 60) + ":" + two(secs % 60)
     }
 
-    /// ISO-8601 UTC with nanoseconds: `2026-11-29T22:06:40.123456789Z`.
-    public static func iso8601(epochNs: Int64) -> String {
-        let secs = epochNs >= 0 ? epochNs / 1_000_000_000 : (epochNs - 999_999_999) / 1_000_000_000
-        let ns = epochNs - secs * 1_000_000_000
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
-        let rem = secs - days * 86_400
+    /// `MM/DD/YY` in the recording host's local time (strftime("%x") in the C locale).
+    public func mdy(_ monotonic: Int64) -> String {
+        let local = epoch(monotonic) &+ Int64(utcOffsetSeconds) &* 1_000_000_000
+        let secs = local >= 0 ? local / 1_000_000_000 : (local - 999_999_999) / 1_000_000_000
+        let (y, m, d) = Self.civil(days: secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return two(m) + "/" + two(d) + "/" + two(((y % 100) + 100) % 100)
+    }
+
+    /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -69,7 +73,16 @@ public struct WallClock: Sendable, Equatable {
         let mp = (5 * doy + 2) / 153
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// ISO-8601 UTC with nanoseconds: `2026-11-29T22:06:40.123456789Z`.
+    public static func iso8601(epochNs: Int64) -> String {
+        let secs = epochNs >= 0 ? epochNs / 1_000_000_000 : (epochNs - 999_999_999) / 1_000_000_000
+        let ns = epochNs - secs * 1_000_000_000
+        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let rem = secs - days * 86_400
+        let (y, m, d) = civil(days: days)
         func pad(_ v: Int64, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2)).\(pad(ns, 9))Z"
     }

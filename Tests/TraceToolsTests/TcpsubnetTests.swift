@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TraceAnalysis
+import TraceReport
 import TraceTestSupport
 @testable import TraceTools
 
@@ -26,9 +27,10 @@ import TraceTestSupport
     #expect(Tcpsubnet.pythonJSONString("10.0.0.0/8") == "\"10.0.0.0/8\"")
     #expect(Tcpsubnet.pythonJSONString("a\"\\\u{7}é") == "\"a\\\"\\\\\\u0007\\u00e9\"")
     // 2026-12-08 02:00:00 UTC, shown at UTC+1: strftime("%x") in the C locale.
-    let clock = ClockAnchorsView(monotonicAtStart: 0, realtimeAtStart: 1_796_695_200_000_000_000, utcOffsetSeconds: 3600)
-    #expect(clock.mdy(ofMonotonic: 0) == "12/08/26")
-    #expect(clock.mdy(ofMonotonic: 22 * 3_600_000_000_000) == "12/09/26")
+    let clock = WallClock(offset: 1_796_695_200_000_000_000, utcOffsetSeconds: 3600)
+    #expect(clock.mdy(0) == "12/08/26")
+    #expect(clock.mdy(22 * 3_600_000_000_000) == "12/09/26")
+    #expect(WallClock(offset: 0, utcOffsetSeconds: -3600).mdy(0) == "12/31/69")
 }
 
 @Test(.enabled(if: builtBpfan != nil, "needs the bpfan binary built next to the tests (swift build)"))

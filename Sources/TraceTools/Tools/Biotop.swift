@@ -80,10 +80,7 @@ public struct Biotop: RecordingTool {
                 stats[i][key] = v
             }
         }
-        let loads = try LoadAverages(rec)
-        if loads.reads.isEmpty {
-            out.warn("bpfan biotop: note: this recording has no load_average rows (made before bpfrec read /proc/loadavg): the loadavg line says not recorded")
-        }
+        let screen = try TopScreen(rec, tool: Self.toolName, into: &out)
         // biotop.c's print_stat(): a header per interval, then the top rows.
         var l = RowLayout.Builder(.row, "block_io_by_process")
         l.json("interval")
@@ -105,9 +102,7 @@ public struct Biotop: RecordingTool {
                 return x != y ? x > y : (a.key.pid, a.key.comm, a.key.dev) < (b.key.pid, b.key.comm, b.key.dev)
             }.prefix(min(rows, 1024))
             let time = buckets.reportTime(of: i)
-            if !noclear { out.text("\u{1b}[H\u{1b}[2J\u{1b}[3J") }
-            let load = loads.latest(atOrBefore: time).map { $0.procText } ?? "not recorded"
-            out.text(printf("%8s loadavg: %s\n\n", .string(rec.hms(time)), .string(load)))
+            screen.begin(rec, at: time, clear: !noclear, into: &out)
             out.header(layout)
             for (k, v) in sorted {
                 // The live tool's float arithmetic: us / 1000 / io in single precision.

@@ -81,10 +81,7 @@ public struct Slabratetop: RecordingTool {
             stats[i][key, default: Stat()].count &+= 1
             stats[i][key, default: Stat()].size &+= b.ordered[bytesSlot][r]
         }
-        let loads = try LoadAverages(rec)
-        if loads.reads.isEmpty {
-            out.warn("bpfan slabratetop: note: this recording has no load_average rows (made before bpfrec read /proc/loadavg): the loadavg line says not recorded")
-        }
+        let screen = try TopScreen(rec, tool: Self.toolName, into: &out)
         // print_stat(): the loadavg line, a header, the top rows, a blank line.
         var l = RowLayout.Builder(.row, "slab_allocs_by_cache")
         l.json("interval")
@@ -109,9 +106,7 @@ public struct Slabratetop: RecordingTool {
                 }
             }.prefix(limit)
             let time = buckets.reportTime(of: i)
-            if !noclear { out.text("\u{1b}[H\u{1b}[2J\u{1b}[3J") }
-            let load = loads.latest(atOrBefore: time).map { $0.procText } ?? "not recorded"
-            out.text(printf("%8s loadavg: %s\n\n", .string(rec.hms(time)), .string(load)))
+            screen.begin(rec, at: time, clear: !noclear, into: &out)
             out.header(layout)
             for e in sorted {
                 out.row(layout, [Value(i), .time(time), .string(e.name), .int(e.stat.count), .int(e.stat.size)])

@@ -96,7 +96,7 @@ public struct Tcpsubnet: RecordingTool {
         if !jsonLines { out.text(printf("Tracing... Output every %d secs. Hit Ctrl-C to end\n", .int(Int64(interval)))) }
         for (i, perSubnet) in sent.enumerated() {
             let time = buckets.reportTime(of: i)
-            let date = rec.clock?.mdy(ofMonotonic: time) ?? "??/??/??", clock = rec.hms(time)
+            let date = out.clock?.mdy(time) ?? "??/??/??", clock = rec.hms(time)
             // reversed(sorted(..., key=value)): most bytes first; ties (hash order live) by list order.
             let sorted = perSubnet.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             if jsonLines {

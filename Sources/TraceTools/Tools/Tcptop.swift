@@ -80,10 +80,7 @@ public struct Tcptop: RecordingTool {
             let key = Key(pid: row.pid, comm: row.comm, family: row.family, saddr: row.saddr, lport: row.lport, daddr: row.daddr, dport: row.dport)
             if row.direction == 1 { stats[i][key, default: Traffic()].sent &+= row.bytes } else { stats[i][key, default: Traffic()].received &+= row.bytes }
         }
-        let loads = try LoadAverages(rec)
-        if loads.reads.isEmpty && !nosummary {
-            out.warn("bpfan tcptop: note: this recording has no load_average rows (made before bpfrec read /proc/loadavg): the loadavg line says not recorded")
-        }
+        let screen = try TopScreen(rec, tool: Self.toolName, summary: !nosummary, into: &out)
         // print_stat(): "%-6d %-12.12s %-*s %-*s %6ld %6ld\n", addresses 21 wide (51 for IPv6,
         // under a header of their own before the first IPv6 row).
         func layout(ipv6: Bool) -> RowLayout {
@@ -119,11 +116,7 @@ public struct Tcptop: RecordingTool {
                 return ka != kb ? ka < kb : a.key.daddr.lexicographicallyPrecedes(b.key.daddr)
             }.prefix(limit)
             let time = buckets.reportTime(of: i)
-            if !noclear { out.text("\u{1b}[H\u{1b}[2J\u{1b}[3J") }
-            if !nosummary {
-                let load = loads.latest(atOrBefore: time).map { $0.procText } ?? "not recorded"
-                out.text(printf("%8s loadavg: %s\n\n", .string(rec.hms(time)), .string(load)))
-            }
+            screen.begin(rec, at: time, clear: !noclear, summary: !nosummary, into: &out)
             out.header(v4)
             var v6Header = false
             for (k, v) in sorted {
